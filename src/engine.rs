@@ -1,0 +1,58 @@
+//! The run: plan → DNS → every endpoint probed concurrently → observations.
+
+use crate::model::Observations;
+use crate::plan::Plan;
+use crate::probe::endpoint::{self, ProbeContext};
+use crate::probe::{dns, tls::TlsContext};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::task::JoinSet;
+
+pub use crate::probe::tls::TlsSetupError as EngineError;
+
+/// Probes everything the plan names. Network trouble never makes this fail: it becomes an
+/// observation. Only a TLS set-up that cannot be built (a broken `--ca-file`) is an error.
+pub async fn run(plan: Plan) -> Result<Observations, EngineError> {
+    let tls = TlsContext::new(&plan.extra_roots)?;
+    Ok(run_with(plan, tls).await)
+}
+
+/// Like [`run`], with a TLS context built once and shared between runs.
+pub async fn run_with(plan: Plan, tls: TlsContext) -> Observations {
+    let started = Instant::now();
+    let observed_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let plan = Arc::new(plan);
+    let dns = dns::resolve(&plan).await;
+    let ctx = ProbeContext {
+        plan: plan.clone(),
+        tls,
+    };
+    let mut tasks = JoinSet::new();
+    let mut index = 0usize;
+    for port in &plan.ports {
+        for &address in &dns.addresses {
+            let ctx = ctx.clone();
+            let port = *port;
+            let slot = index;
+            tasks.spawn(async move { (slot, endpoint::probe(&ctx, address, port).await) });
+            index += 1;
+        }
+    }
+    let mut slots: Vec<Option<_>> = (0..index).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((slot, ep)) = joined {
+            slots[slot] = Some(ep);
+        }
+    }
+    Observations {
+        host: plan.host.clone(),
+        ports: plan.ports.iter().map(|p| p.port).collect(),
+        dns,
+        endpoints: slots.into_iter().flatten().collect(),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        observed_at_unix: observed_at,
+    }
+}

@@ -1,0 +1,169 @@
+//! Findings: the diagnosis' vocabulary. Codes are stable (CONTRACT.md); messages are not.
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+macro_rules! finding_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $layer:ident; )*) => {
+        /// A stable finding code. The JSON spelling is the contract's (`tcp.filtered`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum FindingCode {
+            $( $(#[$doc])* #[serde(rename = $code)] $variant, )*
+        }
+
+        impl FindingCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [FindingCode] = &[ $(FindingCode::$variant),* ];
+
+            /// The stable spelling, e.g. `"tcp.filtered"`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(FindingCode::$variant => $code,)* }
+            }
+
+            /// The protocol layer the finding belongs to; earlier layers explain later ones.
+            pub fn layer(self) -> Layer {
+                match self { $(FindingCode::$variant => Layer::$layer,)* }
+            }
+        }
+    };
+}
+
+finding_codes! {
+    /// Settings ask for both STARTTLS and implicit TLS.
+    ConfigConflictingTlsFlags = "config.conflicting_tls_flags", Config;
+    /// Settings ask for STARTTLS on a port that speaks implicit TLS.
+    ConfigStarttlsOnImplicitPort = "config.starttls_on_implicit_port", Config;
+    /// Settings ask for implicit TLS on a port that starts in plain text.
+    ConfigImplicitTlsOnStarttlsPort = "config.implicit_tls_on_starttls_port", Config;
+    /// The name does not exist.
+    DnsNxdomain = "dns.nxdomain", Dns;
+    /// The name exists but has no A/AAAA address.
+    DnsNoAddress = "dns.no_address", Dns;
+    /// No answer from the resolver.
+    DnsFailed = "dns.failed", Dns;
+    /// The port works over one address family and not the other.
+    NetIpv6Broken = "net.ipv6_broken", Tcp;
+    /// Connect timed out: packets silently dropped.
+    TcpFiltered = "tcp.filtered", Tcp;
+    /// Connection actively refused.
+    TcpRefused = "tcp.refused", Tcp;
+    /// No route to the host or network.
+    TcpUnreachable = "tcp.unreachable", Tcp;
+    /// This machine refused to open the connection.
+    TcpDenied = "tcp.denied", Tcp;
+    /// Connected, but no 220 greeting before the timeout.
+    SmtpNoGreeting = "smtp.no_greeting", Smtp;
+    /// A 4xx/5xx greeting.
+    SmtpRejectedGreeting = "smtp.rejected_greeting", Smtp;
+    /// The peer does not speak SMTP.
+    SmtpNotSmtp = "smtp.not_smtp", Smtp;
+    /// STARTTLS not offered on a port used with STARTTLS.
+    SmtpStarttlsMissing = "smtp.starttls_missing", Smtp;
+    /// The server rejected EHLO (and HELO).
+    SmtpEhloRejected = "smtp.ehlo_rejected", Smtp;
+    /// A port expected to start in plain text speaks implicit TLS (info).
+    PortSpeaksImplicitTls = "port.speaks_implicit_tls", Smtp;
+    /// A port expected to speak implicit TLS starts in plain text (info).
+    PortStartsInPlainText = "port.starts_in_plain_text", Smtp;
+    /// TLS negotiation failed.
+    TlsHandshakeFailed = "tls.handshake_failed", Tls;
+    /// The chain does not lead to a trusted root.
+    TlsCertUntrusted = "tls.cert_untrusted", Tls;
+    /// The certificate is expired or not yet valid.
+    TlsCertExpired = "tls.cert_expired", Tls;
+    /// The certificate is not valid for the host name.
+    TlsCertNameMismatch = "tls.cert_name_mismatch", Tls;
+    /// The chain was issued by TLS-inspecting software.
+    TlsIntercepted = "tls.intercepted", Tls;
+    /// The certificate expires soon.
+    TlsCertExpiringSoon = "tls.cert_expiring_soon", Tls;
+    /// Credentials are set but no usable AUTH mechanism is offered.
+    AuthNotOffered = "auth.not_offered", Auth;
+    /// The server rejected the credentials.
+    AuthFailed = "auth.failed", Auth;
+    /// The provider requires an app password.
+    AuthAppPasswordRequired = "auth.app_password_required", Auth;
+    /// The provider has disabled password AUTH.
+    AuthBasicAuthDisabled = "auth.basic_auth_disabled", Auth;
+    /// Credentials were not sent over an unverified connection.
+    AuthRefusedPlaintext = "auth.refused_plaintext", Auth;
+    /// MAIL FROM rejected.
+    SendSenderRejected = "send.sender_rejected", Send;
+    /// RCPT TO rejected.
+    SendRecipientRejected = "send.recipient_rejected", Send;
+    /// DATA rejected.
+    SendMessageRejected = "send.message_rejected", Send;
+}
+
+/// Protocol layers, in the order a connection goes through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    /// The application's settings.
+    Config,
+    /// Name resolution.
+    Dns,
+    /// TCP connect (and address-family reachability).
+    Tcp,
+    /// The SMTP dialogue before TLS.
+    Smtp,
+    /// TLS and certificates.
+    Tls,
+    /// Login.
+    Auth,
+    /// Sending a message.
+    Send,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Good to know.
+    Info,
+    /// Works, but something needs attention.
+    Warning,
+    /// This breaks sending.
+    Error,
+}
+
+/// One diagnosed fact with what to do about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable code.
+    pub code: FindingCode,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The port concerned, or `None` for findings about no single port.
+    pub port: Option<u16>,
+    /// The addresses concerned, when it is about some of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<IpAddr>,
+    /// Human text in the chosen language: what it means and what to do.
+    pub message: String,
+    /// The raw evidence (a reply, an errno, an issuer), escaped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_contract_spelling() {
+        for code in FindingCode::ALL {
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: FindingCode = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, *code);
+        }
+    }
+
+    #[test]
+    fn layers_order_dns_before_tcp_before_tls() {
+        assert!(FindingCode::DnsFailed.layer() < FindingCode::TcpFiltered.layer());
+        assert!(FindingCode::TcpFiltered.layer() < FindingCode::SmtpNoGreeting.layer());
+        assert!(FindingCode::SmtpNoGreeting.layer() < FindingCode::TlsCertExpired.layer());
+        assert!(FindingCode::TlsCertExpired.layer() < FindingCode::AuthFailed.layer());
+    }
+}

@@ -1,0 +1,329 @@
+//! The message catalogue: every sentence a person reads, in English and Spanish, in one place.
+//! Codes and JSON keys never change with the language; only this text does.
+
+use crate::model::{Family, Security, TcpState};
+use serde::{Deserialize, Serialize};
+
+/// Language of the human-readable text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Lang, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" | "english" => Ok(Lang::En),
+            "es" | "spanish" | "español" | "espanol" => Ok(Lang::Es),
+            other => Err(format!("unknown language {other:?}: expected en or es")),
+        }
+    }
+}
+
+/// Everything that can be said, with what it needs to be said (field names say what they hold).
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub enum Msg {
+    /// DNS: NXDOMAIN.
+    DnsNxdomain { host: String },
+    /// DNS: no A/AAAA.
+    DnsNoAddress { host: String },
+    /// DNS: no answer.
+    DnsFailed { host: String, reason: String },
+    /// TCP: dropped.
+    TcpFiltered {
+        port: u16,
+        syns: u32,
+        secs: f64,
+        other_port_works: Option<u16>,
+    },
+    /// TCP: RST.
+    TcpRefused {
+        port: u16,
+        other_port_works: Option<u16>,
+    },
+    /// TCP: no route.
+    TcpUnreachable { port: u16, detail: String },
+    /// TCP: this machine said no.
+    TcpDenied { port: u16, detail: String },
+    /// One family works, the other does not.
+    Ipv6Broken {
+        port: u16,
+        works: Family,
+        fails: Family,
+    },
+    /// No greeting.
+    SmtpNoGreeting { port: u16, secs: f64 },
+    /// 4xx/5xx greeting.
+    SmtpRejectedGreeting { port: u16, reply: String },
+    /// Not SMTP.
+    SmtpNotSmtp { port: u16, evidence: String },
+    /// EHLO/HELO refused.
+    SmtpEhloRejected { port: u16, reply: String },
+    /// STARTTLS missing or refused.
+    SmtpStarttlsMissing { port: u16, reply: Option<String> },
+    /// The port speaks implicit TLS though it was expected to start in plain text.
+    PortSpeaksImplicitTls { port: u16 },
+    /// The port starts in plain text though implicit TLS was expected.
+    PortStartsInPlainText { port: u16 },
+    /// TLS failed.
+    TlsHandshakeFailed { port: u16, reason: String },
+    /// Untrusted chain.
+    TlsCertUntrusted { port: u16, issuer: String },
+    /// Expired / not yet valid.
+    TlsCertExpired { port: u16, not_after: String },
+    /// Wrong name.
+    TlsCertNameMismatch {
+        port: u16,
+        expected: String,
+        presented: String,
+    },
+    /// Interception.
+    TlsIntercepted {
+        port: u16,
+        product: Option<String>,
+        issuer: String,
+        trusted: bool,
+    },
+    /// Expires soon.
+    TlsCertExpiringSoon {
+        port: u16,
+        days: i64,
+        not_after: String,
+    },
+    /// Recommendation: switch to a port that works.
+    RecUsePort {
+        port: u16,
+        security: Security,
+        failing_port: u16,
+    },
+    /// Recommendation: let the program through on the failing port.
+    RecAllowThrough { port: u16 },
+    /// Recommendation: prefer IPv4.
+    RecPreferIpv4 { port: u16 },
+    /// Recommendation: nothing reaches the server.
+    RecOutboundBlocked,
+    /// Recommendation: the host name is wrong.
+    RecCheckHostName { host: String },
+    /// Recommendation: check the resolver.
+    RecCheckResolver,
+    /// Recommendation: trust or exclude the interceptor.
+    RecInterception { product: String },
+    /// Recommendation: use the name on the certificate.
+    RecUseCertificateName { name: String },
+    /// Recommendation: the server's administrator must act.
+    RecServerAdmin,
+}
+
+fn mode(lang: Lang, s: Security) -> &'static str {
+    match (lang, s) {
+        (_, Security::Starttls) => "STARTTLS",
+        (Lang::En, Security::ImplicitTls) => "implicit TLS (SSL)",
+        (Lang::Es, Security::ImplicitTls) => "TLS implícito (SSL)",
+        (Lang::En, Security::Plain) => "plain text",
+        (Lang::Es, Security::Plain) => "texto plano",
+    }
+}
+
+fn family(f: Family) -> &'static str {
+    match f {
+        Family::Ipv4 => "IPv4",
+        Family::Ipv6 => "IPv6",
+    }
+}
+
+/// The sentence for `msg` in `lang`.
+pub fn text(lang: Lang, msg: &Msg) -> String {
+    use Lang::{En, Es};
+    match (msg, lang) {
+        (Msg::DnsNxdomain { host }, En) => format!("The name {host} does not exist (NXDOMAIN). Check the host setting for a typo; the provider's documentation gives the exact server name."),
+        (Msg::DnsNxdomain { host }, Es) => format!("El nombre {host} no existe (NXDOMAIN). Revise el host configurado por si hay un error de escritura; la documentación del proveedor indica el nombre exacto del servidor."),
+        (Msg::DnsNoAddress { host }, En) => format!("The name {host} exists but has no IPv4 or IPv6 address: it is not a server name. Use the SMTP server's name from the provider's documentation."),
+        (Msg::DnsNoAddress { host }, Es) => format!("El nombre {host} existe pero no tiene dirección IPv4 ni IPv6: no es el nombre de un servidor. Use el nombre del servidor SMTP que indica el proveedor."),
+        (Msg::DnsFailed { host, reason }, En) => format!("No answer from the DNS resolver for {host} ({reason}). This machine cannot resolve names: check its network connection and DNS settings, or try --dns-server."),
+        (Msg::DnsFailed { host, reason }, Es) => format!("El resolvedor DNS no respondió para {host} ({reason}). Esta máquina no puede resolver nombres: revise la conexión de red y la configuración DNS, o pruebe --dns-server."),
+        (Msg::TcpFiltered { port, syns, secs, other_port_works }, En) => {
+            let mut s = format!("Port {port}: no answer to {syns} connection attempts (SYN) in {secs:.1} s. The packets are silently dropped, usually by an antivirus \"mail shield\" or a firewall on this machine or its network.");
+            if let Some(other) = other_port_works {
+                s.push_str(&format!(" The server answers on port {other} from here, so it is not down: the block is specific to port {port}."));
+            }
+            s
+        }
+        (Msg::TcpFiltered { port, syns, secs, other_port_works }, Es) => {
+            let mut s = format!("Puerto {port}: sin respuesta a {syns} intentos de conexión (SYN) en {secs:.1} s. Los paquetes se descartan en silencio, normalmente por el \"escudo de correo\" de un antivirus o un firewall de esta máquina o de su red.");
+            if let Some(other) = other_port_works {
+                s.push_str(&format!(" El servidor responde en el puerto {other} desde aquí, así que no está caído: el bloqueo es propio del puerto {port}."));
+            }
+            s
+        }
+        (Msg::TcpRefused { port, other_port_works }, En) => {
+            let mut s = format!("Port {port}: connection refused (RST). Nothing listens on this port, or a firewall actively rejects it.");
+            if let Some(other) = other_port_works {
+                s.push_str(&format!(" Port {other} works: use it."));
+            } else {
+                s.push_str(" Check the port number and that the server is up.");
+            }
+            s
+        }
+        (Msg::TcpRefused { port, other_port_works }, Es) => {
+            let mut s = format!("Puerto {port}: conexión rechazada (RST). No hay nada escuchando en ese puerto, o un firewall lo rechaza activamente.");
+            if let Some(other) = other_port_works {
+                s.push_str(&format!(" El puerto {other} funciona: úselo."));
+            } else {
+                s.push_str(" Revise el número de puerto y que el servidor esté en marcha.");
+            }
+            s
+        }
+        (Msg::TcpUnreachable { port, detail }, En) => format!("Port {port}: the host or network is unreachable ({detail}). A router or firewall reports there is no route, or this machine has no route for this address family."),
+        (Msg::TcpUnreachable { port, detail }, Es) => format!("Puerto {port}: el host o la red no es alcanzable ({detail}). Un router o firewall indica que no hay ruta, o esta máquina no tiene ruta para esta familia de direcciones."),
+        (Msg::TcpDenied { port, detail }, En) => format!("Port {port}: this machine refused to open the connection ({detail}). A local firewall rule, an antivirus or a security policy blocks this program; allow it to connect out on port {port}."),
+        (Msg::TcpDenied { port, detail }, Es) => format!("Puerto {port}: esta máquina se negó a abrir la conexión ({detail}). Una regla del firewall local, un antivirus o una política de seguridad bloquea este programa; permítale conectarse al puerto {port}."),
+        (Msg::Ipv6Broken { port, works, fails }, En) => format!("Port {port} works over {} but not over {}. Programs that try {} first wait, then fail or fall back slowly.", family(*works), family(*fails), family(*fails)),
+        (Msg::Ipv6Broken { port, works, fails }, Es) => format!("El puerto {port} funciona por {} pero no por {}. Los programas que prueban primero {} esperan y luego fallan o tardan en recurrir a la otra.", family(*works), family(*fails), family(*fails)),
+        (Msg::SmtpNoGreeting { port, secs }, En) => format!("Port {port}: the connection opened but no SMTP greeting came in {secs:.1} s. The server is overloaded, or something between accepts connections and never answers."),
+        (Msg::SmtpNoGreeting { port, secs }, Es) => format!("Puerto {port}: la conexión se abrió pero no llegó el saludo SMTP en {secs:.1} s. El servidor está saturado, o algo intermedio acepta conexiones y nunca responde."),
+        (Msg::SmtpRejectedGreeting { port, reply }, En) => format!("Port {port}: the server refused the session in its greeting: \"{reply}\". It is busy or blocks this machine's address; the text says which."),
+        (Msg::SmtpRejectedGreeting { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó la sesión en su saludo: \"{reply}\". Está ocupado o bloquea la dirección de esta máquina; el texto indica cuál."),
+        (Msg::SmtpNotSmtp { port, evidence }, En) => format!("Port {port}: the service there is not an SMTP server (it said \"{evidence}\"). Check the host and port."),
+        (Msg::SmtpNotSmtp { port, evidence }, Es) => format!("Puerto {port}: el servicio no es un servidor SMTP (respondió \"{evidence}\"). Revise el host y el puerto."),
+        (Msg::SmtpEhloRejected { port, reply }, En) => format!("Port {port}: the server rejected EHLO: \"{reply}\"."),
+        (Msg::SmtpEhloRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó EHLO: \"{reply}\"."),
+        (Msg::SmtpStarttlsMissing { port, reply: None }, En) => format!("Port {port}: the server does not offer STARTTLS, so mail and passwords would travel unencrypted. Use a port with TLS, or ask the provider to enable it."),
+        (Msg::SmtpStarttlsMissing { port, reply: None }, Es) => format!("Puerto {port}: el servidor no ofrece STARTTLS, así que el correo y las contraseñas viajarían sin cifrar. Use un puerto con TLS, o pida al proveedor que lo active."),
+        (Msg::SmtpStarttlsMissing { port, reply: Some(r) }, En) => format!("Port {port}: the server announced STARTTLS but refused it: \"{r}\"."),
+        (Msg::SmtpStarttlsMissing { port, reply: Some(r) }, Es) => format!("Puerto {port}: el servidor anunció STARTTLS pero lo rechazó: \"{r}\"."),
+        (Msg::PortSpeaksImplicitTls { port }, En) => format!("Port {port} speaks implicit TLS (SSL), not STARTTLS: a client configured for STARTTLS waits forever for a greeting here. Configure implicit TLS for this port."),
+        (Msg::PortSpeaksImplicitTls { port }, Es) => format!("El puerto {port} habla TLS implícito (SSL), no STARTTLS: un cliente configurado con STARTTLS espera un saludo que nunca llega. Configure TLS implícito para este puerto."),
+        (Msg::PortStartsInPlainText { port }, En) => format!("Port {port} starts in plain text and upgrades with STARTTLS: a client configured for implicit TLS (SSL) fails here with \"wrong version number\". Configure STARTTLS for this port."),
+        (Msg::PortStartsInPlainText { port }, Es) => format!("El puerto {port} empieza en texto plano y pasa a TLS con STARTTLS: un cliente configurado con TLS implícito (SSL) falla aquí con \"wrong version number\". Configure STARTTLS para este puerto."),
+        (Msg::TlsHandshakeFailed { port, reason }, En) => format!("Port {port}: TLS could not be negotiated: {reason}."),
+        (Msg::TlsHandshakeFailed { port, reason }, Es) => format!("Puerto {port}: no se pudo negociar TLS: {reason}."),
+        (Msg::TlsCertUntrusted { port, issuer }, En) => format!("Port {port}: the certificate is not trusted by this machine (issued by {issuer}). If you run your own CA, pass it with --ca-file; otherwise the connection is not the server's."),
+        (Msg::TlsCertUntrusted { port, issuer }, Es) => format!("Puerto {port}: esta máquina no confía en el certificado (emitido por {issuer}). Si usa su propia CA, pásela con --ca-file; si no, la conexión no es la del servidor."),
+        (Msg::TlsCertExpired { port, not_after }, En) => format!("Port {port}: the server's certificate is expired or not yet valid (valid until {not_after}). Check this machine's clock; otherwise the server's administrator must renew it."),
+        (Msg::TlsCertExpired { port, not_after }, Es) => format!("Puerto {port}: el certificado del servidor está vencido o aún no es válido (válido hasta {not_after}). Revise el reloj de esta máquina; si está bien, el administrador del servidor debe renovarlo."),
+        (Msg::TlsCertNameMismatch { port, expected, presented }, En) => format!("Port {port}: the certificate is not valid for {expected}; it names {presented}. Use the name on the certificate as the host setting."),
+        (Msg::TlsCertNameMismatch { port, expected, presented }, Es) => format!("Puerto {port}: el certificado no es válido para {expected}; nombra a {presented}. Use como host el nombre que figura en el certificado."),
+        (Msg::TlsIntercepted { port, product, issuer, trusted }, En) => {
+            let who = product.clone().unwrap_or_else(|| "TLS-inspecting software (an antivirus or a corporate proxy)".into());
+            let tail = if *trusted { "This machine trusts its root, so mail works, but it is read and re-signed on the way; programs with their own trust store (Python, Node, Java) reject it." } else { "Programs reject this certificate." };
+            format!("Port {port}: the connection is intercepted by {who}: the certificate was issued by {issuer}, not by the server's CA. {tail}")
+        }
+        (Msg::TlsIntercepted { port, product, issuer, trusted }, Es) => {
+            let who = product.clone().unwrap_or_else(|| "un software que inspecciona TLS (un antivirus o un proxy corporativo)".into());
+            let tail = if *trusted { "Esta máquina confía en su raíz, así que el correo funciona, pero se lee y se vuelve a firmar por el camino; los programas con su propio almacén de confianza (Python, Node, Java) lo rechazan." } else { "Los programas rechazan este certificado." };
+            format!("Puerto {port}: la conexión está interceptada por {who}: el certificado lo emitió {issuer}, no la CA del servidor. {tail}")
+        }
+        (Msg::TlsCertExpiringSoon { port, days, not_after }, En) => format!("Port {port}: the server's certificate expires in {days} days ({not_after})."),
+        (Msg::TlsCertExpiringSoon { port, days, not_after }, Es) => format!("Puerto {port}: el certificado del servidor vence en {days} días ({not_after})."),
+        (Msg::RecUsePort { port, security, failing_port }, En) => format!("Use port {port} with {}: it works from this machine, port {failing_port} does not.", mode(En, *security)),
+        (Msg::RecUsePort { port, security, failing_port }, Es) => format!("Use el puerto {port} con {}: funciona desde esta máquina, el puerto {failing_port} no.", mode(Es, *security)),
+        (Msg::RecAllowThrough { port }, En) => format!("Or keep port {port} and let this program through: in the antivirus, turn off outgoing mail (SMTP) scanning or add the program to its exceptions; in Windows Defender Firewall, add an outbound rule allowing TCP {port} for the program; on a company network, ask the administrator to allow outbound TCP {port} to the mail server."),
+        (Msg::RecAllowThrough { port }, Es) => format!("O mantenga el puerto {port} y deje pasar a este programa: en el antivirus, desactive el análisis del correo saliente (SMTP) o añada el programa a las excepciones; en el Firewall de Windows Defender, cree una regla de salida que permita TCP {port} al programa; en una red de empresa, pida al administrador que permita la salida TCP {port} hacia el servidor de correo."),
+        (Msg::RecPreferIpv4 { port }, En) => format!("Connect over IPv4 (use the server's IPv4 address or disable IPv6 for this program), or fix the IPv6 route; port {port} works over IPv4."),
+        (Msg::RecPreferIpv4 { port }, Es) => format!("Conéctese por IPv4 (use la dirección IPv4 del servidor o desactive IPv6 para este programa), o arregle la ruta IPv6; el puerto {port} funciona por IPv4."),
+        (Msg::RecOutboundBlocked, En) => "No submission port reaches the server from here: outbound SMTP is blocked by the network (ISP, hosting or cloud provider, company firewall). Ask them to open outbound TCP 587 and 465, or send through an HTTP email API.".into(),
+        (Msg::RecOutboundBlocked, Es) => "Ningún puerto de envío llega al servidor desde aquí: la red bloquea el SMTP saliente (proveedor de internet, hosting o nube, firewall de la empresa). Pida que abran la salida TCP 587 y 465, o envíe mediante una API HTTP de correo.".into(),
+        (Msg::RecCheckHostName { host }, En) => format!("Correct the host name {host}: copy the SMTP server name from the provider's documentation."),
+        (Msg::RecCheckHostName { host }, Es) => format!("Corrija el nombre de host {host}: copie el nombre del servidor SMTP de la documentación del proveedor."),
+        (Msg::RecCheckResolver, En) => "Check this machine's network and DNS settings (try another DNS server with --dns-server).".into(),
+        (Msg::RecCheckResolver, Es) => "Revise la red y la configuración DNS de esta máquina (pruebe otro servidor DNS con --dns-server).".into(),
+        (Msg::RecInterception { product }, En) => format!("Exclude this program (or the mail server) from {product}'s mail/TLS scanning, or, if the interception is intended, make the application trust that product's root certificate."),
+        (Msg::RecInterception { product }, Es) => format!("Excluya este programa (o el servidor de correo) del análisis de correo/TLS de {product}, o, si la interceptación es deliberada, haga que la aplicación confíe en el certificado raíz de ese producto."),
+        (Msg::RecUseCertificateName { name }, En) => format!("Use {name} as the host: it is the name the server's certificate is valid for."),
+        (Msg::RecUseCertificateName { name }, Es) => format!("Use {name} como host: es el nombre para el que es válido el certificado del servidor."),
+        (Msg::RecServerAdmin, En) => "The problem is on the server: send this report to its administrator or the provider's support.".into(),
+        (Msg::RecServerAdmin, Es) => "El problema está en el servidor: envíe este informe a su administrador o al soporte del proveedor.".into(),
+    }
+}
+
+/// Words used by the renderers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// Table header.
+    Port,
+    /// Table header.
+    Mode,
+    /// Table header.
+    Address,
+    /// "verdict".
+    Verdict,
+    /// "cause".
+    Cause,
+    /// "What to do".
+    WhatToDo,
+    /// "Findings".
+    Findings,
+    /// "DNS".
+    Dns,
+    /// "not asked (...)".
+    DnsNotAsked,
+    /// Fix heading.
+    Fix,
+    /// "nothing to fix".
+    AllGood,
+    /// "SYNs".
+    Syns,
+}
+
+/// A renderer word.
+pub fn word(lang: Lang, w: Word) -> &'static str {
+    use Lang::{En, Es};
+    match (w, lang) {
+        (Word::Port, En) => "PORT",
+        (Word::Port, Es) => "PUERTO",
+        (Word::Mode, En) => "MODE",
+        (Word::Mode, Es) => "MODO",
+        (Word::Address, En) => "ADDRESS",
+        (Word::Address, Es) => "DIRECCIÓN",
+        (Word::Verdict, En) => "verdict",
+        (Word::Verdict, Es) => "veredicto",
+        (Word::Cause, En) => "cause",
+        (Word::Cause, Es) => "causa",
+        (Word::WhatToDo, En) => "What to do",
+        (Word::WhatToDo, Es) => "Qué hacer",
+        (Word::Findings, En) => "Findings",
+        (Word::Findings, Es) => "Hallazgos",
+        (Word::Dns, _) => "DNS",
+        (Word::DnsNotAsked, En) => "DNS not asked",
+        (Word::DnsNotAsked, Es) => "DNS no consultado",
+        (Word::Fix, En) => "Fix",
+        (Word::Fix, Es) => "Solución",
+        (Word::AllGood, En) => "Every port completes a secure SMTP handshake from this machine. Nothing to fix.",
+        (Word::AllGood, Es) => "Todos los puertos completan un saludo SMTP seguro desde esta máquina. Nada que corregir.",
+        (Word::Syns, _) => "SYN",
+    }
+}
+
+/// A TCP state in words.
+pub fn tcp_state(lang: Lang, s: TcpState) -> &'static str {
+    match (s, lang) {
+        (TcpState::Open, Lang::En) => "open",
+        (TcpState::Open, Lang::Es) => "abierto",
+        (TcpState::Refused, Lang::En) => "refused",
+        (TcpState::Refused, Lang::Es) => "rechazado",
+        (TcpState::Filtered, Lang::En) => "filtered",
+        (TcpState::Filtered, Lang::Es) => "filtrado",
+        (TcpState::Unreachable, Lang::En) => "unreachable",
+        (TcpState::Unreachable, Lang::Es) => "inalcanzable",
+        (TcpState::Denied, Lang::En) => "denied here",
+        (TcpState::Denied, Lang::Es) => "denegado aquí",
+    }
+}
+
+/// A security mode in words (table column).
+pub fn mode_short(lang: Lang, s: Security) -> &'static str {
+    match (s, lang) {
+        (Security::Starttls, _) => "STARTTLS",
+        (Security::ImplicitTls, Lang::En) => "implicit TLS",
+        (Security::ImplicitTls, Lang::Es) => "TLS implícito",
+        (Security::Plain, Lang::En) => "plain",
+        (Security::Plain, Lang::Es) => "texto plano",
+    }
+}

@@ -1,0 +1,492 @@
+//! The loopback lab: real SMTP and TLS servers on 127.0.0.1, a certificate authority, and a
+//! port that silently drops SYNs. `smtp-doctor demo` builds the origin incident from these
+//! parts, and the tests inject faults with them that no real server produces on demand.
+//!
+//! Everything here listens on loopback only.
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::ServerConfig;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// Why a lab part could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// Certificate generation failed.
+    #[error("cannot make a lab certificate: {0}")]
+    Certificate(String),
+    /// A socket could not be opened on loopback.
+    #[error("cannot open a loopback socket: {0}")]
+    Socket(#[from] std::io::Error),
+}
+
+/// How long a lab certificate is valid, relative to now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    /// From a year ago to a year ahead.
+    Current,
+    /// Ended 30 days ago.
+    Expired,
+    /// Ends in this many days.
+    EndsInDays(i64),
+}
+
+/// A certificate authority for the lab.
+pub struct LabCa {
+    issuer: Issuer<'static, KeyPair>,
+    root: CertificateDer<'static>,
+}
+
+/// A leaf certificate with its chain and key.
+pub struct LabCertificate {
+    /// Leaf first, then the CA.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The leaf's private key (PKCS#8).
+    pub key: PrivateKeyDer<'static>,
+}
+
+fn cert_err(e: rcgen::Error) -> LabError {
+    LabError::Certificate(e.to_string())
+}
+
+impl LabCa {
+    /// A new root CA whose subject is `CN=<common_name>, O=<organization>`.
+    pub fn new(common_name: &str, organization: &str) -> Result<LabCa, LabError> {
+        let mut params = CertificateParams::new(Vec::<String>::new()).map_err(cert_err)?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, organization);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(400);
+        params.not_after = now + time::Duration::days(3650);
+        let key = KeyPair::generate().map_err(cert_err)?;
+        let root = params.self_signed(&key).map_err(cert_err)?.der().clone();
+        Ok(LabCa {
+            issuer: Issuer::new(params, key),
+            root,
+        })
+    }
+
+    /// The root certificate, DER.
+    pub fn root_der(&self) -> Vec<u8> {
+        self.root.as_ref().to_vec()
+    }
+
+    /// The root certificate, PEM.
+    pub fn root_pem(&self) -> String {
+        pem_encode("CERTIFICATE", self.root.as_ref())
+    }
+
+    /// Issues a server certificate for `names` (DNS names or IP addresses).
+    pub fn issue(&self, names: &[&str], validity: Validity) -> Result<LabCertificate, LabError> {
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut params = CertificateParams::new(names.clone()).map_err(cert_err)?;
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().cloned().unwrap_or_default(),
+        );
+        let now = time::OffsetDateTime::now_utc();
+        let (from, to) = match validity {
+            Validity::Current => (
+                now - time::Duration::days(365),
+                now + time::Duration::days(365),
+            ),
+            Validity::Expired => (
+                now - time::Duration::days(400),
+                now - time::Duration::days(30),
+            ),
+            Validity::EndsInDays(d) => (
+                now - time::Duration::days(60),
+                now + time::Duration::days(d) + time::Duration::hours(1),
+            ),
+        };
+        params.not_before = from;
+        params.not_after = to;
+        let key = KeyPair::generate().map_err(cert_err)?;
+        let cert = params.signed_by(&key, &self.issuer).map_err(cert_err)?;
+        Ok(LabCertificate {
+            chain: vec![cert.der().clone(), self.root.clone()],
+            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        })
+    }
+}
+
+/// PEM-encodes DER bytes.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// A rustls server configuration for a lab certificate.
+pub fn server_tls(cert: &LabCertificate) -> Result<Arc<ServerConfig>, LabError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| LabError::Certificate(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(cert.chain.clone(), cert.key.clone_key())
+        .map_err(|e| LabError::Certificate(e.to_string()))?;
+    Ok(Arc::new(config))
+}
+
+/// What a lab server does with each connection.
+#[derive(Clone)]
+pub enum ServerMode {
+    /// SMTP in plain text, with STARTTLS when a TLS config is given.
+    Smtp {
+        /// Offer STARTTLS with this configuration.
+        starttls: Option<Arc<ServerConfig>>,
+    },
+    /// SMTP inside TLS from the first byte.
+    ImplicitTls(Arc<ServerConfig>),
+    /// Accept and never say a word (a tarpit).
+    Silent,
+    /// Send these bytes at once, then wait (an SSH banner, say).
+    Banner(Vec<u8>),
+    /// Send one byte a second, never a full line.
+    Trickle,
+    /// Send this many bytes without a line end.
+    HugeLine(usize),
+}
+
+/// A lab SMTP server's script.
+#[derive(Clone)]
+pub struct ServerBehaviour {
+    /// What kind of server.
+    pub mode: ServerMode,
+    /// The greeting line (without CRLF).
+    pub greeting: String,
+    /// Wait this long before the greeting.
+    pub greeting_delay: Duration,
+    /// AUTH mechanisms announced after TLS (or always, when `auth_in_plain`).
+    pub auth: Vec<String>,
+}
+
+impl ServerBehaviour {
+    /// A well-behaved server in `mode`.
+    pub fn smtp(mode: ServerMode) -> ServerBehaviour {
+        ServerBehaviour {
+            mode,
+            greeting: "220 lab.smtp-doctor.test ESMTP ready".into(),
+            greeting_delay: Duration::ZERO,
+            auth: vec!["PLAIN".into(), "LOGIN".into()],
+        }
+    }
+}
+
+/// A running lab server; stops when dropped.
+pub struct LabServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for LabServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl LabServer {
+    /// Starts a server on a free loopback port.
+    pub async fn start(behaviour: ServerBehaviour) -> Result<LabServer, LabError> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let behaviour = Arc::new(behaviour);
+        let task = tokio::spawn(async move {
+            let mut sessions = tokio::task::JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((stream, _)) = accepted else { continue };
+                        let b = behaviour.clone();
+                        sessions.spawn(async move { serve(stream, &b).await });
+                    }
+                    Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+                }
+            }
+        });
+        Ok(LabServer { addr, task })
+    }
+}
+
+async fn serve(mut stream: TcpStream, b: &ServerBehaviour) {
+    let _ = stream.set_nodelay(true);
+    match &b.mode {
+        ServerMode::Silent => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        ServerMode::Banner(bytes) => {
+            let _ = stream.write_all(bytes).await;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        ServerMode::Trickle => {
+            for _ in 0..3600 {
+                if stream.write_all(b"2").await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        ServerMode::HugeLine(n) => {
+            let chunk = vec![b'2'; 64 * 1024];
+            let mut left = *n;
+            while left > 0 {
+                let k = left.min(chunk.len());
+                if stream.write_all(&chunk[..k]).await.is_err() {
+                    return;
+                }
+                left -= k;
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        ServerMode::ImplicitTls(config) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
+            let Ok(Ok(tls)) =
+                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+            else {
+                return;
+            };
+            let mut reader = BufReader::new(tls);
+            if greet(&mut reader, b).await {
+                let _ = dialogue(&mut reader, b, true).await;
+            }
+        }
+        ServerMode::Smtp { starttls } => {
+            let mut reader = BufReader::new(stream);
+            if !greet(&mut reader, b).await {
+                return;
+            }
+            if dialogue(&mut reader, b, false).await != Next::StartTls {
+                return;
+            }
+            let Some(config) = starttls else { return };
+            let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
+            let Ok(Ok(tls)) = tokio::time::timeout(
+                Duration::from_secs(10),
+                acceptor.accept(reader.into_inner()),
+            )
+            .await
+            else {
+                return;
+            };
+            let mut reader = BufReader::new(tls);
+            let _ = dialogue(&mut reader, b, true).await;
+        }
+    }
+}
+
+async fn greet<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut BufReader<S>,
+    b: &ServerBehaviour,
+) -> bool {
+    tokio::time::sleep(b.greeting_delay).await;
+    let ok = s
+        .get_mut()
+        .write_all(format!("{}\r\n", b.greeting).as_bytes())
+        .await
+        .is_ok();
+    // A refusing greeting (421/554) ends the session after QUIT, as real servers do.
+    ok && b.greeting.starts_with('2')
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Done,
+    StartTls,
+}
+
+async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut BufReader<S>,
+    b: &ServerBehaviour,
+    tls_active: bool,
+) -> Next {
+    let offers_starttls = !tls_active && matches!(&b.mode, ServerMode::Smtp { starttls: Some(_) });
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = tokio::time::timeout(
+            Duration::from_secs(30),
+            (&mut *s).take(4096).read_line(&mut line),
+        )
+        .await;
+        let Ok(Ok(n)) = read else { return Next::Done };
+        if n == 0 {
+            return Next::Done;
+        }
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "EHLO" => {
+                let mut r = String::from(
+                    "250-lab.smtp-doctor.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n",
+                );
+                if offers_starttls {
+                    r.push_str("250-STARTTLS\r\n");
+                }
+                if tls_active && !b.auth.is_empty() {
+                    r.push_str(&format!("250-AUTH {}\r\n", b.auth.join(" ")));
+                }
+                r.push_str("250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n");
+                r
+            }
+            "HELO" => "250 lab.smtp-doctor.test\r\n".into(),
+            "STARTTLS" if offers_starttls => {
+                let _ = s
+                    .get_mut()
+                    .write_all(b"220 2.0.0 Ready to start TLS\r\n")
+                    .await;
+                return Next::StartTls;
+            }
+            "QUIT" => {
+                let _ = s.get_mut().write_all(b"221 2.0.0 Bye\r\n").await;
+                return Next::Done;
+            }
+            "NOOP" | "RSET" => "250 2.0.0 OK\r\n".into(),
+            _ => "502 5.5.1 Command not implemented\r\n".into(),
+        };
+        if s.get_mut().write_all(reply.as_bytes()).await.is_err() {
+            return Next::Done;
+        }
+    }
+}
+
+use tokio::io::AsyncReadExt as _;
+
+/// A loopback port that silently drops SYNs, like a firewall's DROP rule: a listener with a
+/// backlog of 0 whose accept queue is filled and never accepted. Once the queue is full the
+/// kernel discards new SYNs without answering (Linux and BSD; Windows answers with a reset).
+pub struct DroppingPort {
+    /// Where it "listens".
+    pub addr: SocketAddr,
+    _listener: std::net::TcpListener,
+    _fillers: Vec<std::net::TcpStream>,
+}
+
+impl DroppingPort {
+    /// Opens the port and fills its queue.
+    pub fn new() -> Result<DroppingPort, LabError> {
+        use socket2::{Domain, Protocol, Socket, Type};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+        socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
+        socket.listen(0)?;
+        let listener: std::net::TcpListener = socket.into();
+        let addr = listener.local_addr()?;
+        let mut fillers = Vec::new();
+        // Connect until one attempt goes unanswered: the queue is then full.
+        for _ in 0..8 {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(s) => fillers.push(s),
+                Err(_) => break,
+            }
+        }
+        Ok(DroppingPort {
+            addr,
+            _listener: listener,
+            _fillers: fillers,
+        })
+    }
+}
+
+/// A closed loopback port (connecting gets a reset): bound, then released.
+pub fn closed_port() -> Result<SocketAddr, LabError> {
+    let l = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let addr = l.local_addr()?;
+    drop(l);
+    Ok(addr)
+}
+
+/// The origin incident in the lab: `smtp.demo.test`, 587 silently dropped, 465 implicit TLS
+/// with a certificate from a lab CA that the plan trusts.
+pub struct DemoLab {
+    /// The plan that probes it, with `--resolve` and `--connect-to` mappings in place.
+    pub plan: crate::plan::Plan,
+    _dropping: DroppingPort,
+    _tls: LabServer,
+}
+
+/// The demo's host name: it stands for `smtp.gmail.com` in the origin incident.
+pub const DEMO_HOST: &str = "smtp.demo.test";
+
+impl DemoLab {
+    /// Builds the lab.
+    pub async fn start() -> Result<DemoLab, LabError> {
+        let ca = LabCa::new("smtp-doctor demo CA", "smtp-doctor lab")?;
+        let cert = ca.issue(&[DEMO_HOST], Validity::Current)?;
+        let tls = LabServer::start(ServerBehaviour::smtp(ServerMode::ImplicitTls(server_tls(
+            &cert,
+        )?)))
+        .await?;
+        let dropping = DroppingPort::new()?;
+        let mut plan = crate::plan::Plan::new(DEMO_HOST, &[587, 465])
+            .map_err(|e| LabError::Certificate(e.to_string()))?;
+        plan.resolve.push(crate::plan::ResolveOverride {
+            host: DEMO_HOST.into(),
+            address: Ipv4Addr::LOCALHOST.into(),
+        });
+        for (port, target) in [(587, dropping.addr), (465, tls.addr)] {
+            plan.connect_to.push(crate::plan::ConnectTo {
+                host: Some(DEMO_HOST.into()),
+                port,
+                target,
+            });
+        }
+        plan.extra_roots.push(ca.root_der());
+        Ok(DemoLab {
+            plan,
+            _dropping: dropping,
+            _tls: tls,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_round_trip_shape() {
+        let pem = pem_encode("CERTIFICATE", &[0, 1, 2, 3, 4]);
+        assert_eq!(
+            pem,
+            "-----BEGIN CERTIFICATE-----\nAAECAwQ=\n-----END CERTIFICATE-----\n"
+        );
+    }
+}

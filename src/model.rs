@@ -1,0 +1,215 @@
+//! Observations: pure data describing what the probes saw. Facts, never opinions.
+//!
+//! Every type here serialises to the JSON report; the field names are part of the
+//! report's shape (see CONTRACT.md, schema 1).
+
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+
+/// How a port is (or is expected to be) secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// Plain SMTP, no TLS at all.
+    Plain,
+    /// Plain text first, then `STARTTLS` (RFC 3207), as on port 587.
+    Starttls,
+    /// TLS from the first byte (RFC 8314), as on port 465.
+    ImplicitTls,
+}
+
+impl Security {
+    /// What a port conventionally speaks (RFC 8314 §3, RFC 6409).
+    pub fn conventional_for_port(port: u16) -> Security {
+        match port {
+            465 | 993 | 995 => Security::ImplicitTls,
+            _ => Security::Starttls,
+        }
+    }
+
+    /// The JSON spelling, for renderers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Plain => "plain",
+            Security::Starttls => "starttls",
+            Security::ImplicitTls => "implicit_tls",
+        }
+    }
+}
+
+/// Address family of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// IPv4.
+    Ipv4,
+    /// IPv6.
+    Ipv6,
+}
+
+impl Family {
+    /// The family of an address.
+    pub fn of(addr: IpAddr) -> Family {
+        match addr {
+            IpAddr::V4(_) => Family::Ipv4,
+            IpAddr::V6(_) => Family::Ipv6,
+        }
+    }
+}
+
+/// Where the addresses came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "server")]
+pub enum DnsSource {
+    /// The operating system's resolver configuration (resolv.conf, registry).
+    System,
+    /// A DNS server named with `--dns-server`.
+    Server(String),
+    /// `--resolve HOST=ADDR` on the command line; DNS was not asked.
+    Override,
+    /// The host is an IP address literal; DNS was not asked.
+    Literal,
+}
+
+/// What the resolver answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum DnsOutcome {
+    /// At least one A or AAAA address.
+    Resolved,
+    /// NXDOMAIN: the name does not exist.
+    NxDomain,
+    /// The name exists but has no A/AAAA record.
+    NoAddress,
+    /// No usable answer: timeout, SERVFAIL, refused, no network.
+    Failed {
+        /// What went wrong, as the resolver said it.
+        reason: String,
+    },
+}
+
+/// The DNS step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DnsObservation {
+    /// The name looked up.
+    pub host: String,
+    /// Where the answer came from.
+    pub source: DnsSource,
+    /// The classified answer.
+    pub outcome: DnsOutcome,
+    /// Every address found, IPv4 first.
+    pub addresses: Vec<IpAddr>,
+    /// Time taken, in milliseconds.
+    pub ms: f64,
+}
+
+/// The state of a TCP connection attempt, as CONTRACT.md names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TcpState {
+    /// The three-way handshake completed.
+    Open,
+    /// The peer answered with a RST: nothing listens, or a firewall rejects.
+    Refused,
+    /// No answer at all within the wait: packets silently dropped.
+    Filtered,
+    /// No route: ICMP unreachable / prohibited, or no route on this machine.
+    Unreachable,
+    /// This machine refused to open the connection (EACCES/EPERM, WSAEACCES).
+    Denied,
+}
+
+impl TcpState {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TcpState::Open => "open",
+            TcpState::Refused => "refused",
+            TcpState::Filtered => "filtered",
+            TcpState::Unreachable => "unreachable",
+            TcpState::Denied => "denied",
+        }
+    }
+}
+
+/// The operating-system error behind a failed connect, kept as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsErrorEvidence {
+    /// The raw code (errno, or the Windows WSA code).
+    pub code: Option<i32>,
+    /// Its symbolic name where known (`ECONNREFUSED`, `WSAETIMEDOUT`).
+    pub name: Option<String>,
+}
+
+/// The TCP step of one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TcpObservation {
+    /// What happened.
+    pub state: TcpState,
+    /// Milliseconds until the handshake, the error, or the end of the wait.
+    pub ms: f64,
+    /// How many connection attempts were started (each sends its own SYN).
+    pub attempts: u32,
+    /// How many SYNs went out, counting the kernel's retransmissions (estimate).
+    pub syns: u32,
+    /// The OS error behind a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_error: Option<OsErrorEvidence>,
+}
+
+/// One line of an SMTP or TLS dialogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    /// Milliseconds since the connection opened.
+    pub ms: f64,
+    /// `c` for what we sent, `s` for what the server sent, `i` for an event (TLS up, timeout).
+    pub dir: char,
+    /// The text, with control characters escaped.
+    pub text: String,
+}
+
+/// One (address, port) pair and everything that was learnt about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointObservation {
+    /// The logical port (what the application would use).
+    pub port: u16,
+    /// The logical address.
+    pub address: IpAddr,
+    /// Address family.
+    pub family: Family,
+    /// What the port was found to speak, or what it was tested as.
+    pub security: Security,
+    /// What it was tested as first (the plan's expectation).
+    pub expected_security: Security,
+    /// Where the connection really went, when `--connect-to` redirected it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connected_to: Option<SocketAddr>,
+    /// The TCP step.
+    pub tcp: TcpObservation,
+    /// The SMTP dialogue, when TCP opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<crate::probe::smtp::SmtpObservation>,
+    /// The TLS handshake, when one was attempted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::probe::tls::TlsObservation>,
+    /// Every line exchanged, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transcript: Vec<TranscriptLine>,
+}
+
+/// Everything the probes saw for one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observations {
+    /// The host that was asked for.
+    pub host: String,
+    /// The ports that were asked for, in order.
+    pub ports: Vec<u16>,
+    /// The DNS step.
+    pub dns: DnsObservation,
+    /// One entry per (address, port), ordered by port as asked, then IPv4 before IPv6.
+    pub endpoints: Vec<EndpointObservation>,
+    /// Wall-clock time of the whole run, in milliseconds.
+    pub elapsed_ms: f64,
+    /// When the run happened, seconds since the Unix epoch (certificate ages are counted from it).
+    pub observed_at_unix: i64,
+}

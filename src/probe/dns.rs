@@ -1,0 +1,142 @@
+//! DNS step: turn a host name into addresses, classifying what the resolver said.
+
+use crate::model::{DnsObservation, DnsOutcome, DnsSource};
+use crate::plan::Plan;
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::NetError;
+use hickory_resolver::{Resolver, TokioResolver};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// Resolves the plan's host: an IP literal and `--resolve` overrides skip DNS; otherwise the
+/// system resolver or `--dns-server` is asked for A and AAAA in parallel.
+pub async fn resolve(plan: &Plan) -> DnsObservation {
+    let started = Instant::now();
+    let host = plan.host.clone();
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(&host)
+        .parse::<IpAddr>();
+    if let Ok(ip) = literal {
+        return finish(host, DnsSource::Literal, Ok(vec![ip]), started);
+    }
+    let overrides: Vec<IpAddr> = plan
+        .resolve
+        .iter()
+        .filter(|r| r.host == host.trim_end_matches('.'))
+        .map(|r| r.address)
+        .collect();
+    if !overrides.is_empty() {
+        return finish(host, DnsSource::Override, Ok(overrides), started);
+    }
+    let source = match plan.dns_server {
+        Some(server) => DnsSource::Server(server.to_string()),
+        None => DnsSource::System,
+    };
+    let outcome = match build_resolver(plan.dns_server, plan.timing.dns) {
+        Ok(resolver) => lookup(&resolver, &host, plan.timing.dns).await,
+        // No readable system configuration (no resolv.conf): ask the OS resolver instead.
+        Err(_) if plan.dns_server.is_none() => lookup_with_os(&host, plan.timing.dns).await,
+        Err(reason) => Err(DnsOutcome::Failed { reason }),
+    };
+    finish(host, source, outcome, started)
+}
+
+fn finish(
+    host: String,
+    source: DnsSource,
+    outcome: Result<Vec<IpAddr>, DnsOutcome>,
+    started: Instant,
+) -> DnsObservation {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (outcome, mut addresses) = match outcome {
+        Ok(addrs) if addrs.is_empty() => (DnsOutcome::NoAddress, addrs),
+        Ok(addrs) => (DnsOutcome::Resolved, addrs),
+        Err(outcome) => (outcome, Vec::new()),
+    };
+    // IPv4 first, stable, no duplicates: the report reads in a predictable order.
+    addresses.sort_by_key(|a| (a.is_ipv6(), *a));
+    addresses.dedup();
+    DnsObservation {
+        host,
+        source,
+        outcome,
+        addresses,
+        ms,
+    }
+}
+
+fn build_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, String> {
+    let provider = TokioRuntimeProvider::default();
+    let mut builder = match server {
+        Some(server) => {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = server.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = server.port();
+            let ns = NameServerConfig::new(server.ip(), true, vec![udp, tcp]);
+            Resolver::builder_with_config(ResolverConfig::from_name_servers(vec![ns]), provider)
+        }
+        None => Resolver::builder(provider).map_err(|e| e.to_string())?,
+    };
+    let opts = builder.options_mut();
+    // One attempt, no cache: we time and classify a real query, not a retry loop.
+    opts.attempts = 1;
+    opts.cache_size = 0;
+    opts.timeout = timeout;
+    opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+    if server.is_some() {
+        opts.use_hosts_file = ResolveHosts::Never;
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+async fn lookup(
+    resolver: &TokioResolver,
+    host: &str,
+    timeout: Duration,
+) -> Result<Vec<IpAddr>, DnsOutcome> {
+    // The resolver has its own per-query timeout; this bounds the whole A+AAAA lookup.
+    match tokio::time::timeout(
+        timeout + Duration::from_millis(200),
+        resolver.lookup_ip(host),
+    )
+    .await
+    {
+        Ok(Ok(found)) => Ok(found.iter().collect()),
+        Ok(Err(err)) => Err(classify(&err)),
+        Err(_) => Err(DnsOutcome::Failed {
+            reason: format!("no answer within {:.1} s", timeout.as_secs_f64()),
+        }),
+    }
+}
+
+/// Maps a resolver error to an outcome by its type, never by its text.
+fn classify(err: &NetError) -> DnsOutcome {
+    if err.is_nx_domain() {
+        DnsOutcome::NxDomain
+    } else if err.is_no_records_found() {
+        DnsOutcome::NoAddress
+    } else {
+        DnsOutcome::Failed {
+            reason: err.to_string(),
+        }
+    }
+}
+
+async fn lookup_with_os(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, DnsOutcome> {
+    let query = tokio::net::lookup_host((host, 0));
+    match tokio::time::timeout(timeout, query).await {
+        Ok(Ok(addrs)) => Ok(addrs.map(|a| a.ip()).collect()),
+        Ok(Err(e)) => Err(DnsOutcome::Failed {
+            reason: format!("system resolver: {e}"),
+        }),
+        Err(_) => Err(DnsOutcome::Failed {
+            reason: format!("no answer within {:.1} s", timeout.as_secs_f64()),
+        }),
+    }
+}

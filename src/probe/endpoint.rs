@@ -1,0 +1,362 @@
+//! One endpoint (address, port): TCP, then the SMTP dialogue and TLS in the mode the port
+//! really speaks, found out rather than assumed.
+
+use super::smtp::{self, GreetingOutcome, SmtpObservation, StarttlsOutcome};
+use super::tcp;
+use super::tls::{HandshakeOutcome, TlsContext, TlsObservation};
+use super::wire::{escape, parse_reply_line, Wire};
+use crate::model::{EndpointObservation, Family, Security, TranscriptLine};
+use crate::plan::{Plan, PortPlan};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::Instant as Deadline;
+
+/// How long a port that should greet in plain text may stay silent before a TLS attempt is
+/// made on a fresh connection (a STARTTLS client pointed at an implicit-TLS port waits here).
+pub const GREETING_WINDOW: Duration = Duration::from_millis(1000);
+
+/// What every endpoint probe of a run shares.
+#[derive(Debug, Clone)]
+pub struct ProbeContext {
+    /// The plan.
+    pub plan: Arc<Plan>,
+    /// TLS configuration, built once.
+    pub tls: TlsContext,
+}
+
+/// Probes one endpoint completely. Never fails: every outcome is an observation.
+pub async fn probe(ctx: &ProbeContext, address: IpAddr, port: PortPlan) -> EndpointObservation {
+    let target = ctx.plan.connect_target(address, port.port);
+    let (tcp, stream) = tcp::connect(target, &ctx.plan.timing).await;
+    let mut ep = EndpointObservation {
+        port: port.port,
+        address,
+        family: Family::of(address),
+        security: port.security,
+        expected_security: port.security,
+        connected_to: (target != SocketAddr::new(address, port.port)).then_some(target),
+        tcp,
+        smtp: None,
+        tls: None,
+        transcript: Vec::new(),
+    };
+    let Some(stream) = stream else { return ep };
+    let opened = Instant::now();
+    match port.security {
+        Security::ImplicitTls => implicit_first(ctx, target, stream, opened, &mut ep).await,
+        Security::Starttls | Security::Plain => {
+            plain_first(ctx, target, stream, opened, true, &mut ep).await
+        }
+    }
+    ep
+}
+
+fn step_deadline(ctx: &ProbeContext) -> Deadline {
+    Deadline::now() + ctx.plan.timing.step
+}
+
+/// The first bytes a server sent look like a TLS record (handshake or alert).
+fn looks_like_tls(bytes: &[u8]) -> bool {
+    matches!(bytes.first(), Some(0x14..=0x17))
+}
+
+fn first_line(bytes: &[u8]) -> String {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    escape(&bytes[..end]).trim_end_matches("\\u{d}").to_string()
+}
+
+/// Port expected to speak TLS from the first byte (465).
+async fn implicit_first(
+    ctx: &ProbeContext,
+    target: SocketAddr,
+    stream: TcpStream,
+    opened: Instant,
+    ep: &mut EndpointObservation,
+) {
+    let host = ctx.plan.host.clone();
+    let (tls_obs, tls_stream, seen) = ctx
+        .tls
+        .handshake(stream, &host, Security::ImplicitTls, step_deadline(ctx))
+        .await;
+    let mut transcript = vec![note(opened, "TLS ClientHello sent (implicit TLS)")];
+    if let Some(tls_stream) = tls_stream {
+        transcript.push(note(opened, tls_summary(&tls_obs)));
+        ep.tls = Some(tls_obs);
+        ep.security = Security::ImplicitTls;
+        let (smtp, transcript) = session_over_tls(ctx, tls_stream, opened, transcript).await;
+        ep.smtp = Some(smtp);
+        ep.transcript = transcript;
+        return;
+    }
+    if !seen.is_empty() && !looks_like_tls(&seen) {
+        let line = first_line(&seen);
+        if parse_reply_line(&line).is_some() {
+            // A plain-text greeting answered our ClientHello: the port starts in plain text.
+            transcript.push(note(
+                opened,
+                format!("the server answered TLS with plain text ({line:?}): it starts in plain text; reconnecting"),
+            ));
+            let (tcp2, stream2) = tcp::connect(target, &ctx.plan.timing).await;
+            match stream2 {
+                Some(stream2) => {
+                    ep.transcript = transcript;
+                    let opened2 = Instant::now();
+                    Box::pin(plain_first(ctx, target, stream2, opened2, false, ep)).await;
+                }
+                None => {
+                    transcript.push(note(
+                        opened,
+                        format!("reconnect failed: {}", tcp2.state.as_str()),
+                    ));
+                    ep.security = Security::Starttls;
+                    ep.transcript = transcript;
+                }
+            }
+            return;
+        }
+        transcript.push(note(
+            opened,
+            format!("the server sent something that is neither TLS nor SMTP: {line:?}"),
+        ));
+        ep.smtp = Some(SmtpObservation {
+            greeting: GreetingOutcome::NotSmtp {
+                evidence: line,
+                ms: ms_since(opened),
+            },
+            ehlo: None,
+            starttls: None,
+            ehlo_after_tls: None,
+        });
+        ep.transcript = transcript;
+        return;
+    }
+    if seen.is_empty()
+        && matches!(&tls_obs.handshake, HandshakeOutcome::Failed { reason, .. } if reason.starts_with("no TLS reply"))
+    {
+        // Silent to TLS: neither a ServerHello nor a greeting.
+        transcript.push(note(
+            opened,
+            "no reply to the TLS ClientHello and no greeting",
+        ));
+        ep.smtp = Some(SmtpObservation {
+            greeting: GreetingOutcome::Silent {
+                waited_ms: ms_since(opened),
+            },
+            ehlo: None,
+            starttls: None,
+            ehlo_after_tls: None,
+        });
+        ep.transcript = transcript;
+        return;
+    }
+    transcript.push(note(opened, tls_summary(&tls_obs)));
+    ep.tls = Some(tls_obs);
+    ep.transcript = transcript;
+}
+
+/// Port expected to greet in plain text (587, 25). When it stays silent, a TLS attempt on a
+/// fresh connection finds out whether it speaks implicit TLS instead.
+async fn plain_first(
+    ctx: &ProbeContext,
+    target: SocketAddr,
+    stream: TcpStream,
+    opened: Instant,
+    may_try_tls: bool,
+    ep: &mut EndpointObservation,
+) {
+    let host = ctx.plan.host.clone();
+    let full_deadline = step_deadline(ctx);
+    let mut wire = Wire::new(stream, opened);
+    wire.transcript = std::mem::take(&mut ep.transcript);
+    let waiting_since = Deadline::now();
+    let window = Deadline::now() + GREETING_WINDOW.min(ctx.plan.timing.step);
+    let mut greeting =
+        smtp::read_greeting(&mut wire, window.min(full_deadline), waiting_since).await;
+    if matches!(greeting, GreetingOutcome::Silent { .. }) && may_try_tls {
+        wire.note(format!(
+            "no greeting after {:.1} s: trying TLS on a new connection",
+            GREETING_WINDOW.min(ctx.plan.timing.step).as_secs_f64()
+        ));
+        let (_, stream2) = tcp::connect(target, &ctx.plan.timing).await;
+        if let Some(stream2) = stream2 {
+            let opened2 = Instant::now();
+            let (tls_obs, tls_stream, seen) = ctx
+                .tls
+                .handshake(stream2, &host, Security::ImplicitTls, step_deadline(ctx))
+                .await;
+            if let Some(tls_stream) = tls_stream {
+                wire.note(format!(
+                    "this port speaks implicit TLS: {}",
+                    tls_summary(&tls_obs)
+                ));
+                let (_, transcript) = wire.into_parts();
+                ep.tls = Some(tls_obs);
+                ep.security = Security::ImplicitTls;
+                let (smtp, transcript) =
+                    session_over_tls(ctx, tls_stream, opened2, transcript).await;
+                ep.smtp = Some(smtp);
+                ep.transcript = transcript;
+                return;
+            }
+            if looks_like_tls(&seen) {
+                wire.note(format!(
+                    "this port speaks TLS, but: {}",
+                    tls_summary(&tls_obs)
+                ));
+                let (_, transcript) = wire.into_parts();
+                ep.tls = Some(tls_obs);
+                ep.security = Security::ImplicitTls;
+                ep.transcript = transcript;
+                return;
+            }
+            wire.note("no TLS either; still waiting for a greeting");
+        }
+        greeting = smtp::read_greeting(&mut wire, full_deadline, waiting_since).await;
+        if matches!(greeting, GreetingOutcome::Silent { .. }) {
+            // Some services (HTTP) wait for the client: a line from us makes them show themselves.
+            let probe_deadline = Deadline::now() + Duration::from_millis(500);
+            let name = ctx.plan.ehlo_name.clone();
+            if let Err(super::wire::ReplyError::NotSmtp(text)) =
+                wire.command(&format!("EHLO {name}"), probe_deadline).await
+            {
+                greeting = GreetingOutcome::NotSmtp {
+                    evidence: text,
+                    ms: wire.elapsed_ms(),
+                };
+            }
+        }
+    }
+    let mut obs = SmtpObservation {
+        greeting,
+        ehlo: None,
+        starttls: None,
+        ehlo_after_tls: None,
+    };
+    if !matches!(obs.greeting, GreetingOutcome::Ok { .. }) {
+        if matches!(obs.greeting, GreetingOutcome::Rejected { .. }) {
+            smtp::quit(&mut wire).await;
+        }
+        ep.smtp = Some(obs);
+        ep.transcript = wire.into_parts().1;
+        return;
+    }
+    let ehlo = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, full_deadline).await;
+    let offers_starttls = match &ehlo {
+        Ok(e) => e.accepted() && e.capabilities.starttls,
+        Err(_) => false,
+    };
+    obs.ehlo = ehlo.ok();
+    if !offers_starttls {
+        if obs.ehlo.as_ref().is_some_and(|e| e.accepted()) {
+            obs.starttls = Some(StarttlsOutcome::NotOffered);
+            ep.security = Security::Plain;
+        }
+        smtp::quit(&mut wire).await;
+        ep.smtp = Some(obs);
+        ep.transcript = wire.into_parts().1;
+        return;
+    }
+    ep.security = Security::Starttls;
+    let go = smtp::starttls(&mut wire, full_deadline).await;
+    let ready = matches!(go, StarttlsOutcome::Ready { .. });
+    obs.starttls = Some(go);
+    if !ready {
+        smtp::quit(&mut wire).await;
+        ep.smtp = Some(obs);
+        ep.transcript = wire.into_parts().1;
+        return;
+    }
+    if !wire.buffered().is_empty() {
+        // Bytes after "220 ready" and before TLS would be injected into the TLS session
+        // (CVE-2011-0411 class); they are dropped, and said.
+        wire.note("the server sent data after the STARTTLS go-ahead; discarded");
+    }
+    let (stream, mut transcript) = wire.into_parts();
+    let (tls_obs, tls_stream, _) = ctx
+        .tls
+        .handshake(stream, &host, Security::Starttls, step_deadline(ctx))
+        .await;
+    transcript.push(note(opened, tls_summary(&tls_obs)));
+    ep.tls = Some(tls_obs);
+    let Some(tls_stream) = tls_stream else {
+        ep.smtp = Some(obs);
+        ep.transcript = transcript;
+        return;
+    };
+    let mut wire = Wire::new(tls_stream, opened);
+    wire.transcript = transcript;
+    obs.ehlo_after_tls = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, step_deadline(ctx))
+        .await
+        .ok();
+    smtp::quit(&mut wire).await;
+    ep.smtp = Some(obs);
+    ep.transcript = wire.into_parts().1;
+}
+
+/// Greeting, EHLO and QUIT over an established TLS stream.
+async fn session_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
+    ctx: &ProbeContext,
+    stream: S,
+    opened: Instant,
+    transcript: Vec<TranscriptLine>,
+) -> (SmtpObservation, Vec<TranscriptLine>) {
+    let mut wire = Wire::new(stream, opened);
+    wire.transcript = transcript;
+    let deadline = step_deadline(ctx);
+    let greeting = smtp::read_greeting(&mut wire, deadline, Deadline::now()).await;
+    let mut obs = SmtpObservation {
+        greeting,
+        ehlo: None,
+        starttls: None,
+        ehlo_after_tls: None,
+    };
+    if matches!(obs.greeting, GreetingOutcome::Ok { .. }) {
+        obs.ehlo = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, deadline)
+            .await
+            .ok();
+    }
+    if !matches!(
+        obs.greeting,
+        GreetingOutcome::Silent { .. } | GreetingOutcome::Closed { .. }
+    ) {
+        smtp::quit(&mut wire).await;
+    }
+    (obs, wire.into_parts().1)
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn note(opened: Instant, text: impl Into<String>) -> TranscriptLine {
+    TranscriptLine {
+        ms: ms_since(opened),
+        dir: 'i',
+        text: text.into(),
+    }
+}
+
+fn tls_summary(obs: &TlsObservation) -> String {
+    match &obs.handshake {
+        HandshakeOutcome::Done {
+            version,
+            cipher,
+            ms,
+        } => {
+            let issuer = obs.chain.first().map(|c| c.issuer.as_str()).unwrap_or("?");
+            let verdict = match &obs.verification {
+                Some(super::tls::Verification::Verified) => "verified".to_string(),
+                Some(v) => format!("NOT verified: {v:?}"),
+                None => "not checked".to_string(),
+            };
+            format!("TLS up in {ms:.0} ms: {version} {cipher}; issuer {issuer}; chain {verdict}")
+        }
+        HandshakeOutcome::Failed { reason, .. } => format!("TLS failed: {reason}"),
+    }
+}

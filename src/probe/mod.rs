@@ -1,0 +1,9 @@
+//! Probes: the steps that touch the network, one module per protocol step.
+
+pub mod dns;
+pub mod endpoint;
+pub mod os_error;
+pub mod smtp;
+pub mod tcp;
+pub mod tls;
+pub mod wire;

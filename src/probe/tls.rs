@@ -1,0 +1,623 @@
+//! TLS step: handshake (STARTTLS or implicit), what was negotiated, the certificate chain, and
+//! whether it verifies — recorded even when it does not.
+//!
+//! The handshake itself accepts any chain (signatures are still checked) so that a failed
+//! verification still shows the TLS version and who issued the certificate; the chain is then
+//! verified explicitly, and a connection whose chain did not verify is never trusted with
+//! credentials.
+
+use crate::interception;
+use crate::model::Security;
+use ring::digest;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use x509_parser::prelude::*;
+
+/// One certificate of the chain, as presented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// DNS names and IP addresses the certificate is valid for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
+    /// Start of validity, RFC 3339 (UTC).
+    pub not_before: String,
+    /// End of validity, RFC 3339 (UTC).
+    pub not_after: String,
+    /// End of validity, seconds since the Unix epoch.
+    pub not_after_unix: i64,
+    /// Key algorithm and size, e.g. `RSA 2048`, `EC P-256`.
+    pub key: String,
+    /// SHA-256 of the DER, hex.
+    pub sha256: String,
+}
+
+/// The verdict on the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Verification {
+    /// Chains to a trusted root, valid now, valid for the name.
+    Verified,
+    /// Expired or not yet valid.
+    Expired {
+        /// What the verifier said.
+        detail: String,
+    },
+    /// Not valid for the host name.
+    NameMismatch {
+        /// The name we asked for.
+        expected: String,
+        /// The names the certificate carries.
+        presented: Vec<String>,
+    },
+    /// Does not lead to a trusted root.
+    Untrusted {
+        /// What the verifier said.
+        detail: String,
+    },
+    /// Any other reason (bad signature, revoked, bad encoding).
+    Invalid {
+        /// What the verifier said.
+        detail: String,
+    },
+}
+
+/// Why the chain is believed to be forged by TLS-inspecting software.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interception {
+    /// The product, when its name is in the chain.
+    pub product: Option<String>,
+    /// The issuer that gave it away.
+    pub issuer: String,
+    /// Whether the machine trusts the forging root (mail then works, but is read on the way).
+    pub trusted_locally: bool,
+}
+
+/// What the handshake produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum HandshakeOutcome {
+    /// TLS is up.
+    Done {
+        /// `TLSv1.3`, `TLSv1.2`.
+        version: String,
+        /// The cipher suite.
+        cipher: String,
+        /// Handshake time in milliseconds.
+        ms: f64,
+    },
+    /// TLS could not be negotiated.
+    Failed {
+        /// Why, from the TLS library (alert, version, cipher).
+        reason: String,
+        /// Milliseconds until the failure.
+        ms: f64,
+    },
+}
+
+/// The TLS step of one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsObservation {
+    /// STARTTLS or implicit TLS.
+    pub mode: Security,
+    /// The name that was checked against the certificate.
+    pub server_name: String,
+    /// The handshake.
+    pub handshake: HandshakeOutcome,
+    /// The chain as the server sent it, leaf first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<CertificateInfo>,
+    /// The verdict on the chain (absent when the handshake failed before it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// Signs of TLS inspection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interception: Option<Interception>,
+}
+
+impl TlsObservation {
+    /// TLS is up and the chain verified.
+    pub fn is_secure(&self) -> bool {
+        matches!(self.handshake, HandshakeOutcome::Done { .. })
+            && self.verification == Some(Verification::Verified)
+    }
+}
+
+/// TLS configuration shared by every probe of a run: built once.
+#[derive(Clone)]
+pub struct TlsContext {
+    config: Arc<ClientConfig>,
+    /// The machine's trust store plus the extra roots.
+    trusted: Arc<dyn ServerCertVerifier>,
+    /// The public web PKI only (webpki-roots), to recognise local-only roots.
+    public: Arc<WebPkiServerVerifier>,
+    /// Only the roots the user vouched for (`--ca-file`), if any.
+    vouched: Option<Arc<WebPkiServerVerifier>>,
+}
+
+impl std::fmt::Debug for TlsContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsContext")
+    }
+}
+
+/// Why the TLS context could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up TLS: {0}")]
+pub struct TlsSetupError(String);
+
+impl TlsContext {
+    /// Builds the context: OS trust store plus `extra_roots` (DER).
+    pub fn new(extra_roots: &[Vec<u8>]) -> Result<TlsContext, TlsSetupError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let extra: Vec<CertificateDer<'static>> = extra_roots
+            .iter()
+            .map(|d| CertificateDer::from(d.clone()))
+            .collect();
+        let trusted: Arc<dyn ServerCertVerifier> = Arc::new(
+            rustls_platform_verifier::Verifier::new_with_extra_roots(
+                extra.clone(),
+                provider.clone(),
+            )
+            .map_err(|e| TlsSetupError(e.to_string()))?,
+        );
+        let public_roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let public =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(public_roots), provider.clone())
+                .build()
+                .map_err(|e| TlsSetupError(e.to_string()))?;
+        let vouched = if extra.is_empty() {
+            None
+        } else {
+            let mut store = RootCertStore::empty();
+            for cert in extra {
+                store
+                    .add(cert)
+                    .map_err(|e| TlsSetupError(format!("a --ca-file certificate: {e}")))?;
+            }
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+                    .build()
+                    .map_err(|e| TlsSetupError(e.to_string()))?,
+            )
+        };
+        let config = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsSetupError(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(RecordOnlyVerifier { provider }))
+            .with_no_client_auth();
+        Ok(TlsContext {
+            config: Arc::new(config),
+            trusted,
+            public,
+            vouched,
+        })
+    }
+
+    /// Runs a handshake on `stream` for `host`; returns the observation and, when TLS is up,
+    /// the TLS stream. `recorded` holds the first bytes the server sent, to tell a plain-text
+    /// greeting from a TLS failure.
+    pub async fn handshake<S>(
+        &self,
+        stream: S,
+        host: &str,
+        mode: Security,
+        deadline: tokio::time::Instant,
+    ) -> (TlsObservation, Option<TlsOver<S>>, Vec<u8>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let started = std::time::Instant::now();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let server_name = match ServerName::try_from(bare.to_string()) {
+            Ok(n) => n,
+            Err(e) => {
+                let obs = failed(mode, host, format!("invalid server name: {e}"), started);
+                return (obs, None, Vec::new());
+            }
+        };
+        let connector = tokio_rustls::TlsConnector::from(self.config.clone());
+        let recorder = Recorder::new(stream);
+        let first_bytes = recorder.first_bytes.clone();
+        let result =
+            tokio::time::timeout_at(deadline, connector.connect(server_name.clone(), recorder))
+                .await;
+        let seen = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Err(_) => (
+                failed(
+                    mode,
+                    host,
+                    "no TLS reply before the timeout".into(),
+                    started,
+                ),
+                None,
+                seen,
+            ),
+            Ok(Err(err)) => {
+                let reason = match err
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<rustls::Error>())
+                {
+                    Some(tls) => describe_tls_error(tls),
+                    None => format!("connection lost during the handshake ({})", err.kind()),
+                };
+                (failed(mode, host, reason, started), None, seen)
+            }
+            Ok(Ok(tls)) => {
+                let (_, conn) = tls.get_ref();
+                let version = conn
+                    .protocol_version()
+                    .map(|v| match v {
+                        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
+                        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
+                        other => format!("{other:?}"),
+                    })
+                    .unwrap_or_default();
+                let cipher = conn
+                    .negotiated_cipher_suite()
+                    .map(|c| format!("{:?}", c.suite()))
+                    .unwrap_or_default();
+                let certs: Vec<CertificateDer<'static>> = conn
+                    .peer_certificates()
+                    .map(|c| c.iter().map(|d| d.clone().into_owned()).collect())
+                    .unwrap_or_default();
+                let chain: Vec<CertificateInfo> =
+                    certs.iter().filter_map(|c| describe(c)).collect();
+                let verification = self.verify(&certs, &server_name, bare, &chain);
+                let interception =
+                    self.interception(&certs, &server_name, bare, &chain, &verification);
+                let obs = TlsObservation {
+                    mode,
+                    server_name: bare.to_string(),
+                    handshake: HandshakeOutcome::Done {
+                        version,
+                        cipher,
+                        ms,
+                    },
+                    chain,
+                    verification: Some(verification),
+                    interception,
+                };
+                (obs, Some(tls), seen)
+            }
+        }
+    }
+
+    fn verify(
+        &self,
+        certs: &[CertificateDer<'static>],
+        name: &ServerName<'static>,
+        bare: &str,
+        chain: &[CertificateInfo],
+    ) -> Verification {
+        let Some((leaf, intermediates)) = certs.split_first() else {
+            return Verification::Invalid {
+                detail: "the server sent no certificate".into(),
+            };
+        };
+        match self
+            .trusted
+            .verify_server_cert(leaf, intermediates, name, &[], UnixTime::now())
+        {
+            Ok(_) => Verification::Verified,
+            Err(err) => classify_verification(&err, bare, chain),
+        }
+    }
+
+    fn interception(
+        &self,
+        certs: &[CertificateDer<'static>],
+        name: &ServerName<'static>,
+        host: &str,
+        chain: &[CertificateInfo],
+        verification: &Verification,
+    ) -> Option<Interception> {
+        let trusted_locally = *verification == Verification::Verified;
+        // 1. A known product's name anywhere in the chain.
+        for cert in chain {
+            for dn in [&cert.issuer, &cert.subject] {
+                if let Some(p) = interception::product_in(dn) {
+                    return Some(Interception {
+                        product: Some(p.product.to_string()),
+                        issuer: cert.issuer.clone(),
+                        trusted_locally,
+                    });
+                }
+            }
+        }
+        // 2. A public provider's chain that only a local root accepts.
+        if !trusted_locally || !interception::is_public_provider(host) {
+            return None;
+        }
+        let (leaf, intermediates) = certs.split_first()?;
+        let now = UnixTime::now();
+        if self
+            .public
+            .verify_server_cert(leaf, intermediates, name, &[], now)
+            .is_ok()
+        {
+            return None;
+        }
+        if let Some(vouched) = &self.vouched {
+            if vouched
+                .verify_server_cert(leaf, intermediates, name, &[], now)
+                .is_ok()
+            {
+                return None;
+            }
+        }
+        Some(Interception {
+            product: None,
+            issuer: chain.last().map(|c| c.issuer.clone()).unwrap_or_default(),
+            trusted_locally,
+        })
+    }
+}
+
+fn failed(
+    mode: Security,
+    host: &str,
+    reason: String,
+    started: std::time::Instant,
+) -> TlsObservation {
+    TlsObservation {
+        mode,
+        server_name: host.to_string(),
+        handshake: HandshakeOutcome::Failed {
+            reason,
+            ms: started.elapsed().as_secs_f64() * 1000.0,
+        },
+        chain: Vec::new(),
+        verification: None,
+        interception: None,
+    }
+}
+
+/// Maps a verification error by its type.
+fn classify_verification(
+    err: &rustls::Error,
+    host: &str,
+    chain: &[CertificateInfo],
+) -> Verification {
+    let detail = describe_tls_error(err);
+    match err {
+        rustls::Error::InvalidCertificate(cert_err) => match cert_err {
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. } => Verification::Expired { detail },
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Verification::NameMismatch {
+                    expected: host.to_string(),
+                    presented: chain.first().map(|c| c.names.clone()).unwrap_or_default(),
+                }
+            }
+            CertificateError::UnknownIssuer => Verification::Untrusted { detail },
+            _ => Verification::Invalid { detail },
+        },
+        _ => Verification::Invalid { detail },
+    }
+}
+
+/// A short, human description of a rustls error, for evidence only.
+fn describe_tls_error(err: &rustls::Error) -> String {
+    match err {
+        rustls::Error::AlertReceived(alert) => format!("the server sent the TLS alert {alert:?}"),
+        rustls::Error::PeerIncompatible(why) => {
+            format!("no TLS version or cipher in common ({why:?})")
+        }
+        rustls::Error::InvalidMessage(why) => format!("the reply is not TLS ({why:?})"),
+        other => other.to_string(),
+    }
+}
+
+/// Parses a certificate's facts.
+fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
+    let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
+    let mut names = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(d) => names.push(d.to_string()),
+                GeneralName::IPAddress(b) => match b.len() {
+                    4 => names.push(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()),
+                    16 => {
+                        let mut a = [0u8; 16];
+                        a.copy_from_slice(b);
+                        names.push(std::net::Ipv6Addr::from(a).to_string());
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+    let key = match cert.public_key().parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => format!("RSA {}", rsa.key_size()),
+        Ok(x509_parser::public_key::PublicKey::EC(point)) => match point.data().len() {
+            65 => "EC P-256".to_string(),
+            97 => "EC P-384".to_string(),
+            133 => "EC P-521".to_string(),
+            n => format!("EC ({n}-byte point)"),
+        },
+        _ => cert.public_key().algorithm.algorithm.to_id_string(),
+    };
+    let sha = digest::digest(&digest::SHA256, der.as_ref());
+    Some(CertificateInfo {
+        subject: crate::probe::wire::escape(cert.subject().to_string().as_bytes()),
+        issuer: crate::probe::wire::escape(cert.issuer().to_string().as_bytes()),
+        names,
+        not_before: rfc3339(cert.validity().not_before.timestamp()),
+        not_after: rfc3339(cert.validity().not_after.timestamp()),
+        not_after_unix: cert.validity().not_after.timestamp(),
+        key,
+        sha256: sha.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}
+
+/// Formats Unix seconds as RFC 3339 UTC (civil-from-days, Howard Hinnant's algorithm).
+pub fn rfc3339(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Accepts the chain during the handshake (it is verified right after, see the module doc);
+/// handshake signatures are still checked, so the peer must hold the certificate's key.
+#[derive(Debug)]
+struct RecordOnlyVerifier {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for RecordOnlyVerifier {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A TLS stream over a recorded stream.
+pub type TlsOver<S> = tokio_rustls::client::TlsStream<Recorder<S>>;
+
+/// A stream that keeps the first bytes the peer sent, to recognise a plain-text greeting that
+/// arrives where a TLS ServerHello was expected.
+pub struct Recorder<S> {
+    inner: S,
+    first_bytes: Arc<Mutex<Vec<u8>>>,
+}
+
+const RECORD_LIMIT: usize = 512;
+
+impl<S> Recorder<S> {
+    fn new(inner: S) -> Self {
+        Recorder {
+            inner,
+            first_bytes: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let res = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = res {
+            if let Ok(mut rec) = this.first_bytes.lock() {
+                let room = RECORD_LIMIT.saturating_sub(rec.len());
+                let new = &buf.filled()[before..];
+                rec.extend_from_slice(&new[..new.len().min(room)]);
+            }
+        }
+        res
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_765_324_800), "2025-12-10T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,357 @@
+//! The wire: bounded reads of SMTP replies, sends, and the transcript of both.
+//!
+//! Text from the network is hostile: every read is bounded in time (a deadline for the whole
+//! reply, so a server trickling one byte a second cannot stretch it), in line length and in
+//! total size, and everything kept is escaped so no control character reaches a terminal.
+
+use crate::model::TranscriptLine;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant as Deadline;
+
+/// The longest reply line accepted (RFC 5321 §4.5.3.1.5 says 512 octets; servers exceed it).
+pub const MAX_LINE: usize = 2048;
+/// The most bytes read from one connection.
+pub const MAX_TOTAL: usize = 256 * 1024;
+/// The most lines in one multi-line reply.
+pub const MAX_REPLY_LINES: usize = 200;
+
+/// Why a read produced no line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadError {
+    /// Nothing (complete) arrived before the deadline.
+    #[error("timed out")]
+    Timeout,
+    /// The peer closed the connection.
+    #[error("connection closed")]
+    Closed,
+    /// A line longer than [`MAX_LINE`].
+    #[error("line too long")]
+    LineTooLong,
+    /// More than [`MAX_TOTAL`] bytes, or too many reply lines.
+    #[error("too much data")]
+    TooMuchData,
+    /// A socket error (reset, TLS failure).
+    #[error("read failed: {0}")]
+    Failed(String),
+}
+
+/// One SMTP reply (RFC 5321 §4.2): a code and one or more lines of text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The three-digit code.
+    pub code: u16,
+    /// The text of each line, escaped, without the code.
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    /// 2xx.
+    pub fn is_positive(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+    /// All lines, joined for display.
+    pub fn text(&self) -> String {
+        self.lines.join(" ")
+    }
+    /// The enhanced status code (RFC 3463) at the start of the text, e.g. `5.7.9`.
+    pub fn enhanced_code(&self) -> Option<String> {
+        let first = self.lines.first()?.split_whitespace().next()?;
+        let parts: Vec<&str> = first.split('.').collect();
+        let ok = parts.len() == 3
+            && matches!(parts[0], "2" | "4" | "5")
+            && parts[1..]
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
+        ok.then(|| first.to_string())
+    }
+    /// The code and text as one line, for evidence.
+    pub fn summary(&self) -> String {
+        format!("{} {}", self.code, self.text())
+    }
+}
+
+/// Why no reply could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyError {
+    /// No line at all.
+    Read(ReadError),
+    /// A line that is not an SMTP reply line (an SSH banner, HTTP).
+    NotSmtp(String),
+}
+
+/// Parses one reply line: `Some((code, more_lines_follow, text))`.
+pub fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
+    let bytes = line.as_bytes();
+    if bytes.len() < 3
+        || !bytes[..3].iter().all(u8::is_ascii_digit)
+        || !(b'2'..=b'5').contains(&bytes[0])
+    {
+        return None;
+    }
+    let code: u16 = line[..3].parse().ok()?;
+    match bytes.get(3) {
+        None => Some((code, false, "")),
+        Some(b' ') => Some((code, false, &line[4..])),
+        Some(b'-') => Some((code, true, &line[4..])),
+        Some(_) => None,
+    }
+}
+
+/// Escapes control characters (and terminal escapes) so network text is safe to print.
+pub fn escape(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c) =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A connection with a bounded reader and a transcript.
+pub struct Wire<S> {
+    stream: S,
+    buf: Vec<u8>,
+    total: usize,
+    opened: Instant,
+    /// Everything sent and received, escaped.
+    pub transcript: Vec<TranscriptLine>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
+    /// Wraps a stream; `opened` is when its connection was established.
+    pub fn new(stream: S, opened: Instant) -> Self {
+        Wire {
+            stream,
+            buf: Vec::new(),
+            total: 0,
+            opened,
+            transcript: Vec::new(),
+        }
+    }
+
+    /// Milliseconds since the connection opened.
+    pub fn elapsed_ms(&self) -> f64 {
+        self.opened.elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// Notes an event (not wire text) in the transcript.
+    pub fn note(&mut self, text: impl Into<String>) {
+        let ms = self.elapsed_ms();
+        self.transcript.push(TranscriptLine {
+            ms,
+            dir: 'i',
+            text: text.into(),
+        });
+    }
+
+    /// Bytes received but not yet consumed as lines.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Reads one line (without CRLF) before `deadline`.
+    pub async fn read_line(&mut self, deadline: Deadline) -> Result<Vec<u8>, ReadError> {
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                if line.len() > MAX_LINE {
+                    return Err(ReadError::LineTooLong);
+                }
+                return Ok(line);
+            }
+            if self.buf.len() > MAX_LINE {
+                return Err(ReadError::LineTooLong);
+            }
+            if self.total >= MAX_TOTAL {
+                return Err(ReadError::TooMuchData);
+            }
+            let mut chunk = [0u8; 4096];
+            let want = chunk.len().min(MAX_TOTAL - self.total);
+            let n = match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk[..want]))
+                .await
+            {
+                Err(_) => return Err(ReadError::Timeout),
+                Ok(Err(e)) => return Err(ReadError::Failed(e.kind().to_string())),
+                Ok(Ok(0)) => return Err(ReadError::Closed),
+                Ok(Ok(n)) => n,
+            };
+            self.total += n;
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Reads one complete (possibly multi-line) reply before `deadline`.
+    pub async fn read_reply(&mut self, deadline: Deadline) -> Result<Reply, ReplyError> {
+        let mut lines = Vec::new();
+        loop {
+            let raw = match self.read_line(deadline).await {
+                Ok(raw) => raw,
+                Err(e) => {
+                    let note = format!("({e})");
+                    self.note(note);
+                    return Err(ReplyError::Read(e));
+                }
+            };
+            let text = escape(&raw);
+            let ms = self.elapsed_ms();
+            self.transcript.push(TranscriptLine {
+                ms,
+                dir: 's',
+                text: text.clone(),
+            });
+            let Some((code, more, rest)) = parse_reply_line(&text) else {
+                return Err(ReplyError::NotSmtp(text));
+            };
+            lines.push(rest.to_string());
+            if !more {
+                return Ok(Reply { code, lines });
+            }
+            if lines.len() >= MAX_REPLY_LINES {
+                return Err(ReplyError::Read(ReadError::TooMuchData));
+            }
+        }
+    }
+
+    /// Sends one command line (CRLF added). `shown` is what the transcript records.
+    pub async fn send(
+        &mut self,
+        line: &str,
+        shown: &str,
+        deadline: Deadline,
+    ) -> Result<(), ReadError> {
+        let ms = self.elapsed_ms();
+        self.transcript.push(TranscriptLine {
+            ms,
+            dir: 'c',
+            text: shown.to_string(),
+        });
+        let mut data = Vec::with_capacity(line.len() + 2);
+        data.extend_from_slice(line.as_bytes());
+        data.extend_from_slice(b"\r\n");
+        match tokio::time::timeout_at(deadline, async {
+            self.stream.write_all(&data).await?;
+            self.stream.flush().await
+        })
+        .await
+        {
+            Err(_) => Err(ReadError::Timeout),
+            Ok(Err(e)) => Err(ReadError::Failed(e.kind().to_string())),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    /// Sends a command and reads its reply.
+    pub async fn command(&mut self, line: &str, deadline: Deadline) -> Result<Reply, ReplyError> {
+        self.send(line, line, deadline)
+            .await
+            .map_err(ReplyError::Read)?;
+        self.read_reply(deadline).await
+    }
+
+    /// Gives the stream back (to start TLS on it), with the transcript.
+    pub fn into_parts(self) -> (S, Vec<TranscriptLine>) {
+        (self.stream, self.transcript)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_lines() {
+        assert_eq!(
+            parse_reply_line("220 mx ESMTP"),
+            Some((220, false, "mx ESMTP"))
+        );
+        assert_eq!(
+            parse_reply_line("250-PIPELINING"),
+            Some((250, true, "PIPELINING"))
+        );
+        assert_eq!(parse_reply_line("250 "), Some((250, false, "")));
+        assert_eq!(parse_reply_line("250"), Some((250, false, "")));
+        assert_eq!(parse_reply_line("SSH-2.0-OpenSSH_9.2"), None);
+        assert_eq!(parse_reply_line("HTTP/1.1 400 Bad Request"), None);
+        assert_eq!(parse_reply_line("2500 x"), None);
+        assert_eq!(parse_reply_line("099 x"), None);
+    }
+
+    #[test]
+    fn enhanced_codes() {
+        let r = Reply {
+            code: 534,
+            lines: vec!["5.7.9 Application-specific password required.".into()],
+        };
+        assert_eq!(r.enhanced_code().as_deref(), Some("5.7.9"));
+        let r = Reply {
+            code: 535,
+            lines: vec!["Authentication failed".into()],
+        };
+        assert_eq!(r.enhanced_code(), None);
+    }
+
+    #[test]
+    fn escapes_terminal_controls() {
+        assert_eq!(
+            escape(b"220 ok\x1b[31mred\x07"),
+            "220 ok\\u{1b}[31mred\\u{7}"
+        );
+        assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\u{202e}b");
+        assert_eq!(escape(b"caf\xc3\xa9"), "café");
+    }
+
+    #[tokio::test]
+    async fn multi_line_reply_and_limits() {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        server
+            .write_all(b"250-mx.test\r\n250-STARTTLS\r\n250 \r\n")
+            .await
+            .unwrap();
+        let mut wire = Wire::new(client, Instant::now());
+        let deadline = Deadline::now() + std::time::Duration::from_secs(1);
+        let reply = wire.read_reply(deadline).await.unwrap();
+        assert_eq!(reply.code, 250);
+        assert_eq!(reply.lines, vec!["mx.test", "STARTTLS", ""]);
+        server.write_all(&vec![b'x'; MAX_LINE + 10]).await.unwrap();
+        assert_eq!(
+            wire.read_reply(deadline).await,
+            Err(ReplyError::Read(ReadError::LineTooLong))
+        );
+    }
+
+    #[tokio::test]
+    async fn deadline_bounds_a_trickle() {
+        let (client, mut server) = tokio::io::duplex(64);
+        tokio::spawn(async move {
+            for _ in 0..100 {
+                if server.write_all(b"2").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+        let mut wire = Wire::new(client, Instant::now());
+        // Without the deadline the read would end in `Closed` after the trickle's 2 s.
+        let deadline = Deadline::now() + std::time::Duration::from_millis(150);
+        assert_eq!(
+            wire.read_reply(deadline).await,
+            Err(ReplyError::Read(ReadError::Timeout))
+        );
+    }
+}

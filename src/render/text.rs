@@ -1,0 +1,385 @@
+//! The text report for people: the origin report's diagnostic table, then what it means and
+//! what to do.
+
+use crate::diagnose::endpoint_is_healthy;
+use crate::finding::Severity;
+use crate::i18n::{self, Lang, Word};
+use crate::model::{DnsOutcome, DnsSource, EndpointObservation, TcpState};
+use crate::probe::smtp::{GreetingOutcome, StarttlsOutcome};
+use crate::probe::tls::{HandshakeOutcome, Verification};
+use crate::report::{Report, Verdict};
+use std::fmt::Write as _;
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// Use ANSI colours.
+    pub color: bool,
+    /// Show certificate chains and transcripts.
+    pub verbose: bool,
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn good(&self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+    fn bad(&self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+    fn warn(&self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+/// Renders the whole report.
+pub fn render(report: &Report, opts: TextOptions) -> String {
+    let lang = report.lang;
+    let p = Paint { on: opts.color };
+    let mut out = String::new();
+    // Heading: host → addresses (DNS time).
+    let dns = &report.dns;
+    match &dns.outcome {
+        DnsOutcome::Resolved => {
+            let addrs: Vec<String> = dns.addresses.iter().map(|a| a.to_string()).collect();
+            let how = match &dns.source {
+                DnsSource::System | DnsSource::Server(_) => {
+                    format!("{} {:.0} ms", i18n::word(lang, Word::Dns), dns.ms)
+                }
+                DnsSource::Override => "--resolve".to_string(),
+                DnsSource::Literal => i18n::word(lang, Word::DnsNotAsked).to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "{} → {}   ({how})",
+                p.bold(&report.host),
+                addrs.join(", ")
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "{} → {}   ({} {:.0} ms)",
+                p.bold(&report.host),
+                p.bad("✗"),
+                i18n::word(lang, Word::Dns),
+                dns.ms
+            );
+        }
+    }
+    if !report.endpoints.is_empty() {
+        out.push('\n');
+        out.push_str(&table(report, &p));
+    }
+    // Findings.
+    if !report.findings.is_empty() {
+        out.push('\n');
+        for f in &report.findings {
+            let mark = match f.severity {
+                Severity::Error => p.bad("✗"),
+                Severity::Warning => p.warn("!"),
+                Severity::Info => p.dim("i"),
+            };
+            let _ = writeln!(
+                out,
+                "{mark} {}  {}",
+                f.message,
+                p.dim(&format!("[{}]", f.code.as_str()))
+            );
+        }
+    } else if report.verdict == Verdict::Ok {
+        let _ = writeln!(out, "\n{} {}", p.good("✓"), i18n::word(lang, Word::AllGood));
+    }
+    // Recommendations.
+    if !report.recommendations.is_empty() {
+        let _ = writeln!(out, "\n{}:", p.bold(i18n::word(lang, Word::WhatToDo)));
+        for (i, r) in report.recommendations.iter().enumerate() {
+            let label = format!(
+                "{} {}",
+                i18n::word(lang, Word::Fix),
+                (b'A' + i as u8) as char
+            );
+            let _ = writeln!(out, "  {}: {}", p.bold(&label), r.message);
+            for (k, v) in &r.settings {
+                let _ = writeln!(out, "      {k} = {v}");
+            }
+        }
+    }
+    if opts.verbose {
+        out.push_str(&details(report, &p));
+    }
+    let cause = report.cause.map(|c| c.as_str()).unwrap_or("—");
+    let verdict = match report.verdict {
+        Verdict::Ok => p.good(report.verdict.as_str()),
+        Verdict::Degraded => p.warn(report.verdict.as_str()),
+        Verdict::Failed => p.bad(report.verdict.as_str()),
+    };
+    let _ = writeln!(
+        out,
+        "\n{}: {verdict} · {}: {cause} · {:.2} s",
+        i18n::word(lang, Word::Verdict),
+        i18n::word(lang, Word::Cause),
+        report.elapsed_ms / 1000.0
+    );
+    out
+}
+
+fn tcp_cell(lang: Lang, ep: &EndpointObservation, p: &Paint) -> (String, String) {
+    let t = &ep.tcp;
+    let plain = match t.state {
+        TcpState::Open => format!("✓ {:.0} ms", t.ms),
+        TcpState::Filtered => format!(
+            "✗ {} ({} {}, {:.1} s)",
+            i18n::tcp_state(lang, t.state),
+            t.syns,
+            i18n::word(lang, Word::Syns),
+            t.ms / 1000.0
+        ),
+        s => {
+            let code = t
+                .os_error
+                .as_ref()
+                .and_then(|e| e.name.clone())
+                .unwrap_or_default();
+            format!("✗ {} ({code})", i18n::tcp_state(lang, s))
+        }
+    };
+    let painted = if t.state == TcpState::Open {
+        p.good(&plain)
+    } else {
+        p.bad(&plain)
+    };
+    (plain, painted)
+}
+
+fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
+    let Some(smtp) = &ep.smtp else {
+        return ("—".into(), true);
+    };
+    let es = lang == Lang::Es;
+    match &smtp.greeting {
+        GreetingOutcome::Ok { code, .. } => match &smtp.starttls {
+            Some(StarttlsOutcome::NotOffered) => (
+                format!(
+                    "✗ {code}, {}",
+                    if es { "sin STARTTLS" } else { "no STARTTLS" }
+                ),
+                false,
+            ),
+            Some(StarttlsOutcome::Refused { code, .. }) => (format!("✗ STARTTLS {code}"), false),
+            _ => match &smtp.ehlo {
+                Some(e) if !e.accepted() => (format!("✗ EHLO {}", e.code), false),
+                _ => (format!("✓ {code}"), true),
+            },
+        },
+        GreetingOutcome::Rejected { code, .. } => (format!("✗ {code}"), false),
+        GreetingOutcome::Silent { .. } | GreetingOutcome::Closed { .. } => (
+            (if es {
+                "✗ sin saludo"
+            } else {
+                "✗ no greeting"
+            })
+            .into(),
+            false,
+        ),
+        GreetingOutcome::NotSmtp { .. } => (
+            (if es { "✗ no es SMTP" } else { "✗ not SMTP" }).into(),
+            false,
+        ),
+    }
+}
+
+/// The issuer's common name, for the table.
+fn short_issuer(dn: &str) -> String {
+    dn.split(',')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(dn)
+        .to_string()
+}
+
+fn tls_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
+    let Some(tls) = &ep.tls else {
+        return ("—".into(), true);
+    };
+    let es = lang == Lang::Es;
+    match &tls.handshake {
+        HandshakeOutcome::Failed { .. } => {
+            ((if es { "✗ falló" } else { "✗ failed" }).into(), false)
+        }
+        HandshakeOutcome::Done { version, .. } => {
+            let issuer = tls
+                .chain
+                .first()
+                .map(|c| short_issuer(&c.issuer))
+                .unwrap_or_default();
+            let version = version.replace("TLSv", "TLS ");
+            match &tls.verification {
+                Some(Verification::Verified) => (format!("✓ {version} · {issuer}"), true),
+                Some(v) => {
+                    let why = match (v, es) {
+                        (Verification::Expired { .. }, false) => "expired",
+                        (Verification::Expired { .. }, true) => "vencido",
+                        (Verification::NameMismatch { .. }, false) => "wrong name",
+                        (Verification::NameMismatch { .. }, true) => "otro nombre",
+                        (_, false) => "untrusted",
+                        (_, true) => "no confiable",
+                    };
+                    (format!("✗ {version} · {why} · {issuer}"), false)
+                }
+                None => (format!("? {version}"), false),
+            }
+        }
+    }
+}
+
+fn table(report: &Report, p: &Paint) -> String {
+    let lang = report.lang;
+    let headers = [
+        i18n::word(lang, Word::Port).to_string(),
+        i18n::word(lang, Word::Mode).to_string(),
+        i18n::word(lang, Word::Address).to_string(),
+        "TCP".to_string(),
+        "SMTP".to_string(),
+        "TLS".to_string(),
+    ];
+    // Each cell: (plain text for width, painted text).
+    let mut rows: Vec<Vec<(String, String)>> = Vec::new();
+    for ep in &report.endpoints {
+        let mode = i18n::mode_short(lang, ep.security).to_string();
+        let addr = match ep.connected_to {
+            Some(real) => format!("{} (→ {real})", ep.address),
+            None => ep.address.to_string(),
+        };
+        let (smtp, smtp_ok) = smtp_cell(ep, lang);
+        let (tls, tls_ok) = tls_cell(ep, lang);
+        let paint = |s: String, ok: bool| {
+            let painted = if s == "—" {
+                p.dim(&s)
+            } else if ok {
+                p.good(&s)
+            } else {
+                p.bad(&s)
+            };
+            (s, painted)
+        };
+        let port = ep.port.to_string();
+        let port_painted = if endpoint_is_healthy(ep) {
+            p.good(&port)
+        } else {
+            p.bad(&port)
+        };
+        rows.push(vec![
+            (port, port_painted),
+            (mode.clone(), mode),
+            (addr.clone(), addr),
+            tcp_cell(lang, ep, p),
+            paint(smtp, smtp_ok),
+            paint(tls, tls_ok),
+        ]);
+    }
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].0.chars().count())
+                .chain(std::iter::once(headers[i].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let line = |cells: Vec<(String, String)>| {
+        let mut s = String::new();
+        let last = cells.len() - 1;
+        for (i, (plain, painted)) in cells.into_iter().enumerate() {
+            s.push_str(&painted);
+            if i < last {
+                s.push_str(&" ".repeat(widths[i] - plain.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    out.push_str(&line(
+        headers.iter().map(|h| (h.clone(), p.bold(h))).collect(),
+    ));
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}
+
+fn details(report: &Report, p: &Paint) -> String {
+    let mut out = String::new();
+    for ep in &report.endpoints {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!("── {} {} ──", ep.port, ep.address))
+        );
+        if let Some(smtp) = &ep.smtp {
+            if let Some(caps) = smtp.effective_capabilities() {
+                let auth = if caps.auth.is_empty() {
+                    "—".to_string()
+                } else {
+                    caps.auth.join(" ")
+                };
+                let _ = writeln!(
+                    out,
+                    "  AUTH: {auth}   STARTTLS: {}   SIZE: {}",
+                    caps.starttls,
+                    caps.size.map(|s| s.to_string()).unwrap_or("—".into())
+                );
+            }
+        }
+        if let Some(tls) = &ep.tls {
+            if let HandshakeOutcome::Done {
+                version,
+                cipher,
+                ms,
+            } = &tls.handshake
+            {
+                let _ = writeln!(out, "  TLS: {version} {cipher} ({ms:.0} ms)");
+            }
+            for (i, c) in tls.chain.iter().enumerate() {
+                let _ = writeln!(out, "  [{i}] {}", c.subject);
+                let _ = writeln!(out, "      issuer: {}", c.issuer);
+                if !c.names.is_empty() {
+                    let _ = writeln!(out, "      names:  {}", c.names.join(", "));
+                }
+                let _ = writeln!(
+                    out,
+                    "      valid:  {} → {}   key: {}",
+                    c.not_before, c.not_after, c.key
+                );
+                let _ = writeln!(out, "      sha256: {}", c.sha256);
+            }
+        }
+        for t in &ep.transcript {
+            let dir = match t.dir {
+                'c' => "C:",
+                's' => "S:",
+                _ => "  ",
+            };
+            let _ = writeln!(out, "  {:>7.1} ms {dir} {}", t.ms, t.text);
+        }
+    }
+    out
+}

@@ -1,0 +1,122 @@
+//! The report: observations plus diagnosis, in the shape of CONTRACT.md (schema 1).
+
+use crate::diagnose::Diagnosis;
+use crate::finding::{Finding, FindingCode};
+use crate::i18n::Lang;
+use crate::model::{DnsObservation, EndpointObservation, Observations, Security};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The report schema this build writes.
+pub const SCHEMA: u32 = 1;
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Everything probed works securely.
+    Ok,
+    /// Some paths work, some do not.
+    Degraded,
+    /// Nothing works.
+    Failed,
+}
+
+impl Verdict {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Degraded => "degraded",
+            Verdict::Failed => "failed",
+        }
+    }
+}
+
+/// One thing to change, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// The port to use, when the fix is a port.
+    pub port: Option<u16>,
+    /// The security mode to use with it.
+    pub security: Option<Security>,
+    /// What to do, in words.
+    pub message: String,
+    /// The exact settings to change (empty when the fix is not a setting).
+    pub settings: BTreeMap<String, String>,
+}
+
+/// Which program wrote the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// `smtp-doctor`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// `check`, `preflight` or `demo`.
+    pub command: String,
+    /// The overall answer.
+    pub verdict: Verdict,
+    /// The root cause's code, or `None` when the verdict is ok.
+    pub cause: Option<FindingCode>,
+    /// Every finding, most important first.
+    pub findings: Vec<Finding>,
+    /// The endpoints probed.
+    pub endpoints: Vec<EndpointObservation>,
+    /// What to change, best first.
+    pub recommendations: Vec<Recommendation>,
+    /// The host probed.
+    pub host: String,
+    /// The ports asked for.
+    pub ports: Vec<u16>,
+    /// The DNS step.
+    pub dns: DnsObservation,
+    /// The language of `message` texts.
+    pub lang: Lang,
+    /// Wall-clock time of the run, in milliseconds.
+    pub elapsed_ms: f64,
+    /// When the run happened (Unix seconds).
+    pub observed_at_unix: i64,
+    /// The program.
+    pub tool: ToolInfo,
+}
+
+impl Report {
+    /// Builds the report of a `check` (or `demo`) run.
+    pub fn new(command: &str, obs: Observations, diagnosis: Diagnosis, lang: Lang) -> Report {
+        Report {
+            schema: SCHEMA,
+            command: command.to_string(),
+            verdict: diagnosis.verdict,
+            cause: diagnosis.cause,
+            findings: diagnosis.findings,
+            endpoints: obs.endpoints,
+            recommendations: diagnosis.recommendations,
+            host: obs.host,
+            ports: obs.ports,
+            dns: obs.dns,
+            lang,
+            elapsed_ms: obs.elapsed_ms,
+            observed_at_unix: obs.observed_at_unix,
+            tool: ToolInfo {
+                name: env!("CARGO_PKG_NAME").to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+        }
+    }
+
+    /// The process exit status the contract assigns to this verdict.
+    pub fn exit_code(&self) -> i32 {
+        match self.verdict {
+            Verdict::Ok => 0,
+            Verdict::Degraded | Verdict::Failed => 1,
+        }
+    }
+}
