@@ -1,0 +1,461 @@
+//! Hermetic scenarios: real sockets and real TLS on loopback, with the lab's fault-injecting
+//! servers. Each asserts the verdict, the cause and the findings a user would see.
+
+mod support;
+
+use smtp_doctor::lab::{
+    self, DroppingPort, LabCa, LabServer, ServerBehaviour, ServerMode, Validity,
+};
+use smtp_doctor::model::{Security, TcpState};
+use smtp_doctor::report::Verdict;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+use support::*;
+
+const HOST: &str = "mail.lab.test";
+
+struct Pki {
+    ca: LabCa,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        Pki {
+            ca: LabCa::new("smtp-doctor test CA", "smtp-doctor tests").unwrap(),
+        }
+    }
+    fn tls(&self, names: &[&str], validity: Validity) -> std::sync::Arc<rustls::ServerConfig> {
+        lab::server_tls(&self.ca.issue(names, validity).unwrap()).unwrap()
+    }
+}
+
+async fn implicit(pki: &Pki, validity: Validity) -> LabServer {
+    let cfg = pki.tls(&[HOST], validity);
+    LabServer::start(ServerBehaviour::smtp(ServerMode::ImplicitTls(cfg)))
+        .await
+        .unwrap()
+}
+
+async fn starttls(pki: &Pki) -> LabServer {
+    let cfg = pki.tls(&[HOST], Validity::Current);
+    LabServer::start(ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(cfg),
+    }))
+    .await
+    .unwrap()
+}
+
+async fn server(mode: ServerMode) -> LabServer {
+    LabServer::start(ServerBehaviour::smtp(mode)).await.unwrap()
+}
+
+fn trusting(mut plan: smtp_doctor::plan::Plan, pki: &Pki) -> smtp_doctor::plan::Plan {
+    plan.extra_roots.push(pki.ca.root_der());
+    plan
+}
+
+#[tokio::test]
+async fn healthy_starttls_and_implicit_tls() {
+    let pki = Pki::new();
+    let s587 = starttls(&pki).await;
+    let s465 = implicit(&pki, Validity::Current).await;
+    let plan = trusting(
+        lab_plan(HOST, &[(587, s587.addr), (465, s465.addr)], None),
+        &pki,
+    );
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
+    assert_eq!(r.cause, None);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(r.endpoints[0].security, Security::Starttls);
+    assert_eq!(r.endpoints[1].security, Security::ImplicitTls);
+    let smtp = r.endpoints[0].smtp.as_ref().unwrap();
+    let caps = smtp.effective_capabilities().unwrap();
+    assert!(
+        caps.auth.contains(&"PLAIN".to_string()),
+        "AUTH listed after STARTTLS"
+    );
+    assert!(smtp.ehlo.as_ref().unwrap().capabilities.starttls);
+    let tls = r.endpoints[1].tls.as_ref().unwrap();
+    assert!(tls.is_secure());
+    assert_eq!(tls.chain.len(), 2);
+    assert!(tls.chain[0].names.contains(&HOST.to_string()));
+    assert!(r.endpoints[0]
+        .transcript
+        .iter()
+        .any(|t| t.text == "STARTTLS"));
+}
+
+#[tokio::test]
+async fn the_origin_incident_587_dropped_465_working() {
+    let lab = lab::DemoLab::start().await.unwrap();
+    let r = check(lab.plan.clone()).await;
+    assert_eq!(r.verdict, Verdict::Degraded);
+    assert_eq!(cause(&r), Some("tcp.filtered"));
+    assert_eq!(r.exit_code(), 1);
+    let e587 = r.endpoints.iter().find(|e| e.port == 587).unwrap();
+    assert_eq!(e587.tcp.state, TcpState::Filtered);
+    assert!(
+        e587.tcp.attempts >= 2,
+        "fresh attempts are sent while waiting"
+    );
+    let e465 = r.endpoints.iter().find(|e| e.port == 465).unwrap();
+    assert!(e465.tls.as_ref().unwrap().is_secure());
+    let first = &r.recommendations[0];
+    assert_eq!(first.port, Some(465));
+    assert_eq!(first.security, Some(Security::ImplicitTls));
+    assert_eq!(first.settings["EMAIL_PORT"], "465");
+    assert_eq!(first.settings["EMAIL_USE_SSL"], "True");
+    assert_eq!(first.settings["EMAIL_USE_TLS"], "False");
+    assert_eq!(
+        r.recommendations[1].port,
+        Some(587),
+        "the let-it-through alternative"
+    );
+}
+
+#[tokio::test]
+async fn refused_port() {
+    let pki = Pki::new();
+    let s465 = implicit(&pki, Validity::Current).await;
+    let closed = lab::closed_port().unwrap();
+    let plan = trusting(
+        lab_plan(HOST, &[(587, closed), (465, s465.addr)], None),
+        &pki,
+    );
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Degraded);
+    assert_eq!(cause(&r), Some("tcp.refused"));
+    assert_eq!(r.endpoints[0].tcp.state, TcpState::Refused);
+    assert_eq!(r.recommendations[0].port, Some(465));
+}
+
+#[tokio::test]
+async fn every_port_dropped_means_outbound_smtp_is_blocked() {
+    let a = DroppingPort::new().unwrap();
+    let b = DroppingPort::new().unwrap();
+    let plan = lab_plan(
+        HOST,
+        &[(587, a.addr), (465, b.addr)],
+        Some(Duration::from_millis(600)),
+    );
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Failed);
+    assert_eq!(cause(&r), Some("tcp.filtered"));
+    assert_eq!(codes(&r), vec!["tcp.filtered", "tcp.filtered"]);
+    // No port works, so no port is recommended: only what to ask of the network.
+    assert!(r.recommendations.iter().all(|rec| rec.settings.is_empty()));
+    assert!(r.recommendations[0]
+        .message
+        .contains("outbound SMTP is blocked"));
+}
+
+#[tokio::test]
+async fn rejected_greeting_quotes_the_server() {
+    let mut b = ServerBehaviour::smtp(ServerMode::Smtp { starttls: None });
+    b.greeting = "421 4.7.0 mx.lab.test Too many connections, try again later".into();
+    let s = LabServer::start(b).await.unwrap();
+    let r = check(lab_plan(
+        HOST,
+        &[(587, s.addr)],
+        Some(Duration::from_secs(2)),
+    ))
+    .await;
+    assert_eq!(r.verdict, Verdict::Failed);
+    assert_eq!(cause(&r), Some("smtp.rejected_greeting"));
+    assert!(r.findings[0].message.contains("Too many connections"));
+}
+
+#[tokio::test]
+async fn tarpit_gives_no_greeting() {
+    let s = server(ServerMode::Silent).await;
+    let r = check(lab_plan(
+        HOST,
+        &[(587, s.addr)],
+        Some(Duration::from_millis(1500)),
+    ))
+    .await;
+    assert_eq!(cause(&r), Some("smtp.no_greeting"));
+    assert_eq!(codes(&r), vec!["smtp.no_greeting"]);
+}
+
+#[tokio::test]
+async fn ssh_banner_is_not_smtp() {
+    let s = server(ServerMode::Banner(
+        b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".to_vec(),
+    ))
+    .await;
+    for port in [587, 465] {
+        let r = check(lab_plan(
+            HOST,
+            &[(port, s.addr)],
+            Some(Duration::from_secs(2)),
+        ))
+        .await;
+        assert_eq!(
+            cause(&r),
+            Some("smtp.not_smtp"),
+            "port {port}: {:?}",
+            r.findings
+        );
+        assert!(r.findings[0]
+            .evidence
+            .as_deref()
+            .unwrap()
+            .contains("SSH-2.0"));
+    }
+}
+
+#[tokio::test]
+async fn http_server_is_not_smtp() {
+    // An HTTP server says nothing until it gets a request, then answers with HTTP.
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                if let Ok(n) = s.read(&mut buf).await {
+                    if n > 0 && buf[0].is_ascii_alphabetic() {
+                        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+                    }
+                }
+            });
+        }
+    });
+    let r = check(lab_plan(
+        HOST,
+        &[(587, addr)],
+        Some(Duration::from_millis(1200)),
+    ))
+    .await;
+    assert_eq!(cause(&r), Some("smtp.not_smtp"), "{:?}", r.findings);
+    assert!(r.findings[0].message.contains("HTTP/1.1 400"));
+}
+
+#[tokio::test]
+async fn no_starttls_offered() {
+    let s = server(ServerMode::Smtp { starttls: None }).await;
+    let r = check(lab_plan(HOST, &[(587, s.addr)], None)).await;
+    assert_eq!(r.verdict, Verdict::Failed);
+    assert_eq!(cause(&r), Some("smtp.starttls_missing"));
+    assert_eq!(r.endpoints[0].security, Security::Plain);
+}
+
+#[tokio::test]
+async fn implicit_tls_found_on_587() {
+    let pki = Pki::new();
+    let s = implicit(&pki, Validity::Current).await;
+    let plan = trusting(
+        lab_plan(HOST, &[(587, s.addr)], Some(Duration::from_secs(3))),
+        &pki,
+    );
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
+    assert_eq!(r.endpoints[0].security, Security::ImplicitTls);
+    assert_eq!(r.endpoints[0].expected_security, Security::Starttls);
+    assert_eq!(codes(&r), vec!["port.speaks_implicit_tls"]);
+}
+
+#[tokio::test]
+async fn starttls_found_on_465() {
+    let pki = Pki::new();
+    let s = starttls(&pki).await;
+    let plan = trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki);
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
+    assert_eq!(r.endpoints[0].security, Security::Starttls);
+    assert_eq!(codes(&r), vec!["port.starts_in_plain_text"]);
+    assert!(r.endpoints[0].tls.as_ref().unwrap().is_secure());
+}
+
+#[tokio::test]
+async fn expired_certificate() {
+    let pki = Pki::new();
+    let s = implicit(&pki, Validity::Expired).await;
+    let r = check(trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki)).await;
+    assert_eq!(cause(&r), Some("tls.cert_expired"));
+    assert_eq!(codes(&r), vec!["tls.cert_expired"]);
+    // The handshake still completed, so the version and issuer are known.
+    let tls = r.endpoints[0].tls.as_ref().unwrap();
+    assert!(tls.chain[0].issuer.contains("smtp-doctor test CA"));
+}
+
+#[tokio::test]
+async fn wrong_name_certificate() {
+    let pki = Pki::new();
+    let cfg = pki.tls(&["other.lab.test"], Validity::Current);
+    let s = server(ServerMode::ImplicitTls(cfg)).await;
+    let r = check(trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki)).await;
+    assert_eq!(cause(&r), Some("tls.cert_name_mismatch"));
+    assert_eq!(codes(&r), vec!["tls.cert_name_mismatch"]);
+    let fix = r
+        .recommendations
+        .iter()
+        .find(|x| x.settings.contains_key("EMAIL_HOST"))
+        .unwrap();
+    assert_eq!(fix.settings["EMAIL_HOST"], "other.lab.test");
+}
+
+#[tokio::test]
+async fn untrusted_certificate() {
+    let pki = Pki::new();
+    let s = implicit(&pki, Validity::Current).await;
+    // The plan does not trust the lab CA.
+    let r = check(lab_plan(HOST, &[(465, s.addr)], None)).await;
+    assert_eq!(cause(&r), Some("tls.cert_untrusted"));
+    assert_eq!(codes(&r), vec!["tls.cert_untrusted"]);
+}
+
+#[tokio::test]
+async fn antivirus_interception_untrusted() {
+    let av = LabCa::new("Avast Web/Mail Shield Root", "Avast Web/Mail Shield").unwrap();
+    let cfg = lab::server_tls(&av.issue(&[HOST], Validity::Current).unwrap()).unwrap();
+    let s = server(ServerMode::ImplicitTls(cfg)).await;
+    let r = check(lab_plan(HOST, &[(465, s.addr)], None)).await;
+    assert_eq!(cause(&r), Some("tls.intercepted"));
+    assert!(codes(&r).contains(&"tls.intercepted"));
+    assert!(r.findings[0].message.contains("Avast"));
+    assert!(r
+        .recommendations
+        .iter()
+        .any(|x| x.message.contains("Avast")));
+}
+
+#[tokio::test]
+async fn antivirus_interception_trusted_is_a_warning() {
+    let av = LabCa::new("ESET SSL Filter CA", "ESET, spol. s r. o.").unwrap();
+    let cfg = lab::server_tls(&av.issue(&[HOST], Validity::Current).unwrap()).unwrap();
+    let s = server(ServerMode::ImplicitTls(cfg)).await;
+    let mut plan = lab_plan(HOST, &[(465, s.addr)], None);
+    plan.extra_roots.push(av.root_der());
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Ok);
+    assert_eq!(codes(&r), vec!["tls.intercepted"]);
+    assert_eq!(
+        r.findings[0].severity,
+        smtp_doctor::finding::Severity::Warning
+    );
+}
+
+#[tokio::test]
+async fn tls_alert_is_a_handshake_failure() {
+    // A fatal handshake_failure alert record, as a server with no common cipher sends.
+    let alert = vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+    let s = server(ServerMode::Banner(alert)).await;
+    let r = check(lab_plan(
+        HOST,
+        &[(465, s.addr)],
+        Some(Duration::from_secs(2)),
+    ))
+    .await;
+    assert_eq!(cause(&r), Some("tls.handshake_failed"), "{:?}", r.findings);
+    assert_eq!(codes(&r), vec!["tls.handshake_failed"]);
+}
+
+#[tokio::test]
+async fn certificate_expiring_soon_is_a_warning() {
+    let pki = Pki::new();
+    let s = implicit(&pki, Validity::EndsInDays(5)).await;
+    let r = check(trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki)).await;
+    assert_eq!(r.verdict, Verdict::Ok);
+    assert_eq!(codes(&r), vec!["tls.cert_expiring_soon"]);
+    assert!(r.findings[0].message.contains("5 days"));
+}
+
+#[tokio::test]
+async fn trickling_server_cannot_hang_the_probe() {
+    let s = server(ServerMode::Trickle).await;
+    let r = check(lab_plan(
+        HOST,
+        &[(587, s.addr)],
+        Some(Duration::from_millis(1500)),
+    ))
+    .await;
+    assert_eq!(cause(&r), Some("smtp.no_greeting"), "{:?}", r.findings);
+}
+
+#[tokio::test]
+async fn ten_megabyte_line_is_cut_off() {
+    let s = server(ServerMode::HugeLine(10 * 1024 * 1024)).await;
+    let r = check(lab_plan(
+        HOST,
+        &[(587, s.addr)],
+        Some(Duration::from_secs(3)),
+    ))
+    .await;
+    assert_eq!(cause(&r), Some("smtp.not_smtp"), "{:?}", r.findings);
+    assert!(r.findings[0]
+        .evidence
+        .as_deref()
+        .unwrap()
+        .contains("too long"));
+}
+
+#[tokio::test]
+async fn ipv6_broken_while_ipv4_works() {
+    let pki = Pki::new();
+    // Listens on 127.0.0.1 only: the same port on ::1 is refused.
+    let s = implicit(&pki, Validity::Current).await;
+    let port = s.addr.port();
+    let mut plan = smtp_doctor::plan::Plan::new(HOST, &[port]).unwrap();
+    for addr in [
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ] {
+        plan.resolve.push(smtp_doctor::plan::ResolveOverride {
+            host: HOST.into(),
+            address: addr,
+        });
+    }
+    // An unconventional port is tested as STARTTLS first; give the detection time.
+    plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_secs(3)));
+    plan.extra_roots.push(pki.ca.root_der());
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Degraded, "{:?}", r.findings);
+    assert_eq!(cause(&r), Some("net.ipv6_broken"));
+    assert!(codes(&r).contains(&"tcp.refused"));
+    assert!(r.recommendations[0].message.contains("IPv4"));
+}
+
+#[tokio::test]
+async fn dns_outcomes_from_a_real_resolver() {
+    let dns = DnsResponder::start(&[
+        (
+            "mail.lab.test",
+            DnsAnswer::Addresses(vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()]),
+        ),
+        ("txt-only.lab.test", DnsAnswer::NoData),
+        ("broken.lab.test", DnsAnswer::ServFail),
+        ("silent.lab.test", DnsAnswer::Drop),
+    ])
+    .await;
+    let closed = lab::closed_port().unwrap();
+    let cases = [
+        ("nope.lab.test", Verdict::Failed, Some("dns.nxdomain")),
+        ("txt-only.lab.test", Verdict::Failed, Some("dns.no_address")),
+        ("broken.lab.test", Verdict::Failed, Some("dns.failed")),
+        ("silent.lab.test", Verdict::Failed, Some("dns.failed")),
+    ];
+    for (host, verdict, want) in cases {
+        let mut plan = smtp_doctor::plan::Plan::new(host, &[closed.port()]).unwrap();
+        plan.dns_server = Some(dns.addr);
+        plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_millis(800)));
+        let r = check(plan).await;
+        assert_eq!((r.verdict, cause(&r)), (verdict, want), "{host}");
+        assert_eq!(
+            r.findings[0].port, None,
+            "DNS findings concern no single port"
+        );
+        assert!(r.endpoints.is_empty());
+    }
+    let mut plan = smtp_doctor::plan::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
+    plan.dns_server = Some(dns.addr);
+    let r = check(plan).await;
+    assert_eq!(r.dns.addresses.len(), 2, "A and AAAA");
+    assert_eq!(r.endpoints.len(), 2, "one endpoint per address");
+    assert_eq!(cause(&r), Some("tcp.refused"));
+}
