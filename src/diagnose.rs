@@ -623,11 +623,29 @@ fn recommend(
                 });
             }
         }
+        Some(FindingCode::SmtpNotSmtp) => recs.push(plain_rec(
+            lang,
+            &Msg::RecCheckHostAndPort {
+                host: obs.host.clone(),
+                port: failing_port,
+            },
+        )),
+        Some(FindingCode::TcpRefused) if ports.iter().all(|(_, h, _)| *h == PortHealth::Failed) => {
+            recs.push(plain_rec(
+                lang,
+                &Msg::RecRefusedEverywhere {
+                    host: obs.host.clone(),
+                },
+            ))
+        }
+        Some(FindingCode::TcpUnreachable) => recs.push(plain_rec(lang, &Msg::RecCheckRoute)),
+        Some(FindingCode::TlsCertUntrusted) => recs.push(plain_rec(lang, &Msg::RecTrustPrivateCa)),
         Some(
             FindingCode::TlsCertExpired
             | FindingCode::SmtpRejectedGreeting
             | FindingCode::SmtpNoGreeting
             | FindingCode::SmtpStarttlsMissing
+            | FindingCode::SmtpEhloRejected
             | FindingCode::TlsHandshakeFailed,
         ) => recs.push(plain_rec(lang, &Msg::RecServerAdmin)),
         _ => {}

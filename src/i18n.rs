@@ -119,6 +119,14 @@ pub enum Msg {
     RecUseCertificateName { name: String },
     /// Recommendation: the server's administrator must act.
     RecServerAdmin,
+    /// Recommendation: the host/port point at something that is not a mail server.
+    RecCheckHostAndPort { host: String, port: u16 },
+    /// Recommendation: refused on every port.
+    RecRefusedEverywhere { host: String },
+    /// Recommendation: no route.
+    RecCheckRoute,
+    /// Recommendation: trust a private CA.
+    RecTrustPrivateCa,
 }
 
 fn mode(lang: Lang, s: Security) -> &'static str {
@@ -239,6 +247,14 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecUseCertificateName { name }, En) => format!("Use {name} as the host: it is the name the server's certificate is valid for."),
         (Msg::RecUseCertificateName { name }, Es) => format!("Use {name} como host: es el nombre para el que es válido el certificado del servidor."),
         (Msg::RecServerAdmin, En) => "The problem is on the server: send this report to its administrator or the provider's support.".into(),
+        (Msg::RecCheckHostAndPort { host, port }, En) => format!("{host}:{port} is not an SMTP server: check the host and port settings against the provider's documentation (submission is usually 587 with STARTTLS or 465 with implicit TLS)."),
+        (Msg::RecCheckHostAndPort { host, port }, Es) => format!("{host}:{port} no es un servidor SMTP: compare el host y el puerto con la documentación del proveedor (el envío suele ser 587 con STARTTLS o 465 con TLS implícito)."),
+        (Msg::RecRefusedEverywhere { host }, En) => format!("Every port of {host} refuses connections: the host name is wrong or the mail server is down. Check the host setting, then the provider's status page."),
+        (Msg::RecRefusedEverywhere { host }, Es) => format!("Todos los puertos de {host} rechazan la conexión: el nombre de host es incorrecto o el servidor de correo está caído. Revise el host configurado y luego la página de estado del proveedor."),
+        (Msg::RecCheckRoute, En) => "This machine has no route to the server: check the network connection, VPN and proxy settings, or ask the network administrator.".into(),
+        (Msg::RecCheckRoute, Es) => "Esta máquina no tiene ruta hacia el servidor: revise la conexión de red, la VPN y el proxy, o consulte al administrador de la red.".into(),
+        (Msg::RecTrustPrivateCa, En) => "If the server uses a private CA, make the application trust it (and pass it here with --ca-file); otherwise something between this machine and the server presents its own certificate: find it before sending passwords.".into(),
+        (Msg::RecTrustPrivateCa, Es) => "Si el servidor usa una CA privada, haga que la aplicación confíe en ella (y pásela aquí con --ca-file); si no, algo entre esta máquina y el servidor presenta su propio certificado: encuéntrelo antes de enviar contraseñas.".into(),
         (Msg::RecServerAdmin, Es) => "El problema está en el servidor: envíe este informe a su administrador o al soporte del proveedor.".into(),
     }
 }

@@ -136,11 +136,16 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 };
             }
+            // clap's message spans lines (the problem, then usage and a tip): keep the problem,
+            // folded into one line.
             let rendered = err.render().to_string();
-            let line = rendered
+            let problem: Vec<&str> = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .filter(|l| !l.is_empty())
+                .collect();
+            let line = problem.join(" ");
             return usage_error(line.trim_start_matches("error: "));
         }
     };

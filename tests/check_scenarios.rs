@@ -63,7 +63,7 @@ async fn healthy_starttls_and_implicit_tls() {
         lab_plan(HOST, &[(587, s587.addr), (465, s465.addr)], None),
         &pki,
     );
-    let r = check(plan).await;
+    let r = check_recorded("healthy_starttls_and_implicit_tls", plan).await;
     assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
     assert_eq!(r.cause, None);
     assert_eq!(r.exit_code(), 0);
@@ -89,7 +89,11 @@ async fn healthy_starttls_and_implicit_tls() {
 #[tokio::test]
 async fn the_origin_incident_587_dropped_465_working() {
     let lab = lab::DemoLab::start().await.unwrap();
-    let r = check(lab.plan.clone()).await;
+    let r = check_recorded(
+        "the_origin_incident_587_dropped_465_working",
+        lab.plan.clone(),
+    )
+    .await;
     assert_eq!(r.verdict, Verdict::Degraded);
     assert_eq!(cause(&r), Some("tcp.filtered"));
     assert_eq!(r.exit_code(), 1);
@@ -123,7 +127,7 @@ async fn refused_port() {
         lab_plan(HOST, &[(587, closed), (465, s465.addr)], None),
         &pki,
     );
-    let r = check(plan).await;
+    let r = check_recorded("refused_port", plan).await;
     assert_eq!(r.verdict, Verdict::Degraded);
     assert_eq!(cause(&r), Some("tcp.refused"));
     assert_eq!(r.endpoints[0].tcp.state, TcpState::Refused);
@@ -139,7 +143,7 @@ async fn every_port_dropped_means_outbound_smtp_is_blocked() {
         &[(587, a.addr), (465, b.addr)],
         Some(Duration::from_millis(600)),
     );
-    let r = check(plan).await;
+    let r = check_recorded("every_port_dropped_means_outbound_smtp_is_blocked", plan).await;
     assert_eq!(r.verdict, Verdict::Failed);
     assert_eq!(cause(&r), Some("tcp.filtered"));
     assert_eq!(codes(&r), vec!["tcp.filtered", "tcp.filtered"]);
@@ -155,11 +159,10 @@ async fn rejected_greeting_quotes_the_server() {
     let mut b = ServerBehaviour::smtp(ServerMode::Smtp { starttls: None });
     b.greeting = "421 4.7.0 mx.lab.test Too many connections, try again later".into();
     let s = LabServer::start(b).await.unwrap();
-    let r = check(lab_plan(
-        HOST,
-        &[(587, s.addr)],
-        Some(Duration::from_secs(2)),
-    ))
+    let r = check_recorded(
+        "rejected_greeting_quotes_the_server",
+        lab_plan(HOST, &[(587, s.addr)], Some(Duration::from_secs(2))),
+    )
     .await;
     assert_eq!(r.verdict, Verdict::Failed);
     assert_eq!(cause(&r), Some("smtp.rejected_greeting"));
@@ -169,11 +172,10 @@ async fn rejected_greeting_quotes_the_server() {
 #[tokio::test]
 async fn tarpit_gives_no_greeting() {
     let s = server(ServerMode::Silent).await;
-    let r = check(lab_plan(
-        HOST,
-        &[(587, s.addr)],
-        Some(Duration::from_millis(1500)),
-    ))
+    let r = check_recorded(
+        "tarpit_gives_no_greeting",
+        lab_plan(HOST, &[(587, s.addr)], Some(Duration::from_millis(1500))),
+    )
     .await;
     assert_eq!(cause(&r), Some("smtp.no_greeting"));
     assert_eq!(codes(&r), vec!["smtp.no_greeting"]);
@@ -186,11 +188,10 @@ async fn ssh_banner_is_not_smtp() {
     ))
     .await;
     for port in [587, 465] {
-        let r = check(lab_plan(
-            HOST,
-            &[(port, s.addr)],
-            Some(Duration::from_secs(2)),
-        ))
+        let r = check_recorded(
+            &format!("ssh_banner_on_{port}"),
+            lab_plan(HOST, &[(port, s.addr)], Some(Duration::from_secs(2))),
+        )
         .await;
         assert_eq!(
             cause(&r),
@@ -226,11 +227,10 @@ async fn http_server_is_not_smtp() {
             });
         }
     });
-    let r = check(lab_plan(
-        HOST,
-        &[(587, addr)],
-        Some(Duration::from_millis(1200)),
-    ))
+    let r = check_recorded(
+        "http_server_is_not_smtp",
+        lab_plan(HOST, &[(587, addr)], Some(Duration::from_millis(1200))),
+    )
     .await;
     assert_eq!(cause(&r), Some("smtp.not_smtp"), "{:?}", r.findings);
     assert!(r.findings[0].message.contains("HTTP/1.1 400"));
@@ -239,7 +239,11 @@ async fn http_server_is_not_smtp() {
 #[tokio::test]
 async fn no_starttls_offered() {
     let s = server(ServerMode::Smtp { starttls: None }).await;
-    let r = check(lab_plan(HOST, &[(587, s.addr)], None)).await;
+    let r = check_recorded(
+        "no_starttls_offered",
+        lab_plan(HOST, &[(587, s.addr)], None),
+    )
+    .await;
     assert_eq!(r.verdict, Verdict::Failed);
     assert_eq!(cause(&r), Some("smtp.starttls_missing"));
     assert_eq!(r.endpoints[0].security, Security::Plain);
@@ -253,7 +257,7 @@ async fn implicit_tls_found_on_587() {
         lab_plan(HOST, &[(587, s.addr)], Some(Duration::from_secs(3))),
         &pki,
     );
-    let r = check(plan).await;
+    let r = check_recorded("implicit_tls_found_on_587", plan).await;
     assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
     assert_eq!(r.endpoints[0].security, Security::ImplicitTls);
     assert_eq!(r.endpoints[0].expected_security, Security::Starttls);
@@ -265,7 +269,7 @@ async fn starttls_found_on_465() {
     let pki = Pki::new();
     let s = starttls(&pki).await;
     let plan = trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki);
-    let r = check(plan).await;
+    let r = check_recorded("starttls_found_on_465", plan).await;
     assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
     assert_eq!(r.endpoints[0].security, Security::Starttls);
     assert_eq!(codes(&r), vec!["port.starts_in_plain_text"]);
@@ -276,7 +280,11 @@ async fn starttls_found_on_465() {
 async fn expired_certificate() {
     let pki = Pki::new();
     let s = implicit(&pki, Validity::Expired).await;
-    let r = check(trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki)).await;
+    let r = check_recorded(
+        "expired_certificate",
+        trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki),
+    )
+    .await;
     assert_eq!(cause(&r), Some("tls.cert_expired"));
     assert_eq!(codes(&r), vec!["tls.cert_expired"]);
     // The handshake still completed, so the version and issuer are known.
@@ -289,7 +297,11 @@ async fn wrong_name_certificate() {
     let pki = Pki::new();
     let cfg = pki.tls(&["other.lab.test"], Validity::Current);
     let s = server(ServerMode::ImplicitTls(cfg)).await;
-    let r = check(trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki)).await;
+    let r = check_recorded(
+        "wrong_name_certificate",
+        trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki),
+    )
+    .await;
     assert_eq!(cause(&r), Some("tls.cert_name_mismatch"));
     assert_eq!(codes(&r), vec!["tls.cert_name_mismatch"]);
     let fix = r
@@ -305,7 +317,11 @@ async fn untrusted_certificate() {
     let pki = Pki::new();
     let s = implicit(&pki, Validity::Current).await;
     // The plan does not trust the lab CA.
-    let r = check(lab_plan(HOST, &[(465, s.addr)], None)).await;
+    let r = check_recorded(
+        "untrusted_certificate",
+        lab_plan(HOST, &[(465, s.addr)], None),
+    )
+    .await;
     assert_eq!(cause(&r), Some("tls.cert_untrusted"));
     assert_eq!(codes(&r), vec!["tls.cert_untrusted"]);
 }
@@ -315,7 +331,11 @@ async fn antivirus_interception_untrusted() {
     let av = LabCa::new("Avast Web/Mail Shield Root", "Avast Web/Mail Shield").unwrap();
     let cfg = lab::server_tls(&av.issue(&[HOST], Validity::Current).unwrap()).unwrap();
     let s = server(ServerMode::ImplicitTls(cfg)).await;
-    let r = check(lab_plan(HOST, &[(465, s.addr)], None)).await;
+    let r = check_recorded(
+        "antivirus_interception_untrusted",
+        lab_plan(HOST, &[(465, s.addr)], None),
+    )
+    .await;
     assert_eq!(cause(&r), Some("tls.intercepted"));
     assert!(codes(&r).contains(&"tls.intercepted"));
     assert!(r.findings[0].message.contains("Avast"));
@@ -332,7 +352,7 @@ async fn antivirus_interception_trusted_is_a_warning() {
     let s = server(ServerMode::ImplicitTls(cfg)).await;
     let mut plan = lab_plan(HOST, &[(465, s.addr)], None);
     plan.extra_roots.push(av.root_der());
-    let r = check(plan).await;
+    let r = check_recorded("antivirus_interception_trusted_is_a_warning", plan).await;
     assert_eq!(r.verdict, Verdict::Ok);
     assert_eq!(codes(&r), vec!["tls.intercepted"]);
     assert_eq!(
@@ -346,11 +366,10 @@ async fn tls_alert_is_a_handshake_failure() {
     // A fatal handshake_failure alert record, as a server with no common cipher sends.
     let alert = vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
     let s = server(ServerMode::Banner(alert)).await;
-    let r = check(lab_plan(
-        HOST,
-        &[(465, s.addr)],
-        Some(Duration::from_secs(2)),
-    ))
+    let r = check_recorded(
+        "tls_alert_is_a_handshake_failure",
+        lab_plan(HOST, &[(465, s.addr)], Some(Duration::from_secs(2))),
+    )
     .await;
     assert_eq!(cause(&r), Some("tls.handshake_failed"), "{:?}", r.findings);
     assert_eq!(codes(&r), vec!["tls.handshake_failed"]);
@@ -360,7 +379,11 @@ async fn tls_alert_is_a_handshake_failure() {
 async fn certificate_expiring_soon_is_a_warning() {
     let pki = Pki::new();
     let s = implicit(&pki, Validity::EndsInDays(5)).await;
-    let r = check(trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki)).await;
+    let r = check_recorded(
+        "certificate_expiring_soon_is_a_warning",
+        trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki),
+    )
+    .await;
     assert_eq!(r.verdict, Verdict::Ok);
     assert_eq!(codes(&r), vec!["tls.cert_expiring_soon"]);
     assert!(r.findings[0].message.contains("5 days"));
@@ -369,11 +392,10 @@ async fn certificate_expiring_soon_is_a_warning() {
 #[tokio::test]
 async fn trickling_server_cannot_hang_the_probe() {
     let s = server(ServerMode::Trickle).await;
-    let r = check(lab_plan(
-        HOST,
-        &[(587, s.addr)],
-        Some(Duration::from_millis(1500)),
-    ))
+    let r = check_recorded(
+        "trickling_server_cannot_hang_the_probe",
+        lab_plan(HOST, &[(587, s.addr)], Some(Duration::from_millis(1500))),
+    )
     .await;
     assert_eq!(cause(&r), Some("smtp.no_greeting"), "{:?}", r.findings);
 }
@@ -381,11 +403,10 @@ async fn trickling_server_cannot_hang_the_probe() {
 #[tokio::test]
 async fn ten_megabyte_line_is_cut_off() {
     let s = server(ServerMode::HugeLine(10 * 1024 * 1024)).await;
-    let r = check(lab_plan(
-        HOST,
-        &[(587, s.addr)],
-        Some(Duration::from_secs(3)),
-    ))
+    let r = check_recorded(
+        "ten_megabyte_line_is_cut_off",
+        lab_plan(HOST, &[(587, s.addr)], Some(Duration::from_secs(3))),
+    )
     .await;
     assert_eq!(cause(&r), Some("smtp.not_smtp"), "{:?}", r.findings);
     assert!(r.findings[0]
@@ -414,7 +435,7 @@ async fn ipv6_broken_while_ipv4_works() {
     // An unconventional port is tested as STARTTLS first; give the detection time.
     plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_secs(3)));
     plan.extra_roots.push(pki.ca.root_der());
-    let r = check(plan).await;
+    let r = check_recorded("ipv6_broken_while_ipv4_works", plan).await;
     assert_eq!(r.verdict, Verdict::Degraded, "{:?}", r.findings);
     assert_eq!(cause(&r), Some("net.ipv6_broken"));
     assert!(codes(&r).contains(&"tcp.refused"));
@@ -444,7 +465,7 @@ async fn dns_outcomes_from_a_real_resolver() {
         let mut plan = smtp_doctor::plan::Plan::new(host, &[closed.port()]).unwrap();
         plan.dns_server = Some(dns.addr);
         plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_millis(800)));
-        let r = check(plan).await;
+        let r = check_recorded(&format!("dns_{}", want.unwrap().replace('.', "_")), plan).await;
         assert_eq!((r.verdict, cause(&r)), (verdict, want), "{host}");
         assert_eq!(
             r.findings[0].port, None,
@@ -454,7 +475,7 @@ async fn dns_outcomes_from_a_real_resolver() {
     }
     let mut plan = smtp_doctor::plan::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
     plan.dns_server = Some(dns.addr);
-    let r = check(plan).await;
+    let r = check_recorded("dns_resolved_both_families", plan).await;
     assert_eq!(r.dns.addresses.len(), 2, "A and AAAA");
     assert_eq!(r.endpoints.len(), 2, "one endpoint per address");
     assert_eq!(cause(&r), Some("tcp.refused"));

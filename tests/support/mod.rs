@@ -20,12 +20,32 @@ pub async fn check(plan: Plan) -> Report {
 
 /// Probes and diagnoses `plan` in `lang`.
 pub async fn check_in(plan: Plan, lang: Lang) -> Report {
-    let obs = tokio::time::timeout(Duration::from_secs(60), smtp_doctor::engine::run(plan))
-        .await
-        .expect("a probe must never hang past its timeouts")
-        .expect("engine");
+    let obs = observe(plan).await;
     let diagnosis = diagnose::diagnose(&obs, &Options { lang });
     Report::new("check", obs, diagnosis, lang)
+}
+
+/// Probes `plan`, bounded by a generous guard against hangs.
+pub async fn observe(plan: Plan) -> smtp_doctor::model::Observations {
+    tokio::time::timeout(Duration::from_secs(60), smtp_doctor::engine::run(plan))
+        .await
+        .expect("a probe must never hang past its timeouts")
+        .expect("engine")
+}
+
+/// Probes `plan`; with `SMTP_DOCTOR_RECORD=1` also saves the observations as the fixture
+/// `tests/fixtures/observations/NAME.json` that the pure diagnosis tests replay.
+pub async fn check_recorded(name: &str, plan: Plan) -> Report {
+    let obs = observe(plan).await;
+    if std::env::var_os("SMTP_DOCTOR_RECORD").is_some() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/observations");
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = serde_json::to_string_pretty(&obs).unwrap();
+        std::fs::write(dir.join(format!("{name}.json")), json + "\n").unwrap();
+    }
+    let diagnosis = diagnose::diagnose(&obs, &Options { lang: Lang::En });
+    Report::new("check", obs, diagnosis, Lang::En)
 }
 
 /// A plan for `host` whose logical ports are reached at the given loopback addresses.

@@ -1,0 +1,168 @@
+//! The command line as users and scripts meet it: exit status, stdout/stderr discipline.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run smtp-doctor")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn bad_usage_is_one_line_exit_2_and_nothing_on_stdout() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "smtp.gmail.com", "--port", "abc"],
+            "invalid port",
+        ),
+        (&["check", "smtp.gmail.com", "--port", "0"], "invalid port"),
+        (
+            &["check", "smtp.gmail.com", "--port", "70000"],
+            "invalid port",
+        ),
+        (
+            &["check", "smtp.gmail.com", "--timeout", "-1"],
+            "invalid timeout",
+        ),
+        (
+            &["check", "smtp.gmail.com", "--timeout", "soon"],
+            "invalid timeout",
+        ),
+        (&["check", "smtp..gmail.com"], "invalid host"),
+        (
+            &["check", "smtp.gmail.com", "--resolve", "smtp.gmail.com"],
+            "invalid --resolve",
+        ),
+        (
+            &["check", "smtp.gmail.com", "--connect-to", "a:b"],
+            "invalid --connect-to",
+        ),
+        (
+            &["check", "smtp.gmail.com", "--dns-server", "dns.google"],
+            "invalid --dns-server",
+        ),
+        (
+            &[
+                "check",
+                "smtp.gmail.com",
+                "--ca-file",
+                "/nonexistent/ca.pem",
+            ],
+            "--ca-file",
+        ),
+        (&["check", "smtp.gmail.com", "--lang", "fr"], "fr"),
+        (&["check", "smtp.gmail.com", "--frobnicate"], "--frobnicate"),
+        (&["check"], "HOST"),
+        (&["launch"], "launch"),
+    ];
+    for (args, needle) in cases {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{args:?}: stdout must stay empty");
+        let err = stderr(&o);
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: one line, got {err:?}"
+        );
+        assert!(
+            err.contains(needle),
+            "{args:?}: {err:?} should name {needle:?}"
+        );
+        assert!(!err.contains("panicked") && !err.contains("backtrace"));
+    }
+}
+
+#[test]
+fn ca_file_without_certificates_is_a_usage_error() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("empty.pem");
+    std::fs::write(&path, "not a certificate\n").unwrap();
+    let o = run(&["check", "127.0.0.1", "--ca-file", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no PEM certificate"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn help_shows_examples() {
+    let o = run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Examples:") && out.contains("smtp-doctor check smtp.gmail.com"));
+    let o = run(&["check", "--help"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--port",
+        "--timeout",
+        "--json",
+        "--format",
+        "--resolve",
+        "--dns-server",
+        "--ca-file",
+        "--lang",
+        "--connect-to",
+    ] {
+        assert!(out.contains(flag), "check --help names {flag}");
+    }
+}
+
+#[test]
+fn demo_json_is_the_incident_and_only_json() {
+    let o = run(&["demo", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "degraded exits 1: {}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).expect("stdout is one JSON object");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["verdict"], "degraded");
+    assert_eq!(v["cause"], "tcp.filtered");
+    let e465 = v["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["port"] == 465)
+        .unwrap();
+    assert_eq!(e465["tcp"]["state"], "open");
+    assert_eq!(e465["tls"]["verification"]["status"], "verified");
+    assert_eq!(e465["tls"]["handshake"]["version"], "TLSv1.3");
+    assert_eq!(v["recommendations"][0]["port"], 465);
+    assert_eq!(v["recommendations"][0]["settings"]["EMAIL_USE_SSL"], "True");
+    // --format json is the same thing.
+    let o2 = run(&["demo", "--format", "json"]);
+    let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
+    assert_eq!(v2["cause"], "tcp.filtered");
+}
+
+#[test]
+fn demo_text_in_spanish() {
+    let o = run(&["demo", "--lang", "es"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("filtrado"), "{out}");
+    assert!(out.contains("EMAIL_USE_SSL = True"));
+    assert!(out.contains("veredicto: degraded"));
+    assert!(
+        !out.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn check_exit_status_follows_the_verdict() {
+    // A closed loopback port: refused, verdict failed, exit 1.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    drop(l);
+    let o = run(&["check", "127.0.0.1", "--port", &port, "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["cause"], "tcp.refused");
+    assert_eq!(v["verdict"], "failed");
+}

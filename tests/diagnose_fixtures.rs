@@ -1,0 +1,183 @@
+//! The diagnosis replayed on recorded observations (tests/fixtures/observations): pure, fast,
+//! deterministic. Each file is one situation; the table says what a user must be told.
+//! Re-record the lab ones with `SMTP_DOCTOR_RECORD=1 cargo test --test check_scenarios`.
+
+use smtp_doctor::diagnose::{diagnose, Options};
+use smtp_doctor::i18n::Lang;
+use smtp_doctor::model::{Observations, Security};
+use smtp_doctor::render::{json, text};
+use smtp_doctor::report::{Report, Verdict};
+
+/// (fixture, verdict, cause, first recommendation's port and security)
+type Expectation = (
+    &'static str,
+    Verdict,
+    Option<&'static str>,
+    Option<(u16, Security)>,
+);
+
+fn load(name: &str) -> Observations {
+    let path = format!(
+        "{}/tests/fixtures/observations/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn report(name: &str, lang: Lang) -> Report {
+    let obs = load(name);
+    let d = diagnose(&obs, &Options { lang });
+    Report::new("check", obs, d, lang)
+}
+
+#[test]
+fn every_situation_has_its_cause_and_first_fix() {
+    use Security::*;
+    use Verdict::*;
+    #[rustfmt::skip]
+    let table: &[Expectation] = &[
+        ("the_origin_incident_587_dropped_465_working", Degraded, Some("tcp.filtered"), Some((465, ImplicitTls))),
+        ("incident_gmail_dual_stack",                  Degraded, Some("tcp.filtered"), Some((465, ImplicitTls))),
+        ("healthy_starttls_and_implicit_tls",          Ok,       None,                 None),
+        ("refused_port",                               Degraded, Some("tcp.refused"),  Some((465, ImplicitTls))),
+        ("unreachable_587",                            Degraded, Some("tcp.unreachable"), Some((465, ImplicitTls))),
+        ("denied_587_windows",                         Degraded, Some("tcp.denied"),   Some((465, ImplicitTls))),
+        ("denied_587_linux",                           Degraded, Some("tcp.denied"),   Some((465, ImplicitTls))),
+        ("every_port_dropped_means_outbound_smtp_is_blocked", Failed, Some("tcp.filtered"), None),
+        ("ipv6_broken_while_ipv4_works",               Degraded, Some("net.ipv6_broken"), None),
+        ("rejected_greeting_quotes_the_server",        Failed,   Some("smtp.rejected_greeting"), None),
+        ("tarpit_gives_no_greeting",                   Failed,   Some("smtp.no_greeting"), None),
+        ("trickling_server_cannot_hang_the_probe",     Failed,   Some("smtp.no_greeting"), None),
+        ("ssh_banner_on_587",                          Failed,   Some("smtp.not_smtp"), None),
+        ("ssh_banner_on_465",                          Failed,   Some("smtp.not_smtp"), None),
+        ("http_server_is_not_smtp",                    Failed,   Some("smtp.not_smtp"), None),
+        ("ten_megabyte_line_is_cut_off",               Failed,   Some("smtp.not_smtp"), None),
+        ("no_starttls_offered",                        Failed,   Some("smtp.starttls_missing"), None),
+        ("implicit_tls_found_on_587",                  Ok,       None,                 None),
+        ("starttls_found_on_465",                      Ok,       None,                 None),
+        ("expired_certificate",                        Failed,   Some("tls.cert_expired"), None),
+        ("wrong_name_certificate",                     Failed,   Some("tls.cert_name_mismatch"), Some((465, ImplicitTls))),
+        ("untrusted_certificate",                      Failed,   Some("tls.cert_untrusted"), None),
+        ("antivirus_interception_untrusted",           Failed,   Some("tls.intercepted"), None),
+        ("antivirus_interception_trusted_is_a_warning", Ok,      None,                 None),
+        ("tls_alert_is_a_handshake_failure",           Failed,   Some("tls.handshake_failed"), None),
+        ("certificate_expiring_soon_is_a_warning",     Ok,       None,                 None),
+        ("dns_dns_nxdomain",                           Failed,   Some("dns.nxdomain"), None),
+        ("dns_dns_no_address",                         Failed,   Some("dns.no_address"), None),
+        ("dns_dns_failed",                             Failed,   Some("dns.failed"),   None),
+        ("dns_resolved_both_families",                 Failed,   Some("tcp.refused"),  None),
+    ];
+    for (name, verdict, cause, first_port_fix) in table {
+        let r = report(name, Lang::En);
+        assert_eq!(r.verdict, *verdict, "{name}: verdict");
+        assert_eq!(r.cause.map(|c| c.as_str()), *cause, "{name}: cause");
+        let first = r
+            .recommendations
+            .first()
+            .and_then(|x| Some((x.port?, x.security?)));
+        if first_port_fix.is_some() || *verdict == Ok {
+            assert_eq!(first, *first_port_fix, "{name}: first recommendation");
+        }
+        if *verdict != Ok {
+            assert!(
+                !r.recommendations.is_empty(),
+                "{name}: a failure always comes with something to do"
+            );
+        }
+        // Every finding has a message, in both languages.
+        let es = report(name, Lang::Es);
+        for (en, es) in r.findings.iter().zip(&es.findings) {
+            assert!(!en.message.is_empty() && !es.message.is_empty());
+            assert_ne!(
+                en.message,
+                es.message,
+                "{name}: {} is translated",
+                en.code.as_str()
+            );
+        }
+    }
+}
+
+#[test]
+fn json_report_has_the_contract_keys() {
+    let r = report("incident_gmail_dual_stack", Lang::En);
+    let v: serde_json::Value = serde_json::from_str(&json::render(&r)).unwrap();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["verdict"], "degraded");
+    assert_eq!(v["cause"], "tcp.filtered");
+    let f = &v["findings"][0];
+    for key in ["code", "severity", "port", "message"] {
+        assert!(f.get(key).is_some(), "findings[].{key}");
+    }
+    let e = &v["endpoints"][0];
+    assert_eq!(e["port"], 587);
+    assert_eq!(e["family"], "ipv4");
+    assert_eq!(e["security"], "starttls");
+    assert_eq!(e["tcp"]["state"], "filtered");
+    assert!(e["tcp"]["ms"].is_number());
+    assert_eq!(v["endpoints"][1]["family"], "ipv6");
+    let rec = &v["recommendations"][0];
+    assert_eq!(rec["port"], 465);
+    assert_eq!(rec["security"], "implicit_tls");
+    assert_eq!(rec["settings"]["EMAIL_PORT"], "465");
+    assert_eq!(rec["settings"]["EMAIL_USE_SSL"], "True");
+    assert_eq!(rec["settings"]["EMAIL_USE_TLS"], "False");
+    assert!(rec["message"].is_string());
+    // A DNS finding concerns no port: the key is there, null.
+    let d: serde_json::Value =
+        serde_json::from_str(&json::render(&report("dns_dns_nxdomain", Lang::En))).unwrap();
+    assert!(d["findings"][0]["port"].is_null());
+    assert!(d["cause"] == "dns.nxdomain");
+    let ok: serde_json::Value = serde_json::from_str(&json::render(&report(
+        "healthy_starttls_and_implicit_tls",
+        Lang::En,
+    )))
+    .unwrap();
+    assert!(ok["cause"].is_null());
+}
+
+#[test]
+fn text_report_snapshots() {
+    let plain = text::TextOptions {
+        color: false,
+        verbose: false,
+    };
+    insta::assert_snapshot!(
+        "incident_en",
+        text::render(&report("incident_gmail_dual_stack", Lang::En), plain)
+    );
+    insta::assert_snapshot!(
+        "incident_es",
+        text::render(&report("incident_gmail_dual_stack", Lang::Es), plain)
+    );
+    insta::assert_snapshot!(
+        "intercepted_en",
+        text::render(&report("antivirus_interception_untrusted", Lang::En), plain)
+    );
+    insta::assert_snapshot!(
+        "nxdomain_es",
+        text::render(&report("dns_dns_nxdomain", Lang::Es), plain)
+    );
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let r = report("incident_gmail_dual_stack", Lang::En);
+    let plain = text::render(
+        &r,
+        text::TextOptions {
+            color: false,
+            verbose: true,
+        },
+    );
+    assert!(!plain.contains('\x1b'));
+    let coloured = text::render(
+        &r,
+        text::TextOptions {
+            color: true,
+            verbose: false,
+        },
+    );
+    assert!(coloured.contains("\x1b[31m"));
+}
