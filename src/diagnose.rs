@@ -19,6 +19,8 @@ pub const EXPIRY_WARNING_DAYS: i64 = 14;
 pub struct Options {
     /// Language of the messages.
     pub lang: Lang,
+    /// Whose setting names the fixes use.
+    pub framework: fix::Framework,
 }
 
 /// The outcome of [`diagnose`].
@@ -67,18 +69,27 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
             Msg::DnsNoAddress { host: host.clone() },
             None,
         )),
-        DnsOutcome::Failed { reason } => Some((
-            FindingCode::DnsFailed,
-            Msg::DnsFailed {
-                host: host.clone(),
-                reason: reason.clone(),
-            },
-            Some(reason.clone()),
-        )),
+        DnsOutcome::Failed { reason } => {
+            let (host, reason) = (host.clone(), reason.clone());
+            let msg = if obs.dns.resolver_answers == Some(true) {
+                Msg::DnsFailedForName {
+                    host,
+                    reason: reason.clone(),
+                }
+            } else {
+                Msg::DnsFailed {
+                    host,
+                    reason: reason.clone(),
+                }
+            };
+            Some((FindingCode::DnsFailed, msg, Some(reason)))
+        }
     };
     if let Some((code, msg, evidence)) = dns_finding {
         let rec = match code {
-            FindingCode::DnsFailed => Msg::RecCheckResolver,
+            FindingCode::DnsFailed if obs.dns.resolver_answers != Some(true) => {
+                Msg::RecCheckResolver
+            }
             _ => Msg::RecCheckHostName { host: host.clone() },
         };
         return Diagnosis {
@@ -172,7 +183,7 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     } else {
         first_failing.and_then(|(_, _, c)| *c)
     };
-    let recommendations = recommend(obs, &port_causes, &findings, lang);
+    let recommendations = recommend(obs, &port_causes, &findings, opts);
     Diagnosis {
         verdict,
         cause,
@@ -517,6 +528,7 @@ fn plain_rec(lang: Lang, msg: &Msg) -> Recommendation {
         security: None,
         message: i18n::text(lang, msg),
         settings: BTreeMap::new(),
+        commands: Vec::new(),
     }
 }
 
@@ -532,8 +544,10 @@ fn recommend(
     obs: &Observations,
     ports: &[(u16, PortHealth, Option<FindingCode>)],
     findings: &[Finding],
-    lang: Lang,
+    opts: &Options,
 ) -> Vec<Recommendation> {
+    let lang = opts.lang;
+    let fw = opts.framework;
     let mut recs = Vec::new();
     let Some(&(failing_port, health, cause)) =
         ports.iter().find(|(_, h, _)| *h != PortHealth::Healthy)
@@ -564,7 +578,8 @@ fn recommend(
                     failing_port,
                 },
             ),
-            settings: fix::port_settings(port, security),
+            settings: fix::port_settings(fw, &obs.host, port, security),
+            commands: Vec::new(),
         });
     }
     let failing_security = obs
@@ -589,6 +604,11 @@ fn recommend(
                 security: failing_security,
                 message: i18n::text(lang, &Msg::RecAllowThrough { port: failing_port }),
                 settings: BTreeMap::new(),
+                // Windows Defender Firewall, from an elevated PowerShell; the program path is
+                // the application's interpreter or executable.
+                commands: vec![format!(
+                    "New-NetFirewallRule -DisplayName \"SMTP out {failing_port}\" -Direction Outbound -Protocol TCP -RemotePort {failing_port} -Program \"C:\\path\\to\\python.exe\" -Action Allow"
+                )],
             });
         }
         Some(FindingCode::TlsIntercepted) => {
@@ -619,7 +639,8 @@ fn recommend(
                     port: Some(failing_port),
                     security: failing_security,
                     message: i18n::text(lang, &Msg::RecUseCertificateName { name: name.clone() }),
-                    settings: fix::host_settings(&name),
+                    settings: fix::host_settings(fw, &name),
+                    commands: Vec::new(),
                 });
             }
         }

@@ -36,6 +36,8 @@ pub enum Msg {
     DnsNoAddress { host: String },
     /// DNS: no answer.
     DnsFailed { host: String, reason: String },
+    /// DNS: no answer for this name, while the resolver answers other queries.
+    DnsFailedForName { host: String, reason: String },
     /// TCP: dropped.
     TcpFiltered {
         port: u16,
@@ -156,6 +158,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::DnsNoAddress { host }, Es) => format!("El nombre {host} existe pero no tiene dirección IPv4 ni IPv6: no es el nombre de un servidor. Use el nombre del servidor SMTP que indica el proveedor."),
         (Msg::DnsFailed { host, reason }, En) => format!("No answer from the DNS resolver for {host} ({reason}). This machine cannot resolve names: check its network connection and DNS settings, or try --dns-server."),
         (Msg::DnsFailed { host, reason }, Es) => format!("El resolvedor DNS no respondió para {host} ({reason}). Esta máquina no puede resolver nombres: revise la conexión de red y la configuración DNS, o pruebe --dns-server."),
+        (Msg::DnsFailedForName { host, reason }, En) => format!("No usable answer for {host} ({reason}), while the same resolver answers other queries: this machine's network and DNS work; the name's own DNS servers are failing. Check the name, or wait for its provider to fix its DNS."),
+        (Msg::DnsFailedForName { host, reason }, Es) => format!("No hay respuesta útil para {host} ({reason}), mientras que el mismo resolvedor responde otras consultas: la red y el DNS de esta máquina funcionan; fallan los servidores DNS propios de ese nombre. Revise el nombre, o espere a que su proveedor arregle su DNS."),
         (Msg::TcpFiltered { port, syns, secs, other_port_works }, En) => {
             let mut s = format!("Port {port}: no answer to {syns} connection attempts (SYN) in {secs:.1} s. The packets are silently dropped, usually by an antivirus \"mail shield\" or a firewall on this machine or its network.");
             if let Some(other) = other_port_works {
@@ -314,6 +318,147 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         (Word::AllGood, En) => "Every port completes a secure SMTP handshake from this machine. Nothing to fix.",
         (Word::AllGood, Es) => "Todos los puertos completan un saludo SMTP seguro desde esta máquina. Nada que corregir.",
         (Word::Syns, _) => "SYN",
+    }
+}
+
+/// Headings and labels of the markdown incident report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Md {
+    Title,
+    Date,
+    Status,
+    StatusResolved,
+    StatusOk,
+    Severity,
+    SeverityHigh,
+    SeverityMedium,
+    SeverityNone,
+    Problem,
+    ProblemOk,
+    Symptom,
+    Diagnostic,
+    Test,
+    Detail,
+    Result,
+    RootCause,
+    Solutions,
+    Solution,
+    Recommended,
+    File,
+    Verification,
+    VerificationText,
+    OtherFindings,
+}
+
+/// A markdown label.
+pub fn md(lang: Lang, m: Md) -> &'static str {
+    use Lang::{En, Es};
+    match (m, lang) {
+        (Md::Title, En) => "Incident report: sending email over SMTP",
+        (Md::Title, Es) => "Reporte de incidencia: envío de correos (SMTP)",
+        (Md::Date, En) => "Date",
+        (Md::Date, Es) => "Fecha",
+        (Md::Status, En) => "Status",
+        (Md::Status, Es) => "Estado",
+        (Md::StatusResolved, En) => "Diagnosed (cause found, fix below)",
+        (Md::StatusResolved, Es) => "Diagnosticado (causa encontrada, solución abajo)",
+        (Md::StatusOk, En) => "No problem found",
+        (Md::StatusOk, Es) => "Sin problemas",
+        (Md::Severity, En) => "Severity",
+        (Md::Severity, Es) => "Severidad",
+        (Md::SeverityHigh, En) => "High (no email can be sent)",
+        (Md::SeverityHigh, Es) => "Alta (no se puede enviar ningún correo)",
+        (Md::SeverityMedium, En) => "Medium (sending works only on another path)",
+        (Md::SeverityMedium, Es) => "Media (el envío solo funciona por otra vía)",
+        (Md::SeverityNone, En) => "None",
+        (Md::SeverityNone, Es) => "Ninguna",
+        (Md::Problem, En) => "1. Problem",
+        (Md::Problem, Es) => "1. Descripción del problema",
+        (Md::ProblemOk, En) => "Every probed port completes a secure SMTP handshake from this machine.",
+        (Md::ProblemOk, Es) => "Todos los puertos probados completan un saludo SMTP seguro desde esta máquina.",
+        (Md::Symptom, En) => "What the application sees",
+        (Md::Symptom, Es) => "Lo que ve la aplicación",
+        (Md::Diagnostic, En) => "2. Diagnostic",
+        (Md::Diagnostic, Es) => "2. Diagnóstico técnico",
+        (Md::Test, En) => "Test",
+        (Md::Test, Es) => "Prueba",
+        (Md::Detail, En) => "Detail",
+        (Md::Detail, Es) => "Detalle",
+        (Md::Result, En) => "Result",
+        (Md::Result, Es) => "Resultado",
+        (Md::RootCause, En) => "Root cause",
+        (Md::RootCause, Es) => "Causa raíz",
+        (Md::Solutions, En) => "3. Solutions",
+        (Md::Solutions, Es) => "3. Soluciones propuestas",
+        (Md::Solution, En) => "Solution",
+        (Md::Solution, Es) => "Solución",
+        (Md::Recommended, En) => "recommended",
+        (Md::Recommended, Es) => "recomendada",
+        (Md::File, En) => "File",
+        (Md::File, Es) => "Archivo",
+        (Md::Verification, En) => "4. Verification",
+        (Md::Verification, Es) => "4. Verificación",
+        (Md::VerificationText, En) => "Run this on every new machine before starting the application (exit status 0 means the settings work):",
+        (Md::VerificationText, Es) => "Ejecute esto en cada máquina nueva antes de levantar la aplicación (el código de salida 0 indica que la configuración funciona):",
+        (Md::OtherFindings, En) => "Other findings",
+        (Md::OtherFindings, Es) => "Otros hallazgos",
+    }
+}
+
+/// What an application typically reports for a cause (Python's smtplib wording where it is
+/// the common one), so the reader recognises the error in their own logs.
+pub fn symptom(lang: Lang, code: &str, port: Option<u16>) -> String {
+    let p = port.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
+    let (en, es): (String, String) = match code {
+        "tcp.filtered" => (
+            format!("Connecting to port {p} hangs, then fails: `TimeoutError: [WinError 10060]` on Windows, `TimeoutError: timed out` or `[Errno 110] Connection timed out` elsewhere."),
+            format!("La conexión al puerto {p} se queda colgada y luego falla: `TimeoutError: [WinError 10060]` en Windows, `TimeoutError: timed out` o `[Errno 110] Connection timed out` en otros sistemas."),
+        ),
+        "tcp.refused" => (
+            format!("Connecting to port {p} fails at once: `ConnectionRefusedError: [Errno 111]` (`[WinError 10061]` on Windows)."),
+            format!("La conexión al puerto {p} falla al instante: `ConnectionRefusedError: [Errno 111]` (`[WinError 10061]` en Windows)."),
+        ),
+        "tcp.unreachable" => (
+            format!("Connecting to port {p} fails: `OSError: [Errno 113] No route to host` or `[Errno 101] Network is unreachable`."),
+            format!("La conexión al puerto {p} falla: `OSError: [Errno 113] No route to host` o `[Errno 101] Network is unreachable`."),
+        ),
+        "tcp.denied" => (
+            format!("Connecting to port {p} fails at once: `PermissionError: [Errno 1] Operation not permitted` (`[WinError 10013]` on Windows)."),
+            format!("La conexión al puerto {p} falla al instante: `PermissionError: [Errno 1] Operation not permitted` (`[WinError 10013]` en Windows)."),
+        ),
+        "dns.nxdomain" | "dns.no_address" | "dns.failed" => (
+            "`socket.gaierror: [Errno -2] Name or service not known` (`[Errno 11001] getaddrinfo failed` on Windows).".into(),
+            "`socket.gaierror: [Errno -2] Name or service not known` (`[Errno 11001] getaddrinfo failed` en Windows).".into(),
+        ),
+        "smtp.no_greeting" | "config.starttls_on_implicit_port" => (
+            "The client connects, then waits for a greeting until it times out: `SMTPServerDisconnected` or `TimeoutError`.".into(),
+            "El cliente se conecta y espera un saludo hasta agotar el tiempo: `SMTPServerDisconnected` o `TimeoutError`.".into(),
+        ),
+        "config.implicit_tls_on_starttls_port" => (
+            "`ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number`.".into(),
+            "`ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number`.".into(),
+        ),
+        c if c.starts_with("tls.cert") || c == "tls.intercepted" => (
+            "`ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed`.".into(),
+            "`ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed`.".into(),
+        ),
+        "smtp.starttls_missing" => (
+            "`SMTPNotSupportedError: STARTTLS extension not supported by server.`".into(),
+            "`SMTPNotSupportedError: STARTTLS extension not supported by server.`".into(),
+        ),
+        c if c.starts_with("auth.") => (
+            "`SMTPAuthenticationError` with the server's reply.".into(),
+            "`SMTPAuthenticationError` con la respuesta del servidor.".into(),
+        ),
+        _ => (
+            "The application fails to send email; the server's reply is quoted below.".into(),
+            "La aplicación no logra enviar correos; abajo se cita la respuesta del servidor.".into(),
+        ),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Es => es,
     }
 }
 

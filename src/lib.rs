@@ -11,8 +11,8 @@
 //!
 //! let plan = Plan::new("smtp.gmail.com", &[587, 465])?;
 //! let observations = engine::run(plan).await?;
-//! let diagnosis = diagnose::diagnose(&observations, &diagnose::Options { lang: Lang::En });
-//! let report = Report::new("check", observations, diagnosis, Lang::En);
+//! let diagnosis = diagnose::diagnose(&observations, &diagnose::Options { lang: Lang::En, ..Default::default() });
+//! let report = Report::new("check", observations, diagnosis, &diagnose::Options::default());
 //! println!("{}", serde_json::to_string_pretty(&report)?);
 //! # Ok(()) }
 //! ```
@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod diagnose;
+pub mod diff;
 pub mod engine;
 pub mod finding;
 pub mod fix;

@@ -3,10 +3,11 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use smtp_doctor::diagnose::{self, Options};
 use smtp_doctor::engine;
+use smtp_doctor::fix::Framework;
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::lab::DemoLab;
 use smtp_doctor::plan::{self, ConnectTo, Plan, ResolveOverride, Timing};
-use smtp_doctor::render::{json, text};
+use smtp_doctor::render::{json, markdown, text};
 use smtp_doctor::report::Report;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,6 +21,8 @@ Examples:
   smtp-doctor check mail.example.com --port 25 --port 587 --port 465 --json
   smtp-doctor check smtp.gmail.com --resolve smtp.gmail.com=192.0.2.10 --timeout 3
   smtp-doctor check mail.internal --ca-file company-root.pem -v
+  smtp-doctor check smtp.gmail.com --format markdown --framework laravel > incident.md
+  smtp-doctor check smtp.gmail.com --json > server.json; smtp-doctor diff laptop.json server.json
   smtp-doctor demo
 
 Exit status: 0 verdict ok, 1 degraded or failed, 2 bad usage.";
@@ -44,6 +47,14 @@ enum Command {
         probe: ProbeArgs,
         #[command(flatten)]
         out: OutputArgs,
+    },
+    /// Compare two JSON reports (e.g. the laptop where mail works and the server where it does
+    /// not): exit 0 when nothing that matters differs, 1 otherwise.
+    Diff {
+        /// The first report (`smtp-doctor check HOST --json > a.json`).
+        a: PathBuf,
+        /// The second report.
+        b: PathBuf,
     },
     /// Reproduce the origin incident (587 silently dropped, 465 implicit TLS working) in a
     /// loopback lab and diagnose it. Needs no network.
@@ -81,6 +92,7 @@ struct ProbeArgs {
 enum FormatArg {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -94,6 +106,10 @@ struct OutputArgs {
     /// Language of the human-readable text: en or es (codes and JSON keys never change).
     #[arg(long, value_name = "en|es", default_value = "en")]
     lang: Lang,
+    /// Write the fixes in this framework's setting names: django, flask, laravel, rails, node,
+    /// spring, dotnet, phpmailer, url (EMAIL_URL).
+    #[arg(long, value_name = "NAME", default_value = "django")]
+    framework: Framework,
     /// Show certificate chains and the SMTP/TLS transcript of every connection.
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -180,6 +196,7 @@ async fn run(cli: Cli) -> ExitCode {
             spinner.stop();
             emit("check", observations, &out)
         }
+        Command::Diff { a, b } => run_diff(&a, &b),
         Command::Demo { out } => {
             let lab = match DemoLab::start().await {
                 Ok(lab) => lab,
@@ -188,7 +205,7 @@ async fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            if !is_json(&out) {
+            if !is_json(&out) && out.format == FormatArg::Text {
                 let intro = match out.lang {
                     Lang::En => "Demo: the origin incident in a loopback lab. smtp.demo.test stands for smtp.gmail.com;\nits port 587 silently drops SYNs (an antivirus mail shield), 465 speaks implicit TLS.\n",
                     Lang::Es => "Demo: el incidente de origen en un laboratorio local. smtp.demo.test hace de smtp.gmail.com;\nsu puerto 587 descarta los SYN en silencio (un escudo de correo), el 465 habla TLS implícito.\n",
@@ -208,6 +225,34 @@ async fn run(cli: Cli) -> ExitCode {
             emit("demo", observations, &out)
         }
     }
+}
+
+fn run_diff(a: &std::path::Path, b: &std::path::Path) -> ExitCode {
+    let load = |p: &std::path::Path| -> Result<Report, String> {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| format!("cannot read {}: {}", p.display(), e.kind()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a smtp-doctor JSON report: {e}", p.display()))
+    };
+    let (ra, rb) = match (load(a), load(b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => return usage_error(e),
+    };
+    let diffs = smtp_doctor::diff::diff(&ra, &rb);
+    let mut out = String::new();
+    if diffs.is_empty() {
+        out.push_str("no differences\n");
+    }
+    for d in &diffs {
+        let mark = if d.matters { "≠" } else { "~" };
+        out.push_str(&format!(
+            "{mark} {:<28} A: {:<24} B: {}\n",
+            d.what, d.a, d.b
+        ));
+    }
+    let matters = diffs.iter().any(|d| d.matters);
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    ExitCode::from(u8::from(matters))
 }
 
 fn build_plan(host: &str, probe: ProbeArgs) -> Result<Plan, plan::PlanError> {
@@ -231,10 +276,16 @@ fn emit(
     observations: smtp_doctor::model::Observations,
     out: &OutputArgs,
 ) -> ExitCode {
-    let diagnosis = diagnose::diagnose(&observations, &Options { lang: out.lang });
-    let report = Report::new(command, observations, diagnosis, out.lang);
+    let opts = Options {
+        lang: out.lang,
+        framework: out.framework,
+    };
+    let diagnosis = diagnose::diagnose(&observations, &opts);
+    let report = Report::new(command, observations, diagnosis, &opts);
     let rendered = if is_json(out) {
         json::render(&report)
+    } else if out.format == FormatArg::Markdown {
+        markdown::render(&report)
     } else {
         let color = !out.no_color
             && std::io::stdout().is_terminal()

@@ -101,6 +101,10 @@ pub struct DnsObservation {
     pub addresses: Vec<IpAddr>,
     /// Time taken, in milliseconds.
     pub ms: f64,
+    /// When the lookup failed: whether the same resolver answered a control query (the root
+    /// zone's NS). `true` means the resolver works and the trouble is this name's own DNS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolver_answers: Option<bool>,
 }
 
 /// The state of a TCP connection attempt, as CONTRACT.md names them.

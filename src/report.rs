@@ -1,7 +1,9 @@
 //! The report: observations plus diagnosis, in the shape of CONTRACT.md (schema 1).
 
 use crate::diagnose::Diagnosis;
+use crate::diagnose::Options;
 use crate::finding::{Finding, FindingCode};
+use crate::fix::Framework;
 use crate::i18n::Lang;
 use crate::model::{DnsObservation, EndpointObservation, Observations, Security};
 use serde::{Deserialize, Serialize};
@@ -44,6 +46,9 @@ pub struct Recommendation {
     pub message: String,
     /// The exact settings to change (empty when the fix is not a setting).
     pub settings: BTreeMap<String, String>,
+    /// Commands that carry out the fix, where there are some (e.g. a firewall rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
 }
 
 /// Which program wrote the report.
@@ -80,6 +85,9 @@ pub struct Report {
     pub dns: DnsObservation,
     /// The language of `message` texts.
     pub lang: Lang,
+    /// Whose setting names `recommendations[].settings` uses.
+    #[serde(default)]
+    pub framework: Framework,
     /// Wall-clock time of the run, in milliseconds.
     pub elapsed_ms: f64,
     /// When the run happened (Unix seconds).
@@ -90,7 +98,7 @@ pub struct Report {
 
 impl Report {
     /// Builds the report of a `check` (or `demo`) run.
-    pub fn new(command: &str, obs: Observations, diagnosis: Diagnosis, lang: Lang) -> Report {
+    pub fn new(command: &str, obs: Observations, diagnosis: Diagnosis, opts: &Options) -> Report {
         Report {
             schema: SCHEMA,
             command: command.to_string(),
@@ -102,7 +110,8 @@ impl Report {
             host: obs.host,
             ports: obs.ports,
             dns: obs.dns,
-            lang,
+            lang: opts.lang,
+            framework: opts.framework,
             elapsed_ms: obs.elapsed_ms,
             observed_at_unix: obs.observed_at_unix,
             tool: ToolInfo {

@@ -473,6 +473,26 @@ async fn dns_outcomes_from_a_real_resolver() {
         );
         assert!(r.endpoints.is_empty());
     }
+    // SERVFAIL for one name while the resolver answers others: the name, not the network.
+    let mut plan = smtp_doctor::plan::Plan::new("broken.lab.test", &[closed.port()]).unwrap();
+    plan.dns_server = Some(dns.addr);
+    let r = check(plan).await;
+    assert_eq!(r.dns.resolver_answers, Some(true));
+    assert!(
+        r.findings[0].message.contains("name's own DNS servers"),
+        "{}",
+        r.findings[0].message
+    );
+    // A resolver that does not answer at all: this machine's DNS.
+    let dead = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut plan = smtp_doctor::plan::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
+    plan.dns_server = Some(dead.local_addr().unwrap());
+    plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_millis(500)));
+    let r = check_recorded("dns_resolver_unreachable", plan).await;
+    assert_eq!(cause(&r), Some("dns.failed"));
+    assert_eq!(r.dns.resolver_answers, Some(false));
+    assert!(r.recommendations[0].message.contains("--dns-server"));
+
     let mut plan = smtp_doctor::plan::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
     plan.dns_server = Some(dns.addr);
     let r = check_recorded("dns_resolved_both_families", plan).await;

@@ -166,3 +166,51 @@ fn check_exit_status_follows_the_verdict() {
     assert_eq!(v["cause"], "tcp.refused");
     assert_eq!(v["verdict"], "failed");
 }
+
+#[test]
+fn markdown_and_frameworks() {
+    let o = run(&["demo", "--format", "markdown", "--framework", "laravel"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("# Incident report"), "{out}");
+    assert!(out.contains("MAIL_PORT=465") && out.contains("```dotenv"));
+    let o = run(&["demo", "--framework", "cobol"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn diff_exit_status() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.json");
+    std::fs::write(&a, run(&["demo", "--json"]).stdout).unwrap();
+    let same = run(&["diff", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+    // The other side: every port refused.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    drop(l);
+    let b = dir.join("b.json");
+    let other = run(&[
+        "check",
+        "smtp.demo.test",
+        "--resolve",
+        "smtp.demo.test=127.0.0.1",
+        "--port",
+        &port,
+        "--json",
+    ]);
+    std::fs::write(&b, other.stdout).unwrap();
+    let d = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(d.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&d.stdout).contains("verdict"));
+    let bad = run(&["diff", a.to_str().unwrap(), "/nonexistent.json"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}

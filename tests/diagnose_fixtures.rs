@@ -27,8 +27,22 @@ fn load(name: &str) -> Observations {
 
 fn report(name: &str, lang: Lang) -> Report {
     let obs = load(name);
-    let d = diagnose(&obs, &Options { lang });
-    Report::new("check", obs, d, lang)
+    let d = diagnose(
+        &obs,
+        &Options {
+            lang,
+            ..Default::default()
+        },
+    );
+    Report::new(
+        "check",
+        obs,
+        d,
+        &Options {
+            lang,
+            ..Default::default()
+        },
+    )
 }
 
 #[test]
@@ -66,6 +80,7 @@ fn every_situation_has_its_cause_and_first_fix() {
         ("dns_dns_nxdomain",                           Failed,   Some("dns.nxdomain"), None),
         ("dns_dns_no_address",                         Failed,   Some("dns.no_address"), None),
         ("dns_dns_failed",                             Failed,   Some("dns.failed"),   None),
+        ("dns_resolver_unreachable",                   Failed,   Some("dns.failed"),   None),
         ("dns_resolved_both_families",                 Failed,   Some("tcp.refused"),  None),
     ];
     for (name, verdict, cause, first_port_fix) in table {
@@ -180,4 +195,79 @@ fn colour_only_when_asked() {
         },
     );
     assert!(coloured.contains("\x1b[31m"));
+}
+
+fn report_with(name: &str, lang: Lang, framework: smtp_doctor::fix::Framework) -> Report {
+    let obs = load(name);
+    let opts = Options { lang, framework };
+    let d = diagnose(&obs, &opts);
+    Report::new("check", obs, d, &opts)
+}
+
+#[test]
+fn markdown_incident_report_snapshots() {
+    use smtp_doctor::fix::Framework;
+    use smtp_doctor::render::markdown;
+    insta::assert_snapshot!(
+        "incident_md_en",
+        markdown::render(&report("incident_gmail_dual_stack", Lang::En))
+    );
+    insta::assert_snapshot!(
+        "incident_md_es",
+        markdown::render(&report("incident_gmail_dual_stack", Lang::Es))
+    );
+    insta::assert_snapshot!(
+        "intercepted_md_es_laravel",
+        markdown::render(&report_with(
+            "antivirus_interception_untrusted",
+            Lang::Es,
+            Framework::Laravel
+        ))
+    );
+}
+
+#[test]
+fn every_framework_fix_for_the_incident() {
+    use smtp_doctor::fix::{self, Framework};
+    let mut all = String::new();
+    for &fw in Framework::ALL {
+        let r = report_with("incident_gmail_dual_stack", Lang::En, fw);
+        let first = &r.recommendations[0];
+        assert_eq!(
+            (first.port, first.security),
+            (Some(465), Some(Security::ImplicitTls)),
+            "{fw:?}"
+        );
+        all.push_str(&format!(
+            "## {} ({})\n{}\n",
+            fw.as_str(),
+            fw.settings_file(),
+            fix::snippet(fw, &first.settings)
+        ));
+    }
+    insta::assert_snapshot!("incident_fix_per_framework", all);
+}
+
+#[test]
+fn diff_names_what_changed_between_two_machines() {
+    use smtp_doctor::diff::diff;
+    let laptop = report("healthy_starttls_and_implicit_tls", Lang::En);
+    let server = report("the_origin_incident_587_dropped_465_working", Lang::En);
+    let d = diff(&laptop, &server);
+    let tcp = d
+        .iter()
+        .find(|x| x.what == "587/ipv4 tcp")
+        .expect("587 state differs");
+    assert_eq!((tcp.a.as_str(), tcp.b.as_str()), ("open", "filtered"));
+    assert!(tcp.matters);
+    assert!(d.iter().any(|x| x.what == "verdict" && x.b == "degraded"));
+    assert!(diff(&server, &server).is_empty());
+    // Interception on one side shows as a different certificate issuer.
+    let clean = report("certificate_expiring_soon_is_a_warning", Lang::En);
+    let av = report("antivirus_interception_untrusted", Lang::En);
+    let issuer = diff(&clean, &av)
+        .into_iter()
+        .find(|x| x.what == "465/ipv4 certificate issuer")
+        .unwrap();
+    assert!(issuer.b.contains("Avast"));
 }

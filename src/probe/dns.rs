@@ -37,13 +37,33 @@ pub async fn resolve(plan: &Plan) -> DnsObservation {
         Some(server) => DnsSource::Server(server.to_string()),
         None => DnsSource::System,
     };
+    let mut control = None;
     let outcome = match build_resolver(plan.dns_server, plan.timing.dns) {
-        Ok(resolver) => lookup(&resolver, &host, plan.timing.dns).await,
+        Ok(resolver) => {
+            let outcome = lookup(&resolver, &host, plan.timing.dns).await;
+            if matches!(outcome, Err(DnsOutcome::Failed { .. })) {
+                control = Some(resolver_answers(&resolver, plan.timing.dns).await);
+            }
+            outcome
+        }
         // No readable system configuration (no resolv.conf): ask the OS resolver instead.
         Err(_) if plan.dns_server.is_none() => lookup_with_os(&host, plan.timing.dns).await,
         Err(reason) => Err(DnsOutcome::Failed { reason }),
     };
-    finish(host, source, outcome, started)
+    let mut obs = finish(host, source, outcome, started);
+    obs.resolver_answers = control;
+    obs
+}
+
+/// Asks the resolver for the root zone's NS: any DNS answer, even a negative one, shows the
+/// resolver itself is reachable and working.
+async fn resolver_answers(resolver: &TokioResolver, timeout: Duration) -> bool {
+    let query = resolver.lookup(".", hickory_resolver::proto::rr::RecordType::NS);
+    match tokio::time::timeout(timeout, query).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) => e.is_no_records_found(),
+        Err(_) => false,
+    }
 }
 
 fn finish(
@@ -67,6 +87,7 @@ fn finish(
         outcome,
         addresses,
         ms,
+        resolver_answers: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Renderers: they format a [`crate::report::Report`] and decide nothing.
 
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 /// The output formats.

@@ -116,8 +116,13 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
                 (b'A' + i as u8) as char
             );
             let _ = writeln!(out, "  {}: {}", p.bold(&label), r.message);
-            for (k, v) in &r.settings {
-                let _ = writeln!(out, "      {k} = {v}");
+            if !r.settings.is_empty() {
+                for line in crate::fix::snippet(report.framework, &r.settings).lines() {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
+            for c in &r.commands {
+                let _ = writeln!(out, "      {}", p.dim(c));
             }
         }
     }

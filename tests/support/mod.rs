@@ -21,8 +21,22 @@ pub async fn check(plan: Plan) -> Report {
 /// Probes and diagnoses `plan` in `lang`.
 pub async fn check_in(plan: Plan, lang: Lang) -> Report {
     let obs = observe(plan).await;
-    let diagnosis = diagnose::diagnose(&obs, &Options { lang });
-    Report::new("check", obs, diagnosis, lang)
+    let diagnosis = diagnose::diagnose(
+        &obs,
+        &Options {
+            lang,
+            ..Default::default()
+        },
+    );
+    Report::new(
+        "check",
+        obs,
+        diagnosis,
+        &Options {
+            lang,
+            ..Default::default()
+        },
+    )
 }
 
 /// Probes `plan`, bounded by a generous guard against hangs.
@@ -44,8 +58,22 @@ pub async fn check_recorded(name: &str, plan: Plan) -> Report {
         let json = serde_json::to_string_pretty(&obs).unwrap();
         std::fs::write(dir.join(format!("{name}.json")), json + "\n").unwrap();
     }
-    let diagnosis = diagnose::diagnose(&obs, &Options { lang: Lang::En });
-    Report::new("check", obs, diagnosis, Lang::En)
+    let diagnosis = diagnose::diagnose(
+        &obs,
+        &Options {
+            lang: Lang::En,
+            ..Default::default()
+        },
+    );
+    Report::new(
+        "check",
+        obs,
+        diagnosis,
+        &Options {
+            lang: Lang::En,
+            ..Default::default()
+        },
+    )
 }
 
 /// A plan for `host` whose logical ports are reached at the given loopback addresses.
