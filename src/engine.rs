@@ -2,7 +2,7 @@
 
 use crate::model::Observations;
 use crate::plan::Plan;
-use crate::probe::endpoint::{self, ProbeContext};
+use crate::probe::endpoint::{self, ProbeContext, SessionRole};
 use crate::probe::{dns, tls::TlsContext};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -33,11 +33,17 @@ pub async fn run_with(plan: Plan, tls: TlsContext) -> Observations {
     let mut tasks = JoinSet::new();
     let mut index = 0usize;
     for port in &plan.ports {
-        for &address in &dns.addresses {
+        for (i, &address) in dns.addresses.iter().enumerate() {
             let ctx = ctx.clone();
             let port = *port;
             let slot = index;
-            tasks.spawn(async move { (slot, endpoint::probe(&ctx, address, port).await) });
+            // One login per port and one test message in all: the first address only, so a
+            // dual-stack host is not asked to authenticate four times.
+            let role = SessionRole {
+                auth: i == 0 && plan.credentials.is_some(),
+                send: i == 0 && plan.send.is_some() && plan.send_port == Some(port.port),
+            };
+            tasks.spawn(async move { (slot, endpoint::probe(&ctx, address, port, role).await) });
             index += 1;
         }
     }

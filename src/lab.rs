@@ -127,21 +127,7 @@ impl LabCa {
 
 /// PEM-encodes DER bytes.
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                b64.push('=');
-            }
-        }
-    }
+    let b64 = crate::base64::encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for line in b64.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(line).unwrap_or_default());
@@ -194,6 +180,18 @@ pub struct ServerBehaviour {
     pub greeting_delay: Duration,
     /// AUTH mechanisms announced after TLS (or always, when `auth_in_plain`).
     pub auth: Vec<String>,
+    /// Announce AUTH before TLS too (a badly configured server).
+    pub auth_in_plain: bool,
+    /// The only user and password accepted; any login succeeds when `None`.
+    pub account: Option<(String, String)>,
+    /// Answer every AUTH with this reply instead (a provider's refusal, say).
+    pub auth_reply: Option<String>,
+    /// Reply to MAIL FROM.
+    pub mail_reply: String,
+    /// Reply to RCPT TO.
+    pub rcpt_reply: String,
+    /// Reply after the message's final dot.
+    pub data_reply: String,
 }
 
 impl ServerBehaviour {
@@ -204,6 +202,12 @@ impl ServerBehaviour {
             greeting: "220 lab.smtp-doctor.test ESMTP ready".into(),
             greeting_delay: Duration::ZERO,
             auth: vec!["PLAIN".into(), "LOGIN".into()],
+            auth_in_plain: false,
+            account: None,
+            auth_reply: None,
+            mail_reply: "250 2.1.0 Ok".into(),
+            rcpt_reply: "250 2.1.5 Ok".into(),
+            data_reply: "250 2.0.0 Ok: queued as LAB4F3A21".into(),
         }
     }
 }
@@ -212,6 +216,11 @@ impl ServerBehaviour {
 pub struct LabServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The command verbs received, in order (`EHLO`, `AUTH`, `MAIL`…), for tests to check
+    /// what a client did; arguments are not kept.
+    pub verbs: Arc<std::sync::Mutex<Vec<String>>>,
+    /// Messages received (after DATA), as sent.
+    pub messages: Arc<std::sync::Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
 
@@ -226,7 +235,9 @@ impl LabServer {
     pub async fn start(behaviour: ServerBehaviour) -> Result<LabServer, LabError> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let behaviour = Arc::new(behaviour);
+        let log = Log::default();
+        let (verbs, messages) = (log.verbs.clone(), log.messages.clone());
+        let behaviour = Arc::new((behaviour, log));
         let task = tokio::spawn(async move {
             let mut sessions = tokio::task::JoinSet::new();
             loop {
@@ -234,17 +245,28 @@ impl LabServer {
                     accepted = listener.accept() => {
                         let Ok((stream, _)) = accepted else { continue };
                         let b = behaviour.clone();
-                        sessions.spawn(async move { serve(stream, &b).await });
+                        sessions.spawn(async move { serve(stream, &b.0, &b.1).await });
                     }
                     Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
                 }
             }
         });
-        Ok(LabServer { addr, task })
+        Ok(LabServer {
+            addr,
+            verbs,
+            messages,
+            task,
+        })
     }
 }
 
-async fn serve(mut stream: TcpStream, b: &ServerBehaviour) {
+#[derive(Default, Clone)]
+struct Log {
+    verbs: Arc<std::sync::Mutex<Vec<String>>>,
+    messages: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+async fn serve(mut stream: TcpStream, b: &ServerBehaviour, log: &Log) {
     let _ = stream.set_nodelay(true);
     match &b.mode {
         ServerMode::Silent => {
@@ -283,7 +305,7 @@ async fn serve(mut stream: TcpStream, b: &ServerBehaviour) {
             };
             let mut reader = BufReader::new(tls);
             if greet(&mut reader, b).await {
-                let _ = dialogue(&mut reader, b, true).await;
+                let _ = dialogue(&mut reader, b, true, log).await;
             }
         }
         ServerMode::Smtp { starttls } => {
@@ -291,7 +313,7 @@ async fn serve(mut stream: TcpStream, b: &ServerBehaviour) {
             if !greet(&mut reader, b).await {
                 return;
             }
-            if dialogue(&mut reader, b, false).await != Next::StartTls {
+            if dialogue(&mut reader, b, false, log).await != Next::StartTls {
                 return;
             }
             let Some(config) = starttls else { return };
@@ -305,7 +327,7 @@ async fn serve(mut stream: TcpStream, b: &ServerBehaviour) {
                 return;
             };
             let mut reader = BufReader::new(tls);
-            let _ = dialogue(&mut reader, b, true).await;
+            let _ = dialogue(&mut reader, b, true, log).await;
         }
     }
 }
@@ -330,29 +352,99 @@ enum Next {
     StartTls,
 }
 
+async fn read_line<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut BufReader<S>,
+    line: &mut String,
+) -> bool {
+    line.clear();
+    let read = tokio::time::timeout(
+        Duration::from_secs(30),
+        (&mut *s).take(1 << 20).read_line(line),
+    )
+    .await;
+    matches!(read, Ok(Ok(n)) if n > 0)
+}
+
+/// Checks a login against the behaviour's account.
+async fn auth_exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut BufReader<S>,
+    b: &ServerBehaviour,
+    args: &[String],
+) -> String {
+    let mut line = String::new();
+    let (user, pass) = match args.first().map(|m| m.to_ascii_uppercase()).as_deref() {
+        Some("PLAIN") => {
+            let token = match args.get(1) {
+                Some(t) => t.clone(),
+                None => {
+                    let _ = s.get_mut().write_all(b"334 \r\n").await;
+                    if !read_line(s, &mut line).await {
+                        return String::new();
+                    }
+                    line.trim().to_string()
+                }
+            };
+            let raw = crate::base64::decode(&token).unwrap_or_default();
+            let parts: Vec<String> = raw
+                .split(|&c| c == 0)
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            (
+                parts.get(1).cloned().unwrap_or_default(),
+                parts.get(2).cloned().unwrap_or_default(),
+            )
+        }
+        Some("LOGIN") => {
+            let _ = s.get_mut().write_all(b"334 VXNlcm5hbWU6\r\n").await;
+            if !read_line(s, &mut line).await {
+                return String::new();
+            }
+            let user =
+                String::from_utf8_lossy(&crate::base64::decode(line.trim()).unwrap_or_default())
+                    .into_owned();
+            let _ = s.get_mut().write_all(b"334 UGFzc3dvcmQ6\r\n").await;
+            if !read_line(s, &mut line).await {
+                return String::new();
+            }
+            let pass =
+                String::from_utf8_lossy(&crate::base64::decode(line.trim()).unwrap_or_default())
+                    .into_owned();
+            (user, pass)
+        }
+        _ => return "504 5.5.4 Unrecognized authentication type\r\n".into(),
+    };
+    if let Some(reply) = &b.auth_reply {
+        return format!("{reply}\r\n");
+    }
+    match &b.account {
+        Some((u, p)) if *u != user || *p != pass => {
+            "535 5.7.8 Error: authentication failed\r\n".into()
+        }
+        _ => "235 2.7.0 Authentication successful\r\n".into(),
+    }
+}
+
 async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut BufReader<S>,
     b: &ServerBehaviour,
     tls_active: bool,
+    log: &Log,
 ) -> Next {
     let offers_starttls = !tls_active && matches!(&b.mode, ServerMode::Smtp { starttls: Some(_) });
     let mut line = String::new();
     loop {
-        line.clear();
-        let read = tokio::time::timeout(
-            Duration::from_secs(30),
-            (&mut *s).take(4096).read_line(&mut line),
-        )
-        .await;
-        let Ok(Ok(n)) = read else { return Next::Done };
-        if n == 0 {
+        if !read_line(s, &mut line).await {
             return Next::Done;
         }
-        let verb = line
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
+        let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let verb = words
+            .first()
+            .cloned()
+            .unwrap_or_default()
             .to_ascii_uppercase();
+        if let Ok(mut v) = log.verbs.lock() {
+            v.push(verb.clone());
+        }
         let reply = match verb.as_str() {
             "EHLO" => {
                 let mut r = String::from(
@@ -361,7 +453,7 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
                 if offers_starttls {
                     r.push_str("250-STARTTLS\r\n");
                 }
-                if tls_active && !b.auth.is_empty() {
+                if (tls_active || b.auth_in_plain) && !b.auth.is_empty() {
                     r.push_str(&format!("250-AUTH {}\r\n", b.auth.join(" ")));
                 }
                 r.push_str("250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n");
@@ -380,6 +472,32 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
                 return Next::Done;
             }
             "NOOP" | "RSET" => "250 2.0.0 OK\r\n".into(),
+            "AUTH" => auth_exchange(s, b, &words[1..]).await,
+            "MAIL" => format!("{}\r\n", b.mail_reply),
+            "RCPT" => format!("{}\r\n", b.rcpt_reply),
+            "DATA" => {
+                if s.get_mut()
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await
+                    .is_err()
+                {
+                    return Next::Done;
+                }
+                let mut message = String::new();
+                loop {
+                    if !read_line(s, &mut line).await {
+                        return Next::Done;
+                    }
+                    if line.trim_end_matches(['\r', '\n']) == "." {
+                        break;
+                    }
+                    message.push_str(&line);
+                }
+                if let Ok(mut m) = log.messages.lock() {
+                    m.push(message);
+                }
+                format!("{}\r\n", b.data_reply)
+            }
             _ => "502 5.5.1 Command not implemented\r\n".into(),
         };
         if s.get_mut().write_all(reply.as_bytes()).await.is_err() {

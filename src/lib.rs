@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod base64;
 pub mod diagnose;
 pub mod diff;
 pub mod engine;

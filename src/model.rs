@@ -196,6 +196,12 @@ pub struct EndpointObservation {
     /// The TLS handshake, when one was attempted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::probe::tls::TlsObservation>,
+    /// The login, when credentials were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<crate::probe::auth::AuthObservation>,
+    /// The test message, when one was sent through this endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send: Option<crate::probe::send::SendObservation>,
     /// Every line exchanged, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transcript: Vec<TranscriptLine>,

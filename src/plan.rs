@@ -294,6 +294,14 @@ pub struct Plan {
     pub extra_roots: Vec<Vec<u8>>,
     /// The name we announce in EHLO.
     pub ehlo_name: String,
+    /// Log in with these, when set.
+    pub credentials: Option<crate::probe::auth::Credentials>,
+    /// Send credentials even over a connection that is not encrypted and verified.
+    pub insecure_auth: bool,
+    /// Send a test message, when set.
+    pub send: Option<crate::probe::send::SendPlan>,
+    /// The port the test message goes through (the application's configured port).
+    pub send_port: Option<u16>,
 }
 
 impl Plan {
@@ -329,6 +337,10 @@ impl Plan {
             timing: Timing::default(),
             extra_roots: Vec::new(),
             ehlo_name: "smtp-doctor.localdomain".to_string(),
+            credentials: None,
+            insecure_auth: false,
+            send: None,
+            send_port: None,
         })
     }
 

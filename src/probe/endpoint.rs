@@ -5,6 +5,7 @@ use super::smtp::{self, GreetingOutcome, SmtpObservation, StarttlsOutcome};
 use super::tcp;
 use super::tls::{HandshakeOutcome, TlsContext, TlsObservation};
 use super::wire::{escape, parse_reply_line, Wire};
+use super::{auth, send};
 use crate::model::{EndpointObservation, Family, Security, TranscriptLine};
 use crate::plan::{Plan, PortPlan};
 use std::net::{IpAddr, SocketAddr};
@@ -27,8 +28,22 @@ pub struct ProbeContext {
     pub tls: TlsContext,
 }
 
+/// What a session does after EHLO, besides QUIT.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionRole {
+    /// Log in with the plan's credentials.
+    pub auth: bool,
+    /// Send the plan's test message.
+    pub send: bool,
+}
+
 /// Probes one endpoint completely. Never fails: every outcome is an observation.
-pub async fn probe(ctx: &ProbeContext, address: IpAddr, port: PortPlan) -> EndpointObservation {
+pub async fn probe(
+    ctx: &ProbeContext,
+    address: IpAddr,
+    port: PortPlan,
+    role: SessionRole,
+) -> EndpointObservation {
     let target = ctx.plan.connect_target(address, port.port);
     let (tcp, stream) = tcp::connect(target, &ctx.plan.timing).await;
     let mut ep = EndpointObservation {
@@ -41,14 +56,16 @@ pub async fn probe(ctx: &ProbeContext, address: IpAddr, port: PortPlan) -> Endpo
         tcp,
         smtp: None,
         tls: None,
+        auth: None,
+        send: None,
         transcript: Vec::new(),
     };
     let Some(stream) = stream else { return ep };
     let opened = Instant::now();
     match port.security {
-        Security::ImplicitTls => implicit_first(ctx, target, stream, opened, &mut ep).await,
+        Security::ImplicitTls => implicit_first(ctx, target, stream, opened, role, &mut ep).await,
         Security::Starttls | Security::Plain => {
-            plain_first(ctx, target, stream, opened, true, &mut ep).await
+            plain_first(ctx, target, stream, opened, true, role, &mut ep).await
         }
     }
     ep
@@ -77,6 +94,7 @@ async fn implicit_first(
     target: SocketAddr,
     stream: TcpStream,
     opened: Instant,
+    role: SessionRole,
     ep: &mut EndpointObservation,
 ) {
     let host = ctx.plan.host.clone();
@@ -87,9 +105,11 @@ async fn implicit_first(
     let mut transcript = vec![note(opened, "TLS ClientHello sent (implicit TLS)")];
     if let Some(tls_stream) = tls_stream {
         transcript.push(note(opened, tls_summary(&tls_obs)));
+        let secure = tls_obs.is_secure();
         ep.tls = Some(tls_obs);
         ep.security = Security::ImplicitTls;
-        let (smtp, transcript) = session_over_tls(ctx, tls_stream, opened, transcript).await;
+        let (smtp, transcript) =
+            session_over_tls(ctx, tls_stream, opened, transcript, secure, role, ep).await;
         ep.smtp = Some(smtp);
         ep.transcript = transcript;
         return;
@@ -107,7 +127,7 @@ async fn implicit_first(
                 Some(stream2) => {
                     ep.transcript = transcript;
                     let opened2 = Instant::now();
-                    Box::pin(plain_first(ctx, target, stream2, opened2, false, ep)).await;
+                    Box::pin(plain_first(ctx, target, stream2, opened2, false, role, ep)).await;
                 }
                 None => {
                     transcript.push(note(
@@ -168,6 +188,7 @@ async fn plain_first(
     stream: TcpStream,
     opened: Instant,
     may_try_tls: bool,
+    role: SessionRole,
     ep: &mut EndpointObservation,
 ) {
     let host = ctx.plan.host.clone();
@@ -196,10 +217,11 @@ async fn plain_first(
                     tls_summary(&tls_obs)
                 ));
                 let (_, transcript) = wire.into_parts();
+                let secure = tls_obs.is_secure();
                 ep.tls = Some(tls_obs);
                 ep.security = Security::ImplicitTls;
                 let (smtp, transcript) =
-                    session_over_tls(ctx, tls_stream, opened2, transcript).await;
+                    session_over_tls(ctx, tls_stream, opened2, transcript, secure, role, ep).await;
                 ep.smtp = Some(smtp);
                 ep.transcript = transcript;
                 return;
@@ -256,6 +278,12 @@ async fn plain_first(
         if obs.ehlo.as_ref().is_some_and(|e| e.accepted()) {
             obs.starttls = Some(StarttlsOutcome::NotOffered);
             ep.security = Security::Plain;
+            let caps = obs
+                .ehlo
+                .as_ref()
+                .map(|e| e.capabilities.clone())
+                .unwrap_or_default();
+            after_ehlo(ctx, &mut wire, &caps, false, role, ep).await;
         }
         smtp::quit(&mut wire).await;
         ep.smtp = Some(obs);
@@ -294,6 +322,11 @@ async fn plain_first(
     obs.ehlo_after_tls = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, step_deadline(ctx))
         .await
         .ok();
+    if let Some(e) = obs.ehlo_after_tls.as_ref().filter(|e| e.accepted()) {
+        let caps = e.capabilities.clone();
+        let secure = ep.tls.as_ref().is_some_and(|t| t.is_secure());
+        after_ehlo(ctx, &mut wire, &caps, secure, role, ep).await;
+    }
     smtp::quit(&mut wire).await;
     ep.smtp = Some(obs);
     ep.transcript = wire.into_parts().1;
@@ -305,6 +338,9 @@ async fn session_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     opened: Instant,
     transcript: Vec<TranscriptLine>,
+    secure: bool,
+    role: SessionRole,
+    ep: &mut EndpointObservation,
 ) -> (SmtpObservation, Vec<TranscriptLine>) {
     let mut wire = Wire::new(stream, opened);
     wire.transcript = transcript;
@@ -320,6 +356,10 @@ async fn session_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
         obs.ehlo = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, deadline)
             .await
             .ok();
+        if let Some(e) = obs.ehlo.as_ref().filter(|e| e.accepted()) {
+            let caps = e.capabilities.clone();
+            after_ehlo(ctx, &mut wire, &caps, secure, role, ep).await;
+        }
     }
     if !matches!(
         obs.greeting,
@@ -328,6 +368,69 @@ async fn session_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
         smtp::quit(&mut wire).await;
     }
     (obs, wire.into_parts().1)
+}
+
+/// Login and test message, as the role asks. Credentials go only over TLS whose certificate
+/// verified, unless the user passed `--insecure-auth`.
+async fn after_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
+    ctx: &ProbeContext,
+    wire: &mut Wire<S>,
+    caps: &super::smtp::Capabilities,
+    secure: bool,
+    role: SessionRole,
+    ep: &mut EndpointObservation,
+) {
+    let plan = &ctx.plan;
+    let mut may_send = true;
+    if let (true, Some(creds)) = (role.auth, &plan.credentials) {
+        let auth = if !secure && !plan.insecure_auth {
+            let reason = if ep.tls.is_none() {
+                "the connection is not encrypted"
+            } else {
+                "the server's certificate did not verify"
+            };
+            wire.note(format!("credentials withheld: {reason}"));
+            auth::refused_plaintext(creds, reason, wire.elapsed_ms())
+        } else {
+            auth::authenticate(wire, &caps.auth, creds, step_deadline(ctx)).await
+        };
+        may_send = auth.accepted();
+        ep.auth = Some(auth);
+    }
+    if let (true, true, Some(send_plan)) = (role.send, may_send, &plan.send) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let machine = machine_name();
+        let mut nonce = [0u8; 6];
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce);
+        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let message_id = format!("<{now}.{nonce}@smtp-doctor.invalid>");
+        ep.send = Some(
+            send::send(
+                wire,
+                send_plan,
+                &machine,
+                now,
+                message_id,
+                step_deadline(ctx),
+            )
+            .await,
+        );
+    }
+}
+
+/// This machine's name, for the test message.
+fn machine_name() -> String {
+    let from_file = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string());
+    from_file
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "this machine".to_string())
 }
 
 fn ms_since(t: Instant) -> f64 {

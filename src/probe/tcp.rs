@@ -22,11 +22,68 @@ const SYN_RETRANSMITS: [Duration; 3] = [
     Duration::from_secs(7),
 ];
 
+/// A connect that failed, and whether it failed inside `connect()` itself (this machine's
+/// decision) or later, when the network answered.
+struct ConnectError {
+    err: std::io::Error,
+    immediate: bool,
+}
+
+/// One non-blocking connect attempt.
+async fn connect_once(target: SocketAddr) -> Result<TcpStream, ConnectError> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let later = |err| ConnectError {
+        err,
+        immediate: false,
+    };
+    let now = |err| ConnectError {
+        err,
+        immediate: true,
+    };
+    let socket = Socket::new(
+        Domain::for_address(target),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .map_err(now)?;
+    socket.set_nonblocking(true).map_err(now)?;
+    match socket.connect(&target.into()) {
+        Ok(()) => {}
+        Err(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock
+                || e.raw_os_error() == Some(EINPROGRESS) => {}
+        Err(e) => return Err(now(e)),
+    }
+    let stream = TcpStream::from_std(std::net::TcpStream::from(socket)).map_err(now)?;
+    stream.writable().await.map_err(later)?;
+    if let Some(e) = stream.take_error().map_err(later)? {
+        return Err(later(e));
+    }
+    // Writable without an error, yet not connected, only happens on odd stacks: ask the peer.
+    stream.peer_addr().map_err(later)?;
+    Ok(stream)
+}
+
+#[cfg(unix)]
+const EINPROGRESS: i32 = if cfg!(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd"
+)) {
+    36
+} else {
+    115
+};
+#[cfg(windows)]
+const EINPROGRESS: i32 = 10035; // WSAEWOULDBLOCK
+
 /// Connects to `target` following `timing`; returns what happened and, when open, the stream.
 pub async fn connect(target: SocketAddr, timing: &Timing) -> (TcpObservation, Option<TcpStream>) {
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + timing.connect_wait;
-    let mut pending: JoinSet<std::io::Result<TcpStream>> = JoinSet::new();
+    let mut pending: JoinSet<Result<TcpStream, ConnectError>> = JoinSet::new();
     let mut schedule = timing.connect_attempts.iter().copied().peekable();
     let mut started_offsets: Vec<Duration> = Vec::new();
     let mut last_timeout: Option<std::io::Error> = None;
@@ -39,7 +96,7 @@ pub async fn connect(target: SocketAddr, timing: &Timing) -> (TcpObservation, Op
             }
             schedule.next();
             started_offsets.push(started.elapsed());
-            pending.spawn(TcpStream::connect(target));
+            pending.spawn(connect_once(target));
         }
         let next_attempt = schedule
             .peek()
@@ -70,13 +127,20 @@ pub async fn connect(target: SocketAddr, timing: &Timing) -> (TcpObservation, Op
                 };
                 return (obs, Some(stream));
             }
-            Err(err) => {
+            Err(ConnectError { err, immediate }) => {
                 let platform = Platform::current();
                 // An error that names no network state (out of sockets, say) is this machine's
                 // own refusal to open the connection.
-                match os_error::classify(platform, err.raw_os_error(), err.kind())
+                let state = match os_error::classify(platform, err.raw_os_error(), err.kind())
                     .unwrap_or(TcpState::Denied)
                 {
+                    // EACCES/EPERM that arrives later, from the network, is an ICMP
+                    // "administratively prohibited" (Linux reports ICMPv6 type 1 code 1 so),
+                    // not this machine's refusal.
+                    TcpState::Denied if !immediate => TcpState::Unreachable,
+                    state => state,
+                };
+                match state {
                     // A kernel timeout inside our wait is no answer yet: keep waiting.
                     TcpState::Filtered => last_timeout = Some(err),
                     state => {

@@ -1,0 +1,287 @@
+//! Sending step: MAIL FROM, RCPT TO, DATA with a real, well-formed test message (RFC 5321
+//! §3.3, RFC 5322), and the queue id from the final reply.
+
+use super::wire::{Reply, ReplyError, Wire};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant as Deadline;
+
+/// What to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendPlan {
+    /// Envelope and header sender.
+    pub from: String,
+    /// Envelope and header recipient.
+    pub to: String,
+}
+
+/// A reply, as kept in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplySummary {
+    /// Reply code.
+    pub code: u16,
+    /// Reply text.
+    pub text: String,
+}
+
+impl From<&Reply> for ReplySummary {
+    fn from(r: &Reply) -> Self {
+        ReplySummary {
+            code: r.code,
+            text: r.text(),
+        }
+    }
+}
+
+/// Which step stopped the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum SendOutcome {
+    /// Accepted for delivery.
+    Accepted,
+    /// MAIL FROM refused.
+    SenderRejected,
+    /// RCPT TO refused.
+    RecipientRejected,
+    /// DATA, or the message after it, refused.
+    MessageRejected,
+    /// The dialogue broke off.
+    Interrupted {
+        /// What happened.
+        reason: String,
+    },
+}
+
+/// The sending step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendObservation {
+    /// Envelope sender.
+    pub from: String,
+    /// Envelope recipient.
+    pub to: String,
+    /// The Message-ID header we set.
+    pub message_id: String,
+    /// Reply to MAIL FROM.
+    pub mail_from: Option<ReplySummary>,
+    /// Reply to RCPT TO.
+    pub rcpt_to: Option<ReplySummary>,
+    /// Reply to DATA (354) and to the message (250).
+    pub data: Option<ReplySummary>,
+    /// The final reply.
+    pub final_reply: Option<ReplySummary>,
+    /// The queue id the server gave, when it says one.
+    pub queue_id: Option<String>,
+    /// How it ended.
+    pub outcome: SendOutcome,
+}
+
+/// Formats a Unix time as an RFC 5322 date (UTC).
+pub fn rfc5322_date(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let iso = super::tls::rfc3339(unix); // YYYY-MM-DDTHH:MM:SSZ
+    let (y, m, d) = (&iso[0..4], &iso[5..7], &iso[8..10]);
+    let month = MONTHS[m.parse::<usize>().unwrap_or(1).saturating_sub(1)];
+    let weekday = DAYS[unix.div_euclid(86_400).rem_euclid(7) as usize];
+    format!(
+        "{weekday}, {} {month} {y} {} +0000",
+        d.trim_start_matches('0'),
+        &iso[11..19]
+    )
+}
+
+/// The queue id in a final 250 reply (`queued as X`, or the last word).
+pub fn queue_id(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    if let Some(pos) = lower.find("queued as ") {
+        return text[pos + 10..]
+            .split_whitespace()
+            .next()
+            .map(str::to_string);
+    }
+    // Otherwise the longest token that looks like an id (Gmail: `OK 1700000000 d2-…wmq.1 - gsmtp`).
+    text.split_whitespace()
+        .skip(1)
+        .filter(|w| {
+            w.len() >= 8
+                && w.chars().any(|c| c.is_ascii_digit())
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+        })
+        .max_by_key(|w| w.len())
+        .map(str::to_string)
+}
+
+/// Builds the test message (CRLF lines, dot-stuffed, ending with `.`).
+pub fn message(plan: &SendPlan, machine: &str, unix: i64, message_id: &str) -> String {
+    let date = rfc5322_date(unix);
+    let body = [
+        "This is a test message from smtp-doctor.".to_string(),
+        format!("Sent from the machine \"{machine}\" at {date}."),
+        "If you can read this, the application's email settings work from that machine."
+            .to_string(),
+    ];
+    let mut m = String::new();
+    for h in [
+        format!("Date: {date}"),
+        format!("From: <{}>", plan.from),
+        format!("To: <{}>", plan.to),
+        format!("Subject: smtp-doctor test message from {machine}"),
+        format!("Message-ID: {message_id}"),
+        "MIME-Version: 1.0".to_string(),
+        "Content-Type: text/plain; charset=utf-8".to_string(),
+        "Content-Transfer-Encoding: 8bit".to_string(),
+    ] {
+        m.push_str(&h);
+        m.push_str("\r\n");
+    }
+    m.push_str("\r\n");
+    for line in body {
+        if line.starts_with('.') {
+            m.push('.');
+        }
+        m.push_str(&line);
+        m.push_str("\r\n");
+    }
+    m.push_str(".");
+    m
+}
+
+/// Sends the test message on an authenticated (or open) session.
+pub async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    plan: &SendPlan,
+    machine: &str,
+    unix: i64,
+    message_id: String,
+    deadline: Deadline,
+) -> SendObservation {
+    let mut obs = SendObservation {
+        from: plan.from.clone(),
+        to: plan.to.clone(),
+        message_id: message_id.clone(),
+        mail_from: None,
+        rcpt_to: None,
+        data: None,
+        final_reply: None,
+        queue_id: None,
+        outcome: SendOutcome::Interrupted {
+            reason: String::new(),
+        },
+    };
+    let broke = |e: ReplyError| SendOutcome::Interrupted {
+        reason: match e {
+            ReplyError::Read(e) => e.to_string(),
+            ReplyError::NotSmtp(t) => t,
+        },
+    };
+    match wire
+        .command(&format!("MAIL FROM:<{}>", plan.from), deadline)
+        .await
+    {
+        Ok(r) => {
+            obs.mail_from = Some((&r).into());
+            if !r.is_positive() {
+                obs.outcome = SendOutcome::SenderRejected;
+                return obs;
+            }
+        }
+        Err(e) => {
+            obs.outcome = broke(e);
+            return obs;
+        }
+    }
+    match wire
+        .command(&format!("RCPT TO:<{}>", plan.to), deadline)
+        .await
+    {
+        Ok(r) => {
+            obs.rcpt_to = Some((&r).into());
+            if !r.is_positive() {
+                obs.outcome = SendOutcome::RecipientRejected;
+                return obs;
+            }
+        }
+        Err(e) => {
+            obs.outcome = broke(e);
+            return obs;
+        }
+    }
+    match wire.command("DATA", deadline).await {
+        Ok(r) => {
+            obs.data = Some((&r).into());
+            if r.code != 354 {
+                obs.outcome = SendOutcome::MessageRejected;
+                return obs;
+            }
+        }
+        Err(e) => {
+            obs.outcome = broke(e);
+            return obs;
+        }
+    }
+    let text = message(plan, machine, unix, &message_id);
+    if let Err(e) = wire
+        .send(&text, "(message headers and body)\r\n.", deadline)
+        .await
+    {
+        obs.outcome = SendOutcome::Interrupted {
+            reason: e.to_string(),
+        };
+        return obs;
+    }
+    match wire.read_reply(deadline).await {
+        Ok(r) => {
+            obs.final_reply = Some((&r).into());
+            if r.is_positive() {
+                obs.queue_id = queue_id(&r.text());
+                obs.outcome = SendOutcome::Accepted;
+            } else {
+                obs.outcome = SendOutcome::MessageRejected;
+            }
+        }
+        Err(e) => obs.outcome = broke(e),
+    }
+    obs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_queue_ids() {
+        assert_eq!(rfc5322_date(0), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(
+            rfc5322_date(1_765_324_800),
+            "Wed, 10 Dec 2025 00:00:00 +0000"
+        );
+        assert_eq!(
+            queue_id("2.0.0 Ok: queued as 4F3A21C0B2").as_deref(),
+            Some("4F3A21C0B2")
+        );
+        assert_eq!(
+            queue_id(
+                "2.0.0 OK 1700000000 d2-20020a05600c4b0200b0040b2c195523sm123456wmq.1 - gsmtp"
+            )
+            .as_deref(),
+            Some("d2-20020a05600c4b0200b0040b2c195523sm123456wmq.1")
+        );
+        assert_eq!(queue_id("OK"), None);
+    }
+
+    #[test]
+    fn message_is_well_formed() {
+        let plan = SendPlan {
+            from: "a@example.com".into(),
+            to: "b@example.com".into(),
+        };
+        let m = message(&plan, "pc-01", 0, "<1.abc@smtp-doctor>");
+        assert!(m.starts_with("Date: Thu, 1 Jan 1970 00:00:00 +0000\r\nFrom: <a@example.com>\r\n"));
+        assert!(m.contains("\r\nMessage-ID: <1.abc@smtp-doctor>\r\n"));
+        assert!(m.contains("\r\n\r\nThis is a test message"));
+        assert!(m.ends_with("\r\n."));
+        assert!(!m.contains("\n\n"), "CRLF only");
+    }
+}
