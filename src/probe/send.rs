@@ -144,7 +144,7 @@ pub fn message(plan: &SendPlan, machine: &str, unix: i64, message_id: &str) -> S
         m.push_str(&line);
         m.push_str("\r\n");
     }
-    m.push_str(".");
+    m.push('.');
     m
 }
 
