@@ -5,6 +5,8 @@ use crate::finding::{Finding, FindingCode, Severity};
 use crate::fix;
 use crate::i18n::{self, Lang, Msg};
 use crate::model::{DnsOutcome, EndpointObservation, Family, Observations, Security, TcpState};
+use crate::probe::auth::{self as auth_probe, AuthOutcome, RejectionKind};
+use crate::probe::send::SendOutcome;
 use crate::probe::smtp::{GreetingOutcome, StarttlsOutcome};
 use crate::probe::tls::{HandshakeOutcome, Verification};
 use crate::report::{Recommendation, Verdict};
@@ -212,7 +214,13 @@ pub fn endpoint_is_healthy(ep: &EndpointObservation) -> bool {
     }
     let ehlo_ok = smtp.effective_capabilities().is_some();
     let tls_ok = ep.tls.as_ref().is_some_and(|t| t.is_secure());
-    ehlo_ok && tls_ok
+    // A login or a test message that was tried must have worked too.
+    let auth_ok = ep.auth.as_ref().is_none_or(|a| a.accepted());
+    let send_ok = ep
+        .send
+        .as_ref()
+        .is_none_or(|s| s.outcome == SendOutcome::Accepted);
+    ehlo_ok && tls_ok && auth_ok && send_ok
 }
 
 fn port_health(obs: &Observations, port: u16) -> PortHealth {
@@ -410,7 +418,7 @@ fn endpoint_findings(
                     Msg::SmtpStarttlsMissing { port, reply: None },
                     None,
                 ));
-                return out;
+                // No early return: a login tried anyway (or withheld) is said too.
             }
             Some(StarttlsOutcome::Refused { code, text }) => {
                 let reply = format!("{code} {text}");
@@ -438,6 +446,7 @@ fn endpoint_findings(
             _ => {}
         }
     }
+    out.extend(auth_and_send_findings(ep));
     let Some(tls) = &ep.tls else { return out };
     if let HandshakeOutcome::Failed { reason, .. } = &tls.handshake {
         out.push(err(
@@ -517,6 +526,157 @@ fn endpoint_findings(
                 },
                 evidence: None,
             });
+        }
+    }
+    out
+}
+
+/// Findings of the login and the test message.
+fn auth_and_send_findings(ep: &EndpointObservation) -> Vec<EndpointFinding> {
+    let port = ep.port;
+    let mut out = Vec::new();
+    let err = |code, msg, evidence: String| EndpointFinding {
+        code,
+        severity: Severity::Error,
+        msg,
+        evidence: Some(evidence),
+    };
+    if let Some(auth) = &ep.auth {
+        match &auth.outcome {
+            AuthOutcome::Accepted { .. } => {}
+            AuthOutcome::Rejected {
+                code,
+                enhanced,
+                text,
+            } => {
+                let reply = format!("{code} {text}");
+                let (c, msg) =
+                    match auth_probe::classify_rejection(*code, enhanced.as_deref(), text) {
+                        RejectionKind::AppPasswordRequired => (
+                            FindingCode::AuthAppPasswordRequired,
+                            Msg::AuthAppPasswordRequired {
+                                port,
+                                reply: reply.clone(),
+                            },
+                        ),
+                        RejectionKind::BasicAuthDisabledTenant => (
+                            FindingCode::AuthBasicAuthDisabled,
+                            Msg::AuthBasicAuthDisabled {
+                                port,
+                                reply: reply.clone(),
+                                security_defaults: false,
+                            },
+                        ),
+                        RejectionKind::BasicAuthDisabledSecurityDefaults => (
+                            FindingCode::AuthBasicAuthDisabled,
+                            Msg::AuthBasicAuthDisabled {
+                                port,
+                                reply: reply.clone(),
+                                security_defaults: true,
+                            },
+                        ),
+                        RejectionKind::Failed => (
+                            FindingCode::AuthFailed,
+                            Msg::AuthFailed {
+                                port,
+                                reply: reply.clone(),
+                            },
+                        ),
+                    };
+                out.push(err(c, msg, reply));
+            }
+            AuthOutcome::NotOffered { offered } => {
+                let offered = if offered.is_empty() {
+                    "—".to_string()
+                } else {
+                    offered.join(" ")
+                };
+                out.push(err(
+                    FindingCode::AuthNotOffered,
+                    Msg::AuthNotOffered {
+                        port,
+                        offered: offered.clone(),
+                    },
+                    format!("AUTH offered: {offered}"),
+                ));
+            }
+            AuthOutcome::RefusedPlaintext { reason } => {
+                out.push(err(
+                    FindingCode::AuthRefusedPlaintext,
+                    Msg::AuthRefusedPlaintext {
+                        port,
+                        reason: reason.clone(),
+                    },
+                    reason.clone(),
+                ));
+            }
+            AuthOutcome::NoReply { reason } => {
+                out.push(err(
+                    FindingCode::AuthFailed,
+                    Msg::AuthFailed {
+                        port,
+                        reply: reason.clone(),
+                    },
+                    reason.clone(),
+                ));
+            }
+        }
+    }
+    if let Some(send) = &ep.send {
+        let reply = |r: &Option<crate::probe::send::ReplySummary>| {
+            r.as_ref()
+                .map(|r| format!("{} {}", r.code, r.text))
+                .unwrap_or_default()
+        };
+        match &send.outcome {
+            SendOutcome::Accepted => {}
+            SendOutcome::SenderRejected => {
+                let r = reply(&send.mail_from);
+                out.push(err(
+                    FindingCode::SendSenderRejected,
+                    Msg::SendSenderRejected {
+                        port,
+                        reply: r.clone(),
+                    },
+                    r,
+                ));
+            }
+            SendOutcome::RecipientRejected => {
+                let r = reply(&send.rcpt_to);
+                out.push(err(
+                    FindingCode::SendRecipientRejected,
+                    Msg::SendRecipientRejected {
+                        port,
+                        reply: r.clone(),
+                    },
+                    r,
+                ));
+            }
+            SendOutcome::MessageRejected => {
+                let r = if send.final_reply.is_some() {
+                    reply(&send.final_reply)
+                } else {
+                    reply(&send.data)
+                };
+                out.push(err(
+                    FindingCode::SendMessageRejected,
+                    Msg::SendMessageRejected {
+                        port,
+                        reply: r.clone(),
+                    },
+                    r,
+                ));
+            }
+            SendOutcome::Interrupted { reason } => {
+                out.push(err(
+                    FindingCode::SendMessageRejected,
+                    Msg::SendMessageRejected {
+                        port,
+                        reply: reason.clone(),
+                    },
+                    reason.clone(),
+                ));
+            }
         }
     }
     out
@@ -642,6 +802,16 @@ fn recommend(
                     settings: fix::host_settings(fw, &name),
                     commands: Vec::new(),
                 });
+            }
+        }
+        Some(
+            FindingCode::AuthAppPasswordRequired
+            | FindingCode::AuthBasicAuthDisabled
+            | FindingCode::AuthFailed
+            | FindingCode::AuthNotOffered,
+        ) => {
+            if let Some(p) = crate::providers::for_host(&obs.host) {
+                recs.push(plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es }));
             }
         }
         Some(FindingCode::SmtpNotSmtp) => recs.push(plain_rec(

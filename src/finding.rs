@@ -35,6 +35,10 @@ finding_codes! {
     ConfigStarttlsOnImplicitPort = "config.starttls_on_implicit_port", Config;
     /// Settings ask for implicit TLS on a port that starts in plain text.
     ConfigImplicitTlsOnStarttlsPort = "config.implicit_tls_on_starttls_port", Config;
+    /// No timeout is set: the application may wait forever (Django's default).
+    ConfigNoTimeout = "config.no_timeout", Config;
+    /// Settings use no TLS at all although the server offers it.
+    ConfigTlsDisabled = "config.tls_disabled", Config;
     /// The name does not exist.
     DnsNxdomain = "dns.nxdomain", Dns;
     /// The name exists but has no A/AAAA address.

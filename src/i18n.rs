@@ -99,6 +99,38 @@ pub enum Msg {
         days: i64,
         not_after: String,
     },
+    /// Credentials set, no usable mechanism.
+    AuthNotOffered { port: u16, offered: String },
+    /// Wrong credentials.
+    AuthFailed { port: u16, reply: String },
+    /// Gmail: app password required.
+    AuthAppPasswordRequired { port: u16, reply: String },
+    /// Microsoft 365: SMTP AUTH disabled.
+    AuthBasicAuthDisabled {
+        port: u16,
+        reply: String,
+        security_defaults: bool,
+    },
+    /// Credentials withheld from an unverified connection.
+    AuthRefusedPlaintext { port: u16, reason: String },
+    /// MAIL FROM refused.
+    SendSenderRejected { port: u16, reply: String },
+    /// RCPT TO refused.
+    SendRecipientRejected { port: u16, reply: String },
+    /// DATA refused.
+    SendMessageRejected { port: u16, reply: String },
+    /// Both TLS flags set.
+    ConfigConflictingTlsFlags,
+    /// STARTTLS configured on an implicit-TLS port.
+    ConfigStarttlsOnImplicitPort { port: u16 },
+    /// Implicit TLS configured on a plain-text port.
+    ConfigImplicitTlsOnStarttlsPort { port: u16 },
+    /// No timeout.
+    ConfigNoTimeout,
+    /// TLS off although offered.
+    ConfigTlsDisabled { port: u16 },
+    /// Recommendation: a provider's specific advice.
+    RecProvider { en: &'static str, es: &'static str },
     /// Recommendation: switch to a port that works.
     RecUsePort {
         port: u16,
@@ -250,6 +282,36 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecInterception { product }, Es) => format!("Excluya este programa (o el servidor de correo) del análisis de correo/TLS de {product}, o, si la interceptación es deliberada, haga que la aplicación confíe en el certificado raíz de ese producto."),
         (Msg::RecUseCertificateName { name }, En) => format!("Use {name} as the host: it is the name the server's certificate is valid for."),
         (Msg::RecUseCertificateName { name }, Es) => format!("Use {name} como host: es el nombre para el que es válido el certificado del servidor."),
+        (Msg::AuthNotOffered { port, offered }, En) => format!("Port {port}: credentials are set but the server offers no login mechanism they can use (offered: {offered}). On many servers AUTH appears only after STARTTLS, or only on the submission ports 587 and 465."),
+        (Msg::AuthNotOffered { port, offered }, Es) => format!("Puerto {port}: hay credenciales configuradas pero el servidor no ofrece un mecanismo de inicio de sesión que sirva (ofrece: {offered}). En muchos servidores AUTH solo aparece tras STARTTLS, o solo en los puertos de envío 587 y 465."),
+        (Msg::AuthFailed { port, reply }, En) => format!("Port {port}: the server rejected the user name or password: \"{reply}\". Check both, and that this account may send mail through this server."),
+        (Msg::AuthFailed { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el usuario o la contraseña: \"{reply}\". Revise ambos, y que esta cuenta pueda enviar correo por este servidor."),
+        (Msg::AuthAppPasswordRequired { port, reply }, En) => format!("Port {port}: the account has 2-step verification and the provider requires an app password, not the account's password: \"{reply}\"."),
+        (Msg::AuthAppPasswordRequired { port, reply }, Es) => format!("Puerto {port}: la cuenta tiene verificación en dos pasos y el proveedor exige una contraseña de aplicación, no la de la cuenta: \"{reply}\"."),
+        (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: false }, En) => format!("Port {port}: the provider has disabled password login (SMTP AUTH) for this tenant or mailbox: \"{reply}\"."),
+        (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: false }, Es) => format!("Puerto {port}: el proveedor tiene desactivado el inicio de sesión con contraseña (SMTP AUTH) para este inquilino o buzón: \"{reply}\"."),
+        (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: true }, En) => format!("Port {port}: the organisation's security defaults block password login (SMTP AUTH): \"{reply}\"."),
+        (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: true }, Es) => format!("Puerto {port}: los valores de seguridad predeterminados de la organización bloquean el inicio de sesión con contraseña (SMTP AUTH): \"{reply}\"."),
+        (Msg::AuthRefusedPlaintext { port, reason }, En) => format!("Port {port}: the credentials were not sent because {reason}; anyone on the path could read them. Use TLS with a verified certificate (or pass --insecure-auth to test anyway)."),
+        (Msg::AuthRefusedPlaintext { port, reason }, Es) => format!("Puerto {port}: no se enviaron las credenciales porque {reason}; cualquiera en el camino podría leerlas. Use TLS con un certificado verificado (o pase --insecure-auth para probar de todos modos)."),
+        (Msg::SendSenderRejected { port, reply }, En) => format!("Port {port}: the server refused the sender (MAIL FROM): \"{reply}\". Most providers only accept the logged-in account's own address (or a verified alias) as sender: set DEFAULT_FROM_EMAIL accordingly."),
+        (Msg::SendSenderRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el remitente (MAIL FROM): \"{reply}\". La mayoría de proveedores solo aceptan como remitente la dirección de la cuenta (o un alias verificado): ajuste DEFAULT_FROM_EMAIL."),
+        (Msg::SendRecipientRejected { port, reply }, En) => format!("Port {port}: the server refused the recipient (RCPT TO): \"{reply}\"."),
+        (Msg::SendRecipientRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el destinatario (RCPT TO): \"{reply}\"."),
+        (Msg::SendMessageRejected { port, reply }, En) => format!("Port {port}: the server refused the message itself: \"{reply}\"."),
+        (Msg::SendMessageRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el mensaje: \"{reply}\"."),
+        (Msg::ConfigConflictingTlsFlags, En) => "EMAIL_USE_TLS and EMAIL_USE_SSL are both true: Django refuses to send at all (\"EMAIL_USE_TLS/EMAIL_USE_SSL are mutually exclusive\"). Keep exactly one: EMAIL_USE_TLS for STARTTLS (587), EMAIL_USE_SSL for implicit TLS (465).".into(),
+        (Msg::ConfigConflictingTlsFlags, Es) => "EMAIL_USE_TLS y EMAIL_USE_SSL son ambos verdaderos: Django se niega a enviar (\"EMAIL_USE_TLS/EMAIL_USE_SSL are mutually exclusive\"). Deje solo uno: EMAIL_USE_TLS para STARTTLS (587), EMAIL_USE_SSL para TLS implícito (465).".into(),
+        (Msg::ConfigStarttlsOnImplicitPort { port }, En) => format!("The settings ask for STARTTLS on port {port}, which speaks implicit TLS: the application connects and waits for a greeting that never comes, then times out. Use implicit TLS (SSL) on this port."),
+        (Msg::ConfigStarttlsOnImplicitPort { port }, Es) => format!("La configuración pide STARTTLS en el puerto {port}, que habla TLS implícito: la aplicación se conecta y espera un saludo que nunca llega, hasta agotar el tiempo. Use TLS implícito (SSL) en este puerto."),
+        (Msg::ConfigImplicitTlsOnStarttlsPort { port }, En) => format!("The settings ask for implicit TLS (SSL) on port {port}, which starts in plain text: the application fails with \"wrong version number\". Use STARTTLS on this port."),
+        (Msg::ConfigImplicitTlsOnStarttlsPort { port }, Es) => format!("La configuración pide TLS implícito (SSL) en el puerto {port}, que empieza en texto plano: la aplicación falla con \"wrong version number\". Use STARTTLS en este puerto."),
+        (Msg::ConfigNoTimeout, En) => "No email timeout is set: if the server stops answering, the application waits forever (Django's default). Set EMAIL_TIMEOUT (e.g. 10).".into(),
+        (Msg::ConfigNoTimeout, Es) => "No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en Django). Configure EMAIL_TIMEOUT (p. ej. 10).".into(),
+        (Msg::ConfigTlsDisabled { port }, En) => format!("The settings use no TLS on port {port}, although the server offers it: mail and the password would travel unencrypted, and most providers refuse the login. Turn STARTTLS on."),
+        (Msg::ConfigTlsDisabled { port }, Es) => format!("La configuración no usa TLS en el puerto {port}, aunque el servidor lo ofrece: el correo y la contraseña viajarían sin cifrar, y la mayoría de proveedores rechaza el inicio de sesión. Active STARTTLS."),
+        (Msg::RecProvider { en, .. }, En) => en.to_string(),
+        (Msg::RecProvider { es, .. }, Es) => es.to_string(),
         (Msg::RecServerAdmin, En) => "The problem is on the server: send this report to its administrator or the provider's support.".into(),
         (Msg::RecCheckHostAndPort { host, port }, En) => format!("{host}:{port} is not an SMTP server: check the host and port settings against the provider's documentation (submission is usually 587 with STARTTLS or 465 with implicit TLS)."),
         (Msg::RecCheckHostAndPort { host, port }, Es) => format!("{host}:{port} no es un servidor SMTP: compare el host y el puerto con la documentación del proveedor (el envío suele ser 587 con STARTTLS o 465 con TLS implícito)."),
@@ -290,6 +352,8 @@ pub enum Word {
     AllGood,
     /// "SYNs".
     Syns,
+    /// "The application is configured for".
+    Configured,
 }
 
 /// A renderer word.
@@ -318,6 +382,8 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         (Word::AllGood, En) => "Every port completes a secure SMTP handshake from this machine. Nothing to fix.",
         (Word::AllGood, Es) => "Todos los puertos completan un saludo SMTP seguro desde esta máquina. Nada que corregir.",
         (Word::Syns, _) => "SYN",
+        (Word::Configured, En) => "The application is configured for",
+        (Word::Configured, Es) => "La aplicación está configurada para",
     }
 }
 

@@ -6,13 +6,32 @@ use smtp_doctor::engine;
 use smtp_doctor::fix::Framework;
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::lab::DemoLab;
+use smtp_doctor::model::Security;
 use smtp_doctor::plan::{self, ConnectTo, Plan, ResolveOverride, Timing};
+use smtp_doctor::preflight::{self, ConfiguredPath};
+use smtp_doctor::probe::auth::{Credentials, Secret, SecretKind};
+use smtp_doctor::probe::send::SendPlan;
 use smtp_doctor::render::{json, markdown, text};
 use smtp_doctor::report::Report;
+use smtp_doctor::settings;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+
+const PREFLIGHT_EXAMPLES: &str = "\
+Examples:
+  smtp-doctor preflight                        # in the Django project folder (.env, settings.py)
+  smtp-doctor preflight && python manage.py runserver
+  smtp-doctor preflight --env-file deploy/.env.production --json
+  SMTP_DOCTOR_PASSWORD=app-password smtp-doctor preflight --send-to me@example.com
+  smtp-doctor preflight --port 465 --security implicit-tls   # try a change before making it
+
+Settings are read in this order of precedence: flags, process environment, --env-file
+(default ./.env), then the framework's files. Understood: Django EMAIL_* and EMAIL_URL
+(smtp://, smtp+tls://, smtp+ssl://, smtps://, submission://), Laravel MAIL_*, Spring spring.mail.*.
+
+Exit status: 0 the configured path works, 1 it does not, 2 settings that cannot be read.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -45,6 +64,19 @@ enum Command {
         host: String,
         #[command(flatten)]
         probe: ProbeArgs,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Read the application's own email settings (flags, environment, --env-file or ./.env,
+    /// a Django project's settings, Laravel's .env, Spring's application.properties) and test
+    /// exactly that configuration, with the alternatives on the same host beside it. Exit 0
+    /// only when the configured path works: `smtp-doctor preflight && python manage.py runserver`.
+    #[command(after_help = PREFLIGHT_EXAMPLES)]
+    Preflight {
+        #[command(flatten)]
+        probe: ProbeArgs,
+        #[command(flatten)]
+        settings: PreflightArgs,
         #[command(flatten)]
         out: OutputArgs,
     },
@@ -86,6 +118,49 @@ struct ProbeArgs {
     /// Trust the CA certificates in this PEM file in addition to the system's; repeatable.
     #[arg(long = "ca-file", value_name = "PEM")]
     ca_files: Vec<PathBuf>,
+    /// Log in as USER. The password comes from SMTP_DOCTOR_PASSWORD or --password-stdin (an
+    /// OAuth 2 token for XOAUTH2 from SMTP_DOCTOR_OAUTH_TOKEN), never from the command line.
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long = "password-stdin")]
+    password_stdin: bool,
+    /// Send credentials even when the connection is not encrypted with a verified certificate.
+    #[arg(long = "insecure-auth")]
+    insecure_auth: bool,
+}
+
+#[derive(Args, Debug)]
+struct PreflightArgs {
+    /// The env file to read [default: ./.env when it exists].
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_file: Option<PathBuf>,
+    /// The Django project folder (where manage.py is) [default: this folder, when it has one].
+    #[arg(long, value_name = "DIR")]
+    django: Option<PathBuf>,
+    /// Do not run the project's Python to ask Django for its settings; read settings.py as text.
+    #[arg(long = "no-python")]
+    no_python: bool,
+    /// Use this server instead of the configured one.
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
+    /// Use this TLS mode instead of the configured one.
+    #[arg(long, value_enum, value_name = "MODE")]
+    security: Option<SecurityArg>,
+    /// Send a real test message to ADDR through the configured path.
+    #[arg(long = "send-to", value_name = "ADDR")]
+    send_to: Option<String>,
+    /// The test message's sender [default: the login user, or DEFAULT_FROM_EMAIL].
+    #[arg(long, value_name = "ADDR")]
+    from: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SecurityArg {
+    Plain,
+    Starttls,
+    #[value(name = "implicit-tls", alias = "ssl", alias = "implicit_tls")]
+    ImplicitTls,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,9 +182,10 @@ struct OutputArgs {
     #[arg(long, value_name = "en|es", default_value = "en")]
     lang: Lang,
     /// Write the fixes in this framework's setting names: django, flask, laravel, rails, node,
-    /// spring, dotnet, phpmailer, url (EMAIL_URL).
-    #[arg(long, value_name = "NAME", default_value = "django")]
-    framework: Framework,
+    /// spring, dotnet, phpmailer, url (EMAIL_URL) [default: django; preflight: the
+    /// framework whose settings were read].
+    #[arg(long, value_name = "NAME")]
+    framework: Option<Framework>,
     /// Show certificate chains and the SMTP/TLS transcript of every connection.
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -197,6 +273,11 @@ async fn run(cli: Cli) -> ExitCode {
             emit("check", observations, &out)
         }
         Command::Diff { a, b } => run_diff(&a, &b),
+        Command::Preflight {
+            probe,
+            settings,
+            out,
+        } => run_preflight(probe, settings, out).await,
         Command::Demo { out } => {
             let lab = match DemoLab::start().await {
                 Ok(lab) => lab,
@@ -255,14 +336,134 @@ fn run_diff(a: &std::path::Path, b: &std::path::Path) -> ExitCode {
     ExitCode::from(u8::from(matters))
 }
 
-fn build_plan(host: &str, probe: ProbeArgs) -> Result<Plan, plan::PlanError> {
-    let mut plan = Plan::new(host, &probe.ports)?;
+/// The secret for a login: --password-stdin, then SMTP_DOCTOR_OAUTH_TOKEN (XOAUTH2), then
+/// SMTP_DOCTOR_PASSWORD, then what the settings hold.
+fn secret(
+    probe: &ProbeArgs,
+    from_settings: Option<Secret>,
+) -> Result<Option<(Secret, SecretKind)>, String> {
+    if probe.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            return Err("--password-stdin: standard input is empty".into());
+        }
+        return Ok(Some((Secret::new(pw), SecretKind::Password)));
+    }
+    if let Some(t) = std::env::var("SMTP_DOCTOR_OAUTH_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
+        return Ok(Some((Secret::new(t), SecretKind::OauthToken)));
+    }
+    if let Some(p) = std::env::var("SMTP_DOCTOR_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        return Ok(Some((Secret::new(p), SecretKind::Password)));
+    }
+    Ok(from_settings.map(|s| (s, SecretKind::Password)))
+}
+
+async fn run_preflight(probe: ProbeArgs, args: PreflightArgs, out: OutputArgs) -> ExitCode {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let flags = settings::FlagSettings {
+        host: args.host.clone(),
+        port: probe.ports.first().copied(),
+        timeout: probe.timeout.map(|d| d.as_secs_f64()),
+        user: probe.user.clone(),
+        security: args.security.map(|s| match s {
+            SecurityArg::Plain => Security::Plain,
+            SecurityArg::Starttls => Security::Starttls,
+            SecurityArg::ImplicitTls => Security::ImplicitTls,
+        }),
+    };
+    let sources = settings::Sources {
+        env: std::env::vars().collect(),
+        env_file: args.env_file.clone(),
+        dir: cwd,
+        django_dir: args.django.clone(),
+        run_python: !args.no_python,
+    };
+    let app = match settings::load(&flags, &sources) {
+        Ok(app) => app,
+        Err(e) => return usage_error(e),
+    };
+    if let Err(e) = plan::validate_host(&app.host) {
+        return usage_error(e);
+    }
+    let send = args.send_to.clone().map(|to| SendPlan {
+        from: args
+            .from
+            .clone()
+            .or_else(|| std::env::var("DEFAULT_FROM_EMAIL").ok())
+            .or_else(|| app.user.clone().filter(|u| u.contains('@')))
+            .unwrap_or_else(|| to.clone()),
+        to,
+    });
+    let path = ConfiguredPath::of(&app, send.is_some());
+    let mut plan = match preflight::plan(&path, probe.timeout) {
+        Ok(p) => p,
+        Err(e) => return usage_error(e),
+    };
+    plan.resolve = probe.resolve.clone();
+    plan.connect_to = probe.connect_to.clone();
+    plan.dns_server = probe.dns_server;
+    plan.insecure_auth = probe.insecure_auth;
+    for path in &probe.ca_files {
+        match plan::load_ca_file(path) {
+            Ok(roots) => plan.extra_roots.extend(roots),
+            Err(e) => return usage_error(e),
+        }
+    }
+    if let Some(user) = app.user.clone() {
+        match secret(&probe, app.password.clone()) {
+            Ok(Some((secret, kind))) => plan.credentials = Some(Credentials { user, secret, kind }),
+            Ok(None) => return usage_error(format!("a login user ({user}) is set but no password: set SMTP_DOCTOR_PASSWORD or EMAIL_HOST_PASSWORD, or use --password-stdin")),
+            Err(e) => return usage_error(e),
+        }
+    }
+    plan.send = send;
+    let framework = out.framework.unwrap_or(app.framework);
+    let spinner = Progress::start(&out, &format!("testing {}:{} …", app.host, app.port));
+    let observations = match engine::run(plan).await {
+        Ok(o) => o,
+        Err(e) => {
+            spinner.stop();
+            return usage_error(e);
+        }
+    };
+    spinner.stop();
+    let opts = Options {
+        lang: out.lang,
+        framework,
+    };
+    let diagnosis = preflight::diagnose(&observations, &path, &opts);
+    let mut report = Report::new("preflight", observations, diagnosis, &opts);
+    report.configured = Some(path);
+    report.settings = app.report;
+    write_report(&report, &out)
+}
+
+fn build_plan(host: &str, probe: ProbeArgs) -> Result<Plan, String> {
+    let mut plan = Plan::new(host, &probe.ports).map_err(|e| e.to_string())?;
     plan.timing = Timing::new(probe.timeout);
+    plan.insecure_auth = probe.insecure_auth;
+    if let Some(user) = probe.user.clone() {
+        match secret(&probe, None)? {
+            Some((secret, kind)) => plan.credentials = Some(Credentials { user, secret, kind }),
+            None => return Err("--user needs a password: set SMTP_DOCTOR_PASSWORD (or SMTP_DOCTOR_OAUTH_TOKEN), or use --password-stdin".into()),
+        }
+    }
     plan.resolve = probe.resolve;
     plan.connect_to = probe.connect_to;
     plan.dns_server = probe.dns_server;
     for path in &probe.ca_files {
-        plan.extra_roots.extend(plan::load_ca_file(path)?);
+        plan.extra_roots
+            .extend(plan::load_ca_file(path).map_err(|e| e.to_string())?);
     }
     Ok(plan)
 }
@@ -278,21 +479,25 @@ fn emit(
 ) -> ExitCode {
     let opts = Options {
         lang: out.lang,
-        framework: out.framework,
+        framework: out.framework.unwrap_or_default(),
     };
     let diagnosis = diagnose::diagnose(&observations, &opts);
     let report = Report::new(command, observations, diagnosis, &opts);
+    write_report(&report, out)
+}
+
+fn write_report(report: &Report, out: &OutputArgs) -> ExitCode {
     let rendered = if is_json(out) {
-        json::render(&report)
+        json::render(report)
     } else if out.format == FormatArg::Markdown {
-        markdown::render(&report)
+        markdown::render(report)
     } else {
         let color = !out.no_color
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true);
         text::render(
-            &report,
+            report,
             text::TextOptions {
                 color,
                 verbose: out.verbose,

@@ -94,6 +94,12 @@ pub struct Report {
     pub observed_at_unix: i64,
     /// The program.
     pub tool: ToolInfo,
+    /// Preflight: the application's configured path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configured: Option<crate::preflight::ConfiguredPath>,
+    /// Preflight: every setting read, with where it came from (secrets masked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<crate::settings::SettingReport>,
 }
 
 impl Report {
@@ -118,6 +124,8 @@ impl Report {
                 name: env!("CARGO_PKG_NAME").to_string(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
             },
+            configured: None,
+            settings: Vec::new(),
         }
     }
 

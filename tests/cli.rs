@@ -214,3 +214,101 @@ fn diff_exit_status() {
     assert!(bad.stdout.is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn run_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
+    for var in [
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_URL",
+        "EMAIL_USE_TLS",
+        "EMAIL_USE_SSL",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+        "SMTP_DOCTOR_PASSWORD",
+        "SMTP_DOCTOR_OAUTH_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run smtp-doctor")
+}
+
+#[test]
+fn preflight_reads_a_django_project_without_flags() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-django-{}", std::process::id()));
+    let app = dir.join("shop");
+    std::fs::create_dir_all(&app).unwrap();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    // manage.py cannot run here (no Django), so settings.py is read as text.
+    std::fs::write(dir.join("manage.py"), "raise SystemExit(1)\n").unwrap();
+    std::fs::write(
+        app.join("settings.py"),
+        "import os\nEMAIL_HOST = os.getenv('MAIL_SERVER', 'smtp.example.com')\nEMAIL_PORT = int(os.getenv('MAIL_PORT', 587))\nEMAIL_USE_TLS = True\nEMAIL_TIMEOUT = 5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".env"),
+        format!("MAIL_SERVER=127.0.0.1\nMAIL_PORT={port}\n"),
+    )
+    .unwrap();
+    let o = run_in(&dir, &["preflight", "--json", "--timeout", "1"], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["command"], "preflight");
+    assert_eq!(v["configured"]["host"], "127.0.0.1");
+    assert_eq!(v["configured"]["port"], port);
+    assert_eq!(v["configured"]["security"], "starttls");
+    assert_eq!(v["cause"], "tcp.refused");
+    let settings = v["settings"].as_array().unwrap();
+    let host = settings.iter().find(|s| s["name"] == "EMAIL_HOST").unwrap();
+    assert_eq!(host["origin"]["kind"], "file");
+    assert!(host["origin"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("settings.py"));
+    assert_eq!(host["origin"]["line"], 2);
+    // A bad value in the env file is a usage error.
+    std::fs::write(
+        dir.join(".env"),
+        "MAIL_SERVER=127.0.0.1\nEMAIL_USE_SSL=perhaps\n",
+    )
+    .unwrap();
+    let o = run_in(&dir, &["preflight"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("EMAIL_USE_SSL"));
+    assert!(o.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn preflight_usage_errors() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-pf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = run_in(&dir, &["preflight", "--env-file", "missing.env"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.env"));
+    let o = run_in(&dir, &["preflight"], &[("EMAIL_URL", "smtp.gmail.com:587")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("EMAIL_URL"));
+    let o = run_in(
+        &dir,
+        &["preflight"],
+        &[("EMAIL_HOST", "127.0.0.1"), ("EMAIL_HOST_USER", "me")],
+    );
+    assert_eq!(o.status.code(), Some(2), "a user without a password");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("SMTP_DOCTOR_PASSWORD"));
+    let o = run_in(&dir, &["check", "127.0.0.1", "--user", "me"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -83,6 +83,28 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             );
         }
     }
+    if let Some(c) = &report.configured {
+        let mode = c
+            .security
+            .map(|s| i18n::mode_short(lang, s))
+            .unwrap_or("STARTTLS + SSL?");
+        let _ = writeln!(
+            out,
+            "{}: {}:{} {mode}",
+            i18n::word(lang, Word::Configured),
+            c.host,
+            c.port
+        );
+        for s in &report.settings {
+            let _ = writeln!(
+                out,
+                "  {} = {}  {}",
+                s.name,
+                s.value,
+                p.dim(&format!("({})", s.origin))
+            );
+        }
+    }
     if !report.endpoints.is_empty() {
         out.push('\n');
         out.push_str(&table(report, &p));

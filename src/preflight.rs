@@ -1,0 +1,297 @@
+//! Preflight: the application's configured path, tested exactly, with the alternatives on the
+//! same host tested beside it. The diagnosis here is pure, like [`crate::diagnose`], and builds
+//! on it: the per-port findings are the same, the verdict and the cause are about the
+//! configured path.
+
+use crate::diagnose::{self, endpoint_is_healthy, Diagnosis, Options};
+use crate::finding::{Finding, FindingCode, Severity};
+use crate::fix;
+use crate::i18n::{self, Msg};
+use crate::model::{EndpointObservation, Observations, Security};
+use crate::plan::{Plan, PlanError, PortPlan, Timing};
+use crate::report::{Recommendation, Verdict};
+use crate::settings::AppSettings;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The configured path, as the diagnosis needs it (no secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfiguredPath {
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// The TLS mode, `None` when both flags are set.
+    pub security: Option<Security>,
+    /// Timeout in seconds, if set.
+    pub timeout: Option<f64>,
+    /// Whether credentials are set.
+    pub login: bool,
+    /// Whether a test message was asked for.
+    pub send: bool,
+}
+
+impl ConfiguredPath {
+    /// From the settings.
+    pub fn of(app: &AppSettings, send: bool) -> ConfiguredPath {
+        ConfiguredPath {
+            host: app.host.clone(),
+            port: app.port,
+            security: app.security(),
+            timeout: app.timeout,
+            login: app.user.is_some(),
+            send,
+        }
+    }
+}
+
+/// The plan that tests the configured path and the alternatives on the same host: the
+/// configured port in the configured mode, then 587 (STARTTLS) and 465 (implicit TLS).
+pub fn plan(path: &ConfiguredPath, user_timeout: Option<Duration>) -> Result<Plan, PlanError> {
+    let mut ports = vec![path.port];
+    for alt in [587, 465] {
+        if !ports.contains(&alt) {
+            ports.push(alt);
+        }
+    }
+    let mut plan = Plan::new(&path.host, &ports)?;
+    // The configured port is tested the way the application will use it first.
+    if let Some(sec) = path.security {
+        plan.ports[0] = PortPlan {
+            port: path.port,
+            security: if sec == Security::Plain {
+                Security::Starttls
+            } else {
+                sec
+            },
+        };
+    }
+    plan.timing = Timing::new(user_timeout);
+    plan.send_port = Some(path.port);
+    Ok(plan)
+}
+
+fn finding(
+    code: FindingCode,
+    severity: Severity,
+    port: Option<u16>,
+    msg: &Msg,
+    opts: &Options,
+) -> Finding {
+    Finding {
+        code,
+        severity,
+        port,
+        addresses: Vec::new(),
+        message: i18n::text(opts.lang, msg),
+        evidence: None,
+    }
+}
+
+/// Whether an endpoint works in the mode the application is configured for.
+fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool {
+    match path.security {
+        None => false,
+        Some(Security::Plain) => {
+            // No TLS: the greeting and EHLO must work, and no login may be needed.
+            let smtp_ok = ep.smtp.as_ref().is_some_and(|s| {
+                matches!(s.greeting, crate::probe::smtp::GreetingOutcome::Ok { .. })
+                    && s.ehlo.as_ref().is_some_and(|e| e.accepted())
+            });
+            smtp_ok
+                && !path.login
+                && ep
+                    .send
+                    .as_ref()
+                    .is_none_or(|s| s.outcome == crate::probe::send::SendOutcome::Accepted)
+        }
+        Some(sec) => endpoint_is_healthy(ep) && ep.security == sec,
+    }
+}
+
+/// Observations of a preflight → diagnosis of the configured path.
+pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Diagnosis {
+    let base = diagnose::diagnose(obs, opts);
+    let mut findings: Vec<Finding> = Vec::new();
+    let configured: Vec<&EndpointObservation> = obs
+        .endpoints
+        .iter()
+        .filter(|e| e.port == path.port)
+        .collect();
+    let reached: Option<&&EndpointObservation> = configured
+        .iter()
+        .find(|e| e.smtp.is_some() || e.tls.is_some());
+    // Settings findings first: they explain what the probes then show.
+    if path.security.is_none() {
+        findings.push(finding(
+            FindingCode::ConfigConflictingTlsFlags,
+            Severity::Error,
+            None,
+            &Msg::ConfigConflictingTlsFlags,
+            opts,
+        ));
+    }
+    let mut mode_mismatch = None;
+    if let (Some(ep), Some(sec)) = (reached, path.security) {
+        let found = ep.security;
+        let code = match (sec, found) {
+            (Security::Starttls | Security::Plain, Security::ImplicitTls) => Some((
+                FindingCode::ConfigStarttlsOnImplicitPort,
+                Msg::ConfigStarttlsOnImplicitPort { port: path.port },
+            )),
+            (Security::ImplicitTls, Security::Starttls | Security::Plain) => Some((
+                FindingCode::ConfigImplicitTlsOnStarttlsPort,
+                Msg::ConfigImplicitTlsOnStarttlsPort { port: path.port },
+            )),
+            (Security::Plain, Security::Starttls) => {
+                let sev = if path.login {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                findings.push(finding(
+                    FindingCode::ConfigTlsDisabled,
+                    sev,
+                    Some(path.port),
+                    &Msg::ConfigTlsDisabled { port: path.port },
+                    opts,
+                ));
+                None
+            }
+            _ => None,
+        };
+        if let Some((code, msg)) = code {
+            findings.push(finding(code, Severity::Error, Some(path.port), &msg, opts));
+            mode_mismatch = Some(found);
+        }
+    }
+    if path.timeout.is_none() {
+        findings.push(finding(
+            FindingCode::ConfigNoTimeout,
+            Severity::Warning,
+            None,
+            &Msg::ConfigNoTimeout,
+            opts,
+        ));
+    }
+    // The probes' findings; the port's own "speaks implicit TLS" note is said as a settings
+    // finding above when it contradicts the settings.
+    for f in base.findings {
+        let restated = mode_mismatch.is_some()
+            && f.port == Some(path.port)
+            && matches!(
+                f.code,
+                FindingCode::PortSpeaksImplicitTls | FindingCode::PortStartsInPlainText
+            );
+        if !restated {
+            findings.push(f);
+        }
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+
+    let configured_works = path.security.is_some()
+        && !configured.is_empty()
+        && configured.iter().all(|e| works_as_configured(e, path));
+    // Another path: another port that works, or the same port in the mode it really speaks.
+    let other_works = obs.endpoints.iter().any(|e| {
+        endpoint_is_healthy(e)
+            && (e.port != path.port || mode_mismatch.is_some() || path.security.is_none())
+    });
+    let verdict = if configured_works {
+        Verdict::Ok
+    } else if other_works {
+        Verdict::Degraded
+    } else {
+        Verdict::Failed
+    };
+    let cause = if configured_works {
+        None
+    } else {
+        findings
+            .iter()
+            .filter(|f| {
+                f.severity == Severity::Error && (f.port.is_none() || f.port == Some(path.port))
+            })
+            .min_by_key(|f| (f.code.layer(), cause_rank(f.code)))
+            .map(|f| f.code)
+            .or(base.cause)
+    };
+    let recommendations = if configured_works {
+        Vec::new()
+    } else {
+        recommend(obs, path, mode_mismatch, base.recommendations, opts)
+    };
+    Diagnosis {
+        verdict,
+        cause,
+        findings,
+        recommendations,
+    }
+}
+
+fn cause_rank(code: FindingCode) -> u8 {
+    match code {
+        FindingCode::ConfigConflictingTlsFlags => 0,
+        FindingCode::ConfigStarttlsOnImplicitPort
+        | FindingCode::ConfigImplicitTlsOnStarttlsPort => 1,
+        FindingCode::NetIpv6Broken | FindingCode::TlsIntercepted => 2,
+        _ => 3,
+    }
+}
+
+fn recommend(
+    obs: &Observations,
+    path: &ConfiguredPath,
+    mode_mismatch: Option<Security>,
+    base: Vec<Recommendation>,
+    opts: &Options,
+) -> Vec<Recommendation> {
+    let mut recs = Vec::new();
+    let healthy = |port: u16| {
+        obs.endpoints
+            .iter()
+            .filter(|e| e.port == port)
+            .find(|e| endpoint_is_healthy(e))
+            .map(|e| e.security)
+    };
+    // The same port in the mode it really speaks, when that works: the smallest change.
+    let same_port = match (mode_mismatch, path.security) {
+        (Some(_), _) | (_, None) => healthy(path.port),
+        _ => None,
+    };
+    if let Some(sec) = same_port {
+        recs.push(Recommendation {
+            port: Some(path.port),
+            security: Some(sec),
+            message: i18n::text(
+                opts.lang,
+                &Msg::RecUsePort {
+                    port: path.port,
+                    security: sec,
+                    failing_port: path.port,
+                },
+            ),
+            settings: fix::port_settings(opts.framework, &path.host, path.port, sec),
+            commands: Vec::new(),
+        });
+    }
+    for r in base {
+        let duplicate = recs
+            .iter()
+            .any(|x| x.port == r.port && x.security == r.security && x.settings == r.settings);
+        if !duplicate {
+            recs.push(r);
+        }
+    }
+    if recs.is_empty() {
+        recs.push(Recommendation {
+            port: None,
+            security: None,
+            message: i18n::text(opts.lang, &Msg::RecServerAdmin),
+            settings: BTreeMap::new(),
+            commands: Vec::new(),
+        });
+    }
+    recs
+}

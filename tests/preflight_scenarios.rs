@@ -1,0 +1,469 @@
+//! Preflight on loopback: the application's settings read as it reads them, the configured
+//! path tested with real sockets, TLS, AUTH and a real message against the lab's servers.
+
+mod support;
+
+use smtp_doctor::diagnose::Options;
+use smtp_doctor::i18n::Lang;
+use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
+use smtp_doctor::model::Security;
+use smtp_doctor::plan::{ConnectTo, ResolveOverride};
+use smtp_doctor::preflight::{self, ConfiguredPath};
+use smtp_doctor::probe::auth::{Credentials, SecretKind};
+use smtp_doctor::probe::send::SendPlan;
+use smtp_doctor::render::{json, markdown, text};
+use smtp_doctor::report::{Report, Verdict};
+use smtp_doctor::settings::{self, FlagSettings, Sources};
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const PASSWORD: &str = "s3cret-P@ss";
+
+struct Lab {
+    ca: LabCa,
+    s587: LabServer,
+    s465: LabServer,
+}
+
+impl Lab {
+    async fn start(host: &str, tweak: impl Fn(&mut ServerBehaviour)) -> Lab {
+        let ca = LabCa::new("preflight test CA", "smtp-doctor tests").unwrap();
+        let cfg = lab::server_tls(&ca.issue(&[host], Validity::Current).unwrap()).unwrap();
+        let mut b587 = ServerBehaviour::smtp(ServerMode::Smtp {
+            starttls: Some(cfg.clone()),
+        });
+        let mut b465 = ServerBehaviour::smtp(ServerMode::ImplicitTls(cfg));
+        tweak(&mut b587);
+        tweak(&mut b465);
+        Lab {
+            ca,
+            s587: LabServer::start(b587).await.unwrap(),
+            s465: LabServer::start(b465).await.unwrap(),
+        }
+    }
+    fn verbs(&self) -> Vec<String> {
+        let mut v = self.s587.verbs.lock().unwrap().clone();
+        v.extend(self.s465.verbs.lock().unwrap().clone());
+        v
+    }
+}
+
+struct Run {
+    report: Report,
+}
+
+async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trust: bool) -> Run {
+    let sources = Sources {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        env_file: None,
+        dir: PathBuf::from("/nonexistent-smtp-doctor"),
+        django_dir: None,
+        run_python: false,
+    };
+    let app = settings::load(&FlagSettings::default(), &sources).unwrap();
+    let path = ConfiguredPath::of(&app, send.is_some());
+    let mut plan = preflight::plan(&path, Some(Duration::from_secs(3))).unwrap();
+    plan.resolve.push(ResolveOverride {
+        host: app.host.clone(),
+        address: Ipv4Addr::LOCALHOST.into(),
+    });
+    for (port, target) in [(587u16, lab.s587.addr), (465, lab.s465.addr)] {
+        plan.connect_to.push(ConnectTo {
+            host: None,
+            port,
+            target,
+        });
+    }
+    if trust {
+        plan.extra_roots.push(lab.ca.root_der());
+    }
+    if let (Some(user), Some(pw)) = (app.user.clone(), app.password.clone()) {
+        plan.credentials = Some(Credentials {
+            user,
+            secret: pw,
+            kind: SecretKind::Password,
+        });
+    }
+    plan.send = send.map(|to| SendPlan {
+        from: "app@lab.test".into(),
+        to: to.into(),
+    });
+    let obs = support::observe(plan).await;
+    let opts = Options {
+        lang: Lang::En,
+        framework: app.framework,
+    };
+    let d = preflight::diagnose(&obs, &path, &opts);
+    let mut report = Report::new("preflight", obs, d, &opts);
+    report.configured = Some(path);
+    report.settings = app.report;
+    assert_no_secret(&report);
+    Run { report }
+}
+
+/// The password must not appear in any output format, transcript or message.
+fn assert_no_secret(r: &Report) {
+    let outputs = [
+        json::render(r),
+        text::render(
+            r,
+            text::TextOptions {
+                color: false,
+                verbose: true,
+            },
+        ),
+        markdown::render(r),
+        format!("{r:?}"),
+    ];
+    for out in outputs {
+        assert!(
+            !out.contains(PASSWORD),
+            "the password leaked into an output"
+        );
+        assert!(
+            !out.contains(&smtp_doctor::base64::encode(
+                format!("\0user@lab.test\0{PASSWORD}").as_bytes()
+            )),
+            "AUTH PLAIN payload leaked"
+        );
+    }
+}
+
+fn cause(r: &Report) -> Option<&'static str> {
+    r.cause.map(|c| c.as_str())
+}
+
+const HOST: &str = "smtp.lab.test";
+
+fn env_with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v = vec![
+        ("EMAIL_HOST", HOST),
+        ("EMAIL_HOST_USER", "user@lab.test"),
+        ("EMAIL_HOST_PASSWORD", PASSWORD),
+        ("EMAIL_TIMEOUT", "10"),
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[tokio::test]
+async fn good_configuration_logs_in_and_sends() {
+    let lab = Lab::start(HOST, |b| {
+        b.account = Some(("user@lab.test".into(), PASSWORD.into()))
+    })
+    .await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "465"), ("EMAIL_USE_SSL", "True")]),
+        Some("rcpt@lab.test"),
+        true,
+    )
+    .await;
+    let r = &run.report;
+    assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
+    assert_eq!(r.exit_code(), 0);
+    let ep = r
+        .endpoints
+        .iter()
+        .find(|e| e.port == 465 && e.send.is_some())
+        .unwrap();
+    assert!(ep.auth.as_ref().unwrap().accepted());
+    assert_eq!(
+        ep.send.as_ref().unwrap().queue_id.as_deref(),
+        Some("LAB4F3A21")
+    );
+    let msgs = lab.s465.messages.lock().unwrap().clone();
+    assert_eq!(msgs.len(), 1, "exactly one test message");
+    assert!(
+        msgs[0].contains("Subject: smtp-doctor test message") && msgs[0].contains("Message-ID: <")
+    );
+    assert!(r
+        .endpoints
+        .iter()
+        .flat_map(|e| &e.transcript)
+        .any(|t| t.text == "AUTH PLAIN ****"));
+}
+
+#[tokio::test]
+async fn starttls_configured_on_the_implicit_tls_port() {
+    let lab = Lab::start(HOST, |_| {}).await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "465"), ("EMAIL_USE_TLS", "True")]),
+        None,
+        true,
+    )
+    .await;
+    let r = &run.report;
+    assert_eq!(r.verdict, Verdict::Degraded, "{:?}", r.findings);
+    assert_eq!(cause(r), Some("config.starttls_on_implicit_port"));
+    let first = &r.recommendations[0];
+    assert_eq!(
+        (first.port, first.security),
+        (Some(465), Some(Security::ImplicitTls))
+    );
+    assert_eq!(first.settings["EMAIL_USE_SSL"], "True");
+    assert_eq!(first.settings["EMAIL_USE_TLS"], "False");
+}
+
+#[tokio::test]
+async fn implicit_tls_configured_on_the_starttls_port() {
+    let lab = Lab::start(HOST, |_| {}).await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_SSL", "True")]),
+        None,
+        true,
+    )
+    .await;
+    let r = &run.report;
+    assert_eq!(
+        cause(r),
+        Some("config.implicit_tls_on_starttls_port"),
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(r.verdict, Verdict::Degraded);
+    let first = &r.recommendations[0];
+    assert_eq!(
+        (first.port, first.security),
+        (Some(587), Some(Security::Starttls))
+    );
+}
+
+#[tokio::test]
+async fn conflicting_tls_flags() {
+    let lab = Lab::start(HOST, |_| {}).await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[
+            ("EMAIL_PORT", "587"),
+            ("EMAIL_USE_TLS", "True"),
+            ("EMAIL_USE_SSL", "True"),
+        ]),
+        None,
+        true,
+    )
+    .await;
+    let r = &run.report;
+    assert_eq!(cause(r), Some("config.conflicting_tls_flags"));
+    assert_eq!(r.verdict, Verdict::Degraded);
+    assert_eq!(r.findings[0].port, None);
+}
+
+#[tokio::test]
+async fn wrong_password() {
+    let lab = Lab::start(HOST, |b| {
+        b.account = Some(("user@lab.test".into(), "the-right-one".into()))
+    })
+    .await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]),
+        None,
+        true,
+    )
+    .await;
+    assert_eq!(
+        cause(&run.report),
+        Some("auth.failed"),
+        "{:?}",
+        run.report.findings
+    );
+    assert_eq!(
+        run.report.verdict,
+        Verdict::Failed,
+        "the same password fails on every port"
+    );
+}
+
+#[tokio::test]
+async fn gmail_wants_an_app_password() {
+    let host = "smtp.gmail.com";
+    let lab = Lab::start(host, |b| {
+        b.auth_reply = Some("534-5.7.9 Application-specific password required. Learn more at\r\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor x1-20020a.0 - gsmtp".into())
+    })
+    .await;
+    let mut env = env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]);
+    env[0] = ("EMAIL_HOST", host);
+    let run = preflight_run(&lab, &env, None, true).await;
+    assert_eq!(
+        cause(&run.report),
+        Some("auth.app_password_required"),
+        "{:?}",
+        run.report.findings
+    );
+    assert!(run.report.recommendations[0]
+        .message
+        .contains("app password"));
+}
+
+#[tokio::test]
+async fn microsoft_365_basic_auth_disabled() {
+    let host = "smtp.office365.com";
+    let lab = Lab::start(host, |b| {
+        b.auth_reply = Some("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [X.prod.outlook.com]".into())
+    })
+    .await;
+    let mut env = env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]);
+    env[0] = ("EMAIL_HOST", host);
+    let run = preflight_run(&lab, &env, None, true).await;
+    assert_eq!(
+        cause(&run.report),
+        Some("auth.basic_auth_disabled"),
+        "{:?}",
+        run.report.findings
+    );
+    assert!(run.report.findings[0].message.contains("tenant"));
+    assert!(run.report.recommendations[0]
+        .message
+        .contains("Set-CASMailbox"));
+}
+
+#[tokio::test]
+async fn no_usable_auth_mechanism() {
+    let lab = Lab::start(HOST, |b| b.auth = vec!["XOAUTH2".into()]).await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]),
+        None,
+        true,
+    )
+    .await;
+    assert_eq!(
+        cause(&run.report),
+        Some("auth.not_offered"),
+        "{:?}",
+        run.report.findings
+    );
+}
+
+#[tokio::test]
+async fn credentials_are_not_sent_over_an_unverified_connection() {
+    let lab = Lab::start(HOST, |_| {}).await;
+    // The lab CA is not trusted: TLS is up but the chain does not verify.
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "465"), ("EMAIL_USE_SSL", "True")]),
+        None,
+        false,
+    )
+    .await;
+    let r = &run.report;
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code.as_str() == "auth.refused_plaintext"),
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(
+        cause(r),
+        Some("tls.cert_untrusted"),
+        "the earliest layer explains it"
+    );
+    assert!(
+        !lab.verbs().contains(&"AUTH".to_string()),
+        "no AUTH command may reach the server"
+    );
+}
+
+#[tokio::test]
+async fn plain_text_port_never_gets_the_password() {
+    let lab = Lab::start(HOST, |b| {
+        b.mode = ServerMode::Smtp { starttls: None };
+        b.auth_in_plain = true;
+    })
+    .await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "False")]),
+        None,
+        true,
+    )
+    .await;
+    let r = &run.report;
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code.as_str() == "auth.refused_plaintext"),
+        "{:?}",
+        r.findings
+    );
+    assert!(!lab.verbs().contains(&"AUTH".to_string()));
+    assert_eq!(r.verdict, Verdict::Failed);
+}
+
+#[tokio::test]
+async fn rejected_sender_recipient_and_message() {
+    type Tweak = fn(&mut ServerBehaviour);
+    let cases: [(&str, Tweak); 3] = [
+        ("send.sender_rejected", |b| {
+            b.mail_reply = "553 5.7.1 Sender address rejected: not owned by user".into()
+        }),
+        ("send.recipient_rejected", |b| {
+            b.rcpt_reply = "550 5.1.1 Recipient address rejected: User unknown".into()
+        }),
+        ("send.message_rejected", |b| {
+            b.data_reply = "554 5.7.1 Message rejected as spam".into()
+        }),
+    ];
+    for (code, tweak) in cases {
+        let lab = Lab::start(HOST, tweak).await;
+        let run = preflight_run(
+            &lab,
+            &env_with(&[("EMAIL_PORT", "465"), ("EMAIL_USE_SSL", "True")]),
+            Some("rcpt@lab.test"),
+            true,
+        )
+        .await;
+        assert_eq!(cause(&run.report), Some(code), "{:?}", run.report.findings);
+        assert_ne!(run.report.verdict, Verdict::Ok);
+    }
+}
+
+#[tokio::test]
+async fn missing_timeout_is_a_warning_and_email_url_works() {
+    let lab = Lab::start(HOST, |_| {}).await;
+    let url = format!(
+        "smtp+ssl://user%40lab.test:{}@{HOST}:465",
+        PASSWORD.replace('@', "%40")
+    );
+    let run = preflight_run(&lab, &[("EMAIL_URL", url.as_str())], None, true).await;
+    let r = &run.report;
+    assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.code.as_str() == "config.no_timeout"));
+    let shown = r.settings.iter().find(|s| s.name == "EMAIL_URL").unwrap();
+    assert!(shown.value.contains("****") && !shown.value.contains(PASSWORD));
+}
+
+#[test]
+fn unreachable_configured_port_recommends_a_working_one() {
+    // Pure: replay the incident's observations as a preflight of a 587/STARTTLS configuration.
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/observations/incident_gmail_dual_stack.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let obs: smtp_doctor::model::Observations = serde_json::from_str(&text).unwrap();
+    let path = ConfiguredPath {
+        host: "smtp.gmail.com".into(),
+        port: 587,
+        security: Some(Security::Starttls),
+        timeout: Some(10.0),
+        login: false,
+        send: false,
+    };
+    let d = preflight::diagnose(&obs, &path, &Options::default());
+    assert_eq!(d.verdict, Verdict::Degraded);
+    assert_eq!(d.cause.map(|c| c.as_str()), Some("tcp.filtered"));
+    assert_eq!(d.recommendations[0].port, Some(465));
+    assert_eq!(d.recommendations[0].settings["EMAIL_USE_SSL"], "True");
+}
