@@ -13,19 +13,45 @@ pub use crate::probe::tls::TlsSetupError as EngineError;
 /// Probes everything the plan names. Network trouble never makes this fail: it becomes an
 /// observation. Only a TLS set-up that cannot be built (a broken `--ca-file`) is an error.
 pub async fn run(plan: Plan) -> Result<Observations, EngineError> {
-    let tls = TlsContext::new(&plan.extra_roots)?;
-    Ok(run_with(plan, tls).await)
+    let engine = Engine::new(&plan.extra_roots)?;
+    Ok(engine.run(plan).await)
 }
 
-/// Like [`run`], with a TLS context built once and shared between runs.
-pub async fn run_with(plan: Plan, tls: TlsContext) -> Observations {
+/// What runs share when there are many (`--targets`): the TLS configuration and the
+/// resolvers, each built once.
+#[derive(Debug)]
+pub struct Engine {
+    tls: TlsContext,
+    resolvers: crate::probe::dns::ResolverCache,
+}
+
+impl Engine {
+    /// An engine trusting the OS store plus `extra_roots` (DER).
+    pub fn new(extra_roots: &[Vec<u8>]) -> Result<Engine, EngineError> {
+        Ok(Engine {
+            tls: TlsContext::new(extra_roots)?,
+            resolvers: Default::default(),
+        })
+    }
+
+    /// Probes everything `plan` names (its `extra_roots` are ignored: the engine's count).
+    pub async fn run(&self, plan: Plan) -> Observations {
+        run_with(plan, self.tls.clone(), &self.resolvers).await
+    }
+}
+
+async fn run_with(
+    plan: Plan,
+    tls: TlsContext,
+    resolvers: &crate::probe::dns::ResolverCache,
+) -> Observations {
     let started = Instant::now();
     let observed_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     let plan = Arc::new(plan);
-    let dns = dns::resolve(&plan).await;
+    let dns = dns::resolve(&plan, resolvers).await;
     let ctx = ProbeContext {
         plan: plan.clone(),
         tls,

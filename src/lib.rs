@@ -36,3 +36,4 @@ pub mod providers;
 pub mod render;
 pub mod report;
 pub mod settings;
+pub mod targets;

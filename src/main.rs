@@ -40,6 +40,8 @@ Examples:
   smtp-doctor check mail.example.com --port 25 --port 587 --port 465 --json
   smtp-doctor check smtp.gmail.com --resolve smtp.gmail.com=192.0.2.10 --timeout 3
   smtp-doctor check mail.internal --ca-file company-root.pem -v
+  smtp-doctor check --targets servers.txt --json > reports.jsonl
+  smtp-doctor check --mx example.com
   smtp-doctor check smtp.gmail.com --format markdown --framework laravel > incident.md
   smtp-doctor check smtp.gmail.com --json > server.json; smtp-doctor diff laptop.json server.json
   smtp-doctor demo
@@ -61,7 +63,18 @@ enum Command {
     #[command(after_help = EXAMPLES)]
     Check {
         /// The SMTP server: a name like smtp.gmail.com, or an IP address.
-        host: String,
+        #[arg(required_unless_present_any = ["targets", "mx"])]
+        host: Option<String>,
+        /// Probe every `host[:port]` listed in FILE (one per line, # comments), printing one
+        /// report per target (JSON Lines with --json).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["host", "mx"])]
+        targets: Option<PathBuf>,
+        /// Probe the mail exchangers (MX) of DOMAIN on port 25.
+        #[arg(long, value_name = "DOMAIN", conflicts_with_all = ["host", "targets"])]
+        mx: Option<String>,
+        /// How many targets are probed at once with --targets or --mx.
+        #[arg(long, value_name = "N", default_value = "200", value_parser = clap::value_parser!(u32).range(1..=10000))]
+        concurrency: u32,
         #[command(flatten)]
         probe: ProbeArgs,
         #[command(flatten)]
@@ -256,7 +269,20 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Check { host, probe, out } => {
+        Command::Check {
+            host: None,
+            targets,
+            mx,
+            concurrency,
+            probe,
+            out,
+        } => run_many(targets, mx, concurrency as usize, probe, out).await,
+        Command::Check {
+            host: Some(host),
+            probe,
+            out,
+            ..
+        } => {
             let plan = match build_plan(&host, probe) {
                 Ok(plan) => plan,
                 Err(e) => return usage_error(e),
@@ -446,6 +472,167 @@ async fn run_preflight(probe: ProbeArgs, args: PreflightArgs, out: OutputArgs) -
     report.configured = Some(path);
     report.settings = app.report;
     write_report(&report, &out)
+}
+
+/// `check --targets FILE` / `check --mx DOMAIN`: every target probed by one engine, at most
+/// `concurrency` at a time, each report written as soon as it is ready.
+async fn run_many(
+    targets: Option<PathBuf>,
+    mx: Option<String>,
+    concurrency: usize,
+    probe: ProbeArgs,
+    out: OutputArgs,
+) -> ExitCode {
+    use smtp_doctor::targets::{self, Target};
+    use std::sync::Arc;
+    let list: Vec<Target> = match (&targets, &mx) {
+        (Some(path), _) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    return usage_error(format!("cannot read {}: {}", path.display(), e.kind()))
+                }
+            };
+            match targets::parse(&text, &path.display().to_string()) {
+                Ok(t) => t,
+                Err(e) => return usage_error(e),
+            }
+        }
+        (None, Some(domain)) => {
+            if let Err(e) = plan::validate_host(domain) {
+                return usage_error(e);
+            }
+            let timing = Timing::new(probe.timeout);
+            match smtp_doctor::probe::dns::mx_hosts(domain, probe.dns_server, timing.dns).await {
+                Ok(hosts) if !hosts.is_empty() => hosts
+                    .into_iter()
+                    .map(|(_, host)| Target {
+                        host,
+                        port: Some(25),
+                    })
+                    .collect(),
+                Ok(_) => return usage_error(format!("{domain} has no MX record")),
+                Err(e) => {
+                    eprintln!("smtp-doctor: cannot look up the MX of {domain}: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        (None, None) => return usage_error("give a HOST, --targets FILE or --mx DOMAIN"),
+    };
+    if list.is_empty() {
+        return usage_error("no targets");
+    }
+    let mut base_roots = Vec::new();
+    for path in &probe.ca_files {
+        match plan::load_ca_file(path) {
+            Ok(r) => base_roots.extend(r),
+            Err(e) => return usage_error(e),
+        }
+    }
+    let engine = match engine::Engine::new(&base_roots) {
+        Ok(e) => Arc::new(e),
+        Err(e) => return usage_error(e),
+    };
+    let opts = Arc::new(Options {
+        lang: out.lang,
+        framework: out.framework.unwrap_or_default(),
+    });
+    let json = is_json(&out);
+    let total = list.len();
+    let progress = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Report>(concurrency.max(1));
+    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let spawner = {
+        let probe_ports = probe.ports.clone();
+        let (timeout, resolve, connect_to, dns_server, insecure) = (
+            probe.timeout,
+            probe.resolve.clone(),
+            probe.connect_to.clone(),
+            probe.dns_server,
+            probe.insecure_auth,
+        );
+        tokio::spawn(async move {
+            for t in list {
+                let Ok(permit) = gate.clone().acquire_owned().await else {
+                    break;
+                };
+                let ports = t
+                    .port
+                    .map(|p| vec![p])
+                    .unwrap_or_else(|| probe_ports.clone());
+                let mut plan = match Plan::new(&t.host, &ports) {
+                    Ok(p) => p,
+                    Err(_) => continue,
+                };
+                plan.timing = Timing::new(timeout);
+                plan.resolve = resolve.clone();
+                plan.connect_to = connect_to.clone();
+                plan.dns_server = dns_server;
+                plan.insecure_auth = insecure;
+                let (engine, opts, tx) = (engine.clone(), opts.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let obs = engine.run(plan).await;
+                    let d = diagnose::diagnose(&obs, &opts);
+                    let _ = tx.send(Report::new("check", obs, d, &opts)).await;
+                    drop(permit);
+                });
+            }
+        })
+    };
+    let mut stdout = std::io::stdout().lock();
+    let (mut done, mut ok, mut degraded, mut failed) = (0usize, 0usize, 0usize, 0usize);
+    while let Some(report) = rx.recv().await {
+        done += 1;
+        match report.verdict {
+            smtp_doctor::report::Verdict::Ok => ok += 1,
+            smtp_doctor::report::Verdict::Degraded => degraded += 1,
+            smtp_doctor::report::Verdict::Failed => failed += 1,
+        }
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        let line = if json {
+            serde_json::to_string(&report).unwrap_or_default()
+        } else {
+            let ports: Vec<String> = report.ports.iter().map(|p| p.to_string()).collect();
+            let mark = if report.verdict == smtp_doctor::report::Verdict::Ok {
+                "✓"
+            } else {
+                "✗"
+            };
+            let cause = report.cause.map(|c| c.as_str()).unwrap_or("");
+            format!(
+                "{mark} {}:{}  {}  {}  {:.0} ms",
+                report.host,
+                ports.join(","),
+                report.verdict.as_str(),
+                cause,
+                report.elapsed_ms
+            )
+        };
+        if writeln!(stdout, "{line}").is_err() {
+            break; // a closed pipe: stop quietly
+        }
+        if progress {
+            let _ = stdout.flush();
+            eprint!("[{done}/{total}] {:.1} s", started.elapsed().as_secs_f64());
+        }
+    }
+    let _ = spawner.await;
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    if !json {
+        let _ = writeln!(
+            stdout,
+            "{total} targets: {ok} ok, {degraded} degraded, {failed} failed · {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let _ = stdout.flush();
+    ExitCode::from(u8::from(ok != total))
 }
 
 fn build_plan(host: &str, probe: ProbeArgs) -> Result<Plan, String> {

@@ -312,3 +312,54 @@ fn preflight_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn many_targets_as_json_lines() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-targets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let closed: Vec<u16> = (0..3)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let list: String = closed.iter().map(|p| format!("127.0.0.1:{p}\n")).collect();
+    let file = dir.join("targets.txt");
+    std::fs::write(&file, format!("# three closed ports\n{list}")).unwrap();
+    let o = run(&[
+        "check",
+        "--targets",
+        file.to_str().unwrap(),
+        "--json",
+        "--concurrency",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON report per line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|v| v["cause"] == "tcp.refused"));
+    let o = run(&["check", "--targets", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3 targets: 0 ok, 0 degraded, 3 failed"));
+    std::fs::write(&file, "good.example.com\nnot a host\n").unwrap();
+    let o = run(&["check", "--targets", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("targets.txt:2"));
+    let o = run(&[
+        "check",
+        "smtp.gmail.com",
+        "--targets",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "HOST and --targets exclude each other"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -11,9 +11,73 @@ use hickory_resolver::{Resolver, TokioResolver};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+/// Resolvers built once and shared by every run of an engine (building one reads the system
+/// configuration), keyed by server and timeout.
+#[derive(Default)]
+pub struct ResolverCache {
+    built: std::sync::Mutex<Vec<((Option<SocketAddr>, Duration), TokioResolver)>>,
+}
+
+impl std::fmt::Debug for ResolverCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResolverCache")
+    }
+}
+
+impl ResolverCache {
+    fn get(&self, server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, String> {
+        let key = (server, timeout);
+        if let Ok(built) = self.built.lock() {
+            if let Some((_, r)) = built.iter().find(|(k, _)| *k == key) {
+                return Ok(r.clone());
+            }
+        }
+        let resolver = build_resolver(server, timeout)?;
+        if let Ok(mut built) = self.built.lock() {
+            built.push((key, resolver.clone()));
+        }
+        Ok(resolver)
+    }
+}
+
+/// The mail exchangers of `domain`, best (lowest preference) first.
+pub async fn mx_hosts(
+    domain: &str,
+    server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<Vec<(u16, String)>, String> {
+    let resolver = build_resolver(server, timeout)?;
+    let lookup = tokio::time::timeout(
+        timeout + Duration::from_millis(200),
+        resolver.mx_lookup(domain),
+    )
+    .await
+    .map_err(|_| format!("no answer within {:.1} s", timeout.as_secs_f64()))?
+    .map_err(|e| match classify(&e) {
+        DnsOutcome::NxDomain => format!("{domain} does not exist (NXDOMAIN)"),
+        DnsOutcome::NoAddress => format!("{domain} has no MX record"),
+        DnsOutcome::Failed { reason } => reason,
+        DnsOutcome::Resolved => String::new(),
+    })?;
+    let mut hosts: Vec<(u16, String)> = lookup
+        .answers()
+        .iter()
+        .filter_map(|r| match &r.data {
+            hickory_resolver::proto::rr::RData::MX(mx) => Some((
+                mx.preference,
+                mx.exchange.to_string().trim_end_matches('.').to_string(),
+            )),
+            _ => None,
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    Ok(hosts)
+}
+
 /// Resolves the plan's host: an IP literal and `--resolve` overrides skip DNS; otherwise the
 /// system resolver or `--dns-server` is asked for A and AAAA in parallel.
-pub async fn resolve(plan: &Plan) -> DnsObservation {
+pub async fn resolve(plan: &Plan, cache: &ResolverCache) -> DnsObservation {
     let started = Instant::now();
     let host = plan.host.clone();
     let literal = host
@@ -38,7 +102,7 @@ pub async fn resolve(plan: &Plan) -> DnsObservation {
         None => DnsSource::System,
     };
     let mut control = None;
-    let outcome = match build_resolver(plan.dns_server, plan.timing.dns) {
+    let outcome = match cache.get(plan.dns_server, plan.timing.dns) {
         Ok(resolver) => {
             let outcome = lookup(&resolver, &host, plan.timing.dns).await;
             if matches!(outcome, Err(DnsOutcome::Failed { .. })) {
