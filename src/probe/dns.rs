@@ -11,11 +11,14 @@ use hickory_resolver::{Resolver, TokioResolver};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+/// Which resolver: the server (`None` for the system's) and the query timeout.
+type ResolverKey = (Option<SocketAddr>, Duration);
+
 /// Resolvers built once and shared by every run of an engine (building one reads the system
 /// configuration), keyed by server and timeout.
 #[derive(Default)]
 pub struct ResolverCache {
-    built: std::sync::Mutex<Vec<((Option<SocketAddr>, Duration), TokioResolver)>>,
+    built: std::sync::Mutex<Vec<(ResolverKey, TokioResolver)>>,
 }
 
 impl std::fmt::Debug for ResolverCache {
