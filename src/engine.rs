@@ -55,6 +55,7 @@ async fn run_with(
     let ctx = ProbeContext {
         plan: plan.clone(),
         tls,
+        rtt: Default::default(),
     };
     let mut tasks = JoinSet::new();
     let mut index = 0usize;

@@ -234,6 +234,9 @@ pub struct Timing {
     pub step: Duration,
     /// The DNS query.
     pub dns: Duration,
+    /// Whether the connect wait may shrink once another port of the same host has answered
+    /// (default timing only: a user's `--timeout` is waited in full).
+    pub adaptive: bool,
 }
 
 impl Timing {
@@ -265,6 +268,7 @@ impl Timing {
             connect_attempts,
             step,
             dns,
+            adaptive: user_timeout.is_none(),
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct ProbeContext {
     pub plan: Arc<Plan>,
     /// TLS configuration, built once.
     pub tls: TlsContext,
+    /// The host's fastest handshake so far, shared by its endpoints.
+    pub rtt: Arc<tcp::RttHint>,
 }
 
 /// What a session does after EHLO, besides QUIT.
@@ -45,7 +47,7 @@ pub async fn probe(
     role: SessionRole,
 ) -> EndpointObservation {
     let target = ctx.plan.connect_target(address, port.port);
-    let (tcp, stream) = tcp::connect(target, &ctx.plan.timing).await;
+    let (tcp, stream) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
     let mut ep = EndpointObservation {
         port: port.port,
         address,
@@ -122,7 +124,7 @@ async fn implicit_first(
                 opened,
                 format!("the server answered TLS with plain text ({line:?}): it starts in plain text; reconnecting"),
             ));
-            let (tcp2, stream2) = tcp::connect(target, &ctx.plan.timing).await;
+            let (tcp2, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
             match stream2 {
                 Some(stream2) => {
                     ep.transcript = transcript;
@@ -204,7 +206,7 @@ async fn plain_first(
             "no greeting after {:.1} s: trying TLS on a new connection",
             GREETING_WINDOW.min(ctx.plan.timing.step).as_secs_f64()
         ));
-        let (_, stream2) = tcp::connect(target, &ctx.plan.timing).await;
+        let (_, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
         if let Some(stream2) = stream2 {
             let opened2 = Instant::now();
             let (tls_obs, tls_stream, seen) = ctx

@@ -64,6 +64,44 @@ async fn connect_once(target: SocketAddr) -> Result<TcpStream, ConnectError> {
     Ok(stream)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adaptive_wait_shrinks_only_with_default_timing() {
+        let t = Timing::default();
+        assert_eq!(adaptive_wait(&t, None), Duration::from_millis(1500));
+        assert_eq!(
+            adaptive_wait(&t, Some(Duration::from_millis(1))),
+            MIN_ADAPTIVE_WAIT
+        );
+        assert_eq!(
+            adaptive_wait(&t, Some(Duration::from_millis(80))),
+            Duration::from_millis(1240)
+        );
+        assert_eq!(
+            adaptive_wait(&t, Some(Duration::from_millis(300))),
+            Duration::from_millis(1500)
+        );
+        let user = Timing::new(Some(Duration::from_secs(4)));
+        assert_eq!(
+            adaptive_wait(&user, Some(Duration::from_millis(1))),
+            Duration::from_secs(4)
+        );
+    }
+
+    #[test]
+    fn hint_keeps_the_fastest() {
+        let h = RttHint::default();
+        assert_eq!(h.fastest(), None);
+        h.record(30.0);
+        h.record(12.5);
+        h.record(40.0);
+        assert_eq!(h.fastest(), Some(Duration::from_micros(12_500)));
+    }
+}
+
 #[cfg(unix)]
 const EINPROGRESS: i32 = if cfg!(any(
     target_os = "macos",
@@ -79,16 +117,70 @@ const EINPROGRESS: i32 = if cfg!(any(
 #[cfg(windows)]
 const EINPROGRESS: i32 = 10035; // WSAEWOULDBLOCK
 
+/// The fastest TCP handshake seen so far with one host in this run: once any port answered,
+/// the round-trip time is known, and an unanswered port need not be waited for as long.
+#[derive(Debug, Default)]
+pub struct RttHint {
+    fastest_us: std::sync::atomic::AtomicU64,
+}
+
+impl RttHint {
+    /// Notes a completed handshake.
+    pub fn record(&self, ms: f64) {
+        let us = ((ms * 1000.0) as u64).max(1);
+        self.fastest_us
+            .fetch_min(us, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.fastest_us.compare_exchange(
+            0,
+            us,
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+    /// The fastest handshake, if any.
+    pub fn fastest(&self) -> Option<Duration> {
+        match self.fastest_us.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            us => Some(Duration::from_micros(us)),
+        }
+    }
+}
+
+/// The shortest an adaptive wait gets: three fresh SYNs (0, 250, 500 ms) have had a
+/// round trip to be answered, and a single lost one cannot make an open port look filtered.
+pub const MIN_ADAPTIVE_WAIT: Duration = Duration::from_millis(1000);
+
+/// How long to wait for an unanswered port, given the host's fastest handshake so far.
+pub fn adaptive_wait(timing: &Timing, fastest: Option<Duration>) -> Duration {
+    match fastest {
+        Some(rtt) if timing.adaptive => {
+            (Duration::from_millis(600) + rtt * 8).clamp(MIN_ADAPTIVE_WAIT, timing.connect_wait)
+        }
+        _ => timing.connect_wait,
+    }
+}
+
 /// Connects to `target` following `timing`; returns what happened and, when open, the stream.
-pub async fn connect(target: SocketAddr, timing: &Timing) -> (TcpObservation, Option<TcpStream>) {
+/// `hint` shortens the wait (see [`adaptive_wait`]) when another port of the host answered.
+pub async fn connect(
+    target: SocketAddr,
+    timing: &Timing,
+    hint: &RttHint,
+) -> (TcpObservation, Option<TcpStream>) {
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + timing.connect_wait;
+    let deadline_at = |hint: &RttHint| {
+        tokio::time::Instant::from_std(started + adaptive_wait(timing, hint.fastest()))
+    };
     let mut pending: JoinSet<Result<TcpStream, ConnectError>> = JoinSet::new();
     let mut schedule = timing.connect_attempts.iter().copied().peekable();
     let mut started_offsets: Vec<Duration> = Vec::new();
     let mut last_timeout: Option<std::io::Error> = None;
 
     loop {
+        let deadline = deadline_at(hint);
+        if tokio::time::Instant::now() >= deadline {
+            break;
+        }
         // Start every attempt that is due.
         while let Some(&offset) = schedule.peek() {
             if started.elapsed() < offset {
@@ -98,19 +190,16 @@ pub async fn connect(target: SocketAddr, timing: &Timing) -> (TcpObservation, Op
             started_offsets.push(started.elapsed());
             pending.spawn(connect_once(target));
         }
+        // Wake for the next attempt, the deadline, or at least every 100 ms to see the hint.
         let next_attempt = schedule
             .peek()
             .map(|&o| tokio::time::Instant::from_std(started + o))
             .unwrap_or(deadline)
-            .min(deadline);
+            .min(deadline)
+            .min(tokio::time::Instant::now() + Duration::from_millis(100));
         let joined = tokio::select! {
             joined = pending.join_next(), if !pending.is_empty() => joined,
-            _ = tokio::time::sleep_until(next_attempt) => {
-                if tokio::time::Instant::now() >= deadline {
-                    break;
-                }
-                continue;
-            }
+            _ = tokio::time::sleep_until(next_attempt) => continue,
         };
         let Some(Ok(result)) = joined else { continue };
         let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -118,6 +207,7 @@ pub async fn connect(target: SocketAddr, timing: &Timing) -> (TcpObservation, Op
         match result {
             Ok(stream) => {
                 let _ = stream.set_nodelay(true);
+                hint.record(ms);
                 let obs = TcpObservation {
                     state: TcpState::Open,
                     ms,
