@@ -94,9 +94,8 @@ fn parse_args() -> Result<Args, String> {
                 let (mode, addr) = value
                     .split_once('=')
                     .ok_or_else(|| format!("--listen {value}: expected MODE=ADDR:PORT"))?;
-                let addr: SocketAddr = addr
-                    .parse()
-                    .map_err(|e| format!("--listen {value}: {e}"))?;
+                let addr: SocketAddr =
+                    addr.parse().map_err(|e| format!("--listen {value}: {e}"))?;
                 a.listen.push((Mode::parse(mode)?, addr));
             }
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),

@@ -203,8 +203,25 @@ fn cause_priority(code: FindingCode) -> u8 {
     }
 }
 
-/// An endpoint completes greeting, EHLO and TLS with a verified certificate.
+/// An endpoint completes greeting, EHLO and TLS with a verified certificate, and the login
+/// and test message where they were tried on it.
 pub fn endpoint_is_healthy(ep: &EndpointObservation) -> bool {
+    transport_is_healthy(ep) && session_is_ok(ep)
+}
+
+/// The login and test message, where tried, worked. They are tried on one address per port,
+/// and what they say (a wrong password, a refused sender) is true of the whole port.
+fn session_is_ok(ep: &EndpointObservation) -> bool {
+    ep.auth.as_ref().is_none_or(|a| a.accepted())
+        && ep
+            .send
+            .as_ref()
+            .is_none_or(|s| s.outcome == SendOutcome::Accepted)
+}
+
+/// Greeting, EHLO and TLS with a verified certificate: what the network and the server's
+/// set-up decide for each address.
+pub fn transport_is_healthy(ep: &EndpointObservation) -> bool {
     if ep.tcp.state != TcpState::Open {
         return false;
     }
@@ -214,18 +231,21 @@ pub fn endpoint_is_healthy(ep: &EndpointObservation) -> bool {
     }
     let ehlo_ok = smtp.effective_capabilities().is_some();
     let tls_ok = ep.tls.as_ref().is_some_and(|t| t.is_secure());
-    // A login or a test message that was tried must have worked too.
-    let auth_ok = ep.auth.as_ref().is_none_or(|a| a.accepted());
-    let send_ok = ep
-        .send
-        .as_ref()
-        .is_none_or(|s| s.outcome == SendOutcome::Accepted);
-    ehlo_ok && tls_ok && auth_ok && send_ok
+    ehlo_ok && tls_ok
+}
+
+/// Some address of `port` completes the whole path (login and message included, where tried).
+pub fn port_works(obs: &Observations, port: u16) -> bool {
+    port_health(obs, port) != PortHealth::Failed
 }
 
 fn port_health(obs: &Observations, port: u16) -> PortHealth {
     let eps: Vec<&EndpointObservation> = obs.endpoints.iter().filter(|e| e.port == port).collect();
-    let good = eps.iter().filter(|e| endpoint_is_healthy(e)).count();
+    // A failed login or message fails the port on every address.
+    if eps.iter().any(|e| !session_is_ok(e)) {
+        return PortHealth::Failed;
+    }
+    let good = eps.iter().filter(|e| transport_is_healthy(e)).count();
     if eps.is_empty() || good == 0 {
         PortHealth::Failed
     } else if good == eps.len() {
@@ -238,8 +258,8 @@ fn port_health(obs: &Observations, port: u16) -> PortHealth {
 /// When every endpoint of one family works and none of the other does: (works, fails).
 fn family_split(eps: &[&EndpointObservation]) -> Option<(Family, Family)> {
     let fam = |f: Family| eps.iter().filter(move |e| e.family == f);
-    let all_ok = |f: Family| fam(f).count() > 0 && fam(f).all(|e| endpoint_is_healthy(e));
-    let none_ok = |f: Family| fam(f).count() > 0 && fam(f).all(|e| !endpoint_is_healthy(e));
+    let all_ok = |f: Family| fam(f).count() > 0 && fam(f).all(|e| transport_is_healthy(e));
+    let none_ok = |f: Family| fam(f).count() > 0 && fam(f).all(|e| !transport_is_healthy(e));
     if all_ok(Family::Ipv4) && none_ok(Family::Ipv6) {
         Some((Family::Ipv4, Family::Ipv6))
     } else if all_ok(Family::Ipv6) && none_ok(Family::Ipv4) {

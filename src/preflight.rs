@@ -194,9 +194,9 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         && !configured.is_empty()
         && configured.iter().all(|e| works_as_configured(e, path));
     // Another path: another port that works, or the same port in the mode it really speaks.
-    let other_works = obs.endpoints.iter().any(|e| {
-        endpoint_is_healthy(e)
-            && (e.port != path.port || mode_mismatch.is_some() || path.security.is_none())
+    let other_works = obs.ports.iter().any(|&p| {
+        diagnose::port_works(obs, p)
+            && (p != path.port || mode_mismatch.is_some() || path.security.is_none())
     });
     let verdict = if configured_works {
         Verdict::Ok
@@ -251,7 +251,7 @@ fn recommend(
     let healthy = |port: u16| {
         obs.endpoints
             .iter()
-            .filter(|e| e.port == port)
+            .filter(|e| e.port == port && diagnose::port_works(obs, port))
             .find(|e| endpoint_is_healthy(e))
             .map(|e| e.security)
     };

@@ -271,3 +271,36 @@ fn diff_names_what_changed_between_two_machines() {
         .unwrap();
     assert!(issuer.b.contains("Avast"));
 }
+
+#[test]
+fn a_failed_login_fails_the_port_on_every_address() {
+    use smtp_doctor::probe::auth::{AuthObservation, AuthOutcome};
+    let mut obs = load("incident_gmail_dual_stack");
+    let v4 = obs
+        .endpoints
+        .iter_mut()
+        .find(|e| e.port == 465 && e.address.is_ipv4())
+        .unwrap();
+    v4.auth = Some(AuthObservation {
+        user: "me@gmail.com".into(),
+        mechanism: Some("PLAIN".into()),
+        outcome: AuthOutcome::Rejected {
+            code: 535,
+            enhanced: Some("5.7.8".into()),
+            text: "5.7.8 Username and Password not accepted.".into(),
+        },
+        ms: 40.0,
+    });
+    // Login is tried on the first address only; the IPv6 one has no login result.
+    let d = diagnose(&obs, &Options::default());
+    assert_eq!(d.verdict, Verdict::Failed);
+    let codes: Vec<&str> = d.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.contains(&"auth.failed"), "{codes:?}");
+    assert!(!codes.contains(&"net.ipv6_broken"), "{codes:?}");
+    assert!(
+        d.recommendations
+            .iter()
+            .all(|r| r.port != Some(465) || r.settings.is_empty()),
+        "465 is not recommended"
+    );
+}
