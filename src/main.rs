@@ -287,16 +287,11 @@ async fn run(cli: Cli) -> ExitCode {
                 Ok(plan) => plan,
                 Err(e) => return usage_error(e),
             };
-            let spinner = Progress::start(&out, &format!("probing {} …", plan.host));
-            let observations = match engine::run(plan).await {
-                Ok(o) => o,
-                Err(e) => {
-                    spinner.stop();
-                    return usage_error(e);
-                }
-            };
-            spinner.stop();
-            emit("check", observations, &out)
+            let what = format!("probing {} …", plan.host);
+            match probe_with_progress(plan, &out, &what).await {
+                Ok(observations) => emit("check", observations, &out),
+                Err(code) => code,
+            }
         }
         Command::Diff { a, b } => run_diff(&a, &b),
         Command::Preflight {
@@ -319,17 +314,10 @@ async fn run(cli: Cli) -> ExitCode {
                 };
                 println!("{intro}");
             }
-            let spinner = Progress::start(&out, "probing the lab …");
-            let observations = match engine::run(lab.plan.clone()).await {
-                Ok(o) => o,
-                Err(e) => {
-                    spinner.stop();
-                    eprintln!("smtp-doctor: {e}");
-                    return ExitCode::from(1);
-                }
-            };
-            spinner.stop();
-            emit("demo", observations, &out)
+            match probe_with_progress(lab.plan.clone(), &out, "probing the lab …").await {
+                Ok(observations) => emit("demo", observations, &out),
+                Err(code) => code,
+            }
         }
     }
 }
@@ -454,15 +442,11 @@ async fn run_preflight(probe: ProbeArgs, args: PreflightArgs, out: OutputArgs) -
     }
     plan.send = send;
     let framework = out.framework.unwrap_or(app.framework);
-    let spinner = Progress::start(&out, &format!("testing {}:{} …", app.host, app.port));
-    let observations = match engine::run(plan).await {
+    let what = format!("testing {}:{} …", app.host, app.port);
+    let observations = match probe_with_progress(plan, &out, &what).await {
         Ok(o) => o,
-        Err(e) => {
-            spinner.stop();
-            return usage_error(e);
-        }
+        Err(code) => return code,
     };
-    spinner.stop();
     let opts = Options {
         lang: out.lang,
         framework,
@@ -633,6 +617,19 @@ async fn run_many(
     }
     let _ = stdout.flush();
     ExitCode::from(u8::from(ok != total))
+}
+
+/// Runs the engine with a progress note on a terminal; a TLS set-up that cannot be built
+/// (a broken --ca-file) is a usage error.
+async fn probe_with_progress(
+    plan: Plan,
+    out: &OutputArgs,
+    what: &str,
+) -> Result<smtp_doctor::model::Observations, ExitCode> {
+    let spinner = Progress::start(out, what);
+    let result = engine::run(plan).await;
+    spinner.stop();
+    result.map_err(usage_error)
 }
 
 fn build_plan(host: &str, probe: ProbeArgs) -> Result<Plan, String> {

@@ -2,6 +2,8 @@
 //! deterministic. Each file is one situation; the table says what a user must be told.
 //! Re-record the lab ones with `SMTP_DOCTOR_RECORD=1 cargo test --test check_scenarios`.
 
+mod support;
+
 use smtp_doctor::diagnose::{diagnose, Options};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::{Observations, Security};
@@ -26,23 +28,7 @@ fn load(name: &str) -> Observations {
 }
 
 fn report(name: &str, lang: Lang) -> Report {
-    let obs = load(name);
-    let d = diagnose(
-        &obs,
-        &Options {
-            lang,
-            ..Default::default()
-        },
-    );
-    Report::new(
-        "check",
-        obs,
-        d,
-        &Options {
-            lang,
-            ..Default::default()
-        },
-    )
+    support::report_of(load(name), lang)
 }
 
 #[test]

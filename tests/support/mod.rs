@@ -20,23 +20,17 @@ pub async fn check(plan: Plan) -> Report {
 
 /// Probes and diagnoses `plan` in `lang`.
 pub async fn check_in(plan: Plan, lang: Lang) -> Report {
-    let obs = observe(plan).await;
-    let diagnosis = diagnose::diagnose(
-        &obs,
-        &Options {
-            lang,
-            ..Default::default()
-        },
-    );
-    Report::new(
-        "check",
-        obs,
-        diagnosis,
-        &Options {
-            lang,
-            ..Default::default()
-        },
-    )
+    report_of(observe(plan).await, lang)
+}
+
+/// Diagnoses observations into a `check` report.
+pub fn report_of(obs: smtp_doctor::model::Observations, lang: Lang) -> Report {
+    let opts = Options {
+        lang,
+        ..Default::default()
+    };
+    let diagnosis = diagnose::diagnose(&obs, &opts);
+    Report::new("check", obs, diagnosis, &opts)
 }
 
 /// Probes `plan`, bounded by a generous guard against hangs.
@@ -58,22 +52,7 @@ pub async fn check_recorded(name: &str, plan: Plan) -> Report {
         let json = serde_json::to_string_pretty(&obs).unwrap();
         std::fs::write(dir.join(format!("{name}.json")), json + "\n").unwrap();
     }
-    let diagnosis = diagnose::diagnose(
-        &obs,
-        &Options {
-            lang: Lang::En,
-            ..Default::default()
-        },
-    );
-    Report::new(
-        "check",
-        obs,
-        diagnosis,
-        &Options {
-            lang: Lang::En,
-            ..Default::default()
-        },
-    )
+    report_of(obs, Lang::En)
 }
 
 /// A plan for `host` whose logical ports are reached at the given loopback addresses.
