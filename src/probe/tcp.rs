@@ -77,11 +77,11 @@ mod tests {
             MIN_ADAPTIVE_WAIT
         );
         assert_eq!(
-            adaptive_wait(&t, Some(Duration::from_millis(80))),
-            Duration::from_millis(1240)
+            adaptive_wait(&t, Some(Duration::from_millis(40))),
+            Duration::from_millis(1370)
         );
         assert_eq!(
-            adaptive_wait(&t, Some(Duration::from_millis(300))),
+            adaptive_wait(&t, Some(Duration::from_millis(100))),
             Duration::from_millis(1500)
         );
         let user = Timing::new(Some(Duration::from_secs(4)));
@@ -146,15 +146,17 @@ impl RttHint {
     }
 }
 
-/// The shortest an adaptive wait gets: three fresh SYNs (0, 250, 500 ms) have had a
-/// round trip to be answered, and a single lost one cannot make an open port look filtered.
-pub const MIN_ADAPTIVE_WAIT: Duration = Duration::from_millis(1000);
+/// The shortest an adaptive wait gets. By then three fresh SYNs (0, 250, 500 ms) have had a
+/// round trip, and so has the kernel's first retransmission (1 s on Linux and macOS): a
+/// firewall that drops the first SYN of every new connection (anti-spoofing "SYN
+/// authentication") lets that retransmission through, so the wait must outlast it.
+pub const MIN_ADAPTIVE_WAIT: Duration = Duration::from_millis(1250);
 
 /// How long to wait for an unanswered port, given the host's fastest handshake so far.
 pub fn adaptive_wait(timing: &Timing, fastest: Option<Duration>) -> Duration {
     match fastest {
         Some(rtt) if timing.adaptive => {
-            (Duration::from_millis(600) + rtt * 8).clamp(MIN_ADAPTIVE_WAIT, timing.connect_wait)
+            (Duration::from_millis(1050) + rtt * 8).clamp(MIN_ADAPTIVE_WAIT, timing.connect_wait)
         }
         _ => timing.connect_wait,
     }
