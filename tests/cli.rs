@@ -363,3 +363,87 @@ fn many_targets_as_json_lines() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn public_provider_chain_trusted_only_by_this_machine_is_interception() {
+    use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
+    // A proxy's root that the machine trusts (installed in its store), re-signing smtp.gmail.com.
+    let ca = LabCa::new("Corporate Inspection Root", "Example Corp IT").unwrap();
+    let cfg = lab::server_tls(&ca.issue(&["smtp.gmail.com"], Validity::Current).unwrap()).unwrap();
+    let server = LabServer::start(ServerBehaviour::smtp(ServerMode::ImplicitTls(cfg)))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("store.pem");
+    std::fs::write(&store, ca.root_pem()).unwrap();
+    let connect = format!("smtp.gmail.com:465:127.0.0.1:{}", server.addr.port());
+    let args = [
+        "check",
+        "smtp.gmail.com",
+        "--port",
+        "465",
+        "--resolve",
+        "smtp.gmail.com=127.0.0.1",
+        "--connect-to",
+        &connect,
+        "--json",
+    ];
+    // The OS trust store is read from SSL_CERT_FILE on Linux: it stands for the machine's store.
+    let out = tokio::task::spawn_blocking({
+        let store = store.clone();
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+                .args(&args)
+                .env("SSL_CERT_FILE", &store)
+                .env_remove("SSL_CERT_DIR")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        vec!["tls.intercepted"],
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        v["findings"][0]["severity"], "warning",
+        "trusted locally: mail works but is read"
+    );
+    assert_eq!(
+        v["endpoints"][0]["tls"]["interception"]["product"],
+        serde_json::Value::Null
+    );
+    // Vouched for with --ca-file instead, the same root is the user's own choice: no finding.
+    let mut with_ca: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    with_ca.extend(["--ca-file".to_string(), store.display().to_string()]);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(&with_ca)
+            .env("SSL_CERT_FILE", "/nonexistent")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["verdict"],
+        "ok",
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(v["findings"].as_array().unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
