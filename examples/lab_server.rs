@@ -12,19 +12,14 @@
 //! `ready`, and serves until killed.
 //!
 //! `--listen MODE=ADDR:PORT` (repeatable; MODE is starttls, implicit or plain) also listens on
-//! an address of your choice, e.g. a network namespace's own address, which the lab (loopback
-//! only) cannot do. Those listeners speak the same well-behaved dialogue (greeting, EHLO,
-//! STARTTLS, NOOP/RSET, QUIT) with the same certificate; the lab's `serve` is private, so this
-//! file carries a small copy of the parts a diagnosis uses.
+//! an address of your choice, e.g. a network namespace's own address
+//! (`LabServer::start_on`), with the same behaviour and certificate.
 //!
 //! `--threads N` sets the runtime's worker threads (default: the number of CPUs).
 
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
@@ -156,24 +151,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         (Mode::Plain, args.plain),
     ] {
         for _ in 0..n {
-            let server_mode = match mode {
-                Mode::Plain => ServerMode::Smtp { starttls: None },
-                Mode::StartTls => ServerMode::Smtp {
-                    starttls: Some(tls.clone()),
-                },
-                Mode::Implicit => ServerMode::ImplicitTls(tls.clone()),
-            };
-            let s = LabServer::start(ServerBehaviour::smtp(server_mode)).await?;
+            let s = LabServer::start(ServerBehaviour::smtp(server_mode(mode, &tls))).await?;
             lines.push(format!("{} {}", mode.name(), s.addr));
             servers.push(s);
         }
     }
-    let mut tasks = Vec::new();
     for (mode, addr) in &args.listen {
-        let listener = TcpListener::bind(addr).await?;
-        lines.push(format!("{} {}", mode.name(), listener.local_addr()?));
-        let (mode, tls) = (*mode, tls.clone());
-        tasks.push(tokio::spawn(accept_loop(listener, mode, tls)));
+        let s = LabServer::start_on(*addr, ServerBehaviour::smtp(server_mode(*mode, &tls))).await?;
+        lines.push(format!("{} {}", mode.name(), s.addr));
+        servers.push(s);
     }
     for l in lines {
         println!("{l}");
@@ -187,90 +173,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn accept_loop(listener: TcpListener, mode: Mode, tls: Arc<rustls::ServerConfig>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(Duration::from_secs(60), session(stream, mode, tls)).await;
-        });
-    }
-}
-
-/// One SMTP session on a `--listen` socket.
-async fn session(stream: tokio::net::TcpStream, mode: Mode, tls: Arc<rustls::ServerConfig>) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+fn server_mode(mode: Mode, tls: &Arc<rustls::ServerConfig>) -> ServerMode {
     match mode {
-        Mode::Implicit => {
-            let Ok(s) = acceptor.accept(stream).await else {
-                return;
-            };
-            let mut r = BufReader::new(s);
-            if greet(&mut r).await {
-                dialogue(&mut r, false).await;
-            }
-        }
-        Mode::Plain | Mode::StartTls => {
-            let mut r = BufReader::new(stream);
-            if !greet(&mut r).await {
-                return;
-            }
-            if !dialogue(&mut r, mode == Mode::StartTls).await {
-                return;
-            }
-            let Ok(s) = acceptor.accept(r.into_inner()).await else {
-                return;
-            };
-            dialogue(&mut BufReader::new(s), false).await;
-        }
+        Mode::Plain => ServerMode::Smtp { starttls: None },
+        Mode::StartTls => ServerMode::Smtp {
+            starttls: Some(tls.clone()),
+        },
+        Mode::Implicit => ServerMode::ImplicitTls(tls.clone()),
     }
 }
-
-async fn greet<S: AsyncRead + AsyncWrite + Unpin>(s: &mut BufReader<S>) -> bool {
-    s.get_mut()
-        .write_all(b"220 lab.smtp-doctor.test ESMTP ready\r\n")
-        .await
-        .is_ok()
-}
-
-/// Answers commands until QUIT or EOF; true when the client asked for STARTTLS (and it was
-/// offered).
-async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(s: &mut BufReader<S>, offer: bool) -> bool {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match (&mut *s).take(4096).read_line(&mut line).await {
-            Ok(n) if n > 0 => {}
-            _ => return false,
-        }
-        let verb = line
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        let reply: &[u8] = match verb.as_str() {
-            "EHLO" if offer => b"250-lab.smtp-doctor.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n",
-            "EHLO" => b"250-lab.smtp-doctor.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-AUTH PLAIN LOGIN\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n",
-            "HELO" => b"250 lab.smtp-doctor.test\r\n",
-            "STARTTLS" if offer => {
-                let _ = s.get_mut().write_all(b"220 2.0.0 Ready to start TLS\r\n").await;
-                return true;
-            }
-            "QUIT" => {
-                let _ = s.get_mut().write_all(b"221 2.0.0 Bye\r\n").await;
-                return false;
-            }
-            "NOOP" | "RSET" => b"250 2.0.0 OK\r\n",
-            _ => b"502 5.5.1 Command not implemented\r\n",
-        };
-        if s.get_mut().write_all(reply).await.is_err() {
-            return false;
-        }
-    }
-}
-
-use tokio::io::AsyncReadExt as _;

@@ -233,7 +233,15 @@ impl Drop for LabServer {
 impl LabServer {
     /// Starts a server on a free loopback port.
     pub async fn start(behaviour: ServerBehaviour) -> Result<LabServer, LabError> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        Self::start_on((Ipv4Addr::LOCALHOST, 0).into(), behaviour).await
+    }
+
+    /// Starts a server on `addr` (the benchmark's and e2e's hosts in network namespaces).
+    pub async fn start_on(
+        addr: SocketAddr,
+        behaviour: ServerBehaviour,
+    ) -> Result<LabServer, LabError> {
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let log = Log::default();
         let (verbs, messages) = (log.verbs.clone(), log.messages.clone());

@@ -262,6 +262,13 @@ async fn implicit_tls_found_on_587() {
     assert_eq!(r.endpoints[0].security, Security::ImplicitTls);
     assert_eq!(r.endpoints[0].expected_security, Security::Starttls);
     assert_eq!(codes(&r), vec!["port.speaks_implicit_tls"]);
+    // One clock for the whole endpoint, across its connections.
+    let times: Vec<f64> = r.endpoints[0].transcript.iter().map(|t| t.ms).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(r.endpoints[0]
+        .transcript
+        .iter()
+        .any(|t| t.text.contains("speaks implicit TLS")));
 }
 
 #[tokio::test]

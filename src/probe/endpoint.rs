@@ -16,8 +16,17 @@ use tokio::net::TcpStream;
 use tokio::time::Instant as Deadline;
 
 /// How long a port that should greet in plain text may stay silent before a TLS attempt is
-/// made on a fresh connection (a STARTTLS client pointed at an implicit-TLS port waits here).
-pub const GREETING_WINDOW: Duration = Duration::from_millis(1000);
+/// made on a fresh connection, alongside the wait for the greeting (a STARTTLS client pointed
+/// at an implicit-TLS port waits forever here). Plain servers greet within milliseconds; a
+/// slow one only costs one extra connection.
+pub const TLS_PROBE_AFTER: Duration = Duration::from_millis(250);
+
+/// What answered first on a port expected to greet in plain text.
+enum FirstAnswer<S> {
+    Greeting(GreetingOutcome),
+    Tls(TlsObservation, Box<super::tls::TlsOver<S>>),
+    TlsFailed(TlsObservation),
+}
 
 /// What every endpoint probe of a run shares.
 #[derive(Debug, Clone)]
@@ -128,8 +137,7 @@ async fn implicit_first(
             match stream2 {
                 Some(stream2) => {
                     ep.transcript = transcript;
-                    let opened2 = Instant::now();
-                    Box::pin(plain_first(ctx, target, stream2, opened2, false, role, ep)).await;
+                    Box::pin(plain_first(ctx, target, stream2, opened, false, role, ep)).await;
                 }
                 None => {
                     transcript.push(note(
@@ -198,24 +206,47 @@ async fn plain_first(
     let mut wire = Wire::new(stream, opened);
     wire.transcript = std::mem::take(&mut ep.transcript);
     let waiting_since = Deadline::now();
-    let window = Deadline::now() + GREETING_WINDOW.min(ctx.plan.timing.step);
-    let mut greeting =
-        smtp::read_greeting(&mut wire, window.min(full_deadline), waiting_since).await;
-    if matches!(greeting, GreetingOutcome::Silent { .. }) && may_try_tls {
-        wire.note(format!(
-            "no greeting after {:.1} s: trying TLS on a new connection",
-            GREETING_WINDOW.min(ctx.plan.timing.step).as_secs_f64()
-        ));
-        let (_, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
-        if let Some(stream2) = stream2 {
-            let opened2 = Instant::now();
-            let (tls_obs, tls_stream, seen) = ctx
-                .tls
-                .handshake(stream2, &host, Security::ImplicitTls, step_deadline(ctx))
-                .await;
-            if let Some(tls_stream) = tls_stream {
+    let mut greeting = if may_try_tls {
+        // The greeting on this connection races a TLS attempt on a fresh one, started after
+        // TLS_PROBE_AFTER of silence: a port that speaks implicit TLS never greets first.
+        let first = {
+            let greeting_fut = smtp::read_greeting(&mut wire, full_deadline, waiting_since);
+            tokio::pin!(greeting_fut);
+            let tls_fut = async {
+                tokio::time::sleep(TLS_PROBE_AFTER.min(ctx.plan.timing.step)).await;
+                let (_, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
+                match stream2 {
+                    Some(s2) => Some(
+                        ctx.tls
+                            .handshake(s2, &host, Security::ImplicitTls, step_deadline(ctx))
+                            .await,
+                    ),
+                    None => None,
+                }
+            };
+            tokio::pin!(tls_fut);
+            let mut tls_tried = false;
+            loop {
+                tokio::select! {
+                    g = &mut greeting_fut => break FirstAnswer::Greeting(g),
+                    r = &mut tls_fut, if !tls_tried => {
+                        tls_tried = true;
+                        match r {
+                            Some((obs, Some(stream), _)) => break FirstAnswer::Tls(obs, Box::new(stream)),
+                            Some((obs, None, seen)) if looks_like_tls(&seen) => break FirstAnswer::TlsFailed(obs),
+                            // Not TLS (a plain greeting answered the ClientHello): keep waiting.
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        };
+        match first {
+            FirstAnswer::Greeting(g) => g,
+            FirstAnswer::Tls(tls_obs, tls_stream) => {
                 wire.note(format!(
-                    "this port speaks implicit TLS: {}",
+                    "no greeting after {:.0} ms; a TLS attempt on a new connection succeeded: this port speaks implicit TLS: {}",
+                    TLS_PROBE_AFTER.as_secs_f64() * 1000.0,
                     tls_summary(&tls_obs)
                 ));
                 let (_, transcript) = wire.into_parts();
@@ -223,14 +254,14 @@ async fn plain_first(
                 ep.tls = Some(tls_obs);
                 ep.security = Security::ImplicitTls;
                 let (smtp, transcript) =
-                    session_over_tls(ctx, tls_stream, opened2, transcript, secure, role, ep).await;
+                    session_over_tls(ctx, *tls_stream, opened, transcript, secure, role, ep).await;
                 ep.smtp = Some(smtp);
                 ep.transcript = transcript;
                 return;
             }
-            if looks_like_tls(&seen) {
+            FirstAnswer::TlsFailed(tls_obs) => {
                 wire.note(format!(
-                    "this port speaks TLS, but: {}",
+                    "no greeting; this port speaks TLS, but: {}",
                     tls_summary(&tls_obs)
                 ));
                 let (_, transcript) = wire.into_parts();
@@ -239,21 +270,21 @@ async fn plain_first(
                 ep.transcript = transcript;
                 return;
             }
-            wire.note("no TLS either; still waiting for a greeting");
         }
-        greeting = smtp::read_greeting(&mut wire, full_deadline, waiting_since).await;
-        if matches!(greeting, GreetingOutcome::Silent { .. }) {
-            // Some services (HTTP) wait for the client: a line from us makes them show themselves.
-            let probe_deadline = Deadline::now() + Duration::from_millis(500);
-            let name = ctx.plan.ehlo_name.clone();
-            if let Err(super::wire::ReplyError::NotSmtp(text)) =
-                wire.command(&format!("EHLO {name}"), probe_deadline).await
-            {
-                greeting = GreetingOutcome::NotSmtp {
-                    evidence: text,
-                    ms: wire.elapsed_ms(),
-                };
-            }
+    } else {
+        smtp::read_greeting(&mut wire, full_deadline, waiting_since).await
+    };
+    if matches!(greeting, GreetingOutcome::Silent { .. }) && may_try_tls {
+        // Some services (HTTP) wait for the client: a line from us makes them show themselves.
+        let probe_deadline = Deadline::now() + Duration::from_millis(500);
+        let name = ctx.plan.ehlo_name.clone();
+        if let Err(super::wire::ReplyError::NotSmtp(text)) =
+            wire.command(&format!("EHLO {name}"), probe_deadline).await
+        {
+            greeting = GreetingOutcome::NotSmtp {
+                evidence: text,
+                ms: wire.elapsed_ms(),
+            };
         }
     }
     let mut obs = SmtpObservation {

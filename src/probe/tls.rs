@@ -161,7 +161,16 @@ pub struct TlsSetupError(String);
 impl TlsContext {
     /// Builds the context: OS trust store plus `extra_roots` (DER).
     pub fn new(extra_roots: &[Vec<u8>]) -> Result<TlsContext, TlsSetupError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut provider = rustls::crypto::ring::default_provider();
+        // SHA-256 suites first: SHA-384 has no hardware help on many CPUs, and it was 6 % of
+        // client CPU in `check --targets` profiles (BENCHMARKS.md). Both are strong.
+        provider.cipher_suites.sort_by_key(|s| match s.suite() {
+            rustls::CipherSuite::TLS13_AES_128_GCM_SHA256 => 0,
+            rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256 => 1,
+            rustls::CipherSuite::TLS13_AES_256_GCM_SHA384 => 2,
+            _ => 3,
+        });
+        let provider = Arc::new(provider);
         let extra: Vec<CertificateDer<'static>> = extra_roots
             .iter()
             .map(|d| CertificateDer::from(d.clone()))
