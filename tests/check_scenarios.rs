@@ -507,3 +507,67 @@ async fn dns_outcomes_from_a_real_resolver() {
     assert_eq!(r.endpoints.len(), 2, "one endpoint per address");
     assert_eq!(cause(&r), Some("tcp.refused"));
 }
+
+#[tokio::test]
+async fn mx_targets_are_probed_on_port_25() {
+    let dns = DnsResponder::start(&[
+        (
+            "lab.test",
+            DnsAnswer::Mx(vec![
+                (20, "mx2.lab.test".into()),
+                (10, "mx1.lab.test".into()),
+            ]),
+        ),
+        (
+            "mx1.lab.test",
+            DnsAnswer::Addresses(vec!["127.0.0.1".parse().unwrap()]),
+        ),
+        (
+            "mx2.lab.test",
+            DnsAnswer::Addresses(vec!["127.0.0.1".parse().unwrap()]),
+        ),
+    ])
+    .await;
+    let hosts =
+        smtp_doctor::probe::dns::mx_hosts("lab.test", Some(dns.addr), Duration::from_secs(2))
+            .await
+            .unwrap();
+    assert_eq!(
+        hosts,
+        vec![
+            (10, "mx1.lab.test".to_string()),
+            (20, "mx2.lab.test".to_string())
+        ]
+    );
+    let none =
+        smtp_doctor::probe::dns::mx_hosts("nope.lab.test", Some(dns.addr), Duration::from_secs(2))
+            .await;
+    assert!(none.unwrap_err().contains("NXDOMAIN"));
+    // The CLI probes each exchanger on 25, one JSON line each.
+    let server = dns.addr.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args([
+                "check",
+                "--mx",
+                "lab.test",
+                "--dns-server",
+                &server,
+                "--json",
+                "--timeout",
+                "1",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut hosts: Vec<&str> = lines.iter().map(|v| v["host"].as_str().unwrap()).collect();
+    hosts.sort();
+    assert_eq!(hosts, vec!["mx1.lab.test", "mx2.lab.test"]);
+    assert!(lines.iter().all(|v| v["ports"][0] == 25));
+}

@@ -97,6 +97,8 @@ pub enum DnsAnswer {
     ServFail,
     /// Never answer.
     Drop,
+    /// NOERROR with these MX records (preference, exchange), for MX queries.
+    Mx(Vec<(u16, String)>),
 }
 
 /// A DNS server on 127.0.0.1 answering from a table (unknown names: NXDOMAIN).
@@ -157,8 +159,23 @@ fn answer(query: &[u8], table: &HashMap<String, DnsAnswer>) -> Option<Vec<u8>> {
     let question_end = pos + 4;
     let name = labels.join(".");
     let entry = table.get(&name).cloned().unwrap_or(DnsAnswer::NxDomain);
+    let mut mx_rdata: Vec<Vec<u8>> = Vec::new();
     let (rcode, records): (u8, Vec<IpAddr>) = match entry {
         DnsAnswer::Drop => return None,
+        DnsAnswer::Mx(hosts) => {
+            if qtype == 15 {
+                for (pref, host) in hosts {
+                    let mut r = pref.to_be_bytes().to_vec();
+                    for label in host.split('.') {
+                        r.push(label.len() as u8);
+                        r.extend_from_slice(label.as_bytes());
+                    }
+                    r.push(0);
+                    mx_rdata.push(r);
+                }
+            }
+            (0, vec![])
+        }
         DnsAnswer::NxDomain => (3, vec![]),
         DnsAnswer::ServFail => (2, vec![]),
         DnsAnswer::NoData => (0, vec![]),
@@ -174,9 +191,9 @@ fn answer(query: &[u8], table: &HashMap<String, DnsAnswer>) -> Option<Vec<u8>> {
     out.push(0x81 | (query[2] & 0x01)); // QR, opcode 0, AA=0, RD copied
     out.push(0x80 | rcode); // RA, rcode
     out.extend_from_slice(&[0, 1]); // QDCOUNT
-    out.extend_from_slice(&(records.len() as u16).to_be_bytes());
+    out.extend_from_slice(&((records.len() + mx_rdata.len()) as u16).to_be_bytes());
     // One SOA in authority for negative answers, so resolvers can cache them (RFC 2308).
-    let negative = records.is_empty() && rcode != 2;
+    let negative = records.is_empty() && mx_rdata.is_empty() && rcode != 2;
     out.extend_from_slice(&[0, u8::from(negative)]); // NSCOUNT
     out.extend_from_slice(&[0, 0]); // ARCOUNT
     out.extend_from_slice(&query[12..question_end]);
@@ -192,6 +209,11 @@ fn answer(query: &[u8], table: &HashMap<String, DnsAnswer>) -> Option<Vec<u8>> {
                 out.extend_from_slice(&v6.octets());
             }
         }
+    }
+    for rdata in &mx_rdata {
+        out.extend_from_slice(&[0xc0, 0x0c, 0, 15, 0, 1, 0, 0, 0, 60]);
+        out.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        out.extend_from_slice(rdata);
     }
     if negative {
         // SOA owned by the queried name: MNAME/RNAME "." and small counters.
