@@ -571,3 +571,21 @@ async fn mx_targets_are_probed_on_port_25() {
     assert_eq!(hosts, vec!["mx1.lab.test", "mx2.lab.test"]);
     assert!(lines.iter().all(|v| v["ports"][0] == 25));
 }
+
+#[tokio::test]
+async fn port_25_is_never_spoken_to_before_its_greeting() {
+    // An implicit-TLS server on 25 stays silent; racing a ClientHello there would look like a
+    // spambot's pregreet to Postfix's postscreen, so smtp-doctor waits instead.
+    let pki = Pki::new();
+    let s = implicit(&pki, Validity::Current).await;
+    let plan = trusting(
+        lab_plan(HOST, &[(25, s.addr)], Some(Duration::from_secs(1))),
+        &pki,
+    );
+    let r = check(plan).await;
+    assert_eq!(cause(&r), Some("smtp.no_greeting"), "{:?}", r.findings);
+    assert!(
+        s.verbs.lock().unwrap().is_empty(),
+        "no TLS session was opened on the side"
+    );
+}

@@ -206,7 +206,10 @@ async fn plain_first(
     let mut wire = Wire::new(stream, opened);
     wire.transcript = std::mem::take(&mut ep.transcript);
     let waiting_since = Deadline::now();
-    let mut greeting = if may_try_tls {
+    // Not on 25: MTAs there (Postfix's postscreen) treat a client that talks before the
+    // greeting as a spambot and may refuse this machine for a while; implicit TLS on 25 is rare.
+    let race_tls = may_try_tls && ep.port != 25;
+    let mut greeting = if race_tls {
         // The greeting on this connection races a TLS attempt on a fresh one, started after
         // TLS_PROBE_AFTER of silence: a port that speaks implicit TLS never greets first.
         let first = {
