@@ -282,46 +282,45 @@ async fn wrong_password() {
 }
 
 #[tokio::test]
-async fn gmail_wants_an_app_password() {
-    let host = "smtp.gmail.com";
-    let lab = Lab::start(host, |b| {
-        b.auth_reply = Some("534-5.7.9 Application-specific password required. Learn more at\r\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor x1-20020a.0 - gsmtp".into())
-    })
-    .await;
-    let mut env = env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]);
-    env[0] = ("EMAIL_HOST", host);
-    let run = preflight_run(&lab, &env, None, true).await;
-    assert_eq!(
-        cause(&run.report),
-        Some("auth.app_password_required"),
-        "{:?}",
-        run.report.findings
-    );
-    assert!(run.report.recommendations[0]
-        .message
-        .contains("app password"));
-}
-
-#[tokio::test]
-async fn microsoft_365_basic_auth_disabled() {
-    let host = "smtp.office365.com";
-    let lab = Lab::start(host, |b| {
-        b.auth_reply = Some("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [X.prod.outlook.com]".into())
-    })
-    .await;
-    let mut env = env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]);
-    env[0] = ("EMAIL_HOST", host);
-    let run = preflight_run(&lab, &env, None, true).await;
-    assert_eq!(
-        cause(&run.report),
-        Some("auth.basic_auth_disabled"),
-        "{:?}",
-        run.report.findings
-    );
-    assert!(run.report.findings[0].message.contains("tenant"));
-    assert!(run.report.recommendations[0]
-        .message
-        .contains("Set-CASMailbox"));
+async fn providers_refusals_are_recognised() {
+    // (host, the provider's refusal as it sends it, expected cause, words of the first fix)
+    let cases = [
+        (
+            "smtp.gmail.com",
+            "534-5.7.9 Application-specific password required. Learn more at\r\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor x1-20020a.0 - gsmtp",
+            "auth.app_password_required",
+            "app password",
+        ),
+        (
+            "smtp.office365.com",
+            "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [X.prod.outlook.com]",
+            "auth.basic_auth_disabled",
+            "Set-CASMailbox",
+        ),
+        (
+            "smtp.office365.com",
+            "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator. [X.prod.outlook.com]",
+            "auth.basic_auth_disabled",
+            "security defaults",
+        ),
+    ];
+    for (host, refusal, code, fix) in cases {
+        let lab = Lab::start(host, |b| b.auth_reply = Some(refusal.into())).await;
+        let mut env = env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]);
+        env[0] = ("EMAIL_HOST", host);
+        let run = preflight_run(&lab, &env, None, true).await;
+        assert_eq!(
+            cause(&run.report),
+            Some(code),
+            "{host}: {:?}",
+            run.report.findings
+        );
+        assert!(
+            run.report.recommendations[0].message.contains(fix),
+            "{host}: {}",
+            run.report.recommendations[0].message
+        );
+    }
 }
 
 #[tokio::test]
