@@ -283,28 +283,31 @@ async fn wrong_password() {
 
 #[tokio::test]
 async fn providers_refusals_are_recognised() {
-    // (host, the provider's refusal as it sends it, expected cause, words of the first fix)
+    // (host, the provider's refusal as it sends it, expected cause, words of the finding, of the first fix)
     let cases = [
         (
             "smtp.gmail.com",
             "534-5.7.9 Application-specific password required. Learn more at\r\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor x1-20020a.0 - gsmtp",
             "auth.app_password_required",
+            "2-step verification",
             "app password",
         ),
         (
             "smtp.office365.com",
             "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [X.prod.outlook.com]",
             "auth.basic_auth_disabled",
+            "tenant or mailbox",
             "Set-CASMailbox",
         ),
         (
             "smtp.office365.com",
             "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator. [X.prod.outlook.com]",
             "auth.basic_auth_disabled",
+            "security defaults block",
             "security defaults",
         ),
     ];
-    for (host, refusal, code, fix) in cases {
+    for (host, refusal, code, finding, fix) in cases {
         let lab = Lab::start(host, |b| b.auth_reply = Some(refusal.into())).await;
         let mut env = env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]);
         env[0] = ("EMAIL_HOST", host);
@@ -315,6 +318,13 @@ async fn providers_refusals_are_recognised() {
             "{host}: {:?}",
             run.report.findings
         );
+        let f = run
+            .report
+            .findings
+            .iter()
+            .find(|f| f.code.as_str() == code)
+            .unwrap();
+        assert!(f.message.contains(finding), "{host}: {}", f.message);
         assert!(
             run.report.recommendations[0].message.contains(fix),
             "{host}: {}",
