@@ -127,15 +127,12 @@ pub struct RttHint {
 impl RttHint {
     /// Notes a completed handshake.
     pub fn record(&self, ms: f64) {
+        use std::sync::atomic::Ordering::Relaxed;
         let us = ((ms * 1000.0) as u64).max(1);
-        self.fastest_us
-            .fetch_min(us, std::sync::atomic::Ordering::Relaxed);
-        let _ = self.fastest_us.compare_exchange(
-            0,
-            us,
-            std::sync::atomic::Ordering::Relaxed,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        // 0 means "none yet"; otherwise keep the smaller.
+        let _ = self
+            .fastest_us
+            .fetch_update(Relaxed, Relaxed, |cur| (cur == 0 || us < cur).then_some(us));
     }
     /// The fastest handshake, if any.
     pub fn fastest(&self) -> Option<Duration> {

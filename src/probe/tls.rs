@@ -564,6 +564,8 @@ pub type TlsOver<S> = tokio_rustls::client::TlsStream<Recorder<S>>;
 pub struct Recorder<S> {
     inner: S,
     first_bytes: Arc<Mutex<Vec<u8>>>,
+    /// Bytes recorded so far: once at the limit, reads no longer take the lock.
+    recorded: usize,
 }
 
 const RECORD_LIMIT: usize = 512;
@@ -573,6 +575,7 @@ impl<S> Recorder<S> {
         Recorder {
             inner,
             first_bytes: Arc::new(Mutex::new(Vec::new())),
+            recorded: 0,
         }
     }
 }
@@ -587,10 +590,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
         let before = buf.filled().len();
         let res = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = res {
-            if let Ok(mut rec) = this.first_bytes.lock() {
-                let room = RECORD_LIMIT.saturating_sub(rec.len());
+            let room = RECORD_LIMIT.saturating_sub(this.recorded);
+            if room > 0 {
                 let new = &buf.filled()[before..];
-                rec.extend_from_slice(&new[..new.len().min(room)]);
+                let take = new.len().min(room);
+                if let Ok(mut rec) = this.first_bytes.lock() {
+                    rec.extend_from_slice(&new[..take]);
+                }
+                this.recorded += take;
             }
         }
         res
