@@ -109,7 +109,7 @@ enum Command {
     },
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 struct ProbeArgs {
     /// Port to probe; repeat for several [default: 587 and 465].
     #[arg(long = "port", short = 'p', value_name = "N", value_parser = port_arg, allow_hyphen_values = true)]
@@ -423,15 +423,10 @@ async fn run_preflight(probe: ProbeArgs, args: PreflightArgs, out: OutputArgs) -
         Ok(p) => p,
         Err(e) => return usage_error(e),
     };
-    plan.resolve = probe.resolve.clone();
-    plan.connect_to = probe.connect_to.clone();
-    plan.dns_server = probe.dns_server;
-    plan.insecure_auth = probe.insecure_auth;
-    for path in &probe.ca_files {
-        match plan::load_ca_file(path) {
-            Ok(roots) => plan.extra_roots.extend(roots),
-            Err(e) => return usage_error(e),
-        }
+    probe.apply_network(&mut plan);
+    match probe.ca_roots() {
+        Ok(roots) => plan.extra_roots = roots,
+        Err(e) => return usage_error(e),
     }
     if let Some(user) = app.user.clone() {
         match secret(&probe, app.password.clone()) {
@@ -507,13 +502,10 @@ async fn run_many(
     if list.is_empty() {
         return usage_error("no targets");
     }
-    let mut base_roots = Vec::new();
-    for path in &probe.ca_files {
-        match plan::load_ca_file(path) {
-            Ok(r) => base_roots.extend(r),
-            Err(e) => return usage_error(e),
-        }
-    }
+    let base_roots = match probe.ca_roots() {
+        Ok(roots) => roots,
+        Err(e) => return usage_error(e),
+    };
     let engine = match engine::Engine::new(&base_roots) {
         Ok(e) => Arc::new(e),
         Err(e) => return usage_error(e),
@@ -529,14 +521,7 @@ async fn run_many(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Report>(concurrency.max(1));
     let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let spawner = {
-        let probe_ports = probe.ports.clone();
-        let (timeout, resolve, connect_to, dns_server, insecure) = (
-            probe.timeout,
-            probe.resolve.clone(),
-            probe.connect_to.clone(),
-            probe.dns_server,
-            probe.insecure_auth,
-        );
+        let probe = probe.clone();
         tokio::spawn(async move {
             for t in list {
                 let Ok(permit) = gate.clone().acquire_owned().await else {
@@ -545,16 +530,12 @@ async fn run_many(
                 let ports = t
                     .port
                     .map(|p| vec![p])
-                    .unwrap_or_else(|| probe_ports.clone());
+                    .unwrap_or_else(|| probe.ports.clone());
                 let mut plan = match Plan::new(&t.host, &ports) {
                     Ok(p) => p,
                     Err(_) => continue,
                 };
-                plan.timing = Timing::new(timeout);
-                plan.resolve = resolve.clone();
-                plan.connect_to = connect_to.clone();
-                plan.dns_server = dns_server;
-                plan.insecure_auth = insecure;
+                probe.apply_network(&mut plan);
                 let (engine, opts, tx) = (engine.clone(), opts.clone(), tx.clone());
                 tokio::spawn(async move {
                     let obs = engine.run(plan).await;
@@ -634,22 +615,35 @@ async fn probe_with_progress(
 
 fn build_plan(host: &str, probe: ProbeArgs) -> Result<Plan, String> {
     let mut plan = Plan::new(host, &probe.ports).map_err(|e| e.to_string())?;
-    plan.timing = Timing::new(probe.timeout);
-    plan.insecure_auth = probe.insecure_auth;
+    probe.apply_network(&mut plan);
+    plan.extra_roots = probe.ca_roots()?;
     if let Some(user) = probe.user.clone() {
         match secret(&probe, None)? {
             Some((secret, kind)) => plan.credentials = Some(Credentials { user, secret, kind }),
             None => return Err("--user needs a password: set SMTP_DOCTOR_PASSWORD (or SMTP_DOCTOR_OAUTH_TOKEN), or use --password-stdin".into()),
         }
     }
-    plan.resolve = probe.resolve;
-    plan.connect_to = probe.connect_to;
-    plan.dns_server = probe.dns_server;
-    for path in &probe.ca_files {
-        plan.extra_roots
-            .extend(plan::load_ca_file(path).map_err(|e| e.to_string())?);
-    }
     Ok(plan)
+}
+
+impl ProbeArgs {
+    /// The network options every plan takes from the command line, whichever command.
+    fn apply_network(&self, plan: &mut Plan) {
+        plan.timing = Timing::new(self.timeout);
+        plan.resolve = self.resolve.clone();
+        plan.connect_to = self.connect_to.clone();
+        plan.dns_server = self.dns_server;
+        plan.insecure_auth = self.insecure_auth;
+    }
+
+    /// The certificates of every `--ca-file`, DER.
+    fn ca_roots(&self) -> Result<Vec<Vec<u8>>, String> {
+        let mut roots = Vec::new();
+        for path in &self.ca_files {
+            roots.extend(plan::load_ca_file(path).map_err(|e| e.to_string())?);
+        }
+        Ok(roots)
+    }
 }
 
 fn is_json(out: &OutputArgs) -> bool {
