@@ -712,8 +712,11 @@ fn plain_rec(lang: Lang, msg: &Msg) -> Recommendation {
     }
 }
 
-/// The security a healthy port was found to speak.
-fn working_security(obs: &Observations, port: u16) -> Option<Security> {
+/// The security a port was found to speak, when it works (login and message included).
+pub fn working_security(obs: &Observations, port: u16) -> Option<Security> {
+    if !port_works(obs, port) {
+        return None;
+    }
     obs.endpoints
         .iter()
         .find(|e| e.port == port && endpoint_is_healthy(e))

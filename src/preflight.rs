@@ -132,7 +132,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
             opts,
         ));
     }
-    let mut mode_mismatch = None;
+    let mut mode_mismatch = false;
     if let (Some(ep), Some(sec)) = (reached, path.security) {
         let found = ep.security;
         let code = match (sec, found) {
@@ -163,7 +163,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         };
         if let Some((code, msg)) = code {
             findings.push(finding(code, Severity::Error, Some(path.port), &msg, opts));
-            mode_mismatch = Some(found);
+            mode_mismatch = true;
         }
     }
     if path.timeout.is_none() {
@@ -178,7 +178,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
     // The probes' findings; the port's own "speaks implicit TLS" note is said as a settings
     // finding above when it contradicts the settings.
     for f in base.findings {
-        let restated = mode_mismatch.is_some()
+        let restated = mode_mismatch
             && f.port == Some(path.port)
             && matches!(
                 f.code,
@@ -195,8 +195,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         && configured.iter().all(|e| works_as_configured(e, path));
     // Another path: another port that works, or the same port in the mode it really speaks.
     let other_works = obs.ports.iter().any(|&p| {
-        diagnose::port_works(obs, p)
-            && (p != path.port || mode_mismatch.is_some() || path.security.is_none())
+        diagnose::port_works(obs, p) && (p != path.port || mode_mismatch || path.security.is_none())
     });
     let verdict = if configured_works {
         Verdict::Ok
@@ -243,22 +242,16 @@ fn cause_rank(code: FindingCode) -> u8 {
 fn recommend(
     obs: &Observations,
     path: &ConfiguredPath,
-    mode_mismatch: Option<Security>,
+    mode_mismatch: bool,
     base: Vec<Recommendation>,
     opts: &Options,
 ) -> Vec<Recommendation> {
     let mut recs = Vec::new();
-    let healthy = |port: u16| {
-        obs.endpoints
-            .iter()
-            .filter(|e| e.port == port && diagnose::port_works(obs, port))
-            .find(|e| endpoint_is_healthy(e))
-            .map(|e| e.security)
-    };
     // The same port in the mode it really speaks, when that works: the smallest change.
-    let same_port = match (mode_mismatch, path.security) {
-        (Some(_), _) | (_, None) => healthy(path.port),
-        _ => None,
+    let same_port = if mode_mismatch || path.security.is_none() {
+        diagnose::working_security(obs, path.port)
+    } else {
+        None
     };
     if let Some(sec) = same_port {
         recs.push(Recommendation {
