@@ -185,7 +185,7 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     } else {
         first_failing.and_then(|(_, _, c)| *c)
     };
-    let recommendations = recommend(obs, &port_causes, &findings, opts);
+    let recommendations = recommend(obs, &port_causes, opts);
     Diagnosis {
         verdict,
         cause,
@@ -726,7 +726,6 @@ pub fn working_security(obs: &Observations, port: u16) -> Option<Security> {
 fn recommend(
     obs: &Observations,
     ports: &[(u16, PortHealth, Option<FindingCode>)],
-    findings: &[Finding],
     opts: &Options,
 ) -> Vec<Recommendation> {
     let lang = opts.lang;
@@ -795,15 +794,10 @@ fn recommend(
             });
         }
         Some(FindingCode::TlsIntercepted) => {
-            let product = findings
+            let product = obs
+                .endpoints
                 .iter()
-                .find(|f| f.code == FindingCode::TlsIntercepted)
-                .and_then(|_| {
-                    obs.endpoints
-                        .iter()
-                        .find_map(|e| e.tls.as_ref()?.interception.as_ref()?.product.clone())
-                })
-                .unwrap_or_else(|| "the TLS-inspecting software".to_string());
+                .find_map(|e| e.tls.as_ref()?.interception.as_ref()?.product.clone());
             recs.push(plain_rec(lang, &Msg::RecInterception { product }));
         }
         Some(FindingCode::TlsCertNameMismatch) => {

@@ -148,7 +148,7 @@ pub enum Msg {
     /// Recommendation: check the resolver.
     RecCheckResolver,
     /// Recommendation: trust or exclude the interceptor.
-    RecInterception { product: String },
+    RecInterception { product: Option<String> },
     /// Recommendation: use the name on the certificate.
     RecUseCertificateName { name: String },
     /// Recommendation: the server's administrator must act.
@@ -278,8 +278,14 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecCheckHostName { host }, Es) => format!("Corrija el nombre de host {host}: copie el nombre del servidor SMTP de la documentación del proveedor."),
         (Msg::RecCheckResolver, En) => "Check this machine's network and DNS settings (try another DNS server with --dns-server).".into(),
         (Msg::RecCheckResolver, Es) => "Revise la red y la configuración DNS de esta máquina (pruebe otro servidor DNS con --dns-server).".into(),
-        (Msg::RecInterception { product }, En) => format!("Exclude this program (or the mail server) from {product}'s mail/TLS scanning, or, if the interception is intended, make the application trust that product's root certificate."),
-        (Msg::RecInterception { product }, Es) => format!("Excluya este programa (o el servidor de correo) del análisis de correo/TLS de {product}, o, si la interceptación es deliberada, haga que la aplicación confíe en el certificado raíz de ese producto."),
+        (Msg::RecInterception { product }, En) => {
+            let product = product.as_deref().unwrap_or("the TLS-inspecting software");
+            format!("Exclude this program (or the mail server) from {product}'s mail/TLS scanning, or, if the interception is intended, make the application trust that product's root certificate.")
+        }
+        (Msg::RecInterception { product }, Es) => {
+            let product = product.as_deref().unwrap_or("el software que inspecciona TLS");
+            format!("Excluya este programa (o el servidor de correo) del análisis de correo/TLS de {product}, o, si la interceptación es deliberada, haga que la aplicación confíe en el certificado raíz de ese producto.")
+        }
         (Msg::RecUseCertificateName { name }, En) => format!("Use {name} as the host: it is the name the server's certificate is valid for."),
         (Msg::RecUseCertificateName { name }, Es) => format!("Use {name} como host: es el nombre para el que es válido el certificado del servidor."),
         (Msg::AuthNotOffered { port, offered }, En) => format!("Port {port}: credentials are set but the server offers no login mechanism they can use (offered: {offered}). On many servers AUTH appears only after STARTTLS, or only on the submission ports 587 and 465."),
