@@ -360,6 +360,38 @@ pub enum Word {
     Syns,
     /// "The application is configured for".
     Configured,
+    /// Table cells and diagnostic-table words shared by the text and markdown reports.
+    NoStarttls,
+    /// No greeting.
+    NoGreeting,
+    /// The peer is not SMTP.
+    NotSmtp,
+    /// A step failed.
+    Failed,
+    /// The peer closed the connection.
+    ConnectionClosed,
+    /// Certificate expired.
+    Expired,
+    /// Certificate for another name.
+    WrongName,
+    /// Certificate untrusted.
+    Untrusted,
+    /// DNS: no address.
+    NoAddress,
+    /// "Resolve" (a test).
+    Resolve,
+    /// "Connect to" (a test).
+    ConnectTo,
+    /// No answer.
+    NoAnswer,
+    /// "Greeting and EHLO" (a test).
+    GreetingAndEhlo,
+    /// Certificate verified.
+    CertVerified,
+    /// Certificate not verified.
+    CertNotVerified,
+    /// The demo's introduction.
+    DemoIntro,
 }
 
 /// A renderer word.
@@ -390,6 +422,38 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         (Word::Syns, _) => "SYN",
         (Word::Configured, En) => "The application is configured for",
         (Word::Configured, Es) => "La aplicación está configurada para",
+        (Word::NoStarttls, En) => "no STARTTLS",
+        (Word::NoStarttls, Es) => "sin STARTTLS",
+        (Word::NoGreeting, En) => "no greeting",
+        (Word::NoGreeting, Es) => "sin saludo",
+        (Word::NotSmtp, En) => "not SMTP",
+        (Word::NotSmtp, Es) => "no es SMTP",
+        (Word::Failed, En) => "failed",
+        (Word::Failed, Es) => "falló",
+        (Word::ConnectionClosed, En) => "connection closed",
+        (Word::ConnectionClosed, Es) => "conexión cerrada",
+        (Word::Expired, En) => "expired",
+        (Word::Expired, Es) => "vencido",
+        (Word::WrongName, En) => "wrong name",
+        (Word::WrongName, Es) => "otro nombre",
+        (Word::Untrusted, En) => "untrusted",
+        (Word::Untrusted, Es) => "no confiable",
+        (Word::NoAddress, En) => "no address",
+        (Word::NoAddress, Es) => "sin dirección",
+        (Word::Resolve, En) => "Resolve",
+        (Word::Resolve, Es) => "Resolver",
+        (Word::ConnectTo, En) => "Connect to",
+        (Word::ConnectTo, Es) => "Conexión a",
+        (Word::NoAnswer, En) => "no answer",
+        (Word::NoAnswer, Es) => "sin respuesta",
+        (Word::GreetingAndEhlo, En) => "Greeting and EHLO",
+        (Word::GreetingAndEhlo, Es) => "Saludo y EHLO",
+        (Word::CertVerified, En) => "certificate verified",
+        (Word::CertVerified, Es) => "certificado verificado",
+        (Word::CertNotVerified, En) => "certificate NOT verified",
+        (Word::CertNotVerified, Es) => "certificado NO verificado",
+        (Word::DemoIntro, En) => "Demo: the origin incident in a loopback lab. smtp.demo.test stands for smtp.gmail.com;\nits port 587 silently drops SYNs (an antivirus mail shield), 465 speaks implicit TLS.\n",
+        (Word::DemoIntro, Es) => "Demo: el incidente de origen en un laboratorio local. smtp.demo.test hace de smtp.gmail.com;\nsu puerto 587 descarta los SYN en silencio (un escudo de correo), el 465 habla TLS implícito.\n",
     }
 }
 

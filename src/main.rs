@@ -308,10 +308,7 @@ async fn run(cli: Cli) -> ExitCode {
                 }
             };
             if !is_json(&out) && out.format == FormatArg::Text {
-                let intro = match out.lang {
-                    Lang::En => "Demo: the origin incident in a loopback lab. smtp.demo.test stands for smtp.gmail.com;\nits port 587 silently drops SYNs (an antivirus mail shield), 465 speaks implicit TLS.\n",
-                    Lang::Es => "Demo: el incidente de origen en un laboratorio local. smtp.demo.test hace de smtp.gmail.com;\nsu puerto 587 descarta los SYN en silencio (un escudo de correo), el 465 habla TLS implícito.\n",
-                };
+                let intro = smtp_doctor::i18n::word(out.lang, smtp_doctor::i18n::Word::DemoIntro);
                 println!("{intro}");
             }
             match probe_with_progress(lab.plan.clone(), &out, "probing the lab …").await {

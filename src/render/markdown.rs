@@ -4,7 +4,7 @@
 
 use crate::finding::Severity;
 use crate::fix;
-use crate::i18n::{self, Lang, Md};
+use crate::i18n::{self, Lang, Md, Word};
 use crate::model::{DnsOutcome, TcpState};
 use crate::probe::smtp::GreetingOutcome;
 use crate::probe::tls::{HandshakeOutcome, Verification};
@@ -19,6 +19,7 @@ fn cell(s: &str) -> String {
 pub fn render(report: &Report) -> String {
     let lang = report.lang;
     let es = lang == Lang::Es;
+    let w = |word: Word| i18n::word(lang, word);
     let mut out = String::new();
     let _ = writeln!(out, "# {}: {}\n", i18n::md(lang, Md::Title), report.host);
     let date = crate::probe::tls::rfc3339(report.observed_at_unix)
@@ -83,18 +84,18 @@ pub fn render(report: &Report) -> String {
         }
         DnsOutcome::NxDomain => "❌ **NXDOMAIN**".into(),
         DnsOutcome::NoAddress => {
-            format!("❌ **{}**", if es { "SIN DIRECCIÓN" } else { "NO ADDRESS" })
+            format!("❌ **{}**", w(Word::NoAddress).to_uppercase())
         }
         DnsOutcome::Failed { reason } => format!(
             "❌ **{}** ({})",
-            if es { "FALLO" } else { "FAILED" },
+            w(Word::Failed).to_uppercase(),
             cell(reason)
         ),
     };
     let _ = writeln!(
         out,
         "| **DNS** | {} `{}` | {dns_result} |",
-        if es { "Resolver" } else { "Resolve" },
+        w(Word::Resolve),
         report.host
     );
     for ep in &report.endpoints {
@@ -110,7 +111,7 @@ pub fn render(report: &Report) -> String {
                 i18n::tcp_state(lang, TcpState::Filtered).to_uppercase(),
                 ep.tcp.syns,
                 ep.tcp.ms / 1000.0,
-                if es { "sin respuesta" } else { "no answer" }
+                w(Word::NoAnswer)
             ),
             s => {
                 let code = ep
@@ -129,41 +130,26 @@ pub fn render(report: &Report) -> String {
             out,
             "| **TCP {}** | {} {} ({mode}) | {tcp} |",
             ep.port,
-            if es { "Conexión a" } else { "Connect to" },
+            w(Word::ConnectTo),
             ep.address
         );
         if let Some(smtp) = &ep.smtp {
             let r = match &smtp.greeting {
                 GreetingOutcome::Ok { code, text, .. } => format!("✅ {code} {}", cell(text)),
                 GreetingOutcome::Rejected { code, text, .. } => format!("❌ {code} {}", cell(text)),
-                GreetingOutcome::Silent { waited_ms } => format!(
-                    "❌ {} ({:.1} s)",
-                    if es { "sin saludo" } else { "no greeting" },
-                    waited_ms / 1000.0
-                ),
-                GreetingOutcome::Closed { .. } => format!(
-                    "❌ {}",
-                    if es {
-                        "conexión cerrada"
-                    } else {
-                        "connection closed"
-                    }
-                ),
-                GreetingOutcome::NotSmtp { evidence, .. } => format!(
-                    "❌ {}: `{}`",
-                    if es { "no es SMTP" } else { "not SMTP" },
-                    cell(evidence)
-                ),
+                GreetingOutcome::Silent { waited_ms } => {
+                    format!("❌ {} ({:.1} s)", w(Word::NoGreeting), waited_ms / 1000.0)
+                }
+                GreetingOutcome::Closed { .. } => format!("❌ {}", w(Word::ConnectionClosed)),
+                GreetingOutcome::NotSmtp { evidence, .. } => {
+                    format!("❌ {}: `{}`", w(Word::NotSmtp), cell(evidence))
+                }
             };
             let _ = writeln!(
                 out,
                 "| **SMTP {}** | {} | {r} |",
                 ep.port,
-                if es {
-                    "Saludo y EHLO"
-                } else {
-                    "Greeting and EHLO"
-                }
+                w(Word::GreetingAndEhlo)
             );
         }
         if let Some(tls) = &ep.tls {
@@ -177,21 +163,13 @@ pub fn render(report: &Report) -> String {
                 (HandshakeOutcome::Done { version, .. }, Some(Verification::Verified)) => {
                     format!(
                         "✅ {version}, {} ({})",
-                        if es {
-                            "certificado verificado"
-                        } else {
-                            "certificate verified"
-                        },
+                        w(Word::CertVerified),
                         cell(&issuer)
                     )
                 }
                 (HandshakeOutcome::Done { version, .. }, v) => format!(
                     "❌ {version}, {} ({})",
-                    if es {
-                        "certificado NO verificado"
-                    } else {
-                        "certificate NOT verified"
-                    },
+                    w(Word::CertNotVerified),
                     cell(&format!("{v:?}"))
                 ),
             };

@@ -199,14 +199,10 @@ fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
     let Some(smtp) = &ep.smtp else {
         return ("—".into(), true);
     };
-    let es = lang == Lang::Es;
     match &smtp.greeting {
         GreetingOutcome::Ok { code, .. } => match &smtp.starttls {
             Some(StarttlsOutcome::NotOffered) => (
-                format!(
-                    "✗ {code}, {}",
-                    if es { "sin STARTTLS" } else { "no STARTTLS" }
-                ),
+                format!("✗ {code}, {}", i18n::word(lang, Word::NoStarttls)),
                 false,
             ),
             Some(StarttlsOutcome::Refused { code, .. }) => (format!("✗ STARTTLS {code}"), false),
@@ -216,19 +212,12 @@ fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
             },
         },
         GreetingOutcome::Rejected { code, .. } => (format!("✗ {code}"), false),
-        GreetingOutcome::Silent { .. } | GreetingOutcome::Closed { .. } => (
-            (if es {
-                "✗ sin saludo"
-            } else {
-                "✗ no greeting"
-            })
-            .into(),
-            false,
-        ),
-        GreetingOutcome::NotSmtp { .. } => (
-            (if es { "✗ no es SMTP" } else { "✗ not SMTP" }).into(),
-            false,
-        ),
+        GreetingOutcome::Silent { .. } | GreetingOutcome::Closed { .. } => {
+            (format!("✗ {}", i18n::word(lang, Word::NoGreeting)), false)
+        }
+        GreetingOutcome::NotSmtp { .. } => {
+            (format!("✗ {}", i18n::word(lang, Word::NotSmtp)), false)
+        }
     }
 }
 
@@ -245,11 +234,8 @@ fn tls_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
     let Some(tls) = &ep.tls else {
         return ("—".into(), true);
     };
-    let es = lang == Lang::Es;
     match &tls.handshake {
-        HandshakeOutcome::Failed { .. } => {
-            ((if es { "✗ falló" } else { "✗ failed" }).into(), false)
-        }
+        HandshakeOutcome::Failed { .. } => (format!("✗ {}", i18n::word(lang, Word::Failed)), false),
         HandshakeOutcome::Done { version, .. } => {
             let issuer = tls
                 .chain
@@ -260,14 +246,14 @@ fn tls_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
             match &tls.verification {
                 Some(Verification::Verified) => (format!("✓ {version} · {issuer}"), true),
                 Some(v) => {
-                    let why = match (v, es) {
-                        (Verification::Expired { .. }, false) => "expired",
-                        (Verification::Expired { .. }, true) => "vencido",
-                        (Verification::NameMismatch { .. }, false) => "wrong name",
-                        (Verification::NameMismatch { .. }, true) => "otro nombre",
-                        (_, false) => "untrusted",
-                        (_, true) => "no confiable",
-                    };
+                    let why = i18n::word(
+                        lang,
+                        match v {
+                            Verification::Expired { .. } => Word::Expired,
+                            Verification::NameMismatch { .. } => Word::WrongName,
+                            _ => Word::Untrusted,
+                        },
+                    );
                     (format!("✗ {version} · {why} · {issuer}"), false)
                 }
                 None => (format!("? {version}"), false),
