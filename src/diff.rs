@@ -1,9 +1,9 @@
 //! `smtp-doctor diff A.json B.json`: "it works on my laptop and not on the new server: what
 //! differs?" Compares two JSON reports endpoint by endpoint (port and address family).
 
+use crate::model::GreetingOutcome;
 use crate::model::{DnsOutcome, EndpointObservation, Family};
-use crate::probe::smtp::GreetingOutcome;
-use crate::probe::tls::{HandshakeOutcome, Verification};
+use crate::model::{HandshakeOutcome, Verification};
 use crate::report::Report;
 use std::collections::BTreeSet;
 
@@ -162,8 +162,8 @@ mod tests {
     fn identical_reports_do_not_differ() {
         let json = include_str!("../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: crate::model::Observations = serde_json::from_str(json).unwrap();
-        let opts = crate::diagnose::Options::default();
-        let d = crate::diagnose::diagnose(&obs, &opts);
+        let opts = crate::diagnosis::Options::default();
+        let d = crate::diagnosis::diagnose(&obs, &opts);
         let r = Report::new("check", obs, d, &opts);
         assert!(diff(&r, &r).is_empty());
     }

@@ -1,16 +1,15 @@
 //! The `smtp-doctor` command line: parse, validate into a plan, run the engine, render.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use smtp_doctor::diagnose::{self, Options};
+use smtp_doctor::diagnosis::{self, preflight, Options};
 use smtp_doctor::engine;
-use smtp_doctor::fix::Framework;
+use smtp_doctor::frameworks::Framework;
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::lab::DemoLab;
 use smtp_doctor::model::Security;
-use smtp_doctor::plan::{self, ConnectTo, Plan, ResolveOverride, Timing};
-use smtp_doctor::preflight::{self, ConfiguredPath};
-use smtp_doctor::probe::auth::{Credentials, Secret, SecretKind};
-use smtp_doctor::probe::send::SendPlan;
+use smtp_doctor::plan::{
+    self, ConnectTo, Credentials, Plan, ResolveOverride, Secret, SecretKind, SendPlan, Timing,
+};
 use smtp_doctor::render::{json, markdown, text};
 use smtp_doctor::report::Report;
 use smtp_doctor::settings;
@@ -415,8 +414,8 @@ async fn run_preflight(probe: ProbeArgs, args: PreflightArgs, out: OutputArgs) -
             .unwrap_or_else(|| to.clone()),
         to,
     });
-    let path = ConfiguredPath::of(&app, send.is_some());
-    let mut plan = match preflight::plan(&path, probe.timeout) {
+    let path = app.configured_path(send.is_some());
+    let mut plan = match Plan::preflight(&path, probe.timeout) {
         Ok(p) => p,
         Err(e) => return usage_error(e),
     };
@@ -536,7 +535,7 @@ async fn run_many(
                 let (engine, opts, tx) = (engine.clone(), opts.clone(), tx.clone());
                 tokio::spawn(async move {
                     let obs = engine.run(plan).await;
-                    let d = diagnose::diagnose(&obs, &opts);
+                    let d = diagnosis::diagnose(&obs, &opts);
                     let _ = tx.send(Report::new("check", obs, d, &opts)).await;
                     drop(permit);
                 });
@@ -656,7 +655,7 @@ fn emit(
         lang: out.lang,
         framework: out.framework.unwrap_or_default(),
     };
-    let diagnosis = diagnose::diagnose(&observations, &opts);
+    let diagnosis = diagnosis::diagnose(&observations, &opts);
     let report = Report::new(command, observations, diagnosis, &opts);
     write_report(&report, out)
 }

@@ -1,9 +1,9 @@
 //! The report: observations plus diagnosis, in the shape of CONTRACT.md (schema 1).
 
-use crate::diagnose::Diagnosis;
-use crate::diagnose::Options;
-use crate::finding::{Finding, FindingCode};
-use crate::fix::Framework;
+use crate::diagnosis::Diagnosis;
+use crate::diagnosis::Options;
+use crate::diagnosis::{Finding, FindingCode};
+use crate::frameworks::Framework;
 use crate::i18n::Lang;
 use crate::model::{DnsObservation, EndpointObservation, Observations, Security};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ pub struct Report {
     pub tool: ToolInfo,
     /// Preflight: the application's configured path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub configured: Option<crate::preflight::ConfiguredPath>,
+    pub configured: Option<crate::model::ConfiguredPath>,
     /// Preflight: every setting read, with where it came from (secrets masked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<crate::settings::SettingReport>,

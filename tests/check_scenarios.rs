@@ -364,7 +364,7 @@ async fn antivirus_interception_trusted_is_a_warning() {
     assert_eq!(codes(&r), vec!["tls.intercepted"]);
     assert_eq!(
         r.findings[0].severity,
-        smtp_doctor::finding::Severity::Warning
+        smtp_doctor::diagnosis::Severity::Warning
     );
 }
 

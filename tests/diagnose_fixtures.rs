@@ -4,7 +4,7 @@
 
 mod support;
 
-use smtp_doctor::diagnose::{diagnose, Options};
+use smtp_doctor::diagnosis::{diagnose, Options};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::{Observations, Security};
 use smtp_doctor::render::{json, text};
@@ -183,7 +183,7 @@ fn colour_only_when_asked() {
     assert!(coloured.contains("\x1b[31m"));
 }
 
-fn report_with(name: &str, lang: Lang, framework: smtp_doctor::fix::Framework) -> Report {
+fn report_with(name: &str, lang: Lang, framework: smtp_doctor::frameworks::Framework) -> Report {
     let obs = load(name);
     let opts = Options { lang, framework };
     let d = diagnose(&obs, &opts);
@@ -192,7 +192,7 @@ fn report_with(name: &str, lang: Lang, framework: smtp_doctor::fix::Framework) -
 
 #[test]
 fn markdown_incident_report_snapshots() {
-    use smtp_doctor::fix::Framework;
+    use smtp_doctor::frameworks::Framework;
     use smtp_doctor::render::markdown;
     insta::assert_snapshot!(
         "incident_md_en",
@@ -214,7 +214,7 @@ fn markdown_incident_report_snapshots() {
 
 #[test]
 fn every_framework_fix_for_the_incident() {
-    use smtp_doctor::fix::{self, Framework};
+    use smtp_doctor::frameworks::{self, Framework};
     let mut all = String::new();
     for &fw in Framework::ALL {
         let r = report_with("incident_gmail_dual_stack", Lang::En, fw);
@@ -228,7 +228,7 @@ fn every_framework_fix_for_the_incident() {
             "## {} ({})\n{}\n",
             fw.as_str(),
             fw.settings_file(),
-            fix::snippet(fw, &first.settings)
+            frameworks::snippet(fw, &first.settings)
         ));
     }
     insta::assert_snapshot!("incident_fix_per_framework", all);
@@ -260,7 +260,7 @@ fn diff_names_what_changed_between_two_machines() {
 
 #[test]
 fn a_failed_login_fails_the_port_on_every_address() {
-    use smtp_doctor::probe::auth::{AuthObservation, AuthOutcome};
+    use smtp_doctor::model::{AuthObservation, AuthOutcome};
     let mut obs = load("incident_gmail_dual_stack");
     let v4 = obs
         .endpoints

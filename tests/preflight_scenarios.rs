@@ -3,14 +3,15 @@
 
 mod support;
 
-use smtp_doctor::diagnose::Options;
+use smtp_doctor::diagnosis::preflight;
+use smtp_doctor::diagnosis::Options;
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
+use smtp_doctor::model::ConfiguredPath;
 use smtp_doctor::model::Security;
+use smtp_doctor::plan::SendPlan;
 use smtp_doctor::plan::{ConnectTo, ResolveOverride};
-use smtp_doctor::preflight::{self, ConfiguredPath};
-use smtp_doctor::probe::auth::{Credentials, SecretKind};
-use smtp_doctor::probe::send::SendPlan;
+use smtp_doctor::plan::{Credentials, Plan, SecretKind};
 use smtp_doctor::render::{json, markdown, text};
 use smtp_doctor::report::{Report, Verdict};
 use smtp_doctor::settings::{self, FlagSettings, Sources};
@@ -65,8 +66,8 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         run_python: false,
     };
     let app = settings::load(&FlagSettings::default(), &sources).unwrap();
-    let path = ConfiguredPath::of(&app, send.is_some());
-    let mut plan = preflight::plan(&path, Some(Duration::from_secs(3))).unwrap();
+    let path = app.configured_path(send.is_some());
+    let mut plan = Plan::preflight(&path, Some(Duration::from_secs(3))).unwrap();
     plan.resolve.push(ResolveOverride {
         host: app.host.clone(),
         address: Ipv4Addr::LOCALHOST.into(),

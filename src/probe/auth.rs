@@ -3,113 +3,10 @@
 
 use super::wire::{ReplyError, Wire};
 use crate::base64;
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use crate::model::{AuthObservation, AuthOutcome, Reply};
+use crate::plan::{Credentials, SecretKind};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
-
-/// A password or token: shown as `****` everywhere, never serialised.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    /// The secret itself, for the wire only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    /// Whether it is empty.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
-
-/// What kind of secret we hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SecretKind {
-    /// A password (PLAIN / LOGIN).
-    Password,
-    /// An OAuth 2 access token (XOAUTH2).
-    OauthToken,
-}
-
-/// Who to log in as.
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    /// The user name.
-    pub user: String,
-    /// The password or token.
-    pub secret: Secret,
-    /// Which of the two.
-    pub kind: SecretKind,
-}
-
-/// How the login went.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum AuthOutcome {
-    /// 235: logged in.
-    Accepted {
-        /// Reply code.
-        code: u16,
-        /// Reply text.
-        text: String,
-    },
-    /// The server refused the credentials (or the mechanism).
-    Rejected {
-        /// Reply code.
-        code: u16,
-        /// Enhanced status code, e.g. `5.7.9`.
-        enhanced: Option<String>,
-        /// Reply text.
-        text: String,
-    },
-    /// No mechanism we can use with this kind of secret.
-    NotOffered {
-        /// What the server offered.
-        offered: Vec<String>,
-    },
-    /// Credentials were not sent: the connection was not encrypted and verified.
-    RefusedPlaintext {
-        /// Why the connection did not qualify.
-        reason: String,
-    },
-    /// The dialogue broke off.
-    NoReply {
-        /// What happened.
-        reason: String,
-    },
-}
-
-/// The AUTH step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuthObservation {
-    /// The user name (not secret).
-    pub user: String,
-    /// The mechanism used.
-    pub mechanism: Option<String>,
-    /// How it went.
-    pub outcome: AuthOutcome,
-    /// Milliseconds after connect.
-    pub ms: f64,
-}
-
-impl AuthObservation {
-    /// Logged in.
-    pub fn accepted(&self) -> bool {
-        matches!(self.outcome, AuthOutcome::Accepted { .. })
-    }
-}
 
 /// Picks the mechanism for this secret among those offered.
 pub fn choose_mechanism(offered: &[String], kind: SecretKind) -> Option<&'static str> {
@@ -134,7 +31,7 @@ pub fn refused_plaintext(creds: &Credentials, reason: &str, ms: f64) -> AuthObse
     }
 }
 
-fn outcome_of(result: Result<super::wire::Reply, ReplyError>) -> AuthOutcome {
+fn outcome_of(result: Result<Reply, ReplyError>) -> AuthOutcome {
     match result {
         Ok(r) if r.code == 235 => AuthOutcome::Accepted {
             code: r.code,
@@ -255,47 +152,9 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
     outcome_of(wire.read_reply(deadline).await)
 }
 
-/// What a rejection means, from the provider's code and wording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RejectionKind {
-    /// Gmail 534 5.7.9: an app password is required (2-step verification is on).
-    AppPasswordRequired,
-    /// Microsoft 365 535 5.7.139: SMTP AUTH disabled for the tenant or mailbox.
-    BasicAuthDisabledTenant,
-    /// Microsoft 365 535 5.7.139: blocked by security defaults.
-    BasicAuthDisabledSecurityDefaults,
-    /// Plain wrong credentials.
-    Failed,
-}
-
-/// Classifies a rejection. Providers' texts are matched because their codes are shared by
-/// several causes (5.7.139 is used for both a disabled tenant and wrong credentials).
-pub fn classify_rejection(code: u16, enhanced: Option<&str>, text: &str) -> RejectionKind {
-    let lower = text.to_ascii_lowercase();
-    if enhanced == Some("5.7.9") || lower.contains("application-specific password") {
-        return RejectionKind::AppPasswordRequired;
-    }
-    if lower.contains("security defaults") {
-        return RejectionKind::BasicAuthDisabledSecurityDefaults;
-    }
-    if lower.contains("smtpclientauthentication is disabled")
-        || lower.contains("basic authentication is disabled")
-    {
-        return RejectionKind::BasicAuthDisabledTenant;
-    }
-    let _ = code;
-    RejectionKind::Failed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_do_not_print() {
-        let s = Secret::new("hunter2");
-        assert_eq!(format!("{s:?}"), "Secret(****)");
-    }
 
     #[test]
     fn mechanism_choice() {
@@ -320,21 +179,5 @@ mod tests {
             choose_mechanism(&["XOAUTH2".to_string()], SecretKind::Password),
             None
         );
-    }
-
-    #[test]
-    fn provider_rejections() {
-        use RejectionKind::*;
-        let cases = [
-            (534, Some("5.7.9"), "5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor", AppPasswordRequired),
-            (535, Some("5.7.8"), "5.7.8 Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials", Failed),
-            (535, Some("5.7.139"), "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.", BasicAuthDisabledTenant),
-            (535, Some("5.7.139"), "5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator.", BasicAuthDisabledSecurityDefaults),
-            (535, Some("5.7.139"), "5.7.139 Authentication unsuccessful, the user credentials were incorrect.", Failed),
-            (535, None, "Authentication failed", Failed),
-        ];
-        for (code, enh, text, want) in cases {
-            assert_eq!(classify_rejection(code, enh, text), want, "{text}");
-        }
     }
 }

@@ -1,13 +1,18 @@
 //! One endpoint (address, port): TCP, then the SMTP dialogue and TLS in the mode the port
 //! really speaks, found out rather than assumed.
 
-use super::smtp::{self, GreetingOutcome, SmtpObservation, StarttlsOutcome};
+use super::smtp;
 use super::tcp;
-use super::tls::{HandshakeOutcome, TlsContext, TlsObservation};
-use super::wire::{escape, parse_reply_line, Wire};
+use super::tls::TlsContext;
+use super::wire::{parse_reply_line, Wire};
 use super::{auth, send};
+use crate::model::{
+    Direction, GreetingOutcome, HandshakeOutcome, SmtpObservation, StarttlsOutcome, TlsObservation,
+    Verification,
+};
 use crate::model::{EndpointObservation, Family, Security, TranscriptLine};
 use crate::plan::{Plan, PortPlan};
+use crate::text::escape;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -411,7 +416,7 @@ async fn session_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
 async fn after_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     ctx: &ProbeContext,
     wire: &mut Wire<S>,
-    caps: &super::smtp::Capabilities,
+    caps: &crate::model::Capabilities,
     secure: bool,
     role: SessionRole,
     ep: &mut EndpointObservation,
@@ -476,7 +481,7 @@ fn ms_since(t: Instant) -> f64 {
 fn note(opened: Instant, text: impl Into<String>) -> TranscriptLine {
     TranscriptLine {
         ms: ms_since(opened),
-        dir: 'i',
+        dir: Direction::Event,
         text: text.into(),
     }
 }
@@ -490,7 +495,7 @@ fn tls_summary(obs: &TlsObservation) -> String {
         } => {
             let issuer = obs.chain.first().map(|c| c.issuer.as_str()).unwrap_or("?");
             let verdict = match &obs.verification {
-                Some(super::tls::Verification::Verified) => "verified".to_string(),
+                Some(Verification::Verified) => "verified".to_string(),
                 Some(v) => format!("NOT verified: {v:?}"),
                 None => "not checked".to_string(),
             };

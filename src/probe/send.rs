@@ -1,79 +1,11 @@
 //! Sending step: MAIL FROM, RCPT TO, DATA with a real, well-formed test message (RFC 5321
 //! §3.3, RFC 5322), and the queue id from the final reply.
 
-use super::wire::{Reply, ReplyError, Wire};
-use serde::{Deserialize, Serialize};
+use super::wire::{ReplyError, Wire};
+use crate::model::{SendObservation, SendOutcome};
+use crate::plan::SendPlan;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
-
-/// What to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendPlan {
-    /// Envelope and header sender.
-    pub from: String,
-    /// Envelope and header recipient.
-    pub to: String,
-}
-
-/// A reply, as kept in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplySummary {
-    /// Reply code.
-    pub code: u16,
-    /// Reply text.
-    pub text: String,
-}
-
-impl From<&Reply> for ReplySummary {
-    fn from(r: &Reply) -> Self {
-        ReplySummary {
-            code: r.code,
-            text: r.text(),
-        }
-    }
-}
-
-/// Which step stopped the message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum SendOutcome {
-    /// Accepted for delivery.
-    Accepted,
-    /// MAIL FROM refused.
-    SenderRejected,
-    /// RCPT TO refused.
-    RecipientRejected,
-    /// DATA, or the message after it, refused.
-    MessageRejected,
-    /// The dialogue broke off.
-    Interrupted {
-        /// What happened.
-        reason: String,
-    },
-}
-
-/// The sending step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SendObservation {
-    /// Envelope sender.
-    pub from: String,
-    /// Envelope recipient.
-    pub to: String,
-    /// The Message-ID header we set.
-    pub message_id: String,
-    /// Reply to MAIL FROM.
-    pub mail_from: Option<ReplySummary>,
-    /// Reply to RCPT TO.
-    pub rcpt_to: Option<ReplySummary>,
-    /// Reply to DATA (354) and to the message (250).
-    pub data: Option<ReplySummary>,
-    /// The final reply.
-    pub final_reply: Option<ReplySummary>,
-    /// The queue id the server gave, when it says one.
-    pub queue_id: Option<String>,
-    /// How it ended.
-    pub outcome: SendOutcome,
-}
 
 /// Formats a Unix time as an RFC 5322 date (UTC).
 pub fn rfc5322_date(unix: i64) -> String {
@@ -81,7 +13,7 @@ pub fn rfc5322_date(unix: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let iso = super::tls::rfc3339(unix); // YYYY-MM-DDTHH:MM:SSZ
+    let iso = crate::text::rfc3339(unix); // YYYY-MM-DDTHH:MM:SSZ
     let (y, m, d) = (&iso[0..4], &iso[5..7], &iso[8..10]);
     let month = MONTHS[m.parse::<usize>().unwrap_or(1).saturating_sub(1)];
     let weekday = DAYS[unix.div_euclid(86_400).rem_euclid(7) as usize];

@@ -6,8 +6,10 @@
 //! verified explicitly, and a connection whose chain did not verify is never trusted with
 //! credentials.
 
-use crate::interception;
-use crate::model::Security;
+use crate::knowledge::interception;
+use crate::model::{
+    CertificateInfo, HandshakeOutcome, Interception, Security, TlsObservation, Verification,
+};
 use ring::digest;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -16,124 +18,10 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
-use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use x509_parser::prelude::*;
-
-/// One certificate of the chain, as presented.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertificateInfo {
-    /// Subject distinguished name.
-    pub subject: String,
-    /// Issuer distinguished name.
-    pub issuer: String,
-    /// DNS names and IP addresses the certificate is valid for.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub names: Vec<String>,
-    /// Start of validity, RFC 3339 (UTC).
-    pub not_before: String,
-    /// End of validity, RFC 3339 (UTC).
-    pub not_after: String,
-    /// End of validity, seconds since the Unix epoch.
-    pub not_after_unix: i64,
-    /// Key algorithm and size, e.g. `RSA 2048`, `EC P-256`.
-    pub key: String,
-    /// SHA-256 of the DER, hex.
-    pub sha256: String,
-}
-
-/// The verdict on the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum Verification {
-    /// Chains to a trusted root, valid now, valid for the name.
-    Verified,
-    /// Expired or not yet valid.
-    Expired {
-        /// What the verifier said.
-        detail: String,
-    },
-    /// Not valid for the host name.
-    NameMismatch {
-        /// The name we asked for.
-        expected: String,
-        /// The names the certificate carries.
-        presented: Vec<String>,
-    },
-    /// Does not lead to a trusted root.
-    Untrusted {
-        /// What the verifier said.
-        detail: String,
-    },
-    /// Any other reason (bad signature, revoked, bad encoding).
-    Invalid {
-        /// What the verifier said.
-        detail: String,
-    },
-}
-
-/// Why the chain is believed to be forged by TLS-inspecting software.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Interception {
-    /// The product, when its name is in the chain.
-    pub product: Option<String>,
-    /// The issuer that gave it away.
-    pub issuer: String,
-    /// Whether the machine trusts the forging root (mail then works, but is read on the way).
-    pub trusted_locally: bool,
-}
-
-/// What the handshake produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum HandshakeOutcome {
-    /// TLS is up.
-    Done {
-        /// `TLSv1.3`, `TLSv1.2`.
-        version: String,
-        /// The cipher suite.
-        cipher: String,
-        /// Handshake time in milliseconds.
-        ms: f64,
-    },
-    /// TLS could not be negotiated.
-    Failed {
-        /// Why, from the TLS library (alert, version, cipher).
-        reason: String,
-        /// Milliseconds until the failure.
-        ms: f64,
-    },
-}
-
-/// The TLS step of one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TlsObservation {
-    /// STARTTLS or implicit TLS.
-    pub mode: Security,
-    /// The name that was checked against the certificate.
-    pub server_name: String,
-    /// The handshake.
-    pub handshake: HandshakeOutcome,
-    /// The chain as the server sent it, leaf first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub chain: Vec<CertificateInfo>,
-    /// The verdict on the chain (absent when the handshake failed before it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<Verification>,
-    /// Signs of TLS inspection.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub interception: Option<Interception>,
-}
-
-impl TlsObservation {
-    /// TLS is up and the chain verified.
-    pub fn is_secure(&self) -> bool {
-        matches!(self.handshake, HandshakeOutcome::Done { .. })
-            && self.verification == Some(Verification::Verified)
-    }
-}
 
 /// TLS configuration shared by every probe of a run: built once.
 #[derive(Clone)]
@@ -470,36 +358,15 @@ fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     };
     let sha = digest::digest(&digest::SHA256, der.as_ref());
     Some(CertificateInfo {
-        subject: crate::probe::wire::escape(cert.subject().to_string().as_bytes()),
-        issuer: crate::probe::wire::escape(cert.issuer().to_string().as_bytes()),
+        subject: crate::text::escape(cert.subject().to_string().as_bytes()),
+        issuer: crate::text::escape(cert.issuer().to_string().as_bytes()),
         names,
-        not_before: rfc3339(cert.validity().not_before.timestamp()),
-        not_after: rfc3339(cert.validity().not_after.timestamp()),
+        not_before: crate::text::rfc3339(cert.validity().not_before.timestamp()),
+        not_after: crate::text::rfc3339(cert.validity().not_after.timestamp()),
         not_after_unix: cert.validity().not_after.timestamp(),
         key,
         sha256: sha.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
     })
-}
-
-/// Formats Unix seconds as RFC 3339 UTC (civil-from-days, Howard Hinnant's algorithm).
-pub fn rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
 }
 
 /// Accepts the chain during the handshake (it is verified right after, see the module doc);
@@ -623,17 +490,5 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         cx: &mut Context<'_>,
     ) -> Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_765_324_800), "2025-12-10T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

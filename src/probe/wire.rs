@@ -4,7 +4,8 @@
 //! reply, so a server trickling one byte a second cannot stretch it), in line length and in
 //! total size, and everything kept is escaped so no control character reaches a terminal.
 
-use crate::model::TranscriptLine;
+use crate::model::{Direction, Reply, TranscriptLine};
+use crate::text::escape;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -39,40 +40,6 @@ pub enum ReadError {
 }
 
 /// One SMTP reply (RFC 5321 §4.2): a code and one or more lines of text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reply {
-    /// The three-digit code.
-    pub code: u16,
-    /// The text of each line, escaped, without the code.
-    pub lines: Vec<String>,
-}
-
-impl Reply {
-    /// 2xx.
-    pub fn is_positive(&self) -> bool {
-        (200..300).contains(&self.code)
-    }
-    /// All lines, joined for display.
-    pub fn text(&self) -> String {
-        self.lines.join(" ")
-    }
-    /// The enhanced status code (RFC 3463) at the start of the text, e.g. `5.7.9`.
-    pub fn enhanced_code(&self) -> Option<String> {
-        let first = self.lines.first()?.split_whitespace().next()?;
-        let parts: Vec<&str> = first.split('.').collect();
-        let ok = parts.len() == 3
-            && matches!(parts[0], "2" | "4" | "5")
-            && parts[1..]
-                .iter()
-                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
-        ok.then(|| first.to_string())
-    }
-    /// The code and text as one line, for evidence.
-    pub fn summary(&self) -> String {
-        format!("{} {}", self.code, self.text())
-    }
-}
-
 /// Why no reply could be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyError {
@@ -98,25 +65,6 @@ pub fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
         Some(b'-') => Some((code, true, &line[4..])),
         Some(_) => None,
     }
-}
-
-/// Escapes control characters (and terminal escapes) so network text is safe to print.
-pub fn escape(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\t' => out.push(' '),
-            c if c.is_control()
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c) =>
-            {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A connection with a bounded reader and a transcript.
@@ -151,7 +99,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         let ms = self.elapsed_ms();
         self.transcript.push(TranscriptLine {
             ms,
-            dir: 'i',
+            dir: Direction::Event,
             text: text.into(),
         });
     }
@@ -212,7 +160,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             let ms = self.elapsed_ms();
             self.transcript.push(TranscriptLine {
                 ms,
-                dir: 's',
+                dir: Direction::Server,
                 text: text.clone(),
             });
             let Some((code, more, rest)) = parse_reply_line(&text) else {
@@ -238,7 +186,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         let ms = self.elapsed_ms();
         self.transcript.push(TranscriptLine {
             ms,
-            dir: 'c',
+            dir: Direction::Client,
             text: shown.to_string(),
         });
         let mut data = Vec::with_capacity(line.len() + 2);
@@ -290,30 +238,6 @@ mod tests {
         assert_eq!(parse_reply_line("HTTP/1.1 400 Bad Request"), None);
         assert_eq!(parse_reply_line("2500 x"), None);
         assert_eq!(parse_reply_line("099 x"), None);
-    }
-
-    #[test]
-    fn enhanced_codes() {
-        let r = Reply {
-            code: 534,
-            lines: vec!["5.7.9 Application-specific password required.".into()],
-        };
-        assert_eq!(r.enhanced_code().as_deref(), Some("5.7.9"));
-        let r = Reply {
-            code: 535,
-            lines: vec!["Authentication failed".into()],
-        };
-        assert_eq!(r.enhanced_code(), None);
-    }
-
-    #[test]
-    fn escapes_terminal_controls() {
-        assert_eq!(
-            escape(b"220 ok\x1b[31mred\x07"),
-            "220 ok\\u{1b}[31mred\\u{7}"
-        );
-        assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\u{202e}b");
-        assert_eq!(escape(b"caf\xc3\xa9"), "café");
     }
 
     #[tokio::test]

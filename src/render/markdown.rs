@@ -2,12 +2,12 @@
 //! error, diagnostic table, root cause, solutions with code, and how to verify future machines.
 //! Renders well on GitHub (tables, fenced code).
 
-use crate::finding::Severity;
-use crate::fix;
+use crate::diagnosis::Severity;
+use crate::frameworks;
 use crate::i18n::{self, Lang, Md, Word};
+use crate::model::GreetingOutcome;
 use crate::model::{DnsOutcome, TcpState};
-use crate::probe::smtp::GreetingOutcome;
-use crate::probe::tls::{HandshakeOutcome, Verification};
+use crate::model::{HandshakeOutcome, Verification};
 use crate::report::{Report, Verdict};
 use std::fmt::Write as _;
 
@@ -22,7 +22,7 @@ pub fn render(report: &Report) -> String {
     let w = |word: Word| i18n::word(lang, word);
     let mut out = String::new();
     let _ = writeln!(out, "# {}: {}\n", i18n::md(lang, Md::Title), report.host);
-    let date = crate::probe::tls::rfc3339(report.observed_at_unix)
+    let date = crate::text::rfc3339(report.observed_at_unix)
         .replace('T', " ")
         .replace('Z', " UTC");
     let (status, severity) = match report.verdict {
@@ -222,7 +222,7 @@ pub fn render(report: &Report) -> String {
                     out,
                     "```{}\n{}```\n",
                     report.framework.snippet_lang(),
-                    fix::snippet(report.framework, &rec.settings)
+                    frameworks::snippet(report.framework, &rec.settings)
                 );
             }
             if !rec.commands.is_empty() {

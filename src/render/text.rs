@@ -1,12 +1,11 @@
 //! The text report for people: the origin report's diagnostic table, then what it means and
 //! what to do.
 
-use crate::diagnose::endpoint_is_healthy;
-use crate::finding::Severity;
+use crate::diagnosis::endpoint_is_healthy;
+use crate::diagnosis::Severity;
 use crate::i18n::{self, Lang, Word};
-use crate::model::{DnsOutcome, DnsSource, EndpointObservation, TcpState};
-use crate::probe::smtp::{GreetingOutcome, StarttlsOutcome};
-use crate::probe::tls::{HandshakeOutcome, Verification};
+use crate::model::{Direction, DnsOutcome, DnsSource, EndpointObservation, TcpState};
+use crate::model::{GreetingOutcome, HandshakeOutcome, StarttlsOutcome, Verification};
 use crate::report::{Report, Verdict};
 use std::fmt::Write as _;
 
@@ -139,7 +138,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             );
             let _ = writeln!(out, "  {}: {}", p.bold(&label), r.message);
             if !r.settings.is_empty() {
-                for line in crate::fix::snippet(report.framework, &r.settings).lines() {
+                for line in crate::frameworks::snippet(report.framework, &r.settings).lines() {
                     let _ = writeln!(out, "      {line}");
                 }
             }
@@ -387,9 +386,9 @@ fn details(report: &Report, p: &Paint) -> String {
         }
         for t in &ep.transcript {
             let dir = match t.dir {
-                'c' => "C:",
-                's' => "S:",
-                _ => "  ",
+                Direction::Client => "C:",
+                Direction::Server => "S:",
+                Direction::Event => "  ",
             };
             let _ = writeln!(out, "  {:>7.1} ms {dir} {}", t.ms, t.text);
         }

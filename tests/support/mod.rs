@@ -2,7 +2,7 @@
 //! one-call way to probe and diagnose a plan. Nothing here leaves 127.0.0.1 / ::1.
 #![allow(dead_code)]
 
-use smtp_doctor::diagnose::{self, Options};
+use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::plan::{ConnectTo, Plan, ResolveOverride, Timing};
 use smtp_doctor::report::Report;
@@ -29,7 +29,7 @@ pub fn report_of(obs: smtp_doctor::model::Observations, lang: Lang) -> Report {
         lang,
         ..Default::default()
     };
-    let diagnosis = diagnose::diagnose(&obs, &opts);
+    let diagnosis = diagnosis::diagnose(&obs, &opts);
     Report::new("check", obs, diagnosis, &opts)
 }
 

@@ -3,9 +3,9 @@
 //! the env file (`--env-file`, default `./.env`), then framework files (a Django project's
 //! settings, Laravel's `.env`, Spring's `application.properties` / `.yml`).
 
-use crate::fix::Framework;
-use crate::model::Security;
-use crate::probe::auth::Secret;
+use crate::frameworks::Framework;
+use crate::model::{ConfiguredPath, Security};
+use crate::plan::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -129,6 +129,18 @@ pub struct AppSettings {
 }
 
 impl AppSettings {
+    /// The path the application will take when it sends (no secrets), for the diagnosis.
+    pub fn configured_path(&self, send: bool) -> ConfiguredPath {
+        ConfiguredPath {
+            host: self.host.clone(),
+            port: self.port,
+            security: self.security(),
+            timeout: self.timeout,
+            login: self.user.is_some(),
+            send,
+        }
+    }
+
     /// The TLS mode the application will use: `None` when both flags are set (Django refuses
     /// to send at all then).
     pub fn security(&self) -> Option<Security> {

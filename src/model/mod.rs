@@ -1,7 +1,22 @@
 //! Observations: pure data describing what the probes saw. Facts, never opinions.
 //!
 //! Every type here serialises to the JSON report; the field names are part of the
-//! report's shape (see CONTRACT.md, schema 1).
+//! report's shape (see CONTRACT.md, schema 1). This is the bottom layer: it imports nothing
+//! of the crate, and every other layer may use it.
+
+mod auth;
+mod config;
+mod reply;
+mod send;
+mod smtp;
+mod tls;
+
+pub use auth::{AuthObservation, AuthOutcome};
+pub use config::ConfiguredPath;
+pub use reply::{Reply, ReplySummary};
+pub use send::{SendObservation, SendOutcome};
+pub use smtp::{Capabilities, EhloOutcome, GreetingOutcome, SmtpObservation, StarttlsOutcome};
+pub use tls::{CertificateInfo, HandshakeOutcome, Interception, TlsObservation, Verification};
 
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
@@ -161,13 +176,27 @@ pub struct TcpObservation {
     pub os_error: Option<OsErrorEvidence>,
 }
 
+/// Who a transcript line comes from. JSON: `"c"`, `"s"`, `"i"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Direction {
+    /// What we sent.
+    #[serde(rename = "c")]
+    Client,
+    /// What the server sent.
+    #[serde(rename = "s")]
+    Server,
+    /// An event (TLS up, a timeout), not a line on the wire.
+    #[serde(rename = "i")]
+    Event,
+}
+
 /// One line of an SMTP or TLS dialogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranscriptLine {
     /// Milliseconds since the connection opened.
     pub ms: f64,
-    /// `c` for what we sent, `s` for what the server sent, `i` for an event (TLS up, timeout).
-    pub dir: char,
+    /// Who said it.
+    pub dir: Direction,
     /// The text, with control characters escaped.
     pub text: String,
 }
@@ -192,16 +221,16 @@ pub struct EndpointObservation {
     pub tcp: TcpObservation,
     /// The SMTP dialogue, when TCP opened.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub smtp: Option<crate::probe::smtp::SmtpObservation>,
+    pub smtp: Option<SmtpObservation>,
     /// The TLS handshake, when one was attempted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<crate::probe::tls::TlsObservation>,
+    pub tls: Option<TlsObservation>,
     /// The login, when credentials were given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth: Option<crate::probe::auth::AuthObservation>,
+    pub auth: Option<AuthObservation>,
     /// The test message, when one was sent through this endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub send: Option<crate::probe::send::SendObservation>,
+    pub send: Option<SendObservation>,
     /// Every line exchanged, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transcript: Vec<TranscriptLine>,

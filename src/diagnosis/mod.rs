@@ -1,14 +1,18 @@
 //! Diagnosis: a pure function from observations to findings, verdict, cause and fixes.
 //! No I/O here, so every failure mode is tested on hand-built or recorded observations.
 
-use crate::finding::{Finding, FindingCode, Severity};
-use crate::fix;
+pub mod finding;
+pub mod preflight;
+
+pub use finding::{Finding, FindingCode, Severity};
+
+use crate::frameworks;
 use crate::i18n::{self, Lang, Msg};
+use crate::knowledge::rejections::{classify_rejection, RejectionKind};
+use crate::model::{
+    AuthOutcome, GreetingOutcome, HandshakeOutcome, SendOutcome, StarttlsOutcome, Verification,
+};
 use crate::model::{DnsOutcome, EndpointObservation, Family, Observations, Security, TcpState};
-use crate::probe::auth::{self as auth_probe, AuthOutcome, RejectionKind};
-use crate::probe::send::SendOutcome;
-use crate::probe::smtp::{GreetingOutcome, StarttlsOutcome};
-use crate::probe::tls::{HandshakeOutcome, Verification};
 use crate::report::{Recommendation, Verdict};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -22,7 +26,7 @@ pub struct Options {
     /// Language of the messages.
     pub lang: Lang,
     /// Whose setting names the fixes use.
-    pub framework: fix::Framework,
+    pub framework: frameworks::Framework,
 }
 
 /// The outcome of [`diagnose`].
@@ -570,39 +574,38 @@ fn auth_and_send_findings(ep: &EndpointObservation) -> Vec<EndpointFinding> {
                 text,
             } => {
                 let reply = format!("{code} {text}");
-                let (c, msg) =
-                    match auth_probe::classify_rejection(*code, enhanced.as_deref(), text) {
-                        RejectionKind::AppPasswordRequired => (
-                            FindingCode::AuthAppPasswordRequired,
-                            Msg::AuthAppPasswordRequired {
-                                port,
-                                reply: reply.clone(),
-                            },
-                        ),
-                        RejectionKind::BasicAuthDisabledTenant => (
-                            FindingCode::AuthBasicAuthDisabled,
-                            Msg::AuthBasicAuthDisabled {
-                                port,
-                                reply: reply.clone(),
-                                security_defaults: false,
-                            },
-                        ),
-                        RejectionKind::BasicAuthDisabledSecurityDefaults => (
-                            FindingCode::AuthBasicAuthDisabled,
-                            Msg::AuthBasicAuthDisabled {
-                                port,
-                                reply: reply.clone(),
-                                security_defaults: true,
-                            },
-                        ),
-                        RejectionKind::Failed => (
-                            FindingCode::AuthFailed,
-                            Msg::AuthFailed {
-                                port,
-                                reply: reply.clone(),
-                            },
-                        ),
-                    };
+                let (c, msg) = match classify_rejection(*code, enhanced.as_deref(), text) {
+                    RejectionKind::AppPasswordRequired => (
+                        FindingCode::AuthAppPasswordRequired,
+                        Msg::AuthAppPasswordRequired {
+                            port,
+                            reply: reply.clone(),
+                        },
+                    ),
+                    RejectionKind::BasicAuthDisabledTenant => (
+                        FindingCode::AuthBasicAuthDisabled,
+                        Msg::AuthBasicAuthDisabled {
+                            port,
+                            reply: reply.clone(),
+                            security_defaults: false,
+                        },
+                    ),
+                    RejectionKind::BasicAuthDisabledSecurityDefaults => (
+                        FindingCode::AuthBasicAuthDisabled,
+                        Msg::AuthBasicAuthDisabled {
+                            port,
+                            reply: reply.clone(),
+                            security_defaults: true,
+                        },
+                    ),
+                    RejectionKind::Failed => (
+                        FindingCode::AuthFailed,
+                        Msg::AuthFailed {
+                            port,
+                            reply: reply.clone(),
+                        },
+                    ),
+                };
                 out.push(err(c, msg, reply));
             }
             AuthOutcome::NotOffered { offered } => {
@@ -643,7 +646,7 @@ fn auth_and_send_findings(ep: &EndpointObservation) -> Vec<EndpointFinding> {
         }
     }
     if let Some(send) = &ep.send {
-        let reply = |r: &Option<crate::probe::send::ReplySummary>| {
+        let reply = |r: &Option<crate::model::ReplySummary>| {
             r.as_ref()
                 .map(|r| format!("{} {}", r.code, r.text))
                 .unwrap_or_default()
@@ -760,7 +763,7 @@ fn recommend(
                     failing_port,
                 },
             ),
-            settings: fix::port_settings(fw, &obs.host, port, security),
+            settings: frameworks::port_settings(fw, &obs.host, port, security),
             commands: Vec::new(),
         });
     }
@@ -816,7 +819,7 @@ fn recommend(
                     port: Some(failing_port),
                     security: failing_security,
                     message: i18n::text(lang, &Msg::RecUseCertificateName { name: name.clone() }),
-                    settings: fix::host_settings(fw, &name),
+                    settings: frameworks::host_settings(fw, &name),
                     commands: Vec::new(),
                 });
             }
@@ -827,7 +830,7 @@ fn recommend(
             | FindingCode::AuthFailed
             | FindingCode::AuthNotOffered,
         ) => {
-            if let Some(p) = crate::providers::for_host(&obs.host) {
+            if let Some(p) = crate::knowledge::providers::for_host(&obs.host) {
                 recs.push(plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es }));
             }
         }

@@ -1,6 +1,10 @@
 //! The plan: what to probe, validated once, before any packet leaves.
 
-use crate::model::Security;
+pub mod credentials;
+
+pub use credentials::{Credentials, Secret, SecretKind, SendPlan};
+
+use crate::model::{ConfiguredPath, Security};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
@@ -299,11 +303,11 @@ pub struct Plan {
     /// The name we announce in EHLO.
     pub ehlo_name: String,
     /// Log in with these, when set.
-    pub credentials: Option<crate::probe::auth::Credentials>,
+    pub credentials: Option<crate::plan::Credentials>,
     /// Send credentials even over a connection that is not encrypted and verified.
     pub insecure_auth: bool,
     /// Send a test message, when set.
-    pub send: Option<crate::probe::send::SendPlan>,
+    pub send: Option<crate::plan::SendPlan>,
     /// The port the test message goes through (the application's configured port).
     pub send_port: Option<u16>,
 }
@@ -361,6 +365,37 @@ impl Plan {
 impl fmt::Display for PortPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.port, self.security.as_str())
+    }
+}
+
+impl Plan {
+    /// The plan that tests the configured path and the alternatives on the same host: the
+    /// configured port in the configured mode, then 587 (STARTTLS) and 465 (implicit TLS).
+    pub fn preflight(
+        path: &ConfiguredPath,
+        user_timeout: Option<Duration>,
+    ) -> Result<Plan, PlanError> {
+        let mut ports = vec![path.port];
+        for alt in [587, 465] {
+            if !ports.contains(&alt) {
+                ports.push(alt);
+            }
+        }
+        let mut plan = Plan::new(&path.host, &ports)?;
+        // The configured port is tested the way the application will use it first.
+        if let Some(sec) = path.security {
+            plan.ports[0] = PortPlan {
+                port: path.port,
+                security: if sec == Security::Plain {
+                    Security::Starttls
+                } else {
+                    sec
+                },
+            };
+        }
+        plan.timing = Timing::new(user_timeout);
+        plan.send_port = Some(path.port);
+        Ok(plan)
     }
 }
 

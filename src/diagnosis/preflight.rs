@@ -1,76 +1,15 @@
 //! Preflight: the application's configured path, tested exactly, with the alternatives on the
-//! same host tested beside it. The diagnosis here is pure, like [`crate::diagnose`], and builds
+//! same host tested beside it. The diagnosis here is pure, like [`crate::diagnosis`], and builds
 //! on it: the per-port findings are the same, the verdict and the cause are about the
 //! configured path.
 
-use crate::diagnose::{self, endpoint_is_healthy, Diagnosis, Options};
-use crate::finding::{Finding, FindingCode, Severity};
-use crate::fix;
+use crate::diagnosis::{self, endpoint_is_healthy, Diagnosis, Options};
+use crate::diagnosis::{Finding, FindingCode, Severity};
+use crate::frameworks;
 use crate::i18n::{self, Msg};
-use crate::model::{EndpointObservation, Observations, Security};
-use crate::plan::{Plan, PlanError, PortPlan, Timing};
+use crate::model::{ConfiguredPath, EndpointObservation, Observations, Security};
 use crate::report::{Recommendation, Verdict};
-use crate::settings::AppSettings;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::Duration;
-
-/// The configured path, as the diagnosis needs it (no secrets).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConfiguredPath {
-    /// Host.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// The TLS mode, `None` when both flags are set.
-    pub security: Option<Security>,
-    /// Timeout in seconds, if set.
-    pub timeout: Option<f64>,
-    /// Whether credentials are set.
-    pub login: bool,
-    /// Whether a test message was asked for.
-    pub send: bool,
-}
-
-impl ConfiguredPath {
-    /// From the settings.
-    pub fn of(app: &AppSettings, send: bool) -> ConfiguredPath {
-        ConfiguredPath {
-            host: app.host.clone(),
-            port: app.port,
-            security: app.security(),
-            timeout: app.timeout,
-            login: app.user.is_some(),
-            send,
-        }
-    }
-}
-
-/// The plan that tests the configured path and the alternatives on the same host: the
-/// configured port in the configured mode, then 587 (STARTTLS) and 465 (implicit TLS).
-pub fn plan(path: &ConfiguredPath, user_timeout: Option<Duration>) -> Result<Plan, PlanError> {
-    let mut ports = vec![path.port];
-    for alt in [587, 465] {
-        if !ports.contains(&alt) {
-            ports.push(alt);
-        }
-    }
-    let mut plan = Plan::new(&path.host, &ports)?;
-    // The configured port is tested the way the application will use it first.
-    if let Some(sec) = path.security {
-        plan.ports[0] = PortPlan {
-            port: path.port,
-            security: if sec == Security::Plain {
-                Security::Starttls
-            } else {
-                sec
-            },
-        };
-    }
-    plan.timing = Timing::new(user_timeout);
-    plan.send_port = Some(path.port);
-    Ok(plan)
-}
 
 fn finding(
     code: FindingCode,
@@ -96,7 +35,7 @@ fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool 
         Some(Security::Plain) => {
             // No TLS: the greeting and EHLO must work, and no login may be needed.
             let smtp_ok = ep.smtp.as_ref().is_some_and(|s| {
-                matches!(s.greeting, crate::probe::smtp::GreetingOutcome::Ok { .. })
+                matches!(s.greeting, crate::model::GreetingOutcome::Ok { .. })
                     && s.ehlo.as_ref().is_some_and(|e| e.accepted())
             });
             smtp_ok
@@ -104,7 +43,7 @@ fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool 
                 && ep
                     .send
                     .as_ref()
-                    .is_none_or(|s| s.outcome == crate::probe::send::SendOutcome::Accepted)
+                    .is_none_or(|s| s.outcome == crate::model::SendOutcome::Accepted)
         }
         Some(sec) => endpoint_is_healthy(ep) && ep.security == sec,
     }
@@ -112,7 +51,7 @@ fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool 
 
 /// Observations of a preflight → diagnosis of the configured path.
 pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Diagnosis {
-    let base = diagnose::diagnose(obs, opts);
+    let base = diagnosis::diagnose(obs, opts);
     let mut findings: Vec<Finding> = Vec::new();
     let configured: Vec<&EndpointObservation> = obs
         .endpoints
@@ -195,7 +134,8 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         && configured.iter().all(|e| works_as_configured(e, path));
     // Another path: another port that works, or the same port in the mode it really speaks.
     let other_works = obs.ports.iter().any(|&p| {
-        diagnose::port_works(obs, p) && (p != path.port || mode_mismatch || path.security.is_none())
+        diagnosis::port_works(obs, p)
+            && (p != path.port || mode_mismatch || path.security.is_none())
     });
     let verdict = if configured_works {
         Verdict::Ok
@@ -249,7 +189,7 @@ fn recommend(
     let mut recs = Vec::new();
     // The same port in the mode it really speaks, when that works: the smallest change.
     let same_port = if mode_mismatch || path.security.is_none() {
-        diagnose::working_security(obs, path.port)
+        diagnosis::working_security(obs, path.port)
     } else {
         None
     };
@@ -265,7 +205,7 @@ fn recommend(
                     failing_port: path.port,
                 },
             ),
-            settings: fix::port_settings(opts.framework, &path.host, path.port, sec),
+            settings: frameworks::port_settings(opts.framework, &path.host, path.port, sec),
             commands: Vec::new(),
         });
     }

@@ -1,0 +1,7 @@
+//! What smtp-doctor knows of the world, as tables: mail providers, TLS-inspecting products,
+//! what providers' refusals mean. Pure data and lookups, used by the probes (to name what they
+//! see) and by the diagnosis (to explain it); one home per table.
+
+pub mod interception;
+pub mod providers;
+pub mod rejections;

@@ -1,0 +1,21 @@
+//! The application's configured path, as the diagnosis needs it (no secrets).
+
+use super::Security;
+use serde::{Deserialize, Serialize};
+
+/// The configured path: what the application will do when it sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfiguredPath {
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// The TLS mode, `None` when both flags are set.
+    pub security: Option<Security>,
+    /// Timeout in seconds, if set.
+    pub timeout: Option<f64>,
+    /// Whether credentials are set.
+    pub login: bool,
+    /// Whether a test message was asked for.
+    pub send: bool,
+}
