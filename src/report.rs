@@ -1,55 +1,15 @@
 //! The report: observations plus diagnosis, in the shape of CONTRACT.md (schema 1).
 
-use crate::diagnosis::Diagnosis;
-use crate::diagnosis::Options;
-use crate::diagnosis::{Finding, FindingCode};
+pub use crate::diagnosis::{Recommendation, Verdict};
+
+use crate::diagnosis::{Diagnosis, Finding, FindingCode, Options};
 use crate::frameworks::Framework;
 use crate::i18n::Lang;
-use crate::model::{DnsObservation, EndpointObservation, Observations, Security};
+use crate::model::{DnsObservation, EndpointObservation, Observations};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The report schema this build writes.
 pub const SCHEMA: u32 = 1;
-
-/// The overall answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Everything probed works securely.
-    Ok,
-    /// Some paths work, some do not.
-    Degraded,
-    /// Nothing works.
-    Failed,
-}
-
-impl Verdict {
-    /// The JSON spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Ok => "ok",
-            Verdict::Degraded => "degraded",
-            Verdict::Failed => "failed",
-        }
-    }
-}
-
-/// One thing to change, best first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recommendation {
-    /// The port to use, when the fix is a port.
-    pub port: Option<u16>,
-    /// The security mode to use with it.
-    pub security: Option<Security>,
-    /// What to do, in words.
-    pub message: String,
-    /// The exact settings to change (empty when the fix is not a setting).
-    pub settings: BTreeMap<String, String>,
-    /// Commands that carry out the fix, where there are some (e.g. a firewall rule).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub commands: Vec<String>,
-}
 
 /// Which program wrote the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

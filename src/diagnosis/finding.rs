@@ -1,6 +1,8 @@
 //! Findings: the diagnosis' vocabulary. Codes are stable (CONTRACT.md); messages are not.
 
+use crate::model::Security;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 macro_rules! finding_codes {
@@ -147,6 +149,45 @@ pub struct Finding {
     /// The raw evidence (a reply, an errno, an issuer), escaped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+}
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Everything probed works securely.
+    Ok,
+    /// Some paths work, some do not.
+    Degraded,
+    /// Nothing works.
+    Failed,
+}
+
+impl Verdict {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Degraded => "degraded",
+            Verdict::Failed => "failed",
+        }
+    }
+}
+
+/// One thing to change, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// The port to use, when the fix is a port.
+    pub port: Option<u16>,
+    /// The security mode to use with it.
+    pub security: Option<Security>,
+    /// What to do, in words.
+    pub message: String,
+    /// The exact settings to change (empty when the fix is not a setting).
+    pub settings: BTreeMap<String, String>,
+    /// Commands that carry out the fix, where there are some (e.g. a firewall rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 pub mod finding;
 pub mod preflight;
 
-pub use finding::{Finding, FindingCode, Severity};
+pub use finding::{Finding, FindingCode, Recommendation, Severity, Verdict};
 
 use crate::frameworks;
 use crate::i18n::{self, Lang, Msg};
@@ -13,7 +13,6 @@ use crate::model::{
     AuthOutcome, GreetingOutcome, HandshakeOutcome, SendOutcome, StarttlsOutcome, Verification,
 };
 use crate::model::{DnsOutcome, EndpointObservation, Family, Observations, Security, TcpState};
-use crate::report::{Recommendation, Verdict};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 

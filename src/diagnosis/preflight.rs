@@ -4,11 +4,10 @@
 //! configured path.
 
 use crate::diagnosis::{self, endpoint_is_healthy, Diagnosis, Options};
-use crate::diagnosis::{Finding, FindingCode, Severity};
+use crate::diagnosis::{Finding, FindingCode, Recommendation, Severity, Verdict};
 use crate::frameworks;
 use crate::i18n::{self, Msg};
 use crate::model::{ConfiguredPath, EndpointObservation, Observations, Security};
-use crate::report::{Recommendation, Verdict};
 use std::collections::BTreeMap;
 
 fn finding(
