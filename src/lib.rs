@@ -26,6 +26,7 @@ pub mod engine;
 pub mod frameworks;
 pub mod i18n;
 pub mod knowledge;
+#[cfg(feature = "lab")]
 pub mod lab;
 pub mod model;
 pub mod plan;
