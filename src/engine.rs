@@ -81,7 +81,7 @@ async fn run_with(
         }
     }
     Observations {
-        host: plan.host.clone(),
+        host: plan.host.to_string(),
         ports: plan.ports.iter().map(|p| p.port).collect(),
         dns,
         endpoints: slots.into_iter().flatten().collect(),

@@ -584,12 +584,12 @@ impl DemoLab {
         let mut plan = crate::plan::Plan::new(DEMO_HOST, &[587, 465])
             .map_err(|e| LabError::Certificate(e.to_string()))?;
         plan.resolve.push(crate::plan::ResolveOverride {
-            host: DEMO_HOST.into(),
+            host: plan.host.clone(),
             address: Ipv4Addr::LOCALHOST.into(),
         });
         for (port, target) in [(587, dropping.addr), (465, tls.addr)] {
             plan.connect_to.push(crate::plan::ConnectTo {
-                host: Some(DEMO_HOST.into()),
+                host: Some(plan.host.clone()),
                 port,
                 target,
             });

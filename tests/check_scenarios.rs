@@ -435,7 +435,7 @@ async fn ipv6_broken_while_ipv4_works() {
         IpAddr::V6(Ipv6Addr::LOCALHOST),
     ] {
         plan.resolve.push(smtp_doctor::plan::ResolveOverride {
-            host: HOST.into(),
+            host: HOST.parse().unwrap(),
             address: addr,
         });
     }

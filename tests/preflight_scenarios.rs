@@ -69,7 +69,7 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
     let path = app.configured_path(send.is_some());
     let mut plan = Plan::preflight(&path, Some(Duration::from_secs(3))).unwrap();
     plan.resolve.push(ResolveOverride {
-        host: app.host.clone(),
+        host: plan.host.clone(),
         address: Ipv4Addr::LOCALHOST.into(),
     });
     for (port, target) in [(587u16, lab.s587.addr), (465, lab.s465.addr)] {

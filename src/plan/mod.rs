@@ -1,8 +1,10 @@
 //! The plan: what to probe, validated once, before any packet leaves.
 
 pub mod credentials;
+mod host;
 
 pub use credentials::{Credentials, Secret, SecretKind, SendPlan};
+pub use host::Host;
 
 use crate::model::{ConfiguredPath, Security};
 use std::fmt;
@@ -61,43 +63,10 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<Vec<u8>>, PlanError> {
     Ok(certs)
 }
 
-/// Checks that `host` is an IP literal or a syntactically valid DNS name.
+/// Checks that `host` is an IP literal or a syntactically valid DNS name, and returns its
+/// one spelling (see [`Host`]).
 pub fn validate_host(host: &str) -> Result<String, PlanError> {
-    let bad = || PlanError::BadHost(host.to_string());
-    let trimmed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
-    if let Some(inner) = trimmed {
-        return inner
-            .parse::<std::net::Ipv6Addr>()
-            .map(|_| inner.to_string())
-            .map_err(|_| bad());
-    }
-    if host.parse::<IpAddr>().is_ok() {
-        return Ok(host.to_string());
-    }
-    let name = host.strip_suffix('.').unwrap_or(host);
-    if name.is_empty() || name.len() > 253 {
-        return Err(bad());
-    }
-    for label in name.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !ok {
-            return Err(bad());
-        }
-    }
-    // An all-numeric dotted name is a mistyped IPv4 address, not a host name.
-    if name
-        .split('.')
-        .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(bad());
-    }
-    Ok(host.to_ascii_lowercase())
+    Host::parse(host).map(|h| h.to_string())
 }
 
 /// Parses a port from 1 to 65535.
@@ -129,8 +98,8 @@ fn parse_ip(text: &str) -> Option<IpAddr> {
 /// `--resolve HOST=ADDR`: use ADDR for HOST instead of DNS (like curl's `--resolve`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveOverride {
-    /// The host name, lower case.
-    pub host: String,
+    /// The host.
+    pub host: Host,
     /// The address to use.
     pub address: IpAddr,
 }
@@ -149,7 +118,7 @@ impl FromStr for ResolveOverride {
                 _ => return Err(bad()),
             }
         };
-        let host = validate_host(host).map_err(|_| bad())?;
+        let host = Host::parse(host).map_err(|_| bad())?;
         let address = parse_ip(addr).ok_or_else(bad)?;
         Ok(ResolveOverride { host, address })
     }
@@ -161,7 +130,7 @@ impl FromStr for ResolveOverride {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectTo {
     /// The logical host, or `None` for any host.
-    pub host: Option<String>,
+    pub host: Option<Host>,
     /// The logical port.
     pub port: u16,
     /// Where to connect instead.
@@ -194,7 +163,7 @@ impl FromStr for ConnectTo {
         let host = if host.is_empty() {
             None
         } else {
-            Some(validate_host(host).map_err(|_| bad())?)
+            Some(Host::parse(host).map_err(|_| bad())?)
         };
         let port = parse_port(port).map_err(|_| bad())?;
         let ip = parse_ip(addr).ok_or_else(bad)?;
@@ -286,8 +255,8 @@ impl Default for Timing {
 /// Everything a run needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// The host to probe (a name or an IP literal), lower case.
-    pub host: String,
+    /// The host to probe, normalised.
+    pub host: Host,
     /// Ports in the order asked.
     pub ports: Vec<PortPlan>,
     /// `--resolve` overrides.
@@ -315,7 +284,7 @@ pub struct Plan {
 impl Plan {
     /// A plan for `host` on `ports` (default 587 and 465) with default timing.
     pub fn new(host: &str, ports: &[u16]) -> Result<Plan, PlanError> {
-        let host = validate_host(host)?;
+        let host = Host::parse(host)?;
         let ports = if ports.is_empty() {
             &[587, 465][..]
         } else {
@@ -356,7 +325,7 @@ impl Plan {
     pub fn connect_target(&self, address: IpAddr, port: u16) -> SocketAddr {
         self.connect_to
             .iter()
-            .find(|c| c.port == port && c.host.as_deref().is_none_or(|h| h == self.host))
+            .find(|c| c.port == port && c.host.as_ref().is_none_or(|h| *h == self.host))
             .map(|c| c.target)
             .unwrap_or(SocketAddr::new(address, port))
     }
@@ -449,7 +418,7 @@ mod tests {
         let r: ResolveOverride = "smtp.gmail.com=[2001:db8::1]".parse().unwrap();
         assert!(r.address.is_ipv6());
         let r: ResolveOverride = "smtp.gmail.com:587:192.0.2.1".parse().unwrap();
-        assert_eq!(r.host, "smtp.gmail.com");
+        assert_eq!(r.host.to_string(), "smtp.gmail.com");
         for bad in ["smtp.gmail.com", "=1.2.3.4", "x=notanip", "x=1.2.3"] {
             assert!(bad.parse::<ResolveOverride>().is_err(), "{bad}");
         }

@@ -82,19 +82,14 @@ pub async fn mx_hosts(
 /// system resolver or `--dns-server` is asked for A and AAAA in parallel.
 pub async fn resolve(plan: &Plan, cache: &ResolverCache) -> DnsObservation {
     let started = Instant::now();
-    let host = plan.host.clone();
-    let literal = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(&host)
-        .parse::<IpAddr>();
-    if let Ok(ip) = literal {
+    let host = plan.host.to_string();
+    if let Some(ip) = plan.host.ip() {
         return finish(host, DnsSource::Literal, Ok(vec![ip]), started);
     }
     let overrides: Vec<IpAddr> = plan
         .resolve
         .iter()
-        .filter(|r| r.host == host.trim_end_matches('.'))
+        .filter(|r| r.host == plan.host)
         .map(|r| r.address)
         .collect();
     if !overrides.is_empty() {

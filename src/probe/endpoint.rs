@@ -113,7 +113,7 @@ async fn implicit_first(
     role: SessionRole,
     ep: &mut EndpointObservation,
 ) {
-    let host = ctx.plan.host.clone();
+    let host = ctx.plan.host.to_string();
     let (tls_obs, tls_stream, seen) = ctx
         .tls
         .handshake(stream, &host, Security::ImplicitTls, step_deadline(ctx))
@@ -206,7 +206,7 @@ async fn plain_first(
     role: SessionRole,
     ep: &mut EndpointObservation,
 ) {
-    let host = ctx.plan.host.clone();
+    let host = ctx.plan.host.to_string();
     let full_deadline = step_deadline(ctx);
     let mut wire = Wire::new(stream, opened);
     wire.transcript = std::mem::take(&mut ep.transcript);

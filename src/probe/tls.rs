@@ -120,8 +120,7 @@ impl TlsContext {
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let started = std::time::Instant::now();
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let server_name = match ServerName::try_from(bare.to_string()) {
+        let server_name = match ServerName::try_from(host.to_string()) {
             Ok(n) => n,
             Err(e) => {
                 let obs = failed(mode, host, format!("invalid server name: {e}"), started);
@@ -177,12 +176,12 @@ impl TlsContext {
                     .unwrap_or_default();
                 let chain: Vec<CertificateInfo> =
                     certs.iter().filter_map(|c| describe(c)).collect();
-                let verification = self.verify(&certs, &server_name, bare, &chain);
+                let verification = self.verify(&certs, &server_name, host, &chain);
                 let interception =
-                    self.interception(&certs, &server_name, bare, &chain, &verification);
+                    self.interception(&certs, &server_name, host, &chain, &verification);
                 let obs = TlsObservation {
                     mode,
-                    server_name: bare.to_string(),
+                    server_name: host.to_string(),
                     handshake: HandshakeOutcome::Done {
                         version,
                         cipher,

@@ -60,12 +60,12 @@ pub fn lab_plan(host: &str, ports: &[(u16, SocketAddr)], timeout: Option<Duratio
     let logical: Vec<u16> = ports.iter().map(|(p, _)| *p).collect();
     let mut plan = Plan::new(host, &logical).unwrap();
     plan.resolve.push(ResolveOverride {
-        host: host.to_string(),
+        host: plan.host.clone(),
         address: IpAddr::V4(Ipv4Addr::LOCALHOST),
     });
     for (port, target) in ports {
         plan.connect_to.push(ConnectTo {
-            host: Some(host.to_string()),
+            host: Some(plan.host.clone()),
             port: *port,
             target: *target,
         });

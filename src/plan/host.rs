@@ -1,0 +1,151 @@
+//! The host to probe, normalised once: every layer below gets the same spelling.
+
+use super::PlanError;
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+use std::str::FromStr;
+
+/// A validated host: a DNS name (ASCII, lower case, no trailing dot; international names in
+/// their `xn--` form) or an IP address (IPv6 without brackets).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Host {
+    /// A DNS name.
+    Name(String),
+    /// An IP literal: no DNS is asked.
+    Ip(IpAddr),
+}
+
+impl Host {
+    /// Parses what a user (or a settings file, or a DNS answer) wrote: `smtp.gmail.com`,
+    /// `SMTP.Gmail.com.`, `bücher.example`, `192.0.2.1`, `[2001:db8::1]`, `2001:db8::1`.
+    pub fn parse(text: &str) -> Result<Host, PlanError> {
+        let bad = || PlanError::BadHost(text.to_string());
+        if let Some(inner) = text.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            return inner
+                .parse::<Ipv6Addr>()
+                .map(|ip| Host::Ip(IpAddr::V6(ip)))
+                .map_err(|_| bad());
+        }
+        if let Ok(ip) = text.parse::<IpAddr>() {
+            return Ok(Host::Ip(ip));
+        }
+        let name = text.strip_suffix('.').unwrap_or(text);
+        // International names become their ASCII (punycode) form; anything IDNA refuses
+        // (spaces, controls, symbols) is not a host name.
+        let ascii = if name.is_ascii() {
+            name.to_ascii_lowercase()
+        } else {
+            idna::domain_to_ascii(name).map_err(|_| bad())?
+        };
+        if ascii.is_empty() || ascii.len() > 253 {
+            return Err(bad());
+        }
+        for label in ascii.split('.') {
+            let ok = !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return Err(bad());
+            }
+        }
+        // An all-numeric dotted name is a mistyped IPv4 address, not a host name.
+        if ascii
+            .split('.')
+            .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad());
+        }
+        Ok(Host::Name(ascii))
+    }
+
+    /// The address, when the host is an IP literal.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Host::Ip(ip) => Some(*ip),
+            Host::Name(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Name(n) => f.write_str(n),
+            Host::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+impl FromStr for Host {
+    type Err = PlanError;
+    fn from_str(s: &str) -> Result<Host, PlanError> {
+        Host::parse(s)
+    }
+}
+
+impl PartialEq<str> for Host {
+    fn eq(&self, other: &str) -> bool {
+        matches!(self, Host::Name(n) if n == other)
+            || matches!(self, Host::Ip(ip) if other.parse::<IpAddr>().ok() == Some(*ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_spelling_for_every_way_of_writing_a_host() {
+        let cases = [
+            ("smtp.gmail.com", "smtp.gmail.com"),
+            ("SMTP.Gmail.COM", "smtp.gmail.com"),
+            ("smtp.gmail.com.", "smtp.gmail.com"),
+            ("bücher.example", "xn--bcher-kva.example"),
+            ("BÜCHER.example.", "xn--bcher-kva.example"),
+            ("correo.españa.es", "correo.xn--espaa-rta.es"),
+            ("192.0.2.1", "192.0.2.1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("2001:DB8::1", "2001:db8::1"),
+            ("_smtp.example.com", "_smtp.example.com"),
+            ("localhost", "localhost"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Host::parse(input).unwrap().to_string(), want, "{input}");
+        }
+        assert_eq!(
+            Host::parse("[::1]").unwrap().ip(),
+            Some("::1".parse().unwrap())
+        );
+        assert_eq!(Host::parse("mx.test").unwrap().ip(), None);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_host() {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a..b",
+            "-a.example",
+            "a-.example",
+            "smtp gmail.com",
+            "smtp.gmail.com:587",
+            "[192.0.2.1]",
+            "[::1",
+            "1.2.3",
+            "999.1.1.1",
+            "a\u{7}b.example",
+            "ex\u{202e}ample.com",
+            &"a".repeat(64),
+            &format!("{}.com", "a.".repeat(130)),
+            "smtp.gmail.com..",
+            "user@smtp.gmail.com",
+        ] {
+            assert!(Host::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
