@@ -74,18 +74,59 @@ async fn run_with(
             index += 1;
         }
     }
-    let mut slots: Vec<Option<_>> = (0..index).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((slot, ep)) = joined {
-            slots[slot] = Some(ep);
-        }
-    }
+    let endpoints = in_order(tasks, index).await;
     Observations {
         host: plan.host.to_string(),
         ports: plan.ports.iter().map(|p| p.port).collect(),
         dns,
-        endpoints: slots.into_iter().flatten().collect(),
+        endpoints,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         observed_at_unix: observed_at,
+    }
+}
+
+/// The results of `n` tasks numbered `0..n`, in that order. A task that panicked is a bug in a
+/// probe: the panic goes on (to the CLI's one-line error) rather than the endpoint silently
+/// missing from the report.
+async fn in_order<T: 'static>(mut tasks: JoinSet<(usize, T)>, n: usize) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((slot, value)) => slots[slot] = Some(value),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("a probe task was cancelled: {e}"),
+        }
+    }
+    slots.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn results_come_back_in_plan_order() {
+        let mut tasks = JoinSet::new();
+        for i in 0..5usize {
+            tasks.spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(10 * (5 - i as u64))).await;
+                (i, i * 10)
+            });
+        }
+        assert_eq!(in_order(tasks, 5).await, vec![0, 10, 20, 30, 40]);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "probe bug")]
+    async fn a_panicking_probe_is_not_dropped_silently() {
+        let mut tasks = JoinSet::new();
+        tasks.spawn(async { (0usize, 1) });
+        tasks.spawn(async {
+            if true {
+                panic!("probe bug");
+            }
+            (1usize, 2)
+        });
+        let _ = in_order(tasks, 2).await;
     }
 }
