@@ -532,6 +532,11 @@ async fn mx_targets_are_probed_on_port_25() {
         smtp_doctor::probe::dns::mx_hosts("lab.test", Some(dns.addr), Duration::from_secs(2))
             .await
             .unwrap();
+    let hosts: Vec<(u16, String)> = hosts
+        .hosts
+        .into_iter()
+        .map(|(p, h)| (p, h.to_string()))
+        .collect();
     assert_eq!(
         hosts,
         vec![
@@ -570,6 +575,61 @@ async fn mx_targets_are_probed_on_port_25() {
     hosts.sort();
     assert_eq!(hosts, vec!["mx1.lab.test", "mx2.lab.test"]);
     assert!(lines.iter().all(|v| v["ports"][0] == 25));
+}
+
+/// `check --mx DOMAIN` against the test DNS server: stdout, stderr, exit status.
+async fn check_mx(dns: &DnsResponder, domain: &'static str) -> std::process::Output {
+    let server = dns.addr.to_string();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(["check", "--mx", domain, "--dns-server", &server])
+            .args(["--timeout", "1", "--no-color"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn mx_answers_that_name_no_host_are_said_not_dropped() {
+    let dns = DnsResponder::start(&[
+        ("null.lab.test", DnsAnswer::Mx(vec![(0, ".".into())])),
+        (
+            "odd.lab.test",
+            DnsAnswer::Mx(vec![
+                (10, "mx1.lab.test".into()),
+                (20, "bad name.lab.test".into()),
+            ]),
+        ),
+        (
+            "mx1.lab.test",
+            DnsAnswer::Addresses(vec!["127.0.0.1".parse().unwrap()]),
+        ),
+    ])
+    .await;
+    let answer =
+        smtp_doctor::probe::dns::mx_hosts("null.lab.test", Some(dns.addr), Duration::from_secs(2))
+            .await
+            .unwrap();
+    assert!(answer.null_mx && answer.hosts.is_empty(), "{answer:?}");
+    // A null MX (RFC 7505) is the domain saying it takes no mail: one line, exit 1.
+    let o = check_mx(&dns, "null.lab.test").await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("null MX") && err.contains("RFC 7505"), "{err}");
+    assert!(o.stdout.is_empty());
+    // An exchanger whose name is not a host is named on stderr and counted as failed.
+    let o = check_mx(&dns, "odd.lab.test").await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad\\040name.lab.test"), "{err}");
+    assert!(out.contains("mx1.lab.test:25"), "{out}");
+    assert!(
+        out.contains("2 targets: 0 ok, 0 degraded, 2 failed"),
+        "{out}"
+    );
 }
 
 #[tokio::test]

@@ -447,3 +447,78 @@ async fn public_provider_chain_trusted_only_by_this_machine_is_interception() {
     assert!(v["findings"].as_array().unwrap().is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn targets_log_in_as_the_user_given() {
+    use smtp_doctor::lab::{LabServer, ServerBehaviour, ServerMode};
+    let mut behaviour = ServerBehaviour::smtp(ServerMode::Smtp { starttls: None });
+    behaviour.auth_in_plain = true;
+    behaviour.account = Some(("bob".into(), "right".into()));
+    let server = LabServer::start(behaviour).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-user-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("targets.txt");
+    std::fs::write(&file, format!("127.0.0.1:{}\n", server.addr.port())).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    let run_with = move |password: Option<&'static str>| {
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
+            cmd.args(["check", "--targets", &file, "--user", "bob"])
+                .args(["--insecure-auth", "--json", "--timeout", "2"])
+                .env_remove("SMTP_DOCTOR_PASSWORD")
+                .env_remove("SMTP_DOCTOR_OAUTH_TOKEN");
+            if let Some(p) = password {
+                cmd.env("SMTP_DOCTOR_PASSWORD", p);
+            }
+            cmd.output().unwrap()
+        })
+    };
+    // --user without a password is refused before anything is probed, as for one host.
+    let o = run_with(None).await.unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("SMTP_DOCTOR_PASSWORD"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(o.stdout.is_empty());
+    // With a wrong password, every target logs in and the refusal is the cause.
+    let o = run_with(Some("wrong")).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["endpoints"][0]["auth"]["outcome"]["status"], "rejected",
+        "{v}"
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "auth.failed"),
+        "{v}"
+    );
+    let o = run_with(Some("right")).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["endpoints"][0]["auth"]["outcome"]["status"], "accepted",
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn preflight_takes_one_port() {
+    let o = run(&[
+        "preflight",
+        "--host",
+        "smtp.example.com",
+        "--port",
+        "587",
+        "--port",
+        "465",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).contains("--port once"), "{}", stderr(&o));
+}

@@ -1,7 +1,7 @@
 //! DNS step: turn a host name into addresses, classifying what the resolver said.
 
 use crate::model::{DnsObservation, DnsOutcome, DnsSource};
-use crate::plan::Plan;
+use crate::plan::{Host, Plan};
 use hickory_resolver::config::{
     ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
 };
@@ -43,12 +43,24 @@ impl ResolverCache {
     }
 }
 
-/// The mail exchangers of `domain`, best (lowest preference) first.
+/// What a domain's MX records say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MxAnswer {
+    /// The exchangers, best (lowest preference) first.
+    pub hosts: Vec<(u16, Host)>,
+    /// The domain publishes a null MX (RFC 7505: `MX 0 .`): it accepts no mail.
+    pub null_mx: bool,
+    /// Exchanger names that are not host names, escaped for printing.
+    pub unusable: Vec<String>,
+}
+
+/// The mail exchangers of `domain`. A DNS failure is an error; what the records say (including
+/// a null MX or names that are not hosts) is in the answer, so nothing is dropped unseen.
 pub async fn mx_hosts(
     domain: &str,
     server: Option<SocketAddr>,
     timeout: Duration,
-) -> Result<Vec<(u16, String)>, String> {
+) -> Result<MxAnswer, String> {
     let resolver = build_resolver(server, timeout)?;
     let lookup = tokio::time::timeout(
         timeout + Duration::from_millis(200),
@@ -62,20 +74,24 @@ pub async fn mx_hosts(
         DnsOutcome::Failed { reason } => reason,
         DnsOutcome::Resolved => String::new(),
     })?;
-    let mut hosts: Vec<(u16, String)> = lookup
-        .answers()
-        .iter()
-        .filter_map(|r| match &r.data {
-            hickory_resolver::proto::rr::RData::MX(mx) => Some((
-                mx.preference,
-                mx.exchange.to_string().trim_end_matches('.').to_string(),
-            )),
-            _ => None,
-        })
-        .collect();
-    hosts.sort();
-    hosts.dedup();
-    Ok(hosts)
+    let mut answer = MxAnswer::default();
+    for record in lookup.answers() {
+        let hickory_resolver::proto::rr::RData::MX(mx) = &record.data else {
+            continue;
+        };
+        if mx.exchange.is_root() {
+            answer.null_mx = true;
+            continue;
+        }
+        let name = mx.exchange.to_string();
+        match Host::parse(&name) {
+            Ok(host) => answer.hosts.push((mx.preference, host)),
+            Err(_) => answer.unusable.push(crate::text::escape(name.as_bytes())),
+        }
+    }
+    answer.hosts.sort();
+    answer.hosts.dedup();
+    Ok(answer)
 }
 
 /// Resolves the plan's host: an IP literal and `--resolve` overrides skip DNS; otherwise the

@@ -166,7 +166,7 @@ fn answer(query: &[u8], table: &HashMap<String, DnsAnswer>) -> Option<Vec<u8>> {
             if qtype == 15 {
                 for (pref, host) in hosts {
                     let mut r = pref.to_be_bytes().to_vec();
-                    for label in host.split('.') {
+                    for label in host.split('.').filter(|l| !l.is_empty()) {
                         r.push(label.len() as u8);
                         r.extend_from_slice(label.as_bytes());
                     }

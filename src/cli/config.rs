@@ -1,0 +1,109 @@
+//! The network configuration every command takes from its flags, validated once, and the
+//! login secret, read once.
+
+use super::args::ProbeArgs;
+use smtp_doctor::plan::{
+    self, ConnectTo, Credentials, Plan, ResolveOverride, Secret, SecretKind, Timing,
+};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// What `--port`, `--timeout`, `--resolve`, `--connect-to`, `--dns-server`, `--ca-file` and
+/// `--insecure-auth` say, checked (the CA files are read here, once).
+#[derive(Debug, Clone)]
+pub(crate) struct NetConfig {
+    /// The ports asked for (empty: the defaults).
+    pub(crate) ports: Vec<u16>,
+    /// `--timeout`.
+    pub(crate) timeout: Option<Duration>,
+    resolve: Vec<ResolveOverride>,
+    connect_to: Vec<ConnectTo>,
+    dns_server: Option<SocketAddr>,
+    insecure_auth: bool,
+    /// The certificates of every `--ca-file`, DER.
+    pub(crate) extra_roots: Vec<Vec<u8>>,
+}
+
+impl NetConfig {
+    pub(crate) fn from_args(args: &ProbeArgs) -> Result<NetConfig, String> {
+        let mut extra_roots = Vec::new();
+        for path in &args.ca_files {
+            extra_roots.extend(plan::load_ca_file(path).map_err(|e| e.to_string())?);
+        }
+        Ok(NetConfig {
+            ports: args.ports.clone(),
+            timeout: args.timeout,
+            resolve: args.resolve.clone(),
+            connect_to: args.connect_to.clone(),
+            dns_server: args.dns_server,
+            insecure_auth: args.insecure_auth,
+            extra_roots,
+        })
+    }
+
+    /// A plan for `host` on `ports` with this configuration.
+    pub(crate) fn plan(&self, host: &str, ports: &[u16]) -> Result<Plan, String> {
+        let mut plan = Plan::new(host, ports).map_err(|e| e.to_string())?;
+        plan.timing = Timing::new(self.timeout);
+        self.route(&mut plan);
+        Ok(plan)
+    }
+
+    /// `--dns-server`.
+    pub(crate) fn dns_server(&self) -> Option<SocketAddr> {
+        self.dns_server
+    }
+
+    /// How packets get there and what is trusted: everything but the ports and the timing,
+    /// which a preflight plan takes from the application's settings.
+    pub(crate) fn route(&self, plan: &mut Plan) {
+        plan.resolve = self.resolve.clone();
+        plan.connect_to = self.connect_to.clone();
+        plan.dns_server = self.dns_server;
+        plan.insecure_auth = self.insecure_auth;
+        plan.extra_roots = self.extra_roots.clone();
+    }
+}
+
+/// The login for `user`, when there is one: the secret comes from --password-stdin, then
+/// SMTP_DOCTOR_OAUTH_TOKEN (XOAUTH2), then SMTP_DOCTOR_PASSWORD, then what the settings hold.
+/// A user without any secret is an error.
+pub(crate) fn login(
+    args: &ProbeArgs,
+    user: Option<String>,
+    from_settings: Option<Secret>,
+) -> Result<Option<Credentials>, String> {
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let (secret, kind) = match secret(args, from_settings)? {
+        Some(found) => found,
+        None => return Err(format!("a login user ({}) is set but no password: set SMTP_DOCTOR_PASSWORD (or SMTP_DOCTOR_OAUTH_TOKEN), or use --password-stdin", smtp_doctor::text::escape(user.as_bytes()))),
+    };
+    Ok(Some(Credentials { user, secret, kind }))
+}
+
+fn secret(
+    args: &ProbeArgs,
+    from_settings: Option<Secret>,
+) -> Result<Option<(Secret, SecretKind)>, String> {
+    if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            return Err("--password-stdin: standard input is empty".into());
+        }
+        return Ok(Some((Secret::new(pw), SecretKind::Password)));
+    }
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(t) = from_env("SMTP_DOCTOR_OAUTH_TOKEN") {
+        return Ok(Some((Secret::new(t), SecretKind::OauthToken)));
+    }
+    if let Some(p) = from_env("SMTP_DOCTOR_PASSWORD") {
+        return Ok(Some((Secret::new(p), SecretKind::Password)));
+    }
+    Ok(from_settings.map(|s| (s, SecretKind::Password)))
+}

@@ -1,0 +1,228 @@
+//! `check --targets FILE` / `check --mx DOMAIN`: every target probed by one engine, at most
+//! `concurrency` at a time, each report written as soon as it is ready.
+
+use super::args::{OutputArgs, ProbeArgs};
+use super::config::{self, NetConfig};
+use super::output::{is_json, options};
+use super::usage_error;
+use smtp_doctor::diagnosis;
+use smtp_doctor::engine::Engine;
+use smtp_doctor::plan::{Plan, Timing};
+use smtp_doctor::report::{Report, Verdict};
+use smtp_doctor::targets::{self, Target};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// Where the targets come from.
+pub(crate) enum Source {
+    /// A file of `host[:port]` lines.
+    File(PathBuf),
+    /// The mail exchangers of a domain, on port 25.
+    Mx(String),
+}
+
+/// Targets that could not be probed at all, said on stderr and counted as failed.
+struct Skipped(Vec<String>);
+
+pub(crate) async fn run(
+    source: Source,
+    concurrency: usize,
+    probe: &ProbeArgs,
+    out: &OutputArgs,
+) -> ExitCode {
+    let net = match NetConfig::from_args(probe) {
+        Ok(net) => net,
+        Err(e) => return usage_error(e),
+    };
+    let (list, skipped) = match gather(&source, &net).await {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let credentials = match config::login(probe, probe.user.clone(), None) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let mut plans = Vec::with_capacity(list.len());
+    for t in list {
+        let ports = t.port.map(|p| vec![p]).unwrap_or_else(|| net.ports.clone());
+        match net.plan(&t.host, &ports) {
+            Ok(mut plan) => {
+                plan.credentials = credentials.clone();
+                plans.push(plan);
+            }
+            // The file's hosts and ports were checked when it was read; this is a bug if
+            // reached, and is still said rather than dropped.
+            Err(e) => return usage_error(format!("{}: {e}", t.host)),
+        }
+    }
+    let engine = match Engine::new(&net.extra_roots) {
+        Ok(e) => Arc::new(e),
+        Err(e) => return usage_error(e),
+    };
+    probe_all(plans, skipped, engine, concurrency, out).await
+}
+
+/// The targets to probe, and those that cannot be (named on stderr as they are found).
+async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skipped), ExitCode> {
+    match source {
+        Source::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                usage_error(format!("cannot read {}: {}", path.display(), e.kind()))
+            })?;
+            let list = targets::parse(&text, &path.display().to_string()).map_err(usage_error)?;
+            if list.is_empty() {
+                return Err(usage_error(format!("{}: no targets", path.display())));
+            }
+            Ok((list, Skipped(Vec::new())))
+        }
+        Source::Mx(domain) => {
+            let domain = smtp_doctor::plan::validate_host(domain).map_err(usage_error)?;
+            let timing = Timing::new(net.timeout);
+            let answer = smtp_doctor::probe::dns::mx_hosts(&domain, net.dns_server(), timing.dns)
+                .await
+                .map_err(|e| {
+                    eprintln!("smtp-doctor: cannot look up the MX of {domain}: {e}");
+                    ExitCode::from(1)
+                })?;
+            let mut skipped = Vec::new();
+            for name in &answer.unusable {
+                eprintln!("smtp-doctor: {domain}: the MX record names \"{name}\", which is not a host name; it is counted as failed");
+                skipped.push(name.clone());
+            }
+            if answer.hosts.is_empty() {
+                let why = if answer.null_mx {
+                    "publishes a null MX (RFC 7505): it accepts no mail".to_string()
+                } else if skipped.is_empty() {
+                    "has no MX record".to_string()
+                } else {
+                    "has no MX record that names a host".to_string()
+                };
+                eprintln!("smtp-doctor: {domain} {why}");
+                return Err(ExitCode::from(1));
+            }
+            let list = answer
+                .hosts
+                .into_iter()
+                .map(|(_, host)| Target {
+                    host: host.to_string(),
+                    port: Some(25),
+                })
+                .collect();
+            Ok((list, Skipped(skipped)))
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    ok: usize,
+    degraded: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn count(&mut self, verdict: Verdict) {
+        self.done += 1;
+        match verdict {
+            Verdict::Ok => self.ok += 1,
+            Verdict::Degraded => self.degraded += 1,
+            Verdict::Failed => self.failed += 1,
+        }
+    }
+}
+
+async fn probe_all(
+    plans: Vec<Plan>,
+    skipped: Skipped,
+    engine: Arc<Engine>,
+    concurrency: usize,
+    out: &OutputArgs,
+) -> ExitCode {
+    let opts = Arc::new(options(out));
+    let json = is_json(out);
+    let total = plans.len() + skipped.0.len();
+    let progress = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for plan in plans {
+        let (engine, opts, gate) = (engine.clone(), opts.clone(), gate.clone());
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            let obs = engine.run(plan).await;
+            let d = diagnosis::diagnose(&obs, &opts);
+            Report::new("check", obs, d, &opts)
+        });
+    }
+    let mut stdout = std::io::stdout().lock();
+    let mut tally = Tally {
+        failed: skipped.0.len(),
+        done: skipped.0.len(),
+        ..Tally::default()
+    };
+    while let Some(joined) = tasks.join_next().await {
+        let report = match joined {
+            Ok(report) => report,
+            // A probe that panicked is a bug: say it loudly, never drop the target unseen.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        tally.count(report.verdict);
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        let line = if json {
+            serde_json::to_string(&report).unwrap_or_default()
+        } else {
+            summary_line(&report)
+        };
+        if writeln!(stdout, "{line}").is_err() {
+            break; // a closed pipe: stop quietly
+        }
+        if progress {
+            let _ = stdout.flush();
+            eprint!(
+                "[{}/{total}] {:.1} s",
+                tally.done,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    if !json {
+        let _ = writeln!(
+            stdout,
+            "{total} targets: {} ok, {} degraded, {} failed · {:.2} s",
+            tally.ok,
+            tally.degraded,
+            tally.failed,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let _ = stdout.flush();
+    ExitCode::from(u8::from(tally.ok != total))
+}
+
+/// One target in one line: mark, host:ports, verdict, cause, time.
+fn summary_line(report: &Report) -> String {
+    let ports: Vec<String> = report.ports.iter().map(|p| p.to_string()).collect();
+    let mark = if report.verdict == Verdict::Ok {
+        "✓"
+    } else {
+        "✗"
+    };
+    let cause = report.cause.map(|c| c.as_str()).unwrap_or("");
+    format!(
+        "{mark} {}:{}  {}  {}  {:.0} ms",
+        report.host,
+        ports.join(","),
+        report.verdict.as_str(),
+        cause,
+        report.elapsed_ms
+    )
+}

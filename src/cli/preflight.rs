@@ -1,0 +1,84 @@
+//! `preflight`: the application's own settings, read and tested exactly as configured.
+
+use super::args::{OutputArgs, PreflightArgs, ProbeArgs};
+use super::config::{self, NetConfig};
+use super::output::{options, probe_with_progress, write_report};
+use super::usage_error;
+use smtp_doctor::diagnosis::{preflight, Options};
+use smtp_doctor::plan::{self, Plan, SendPlan};
+use smtp_doctor::report::Report;
+use smtp_doctor::settings::{self, AppSettings};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArgs) -> ExitCode {
+    // The configured path is one port; the alternatives beside it are chosen by preflight.
+    if probe.ports.len() > 1 {
+        return usage_error("preflight tests the one port the application is configured for: give --port once (to compare several ports, use check HOST --port A --port B)");
+    }
+    let net = match NetConfig::from_args(probe) {
+        Ok(net) => net,
+        Err(e) => return usage_error(e),
+    };
+    let mut app = match load(probe, args) {
+        Ok(app) => app,
+        Err(e) => return usage_error(e),
+    };
+    match plan::validate_host(&app.host) {
+        Ok(host) => app.host = host,
+        Err(e) => return usage_error(e),
+    }
+    let send = args.send_to.clone().map(|to| SendPlan {
+        from: args
+            .from
+            .clone()
+            .or_else(|| std::env::var("DEFAULT_FROM_EMAIL").ok())
+            .or_else(|| app.user.clone().filter(|u| u.contains('@')))
+            .unwrap_or_else(|| to.clone()),
+        to,
+    });
+    let path = app.configured_path(send.is_some());
+    let mut plan = match Plan::preflight(&path, net.timeout) {
+        Ok(p) => p,
+        Err(e) => return usage_error(e),
+    };
+    net.route(&mut plan);
+    match config::login(probe, app.user.clone(), app.password.clone()) {
+        Ok(credentials) => plan.credentials = credentials,
+        Err(e) => return usage_error(e),
+    }
+    plan.send = send;
+    let what = format!("testing {}:{} …", app.host, app.port);
+    let observations = match probe_with_progress(plan, out, &what).await {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let opts = Options {
+        framework: out.framework.unwrap_or(app.framework),
+        ..options(out)
+    };
+    let diagnosis = preflight::diagnose(&observations, &path, &opts);
+    let mut report = Report::new("preflight", observations, diagnosis, &opts);
+    report.configured = Some(path);
+    report.settings = app.report;
+    write_report(&report, out)
+}
+
+/// The settings, from the flags, the environment and the project's files.
+fn load(probe: &ProbeArgs, args: &PreflightArgs) -> Result<AppSettings, String> {
+    let flags = settings::FlagSettings {
+        host: args.host.clone(),
+        port: probe.ports.first().copied(),
+        timeout: probe.timeout.map(|d| d.as_secs_f64()),
+        user: probe.user.clone(),
+        security: args.security.map(Into::into),
+    };
+    let sources = settings::Sources {
+        env: std::env::vars().collect(),
+        env_file: args.env_file.clone(),
+        dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        django_dir: args.django.clone(),
+        run_python: !args.no_python,
+    };
+    settings::load(&flags, &sources).map_err(|e| e.to_string())
+}
