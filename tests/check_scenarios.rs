@@ -6,7 +6,7 @@ mod support;
 use smtp_doctor::lab::{
     self, DroppingPort, LabCa, LabServer, ServerBehaviour, ServerMode, Validity,
 };
-use smtp_doctor::model::{Security, TcpState};
+use smtp_doctor::model::{GreetingOutcome, HandshakeOutcome, Security, TcpState, TlsFailure};
 use smtp_doctor::report::Verdict;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
@@ -380,6 +380,39 @@ async fn tls_alert_is_a_handshake_failure() {
     .await;
     assert_eq!(cause(&r), Some("tls.handshake_failed"), "{:?}", r.findings);
     assert_eq!(codes(&r), vec!["tls.handshake_failed"]);
+    let tls = r.endpoints[0].tls.as_ref().unwrap();
+    match &tls.handshake {
+        HandshakeOutcome::Failed { kind, reason, .. } => {
+            assert_eq!(*kind, TlsFailure::Alert);
+            assert_eq!(reason, "the server sent the TLS alert HandshakeFailure");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn silence_to_a_client_hello_is_no_reply() {
+    // The kind of the TLS failure (no reply at all) decides that 465 is a silent port, not a
+    // broken TLS server.
+    let s = server(ServerMode::Silent).await;
+    let r = check(lab_plan(
+        HOST,
+        &[(465, s.addr)],
+        Some(Duration::from_millis(800)),
+    ))
+    .await;
+    let ep = &r.endpoints[0];
+    assert!(ep.tls.is_none(), "{:?}", ep.tls);
+    let greeting = &ep.smtp.as_ref().expect("an SMTP observation").greeting;
+    assert!(
+        matches!(greeting, GreetingOutcome::Silent { .. }),
+        "{greeting:?}"
+    );
+    assert!(ep
+        .transcript
+        .iter()
+        .any(|l| l.text == "no reply to the TLS ClientHello and no greeting"));
+    assert_eq!(cause(&r), Some("smtp.no_greeting"), "{:?}", r.findings);
 }
 
 #[tokio::test]

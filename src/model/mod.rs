@@ -16,7 +16,9 @@ pub use config::ConfiguredPath;
 pub use reply::{Reply, ReplySummary};
 pub use send::{SendObservation, SendOutcome};
 pub use smtp::{Capabilities, EhloOutcome, GreetingOutcome, SmtpObservation, StarttlsOutcome};
-pub use tls::{CertificateInfo, HandshakeOutcome, Interception, TlsObservation, Verification};
+pub use tls::{
+    CertificateInfo, HandshakeOutcome, Interception, TlsFailure, TlsObservation, Verification,
+};
 
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};

@@ -81,11 +81,35 @@ pub enum HandshakeOutcome {
     },
     /// TLS could not be negotiated.
     Failed {
-        /// Why, from the TLS library (alert, version, cipher).
+        /// What kind of failure: decided from the TLS library's typed error, never its text.
+        #[serde(default)]
+        kind: TlsFailure,
+        /// Why, in words, for evidence (alert, version, cipher).
         reason: String,
         /// Milliseconds until the failure.
         ms: f64,
     },
+}
+
+/// Why a TLS handshake failed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsFailure {
+    /// No reply to the ClientHello before the deadline.
+    NoReply,
+    /// The server answered with a TLS alert.
+    Alert,
+    /// No TLS version or cipher suite in common.
+    Incompatible,
+    /// The reply is not TLS.
+    NotTls,
+    /// The connection closed or broke during the handshake.
+    ConnectionLost,
+    /// The host cannot be a TLS server name.
+    BadServerName,
+    /// Anything else the TLS library refused.
+    #[default]
+    Other,
 }
 
 /// The TLS step of one endpoint.

@@ -10,7 +10,7 @@ use crate::model::{
     Direction, GreetingOutcome, HandshakeOutcome, SmtpObservation, StarttlsOutcome, TlsObservation,
     Verification,
 };
-use crate::model::{EndpointObservation, Family, Security, TranscriptLine};
+use crate::model::{EndpointObservation, Family, Security, TlsFailure, TranscriptLine};
 use crate::plan::{Plan, PortPlan};
 use crate::text::escape;
 use std::net::{IpAddr, SocketAddr};
@@ -136,7 +136,7 @@ async fn implicit_first(
             // A plain-text greeting answered our ClientHello: the port starts in plain text.
             transcript.push(note(
                 opened,
-                format!("the server answered TLS with plain text ({line:?}): it starts in plain text; reconnecting"),
+                format!("the server answered TLS with plain text (\"{line}\"): it starts in plain text; reconnecting"),
             ));
             let (tcp2, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
             match stream2 {
@@ -157,7 +157,7 @@ async fn implicit_first(
         }
         transcript.push(note(
             opened,
-            format!("the server sent something that is neither TLS nor SMTP: {line:?}"),
+            format!("the server sent something that is neither TLS nor SMTP: \"{line}\""),
         ));
         ep.smtp = Some(SmtpObservation {
             greeting: GreetingOutcome::NotSmtp {
@@ -172,7 +172,13 @@ async fn implicit_first(
         return;
     }
     if seen.is_empty()
-        && matches!(&tls_obs.handshake, HandshakeOutcome::Failed { reason, .. } if reason.starts_with("no TLS reply"))
+        && matches!(
+            &tls_obs.handshake,
+            HandshakeOutcome::Failed {
+                kind: TlsFailure::NoReply,
+                ..
+            }
+        )
     {
         // Silent to TLS: neither a ServerHello nor a greeting.
         transcript.push(note(
@@ -496,7 +502,20 @@ fn tls_summary(obs: &TlsObservation) -> String {
             let issuer = obs.chain.first().map(|c| c.issuer.as_str()).unwrap_or("?");
             let verdict = match &obs.verification {
                 Some(Verification::Verified) => "verified".to_string(),
-                Some(v) => format!("NOT verified: {v:?}"),
+                Some(Verification::Expired { detail }) => {
+                    format!("NOT verified: expired ({detail})")
+                }
+                Some(Verification::NameMismatch {
+                    expected,
+                    presented,
+                }) => format!(
+                    "NOT verified: {expected} is not among its names ({})",
+                    presented.join(", ")
+                ),
+                Some(Verification::Untrusted { detail }) => {
+                    format!("NOT verified: untrusted issuer ({detail})")
+                }
+                Some(Verification::Invalid { detail }) => format!("NOT verified: {detail}"),
                 None => "not checked".to_string(),
             };
             format!("TLS up in {ms:.0} ms: {version} {cipher}; issuer {issuer}; chain {verdict}")

@@ -8,7 +8,8 @@
 
 use crate::knowledge::interception;
 use crate::model::{
-    CertificateInfo, HandshakeOutcome, Interception, Security, TlsObservation, Verification,
+    CertificateInfo, HandshakeOutcome, Interception, Security, TlsFailure, TlsObservation,
+    Verification,
 };
 use ring::digest;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -123,7 +124,13 @@ impl TlsContext {
         let server_name = match ServerName::try_from(host.to_string()) {
             Ok(n) => n,
             Err(e) => {
-                let obs = failed(mode, host, format!("invalid server name: {e}"), started);
+                let obs = failed(
+                    mode,
+                    host,
+                    TlsFailure::BadServerName,
+                    format!("invalid server name: {e}"),
+                    started,
+                );
                 return (obs, None, Vec::new());
             }
         };
@@ -140,6 +147,7 @@ impl TlsContext {
                 failed(
                     mode,
                     host,
+                    TlsFailure::NoReply,
                     "no TLS reply before the timeout".into(),
                     started,
                 ),
@@ -147,14 +155,17 @@ impl TlsContext {
                 seen,
             ),
             Ok(Err(err)) => {
-                let reason = match err
+                let (kind, reason) = match err
                     .get_ref()
                     .and_then(|e| e.downcast_ref::<rustls::Error>())
                 {
-                    Some(tls) => describe_tls_error(tls),
-                    None => format!("connection lost during the handshake ({})", err.kind()),
+                    Some(tls) => (failure_kind(tls), describe_tls_error(tls)),
+                    None => (
+                        TlsFailure::ConnectionLost,
+                        format!("connection lost during the handshake ({})", err.kind()),
+                    ),
                 };
-                (failed(mode, host, reason, started), None, seen)
+                (failed(mode, host, kind, reason, started), None, seen)
             }
             Ok(Ok(tls)) => {
                 let (_, conn) = tls.get_ref();
@@ -163,12 +174,12 @@ impl TlsContext {
                     .map(|v| match v {
                         rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
                         rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
-                        other => format!("{other:?}"),
+                        other => format!("0x{:04x}", u16::from(other)),
                     })
                     .unwrap_or_default();
                 let cipher = conn
                     .negotiated_cipher_suite()
-                    .map(|c| format!("{:?}", c.suite()))
+                    .map(|c| suite_name(c.suite()))
                     .unwrap_or_default();
                 let certs: Vec<CertificateDer<'static>> = conn
                     .peer_certificates()
@@ -270,6 +281,7 @@ impl TlsContext {
 fn failed(
     mode: Security,
     host: &str,
+    kind: TlsFailure,
     reason: String,
     started: std::time::Instant,
 ) -> TlsObservation {
@@ -277,6 +289,7 @@ fn failed(
         mode,
         server_name: host.to_string(),
         handshake: HandshakeOutcome::Failed {
+            kind,
             reason,
             ms: started.elapsed().as_secs_f64() * 1000.0,
         },
@@ -312,14 +325,37 @@ fn classify_verification(
     }
 }
 
+/// The IANA name of a cipher suite (`TLS13_AES_128_GCM_SHA256`), or its number.
+fn suite_name(suite: rustls::CipherSuite) -> String {
+    suite
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("0x{:04x}", u16::from(suite)))
+}
+
+/// The kind of a handshake failure, from the error's type.
+fn failure_kind(err: &rustls::Error) -> TlsFailure {
+    match err {
+        rustls::Error::AlertReceived(_) => TlsFailure::Alert,
+        rustls::Error::PeerIncompatible(_) => TlsFailure::Incompatible,
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            TlsFailure::NotTls
+        }
+        _ => TlsFailure::Other,
+    }
+}
+
 /// A short, human description of a rustls error, for evidence only.
 fn describe_tls_error(err: &rustls::Error) -> String {
     match err {
-        rustls::Error::AlertReceived(alert) => format!("the server sent the TLS alert {alert:?}"),
-        rustls::Error::PeerIncompatible(why) => {
-            format!("no TLS version or cipher in common ({why:?})")
+        rustls::Error::AlertReceived(alert) => match alert.as_str() {
+            Some(name) => format!("the server sent the TLS alert {name}"),
+            None => format!("the server sent the TLS alert {}", u8::from(*alert)),
+        },
+        rustls::Error::PeerIncompatible(_) => {
+            format!("no TLS version or cipher in common ({err})")
         }
-        rustls::Error::InvalidMessage(why) => format!("the reply is not TLS ({why:?})"),
+        rustls::Error::InvalidMessage(_) => format!("the reply is not TLS ({err})"),
         other => other.to_string(),
     }
 }
@@ -331,7 +367,7 @@ fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for name in &san.value.general_names {
             match name {
-                GeneralName::DNSName(d) => names.push(d.to_string()),
+                GeneralName::DNSName(d) => names.push(crate::text::escape(d.as_bytes())),
                 GeneralName::IPAddress(b) => match b.len() {
                     4 => names.push(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()),
                     16 => {
