@@ -4,6 +4,7 @@
 //!
 //! Everything here listens on loopback only.
 
+use base64::Engine as _;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::ServerConfig;
@@ -13,6 +14,10 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+/// What the lab accepts from clients: base64 with or without padding.
+const LAB_B64: base64::engine::GeneralPurpose =
+    base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
 
 /// Why a lab part could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +132,7 @@ impl LabCa {
 
 /// PEM-encodes DER bytes.
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = crate::base64::encode(der);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for line in b64.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(line).unwrap_or_default());
@@ -392,7 +397,7 @@ async fn auth_exchange<S: AsyncRead + AsyncWrite + Unpin>(
                     line.trim().to_string()
                 }
             };
-            let raw = crate::base64::decode(&token).unwrap_or_default();
+            let raw = LAB_B64.decode(token.trim()).unwrap_or_default();
             let parts: Vec<String> = raw
                 .split(|&c| c == 0)
                 .map(|p| String::from_utf8_lossy(p).into_owned())
@@ -407,16 +412,14 @@ async fn auth_exchange<S: AsyncRead + AsyncWrite + Unpin>(
             if !read_line(s, &mut line).await {
                 return String::new();
             }
-            let user =
-                String::from_utf8_lossy(&crate::base64::decode(line.trim()).unwrap_or_default())
-                    .into_owned();
+            let user = String::from_utf8_lossy(&LAB_B64.decode(line.trim()).unwrap_or_default())
+                .into_owned();
             let _ = s.get_mut().write_all(b"334 UGFzc3dvcmQ6\r\n").await;
             if !read_line(s, &mut line).await {
                 return String::new();
             }
-            let pass =
-                String::from_utf8_lossy(&crate::base64::decode(line.trim()).unwrap_or_default())
-                    .into_owned();
+            let pass = String::from_utf8_lossy(&LAB_B64.decode(line.trim()).unwrap_or_default())
+                .into_owned();
             (user, pass)
         }
         _ => return "504 5.5.4 Unrecognized authentication type\r\n".into(),

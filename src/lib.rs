@@ -19,7 +19,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod base64;
 pub mod diagnosis;
 pub mod diff;
 pub mod engine;

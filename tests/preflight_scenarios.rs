@@ -126,7 +126,8 @@ fn assert_no_secret(r: &Report) {
             "the password leaked into an output"
         );
         assert!(
-            !out.contains(&smtp_doctor::base64::encode(
+            !out.contains(&base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
                 format!("\0user@lab.test\0{PASSWORD}").as_bytes()
             )),
             "AUTH PLAIN payload leaked"

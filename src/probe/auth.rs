@@ -2,9 +2,9 @@
 //! (unless the user explicitly allows otherwise). Secrets never reach the transcript.
 
 use super::wire::{ReplyError, Wire};
-use crate::base64;
 use crate::model::{AuthObservation, AuthOutcome, Reply};
 use crate::plan::{Credentials, SecretKind};
+use base64::prelude::{Engine as _, BASE64_STANDARD};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
 
@@ -70,7 +70,7 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     let secret = creds.secret.expose();
     let outcome = match mechanism {
         "PLAIN" => {
-            let token = base64::encode(format!("\0{user}\0{secret}").as_bytes());
+            let token = BASE64_STANDARD.encode(format!("\0{user}\0{secret}").as_bytes());
             let sent = wire
                 .send(&format!("AUTH PLAIN {token}"), "AUTH PLAIN ****", deadline)
                 .await;
@@ -83,8 +83,8 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
         }
         "LOGIN" => login(wire, user, secret, deadline).await,
         _ => {
-            let token =
-                base64::encode(format!("user={user}\x01auth=Bearer {secret}\x01\x01").as_bytes());
+            let token = BASE64_STANDARD
+                .encode(format!("user={user}\x01auth=Bearer {secret}\x01\x01").as_bytes());
             let sent = wire
                 .send(
                     &format!("AUTH XOAUTH2 {token}"),
@@ -127,8 +127,11 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
     }
     if let Err(e) = wire
         .send(
-            &base64::encode(user.as_bytes()),
-            &format!("{} (user name, base64)", base64::encode(user.as_bytes())),
+            &BASE64_STANDARD.encode(user.as_bytes()),
+            &format!(
+                "{} (user name, base64)",
+                BASE64_STANDARD.encode(user.as_bytes())
+            ),
             deadline,
         )
         .await
@@ -142,7 +145,7 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
         other => return outcome_of(other),
     }
     if let Err(e) = wire
-        .send(&base64::encode(secret.as_bytes()), "****", deadline)
+        .send(&BASE64_STANDARD.encode(secret.as_bytes()), "****", deadline)
         .await
     {
         return AuthOutcome::NoReply {
