@@ -212,95 +212,28 @@ async fn plain_first(
     role: SessionRole,
     ep: &mut EndpointObservation,
 ) {
-    let host = ctx.plan.host.to_string();
     let full_deadline = step_deadline(ctx);
     let mut wire = Wire::new(stream, opened);
     wire.transcript = std::mem::take(&mut ep.transcript);
     let waiting_since = Deadline::now();
     // Not on 25: MTAs there (Postfix's postscreen) treat a client that talks before the
     // greeting as a spambot and may refuse this machine for a while; implicit TLS on 25 is rare.
-    let race_tls = may_try_tls && ep.port != 25;
-    let mut greeting = if race_tls {
-        // The greeting on this connection races a TLS attempt on a fresh one, started after
-        // TLS_PROBE_AFTER of silence: a port that speaks implicit TLS never greets first.
-        let first = {
-            let greeting_fut = smtp::read_greeting(&mut wire, full_deadline, waiting_since);
-            tokio::pin!(greeting_fut);
-            let tls_fut = async {
-                tokio::time::sleep(TLS_PROBE_AFTER.min(ctx.plan.timing.step)).await;
-                let (_, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
-                match stream2 {
-                    Some(s2) => Some(
-                        ctx.tls
-                            .handshake(s2, &host, Security::ImplicitTls, step_deadline(ctx))
-                            .await,
-                    ),
-                    None => None,
-                }
-            };
-            tokio::pin!(tls_fut);
-            let mut tls_tried = false;
-            loop {
-                tokio::select! {
-                    g = &mut greeting_fut => break FirstAnswer::Greeting(g),
-                    r = &mut tls_fut, if !tls_tried => {
-                        tls_tried = true;
-                        match r {
-                            Some((obs, Some(stream), _)) => break FirstAnswer::Tls(obs, Box::new(stream)),
-                            Some((obs, None, seen)) if looks_like_tls(&seen) => break FirstAnswer::TlsFailed(obs),
-                            // Not TLS (a plain greeting answered the ClientHello): keep waiting.
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        };
-        match first {
+    let greeting = if may_try_tls && ep.port != 25 {
+        match race_greeting_and_tls(ctx, &mut wire, target, full_deadline, waiting_since).await {
             FirstAnswer::Greeting(g) => g,
-            FirstAnswer::Tls(tls_obs, tls_stream) => {
-                wire.note(format!(
-                    "no greeting after {:.0} ms; a TLS attempt on a new connection succeeded: this port speaks implicit TLS: {}",
-                    TLS_PROBE_AFTER.as_secs_f64() * 1000.0,
-                    tls_summary(&tls_obs)
-                ));
-                let (_, transcript) = wire.into_parts();
-                let secure = tls_obs.is_secure();
-                ep.tls = Some(tls_obs);
-                ep.security = Security::ImplicitTls;
-                let (smtp, transcript) =
-                    session_over_tls(ctx, *tls_stream, opened, transcript, secure, role, ep).await;
-                ep.smtp = Some(smtp);
-                ep.transcript = transcript;
-                return;
+            FirstAnswer::Tls(obs, stream) => {
+                return implicit_tls_up(ctx, wire, obs, *stream, opened, role, ep).await
             }
-            FirstAnswer::TlsFailed(tls_obs) => {
-                wire.note(format!(
-                    "no greeting; this port speaks TLS, but: {}",
-                    tls_summary(&tls_obs)
-                ));
-                let (_, transcript) = wire.into_parts();
-                ep.tls = Some(tls_obs);
-                ep.security = Security::ImplicitTls;
-                ep.transcript = transcript;
-                return;
-            }
+            FirstAnswer::TlsFailed(obs) => return implicit_tls_failed(wire, obs, ep),
         }
     } else {
         smtp::read_greeting(&mut wire, full_deadline, waiting_since).await
     };
-    if matches!(greeting, GreetingOutcome::Silent { .. }) && may_try_tls {
-        // Some services (HTTP) wait for the client: a line from us makes them show themselves.
-        let probe_deadline = Deadline::now() + Duration::from_millis(500);
-        let name = ctx.plan.ehlo_name.clone();
-        if let Err(super::wire::ReplyError::NotSmtp(text)) =
-            wire.command(&format!("EHLO {name}"), probe_deadline).await
-        {
-            greeting = GreetingOutcome::NotSmtp {
-                evidence: text,
-                ms: wire.elapsed_ms(),
-            };
-        }
-    }
+    let greeting = if may_try_tls {
+        nudge_if_silent(ctx, &mut wire, greeting).await
+    } else {
+        greeting
+    };
     let mut obs = SmtpObservation {
         greeting,
         ehlo: None,
@@ -311,9 +244,7 @@ async fn plain_first(
         if matches!(obs.greeting, GreetingOutcome::Rejected { .. }) {
             smtp::quit(&mut wire).await;
         }
-        ep.smtp = Some(obs);
-        ep.transcript = wire.into_parts().1;
-        return;
+        return finish(ep, obs, wire.into_parts().1);
     }
     let ehlo = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, full_deadline).await;
     let offers_starttls = match &ehlo {
@@ -322,20 +253,18 @@ async fn plain_first(
     };
     obs.ehlo = ehlo.ok();
     if !offers_starttls {
-        if obs.ehlo.as_ref().is_some_and(|e| e.accepted()) {
+        if let Some(caps) = obs
+            .ehlo
+            .as_ref()
+            .filter(|e| e.accepted())
+            .map(|e| e.capabilities.clone())
+        {
             obs.starttls = Some(StarttlsOutcome::NotOffered);
             ep.security = Security::Plain;
-            let caps = obs
-                .ehlo
-                .as_ref()
-                .map(|e| e.capabilities.clone())
-                .unwrap_or_default();
             after_ehlo(ctx, &mut wire, &caps, false, role, ep).await;
         }
         smtp::quit(&mut wire).await;
-        ep.smtp = Some(obs);
-        ep.transcript = wire.into_parts().1;
-        return;
+        return finish(ep, obs, wire.into_parts().1);
     }
     ep.security = Security::Starttls;
     let go = smtp::starttls(&mut wire, full_deadline).await;
@@ -343,15 +272,134 @@ async fn plain_first(
     obs.starttls = Some(go);
     if !ready {
         smtp::quit(&mut wire).await;
-        ep.smtp = Some(obs);
-        ep.transcript = wire.into_parts().1;
-        return;
+        return finish(ep, obs, wire.into_parts().1);
     }
+    over_starttls(ctx, wire, obs, opened, role, ep).await;
+}
+
+/// The SMTP observation and transcript of a session that ends here.
+fn finish(ep: &mut EndpointObservation, smtp: SmtpObservation, transcript: Vec<TranscriptLine>) {
+    ep.smtp = Some(smtp);
+    ep.transcript = transcript;
+}
+
+/// The greeting on this connection, raced against a TLS attempt on a fresh one started after
+/// TLS_PROBE_AFTER of silence: a port that speaks implicit TLS never greets first.
+async fn race_greeting_and_tls(
+    ctx: &ProbeContext,
+    wire: &mut Wire<TcpStream>,
+    target: SocketAddr,
+    deadline: Deadline,
+    waiting_since: Deadline,
+) -> FirstAnswer<TcpStream> {
+    let host = ctx.plan.host.to_string();
+    let greeting_fut = smtp::read_greeting(wire, deadline, waiting_since);
+    tokio::pin!(greeting_fut);
+    let tls_fut = async {
+        tokio::time::sleep(TLS_PROBE_AFTER.min(ctx.plan.timing.step)).await;
+        let (_, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
+        match stream2 {
+            Some(s2) => Some(
+                ctx.tls
+                    .handshake(s2, &host, Security::ImplicitTls, step_deadline(ctx))
+                    .await,
+            ),
+            None => None,
+        }
+    };
+    tokio::pin!(tls_fut);
+    let mut tls_tried = false;
+    loop {
+        tokio::select! {
+            g = &mut greeting_fut => break FirstAnswer::Greeting(g),
+            r = &mut tls_fut, if !tls_tried => {
+                tls_tried = true;
+                match r {
+                    Some((obs, Some(stream), _)) => break FirstAnswer::Tls(obs, Box::new(stream)),
+                    Some((obs, None, seen)) if looks_like_tls(&seen) => break FirstAnswer::TlsFailed(obs),
+                    // Not TLS (a plain greeting answered the ClientHello): keep waiting.
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A port expected to greet turned out to speak implicit TLS: the session goes on over the
+/// TLS connection.
+async fn implicit_tls_up(
+    ctx: &ProbeContext,
+    mut wire: Wire<TcpStream>,
+    tls_obs: TlsObservation,
+    tls_stream: super::tls::TlsOver<TcpStream>,
+    opened: Instant,
+    role: SessionRole,
+    ep: &mut EndpointObservation,
+) {
+    wire.note(format!(
+        "no greeting after {:.0} ms; a TLS attempt on a new connection succeeded: this port speaks implicit TLS: {}",
+        TLS_PROBE_AFTER.as_secs_f64() * 1000.0,
+        tls_summary(&tls_obs)
+    ));
+    let (_, transcript) = wire.into_parts();
+    let secure = tls_obs.is_secure();
+    ep.tls = Some(tls_obs);
+    ep.security = Security::ImplicitTls;
+    let (smtp, transcript) =
+        session_over_tls(ctx, tls_stream, opened, transcript, secure, role, ep).await;
+    finish(ep, smtp, transcript);
+}
+
+/// A port expected to greet speaks TLS instead, and its handshake failed.
+fn implicit_tls_failed(
+    mut wire: Wire<TcpStream>,
+    tls_obs: TlsObservation,
+    ep: &mut EndpointObservation,
+) {
+    wire.note(format!(
+        "no greeting; this port speaks TLS, but: {}",
+        tls_summary(&tls_obs)
+    ));
+    ep.tls = Some(tls_obs);
+    ep.security = Security::ImplicitTls;
+    ep.transcript = wire.into_parts().1;
+}
+
+/// Some services (HTTP) wait for the client: a line from us makes a silent one show itself.
+async fn nudge_if_silent(
+    ctx: &ProbeContext,
+    wire: &mut Wire<TcpStream>,
+    greeting: GreetingOutcome,
+) -> GreetingOutcome {
+    if !matches!(greeting, GreetingOutcome::Silent { .. }) {
+        return greeting;
+    }
+    let probe_deadline = Deadline::now() + Duration::from_millis(500);
+    let name = ctx.plan.ehlo_name.clone();
+    match wire.command(&format!("EHLO {name}"), probe_deadline).await {
+        Err(super::wire::ReplyError::NotSmtp(text)) => GreetingOutcome::NotSmtp {
+            evidence: text,
+            ms: wire.elapsed_ms(),
+        },
+        _ => greeting,
+    }
+}
+
+/// After "220 ready to start TLS": the handshake, EHLO again, then login and send.
+async fn over_starttls(
+    ctx: &ProbeContext,
+    mut wire: Wire<TcpStream>,
+    mut obs: SmtpObservation,
+    opened: Instant,
+    role: SessionRole,
+    ep: &mut EndpointObservation,
+) {
     if !wire.buffered().is_empty() {
         // Bytes after "220 ready" and before TLS would be injected into the TLS session
         // (CVE-2011-0411 class); they are dropped, and said.
         wire.note("the server sent data after the STARTTLS go-ahead; discarded");
     }
+    let host = ctx.plan.host.to_string();
     let (stream, mut transcript) = wire.into_parts();
     let (tls_obs, tls_stream, _) = ctx
         .tls
@@ -360,9 +408,7 @@ async fn plain_first(
     transcript.push(note(opened, tls_summary(&tls_obs)));
     ep.tls = Some(tls_obs);
     let Some(tls_stream) = tls_stream else {
-        ep.smtp = Some(obs);
-        ep.transcript = transcript;
-        return;
+        return finish(ep, obs, transcript);
     };
     let mut wire = Wire::new(tls_stream, opened);
     wire.transcript = transcript;
@@ -375,8 +421,7 @@ async fn plain_first(
         after_ehlo(ctx, &mut wire, &caps, secure, role, ep).await;
     }
     smtp::quit(&mut wire).await;
-    ep.smtp = Some(obs);
-    ep.transcript = wire.into_parts().1;
+    finish(ep, obs, wire.into_parts().1);
 }
 
 /// Greeting, EHLO and QUIT over an established TLS stream.
