@@ -3,30 +3,19 @@
 use super::{parse_bool, Interpreted, Interpreter, Raw, SettingsError};
 use crate::plan::Secret;
 
-/// Percent-decodes URL user info.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        // '+' stays '+': user info is not form-encoded (dj-email-url uses unquote).
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Percent-decodes one part of the URL. Invalid sequences (`%`, `%a`, `%zz`) stay as they
+/// are and bytes that are not UTF-8 become U+FFFD, as Python's `unquote` does for
+/// dj-email-url; `+` stays `+` (user info is not form-encoded).
+fn decode(part: &str) -> String {
+    percent_encoding::percent_decode_str(part)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// An `EMAIL_URL` (django-environ / dj-email-url form), interpreted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailUrl {
-    /// Host.
+    /// Host (an IPv6 address without its brackets).
     pub host: String,
     /// Port (the scheme's default when absent).
     pub port: u16,
@@ -36,64 +25,45 @@ pub struct EmailUrl {
     pub implicit_tls: bool,
     /// User, percent-decoded.
     pub user: Option<String>,
-    /// Password, percent-decoded.
-    pub password: Option<String>,
+    /// Password, percent-decoded; never printed.
+    pub password: Option<Secret>,
     /// `?timeout=`.
     pub timeout: Option<f64>,
 }
 
+/// The TLS flags and default port a scheme means.
+fn scheme_defaults(scheme: &str) -> Result<(bool, bool, u16), String> {
+    match scheme.to_ascii_lowercase().as_str() {
+        "smtp" => Ok((false, false, 25)),
+        "smtp+tls" | "submit" | "submission" => Ok((true, false, 587)),
+        "smtp+ssl" | "smtps" => Ok((false, true, 465)),
+        other => Err(format!("unknown scheme {other:?}")),
+    }
+}
+
 /// Parses `EMAIL_URL`: `smtp://`, `smtp+tls://`, `smtp+ssl://`, `smtps://`, `submission://`
 /// (dj-email-url's schemes), with `?ssl=`/`?tls=`/`?timeout=` query options.
-pub fn parse_email_url(url: &str) -> Result<EmailUrl, String> {
-    let (scheme, rest) = url.split_once("://").ok_or("no scheme")?;
-    let (mut starttls, mut implicit_tls, default_port) = match scheme.to_ascii_lowercase().as_str()
-    {
-        "smtp" => (false, false, 25),
-        "smtp+tls" | "submit" | "submission" => (true, false, 587),
-        "smtp+ssl" | "smtps" => (false, true, 465),
-        other => return Err(format!("unknown scheme {other:?}")),
-    };
-    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let authority = before_query.split('/').next().unwrap_or("");
-    let (userinfo, hostport) = match authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, authority),
-    };
-    let (host, port) = if let Some(stripped) = hostport.strip_prefix('[') {
-        let (h, after) = stripped.split_once(']').ok_or("unclosed [")?;
-        let port = after
-            .strip_prefix(':')
-            .map(|p| p.parse::<u16>().map_err(|_| format!("bad port {p:?}")))
-            .transpose()?;
-        (h.to_string(), port)
-    } else {
-        match hostport.rsplit_once(':') {
-            Some((h, p)) => (
-                h.to_string(),
-                Some(p.parse::<u16>().map_err(|_| format!("bad port {p:?}"))?),
-            ),
-            None => (hostport.to_string(), None),
-        }
+pub fn parse_email_url(text: &str) -> Result<EmailUrl, String> {
+    let (scheme, _) = text.split_once("://").ok_or("no scheme")?;
+    let (mut starttls, mut implicit_tls, default_port) = scheme_defaults(scheme)?;
+    let url = ::url::Url::parse(text).map_err(|e| e.to_string())?;
+    let host = match url.host() {
+        Some(::url::Host::Ipv6(addr)) => addr.to_string(),
+        Some(::url::Host::Ipv4(addr)) => addr.to_string(),
+        Some(::url::Host::Domain(name)) => decode(name),
+        None => String::new(),
     };
     if host.is_empty() {
         return Err("no host".into());
     }
-    if port == Some(0) {
+    if url.port() == Some(0) {
         return Err("port 0".into());
     }
-    let (user, password) = match userinfo {
-        Some(u) => match u.split_once(':') {
-            Some((a, b)) => (Some(percent_decode(a)), Some(percent_decode(b))),
-            None => (Some(percent_decode(u)), None),
-        },
-        None => (None, None),
-    };
     let mut timeout = None;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+    for (k, v) in url.query_pairs() {
         match k.to_ascii_lowercase().as_str() {
-            "ssl" => implicit_tls = parse_bool(v).ok_or(format!("bad ssl={v:?}"))?,
-            "tls" => starttls = parse_bool(v).ok_or(format!("bad tls={v:?}"))?,
+            "ssl" => implicit_tls = parse_bool(&v).ok_or(format!("bad ssl={v:?}"))?,
+            "tls" => starttls = parse_bool(&v).ok_or(format!("bad tls={v:?}"))?,
             "timeout" => {
                 timeout = Some(v.parse::<f64>().map_err(|_| format!("bad timeout={v:?}"))?)
             }
@@ -102,11 +72,15 @@ pub fn parse_email_url(url: &str) -> Result<EmailUrl, String> {
     }
     Ok(EmailUrl {
         host,
-        port: port.unwrap_or(default_port),
+        port: url.port().unwrap_or(default_port),
         starttls,
         implicit_tls,
-        user: user.filter(|u| !u.is_empty()),
-        password: password.filter(|p| !p.is_empty()),
+        user: Some(decode(url.username())).filter(|u| !u.is_empty()),
+        password: url
+            .password()
+            .map(decode)
+            .filter(|p| !p.is_empty())
+            .map(Secret::new),
         timeout,
     })
 }
@@ -150,9 +124,100 @@ pub(super) fn apply(
     path.starttls = url.starttls;
     path.implicit = url.implicit_tls;
     path.user = url.user.clone();
-    path.password = url.password.clone().map(Secret::new);
+    path.password = url.password.clone();
     path.timeout = url.timeout;
     Ok(())
 }
 
 pub(super) use crate::frameworks::email_url::EMAIL_URL;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_urls_never_panic() {
+        let users = [
+            "",
+            "u",
+            "%",
+            "%a",
+            "%zz",
+            "%aé",
+            "é%",
+            "%é",
+            "%%",
+            "%C3%A9",
+            "%ff",
+            ":",
+            "u:",
+            ":p",
+            "u:p%",
+            "u:p%a",
+            "u:p%aé",
+            "u:p%zz",
+            "u:%E2%82",
+            "🦀:🦀%",
+        ];
+        let hosts = [
+            "x.test", "x.test.", "[::1]", "[::1", "::1", "[]", "é.test", "%41", "", "h:", "h:0",
+            "h:99999", "h:587",
+        ];
+        let schemes = [
+            "smtp",
+            "smtps",
+            "smtp+ssl",
+            "smtp+tls",
+            "submission",
+            "http",
+            "",
+        ];
+        let tails = ["", "/", "?", "?tls=%", "?timeout=é", "?ssl=1&tls=1", "#%a"];
+        for scheme in schemes {
+            for user in users {
+                for host in hosts {
+                    for tail in tails {
+                        let at = if user.is_empty() { "" } else { "@" };
+                        let url = format!("{scheme}://{user}{at}{host}{tail}");
+                        let _ = parse_email_url(&url);
+                        let _ = mask_url(&url);
+                    }
+                }
+            }
+        }
+        for url in [
+            "",
+            "://",
+            "smtp:/",
+            "smtp:",
+            "%",
+            "é://é",
+            "smtp://@",
+            "smtp://u:p%aé@x.test:587",
+        ] {
+            let _ = parse_email_url(url);
+            let _ = mask_url(url);
+        }
+    }
+
+    #[test]
+    fn odd_user_info_decodes_safely() {
+        let u = parse_email_url("smtp://u:p%aé@x.test:587").unwrap();
+        assert_eq!(u.password.as_ref().map(|p| p.expose()), Some("p%aé"));
+        let u = parse_email_url("smtp://:p@[::1]:25").unwrap();
+        assert_eq!((u.user, u.host.as_str(), u.port), (None, "::1", 25));
+        let u = parse_email_url("smtp://%zz@x.test.").unwrap();
+        assert_eq!(
+            (u.user.as_deref(), u.host.as_str()),
+            (Some("%zz"), "x.test.")
+        );
+    }
+
+    #[test]
+    fn the_password_does_not_print() {
+        let u = parse_email_url("smtp+ssl://me:hunter2@smtp.example.com:465").unwrap();
+        let shown = format!("{u:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("Secret(****)"), "{shown}");
+    }
+}

@@ -452,7 +452,7 @@ mod tests {
             ("smtp.gmail.com", 465, false, true)
         );
         assert_eq!(u.user.as_deref(), Some("me@example.com"));
-        assert_eq!(u.password.as_deref(), Some("p@ss/w"));
+        assert_eq!(u.password.as_ref().map(|p| p.expose()), Some("p@ss/w"));
         assert_eq!(u.timeout, Some(10.0));
         let cases = [
             ("smtp://h", 25, false, false),
