@@ -35,8 +35,9 @@ pub struct EmailUrl {
 fn scheme_defaults(scheme: &str) -> Result<(bool, bool, u16), String> {
     match scheme.to_ascii_lowercase().as_str() {
         "smtp" => Ok((false, false, 25)),
-        "smtp+tls" | "submit" | "submission" => Ok((true, false, 587)),
-        "smtp+ssl" | "smtps" => Ok((false, true, 465)),
+        // As in django-environ 0.14 and dj-email-url 1.0.6 (CONTRACT.md): `smtps` is STARTTLS.
+        "smtp+tls" | "smtps" | "submit" | "submission" => Ok((true, false, 587)),
+        "smtp+ssl" => Ok((false, true, 465)),
         other => Err(format!("unknown scheme {other:?}")),
     }
 }
@@ -219,5 +220,21 @@ mod tests {
         let shown = format!("{u:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("Secret(****)"), "{shown}");
+    }
+
+    /// CONTRACT.md: each scheme means what django-environ 0.14 and dj-email-url 1.0.6 mean;
+    /// `smtps://` and `smtp+tls://` set EMAIL_USE_TLS (STARTTLS), only `smtp+ssl://` sets
+    /// EMAIL_USE_SSL.
+    #[test]
+    fn smtps_means_starttls_as_in_django_environ() {
+        let mode = |url: &str| {
+            let u = parse_email_url(url).unwrap();
+            (u.starttls, u.implicit_tls)
+        };
+        assert_eq!(mode("smtps://h:587"), (true, false));
+        assert_eq!(mode("SMTPS://h:587"), (true, false));
+        assert_eq!(mode("smtp+tls://h:587"), (true, false));
+        assert_eq!(mode("smtp+ssl://h:465"), (false, true));
+        assert_eq!(mode("smtp://h:25"), (false, false));
     }
 }

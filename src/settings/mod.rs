@@ -457,7 +457,9 @@ mod tests {
         let cases = [
             ("smtp://h", 25, false, false),
             ("smtp+tls://h", 587, true, false),
-            ("smtps://h", 465, false, true),
+            // django-environ 0.14 / dj-email-url 1.0.6: smtps sets EMAIL_USE_TLS (STARTTLS).
+            ("smtps://h", 587, true, false),
+            ("smtp+ssl://h", 465, false, true),
             ("submission://h", 587, true, false),
             ("smtp://h:2525?tls=True", 2525, true, false),
             ("smtp://h?ssl=1", 25, false, true),
