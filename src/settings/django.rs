@@ -186,3 +186,30 @@ fn find_django_settings(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn django_settings_py() {
+        let text = "import os\nEMAIL_HOST = 'smtp.gmail.com'\nEMAIL_PORT = int(os.getenv('PORT_VAR', 587))\nEMAIL_USE_TLS = env.bool('USE_TLS', default=True)\nEMAIL_HOST_USER = os.environ['MAIL_USER']\nEMAIL_HOST_PASSWORD = config('MAIL_PASS', default='')\nEMAIL_TIMEOUT = 10  # seconds\nEMAIL_BACKEND = 'django.core.mail.backends.smtp.EmailBackend'\n";
+        let env = |k: &str| match k {
+            "MAIL_USER" => Some("me@gmail.com".to_string()),
+            "PORT_VAR" => Some("465".to_string()),
+            _ => None,
+        };
+        let v = parse_django_settings(text, "app/settings.py", &env);
+        let get = |k: &str| {
+            v.iter()
+                .find(|(key, _, _)| key == k)
+                .map(|(_, v, _)| v.clone())
+        };
+        assert_eq!(get("EMAIL_HOST").as_deref(), Some("smtp.gmail.com"));
+        assert_eq!(get("EMAIL_PORT").as_deref(), Some("465"));
+        assert_eq!(get("EMAIL_USE_TLS").as_deref(), Some("True"));
+        assert_eq!(get("EMAIL_HOST_USER").as_deref(), Some("me@gmail.com"));
+        assert_eq!(get("EMAIL_HOST_PASSWORD").as_deref(), Some(""));
+        assert_eq!(get("EMAIL_TIMEOUT").as_deref(), Some("10"));
+    }
+}

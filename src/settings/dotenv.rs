@@ -70,3 +70,31 @@ pub fn parse_dotenv(text: &str, path: &str) -> Vec<(String, String, Origin)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_forms() {
+        let text = "# comment\nexport EMAIL_HOST=smtp.gmail.com\nEMAIL_PORT=\"465\"\nEMAIL_USE_SSL='True'\nEMAIL_HOST_PASSWORD=abc # inline\n\nnot a line\n";
+        let v = parse_dotenv(text, ".env");
+        let get = |k: &str| {
+            v.iter()
+                .find(|(key, _, _)| key == k)
+                .map(|(_, v, o)| (v.clone(), o.clone()))
+        };
+        assert_eq!(get("EMAIL_HOST").unwrap().0, "smtp.gmail.com");
+        assert_eq!(get("EMAIL_PORT").unwrap().0, "465");
+        assert_eq!(get("EMAIL_USE_SSL").unwrap().0, "True");
+        assert_eq!(get("EMAIL_HOST_PASSWORD").unwrap().0, "abc");
+        assert_eq!(
+            get("EMAIL_PORT").unwrap().1,
+            Origin::File {
+                path: ".env".into(),
+                line: 3,
+                key: "EMAIL_PORT".into()
+            }
+        );
+    }
+}

@@ -237,4 +237,50 @@ mod tests {
         assert_eq!(mode("smtp+ssl://h:465"), (false, true));
         assert_eq!(mode("smtp://h:25"), (false, false));
     }
+
+    #[test]
+    fn email_urls() {
+        let u =
+            parse_email_url("smtp+ssl://me%40example.com:p%40ss%2Fw@smtp.gmail.com:465?timeout=10")
+                .unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.port, u.starttls, u.implicit_tls),
+            ("smtp.gmail.com", 465, false, true)
+        );
+        assert_eq!(u.user.as_deref(), Some("me@example.com"));
+        assert_eq!(u.password.as_ref().map(|p| p.expose()), Some("p@ss/w"));
+        assert_eq!(u.timeout, Some(10.0));
+        let cases = [
+            ("smtp://h", 25, false, false),
+            ("smtp+tls://h", 587, true, false),
+            // django-environ 0.14 / dj-email-url 1.0.6: smtps sets EMAIL_USE_TLS (STARTTLS).
+            ("smtps://h", 587, true, false),
+            ("smtp+ssl://h", 465, false, true),
+            ("submission://h", 587, true, false),
+            ("smtp://h:2525?tls=True", 2525, true, false),
+            ("smtp://h?ssl=1", 25, false, true),
+        ];
+        for (url, port, tls, ssl) in cases {
+            let u = parse_email_url(url).unwrap();
+            assert_eq!(
+                (u.port, u.starttls, u.implicit_tls),
+                (port, tls, ssl),
+                "{url}"
+            );
+        }
+        for bad in [
+            "smtp.gmail.com:587",
+            "http://h",
+            "smtp://",
+            "smtp://h:abc",
+            "smtp://h:0",
+            "smtp://h?tls=maybe",
+        ] {
+            assert!(parse_email_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            mask_url("smtp+ssl://me:secret@h:465"),
+            "smtp+ssl://me:****@h:465"
+        );
+    }
 }

@@ -443,75 +443,6 @@ mod tests {
     }
 
     #[test]
-    fn email_urls() {
-        let u =
-            parse_email_url("smtp+ssl://me%40example.com:p%40ss%2Fw@smtp.gmail.com:465?timeout=10")
-                .unwrap();
-        assert_eq!(
-            (u.host.as_str(), u.port, u.starttls, u.implicit_tls),
-            ("smtp.gmail.com", 465, false, true)
-        );
-        assert_eq!(u.user.as_deref(), Some("me@example.com"));
-        assert_eq!(u.password.as_ref().map(|p| p.expose()), Some("p@ss/w"));
-        assert_eq!(u.timeout, Some(10.0));
-        let cases = [
-            ("smtp://h", 25, false, false),
-            ("smtp+tls://h", 587, true, false),
-            // django-environ 0.14 / dj-email-url 1.0.6: smtps sets EMAIL_USE_TLS (STARTTLS).
-            ("smtps://h", 587, true, false),
-            ("smtp+ssl://h", 465, false, true),
-            ("submission://h", 587, true, false),
-            ("smtp://h:2525?tls=True", 2525, true, false),
-            ("smtp://h?ssl=1", 25, false, true),
-        ];
-        for (url, port, tls, ssl) in cases {
-            let u = parse_email_url(url).unwrap();
-            assert_eq!(
-                (u.port, u.starttls, u.implicit_tls),
-                (port, tls, ssl),
-                "{url}"
-            );
-        }
-        for bad in [
-            "smtp.gmail.com:587",
-            "http://h",
-            "smtp://",
-            "smtp://h:abc",
-            "smtp://h:0",
-            "smtp://h?tls=maybe",
-        ] {
-            assert!(parse_email_url(bad).is_err(), "{bad}");
-        }
-        assert_eq!(
-            mask_url("smtp+ssl://me:secret@h:465"),
-            "smtp+ssl://me:****@h:465"
-        );
-    }
-
-    #[test]
-    fn dotenv_forms() {
-        let text = "# comment\nexport EMAIL_HOST=smtp.gmail.com\nEMAIL_PORT=\"465\"\nEMAIL_USE_SSL='True'\nEMAIL_HOST_PASSWORD=abc # inline\n\nnot a line\n";
-        let v = parse_dotenv(text, ".env");
-        let get = |k: &str| {
-            v.iter()
-                .find(|(key, _, _)| key == k)
-                .map(|(_, v, o)| (v.clone(), o.clone()))
-        };
-        assert_eq!(get("EMAIL_HOST").unwrap().0, "smtp.gmail.com");
-        assert_eq!(get("EMAIL_PORT").unwrap().0, "465");
-        assert_eq!(get("EMAIL_USE_SSL").unwrap().0, "True");
-        assert_eq!(get("EMAIL_HOST_PASSWORD").unwrap().0, "abc");
-        assert_eq!(
-            get("EMAIL_PORT").unwrap().1,
-            Origin::File {
-                path: ".env".into(),
-                line: 3,
-                key: "EMAIL_PORT".into()
-            }
-        );
-    }
-
-    #[test]
     fn precedence_flags_env_file() {
         let dir = std::env::temp_dir().join(format!("smtp-doctor-settings-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -581,28 +512,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.security(), None);
-    }
-
-    #[test]
-    fn django_settings_py() {
-        let text = "import os\nEMAIL_HOST = 'smtp.gmail.com'\nEMAIL_PORT = int(os.getenv('PORT_VAR', 587))\nEMAIL_USE_TLS = env.bool('USE_TLS', default=True)\nEMAIL_HOST_USER = os.environ['MAIL_USER']\nEMAIL_HOST_PASSWORD = config('MAIL_PASS', default='')\nEMAIL_TIMEOUT = 10  # seconds\nEMAIL_BACKEND = 'django.core.mail.backends.smtp.EmailBackend'\n";
-        let env = |k: &str| match k {
-            "MAIL_USER" => Some("me@gmail.com".to_string()),
-            "PORT_VAR" => Some("465".to_string()),
-            _ => None,
-        };
-        let v = parse_django_settings(text, "app/settings.py", &env);
-        let get = |k: &str| {
-            v.iter()
-                .find(|(key, _, _)| key == k)
-                .map(|(_, v, _)| v.clone())
-        };
-        assert_eq!(get("EMAIL_HOST").as_deref(), Some("smtp.gmail.com"));
-        assert_eq!(get("EMAIL_PORT").as_deref(), Some("465"));
-        assert_eq!(get("EMAIL_USE_TLS").as_deref(), Some("True"));
-        assert_eq!(get("EMAIL_HOST_USER").as_deref(), Some("me@gmail.com"));
-        assert_eq!(get("EMAIL_HOST_PASSWORD").as_deref(), Some(""));
-        assert_eq!(get("EMAIL_TIMEOUT").as_deref(), Some("10"));
     }
 
     #[test]

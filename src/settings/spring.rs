@@ -128,21 +128,7 @@ pub fn flatten_yaml(text: &str, path: &str) -> Vec<(String, String, Origin)> {
                     let null = style == ScalarStyle::Plain
                         && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
                     if !null {
-                        let full = keys
-                            .iter()
-                            .chain(std::iter::once(&*key))
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(".");
-                        out.push((
-                            full.clone(),
-                            value.into_owned(),
-                            Origin::File {
-                                path: path.to_string(),
-                                line: *line,
-                                key: full,
-                            },
-                        ));
+                        out.push(entry(&keys, key, value.into_owned(), *line, path));
                     }
                     settle(&mut maps);
                 }
@@ -153,6 +139,27 @@ pub fn flatten_yaml(text: &str, path: &str) -> Vec<(String, String, Origin)> {
         }
     }
     out
+}
+
+/// The dotted key `keys.key` and its value, as read at `line`.
+fn entry(
+    keys: &[String],
+    key: &str,
+    value: String,
+    line: usize,
+    path: &str,
+) -> (String, String, Origin) {
+    let mut full = keys.join(".");
+    if !full.is_empty() {
+        full.push('.');
+    }
+    full.push_str(key);
+    let origin = Origin::File {
+        path: path.to_string(),
+        line,
+        key: full.clone(),
+    };
+    (full, value, origin)
 }
 
 /// A node of the innermost mapping is complete: it expects a key, or a value after a skipped
