@@ -5,6 +5,8 @@ use super::value::double_quoted;
 use super::{Names, SettingValue, Settings, Spec, ValueKind};
 use crate::model::Security;
 
+/// Every Django email setting starts with this.
+pub const PREFIX: &str = "EMAIL_";
 /// STARTTLS (`True` / `False`).
 pub const USE_TLS: &str = "EMAIL_USE_TLS";
 /// Implicit TLS (`True` / `False`).

@@ -2,7 +2,7 @@
 //! `EMAIL_*` assignments of its `settings.py` read as text.
 
 use super::{read_text, Interpreted, Interpreter, Layers, Origin, SettingsError, Sources};
-use crate::frameworks::django::{BACKEND, NAMES, TIMEOUT, USE_SSL, USE_TLS};
+use crate::frameworks::django::{BACKEND, NAMES, PREFIX, TIMEOUT, USE_SSL, USE_TLS};
 use std::path::{Path, PathBuf};
 
 /// The Django project folder: `--django DIR`, or the folder itself when it has `manage.py`.
@@ -84,7 +84,7 @@ pub fn parse_django_settings(
             continue;
         };
         let name = name.trim();
-        if !name.starts_with("EMAIL_")
+        if !name.starts_with(PREFIX)
             || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
             || expr.starts_with('=')
         {
