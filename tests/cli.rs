@@ -522,3 +522,26 @@ fn preflight_takes_one_port() {
     assert!(o.stdout.is_empty());
     assert!(stderr(&o).contains("--port once"), "{}", stderr(&o));
 }
+
+#[test]
+fn odd_email_url_is_read_not_a_panic() {
+    // issue 10: `p%aé` made percent-decoding slice a str inside `é` (exit 101, backtrace).
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-url-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    let url = format!("smtp://u:p%aé@127.0.0.1:{port}");
+    let o = run_in(
+        &dir,
+        &["preflight", "--json", "--timeout", "1"],
+        &[("EMAIL_URL", url.as_str())],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!stdout.contains("p%aé") && !stderr.contains("p%aé"));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["cause"], "tcp.refused");
+    std::fs::remove_dir_all(&dir).ok();
+}

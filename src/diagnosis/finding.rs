@@ -2,7 +2,6 @@
 
 use crate::model::Security;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 macro_rules! finding_codes {
@@ -184,7 +183,7 @@ pub struct Recommendation {
     /// What to do, in words.
     pub message: String,
     /// The exact settings to change (empty when the fix is not a setting).
-    pub settings: BTreeMap<String, String>,
+    pub settings: crate::frameworks::Settings,
     /// Commands that carry out the fix, where there are some (e.g. a firewall rule).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,

@@ -1,9 +1,24 @@
 //! Exact settings for a fix, in the names of the application's framework, and the snippet to
-//! paste. Django is the default (CONTRACT.md's keys).
+//! paste. Django is the default (CONTRACT.md's keys). Each framework's file holds the names it
+//! reads, the settings of a fix in its types, and its snippet; this file holds the enum and the
+//! dispatch. `settings/` reads the names from here.
 
 use crate::model::Security;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub mod django;
+pub mod dotnet;
+pub mod email_url;
+pub mod flask;
+pub mod laravel;
+pub mod node;
+pub mod phpmailer;
+pub mod rails;
+pub mod spring;
+mod value;
+
+pub use value::{SettingValue, Settings, ValueKind};
 
 /// The frameworks whose setting names we know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -44,47 +59,38 @@ impl Framework {
         Framework::Url,
     ];
 
+    /// The names this framework reads host, port and credentials from.
+    pub fn names(self) -> &'static Names {
+        &self.spec().names
+    }
+
+    fn spec(self) -> &'static Spec {
+        match self {
+            Framework::Django => &django::SPEC,
+            Framework::Flask => &flask::SPEC,
+            Framework::Laravel => &laravel::SPEC,
+            Framework::Rails => &rails::SPEC,
+            Framework::Node => &node::SPEC,
+            Framework::Spring => &spring::SPEC,
+            Framework::Dotnet => &dotnet::SPEC,
+            Framework::Phpmailer => &phpmailer::SPEC,
+            Framework::Url => &email_url::SPEC,
+        }
+    }
+
     /// The command-line spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Framework::Django => "django",
-            Framework::Flask => "flask",
-            Framework::Laravel => "laravel",
-            Framework::Rails => "rails",
-            Framework::Node => "node",
-            Framework::Spring => "spring",
-            Framework::Dotnet => "dotnet",
-            Framework::Phpmailer => "phpmailer",
-            Framework::Url => "url",
-        }
+        self.spec().name
     }
 
     /// Where the settings live, for the report.
     pub fn settings_file(self) -> &'static str {
-        match self {
-            Framework::Django => "settings.py",
-            Framework::Flask => "config.py",
-            Framework::Laravel => ".env",
-            Framework::Rails => "config/environments/production.rb",
-            Framework::Node => "nodemailer.createTransport({...})",
-            Framework::Spring => "application.properties",
-            Framework::Dotnet => "SmtpClient.Connect(...)",
-            Framework::Phpmailer => "$mail = new PHPMailer(true);",
-            Framework::Url => ".env",
-        }
+        self.spec().settings_file
     }
 
     /// The code-fence language of the snippet.
     pub fn snippet_lang(self) -> &'static str {
-        match self {
-            Framework::Django | Framework::Flask => "python",
-            Framework::Laravel | Framework::Url => "dotenv",
-            Framework::Rails => "ruby",
-            Framework::Node => "js",
-            Framework::Spring => "properties",
-            Framework::Dotnet => "csharp",
-            Framework::Phpmailer => "php",
-        }
+        self.spec().snippet_lang
     }
 }
 
@@ -110,196 +116,44 @@ impl std::str::FromStr for Framework {
     }
 }
 
-fn py_bool(b: bool) -> String {
-    if b { "True" } else { "False" }.to_string()
+/// The names a framework reads the server and the credentials from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names {
+    /// The server's host name.
+    pub host: &'static str,
+    /// The port.
+    pub port: &'static str,
+    /// The login user.
+    pub user: &'static str,
+    /// The login password.
+    pub password: &'static str,
 }
 
-fn bool_lower(b: bool) -> String {
-    if b { "true" } else { "false" }.to_string()
+/// What one framework's file provides.
+struct Spec {
+    name: &'static str,
+    settings_file: &'static str,
+    snippet_lang: &'static str,
+    names: Names,
+    /// The key a host fix names (for `url`, the host part of `EMAIL_URL`).
+    host_key: &'static str,
+    port_settings: fn(host: &str, port: u16, security: Security) -> Settings,
+    snippet: fn(&Settings) -> String,
 }
 
 /// The settings keys to change to use `port` with `security` on `host`.
-pub fn port_settings(
-    fw: Framework,
-    host: &str,
-    port: u16,
-    security: Security,
-) -> BTreeMap<String, String> {
-    let implicit = security == Security::ImplicitTls;
-    let starttls = security == Security::Starttls;
-    let pairs: Vec<(&str, String)> = match fw {
-        Framework::Django => vec![
-            ("EMAIL_PORT", port.to_string()),
-            ("EMAIL_USE_SSL", py_bool(implicit)),
-            ("EMAIL_USE_TLS", py_bool(starttls)),
-        ],
-        Framework::Flask => vec![
-            ("MAIL_PORT", port.to_string()),
-            ("MAIL_USE_SSL", py_bool(implicit)),
-            ("MAIL_USE_TLS", py_bool(starttls)),
-        ],
-        Framework::Laravel => vec![
-            ("MAIL_PORT", port.to_string()),
-            (
-                "MAIL_SCHEME",
-                if implicit { "smtps" } else { "smtp" }.to_string(),
-            ),
-            (
-                "MAIL_ENCRYPTION",
-                if implicit {
-                    "ssl"
-                } else if starttls {
-                    "tls"
-                } else {
-                    "null"
-                }
-                .to_string(),
-            ),
-        ],
-        Framework::Rails => vec![
-            ("port", port.to_string()),
-            ("tls", bool_lower(implicit)),
-            ("enable_starttls_auto", bool_lower(starttls)),
-        ],
-        Framework::Node => vec![
-            ("port", port.to_string()),
-            ("secure", bool_lower(implicit)),
-            ("requireTLS", bool_lower(starttls)),
-        ],
-        Framework::Spring => vec![
-            ("spring.mail.port", port.to_string()),
-            (
-                "spring.mail.properties.mail.smtp.ssl.enable",
-                bool_lower(implicit),
-            ),
-            (
-                "spring.mail.properties.mail.smtp.starttls.enable",
-                bool_lower(starttls),
-            ),
-            (
-                "spring.mail.properties.mail.smtp.starttls.required",
-                bool_lower(starttls),
-            ),
-        ],
-        Framework::Dotnet => vec![
-            ("Port", port.to_string()),
-            (
-                "SecureSocketOptions",
-                match security {
-                    Security::ImplicitTls => "SslOnConnect",
-                    Security::Starttls => "StartTls",
-                    Security::Plain => "None",
-                }
-                .to_string(),
-            ),
-        ],
-        Framework::Phpmailer => vec![
-            ("Port", port.to_string()),
-            (
-                "SMTPSecure",
-                match security {
-                    Security::ImplicitTls => "PHPMailer::ENCRYPTION_SMTPS",
-                    Security::Starttls => "PHPMailer::ENCRYPTION_STARTTLS",
-                    Security::Plain => "''",
-                }
-                .to_string(),
-            ),
-        ],
-        Framework::Url => {
-            let scheme = match security {
-                Security::ImplicitTls => "smtp+ssl",
-                Security::Starttls => "smtp+tls",
-                Security::Plain => "smtp",
-            };
-            vec![(
-                "EMAIL_URL",
-                format!("{scheme}://USER:PASSWORD@{host}:{port}"),
-            )]
-        }
-    };
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+pub fn port_settings(fw: Framework, host: &str, port: u16, security: Security) -> Settings {
+    (fw.spec().port_settings)(host, port, security)
 }
 
 /// The settings key for the host name.
-pub fn host_settings(fw: Framework, host: &str) -> BTreeMap<String, String> {
-    let key = match fw {
-        Framework::Django => "EMAIL_HOST",
-        Framework::Flask => "MAIL_SERVER",
-        Framework::Laravel => "MAIL_HOST",
-        Framework::Rails => "address",
-        Framework::Node => "host",
-        Framework::Spring => "spring.mail.host",
-        Framework::Dotnet => "Host",
-        Framework::Phpmailer => "Host",
-        Framework::Url => "EMAIL_URL host",
-    };
-    BTreeMap::from([(key.to_string(), host.to_string())])
+pub fn host_settings(fw: Framework, host: &str) -> Settings {
+    BTreeMap::from([(fw.spec().host_key.to_string(), SettingValue::str(host))])
 }
 
-/// The settings as code to paste, in the framework's own syntax.
-pub fn snippet(fw: Framework, settings: &BTreeMap<String, String>) -> String {
-    let quoted = |v: &str| {
-        if v.parse::<u64>().is_ok()
-            || matches!(v, "True" | "False" | "true" | "false" | "null")
-            || v.starts_with("PHPMailer::")
-            || v == "''"
-        {
-            v.to_string()
-        } else {
-            format!("\"{v}\"")
-        }
-    };
-    let mut out = String::new();
-    match fw {
-        Framework::Django | Framework::Flask => {
-            for (k, v) in settings {
-                out.push_str(&format!("{k} = {}\n", quoted(v)));
-            }
-        }
-        Framework::Laravel | Framework::Url | Framework::Spring => {
-            for (k, v) in settings {
-                out.push_str(&format!("{k}={v}\n"));
-            }
-        }
-        Framework::Rails => {
-            out.push_str("config.action_mailer.smtp_settings = {\n");
-            for (k, v) in settings {
-                let v = if k == "address" {
-                    format!("\"{v}\"")
-                } else {
-                    v.clone()
-                };
-                out.push_str(&format!("  {k}: {v},\n"));
-            }
-            out.push_str("  # keep address, user_name, password, authentication as they are\n}\n");
-        }
-        Framework::Node => {
-            out.push_str("nodemailer.createTransport({\n");
-            for (k, v) in settings {
-                out.push_str(&format!("  {k}: {},\n", quoted(v)));
-            }
-            out.push_str("  // keep host and auth as they are\n});\n");
-        }
-        Framework::Dotnet => {
-            let port = settings.get("Port").cloned().unwrap_or_default();
-            match settings.get("SecureSocketOptions") {
-                Some(opt) => out.push_str(&format!(
-                    "client.Connect(host, {port}, SecureSocketOptions.{opt});\n"
-                )),
-                None => {
-                    for (k, v) in settings {
-                        out.push_str(&format!("// {k} = {v}\n"));
-                    }
-                }
-            }
-        }
-        Framework::Phpmailer => {
-            for (k, v) in settings {
-                out.push_str(&format!("$mail->{k} = {};\n", quoted(v)));
-            }
-        }
-    }
-    out
+/// The settings as code to paste, in the framework's own syntax, each value quoted by its kind.
+pub fn snippet(fw: Framework, settings: &Settings) -> String {
+    (fw.spec().snippet)(settings)
 }
 
 #[cfg(test)]
@@ -357,5 +211,28 @@ mod tests {
             snippet(Framework::Django, &django),
             "EMAIL_PORT = 465\nEMAIL_USE_SSL = True\nEMAIL_USE_TLS = False\n"
         );
+    }
+
+    #[test]
+    fn snippets_quote_by_kind_not_by_text() {
+        let php = port_settings(Framework::Phpmailer, "h", 25, Security::Plain);
+        assert_eq!(
+            snippet(Framework::Phpmailer, &php),
+            "$mail->Port = 25;\n$mail->SMTPSecure = '';\n"
+        );
+        // A string that looks like a number or a boolean is still a string.
+        let odd = Settings::from([
+            ("EMAIL_HOST".to_string(), SettingValue::str("True")),
+            ("EMAIL_PORT".to_string(), SettingValue::port(25)),
+        ]);
+        assert_eq!(
+            snippet(Framework::Django, &odd),
+            "EMAIL_HOST = \"True\"\nEMAIL_PORT = 25\n"
+        );
+        let host = host_settings(Framework::Rails, "a\"#{b}");
+        assert!(snippet(Framework::Rails, &host).contains(r#"address: "a\"\#{b}","#));
+        let laravel = port_settings(Framework::Laravel, "h", 25, Security::Plain);
+        assert_eq!(laravel["MAIL_ENCRYPTION"].kind(), ValueKind::Code);
+        assert_eq!(host_settings(Framework::Url, "h")["EMAIL_URL host"], "h");
     }
 }

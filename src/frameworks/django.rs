@@ -1,0 +1,62 @@
+//! Django `settings.py`: `EMAIL_USE_TLS` is STARTTLS, `EMAIL_USE_SSL` implicit TLS. These are
+//! also CONTRACT.md's keys, used when no settings source was read.
+
+use super::value::double_quoted;
+use super::{Names, SettingValue, Settings, Spec, ValueKind};
+use crate::model::Security;
+
+/// Every Django email setting starts with this.
+pub const PREFIX: &str = "EMAIL_";
+/// STARTTLS (`True` / `False`).
+pub const USE_TLS: &str = "EMAIL_USE_TLS";
+/// Implicit TLS (`True` / `False`).
+pub const USE_SSL: &str = "EMAIL_USE_SSL";
+/// Timeout in seconds; unset means Django waits forever.
+pub const TIMEOUT: &str = "EMAIL_TIMEOUT";
+/// The mail backend class.
+pub const BACKEND: &str = "EMAIL_BACKEND";
+
+/// The names Django reads.
+pub const NAMES: Names = Names {
+    host: "EMAIL_HOST",
+    port: "EMAIL_PORT",
+    user: "EMAIL_HOST_USER",
+    password: "EMAIL_HOST_PASSWORD",
+};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "django",
+    settings_file: "settings.py",
+    snippet_lang: "python",
+    names: NAMES,
+    host_key: NAMES.host,
+    port_settings,
+    snippet: python_snippet,
+};
+
+fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+    Settings::from([
+        (NAMES.port.into(), SettingValue::port(port)),
+        (
+            USE_SSL.into(),
+            SettingValue::python_bool(security == Security::ImplicitTls),
+        ),
+        (
+            USE_TLS.into(),
+            SettingValue::python_bool(security == Security::Starttls),
+        ),
+    ])
+}
+
+/// `NAME = value` lines, strings as Python string literals (Django and Flask).
+pub(super) fn python_snippet(settings: &Settings) -> String {
+    let mut out = String::new();
+    for (k, v) in settings {
+        let v = match v.kind() {
+            ValueKind::Str => double_quoted(v.as_str(), &[]),
+            _ => v.to_string(),
+        };
+        out.push_str(&format!("{k} = {v}\n"));
+    }
+    out
+}

@@ -1,0 +1,41 @@
+//! Flask-Mail: `MAIL_USE_TLS` is STARTTLS, `MAIL_USE_SSL` implicit TLS.
+
+use super::{Names, SettingValue, Settings, Spec};
+use crate::model::Security;
+
+/// STARTTLS (`True` / `False`).
+pub const USE_TLS: &str = "MAIL_USE_TLS";
+/// Implicit TLS (`True` / `False`).
+pub const USE_SSL: &str = "MAIL_USE_SSL";
+
+/// The names Flask-Mail reads.
+pub const NAMES: Names = Names {
+    host: "MAIL_SERVER",
+    port: "MAIL_PORT",
+    user: "MAIL_USERNAME",
+    password: "MAIL_PASSWORD",
+};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "flask",
+    settings_file: "config.py",
+    snippet_lang: "python",
+    names: NAMES,
+    host_key: NAMES.host,
+    port_settings,
+    snippet: super::django::python_snippet,
+};
+
+fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+    Settings::from([
+        (NAMES.port.into(), SettingValue::port(port)),
+        (
+            USE_SSL.into(),
+            SettingValue::python_bool(security == Security::ImplicitTls),
+        ),
+        (
+            USE_TLS.into(),
+            SettingValue::python_bool(security == Security::Starttls),
+        ),
+    ])
+}

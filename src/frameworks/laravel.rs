@@ -1,0 +1,54 @@
+//! Laravel `.env`: `MAIL_SCHEME` (`smtp` / `smtps`, Laravel 11 and later) and
+//! `MAIL_ENCRYPTION` (`tls` / `ssl` / `null`, before).
+
+use super::{Names, SettingValue, Settings, Spec};
+use crate::model::Security;
+
+/// `smtp` or `smtps` (implicit TLS), Laravel 11 and later.
+pub const SCHEME: &str = "MAIL_SCHEME";
+/// `tls`, `ssl` or `null`, before Laravel 11.
+pub const ENCRYPTION: &str = "MAIL_ENCRYPTION";
+
+/// The names Laravel reads.
+pub const NAMES: Names = Names {
+    host: "MAIL_HOST",
+    port: "MAIL_PORT",
+    user: "MAIL_USERNAME",
+    password: "MAIL_PASSWORD",
+};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "laravel",
+    settings_file: ".env",
+    snippet_lang: "dotenv",
+    names: NAMES,
+    host_key: NAMES.host,
+    port_settings,
+    snippet: dotenv_snippet,
+};
+
+fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+    let scheme = match security {
+        Security::ImplicitTls => "smtps",
+        Security::Starttls | Security::Plain => "smtp",
+    };
+    let encryption = match security {
+        Security::ImplicitTls => SettingValue::str("ssl"),
+        Security::Starttls => SettingValue::str("tls"),
+        Security::Plain => SettingValue::code("null"),
+    };
+    Settings::from([
+        (NAMES.port.into(), SettingValue::port(port)),
+        (SCHEME.into(), SettingValue::str(scheme)),
+        (ENCRYPTION.into(), encryption),
+    ])
+}
+
+/// `NAME=value` lines, as dotenv and Java properties files write them.
+pub(super) fn dotenv_snippet(settings: &Settings) -> String {
+    let mut out = String::new();
+    for (k, v) in settings {
+        out.push_str(&format!("{k}={v}\n"));
+    }
+    out
+}

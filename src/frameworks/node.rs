@@ -1,0 +1,55 @@
+//! Node.js nodemailer: `secure` is implicit TLS, `requireTLS` STARTTLS.
+
+use super::value::double_quoted;
+use super::{Names, SettingValue, Settings, Spec, ValueKind};
+use crate::model::Security;
+
+/// Implicit TLS (`true` / `false`).
+pub const SECURE: &str = "secure";
+/// STARTTLS required (`true` / `false`).
+pub const REQUIRE_TLS: &str = "requireTLS";
+
+/// The options of `createTransport`.
+pub const NAMES: Names = Names {
+    host: "host",
+    port: "port",
+    user: "auth.user",
+    password: "auth.pass",
+};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "node",
+    settings_file: "nodemailer.createTransport({...})",
+    snippet_lang: "js",
+    names: NAMES,
+    host_key: NAMES.host,
+    port_settings,
+    snippet,
+};
+
+fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+    Settings::from([
+        (NAMES.port.into(), SettingValue::port(port)),
+        (
+            SECURE.into(),
+            SettingValue::lower_bool(security == Security::ImplicitTls),
+        ),
+        (
+            REQUIRE_TLS.into(),
+            SettingValue::lower_bool(security == Security::Starttls),
+        ),
+    ])
+}
+
+fn snippet(settings: &Settings) -> String {
+    let mut out = String::from("nodemailer.createTransport({\n");
+    for (k, v) in settings {
+        let v = match v.kind() {
+            ValueKind::Str => double_quoted(v.as_str(), &[]),
+            _ => v.to_string(),
+        };
+        out.push_str(&format!("  {k}: {v},\n"));
+    }
+    out.push_str("  // keep host and auth as they are\n});\n");
+    out
+}

@@ -1,0 +1,56 @@
+//! Rails ActionMailer `smtp_settings`: `tls` is implicit TLS, `enable_starttls_auto` STARTTLS.
+
+use super::value::double_quoted;
+use super::{Names, SettingValue, Settings, Spec, ValueKind};
+use crate::model::Security;
+
+/// Implicit TLS (`true` / `false`).
+pub const TLS: &str = "tls";
+/// STARTTLS when offered (`true` / `false`).
+pub const STARTTLS_AUTO: &str = "enable_starttls_auto";
+
+/// The keys of `smtp_settings`.
+pub const NAMES: Names = Names {
+    host: "address",
+    port: "port",
+    user: "user_name",
+    password: "password",
+};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "rails",
+    settings_file: "config/environments/production.rb",
+    snippet_lang: "ruby",
+    names: NAMES,
+    host_key: NAMES.host,
+    port_settings,
+    snippet,
+};
+
+fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+    Settings::from([
+        (NAMES.port.into(), SettingValue::port(port)),
+        (
+            TLS.into(),
+            SettingValue::lower_bool(security == Security::ImplicitTls),
+        ),
+        (
+            STARTTLS_AUTO.into(),
+            SettingValue::lower_bool(security == Security::Starttls),
+        ),
+    ])
+}
+
+fn snippet(settings: &Settings) -> String {
+    let mut out = String::from("config.action_mailer.smtp_settings = {\n");
+    for (k, v) in settings {
+        let v = match v.kind() {
+            // `#` too: `#{` interpolates in a Ruby double-quoted string.
+            ValueKind::Str => double_quoted(v.as_str(), &['#']),
+            _ => v.to_string(),
+        };
+        out.push_str(&format!("  {k}: {v},\n"));
+    }
+    out.push_str("  # keep address, user_name, password, authentication as they are\n}\n");
+    out
+}

@@ -1,0 +1,224 @@
+//! Spring Boot: `spring.mail.*` in `application.properties` or `application.yml`.
+
+use super::{read_text, Interpreted, Interpreter, Layers, Origin, SettingsError, Sources};
+use crate::frameworks::spring::{PREFIX, SSL_ENABLE, STARTTLS_ENABLE, TIMEOUT_MS};
+use saphyr_parser::{Event, ScalarStyle};
+
+const FILES: [&str; 6] = [
+    "application.properties",
+    "src/main/resources/application.properties",
+    "application.yml",
+    "src/main/resources/application.yml",
+    "application.yaml",
+    "src/main/resources/application.yaml",
+];
+
+/// Adds the `spring.mail.*` values of the project's application files; `true` when any.
+pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> bool {
+    let mut found = false;
+    for name in FILES {
+        let path = sources.dir.join(name);
+        let Ok(text) = read_text(&path) else {
+            continue;
+        };
+        let entries = if name.ends_with(".properties") {
+            super::dotenv::parse_dotenv(&text, &path.display().to_string())
+        } else {
+            flatten_yaml(&text, &path.display().to_string())
+        };
+        for (k, v, o) in entries {
+            if k.starts_with(PREFIX) {
+                found = true;
+                layers.add(&k, v, o);
+            }
+        }
+    }
+    found
+}
+
+/// JavaMail's TLS properties and timeout (milliseconds).
+pub(super) fn read_tls(
+    it: &mut Interpreter<'_>,
+    path: &mut Interpreted,
+) -> Result<(), SettingsError> {
+    it.flag(STARTTLS_ENABLE, &mut path.starttls)?;
+    it.flag(SSL_ENABLE, &mut path.implicit)?;
+    if let Some(raw) = it.get(TIMEOUT_MS) {
+        let ms: f64 = raw
+            .value
+            .trim()
+            .parse()
+            .map_err(|_| it.bad(TIMEOUT_MS, raw, "milliseconds"))?;
+        path.timeout = Some(ms / 1000.0);
+    }
+    Ok(())
+}
+
+/// Nesting deeper than this is not a mail setting; the rest of the file is not read.
+const MAX_DEPTH: usize = 64;
+
+/// What the innermost open mapping expects next.
+enum Pending {
+    /// A key.
+    Key,
+    /// The value of this key (its 1-based line).
+    Value(String, usize),
+    /// The value of a key that is not a plain scalar: skipped.
+    Skip,
+}
+
+/// Flattens Spring YAML (`spring:` / `  mail:` / `    host: x`, flow mappings too) into
+/// dotted keys, with the line of each key. Sequences, aliases and null values are left out;
+/// a syntax error ends the reading, keeping what came before it.
+pub fn flatten_yaml(text: &str, path: &str) -> Vec<(String, String, Origin)> {
+    let mut out = Vec::new();
+    // One entry per open mapping; `keys` holds the dotted path to the innermost one.
+    let mut maps: Vec<Pending> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    // Depth inside something skipped (a sequence, or a non-scalar key or value).
+    let mut skipping = 0usize;
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        let Ok((event, span)) = event else { break };
+        if maps.len() + skipping > MAX_DEPTH {
+            break;
+        }
+        if skipping > 0 {
+            match event {
+                Event::MappingStart(..) | Event::SequenceStart(..) => skipping += 1,
+                Event::MappingEnd | Event::SequenceEnd => skipping -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        match event {
+            Event::DocumentStart(_) => {
+                maps.clear();
+                keys.clear();
+            }
+            Event::MappingStart(..) => match maps.pop() {
+                // A nested mapping under `key`.
+                Some(Pending::Value(key, _)) => {
+                    keys.push(key);
+                    maps.push(Pending::Key);
+                    maps.push(Pending::Key);
+                }
+                // A mapping as a key, or the value of such a key: skipped.
+                Some(other) => {
+                    maps.push(other);
+                    settle(&mut maps);
+                    skipping = 1;
+                }
+                None => maps.push(Pending::Key),
+            },
+            Event::MappingEnd => {
+                maps.pop();
+                if !maps.is_empty() {
+                    keys.pop();
+                }
+            }
+            Event::SequenceStart(..) => {
+                skipping = 1;
+                settle(&mut maps);
+            }
+            Event::Scalar(value, style, _, _) => match maps.last_mut() {
+                Some(pending @ Pending::Key) => {
+                    *pending = Pending::Value(value.into_owned(), span.start.line());
+                }
+                Some(Pending::Value(key, line)) => {
+                    let null = style == ScalarStyle::Plain
+                        && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
+                    if !null {
+                        out.push(entry(&keys, key, value.into_owned(), *line, path));
+                    }
+                    settle(&mut maps);
+                }
+                Some(Pending::Skip) | None => settle(&mut maps),
+            },
+            Event::Alias(_) => settle(&mut maps),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The dotted key `keys.key` and its value, as read at `line`.
+fn entry(
+    keys: &[String],
+    key: &str,
+    value: String,
+    line: usize,
+    path: &str,
+) -> (String, String, Origin) {
+    let mut full = keys.join(".");
+    if !full.is_empty() {
+        full.push('.');
+    }
+    full.push_str(key);
+    let origin = Origin::File {
+        path: path.to_string(),
+        line,
+        key: full.clone(),
+    };
+    (full, value, origin)
+}
+
+/// A node of the innermost mapping is complete: it expects a key, or a value after a skipped
+/// key.
+fn settle(maps: &mut [Pending]) {
+    if let Some(pending) = maps.last_mut() {
+        *pending = match pending {
+            Pending::Key => Pending::Skip,
+            Pending::Value(..) | Pending::Skip => Pending::Key,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(v: &[(String, String, Origin)], key: &str) -> Option<(String, usize)> {
+        v.iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, val, o)| match o {
+                Origin::File { line, .. } => (val.clone(), *line),
+                _ => (val.clone(), 0),
+            })
+    }
+
+    #[test]
+    fn yaml_forms_a_hand_parser_got_wrong() {
+        let yaml = "spring:\n  mail:\n    host: \"smtp.example.com\" # the relay\n    password: 'a #b'\n    properties: {mail.smtp.ssl.enable: true, mail.smtp.timeout: 5000}\n    username: ~\n    test-connection:\n    - a: b\n  other: x\n";
+        let v = flatten_yaml(yaml, "application.yml");
+        assert_eq!(
+            get(&v, "spring.mail.host"),
+            Some(("smtp.example.com".into(), 3))
+        );
+        assert_eq!(get(&v, "spring.mail.password").unwrap().0, "a #b");
+        assert_eq!(
+            get(&v, "spring.mail.properties.mail.smtp.ssl.enable")
+                .unwrap()
+                .0,
+            "true"
+        );
+        assert_eq!(get(&v, "spring.mail.username"), None, "null is unset");
+        assert_eq!(get(&v, "spring.other").unwrap().0, "x");
+        assert!(v.iter().all(|(k, _, _)| !k.contains("test-connection")));
+    }
+
+    #[test]
+    fn hostile_yaml_is_bounded() {
+        for text in [
+            "[".repeat(10_000),
+            "{a: ".repeat(10_000),
+            "a:\n".to_string() + &" b:\n".repeat(500),
+            "? [a]\n: {b: c}\nspring: {mail: {host: h}}\n".to_string(),
+            "&x a: *x\n*x : 1\n".to_string(),
+            "\u{feff}spring:\n\tmail: x\n".to_string(),
+        ] {
+            let _ = flatten_yaml(&text, "application.yml");
+        }
+        let v = flatten_yaml("? [a]\n: {b: c}\nspring: {mail: {host: h}}\n", "y");
+        assert_eq!(get(&v, "spring.mail.host").unwrap().0, "h");
+    }
+}
