@@ -108,37 +108,11 @@ pub fn product_in(name: &str) -> Option<&'static InspectionProduct> {
     PRODUCTS.iter().find(|p| lower.contains(p.marker))
 }
 
-/// Host suffixes of public mail providers, whose certificates always chain to the public web
-/// PKI: a chain for them that only the local trust store accepts was forged on the way.
-pub const PUBLIC_PROVIDER_SUFFIXES: &[&str] = &[
-    "gmail.com",
-    "googlemail.com",
-    "google.com",
-    "office365.com",
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "yahoo.com",
-    "mail.me.com",
-    "icloud.com",
-    "zoho.com",
-    "zoho.eu",
-    "sendgrid.net",
-    "mailgun.org",
-    "amazonaws.com",
-    "brevo.com",
-    "sendinblue.com",
-    "fastmail.com",
-    "gmx.com",
-    "gmx.net",
-];
-
-/// Whether `host` belongs to a public mail provider.
+/// Whether `host` belongs to a public mail provider, whose certificates always chain to the
+/// public web PKI: a chain for them that only the local trust store accepts was forged on the
+/// way. The providers are those of [`super::providers::PROVIDERS`].
 pub fn is_public_provider(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    PUBLIC_PROVIDER_SUFFIXES
-        .iter()
-        .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+    super::providers::for_host(host).is_some()
 }
 
 #[cfg(test)]

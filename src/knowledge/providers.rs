@@ -75,6 +75,18 @@ pub const PROVIDERS: &[Provider] = &[
         en: "Brevo: server smtp-relay.brevo.com; the login is the SMTP login shown under SMTP & API and the password is an SMTP key, not the account password.",
         es: "Brevo: servidor smtp-relay.brevo.com; el usuario es el login SMTP que aparece en SMTP & API y la contraseña es una clave SMTP, no la de la cuenta.",
     },
+    Provider {
+        name: "Fastmail",
+        suffixes: &["fastmail.com"],
+        en: "Fastmail: create an app password (Settings > Privacy & Security > Manage app passwords and access) and use it with the full address as the user.",
+        es: "Fastmail: cree una contraseña de aplicación (Settings > Privacy & Security > Manage app passwords and access) y úsela con la dirección completa como usuario.",
+    },
+    Provider {
+        name: "GMX",
+        suffixes: &["gmx.com", "gmx.net"],
+        en: "GMX: allow access by POP3/IMAP in the webmail settings (E-Mail > Settings > POP3 & IMAP) before SMTP logins are accepted, and use the full address as the user.",
+        es: "GMX: permita el acceso POP3/IMAP en los ajustes del correo web (E-Mail > Ajustes > POP3 & IMAP) antes de que se acepten inicios de sesión SMTP, y use la dirección completa como usuario.",
+    },
 ];
 
 /// The provider of `host`, if it is a known one.
