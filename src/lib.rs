@@ -1,21 +1,37 @@
 //! smtp-doctor: finds out, from this machine, why an application cannot send email over SMTP,
 //! and says what to change.
 //!
-//! The engine runs one way: a validated [`plan::Plan`] → probes ([`engine::run`]) →
-//! [`model::Observations`] (pure data) → [`diagnosis::diagnose`] (pure function) → a
-//! [`report::Report`] that the renderers format. Nothing here prints or knows of a terminal.
+//! The engine runs one way: a validated [`Plan`] → probes ([`run`]) → [`Observations`] (pure
+//! data) → [`diagnose`] (a pure function) → a [`Report`] that the renderers in [`render`]
+//! format. Nothing here prints or knows of a terminal.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! use smtp_doctor::{diagnosis, engine, i18n::Lang, plan::Plan, report::Report};
+//! use smtp_doctor::{diagnose, run, Lang, Options, Plan, Report};
 //!
 //! let plan = Plan::new("smtp.gmail.com", &[587, 465])?;
-//! let observations = engine::run(plan).await?;
-//! let diagnosis = diagnosis::diagnose(&observations, &diagnosis::Options { lang: Lang::En, ..Default::default() });
-//! let report = Report::new("check", observations, diagnosis, &diagnosis::Options::default());
-//! println!("{}", serde_json::to_string_pretty(&report)?);
+//! let observations = run(plan).await?;
+//! let opts = Options { lang: Lang::Es, ..Options::default() };
+//! let diagnosis = diagnose(&observations, &opts);
+//! let report = Report::new("check", observations, diagnosis, &opts);
+//! println!("{} {:?}", report.verdict.as_str(), report.cause.map(|c| c.as_str()));
 //! # Ok(()) }
 //! ```
+//!
+//! Layers, bottom first; each uses only those above it in this list:
+//!
+//! - [`model`], [`text`]: observations as pure data; escaping and dates
+//! - `knowledge`: tables of providers, TLS-inspecting products and refusals
+//! - [`plan`]: what to probe, validated ([`Host`], ports, timing, credentials)
+//! - [`i18n`], [`frameworks`]: message catalogue; each framework's setting names and snippets
+//! - [`probe`], [`engine`]: the network steps and the run that drives them
+//! - [`diagnosis`]: observations → findings, verdict, cause, fixes (also for `preflight`)
+//! - [`settings`], [`targets`]: the application's own settings; `--targets` files
+//! - [`report`], [`diff`], [`render`]: the report, comparing two, and its text/Markdown/JSON forms
+//! - `lab` (feature `lab`): loopback servers with a throw-away CA, for `demo` and tests
+//!
+//! Library users who want the engine alone depend on the crate with
+//! `default-features = false` (no command line, no lab, no clap, no rcgen).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -24,7 +40,7 @@ pub mod diff;
 pub mod engine;
 pub mod frameworks;
 pub mod i18n;
-pub mod knowledge;
+pub(crate) mod knowledge;
 #[cfg(feature = "lab")]
 pub mod lab;
 pub mod model;
@@ -35,3 +51,13 @@ pub mod report;
 pub mod settings;
 pub mod targets;
 pub mod text;
+
+pub use diagnosis::{
+    diagnose, Diagnosis, Finding, FindingCode, Options, Recommendation, Severity, Verdict,
+};
+pub use engine::{run, Engine, EngineError};
+pub use frameworks::Framework;
+pub use i18n::Lang;
+pub use model::{Observations, Security};
+pub use plan::{Host, Plan, PlanError};
+pub use report::Report;

@@ -1,11 +1,11 @@
 //! Probes: the steps that touch the network, one module per protocol step.
 
-pub mod auth;
+pub(crate) mod auth;
 pub mod dns;
-pub mod endpoint;
-pub mod os_error;
-pub mod send;
-pub mod smtp;
-pub mod tcp;
-pub mod tls;
-pub mod wire;
+pub(crate) mod endpoint;
+pub(crate) mod os_error;
+pub(crate) mod send;
+pub(crate) mod smtp;
+pub(crate) mod tcp;
+pub(crate) mod tls;
+pub(crate) mod wire;
