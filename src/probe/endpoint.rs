@@ -131,45 +131,7 @@ async fn implicit_first(
         return;
     }
     if !seen.is_empty() && !looks_like_tls(&seen) {
-        let line = first_line(&seen);
-        if parse_reply_line(&line).is_some() {
-            // A plain-text greeting answered our ClientHello: the port starts in plain text.
-            transcript.push(note(
-                opened,
-                format!("the server answered TLS with plain text (\"{line}\"): it starts in plain text; reconnecting"),
-            ));
-            let (tcp2, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
-            match stream2 {
-                Some(stream2) => {
-                    ep.transcript = transcript;
-                    Box::pin(plain_first(ctx, target, stream2, opened, false, role, ep)).await;
-                }
-                None => {
-                    transcript.push(note(
-                        opened,
-                        format!("reconnect failed: {}", tcp2.state.as_str()),
-                    ));
-                    ep.security = Security::Starttls;
-                    ep.transcript = transcript;
-                }
-            }
-            return;
-        }
-        transcript.push(note(
-            opened,
-            format!("the server sent something that is neither TLS nor SMTP: \"{line}\""),
-        ));
-        ep.smtp = Some(SmtpObservation {
-            greeting: GreetingOutcome::NotSmtp {
-                evidence: line,
-                ms: ms_since(opened),
-            },
-            ehlo: None,
-            starttls: None,
-            ehlo_after_tls: None,
-        });
-        ep.transcript = transcript;
-        return;
+        return not_tls_answer(ctx, target, &seen, opened, transcript, role, ep).await;
     }
     if seen.is_empty()
         && matches!(
@@ -198,6 +160,57 @@ async fn implicit_first(
     }
     transcript.push(note(opened, tls_summary(&tls_obs)));
     ep.tls = Some(tls_obs);
+    ep.transcript = transcript;
+}
+
+/// The reply to our ClientHello was not TLS: a plain-text greeting (the port starts in plain
+/// text: probe it again that way) or something that is neither TLS nor SMTP.
+async fn not_tls_answer(
+    ctx: &ProbeContext,
+    target: SocketAddr,
+    seen: &[u8],
+    opened: Instant,
+    mut transcript: Vec<TranscriptLine>,
+    role: SessionRole,
+    ep: &mut EndpointObservation,
+) {
+    let line = first_line(seen);
+    if parse_reply_line(&line).is_some() {
+        // A plain-text greeting answered our ClientHello: the port starts in plain text.
+        transcript.push(note(
+            opened,
+            format!("the server answered TLS with plain text (\"{line}\"): it starts in plain text; reconnecting"),
+        ));
+        let (tcp2, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
+        match stream2 {
+            Some(stream2) => {
+                ep.transcript = transcript;
+                Box::pin(plain_first(ctx, target, stream2, opened, false, role, ep)).await;
+            }
+            None => {
+                transcript.push(note(
+                    opened,
+                    format!("reconnect failed: {}", tcp2.state.as_str()),
+                ));
+                ep.security = Security::Starttls;
+                ep.transcript = transcript;
+            }
+        }
+        return;
+    }
+    transcript.push(note(
+        opened,
+        format!("the server sent something that is neither TLS nor SMTP: \"{line}\""),
+    ));
+    ep.smtp = Some(SmtpObservation {
+        greeting: GreetingOutcome::NotSmtp {
+            evidence: line,
+            ms: ms_since(opened),
+        },
+        ehlo: None,
+        starttls: None,
+        ehlo_after_tls: None,
+    });
     ep.transcript = transcript;
 }
 

@@ -2,7 +2,7 @@
 //! §3.3, RFC 5322), and the queue id from the final reply.
 
 use super::wire::{ReplyError, Wire};
-use crate::model::{SendObservation, SendOutcome};
+use crate::model::{Reply, ReplySummary, SendObservation, SendOutcome};
 use crate::plan::SendPlan;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
@@ -102,80 +102,68 @@ pub async fn send<S: AsyncRead + AsyncWrite + Unpin>(
             reason: String::new(),
         },
     };
-    let broke = |e: ReplyError| SendOutcome::Interrupted {
+    let text = message(plan, machine, unix, &message_id);
+    obs.outcome = match transaction(wire, plan, &text, deadline, &mut obs).await {
+        Ok(outcome) | Err(outcome) => outcome,
+    };
+    obs
+}
+
+/// MAIL, RCPT, DATA and the message; each reply is kept in `obs`. `Err` is where it stopped.
+async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    plan: &SendPlan,
+    text: &str,
+    deadline: Deadline,
+    obs: &mut SendObservation,
+) -> Result<SendOutcome, SendOutcome> {
+    let mail = format!("MAIL FROM:<{}>", plan.from);
+    let r = command(wire, &mail, deadline, &mut obs.mail_from).await?;
+    if !r.is_positive() {
+        return Err(SendOutcome::SenderRejected);
+    }
+    let rcpt = format!("RCPT TO:<{}>", plan.to);
+    let r = command(wire, &rcpt, deadline, &mut obs.rcpt_to).await?;
+    if !r.is_positive() {
+        return Err(SendOutcome::RecipientRejected);
+    }
+    let r = command(wire, "DATA", deadline, &mut obs.data).await?;
+    if r.code != 354 {
+        return Err(SendOutcome::MessageRejected);
+    }
+    wire.send(text, "(message headers and body)\r\n.", deadline)
+        .await
+        .map_err(|e| SendOutcome::Interrupted {
+            reason: e.to_string(),
+        })?;
+    let r = wire.read_reply(deadline).await.map_err(interrupted)?;
+    obs.final_reply = Some((&r).into());
+    if !r.is_positive() {
+        return Ok(SendOutcome::MessageRejected);
+    }
+    obs.queue_id = queue_id(&r.text());
+    Ok(SendOutcome::Accepted)
+}
+
+/// One command; its reply is kept in `slot`.
+async fn command<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    line: &str,
+    deadline: Deadline,
+    slot: &mut Option<ReplySummary>,
+) -> Result<Reply, SendOutcome> {
+    let r = wire.command(line, deadline).await.map_err(interrupted)?;
+    *slot = Some((&r).into());
+    Ok(r)
+}
+
+fn interrupted(e: ReplyError) -> SendOutcome {
+    SendOutcome::Interrupted {
         reason: match e {
             ReplyError::Read(e) => e.to_string(),
             ReplyError::NotSmtp(t) => t,
         },
-    };
-    match wire
-        .command(&format!("MAIL FROM:<{}>", plan.from), deadline)
-        .await
-    {
-        Ok(r) => {
-            obs.mail_from = Some((&r).into());
-            if !r.is_positive() {
-                obs.outcome = SendOutcome::SenderRejected;
-                return obs;
-            }
-        }
-        Err(e) => {
-            obs.outcome = broke(e);
-            return obs;
-        }
     }
-    match wire
-        .command(&format!("RCPT TO:<{}>", plan.to), deadline)
-        .await
-    {
-        Ok(r) => {
-            obs.rcpt_to = Some((&r).into());
-            if !r.is_positive() {
-                obs.outcome = SendOutcome::RecipientRejected;
-                return obs;
-            }
-        }
-        Err(e) => {
-            obs.outcome = broke(e);
-            return obs;
-        }
-    }
-    match wire.command("DATA", deadline).await {
-        Ok(r) => {
-            obs.data = Some((&r).into());
-            if r.code != 354 {
-                obs.outcome = SendOutcome::MessageRejected;
-                return obs;
-            }
-        }
-        Err(e) => {
-            obs.outcome = broke(e);
-            return obs;
-        }
-    }
-    let text = message(plan, machine, unix, &message_id);
-    if let Err(e) = wire
-        .send(&text, "(message headers and body)\r\n.", deadline)
-        .await
-    {
-        obs.outcome = SendOutcome::Interrupted {
-            reason: e.to_string(),
-        };
-        return obs;
-    }
-    match wire.read_reply(deadline).await {
-        Ok(r) => {
-            obs.final_reply = Some((&r).into());
-            if r.is_positive() {
-                obs.queue_id = queue_id(&r.text());
-                obs.outcome = SendOutcome::Accepted;
-            } else {
-                obs.outcome = SendOutcome::MessageRejected;
-            }
-        }
-        Err(e) => obs.outcome = broke(e),
-    }
-    obs
 }
 
 #[cfg(test)]

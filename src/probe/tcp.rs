@@ -218,18 +218,7 @@ pub async fn connect(
             }
             Err(ConnectError { err, immediate }) => {
                 let platform = Platform::current();
-                // An error that names no network state (out of sockets, say) is this machine's
-                // own refusal to open the connection.
-                let state = match os_error::classify(platform, err.raw_os_error(), err.kind())
-                    .unwrap_or(TcpState::Denied)
-                {
-                    // EACCES/EPERM that arrives later, from the network, is an ICMP
-                    // "administratively prohibited" (Linux reports ICMPv6 type 1 code 1 so),
-                    // not this machine's refusal.
-                    TcpState::Denied if !immediate => TcpState::Unreachable,
-                    state => state,
-                };
-                match state {
+                match error_state(platform, &err, immediate) {
                     // A kernel timeout inside our wait is no answer yet: keep waiting.
                     TcpState::Filtered => last_timeout = Some(err),
                     state => {
@@ -250,18 +239,39 @@ pub async fn connect(
         }
     }
     pending.abort_all();
-    let waited = started.elapsed();
-    let syns = started_offsets
+    (
+        filtered(&started_offsets, started.elapsed(), last_timeout),
+        None,
+    )
+}
+
+/// The state a failed connect shows. An error that names no network state (out of sockets,
+/// say) is this machine's own refusal to open the connection.
+fn error_state(platform: Platform, err: &std::io::Error, immediate: bool) -> TcpState {
+    match os_error::classify(platform, err.raw_os_error(), err.kind()).unwrap_or(TcpState::Denied) {
+        // EACCES/EPERM that arrives later, from the network, is an ICMP "administratively
+        // prohibited" (Linux reports ICMPv6 type 1 code 1 so), not this machine's refusal.
+        TcpState::Denied if !immediate => TcpState::Unreachable,
+        state => state,
+    }
+}
+
+/// No answer within the wait: the attempts started at `offsets`, and the SYNs the kernel sent
+/// for them (its retransmissions included) by `waited`.
+fn filtered(
+    offsets: &[Duration],
+    waited: Duration,
+    last_timeout: Option<std::io::Error>,
+) -> TcpObservation {
+    let syns = offsets
         .iter()
         .map(|&at| 1 + SYN_RETRANSMITS.iter().filter(|&&r| at + r < waited).count() as u32)
         .sum();
-    let os_error = last_timeout.map(|e| os_error::evidence(Platform::current(), &e));
-    let obs = TcpObservation {
+    TcpObservation {
         state: TcpState::Filtered,
         ms: waited.as_secs_f64() * 1000.0,
-        attempts: started_offsets.len() as u32,
+        attempts: offsets.len() as u32,
         syns,
-        os_error,
-    };
-    (obs, None)
+        os_error: last_timeout.map(|e| os_error::evidence(Platform::current(), &e)),
+    }
 }

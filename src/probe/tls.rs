@@ -169,41 +169,51 @@ impl TlsContext {
             }
             Ok(Ok(tls)) => {
                 let (_, conn) = tls.get_ref();
-                let version = conn
-                    .protocol_version()
-                    .map(|v| match v {
-                        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
-                        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
-                        other => format!("0x{:04x}", u16::from(other)),
-                    })
-                    .unwrap_or_default();
-                let cipher = conn
-                    .negotiated_cipher_suite()
-                    .map(|c| suite_name(c.suite()))
-                    .unwrap_or_default();
-                let certs: Vec<CertificateDer<'static>> = conn
-                    .peer_certificates()
-                    .map(|c| c.iter().map(|d| d.clone().into_owned()).collect())
-                    .unwrap_or_default();
-                let chain: Vec<CertificateInfo> =
-                    certs.iter().filter_map(|c| describe(c)).collect();
-                let verification = self.verify(&certs, &server_name, host, &chain);
-                let interception =
-                    self.interception(&certs, &server_name, host, &chain, &verification);
-                let obs = TlsObservation {
-                    mode,
-                    server_name: host.to_string(),
-                    handshake: HandshakeOutcome::Done {
-                        version,
-                        cipher,
-                        ms,
-                    },
-                    chain,
-                    verification: Some(verification),
-                    interception,
-                };
+                let obs = self.established(conn, &server_name, host, mode, ms);
                 (obs, Some(tls), seen)
             }
+        }
+    }
+
+    /// What an established session shows: version, cipher suite, the chain and its verdict.
+    fn established(
+        &self,
+        conn: &rustls::ClientConnection,
+        server_name: &ServerName<'static>,
+        host: &str,
+        mode: Security,
+        ms: f64,
+    ) -> TlsObservation {
+        let version = conn
+            .protocol_version()
+            .map(|v| match v {
+                rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
+                rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
+                other => format!("0x{:04x}", u16::from(other)),
+            })
+            .unwrap_or_default();
+        let cipher = conn
+            .negotiated_cipher_suite()
+            .map(|c| suite_name(c.suite()))
+            .unwrap_or_default();
+        let certs: Vec<CertificateDer<'static>> = conn
+            .peer_certificates()
+            .map(|c| c.iter().map(|d| d.clone().into_owned()).collect())
+            .unwrap_or_default();
+        let chain: Vec<CertificateInfo> = certs.iter().filter_map(|c| describe(c)).collect();
+        let verification = self.verify(&certs, server_name, host, &chain);
+        let interception = self.interception(&certs, server_name, host, &chain, &verification);
+        TlsObservation {
+            mode,
+            server_name: host.to_string(),
+            handshake: HandshakeOutcome::Done {
+                version,
+                cipher,
+                ms,
+            },
+            chain,
+            verification: Some(verification),
+            interception,
         }
     }
 
