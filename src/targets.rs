@@ -1,6 +1,6 @@
 //! Many targets at once: the `--targets FILE` format (one `host[:port]` per line).
 
-use crate::plan::{parse_port, validate_host};
+use crate::plan::Host;
 
 /// One target: a host and, optionally, the one port to probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,28 +20,9 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Target>, String> {
         if line.is_empty() {
             continue;
         }
-        let bad = |why: String| format!("{file}:{}: {why}", i + 1);
-        let (host, port) = if let Some(rest) = line.strip_prefix('[') {
-            let (h, after) = rest
-                .split_once(']')
-                .ok_or_else(|| bad("unclosed [".into()))?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => Some(parse_port(p).map_err(|e| bad(e.to_string()))?),
-                None if after.is_empty() => None,
-                None => return Err(bad(format!("unexpected {after:?}"))),
-            };
-            (h.to_string(), port)
-        } else if line.matches(':').count() > 1 {
-            (line.to_string(), None) // a bare IPv6 address
-        } else if let Some((h, p)) = line.split_once(':') {
-            (
-                h.to_string(),
-                Some(parse_port(p).map_err(|e| bad(e.to_string()))?),
-            )
-        } else {
-            (line.to_string(), None)
-        };
-        let host = validate_host(&host).map_err(|e| bad(e.to_string()))?;
+        let (host, port) =
+            Host::parse_with_port(line).map_err(|e| format!("{file}:{}: {e}", i + 1))?;
+        let host = host.to_string();
         out.push(Target { host, port });
     }
     Ok(out)

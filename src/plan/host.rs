@@ -62,6 +62,25 @@ impl Host {
         Ok(Host::Name(ascii))
     }
 
+    /// Parses `host`, `host:port`, `[v6]:port`, `[v6]` or a bare IPv6 address (whose colons
+    /// are not a port).
+    pub fn parse_with_port(text: &str) -> Result<(Host, Option<u16>), PlanError> {
+        let bad = || PlanError::BadHost(text.to_string());
+        if let Some(rest) = text.strip_prefix('[') {
+            let (inner, after) = rest.split_once(']').ok_or_else(bad)?;
+            let host = Host::parse(&format!("[{inner}]"))?;
+            return match after.strip_prefix(':') {
+                Some(p) => Ok((host, Some(super::parse_port(p)?))),
+                None if after.is_empty() => Ok((host, None)),
+                None => Err(bad()),
+            };
+        }
+        match text.split_once(':') {
+            Some((h, p)) if !p.contains(':') => Ok((Host::parse(h)?, Some(super::parse_port(p)?))),
+            _ => Ok((Host::parse(text)?, None)),
+        }
+    }
+
     /// The address, when the host is an IP literal.
     pub fn ip(&self) -> Option<IpAddr> {
         match self {
@@ -121,6 +140,28 @@ mod tests {
             Some("::1".parse().unwrap())
         );
         assert_eq!(Host::parse("mx.test").unwrap().ip(), None);
+    }
+
+    #[test]
+    fn host_and_port_in_one_word() {
+        let ok = |t: &str| {
+            let (h, p) = Host::parse_with_port(t).unwrap();
+            (h.to_string(), p)
+        };
+        assert_eq!(ok("smtp.gmail.com"), ("smtp.gmail.com".into(), None));
+        assert_eq!(
+            ok("smtp.gmail.com:465"),
+            ("smtp.gmail.com".into(), Some(465))
+        );
+        assert_eq!(ok("[::1]:2525"), ("::1".into(), Some(2525)));
+        assert_eq!(ok("[::1]"), ("::1".into(), None));
+        assert_eq!(ok("2001:db8::1"), ("2001:db8::1".into(), None));
+        assert_eq!(ok("192.0.2.1:25"), ("192.0.2.1".into(), Some(25)));
+        for bad in [
+            "h:0", "h:x", "h:", "[::1]x", "[::1", "[h]:25", ":25", "a b:25",
+        ] {
+            assert!(Host::parse_with_port(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
