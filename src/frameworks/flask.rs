@@ -27,15 +27,11 @@ pub(super) const SPEC: Spec = Spec {
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
-    Settings::from([
-        (NAMES.port.into(), SettingValue::port(port)),
-        (
-            USE_SSL.into(),
-            SettingValue::python_bool(security == Security::ImplicitTls),
-        ),
-        (
-            USE_TLS.into(),
-            SettingValue::python_bool(security == Security::Starttls),
-        ),
-    ])
+    super::port_and_flags(
+        NAMES.port,
+        port,
+        security,
+        [USE_SSL, USE_TLS],
+        SettingValue::python_bool,
+    )
 }

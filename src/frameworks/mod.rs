@@ -156,6 +156,22 @@ pub fn snippet(fw: Framework, settings: &Settings) -> String {
     (fw.spec().snippet)(settings)
 }
 
+/// How most frameworks spell the mode: the port, and one boolean for implicit TLS and one for
+/// STARTTLS, written the framework's way (`flag`).
+fn port_and_flags(
+    port_key: &str,
+    port: u16,
+    security: Security,
+    [implicit, starttls]: [&str; 2],
+    flag: fn(bool) -> SettingValue,
+) -> Settings {
+    Settings::from([
+        (port_key.into(), SettingValue::port(port)),
+        (implicit.into(), flag(security == Security::ImplicitTls)),
+        (starttls.into(), flag(security == Security::Starttls)),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,17 +28,13 @@ pub(super) const SPEC: Spec = Spec {
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
-    Settings::from([
-        (NAMES.port.into(), SettingValue::port(port)),
-        (
-            SECURE.into(),
-            SettingValue::lower_bool(security == Security::ImplicitTls),
-        ),
-        (
-            REQUIRE_TLS.into(),
-            SettingValue::lower_bool(security == Security::Starttls),
-        ),
-    ])
+    super::port_and_flags(
+        NAMES.port,
+        port,
+        security,
+        [SECURE, REQUIRE_TLS],
+        SettingValue::lower_bool,
+    )
 }
 
 fn snippet(settings: &Settings) -> String {
