@@ -1,6 +1,7 @@
 //! The message catalogue: every sentence a person reads, in English and Spanish, in one place.
 //! Codes and JSON keys never change with the language; only this text does.
 
+use crate::frameworks::Framework;
 use crate::model::{Family, Security, TcpState};
 use serde::{Deserialize, Serialize};
 
@@ -119,14 +120,22 @@ pub enum Msg {
     SendRecipientRejected { port: u16, reply: String },
     /// DATA refused.
     SendMessageRejected { port: u16, reply: String },
-    /// Both TLS flags set.
-    ConfigConflictingTlsFlags,
+    /// Both TLS flags set, named as the framework names them.
+    ConfigConflictingTlsFlags {
+        framework: Framework,
+        starttls: &'static str,
+        implicit_tls: &'static str,
+    },
     /// STARTTLS configured on an implicit-TLS port.
     ConfigStarttlsOnImplicitPort { port: u16 },
     /// Implicit TLS configured on a plain-text port.
     ConfigImplicitTlsOnStarttlsPort { port: u16 },
-    /// No timeout.
-    ConfigNoTimeout,
+    /// No timeout, named as the framework names it.
+    ConfigNoTimeout {
+        framework: Framework,
+        setting: &'static str,
+        example: &'static str,
+    },
     /// TLS off although offered.
     ConfigTlsDisabled { port: u16 },
     /// Recommendation: a provider's specific advice.
@@ -306,14 +315,18 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::SendRecipientRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el destinatario (RCPT TO): \"{reply}\"."),
         (Msg::SendMessageRejected { port, reply }, En) => format!("Port {port}: the server refused the message itself: \"{reply}\"."),
         (Msg::SendMessageRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el mensaje: \"{reply}\"."),
-        (Msg::ConfigConflictingTlsFlags, En) => "EMAIL_USE_TLS and EMAIL_USE_SSL are both true: Django refuses to send at all (\"EMAIL_USE_TLS/EMAIL_USE_SSL are mutually exclusive\"). Keep exactly one: EMAIL_USE_TLS for STARTTLS (587), EMAIL_USE_SSL for implicit TLS (465).".into(),
-        (Msg::ConfigConflictingTlsFlags, Es) => "EMAIL_USE_TLS y EMAIL_USE_SSL son ambos verdaderos: Django se niega a enviar (\"EMAIL_USE_TLS/EMAIL_USE_SSL are mutually exclusive\"). Deje solo uno: EMAIL_USE_TLS para STARTTLS (587), EMAIL_USE_SSL para TLS implícito (465).".into(),
+        (Msg::ConfigConflictingTlsFlags { framework: Framework::Django, starttls, implicit_tls }, En) => format!("{starttls} and {implicit_tls} are both true: Django refuses to send at all (\"{starttls}/{implicit_tls} are mutually exclusive\"). Keep exactly one: {starttls} for STARTTLS (587), {implicit_tls} for implicit TLS (465)."),
+        (Msg::ConfigConflictingTlsFlags { framework: Framework::Django, starttls, implicit_tls }, Es) => format!("{starttls} y {implicit_tls} son ambos verdaderos: Django se niega a enviar (\"{starttls}/{implicit_tls} are mutually exclusive\"). Deje solo uno: {starttls} para STARTTLS (587), {implicit_tls} para TLS implícito (465)."),
+        (Msg::ConfigConflictingTlsFlags { starttls, implicit_tls, .. }, En) => format!("{starttls} and {implicit_tls} are both set: the settings ask for STARTTLS and implicit TLS at once, and the application fails or silently uses one of them. Keep exactly one: {starttls} for STARTTLS (587), {implicit_tls} for implicit TLS (465)."),
+        (Msg::ConfigConflictingTlsFlags { starttls, implicit_tls, .. }, Es) => format!("{starttls} y {implicit_tls} están ambos activos: la configuración pide STARTTLS y TLS implícito a la vez, y la aplicación falla o usa uno de los dos sin avisar. Deje solo uno: {starttls} para STARTTLS (587), {implicit_tls} para TLS implícito (465)."),
         (Msg::ConfigStarttlsOnImplicitPort { port }, En) => format!("The settings ask for STARTTLS on port {port}, which speaks implicit TLS: the application connects and waits for a greeting that never comes, then times out. Use implicit TLS (SSL) on this port."),
         (Msg::ConfigStarttlsOnImplicitPort { port }, Es) => format!("La configuración pide STARTTLS en el puerto {port}, que habla TLS implícito: la aplicación se conecta y espera un saludo que nunca llega, hasta agotar el tiempo. Use TLS implícito (SSL) en este puerto."),
         (Msg::ConfigImplicitTlsOnStarttlsPort { port }, En) => format!("The settings ask for implicit TLS (SSL) on port {port}, which starts in plain text: the application fails with \"wrong version number\". Use STARTTLS on this port."),
         (Msg::ConfigImplicitTlsOnStarttlsPort { port }, Es) => format!("La configuración pide TLS implícito (SSL) en el puerto {port}, que empieza en texto plano: la aplicación falla con \"wrong version number\". Use STARTTLS en este puerto."),
-        (Msg::ConfigNoTimeout, En) => "No email timeout is set: if the server stops answering, the application waits forever (Django's default). Set EMAIL_TIMEOUT (e.g. 10).".into(),
-        (Msg::ConfigNoTimeout, Es) => "No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en Django). Configure EMAIL_TIMEOUT (p. ej. 10).".into(),
+        (Msg::ConfigNoTimeout { framework: Framework::Django, setting, example }, En) => format!("No email timeout is set: if the server stops answering, the application waits forever (Django's default). Set {setting} (e.g. {example})."),
+        (Msg::ConfigNoTimeout { framework: Framework::Django, setting, example }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en Django). Configure {setting} (p. ej. {example})."),
+        (Msg::ConfigNoTimeout { setting, example, .. }, En) => format!("No email timeout is set: if the server stops answering, the application waits as long as its mail library's default allows (with some, forever). Set {setting} (e.g. {example})."),
+        (Msg::ConfigNoTimeout { setting, example, .. }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera lo que permita el valor predeterminado de su biblioteca de correo (con algunas, para siempre). Configure {setting} (p. ej. {example})."),
         (Msg::ConfigTlsDisabled { port }, En) => format!("The settings use no TLS on port {port}, although the server offers it: mail and the password would travel unencrypted, and most providers refuse the login. Turn STARTTLS on."),
         (Msg::ConfigTlsDisabled { port }, Es) => format!("La configuración no usa TLS en el puerto {port}, aunque el servidor lo ofrece: el correo y la contraseña viajarían sin cifrar, y la mayoría de proveedores rechaza el inicio de sesión. Active STARTTLS."),
         (Msg::RecProvider { en, .. }, En) => en.to_string(),

@@ -61,12 +61,18 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         .iter()
         .find(|e| e.smtp.is_some() || e.tls.is_some());
     // Settings findings first: they explain what the probes then show.
+    let names = frameworks::tls_and_timeout_names(opts.framework);
     if path.security.is_none() {
+        let msg = Msg::ConfigConflictingTlsFlags {
+            framework: opts.framework,
+            starttls: names.starttls,
+            implicit_tls: names.implicit_tls,
+        };
         findings.push(finding(
             FindingCode::ConfigConflictingTlsFlags,
             Severity::Error,
             None,
-            &Msg::ConfigConflictingTlsFlags,
+            &msg,
             opts,
         ));
     }
@@ -109,7 +115,11 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
             FindingCode::ConfigNoTimeout,
             Severity::Warning,
             None,
-            &Msg::ConfigNoTimeout,
+            &Msg::ConfigNoTimeout {
+                framework: opts.framework,
+                setting: names.timeout,
+                example: names.timeout_example,
+            },
             opts,
         ));
     }
@@ -226,4 +236,87 @@ fn recommend(
         });
     }
     recs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frameworks::Framework;
+    use crate::i18n::Lang;
+
+    /// The incident replayed as a preflight whose settings turn both TLS modes on and set no
+    /// timeout.
+    fn settings_messages(framework: Framework, lang: Lang) -> (String, String) {
+        let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
+        let obs: Observations = serde_json::from_str(json).unwrap();
+        let path = ConfiguredPath {
+            host: "smtp.gmail.com".into(),
+            port: 587,
+            security: None,
+            timeout: None,
+            login: false,
+            send: false,
+        };
+        let d = diagnose(&obs, &path, &Options { lang, framework });
+        let message = |code| {
+            d.findings
+                .iter()
+                .find(|f| f.code == code)
+                .unwrap_or_else(|| panic!("{code:?} missing: {:?}", d.findings))
+                .message
+                .clone()
+        };
+        (
+            message(FindingCode::ConfigConflictingTlsFlags),
+            message(FindingCode::ConfigNoTimeout),
+        )
+    }
+
+    #[test]
+    fn settings_findings_name_the_frameworks_own_settings() {
+        // (framework, names the conflicting-flags finding must use, the timeout setting)
+        let table: &[(Framework, &[&str], &str)] = &[
+            (
+                Framework::Django,
+                &["EMAIL_USE_TLS", "EMAIL_USE_SSL"],
+                "EMAIL_TIMEOUT",
+            ),
+            (
+                Framework::Laravel,
+                &["MAIL_ENCRYPTION", "MAIL_SCHEME"],
+                "mail.mailers.smtp.timeout",
+            ),
+            (
+                Framework::Spring,
+                &[
+                    "spring.mail.properties.mail.smtp.starttls.enable",
+                    "spring.mail.properties.mail.smtp.ssl.enable",
+                ],
+                "spring.mail.properties.mail.smtp.timeout",
+            ),
+        ];
+        for &(framework, flags, timeout) in table {
+            for lang in [Lang::En, Lang::Es] {
+                let (conflict, no_timeout) = settings_messages(framework, lang);
+                for name in flags {
+                    assert!(
+                        conflict.contains(name),
+                        "{framework:?} {lang:?}: {conflict}"
+                    );
+                }
+                assert!(
+                    no_timeout.contains(timeout),
+                    "{framework:?} {lang:?}: {no_timeout}"
+                );
+                if framework != Framework::Django {
+                    for text in [&conflict, &no_timeout] {
+                        assert!(
+                            !text.contains("EMAIL_") && !text.contains("Django"),
+                            "{framework:?} {lang:?} names Django: {text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

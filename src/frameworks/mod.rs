@@ -236,6 +236,60 @@ pub fn host_settings(fw: Framework, host: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(key.to_string(), host.to_string())])
 }
 
+/// The names of a framework's TLS-mode and timeout settings, for the findings about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TlsAndTimeoutNames {
+    /// What turns STARTTLS on.
+    pub starttls: &'static str,
+    /// What turns implicit TLS on.
+    pub implicit_tls: &'static str,
+    /// The timeout setting.
+    pub timeout: &'static str,
+    /// A sensible timeout in that setting's unit (seconds or milliseconds).
+    pub timeout_example: &'static str,
+}
+
+/// The names of `fw`'s TLS-mode and timeout settings.
+pub fn tls_and_timeout_names(fw: Framework) -> TlsAndTimeoutNames {
+    let (starttls, implicit_tls, timeout, timeout_example) = match fw {
+        Framework::Django => ("EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT", "10"),
+        Framework::Flask => ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_TIMEOUT", "10"),
+        Framework::Laravel => (
+            "MAIL_ENCRYPTION=tls",
+            "MAIL_SCHEME=smtps",
+            "mail.mailers.smtp.timeout",
+            "10",
+        ),
+        Framework::Rails => ("enable_starttls_auto", "tls", "open_timeout", "10"),
+        Framework::Node => ("requireTLS", "secure", "connectionTimeout", "10000"),
+        Framework::Spring => (
+            "spring.mail.properties.mail.smtp.starttls.enable",
+            "spring.mail.properties.mail.smtp.ssl.enable",
+            "spring.mail.properties.mail.smtp.timeout",
+            "10000",
+        ),
+        Framework::Dotnet => (
+            "SecureSocketOptions.StartTls",
+            "SecureSocketOptions.SslOnConnect",
+            "Timeout",
+            "10000",
+        ),
+        Framework::Phpmailer => (
+            "PHPMailer::ENCRYPTION_STARTTLS",
+            "PHPMailer::ENCRYPTION_SMTPS",
+            "Timeout",
+            "10",
+        ),
+        Framework::Url => ("smtp+tls://", "smtp+ssl://", "?timeout= in EMAIL_URL", "10"),
+    };
+    TlsAndTimeoutNames {
+        starttls,
+        implicit_tls,
+        timeout,
+        timeout_example,
+    }
+}
+
 /// The settings as code to paste, in the framework's own syntax.
 pub fn snippet(fw: Framework, settings: &BTreeMap<String, String>) -> String {
     let quoted = |v: &str| {
