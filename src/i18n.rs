@@ -2,7 +2,7 @@
 //! Codes and JSON keys never change with the language; only this text does.
 
 use crate::frameworks::Framework;
-use crate::model::{Family, Security, TcpState};
+use crate::model::{Family, Security, SmtpState, TcpState, TlsState};
 use serde::{Deserialize, Serialize};
 
 /// Language of the human-readable text.
@@ -405,6 +405,20 @@ pub enum Word {
     CertNotVerified,
     /// The demo's introduction.
     DemoIntro,
+    /// SMTP dialogue ready.
+    Ready,
+    /// A refused greeting.
+    Rejected,
+    /// EHLO refused.
+    EhloRejected,
+    /// STARTTLS refused or unanswered.
+    StarttlsRefused,
+    /// Certificate verified (short).
+    Verified,
+    /// Certificate rejected for another reason.
+    Invalid,
+    /// Certificate not checked.
+    NotVerified,
 }
 
 /// A renderer word.
@@ -465,6 +479,20 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         (Word::CertVerified, Es) => "certificado verificado",
         (Word::CertNotVerified, En) => "certificate NOT verified",
         (Word::CertNotVerified, Es) => "certificado NO verificado",
+        (Word::Ready, En) => "ready",
+        (Word::Ready, Es) => "listo",
+        (Word::Rejected, En) => "rejected",
+        (Word::Rejected, Es) => "rechazado",
+        (Word::EhloRejected, En) => "EHLO rejected",
+        (Word::EhloRejected, Es) => "EHLO rechazado",
+        (Word::StarttlsRefused, En) => "STARTTLS refused",
+        (Word::StarttlsRefused, Es) => "STARTTLS rechazado",
+        (Word::Verified, En) => "verified",
+        (Word::Verified, Es) => "verificado",
+        (Word::Invalid, En) => "invalid",
+        (Word::Invalid, Es) => "no válido",
+        (Word::NotVerified, En) => "not verified",
+        (Word::NotVerified, Es) => "sin verificar",
         (Word::DemoIntro, En) => "Demo: the origin incident in a loopback lab. smtp.demo.test stands for smtp.gmail.com;\nits port 587 silently drops SYNs (an antivirus mail shield), 465 speaks implicit TLS.\n",
         (Word::DemoIntro, Es) => "Demo: el incidente de origen en un laboratorio local. smtp.demo.test hace de smtp.gmail.com;\nsu puerto 587 descarta los SYN en silencio (un escudo de correo), el 465 habla TLS implícito.\n",
     }
@@ -555,52 +583,80 @@ pub fn md(lang: Lang, m: Md) -> &'static str {
     }
 }
 
+/// What an application typically reports when it meets a cause: the error a reader finds in
+/// their own logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symptom {
+    /// The connect hangs, then times out.
+    ConnectTimeout,
+    /// The connect is refused at once.
+    ConnectRefused,
+    /// No route to the host or network.
+    NoRoute,
+    /// This machine refuses to open the connection.
+    ConnectDenied,
+    /// The host name does not resolve.
+    NameNotResolved,
+    /// Connected, then no greeting until the timeout.
+    GreetingTimeout,
+    /// TLS spoken to a plain-text port: "wrong version number".
+    WrongVersionNumber,
+    /// The certificate does not verify.
+    CertificateVerifyFailed,
+    /// STARTTLS is not supported by the server.
+    StarttlsNotSupported,
+    /// The login is refused.
+    AuthenticationError,
+    /// Anything else: the server's reply says it.
+    Other,
+}
+
 /// What an application typically reports for a cause (Python's smtplib wording where it is
 /// the common one), so the reader recognises the error in their own logs.
-pub fn symptom(lang: Lang, code: &str, port: Option<u16>) -> String {
+pub fn symptom(lang: Lang, symptom: Symptom, port: Option<u16>) -> String {
     let p = port.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
-    let (en, es): (String, String) = match code {
-        "tcp.filtered" => (
+    let (en, es): (String, String) = match symptom {
+        Symptom::ConnectTimeout => (
             format!("Connecting to port {p} hangs, then fails: `TimeoutError: [WinError 10060]` on Windows, `TimeoutError: timed out` or `[Errno 110] Connection timed out` elsewhere."),
             format!("La conexión al puerto {p} se queda colgada y luego falla: `TimeoutError: [WinError 10060]` en Windows, `TimeoutError: timed out` o `[Errno 110] Connection timed out` en otros sistemas."),
         ),
-        "tcp.refused" => (
+        Symptom::ConnectRefused => (
             format!("Connecting to port {p} fails at once: `ConnectionRefusedError: [Errno 111]` (`[WinError 10061]` on Windows)."),
             format!("La conexión al puerto {p} falla al instante: `ConnectionRefusedError: [Errno 111]` (`[WinError 10061]` en Windows)."),
         ),
-        "tcp.unreachable" => (
+        Symptom::NoRoute => (
             format!("Connecting to port {p} fails: `OSError: [Errno 113] No route to host` or `[Errno 101] Network is unreachable`."),
             format!("La conexión al puerto {p} falla: `OSError: [Errno 113] No route to host` o `[Errno 101] Network is unreachable`."),
         ),
-        "tcp.denied" => (
+        Symptom::ConnectDenied => (
             format!("Connecting to port {p} fails at once: `PermissionError: [Errno 1] Operation not permitted` (`[WinError 10013]` on Windows)."),
             format!("La conexión al puerto {p} falla al instante: `PermissionError: [Errno 1] Operation not permitted` (`[WinError 10013]` en Windows)."),
         ),
-        "dns.nxdomain" | "dns.no_address" | "dns.failed" => (
+        Symptom::NameNotResolved => (
             "`socket.gaierror: [Errno -2] Name or service not known` (`[Errno 11001] getaddrinfo failed` on Windows).".into(),
             "`socket.gaierror: [Errno -2] Name or service not known` (`[Errno 11001] getaddrinfo failed` en Windows).".into(),
         ),
-        "smtp.no_greeting" | "config.starttls_on_implicit_port" => (
+        Symptom::GreetingTimeout => (
             "The client connects, then waits for a greeting until it times out: `SMTPServerDisconnected` or `TimeoutError`.".into(),
             "El cliente se conecta y espera un saludo hasta agotar el tiempo: `SMTPServerDisconnected` o `TimeoutError`.".into(),
         ),
-        "config.implicit_tls_on_starttls_port" => (
+        Symptom::WrongVersionNumber => (
             "`ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number`.".into(),
             "`ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number`.".into(),
         ),
-        c if c.starts_with("tls.cert") || c == "tls.intercepted" => (
+        Symptom::CertificateVerifyFailed => (
             "`ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed`.".into(),
             "`ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed`.".into(),
         ),
-        "smtp.starttls_missing" => (
+        Symptom::StarttlsNotSupported => (
             "`SMTPNotSupportedError: STARTTLS extension not supported by server.`".into(),
             "`SMTPNotSupportedError: STARTTLS extension not supported by server.`".into(),
         ),
-        c if c.starts_with("auth.") => (
+        Symptom::AuthenticationError => (
             "`SMTPAuthenticationError` with the server's reply.".into(),
             "`SMTPAuthenticationError` con la respuesta del servidor.".into(),
         ),
-        _ => (
+        Symptom::Other => (
             "The application fails to send email; the server's reply is quoted below.".into(),
             "La aplicación no logra enviar correos; abajo se cita la respuesta del servidor.".into(),
         ),
@@ -625,6 +681,35 @@ pub fn tcp_state(lang: Lang, s: TcpState) -> &'static str {
         (TcpState::Denied, Lang::En) => "denied here",
         (TcpState::Denied, Lang::Es) => "denegado aquí",
     }
+}
+
+/// The SMTP step's state in words.
+pub fn smtp_state(lang: Lang, s: SmtpState) -> &'static str {
+    let w = match s {
+        SmtpState::Ready => Word::Ready,
+        SmtpState::Rejected => Word::Rejected,
+        SmtpState::Silent => Word::NoGreeting,
+        SmtpState::Closed => Word::ConnectionClosed,
+        SmtpState::NotSmtp => Word::NotSmtp,
+        SmtpState::EhloRejected => Word::EhloRejected,
+        SmtpState::NoStarttls => Word::NoStarttls,
+        SmtpState::StarttlsRefused => Word::StarttlsRefused,
+    };
+    word(lang, w)
+}
+
+/// The TLS step's state in words.
+pub fn tls_state(lang: Lang, s: TlsState) -> &'static str {
+    let w = match s {
+        TlsState::Verified => Word::Verified,
+        TlsState::HandshakeFailed => Word::Failed,
+        TlsState::Expired => Word::Expired,
+        TlsState::WrongName => Word::WrongName,
+        TlsState::Untrusted => Word::Untrusted,
+        TlsState::Invalid => Word::Invalid,
+        TlsState::Unverified => Word::NotVerified,
+    };
+    word(lang, w)
 }
 
 /// A security mode in words (table column).
