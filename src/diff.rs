@@ -1,9 +1,7 @@
 //! `smtp-doctor diff A.json B.json`: "it works on my laptop and not on the new server: what
 //! differs?" Compares two JSON reports endpoint by endpoint (port and address family).
 
-use crate::model::GreetingOutcome;
 use crate::model::{DnsOutcome, EndpointObservation, Family};
-use crate::model::{HandshakeOutcome, Verification};
 use crate::report::Report;
 use std::collections::BTreeSet;
 
@@ -20,36 +18,25 @@ pub struct Difference {
     pub matters: bool,
 }
 
-fn greeting(ep: &EndpointObservation) -> String {
-    match ep.smtp.as_ref().map(|s| &s.greeting) {
-        None => "—".into(),
-        Some(GreetingOutcome::Ok { code, .. }) => format!("{code}"),
-        Some(GreetingOutcome::Rejected { code, .. }) => format!("rejected {code}"),
-        Some(GreetingOutcome::Silent { .. }) => "no greeting".into(),
-        Some(GreetingOutcome::Closed { .. }) => "closed".into(),
-        Some(GreetingOutcome::NotSmtp { .. }) => "not SMTP".into(),
-    }
+/// A step's one-word state, `—` when it did not run.
+fn smtp_state(ep: &EndpointObservation) -> String {
+    ep.smtp_state().map_or("—", |s| s.as_str()).to_string()
 }
 
 fn tls_state(ep: &EndpointObservation) -> String {
     match &ep.tls {
         None => "—".into(),
-        Some(t) => match (&t.handshake, &t.verification) {
-            (HandshakeOutcome::Failed { .. }, _) => "handshake failed".into(),
-            (HandshakeOutcome::Done { version, .. }, Some(Verification::Verified)) => {
-                format!("{version} verified")
-            }
-            (HandshakeOutcome::Done { version, .. }, Some(v)) => {
-                let why = match v {
-                    Verification::Expired { .. } => "expired",
-                    Verification::NameMismatch { .. } => "wrong name",
-                    Verification::Untrusted { .. } => "untrusted",
-                    _ => "invalid",
-                };
-                format!("{version} {why}")
-            }
-            (HandshakeOutcome::Done { version, .. }, None) => version.clone(),
+        Some(t) => match t.version() {
+            Some(version) => format!("{version} {}", t.state().as_str()),
+            None => t.state().as_str().into(),
         },
+    }
+}
+
+fn dns_state(o: &DnsOutcome) -> String {
+    match o {
+        DnsOutcome::Failed { reason } => format!("{} ({reason})", o.as_str()),
+        _ => o.as_str().into(),
     }
 }
 
@@ -68,49 +55,38 @@ fn family_name(f: Family) -> &'static str {
     }
 }
 
-/// Compares two reports.
-pub fn diff(a: &Report, b: &Report) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let mut push = |what: String, x: String, y: String, matters: bool| {
-        if x != y {
-            out.push(Difference {
+/// The differences found so far.
+#[derive(Default)]
+struct Differences(Vec<Difference>);
+
+impl Differences {
+    fn compare(&mut self, what: String, a: String, b: String, matters: bool) {
+        if a != b {
+            self.0.push(Difference {
                 what,
-                a: x,
-                b: y,
+                a,
+                b,
                 matters,
             });
         }
-    };
-    push("host".into(), a.host.clone(), b.host.clone(), true);
-    push(
-        "verdict".into(),
-        a.verdict.as_str().into(),
-        b.verdict.as_str().into(),
-        true,
-    );
-    let cause = |r: &Report| {
-        r.cause
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_else(|| "—".into())
-    };
-    push("cause".into(), cause(a), cause(b), true);
-    let outcome = |o: &DnsOutcome| match o {
-        DnsOutcome::Resolved => "resolved".to_string(),
-        DnsOutcome::NxDomain => "NXDOMAIN".to_string(),
-        DnsOutcome::NoAddress => "no address".to_string(),
-        DnsOutcome::Failed { reason } => format!("failed ({reason})"),
-    };
-    push(
-        "dns".into(),
-        outcome(&a.dns.outcome),
-        outcome(&b.dns.outcome),
-        true,
-    );
+    }
+}
+
+/// Compares two reports.
+pub fn diff(a: &Report, b: &Report) -> Vec<Difference> {
+    let mut out = Differences::default();
+    out.compare("host".into(), a.host.clone(), b.host.clone(), true);
+    let verdict = |r: &Report| r.verdict.as_str().to_string();
+    out.compare("verdict".into(), verdict(a), verdict(b), true);
+    let cause = |r: &Report| r.cause.map_or("—", |c| c.as_str()).to_string();
+    out.compare("cause".into(), cause(a), cause(b), true);
+    let dns = |r: &Report| dns_state(&r.dns.outcome);
+    out.compare("dns".into(), dns(a), dns(b), true);
     let addrs = |r: &Report| {
         let v: Vec<String> = r.dns.addresses.iter().map(|x| x.to_string()).collect();
         v.join(", ")
     };
-    push("dns addresses".into(), addrs(a), addrs(b), false);
+    out.compare("dns addresses".into(), addrs(a), addrs(b), false);
     // Endpoints by (port, family): addresses differ between networks, families do not.
     let keys: BTreeSet<(u16, u8)> = a
         .endpoints
@@ -126,32 +102,38 @@ pub fn diff(a: &Report, b: &Report) -> Vec<Difference> {
                 .find(|e| e.port == port && e.family == family)
                 .cloned()
         };
-        let label = |what: &str| format!("{port}/{} {what}", family_name(family));
-        match (find(a), find(b)) {
-            (Some(x), Some(y)) => {
-                push(
-                    label("tcp"),
-                    x.tcp.state.as_str().into(),
-                    y.tcp.state.as_str().into(),
-                    true,
-                );
-                push(
-                    label("speaks"),
-                    x.security.as_str().into(),
-                    y.security.as_str().into(),
-                    true,
-                );
-                push(label("smtp"), greeting(&x), greeting(&y), true);
-                push(label("tls"), tls_state(&x), tls_state(&y), true);
-                // A different issuer on the same service is how interception shows.
-                push(label("certificate issuer"), issuer(&x), issuer(&y), true);
-            }
-            (Some(_), None) => push(label("endpoint"), "probed".into(), "absent".into(), true),
-            (None, Some(_)) => push(label("endpoint"), "absent".into(), "probed".into(), true),
-            (None, None) => {}
-        }
+        let label = format!("{port}/{}", family_name(family));
+        compare_endpoint(&mut out, &label, find(a).as_ref(), find(b).as_ref());
     }
-    out
+    out.0
+}
+
+/// One endpoint's steps, in A and in B.
+fn compare_endpoint(
+    out: &mut Differences,
+    label: &str,
+    a: Option<&EndpointObservation>,
+    b: Option<&EndpointObservation>,
+) {
+    let what = |step: &str| format!("{label} {step}");
+    let (x, y) = match (a, b) {
+        (Some(x), Some(y)) => (x, y),
+        (Some(_), None) => {
+            return out.compare(what("endpoint"), "probed".into(), "absent".into(), true)
+        }
+        (None, Some(_)) => {
+            return out.compare(what("endpoint"), "absent".into(), "probed".into(), true)
+        }
+        (None, None) => return,
+    };
+    let tcp = |e: &EndpointObservation| e.tcp.state.as_str().to_string();
+    out.compare(what("tcp"), tcp(x), tcp(y), true);
+    let speaks = |e: &EndpointObservation| e.security.as_str().to_string();
+    out.compare(what("speaks"), speaks(x), speaks(y), true);
+    out.compare(what("smtp"), smtp_state(x), smtp_state(y), true);
+    out.compare(what("tls"), tls_state(x), tls_state(y), true);
+    // A different issuer on the same service is how interception shows.
+    out.compare(what("certificate issuer"), issuer(x), issuer(y), true);
 }
 
 #[cfg(test)]
@@ -166,5 +148,39 @@ mod tests {
         let d = crate::diagnosis::diagnose(&obs, &opts);
         let r = Report::new("check", obs, d, &opts);
         assert!(diff(&r, &r).is_empty());
+    }
+
+    #[test]
+    fn steps_are_compared_by_their_state() {
+        let report = |json: &str| {
+            let obs: crate::model::Observations = serde_json::from_str(json).unwrap();
+            let opts = crate::diagnosis::Options::default();
+            let d = crate::diagnosis::diagnose(&obs, &opts);
+            Report::new("check", obs, d, &opts)
+        };
+        let fixture = |name: &str| {
+            let path = format!(
+                "{}/tests/fixtures/observations/{name}.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            report(&std::fs::read_to_string(path).unwrap())
+        };
+        let good = fixture("healthy_starttls_and_implicit_tls");
+        let d = diff(&good, &fixture("untrusted_certificate"));
+        let tls: Vec<(&str, &str)> = d
+            .iter()
+            .filter(|x| x.what.ends_with(" tls"))
+            .map(|x| (x.a.as_str(), x.b.as_str()))
+            .collect();
+        assert!(
+            tls.contains(&("TLSv1.3 verified", "TLSv1.3 untrusted")),
+            "{d:?}"
+        );
+        let d = diff(&good, &fixture("no_starttls_offered"));
+        assert!(
+            d.iter()
+                .any(|x| x.what.ends_with(" smtp") && x.b == "no_starttls"),
+            "{d:?}"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! The message catalogue: every sentence a person reads, in English and Spanish, in one place.
 //! Codes and JSON keys never change with the language; only this text does.
 
-use crate::model::{Family, Security, TcpState};
+use crate::frameworks::Framework;
+use crate::model::{Family, Security, SmtpState, TcpState, TlsState};
 use serde::{Deserialize, Serialize};
 
 /// Language of the human-readable text.
@@ -119,14 +120,22 @@ pub enum Msg {
     SendRecipientRejected { port: u16, reply: String },
     /// DATA refused.
     SendMessageRejected { port: u16, reply: String },
-    /// Both TLS flags set.
-    ConfigConflictingTlsFlags,
+    /// Both TLS flags set, named as the framework names them.
+    ConfigConflictingTlsFlags {
+        framework: Framework,
+        starttls: &'static str,
+        implicit_tls: &'static str,
+    },
     /// STARTTLS configured on an implicit-TLS port.
     ConfigStarttlsOnImplicitPort { port: u16 },
     /// Implicit TLS configured on a plain-text port.
     ConfigImplicitTlsOnStarttlsPort { port: u16 },
-    /// No timeout.
-    ConfigNoTimeout,
+    /// No timeout, named as the framework names it.
+    ConfigNoTimeout {
+        framework: Framework,
+        setting: &'static str,
+        example: &'static str,
+    },
     /// TLS off although offered.
     ConfigTlsDisabled { port: u16 },
     /// Recommendation: a provider's specific advice.
@@ -306,14 +315,18 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::SendRecipientRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el destinatario (RCPT TO): \"{reply}\"."),
         (Msg::SendMessageRejected { port, reply }, En) => format!("Port {port}: the server refused the message itself: \"{reply}\"."),
         (Msg::SendMessageRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el mensaje: \"{reply}\"."),
-        (Msg::ConfigConflictingTlsFlags, En) => "EMAIL_USE_TLS and EMAIL_USE_SSL are both true: Django refuses to send at all (\"EMAIL_USE_TLS/EMAIL_USE_SSL are mutually exclusive\"). Keep exactly one: EMAIL_USE_TLS for STARTTLS (587), EMAIL_USE_SSL for implicit TLS (465).".into(),
-        (Msg::ConfigConflictingTlsFlags, Es) => "EMAIL_USE_TLS y EMAIL_USE_SSL son ambos verdaderos: Django se niega a enviar (\"EMAIL_USE_TLS/EMAIL_USE_SSL are mutually exclusive\"). Deje solo uno: EMAIL_USE_TLS para STARTTLS (587), EMAIL_USE_SSL para TLS implícito (465).".into(),
+        (Msg::ConfigConflictingTlsFlags { framework: Framework::Django, starttls, implicit_tls }, En) => format!("{starttls} and {implicit_tls} are both true: Django refuses to send at all (\"{starttls}/{implicit_tls} are mutually exclusive\"). Keep exactly one: {starttls} for STARTTLS (587), {implicit_tls} for implicit TLS (465)."),
+        (Msg::ConfigConflictingTlsFlags { framework: Framework::Django, starttls, implicit_tls }, Es) => format!("{starttls} y {implicit_tls} son ambos verdaderos: Django se niega a enviar (\"{starttls}/{implicit_tls} are mutually exclusive\"). Deje solo uno: {starttls} para STARTTLS (587), {implicit_tls} para TLS implícito (465)."),
+        (Msg::ConfigConflictingTlsFlags { starttls, implicit_tls, .. }, En) => format!("{starttls} and {implicit_tls} are both set: the settings ask for STARTTLS and implicit TLS at once, and the application fails or silently uses one of them. Keep exactly one: {starttls} for STARTTLS (587), {implicit_tls} for implicit TLS (465)."),
+        (Msg::ConfigConflictingTlsFlags { starttls, implicit_tls, .. }, Es) => format!("{starttls} y {implicit_tls} están ambos activos: la configuración pide STARTTLS y TLS implícito a la vez, y la aplicación falla o usa uno de los dos sin avisar. Deje solo uno: {starttls} para STARTTLS (587), {implicit_tls} para TLS implícito (465)."),
         (Msg::ConfigStarttlsOnImplicitPort { port }, En) => format!("The settings ask for STARTTLS on port {port}, which speaks implicit TLS: the application connects and waits for a greeting that never comes, then times out. Use implicit TLS (SSL) on this port."),
         (Msg::ConfigStarttlsOnImplicitPort { port }, Es) => format!("La configuración pide STARTTLS en el puerto {port}, que habla TLS implícito: la aplicación se conecta y espera un saludo que nunca llega, hasta agotar el tiempo. Use TLS implícito (SSL) en este puerto."),
         (Msg::ConfigImplicitTlsOnStarttlsPort { port }, En) => format!("The settings ask for implicit TLS (SSL) on port {port}, which starts in plain text: the application fails with \"wrong version number\". Use STARTTLS on this port."),
         (Msg::ConfigImplicitTlsOnStarttlsPort { port }, Es) => format!("La configuración pide TLS implícito (SSL) en el puerto {port}, que empieza en texto plano: la aplicación falla con \"wrong version number\". Use STARTTLS en este puerto."),
-        (Msg::ConfigNoTimeout, En) => "No email timeout is set: if the server stops answering, the application waits forever (Django's default). Set EMAIL_TIMEOUT (e.g. 10).".into(),
-        (Msg::ConfigNoTimeout, Es) => "No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en Django). Configure EMAIL_TIMEOUT (p. ej. 10).".into(),
+        (Msg::ConfigNoTimeout { framework: Framework::Django, setting, example }, En) => format!("No email timeout is set: if the server stops answering, the application waits forever (Django's default). Set {setting} (e.g. {example})."),
+        (Msg::ConfigNoTimeout { framework: Framework::Django, setting, example }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en Django). Configure {setting} (p. ej. {example})."),
+        (Msg::ConfigNoTimeout { setting, example, .. }, En) => format!("No email timeout is set: if the server stops answering, the application waits as long as its mail library's default allows (with some, forever). Set {setting} (e.g. {example})."),
+        (Msg::ConfigNoTimeout { setting, example, .. }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera lo que permita el valor predeterminado de su biblioteca de correo (con algunas, para siempre). Configure {setting} (p. ej. {example})."),
         (Msg::ConfigTlsDisabled { port }, En) => format!("The settings use no TLS on port {port}, although the server offers it: mail and the password would travel unencrypted, and most providers refuse the login. Turn STARTTLS on."),
         (Msg::ConfigTlsDisabled { port }, Es) => format!("La configuración no usa TLS en el puerto {port}, aunque el servidor lo ofrece: el correo y la contraseña viajarían sin cifrar, y la mayoría de proveedores rechaza el inicio de sesión. Active STARTTLS."),
         (Msg::RecProvider { en, .. }, En) => en.to_string(),
@@ -392,6 +405,20 @@ pub enum Word {
     CertNotVerified,
     /// The demo's introduction.
     DemoIntro,
+    /// SMTP dialogue ready.
+    Ready,
+    /// A refused greeting.
+    Rejected,
+    /// EHLO refused.
+    EhloRejected,
+    /// STARTTLS refused or unanswered.
+    StarttlsRefused,
+    /// Certificate verified (short).
+    Verified,
+    /// Certificate rejected for another reason.
+    Invalid,
+    /// Certificate not checked.
+    NotVerified,
 }
 
 /// A renderer word.
@@ -452,6 +479,20 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         (Word::CertVerified, Es) => "certificado verificado",
         (Word::CertNotVerified, En) => "certificate NOT verified",
         (Word::CertNotVerified, Es) => "certificado NO verificado",
+        (Word::Ready, En) => "ready",
+        (Word::Ready, Es) => "listo",
+        (Word::Rejected, En) => "rejected",
+        (Word::Rejected, Es) => "rechazado",
+        (Word::EhloRejected, En) => "EHLO rejected",
+        (Word::EhloRejected, Es) => "EHLO rechazado",
+        (Word::StarttlsRefused, En) => "STARTTLS refused",
+        (Word::StarttlsRefused, Es) => "STARTTLS rechazado",
+        (Word::Verified, En) => "verified",
+        (Word::Verified, Es) => "verificado",
+        (Word::Invalid, En) => "invalid",
+        (Word::Invalid, Es) => "no válido",
+        (Word::NotVerified, En) => "not verified",
+        (Word::NotVerified, Es) => "sin verificar",
         (Word::DemoIntro, En) => "Demo: the origin incident in a loopback lab. smtp.demo.test stands for smtp.gmail.com;\nits port 587 silently drops SYNs (an antivirus mail shield), 465 speaks implicit TLS.\n",
         (Word::DemoIntro, Es) => "Demo: el incidente de origen en un laboratorio local. smtp.demo.test hace de smtp.gmail.com;\nsu puerto 587 descarta los SYN en silencio (un escudo de correo), el 465 habla TLS implícito.\n",
     }
@@ -542,52 +583,80 @@ pub fn md(lang: Lang, m: Md) -> &'static str {
     }
 }
 
+/// What an application typically reports when it meets a cause: the error a reader finds in
+/// their own logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symptom {
+    /// The connect hangs, then times out.
+    ConnectTimeout,
+    /// The connect is refused at once.
+    ConnectRefused,
+    /// No route to the host or network.
+    NoRoute,
+    /// This machine refuses to open the connection.
+    ConnectDenied,
+    /// The host name does not resolve.
+    NameNotResolved,
+    /// Connected, then no greeting until the timeout.
+    GreetingTimeout,
+    /// TLS spoken to a plain-text port: "wrong version number".
+    WrongVersionNumber,
+    /// The certificate does not verify.
+    CertificateVerifyFailed,
+    /// STARTTLS is not supported by the server.
+    StarttlsNotSupported,
+    /// The login is refused.
+    AuthenticationError,
+    /// Anything else: the server's reply says it.
+    Other,
+}
+
 /// What an application typically reports for a cause (Python's smtplib wording where it is
 /// the common one), so the reader recognises the error in their own logs.
-pub fn symptom(lang: Lang, code: &str, port: Option<u16>) -> String {
+pub fn symptom(lang: Lang, symptom: Symptom, port: Option<u16>) -> String {
     let p = port.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
-    let (en, es): (String, String) = match code {
-        "tcp.filtered" => (
+    let (en, es): (String, String) = match symptom {
+        Symptom::ConnectTimeout => (
             format!("Connecting to port {p} hangs, then fails: `TimeoutError: [WinError 10060]` on Windows, `TimeoutError: timed out` or `[Errno 110] Connection timed out` elsewhere."),
             format!("La conexión al puerto {p} se queda colgada y luego falla: `TimeoutError: [WinError 10060]` en Windows, `TimeoutError: timed out` o `[Errno 110] Connection timed out` en otros sistemas."),
         ),
-        "tcp.refused" => (
+        Symptom::ConnectRefused => (
             format!("Connecting to port {p} fails at once: `ConnectionRefusedError: [Errno 111]` (`[WinError 10061]` on Windows)."),
             format!("La conexión al puerto {p} falla al instante: `ConnectionRefusedError: [Errno 111]` (`[WinError 10061]` en Windows)."),
         ),
-        "tcp.unreachable" => (
+        Symptom::NoRoute => (
             format!("Connecting to port {p} fails: `OSError: [Errno 113] No route to host` or `[Errno 101] Network is unreachable`."),
             format!("La conexión al puerto {p} falla: `OSError: [Errno 113] No route to host` o `[Errno 101] Network is unreachable`."),
         ),
-        "tcp.denied" => (
+        Symptom::ConnectDenied => (
             format!("Connecting to port {p} fails at once: `PermissionError: [Errno 1] Operation not permitted` (`[WinError 10013]` on Windows)."),
             format!("La conexión al puerto {p} falla al instante: `PermissionError: [Errno 1] Operation not permitted` (`[WinError 10013]` en Windows)."),
         ),
-        "dns.nxdomain" | "dns.no_address" | "dns.failed" => (
+        Symptom::NameNotResolved => (
             "`socket.gaierror: [Errno -2] Name or service not known` (`[Errno 11001] getaddrinfo failed` on Windows).".into(),
             "`socket.gaierror: [Errno -2] Name or service not known` (`[Errno 11001] getaddrinfo failed` en Windows).".into(),
         ),
-        "smtp.no_greeting" | "config.starttls_on_implicit_port" => (
+        Symptom::GreetingTimeout => (
             "The client connects, then waits for a greeting until it times out: `SMTPServerDisconnected` or `TimeoutError`.".into(),
             "El cliente se conecta y espera un saludo hasta agotar el tiempo: `SMTPServerDisconnected` o `TimeoutError`.".into(),
         ),
-        "config.implicit_tls_on_starttls_port" => (
+        Symptom::WrongVersionNumber => (
             "`ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number`.".into(),
             "`ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number`.".into(),
         ),
-        c if c.starts_with("tls.cert") || c == "tls.intercepted" => (
+        Symptom::CertificateVerifyFailed => (
             "`ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed`.".into(),
             "`ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed`.".into(),
         ),
-        "smtp.starttls_missing" => (
+        Symptom::StarttlsNotSupported => (
             "`SMTPNotSupportedError: STARTTLS extension not supported by server.`".into(),
             "`SMTPNotSupportedError: STARTTLS extension not supported by server.`".into(),
         ),
-        c if c.starts_with("auth.") => (
+        Symptom::AuthenticationError => (
             "`SMTPAuthenticationError` with the server's reply.".into(),
             "`SMTPAuthenticationError` con la respuesta del servidor.".into(),
         ),
-        _ => (
+        Symptom::Other => (
             "The application fails to send email; the server's reply is quoted below.".into(),
             "La aplicación no logra enviar correos; abajo se cita la respuesta del servidor.".into(),
         ),
@@ -612,6 +681,35 @@ pub fn tcp_state(lang: Lang, s: TcpState) -> &'static str {
         (TcpState::Denied, Lang::En) => "denied here",
         (TcpState::Denied, Lang::Es) => "denegado aquí",
     }
+}
+
+/// The SMTP step's state in words.
+pub fn smtp_state(lang: Lang, s: SmtpState) -> &'static str {
+    let w = match s {
+        SmtpState::Ready => Word::Ready,
+        SmtpState::Rejected => Word::Rejected,
+        SmtpState::Silent => Word::NoGreeting,
+        SmtpState::Closed => Word::ConnectionClosed,
+        SmtpState::NotSmtp => Word::NotSmtp,
+        SmtpState::EhloRejected => Word::EhloRejected,
+        SmtpState::NoStarttls => Word::NoStarttls,
+        SmtpState::StarttlsRefused => Word::StarttlsRefused,
+    };
+    word(lang, w)
+}
+
+/// The TLS step's state in words.
+pub fn tls_state(lang: Lang, s: TlsState) -> &'static str {
+    let w = match s {
+        TlsState::Verified => Word::Verified,
+        TlsState::HandshakeFailed => Word::Failed,
+        TlsState::Expired => Word::Expired,
+        TlsState::WrongName => Word::WrongName,
+        TlsState::Untrusted => Word::Untrusted,
+        TlsState::Invalid => Word::Invalid,
+        TlsState::Unverified => Word::NotVerified,
+    };
+    word(lang, w)
 }
 
 /// A security mode in words (table column).

@@ -213,6 +213,32 @@ fn markdown_incident_report_snapshots() {
 }
 
 #[test]
+fn no_debug_form_reaches_a_report() {
+    use smtp_doctor::render::markdown;
+    let dir = format!("{}/tests/fixtures/observations", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        for lang in [Lang::En, Lang::Es] {
+            let r = report(&name, lang);
+            // Not verbose: the transcript quotes what the probe recorded, as it recorded it.
+            let opts = text::TextOptions {
+                color: false,
+                verbose: false,
+            };
+            for out in [markdown::render(&r), text::render(&r, opts)] {
+                for debug in ["Some(", "(None", " { ", "detail:", "Verification::"] {
+                    assert!(!out.contains(debug), "{name} {lang:?}: {debug:?} in\n{out}");
+                }
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen > 20, "only {seen} fixtures");
+}
+
+#[test]
 fn every_framework_fix_for_the_incident() {
     use smtp_doctor::frameworks::{self, Framework};
     let mut all = String::new();

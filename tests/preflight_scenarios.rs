@@ -258,6 +258,37 @@ async fn conflicting_tls_flags() {
 }
 
 #[tokio::test]
+async fn laravel_settings_findings_use_laravels_names() {
+    let lab = Lab::start(HOST, |_| {}).await;
+    let env = [
+        ("MAIL_HOST", HOST),
+        ("MAIL_PORT", "587"),
+        ("MAIL_SCHEME", "smtps"),
+        ("MAIL_ENCRYPTION", "tls"),
+    ];
+    let run = preflight_run(&lab, &env, None, true).await;
+    let r = &run.report;
+    assert_eq!(cause(r), Some("config.conflicting_tls_flags"));
+    let message = |code: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.code.as_str() == code)
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| panic!("{code} missing: {:?}", r.findings))
+    };
+    let conflict = message("config.conflicting_tls_flags");
+    let no_timeout = message("config.no_timeout");
+    assert!(conflict.contains("MAIL_ENCRYPTION") && conflict.contains("MAIL_SCHEME"));
+    assert!(no_timeout.contains("mail.mailers.smtp.timeout"));
+    for text in [conflict, no_timeout] {
+        assert!(
+            !text.contains("EMAIL_") && !text.contains("Django"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn wrong_password() {
     let lab = Lab::start(HOST, |b| {
         b.account = Some(("user@lab.test".into(), "the-right-one".into()))

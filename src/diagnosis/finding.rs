@@ -1,5 +1,6 @@
 //! Findings: the diagnosis' vocabulary. Codes are stable (CONTRACT.md); messages are not.
 
+use crate::i18n::Symptom;
 use crate::model::Security;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -98,6 +99,30 @@ finding_codes! {
     SendRecipientRejected = "send.recipient_rejected", Send;
     /// DATA rejected.
     SendMessageRejected = "send.message_rejected", Send;
+}
+
+impl FindingCode {
+    /// What the application itself reports when this is the cause.
+    pub fn symptom(self) -> Symptom {
+        use FindingCode as C;
+        match self {
+            C::TcpFiltered => Symptom::ConnectTimeout,
+            C::TcpRefused => Symptom::ConnectRefused,
+            C::TcpUnreachable => Symptom::NoRoute,
+            C::TcpDenied => Symptom::ConnectDenied,
+            C::SmtpNoGreeting | C::ConfigStarttlsOnImplicitPort => Symptom::GreetingTimeout,
+            C::ConfigImplicitTlsOnStarttlsPort => Symptom::WrongVersionNumber,
+            C::TlsCertUntrusted
+            | C::TlsCertExpired
+            | C::TlsCertNameMismatch
+            | C::TlsCertExpiringSoon
+            | C::TlsIntercepted => Symptom::CertificateVerifyFailed,
+            C::SmtpStarttlsMissing => Symptom::StarttlsNotSupported,
+            c if c.layer() == Layer::Dns => Symptom::NameNotResolved,
+            c if c.layer() == Layer::Auth => Symptom::AuthenticationError,
+            _ => Symptom::Other,
+        }
+    }
 }
 
 /// Protocol layers, in the order a connection goes through them.
@@ -201,6 +226,24 @@ mod tests {
             let back: FindingCode = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *code);
         }
+    }
+
+    #[test]
+    fn symptoms_follow_the_code() {
+        assert_eq!(
+            FindingCode::DnsNoAddress.symptom(),
+            Symptom::NameNotResolved
+        );
+        assert_eq!(
+            FindingCode::AuthBasicAuthDisabled.symptom(),
+            Symptom::AuthenticationError
+        );
+        assert_eq!(
+            FindingCode::TlsCertExpiringSoon.symptom(),
+            Symptom::CertificateVerifyFailed
+        );
+        assert_eq!(FindingCode::TlsHandshakeFailed.symptom(), Symptom::Other);
+        assert_eq!(FindingCode::NetIpv6Broken.symptom(), Symptom::Other);
     }
 
     #[test]

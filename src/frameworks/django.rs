@@ -32,6 +32,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: python_snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: USE_TLS,
+        implicit_tls: USE_SSL,
+        timeout: TIMEOUT,
+        timeout_example: "10",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

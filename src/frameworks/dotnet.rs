@@ -22,6 +22,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: "SecureSocketOptions.StartTls",
+        implicit_tls: "SecureSocketOptions.SslOnConnect",
+        timeout: "Timeout",
+        timeout_example: "10000",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

@@ -15,6 +15,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: "EMAIL_URL host",
     port_settings,
     snippet: super::laravel::dotenv_snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: "smtp+tls://",
+        implicit_tls: "smtp+ssl://",
+        timeout: "?timeout= in EMAIL_URL",
+        timeout_example: "10",
+    },
 };
 
 /// The scheme that means `security` (django-environ: only `smtp+ssl` is implicit TLS).

@@ -24,6 +24,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: super::django::python_snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: USE_TLS,
+        implicit_tls: USE_SSL,
+        timeout: "MAIL_TIMEOUT",
+        timeout_example: "10",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

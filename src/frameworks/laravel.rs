@@ -25,6 +25,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: dotenv_snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: "MAIL_ENCRYPTION=tls",
+        implicit_tls: "MAIL_SCHEME=smtps",
+        timeout: "mail.mailers.smtp.timeout",
+        timeout_example: "10",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

@@ -139,6 +139,25 @@ struct Spec {
     host_key: &'static str,
     port_settings: fn(host: &str, port: u16, security: Security) -> Settings,
     snippet: fn(&Settings) -> String,
+    tls_and_timeout: TlsAndTimeoutNames,
+}
+
+/// The names of a framework's TLS-mode and timeout settings, for the findings about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TlsAndTimeoutNames {
+    /// What turns STARTTLS on.
+    pub starttls: &'static str,
+    /// What turns implicit TLS on.
+    pub implicit_tls: &'static str,
+    /// The timeout setting.
+    pub timeout: &'static str,
+    /// A sensible timeout in that setting's unit (seconds or milliseconds).
+    pub timeout_example: &'static str,
+}
+
+/// The names of `fw`'s TLS-mode and timeout settings.
+pub fn tls_and_timeout_names(fw: Framework) -> TlsAndTimeoutNames {
+    fw.spec().tls_and_timeout
 }
 
 /// The settings keys to change to use `port` with `security` on `host`.

@@ -25,6 +25,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: REQUIRE_TLS,
+        implicit_tls: SECURE,
+        timeout: "connectionTimeout",
+        timeout_example: "10000",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

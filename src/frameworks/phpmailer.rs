@@ -23,6 +23,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: "PHPMailer::ENCRYPTION_STARTTLS",
+        implicit_tls: "PHPMailer::ENCRYPTION_SMTPS",
+        timeout: "Timeout",
+        timeout_example: "10",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

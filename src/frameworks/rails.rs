@@ -25,6 +25,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: STARTTLS_AUTO,
+        implicit_tls: TLS,
+        timeout: "open_timeout",
+        timeout_example: "10",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

@@ -30,6 +30,12 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: super::laravel::dotenv_snippet,
+    tls_and_timeout: super::TlsAndTimeoutNames {
+        starttls: STARTTLS_ENABLE,
+        implicit_tls: SSL_ENABLE,
+        timeout: TIMEOUT_MS,
+        timeout_example: "10000",
+    },
 };
 
 fn port_settings(_host: &str, port: u16, security: Security) -> Settings {

@@ -9,6 +9,7 @@ mod config;
 mod reply;
 mod send;
 mod smtp;
+mod state;
 mod tls;
 
 pub use auth::{AuthObservation, AuthOutcome};
@@ -16,6 +17,7 @@ pub use config::ConfiguredPath;
 pub use reply::{Reply, ReplySummary};
 pub use send::{SendObservation, SendOutcome};
 pub use smtp::{Capabilities, EhloOutcome, GreetingOutcome, SmtpObservation, StarttlsOutcome};
+pub use state::{SmtpState, TlsState};
 pub use tls::{
     CertificateInfo, HandshakeOutcome, Interception, TlsFailure, TlsObservation, Verification,
 };

@@ -2,12 +2,11 @@
 //! error, diagnostic table, root cause, solutions with code, and how to verify future machines.
 //! Renders well on GitHub (tables, fenced code).
 
-use crate::diagnosis::Severity;
+use crate::diagnosis::{Finding, Severity};
 use crate::frameworks;
 use crate::i18n::{self, Lang, Md, Word};
-use crate::model::GreetingOutcome;
-use crate::model::{DnsOutcome, TcpState};
-use crate::model::{HandshakeOutcome, Verification};
+use crate::model::{DnsOutcome, EndpointObservation, GreetingOutcome, SmtpObservation, TcpState};
+use crate::model::{HandshakeOutcome, TlsObservation, Verification};
 use crate::report::{Report, Verdict};
 use std::fmt::Write as _;
 
@@ -17,10 +16,21 @@ fn cell(s: &str) -> String {
 
 /// Renders the report as Markdown.
 pub fn render(report: &Report) -> String {
-    let lang = report.lang;
-    let es = lang == Lang::Es;
-    let w = |word: Word| i18n::word(lang, word);
     let mut out = String::new();
+    header(&mut out, report);
+    let cause = report
+        .cause
+        .and_then(|c| report.findings.iter().find(|f| f.code == c));
+    problem(&mut out, report.lang, cause);
+    diagnostic_table(&mut out, report);
+    findings(&mut out, report, cause);
+    solutions(&mut out, report);
+    verification(&mut out, report);
+    out
+}
+
+fn header(out: &mut String, report: &Report) {
+    let lang = report.lang;
     let _ = writeln!(out, "# {}: {}\n", i18n::md(lang, Md::Title), report.host);
     let date = crate::text::rfc3339(report.observed_at_unix)
         .replace('T', " ")
@@ -44,30 +54,29 @@ pub fn render(report: &Report) -> String {
         i18n::md(lang, Md::Severity),
         i18n::md(lang, severity)
     );
+}
 
-    // 1. Problem.
+/// 1. Problem: what the application sees, with the evidence.
+fn problem(out: &mut String, lang: Lang, cause: Option<&Finding>) {
     let _ = writeln!(out, "## {}\n", i18n::md(lang, Md::Problem));
-    let cause_finding = report
-        .cause
-        .and_then(|c| report.findings.iter().find(|f| f.code == c));
-    match cause_finding {
-        None => {
-            let _ = writeln!(out, "{}\n", i18n::md(lang, Md::ProblemOk));
-        }
-        Some(f) => {
-            let _ = writeln!(
-                out,
-                "**{}:** {}\n",
-                i18n::md(lang, Md::Symptom),
-                i18n::symptom(lang, f.code.as_str(), f.port)
-            );
-            if let Some(ev) = &f.evidence {
-                let _ = writeln!(out, "```\n{ev}\n```\n");
-            }
-        }
+    let Some(f) = cause else {
+        let _ = writeln!(out, "{}\n", i18n::md(lang, Md::ProblemOk));
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "**{}:** {}\n",
+        i18n::md(lang, Md::Symptom),
+        i18n::symptom(lang, f.code.symptom(), f.port)
+    );
+    if let Some(ev) = &f.evidence {
+        let _ = writeln!(out, "```\n{ev}\n```\n");
     }
+}
 
-    // 2. Diagnostic table.
+/// 2. Diagnostic: one row per step of every endpoint.
+fn diagnostic_table(out: &mut String, report: &Report) {
+    let lang = report.lang;
     let _ = writeln!(out, "## {}\n", i18n::md(lang, Md::Diagnostic));
     let _ = writeln!(
         out,
@@ -77,112 +86,148 @@ pub fn render(report: &Report) -> String {
         i18n::md(lang, Md::Result)
     );
     let _ = writeln!(out, "| :--- | :--- | :--- |");
-    let dns_result = match &report.dns.outcome {
+    let _ = writeln!(
+        out,
+        "| **DNS** | {} `{}` | {} |",
+        i18n::word(lang, Word::Resolve),
+        report.host,
+        dns_result(report)
+    );
+    for ep in &report.endpoints {
+        let _ = writeln!(
+            out,
+            "| **TCP {}** | {} {} ({}) | {} |",
+            ep.port,
+            i18n::word(lang, Word::ConnectTo),
+            ep.address,
+            i18n::mode_short(lang, ep.security),
+            tcp_result(lang, ep)
+        );
+        if let Some(smtp) = &ep.smtp {
+            let _ = writeln!(
+                out,
+                "| **SMTP {}** | {} | {} |",
+                ep.port,
+                i18n::word(lang, Word::GreetingAndEhlo),
+                smtp_result(lang, smtp)
+            );
+        }
+        if let Some(tls) = &ep.tls {
+            let _ = writeln!(
+                out,
+                "| **TLS {}** | {} | {} |",
+                ep.port,
+                i18n::mode_short(lang, tls.mode),
+                tls_result(lang, tls)
+            );
+        }
+    }
+    out.push('\n');
+}
+
+fn dns_result(report: &Report) -> String {
+    let w = |word: Word| i18n::word(report.lang, word);
+    match &report.dns.outcome {
         DnsOutcome::Resolved => {
             let addrs: Vec<String> = report.dns.addresses.iter().map(|a| a.to_string()).collect();
             format!("✅ **OK** ({})", addrs.join(", "))
         }
         DnsOutcome::NxDomain => "❌ **NXDOMAIN**".into(),
-        DnsOutcome::NoAddress => {
-            format!("❌ **{}**", w(Word::NoAddress).to_uppercase())
-        }
+        DnsOutcome::NoAddress => format!("❌ **{}**", w(Word::NoAddress).to_uppercase()),
         DnsOutcome::Failed { reason } => format!(
             "❌ **{}** ({})",
             w(Word::Failed).to_uppercase(),
             cell(reason)
         ),
-    };
-    let _ = writeln!(
-        out,
-        "| **DNS** | {} `{}` | {dns_result} |",
-        w(Word::Resolve),
-        report.host
-    );
-    for ep in &report.endpoints {
-        let mode = i18n::mode_short(lang, ep.security);
-        let tcp = match ep.tcp.state {
-            TcpState::Open => format!(
-                "✅ **{}** ({:.0} ms)",
-                i18n::tcp_state(lang, TcpState::Open).to_uppercase(),
-                ep.tcp.ms
-            ),
-            TcpState::Filtered => format!(
-                "❌ **{}** ({} SYN, {:.1} s, {})",
-                i18n::tcp_state(lang, TcpState::Filtered).to_uppercase(),
-                ep.tcp.syns,
-                ep.tcp.ms / 1000.0,
-                w(Word::NoAnswer)
-            ),
-            s => {
-                let code = ep
-                    .tcp
-                    .os_error
-                    .as_ref()
-                    .and_then(|e| e.name.clone())
-                    .unwrap_or_default();
-                format!(
-                    "❌ **{}** ({code})",
-                    i18n::tcp_state(lang, s).to_uppercase()
-                )
-            }
-        };
-        let _ = writeln!(
-            out,
-            "| **TCP {}** | {} {} ({mode}) | {tcp} |",
-            ep.port,
-            w(Word::ConnectTo),
-            ep.address
-        );
-        if let Some(smtp) = &ep.smtp {
-            let r = match &smtp.greeting {
-                GreetingOutcome::Ok { code, text, .. } => format!("✅ {code} {}", cell(text)),
-                GreetingOutcome::Rejected { code, text, .. } => format!("❌ {code} {}", cell(text)),
-                GreetingOutcome::Silent { waited_ms } => {
-                    format!("❌ {} ({:.1} s)", w(Word::NoGreeting), waited_ms / 1000.0)
-                }
-                GreetingOutcome::Closed { .. } => format!("❌ {}", w(Word::ConnectionClosed)),
-                GreetingOutcome::NotSmtp { evidence, .. } => {
-                    format!("❌ {}: `{}`", w(Word::NotSmtp), cell(evidence))
-                }
-            };
-            let _ = writeln!(
-                out,
-                "| **SMTP {}** | {} | {r} |",
-                ep.port,
-                w(Word::GreetingAndEhlo)
-            );
-        }
-        if let Some(tls) = &ep.tls {
-            let issuer = tls
-                .chain
-                .first()
-                .map(|c| c.issuer.clone())
+    }
+}
+
+fn tcp_result(lang: Lang, ep: &EndpointObservation) -> String {
+    let state = i18n::tcp_state(lang, ep.tcp.state).to_uppercase();
+    match ep.tcp.state {
+        TcpState::Open => format!("✅ **{state}** ({:.0} ms)", ep.tcp.ms),
+        TcpState::Filtered => format!(
+            "❌ **{state}** ({} SYN, {:.1} s, {})",
+            ep.tcp.syns,
+            ep.tcp.ms / 1000.0,
+            i18n::word(lang, Word::NoAnswer)
+        ),
+        _ => {
+            let code = ep
+                .tcp
+                .os_error
+                .as_ref()
+                .and_then(|e| e.name.clone())
                 .unwrap_or_default();
-            let r = match (&tls.handshake, &tls.verification) {
-                (HandshakeOutcome::Failed { reason, .. }, _) => format!("❌ {}", cell(reason)),
-                (HandshakeOutcome::Done { version, .. }, Some(Verification::Verified)) => {
-                    format!(
-                        "✅ {version}, {} ({})",
-                        w(Word::CertVerified),
-                        cell(&issuer)
-                    )
-                }
-                (HandshakeOutcome::Done { version, .. }, v) => format!(
-                    "❌ {version}, {} ({})",
-                    w(Word::CertNotVerified),
-                    cell(&format!("{v:?}"))
-                ),
-            };
-            let _ = writeln!(
-                out,
-                "| **TLS {}** | {} | {r} |",
-                ep.port,
-                i18n::mode_short(lang, tls.mode)
-            );
+            format!("❌ **{state}** ({code})")
         }
     }
-    out.push('\n');
-    if let Some(f) = cause_finding {
+}
+
+fn smtp_result(lang: Lang, smtp: &SmtpObservation) -> String {
+    let state = smtp.state();
+    let mark = if state.is_ok() { "✅" } else { "❌" };
+    let word = i18n::smtp_state(lang, state);
+    match &smtp.greeting {
+        GreetingOutcome::Ok { code, text, .. } if state.is_ok() => {
+            format!("{mark} {code} {}", cell(text))
+        }
+        // Greeted, then EHLO or STARTTLS failed.
+        GreetingOutcome::Ok { code, text, .. } => {
+            format!("{mark} {code} {} ({word})", cell(text))
+        }
+        GreetingOutcome::Rejected { code, text, .. } => format!("{mark} {code} {}", cell(text)),
+        GreetingOutcome::Silent { waited_ms } => {
+            format!("{mark} {word} ({:.1} s)", waited_ms / 1000.0)
+        }
+        GreetingOutcome::Closed { .. } => format!("{mark} {word}"),
+        GreetingOutcome::NotSmtp { evidence, .. } => {
+            format!("{mark} {word}: `{}`", cell(evidence))
+        }
+    }
+}
+
+fn tls_result(lang: Lang, tls: &TlsObservation) -> String {
+    let w = |word: Word| i18n::word(lang, word);
+    if let HandshakeOutcome::Failed { reason, .. } = &tls.handshake {
+        return format!("❌ {}", cell(reason));
+    }
+    let version = tls.version().unwrap_or_default();
+    let state = tls.state();
+    if state.is_ok() {
+        let issuer = tls.chain.first().map(|c| c.issuer.as_str());
+        return format!(
+            "✅ {version}, {} ({})",
+            w(Word::CertVerified),
+            cell(issuer.unwrap_or_default())
+        );
+    }
+    // Why, in words, then what the verifier said.
+    let why = i18n::tls_state(lang, state);
+    let said = match &tls.verification {
+        Some(
+            Verification::Expired { detail }
+            | Verification::Untrusted { detail }
+            | Verification::Invalid { detail },
+        ) => Some(detail.clone()),
+        Some(Verification::NameMismatch { presented, .. }) => Some(presented.join(", ")),
+        Some(Verification::Verified) | None => None,
+    };
+    let why = match said {
+        Some(said) => format!("{why}: {said}"),
+        None => why.to_string(),
+    };
+    format!(
+        "❌ {version}, {} ({})",
+        w(Word::CertNotVerified),
+        cell(&why)
+    )
+}
+
+/// The root cause in words, then every other finding.
+fn findings(out: &mut String, report: &Report, cause: Option<&Finding>) {
+    let lang = report.lang;
+    if let Some(f) = cause {
         let _ = writeln!(out, "### {}\n", i18n::md(lang, Md::RootCause));
         let _ = writeln!(out, "{} (`{}`)\n", f.message, f.code.as_str());
     }
@@ -198,40 +243,47 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
-    // 3. Solutions.
-    if !report.recommendations.is_empty() {
-        let _ = writeln!(out, "## {}\n", i18n::md(lang, Md::Solutions));
-        for (i, rec) in report.recommendations.iter().enumerate() {
-            let letter = (b'A' + i as u8) as char;
-            let tag = if i == 0 {
-                format!(" ({})", i18n::md(lang, Md::Recommended))
-            } else {
-                String::new()
-            };
-            let _ = writeln!(out, "### {} {letter}{tag}\n", i18n::md(lang, Md::Solution));
-            let _ = writeln!(out, "{}\n", rec.message);
-            if !rec.settings.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "**{}:** `{}`\n",
-                    i18n::md(lang, Md::File),
-                    report.framework.settings_file()
-                );
-                let _ = writeln!(
-                    out,
-                    "```{}\n{}```\n",
-                    report.framework.snippet_lang(),
-                    frameworks::snippet(report.framework, &rec.settings)
-                );
-            }
-            if !rec.commands.is_empty() {
-                let _ = writeln!(out, "```powershell\n{}\n```\n", rec.commands.join("\n"));
-            }
+/// 3. Solutions, best first, with the settings to paste.
+fn solutions(out: &mut String, report: &Report) {
+    let lang = report.lang;
+    if report.recommendations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## {}\n", i18n::md(lang, Md::Solutions));
+    for (i, rec) in report.recommendations.iter().enumerate() {
+        let letter = (b'A' + i as u8) as char;
+        let tag = if i == 0 {
+            format!(" ({})", i18n::md(lang, Md::Recommended))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "### {} {letter}{tag}\n", i18n::md(lang, Md::Solution));
+        let _ = writeln!(out, "{}\n", rec.message);
+        if !rec.settings.is_empty() {
+            let _ = writeln!(
+                out,
+                "**{}:** `{}`\n",
+                i18n::md(lang, Md::File),
+                report.framework.settings_file()
+            );
+            let _ = writeln!(
+                out,
+                "```{}\n{}```\n",
+                report.framework.snippet_lang(),
+                frameworks::snippet(report.framework, &rec.settings)
+            );
+        }
+        if !rec.commands.is_empty() {
+            let _ = writeln!(out, "```powershell\n{}\n```\n", rec.commands.join("\n"));
         }
     }
+}
 
-    // 4. Verification.
+/// 4. Verification: the command to run on the next machine.
+fn verification(out: &mut String, report: &Report) {
+    let lang = report.lang;
     let _ = writeln!(out, "## {}\n", i18n::md(lang, Md::Verification));
     let _ = writeln!(out, "{}\n", i18n::md(lang, Md::VerificationText));
     let ports: String = report
@@ -239,11 +291,10 @@ pub fn render(report: &Report) -> String {
         .iter()
         .map(|p| format!(" --port {p}"))
         .collect();
-    let lang_flag = if es { " --lang es" } else { "" };
+    let lang_flag = if lang == Lang::Es { " --lang es" } else { "" };
     let _ = writeln!(
         out,
         "```sh\nsmtp-doctor check {}{ports}{lang_flag}\n```",
         report.host
     );
-    out
 }

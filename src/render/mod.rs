@@ -3,12 +3,3 @@
 pub mod json;
 pub mod markdown;
 pub mod text;
-
-/// The output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// For people, on a terminal.
-    Text,
-    /// The contract's JSON report.
-    Json,
-}

@@ -5,7 +5,7 @@ use crate::diagnosis::endpoint_is_healthy;
 use crate::diagnosis::Severity;
 use crate::i18n::{self, Lang, Word};
 use crate::model::{Direction, DnsOutcome, DnsSource, EndpointObservation, TcpState};
-use crate::model::{GreetingOutcome, HandshakeOutcome, StarttlsOutcome, Verification};
+use crate::model::{GreetingOutcome, HandshakeOutcome, SmtpState, StarttlsOutcome, TlsState};
 use crate::report::{Report, Verdict};
 use std::fmt::Write as _;
 
@@ -49,107 +49,135 @@ impl Paint {
 
 /// Renders the whole report.
 pub fn render(report: &Report, opts: TextOptions) -> String {
-    let lang = report.lang;
     let p = Paint { on: opts.color };
     let mut out = String::new();
-    // Heading: host → addresses (DNS time).
-    let dns = &report.dns;
-    match &dns.outcome {
-        DnsOutcome::Resolved => {
-            let addrs: Vec<String> = dns.addresses.iter().map(|a| a.to_string()).collect();
-            let how = match &dns.source {
-                DnsSource::System | DnsSource::Server(_) => {
-                    format!("{} {:.0} ms", i18n::word(lang, Word::Dns), dns.ms)
-                }
-                DnsSource::Override => "--resolve".to_string(),
-                DnsSource::Literal => i18n::word(lang, Word::DnsNotAsked).to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "{} → {}   ({how})",
-                p.bold(&report.host),
-                addrs.join(", ")
-            );
-        }
-        _ => {
-            let _ = writeln!(
-                out,
-                "{} → {}   ({} {:.0} ms)",
-                p.bold(&report.host),
-                p.bad("✗"),
-                i18n::word(lang, Word::Dns),
-                dns.ms
-            );
-        }
-    }
-    if let Some(c) = &report.configured {
-        let mode = c
-            .security
-            .map(|s| i18n::mode_short(lang, s))
-            .unwrap_or("STARTTLS + SSL?");
-        let _ = writeln!(
-            out,
-            "{}: {}:{} {mode}",
-            i18n::word(lang, Word::Configured),
-            c.host,
-            c.port
-        );
-        for s in &report.settings {
-            let _ = writeln!(
-                out,
-                "  {} = {}  {}",
-                s.name,
-                s.value,
-                p.dim(&format!("({})", s.origin))
-            );
-        }
-    }
+    heading(&mut out, report, &p);
+    configured(&mut out, report, &p);
     if !report.endpoints.is_empty() {
         out.push('\n');
         out.push_str(&table(report, &p));
     }
-    // Findings.
-    if !report.findings.is_empty() {
-        out.push('\n');
-        for f in &report.findings {
-            let mark = match f.severity {
-                Severity::Error => p.bad("✗"),
-                Severity::Warning => p.warn("!"),
-                Severity::Info => p.dim("i"),
-            };
-            let _ = writeln!(
-                out,
-                "{mark} {}  {}",
-                f.message,
-                p.dim(&format!("[{}]", f.code.as_str()))
-            );
-        }
-    } else if report.verdict == Verdict::Ok {
-        let _ = writeln!(out, "\n{} {}", p.good("✓"), i18n::word(lang, Word::AllGood));
-    }
-    // Recommendations.
-    if !report.recommendations.is_empty() {
-        let _ = writeln!(out, "\n{}:", p.bold(i18n::word(lang, Word::WhatToDo)));
-        for (i, r) in report.recommendations.iter().enumerate() {
-            let label = format!(
-                "{} {}",
-                i18n::word(lang, Word::Fix),
-                (b'A' + i as u8) as char
-            );
-            let _ = writeln!(out, "  {}: {}", p.bold(&label), r.message);
-            if !r.settings.is_empty() {
-                for line in crate::frameworks::snippet(report.framework, &r.settings).lines() {
-                    let _ = writeln!(out, "      {line}");
-                }
-            }
-            for c in &r.commands {
-                let _ = writeln!(out, "      {}", p.dim(c));
-            }
-        }
-    }
+    findings(&mut out, report, &p);
+    recommendations(&mut out, report, &p);
     if opts.verbose {
         out.push_str(&details(report, &p));
     }
+    footer(&mut out, report, &p);
+    out
+}
+
+/// Host → addresses (how they were found).
+fn heading(out: &mut String, report: &Report, p: &Paint) {
+    let lang = report.lang;
+    let dns = &report.dns;
+    let DnsOutcome::Resolved = &dns.outcome else {
+        let _ = writeln!(
+            out,
+            "{} → {}   ({} {:.0} ms)",
+            p.bold(&report.host),
+            p.bad("✗"),
+            i18n::word(lang, Word::Dns),
+            dns.ms
+        );
+        return;
+    };
+    let addrs: Vec<String> = dns.addresses.iter().map(|a| a.to_string()).collect();
+    let how = match &dns.source {
+        DnsSource::System | DnsSource::Server(_) => {
+            format!("{} {:.0} ms", i18n::word(lang, Word::Dns), dns.ms)
+        }
+        DnsSource::Override => "--resolve".to_string(),
+        DnsSource::Literal => i18n::word(lang, Word::DnsNotAsked).to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "{} → {}   ({how})",
+        p.bold(&report.host),
+        addrs.join(", ")
+    );
+}
+
+/// Preflight: the configured path and every setting read.
+fn configured(out: &mut String, report: &Report, p: &Paint) {
+    let lang = report.lang;
+    let Some(c) = &report.configured else { return };
+    let mode = c
+        .security
+        .map(|s| i18n::mode_short(lang, s))
+        .unwrap_or("STARTTLS + SSL?");
+    let _ = writeln!(
+        out,
+        "{}: {}:{} {mode}",
+        i18n::word(lang, Word::Configured),
+        c.host,
+        c.port
+    );
+    for s in &report.settings {
+        let _ = writeln!(
+            out,
+            "  {} = {}  {}",
+            s.name,
+            s.value,
+            p.dim(&format!("({})", s.origin))
+        );
+    }
+}
+
+fn findings(out: &mut String, report: &Report, p: &Paint) {
+    if report.findings.is_empty() {
+        if report.verdict == Verdict::Ok {
+            let _ = writeln!(
+                out,
+                "\n{} {}",
+                p.good("✓"),
+                i18n::word(report.lang, Word::AllGood)
+            );
+        }
+        return;
+    }
+    out.push('\n');
+    for f in &report.findings {
+        let mark = match f.severity {
+            Severity::Error => p.bad("✗"),
+            Severity::Warning => p.warn("!"),
+            Severity::Info => p.dim("i"),
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {}  {}",
+            f.message,
+            p.dim(&format!("[{}]", f.code.as_str()))
+        );
+    }
+}
+
+fn recommendations(out: &mut String, report: &Report, p: &Paint) {
+    let lang = report.lang;
+    if report.recommendations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}:", p.bold(i18n::word(lang, Word::WhatToDo)));
+    for (i, r) in report.recommendations.iter().enumerate() {
+        let label = format!(
+            "{} {}",
+            i18n::word(lang, Word::Fix),
+            (b'A' + i as u8) as char
+        );
+        let _ = writeln!(out, "  {}: {}", p.bold(&label), r.message);
+        if !r.settings.is_empty() {
+            for line in crate::frameworks::snippet(report.framework, &r.settings).lines() {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+        for c in &r.commands {
+            let _ = writeln!(out, "      {}", p.dim(c));
+        }
+    }
+}
+
+/// Verdict · cause · time.
+fn footer(out: &mut String, report: &Report, p: &Paint) {
+    let lang = report.lang;
     let cause = report.cause.map(|c| c.as_str()).unwrap_or("—");
     let verdict = match report.verdict {
         Verdict::Ok => p.good(report.verdict.as_str()),
@@ -163,7 +191,6 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         i18n::word(lang, Word::Cause),
         report.elapsed_ms / 1000.0
     );
-    out
 }
 
 fn tcp_cell(lang: Lang, ep: &EndpointObservation, p: &Paint) -> (String, String) {
@@ -194,30 +221,30 @@ fn tcp_cell(lang: Lang, ep: &EndpointObservation, p: &Paint) -> (String, String)
     (plain, painted)
 }
 
-fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
-    let Some(smtp) = &ep.smtp else {
-        return ("—".into(), true);
+/// The SMTP cell and whether the step worked; `None` when it did not run.
+fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
+    let smtp = ep.smtp.as_ref()?;
+    let state = smtp.state();
+    let word = i18n::smtp_state(lang, state);
+    let greeting_code = match &smtp.greeting {
+        GreetingOutcome::Ok { code, .. } | GreetingOutcome::Rejected { code, .. } => *code,
+        _ => 0,
     };
-    match &smtp.greeting {
-        GreetingOutcome::Ok { code, .. } => match &smtp.starttls {
-            Some(StarttlsOutcome::NotOffered) => (
-                format!("✗ {code}, {}", i18n::word(lang, Word::NoStarttls)),
-                false,
-            ),
-            Some(StarttlsOutcome::Refused { code, .. }) => (format!("✗ STARTTLS {code}"), false),
-            _ => match &smtp.ehlo {
-                Some(e) if !e.accepted() => (format!("✗ EHLO {}", e.code), false),
-                _ => (format!("✓ {code}"), true),
-            },
+    let detail = match state {
+        SmtpState::Ready | SmtpState::Rejected => greeting_code.to_string(),
+        SmtpState::NoStarttls => format!("{greeting_code}, {word}"),
+        SmtpState::StarttlsRefused => match &smtp.starttls {
+            Some(StarttlsOutcome::Refused { code, .. }) => format!("STARTTLS {code}"),
+            _ => word.to_string(),
         },
-        GreetingOutcome::Rejected { code, .. } => (format!("✗ {code}"), false),
-        GreetingOutcome::Silent { .. } | GreetingOutcome::Closed { .. } => {
-            (format!("✗ {}", i18n::word(lang, Word::NoGreeting)), false)
+        SmtpState::EhloRejected => {
+            let code = smtp.ehlo.as_ref().map(|e| e.code).unwrap_or_default();
+            format!("EHLO {code}")
         }
-        GreetingOutcome::NotSmtp { .. } => {
-            (format!("✗ {}", i18n::word(lang, Word::NotSmtp)), false)
-        }
-    }
+        SmtpState::Silent | SmtpState::Closed | SmtpState::NotSmtp => word.to_string(),
+    };
+    let mark = if state.is_ok() { "✓" } else { "✗" };
+    Some((format!("{mark} {detail}"), state.is_ok()))
 }
 
 /// The issuer's common name, for the table.
@@ -229,36 +256,24 @@ fn short_issuer(dn: &str) -> String {
         .to_string()
 }
 
-fn tls_cell(ep: &EndpointObservation, lang: Lang) -> (String, bool) {
-    let Some(tls) = &ep.tls else {
-        return ("—".into(), true);
+/// The TLS cell and whether the step worked; `None` when it did not run.
+fn tls_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
+    let tls = ep.tls.as_ref()?;
+    let state = tls.state();
+    let why = i18n::tls_state(lang, state);
+    let issuer = tls
+        .chain
+        .first()
+        .map(|c| short_issuer(&c.issuer))
+        .unwrap_or_default();
+    let version = tls.version().unwrap_or_default().replace("TLSv", "TLS ");
+    let text = match state {
+        TlsState::HandshakeFailed => format!("✗ {why}"),
+        TlsState::Verified => format!("✓ {version} · {issuer}"),
+        TlsState::Unverified => format!("? {version}"),
+        _ => format!("✗ {version} · {why} · {issuer}"),
     };
-    match &tls.handshake {
-        HandshakeOutcome::Failed { .. } => (format!("✗ {}", i18n::word(lang, Word::Failed)), false),
-        HandshakeOutcome::Done { version, .. } => {
-            let issuer = tls
-                .chain
-                .first()
-                .map(|c| short_issuer(&c.issuer))
-                .unwrap_or_default();
-            let version = version.replace("TLSv", "TLS ");
-            match &tls.verification {
-                Some(Verification::Verified) => (format!("✓ {version} · {issuer}"), true),
-                Some(v) => {
-                    let why = i18n::word(
-                        lang,
-                        match v {
-                            Verification::Expired { .. } => Word::Expired,
-                            Verification::NameMismatch { .. } => Word::WrongName,
-                            _ => Word::Untrusted,
-                        },
-                    );
-                    (format!("✗ {version} · {why} · {issuer}"), false)
-                }
-                None => (format!("? {version}"), false),
-            }
-        }
-    }
+    Some((text, state.is_ok()))
 }
 
 fn table(report: &Report, p: &Paint) -> String {
@@ -279,17 +294,11 @@ fn table(report: &Report, p: &Paint) -> String {
             Some(real) => format!("{} (→ {real})", ep.address),
             None => ep.address.to_string(),
         };
-        let (smtp, smtp_ok) = smtp_cell(ep, lang);
-        let (tls, tls_ok) = tls_cell(ep, lang);
-        let paint = |s: String, ok: bool| {
-            let painted = if s == "—" {
-                p.dim(&s)
-            } else if ok {
-                p.good(&s)
-            } else {
-                p.bad(&s)
-            };
-            (s, painted)
+        // A step that did not run is a dash; one that ran is green or red.
+        let paint = |cell: Option<(String, bool)>| match cell {
+            None => ("—".to_string(), p.dim("—")),
+            Some((s, true)) => (s.clone(), p.good(&s)),
+            Some((s, false)) => (s.clone(), p.bad(&s)),
         };
         let port = ep.port.to_string();
         let port_painted = if endpoint_is_healthy(ep) {
@@ -302,8 +311,8 @@ fn table(report: &Report, p: &Paint) -> String {
             (mode.clone(), mode),
             (addr.clone(), addr),
             tcp_cell(lang, ep, p),
-            paint(smtp, smtp_ok),
-            paint(tls, tls_ok),
+            paint(smtp_cell(ep, lang)),
+            paint(tls_cell(ep, lang)),
         ]);
     }
     let widths: Vec<usize> = (0..headers.len())

@@ -1,0 +1,417 @@
+//! The findings of one endpoint, one function per layer. A layer that fails stops the ones
+//! after it: what they would say is explained by it.
+
+use super::{FindingCode, Severity, EXPIRY_WARNING_DAYS};
+use crate::i18n::Msg;
+use crate::knowledge::rejections::{classify_rejection, RejectionKind};
+use crate::model::{
+    AuthOutcome, EhloOutcome, EndpointObservation, GreetingOutcome, HandshakeOutcome, ReplySummary,
+    SendOutcome, SmtpObservation, StarttlsOutcome, TcpState, TlsObservation, Verification,
+};
+use crate::model::{Interception, Security};
+
+/// A finding about one endpoint, before endpoints of the same port are merged.
+#[derive(Debug, Clone)]
+pub(super) struct EndpointFinding {
+    pub(super) code: FindingCode,
+    pub(super) severity: Severity,
+    pub(super) msg: Msg,
+    pub(super) evidence: Option<String>,
+}
+
+fn err(code: FindingCode, msg: Msg, evidence: Option<String>) -> EndpointFinding {
+    EndpointFinding {
+        code,
+        severity: Severity::Error,
+        msg,
+        evidence,
+    }
+}
+
+/// Every finding of `ep`, earliest layer first.
+pub(super) fn endpoint_findings(
+    ep: &EndpointObservation,
+    other_port_works: Option<u16>,
+    now_unix: i64,
+) -> Vec<EndpointFinding> {
+    if let Some(f) = tcp_finding(ep, other_port_works) {
+        return vec![f];
+    }
+    let mut out: Vec<EndpointFinding> = mode_note(ep).into_iter().collect();
+    if let Some(smtp) = &ep.smtp {
+        let (found, go_on) = smtp_findings(ep.port, smtp);
+        out.extend(found);
+        if !go_on {
+            return out;
+        }
+    }
+    out.extend(auth_finding(ep));
+    out.extend(send_finding(ep));
+    if let Some(tls) = &ep.tls {
+        out.extend(tls_findings(ep.port, tls, now_unix));
+    }
+    out
+}
+
+/// The connect, when it did not open.
+fn tcp_finding(ep: &EndpointObservation, other_port_works: Option<u16>) -> Option<EndpointFinding> {
+    let port = ep.port;
+    let errno = ep.tcp.os_error.as_ref().map(|e| {
+        e.name.clone().unwrap_or_default() + &e.code.map(|c| format!(" ({c})")).unwrap_or_default()
+    });
+    let detail = errno.clone().unwrap_or_default();
+    let (code, msg, evidence) = match ep.tcp.state {
+        TcpState::Open => return None,
+        TcpState::Filtered => (
+            FindingCode::TcpFiltered,
+            Msg::TcpFiltered {
+                port,
+                syns: ep.tcp.syns,
+                secs: ep.tcp.ms / 1000.0,
+                other_port_works,
+            },
+            Some(format!(
+                "{} SYN / {} attempts unanswered in {:.0} ms",
+                ep.tcp.syns, ep.tcp.attempts, ep.tcp.ms
+            )),
+        ),
+        TcpState::Refused => (
+            FindingCode::TcpRefused,
+            Msg::TcpRefused {
+                port,
+                other_port_works,
+            },
+            errno,
+        ),
+        TcpState::Unreachable => (
+            FindingCode::TcpUnreachable,
+            Msg::TcpUnreachable { port, detail },
+            errno,
+        ),
+        TcpState::Denied => (
+            FindingCode::TcpDenied,
+            Msg::TcpDenied { port, detail },
+            errno,
+        ),
+    };
+    Some(err(code, msg, evidence))
+}
+
+/// A port that speaks another mode than it was expected to (info).
+fn mode_note(ep: &EndpointObservation) -> Option<EndpointFinding> {
+    let port = ep.port;
+    if ep.security == ep.expected_security {
+        return None;
+    }
+    let (code, msg) = match ep.security {
+        Security::ImplicitTls => (
+            FindingCode::PortSpeaksImplicitTls,
+            Msg::PortSpeaksImplicitTls { port },
+        ),
+        Security::Starttls if ep.expected_security == Security::ImplicitTls => (
+            FindingCode::PortStartsInPlainText,
+            Msg::PortStartsInPlainText { port },
+        ),
+        _ => return None,
+    };
+    Some(EndpointFinding {
+        code,
+        severity: Severity::Info,
+        msg,
+        evidence: None,
+    })
+}
+
+/// The dialogue before TLS, and whether the later layers still have something to say.
+fn smtp_findings(port: u16, smtp: &SmtpObservation) -> (Vec<EndpointFinding>, bool) {
+    if let Some(f) = greeting_finding(port, &smtp.greeting) {
+        return (vec![f], false);
+    }
+    if let Some(f) = smtp.ehlo.as_ref().and_then(|e| ehlo_finding(port, e)) {
+        return (vec![f], false);
+    }
+    match &smtp.starttls {
+        // No early stop: a login tried anyway (or withheld) is said too.
+        Some(StarttlsOutcome::NotOffered) => (
+            vec![err(
+                FindingCode::SmtpStarttlsMissing,
+                Msg::SmtpStarttlsMissing { port, reply: None },
+                None,
+            )],
+            true,
+        ),
+        Some(StarttlsOutcome::Refused { code, text }) => (
+            vec![starttls_missing(port, format!("{code} {text}"))],
+            false,
+        ),
+        Some(StarttlsOutcome::NoReply { reason }) => {
+            (vec![starttls_missing(port, reason.clone())], false)
+        }
+        _ => (Vec::new(), true),
+    }
+}
+
+fn starttls_missing(port: u16, reply: String) -> EndpointFinding {
+    err(
+        FindingCode::SmtpStarttlsMissing,
+        Msg::SmtpStarttlsMissing {
+            port,
+            reply: Some(reply.clone()),
+        },
+        Some(reply),
+    )
+}
+
+fn greeting_finding(port: u16, greeting: &GreetingOutcome) -> Option<EndpointFinding> {
+    Some(match greeting {
+        GreetingOutcome::Ok { .. } => return None,
+        GreetingOutcome::Silent { waited_ms } => err(
+            FindingCode::SmtpNoGreeting,
+            Msg::SmtpNoGreeting {
+                port,
+                secs: waited_ms / 1000.0,
+            },
+            None,
+        ),
+        GreetingOutcome::Closed { .. } => err(
+            FindingCode::SmtpNoGreeting,
+            Msg::SmtpNoGreeting { port, secs: 0.0 },
+            Some("the server closed the connection without a greeting".into()),
+        ),
+        GreetingOutcome::Rejected { code, text, .. } => {
+            let reply = format!("{code} {text}");
+            err(
+                FindingCode::SmtpRejectedGreeting,
+                Msg::SmtpRejectedGreeting {
+                    port,
+                    reply: reply.clone(),
+                },
+                Some(reply),
+            )
+        }
+        GreetingOutcome::NotSmtp { evidence, .. } => err(
+            FindingCode::SmtpNotSmtp,
+            Msg::SmtpNotSmtp {
+                port,
+                evidence: evidence.clone(),
+            },
+            Some(evidence.clone()),
+        ),
+    })
+}
+
+fn ehlo_finding(port: u16, ehlo: &EhloOutcome) -> Option<EndpointFinding> {
+    if ehlo.accepted() {
+        return None;
+    }
+    let reply = format!("{} {}", ehlo.code, ehlo.text);
+    Some(err(
+        FindingCode::SmtpEhloRejected,
+        Msg::SmtpEhloRejected {
+            port,
+            reply: reply.clone(),
+        },
+        Some(reply),
+    ))
+}
+
+/// The login, when it did not succeed.
+fn auth_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
+    let port = ep.port;
+    let (code, msg, evidence) = match &ep.auth.as_ref()?.outcome {
+        AuthOutcome::Accepted { .. } => return None,
+        AuthOutcome::Rejected {
+            code,
+            enhanced,
+            text,
+        } => {
+            let reply = format!("{code} {text}");
+            let kind = classify_rejection(*code, enhanced.as_deref(), text);
+            let (c, msg) = auth_rejection(port, kind, reply.clone());
+            (c, msg, reply)
+        }
+        AuthOutcome::NotOffered { offered } => {
+            let offered = if offered.is_empty() {
+                "—".to_string()
+            } else {
+                offered.join(" ")
+            };
+            let evidence = format!("AUTH offered: {offered}");
+            let msg = Msg::AuthNotOffered { port, offered };
+            (FindingCode::AuthNotOffered, msg, evidence)
+        }
+        AuthOutcome::RefusedPlaintext { reason } => (
+            FindingCode::AuthRefusedPlaintext,
+            Msg::AuthRefusedPlaintext {
+                port,
+                reason: reason.clone(),
+            },
+            reason.clone(),
+        ),
+        AuthOutcome::NoReply { reason } => (
+            FindingCode::AuthFailed,
+            Msg::AuthFailed {
+                port,
+                reply: reason.clone(),
+            },
+            reason.clone(),
+        ),
+    };
+    Some(err(code, msg, Some(evidence)))
+}
+
+/// What a rejected login means, by the provider's reply.
+fn auth_rejection(port: u16, kind: RejectionKind, reply: String) -> (FindingCode, Msg) {
+    match kind {
+        RejectionKind::AppPasswordRequired => (
+            FindingCode::AuthAppPasswordRequired,
+            Msg::AuthAppPasswordRequired { port, reply },
+        ),
+        RejectionKind::BasicAuthDisabledTenant => (
+            FindingCode::AuthBasicAuthDisabled,
+            Msg::AuthBasicAuthDisabled {
+                port,
+                reply,
+                security_defaults: false,
+            },
+        ),
+        RejectionKind::BasicAuthDisabledSecurityDefaults => (
+            FindingCode::AuthBasicAuthDisabled,
+            Msg::AuthBasicAuthDisabled {
+                port,
+                reply,
+                security_defaults: true,
+            },
+        ),
+        RejectionKind::Failed => (FindingCode::AuthFailed, Msg::AuthFailed { port, reply }),
+    }
+}
+
+/// The test message, when it was not accepted.
+fn send_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
+    let port = ep.port;
+    let send = ep.send.as_ref()?;
+    let reply = |r: &Option<ReplySummary>| {
+        r.as_ref()
+            .map(|r| format!("{} {}", r.code, r.text))
+            .unwrap_or_default()
+    };
+    let (code, reply) = match &send.outcome {
+        SendOutcome::Accepted => return None,
+        SendOutcome::SenderRejected => (FindingCode::SendSenderRejected, reply(&send.mail_from)),
+        SendOutcome::RecipientRejected => {
+            (FindingCode::SendRecipientRejected, reply(&send.rcpt_to))
+        }
+        SendOutcome::MessageRejected if send.final_reply.is_some() => {
+            (FindingCode::SendMessageRejected, reply(&send.final_reply))
+        }
+        SendOutcome::MessageRejected => (FindingCode::SendMessageRejected, reply(&send.data)),
+        SendOutcome::Interrupted { reason } => (FindingCode::SendMessageRejected, reason.clone()),
+    };
+    let msg = match code {
+        FindingCode::SendSenderRejected => Msg::SendSenderRejected {
+            port,
+            reply: reply.clone(),
+        },
+        FindingCode::SendRecipientRejected => Msg::SendRecipientRejected {
+            port,
+            reply: reply.clone(),
+        },
+        _ => Msg::SendMessageRejected {
+            port,
+            reply: reply.clone(),
+        },
+    };
+    Some(err(code, msg, Some(reply)))
+}
+
+/// The handshake, the interception signs, the chain's verification and its expiry.
+fn tls_findings(port: u16, tls: &TlsObservation, now_unix: i64) -> Vec<EndpointFinding> {
+    if let HandshakeOutcome::Failed { reason, .. } = &tls.handshake {
+        let msg = Msg::TlsHandshakeFailed {
+            port,
+            reason: reason.clone(),
+        };
+        return vec![err(
+            FindingCode::TlsHandshakeFailed,
+            msg,
+            Some(reason.clone()),
+        )];
+    }
+    let mut out = Vec::new();
+    out.extend(tls.interception.as_ref().map(|i| intercepted(port, i)));
+    out.extend(verification_finding(port, tls));
+    out.extend(expiring_soon(port, tls, now_unix));
+    out
+}
+
+fn intercepted(port: u16, i: &Interception) -> EndpointFinding {
+    EndpointFinding {
+        code: FindingCode::TlsIntercepted,
+        // A locally trusted interceptor lets mail through: a warning, not an error.
+        severity: if i.trusted_locally {
+            Severity::Warning
+        } else {
+            Severity::Error
+        },
+        msg: Msg::TlsIntercepted {
+            port,
+            product: i.product.clone(),
+            issuer: i.issuer.clone(),
+            trusted: i.trusted_locally,
+        },
+        evidence: Some(i.issuer.clone()),
+    }
+}
+
+fn verification_finding(port: u16, tls: &TlsObservation) -> Option<EndpointFinding> {
+    let leaf = tls.chain.first();
+    Some(match tls.verification.as_ref()? {
+        Verification::Verified => return None,
+        Verification::Expired { detail } => err(
+            FindingCode::TlsCertExpired,
+            Msg::TlsCertExpired {
+                port,
+                not_after: leaf.map(|c| c.not_after.clone()).unwrap_or_default(),
+            },
+            Some(detail.clone()),
+        ),
+        Verification::NameMismatch {
+            expected,
+            presented,
+        } => err(
+            FindingCode::TlsCertNameMismatch,
+            Msg::TlsCertNameMismatch {
+                port,
+                expected: expected.clone(),
+                presented: presented.join(", "),
+            },
+            Some(format!("certificate names: {}", presented.join(", "))),
+        ),
+        Verification::Untrusted { detail } | Verification::Invalid { detail } => err(
+            FindingCode::TlsCertUntrusted,
+            Msg::TlsCertUntrusted {
+                port,
+                issuer: leaf.map(|c| c.issuer.clone()).unwrap_or_default(),
+            },
+            Some(detail.clone()),
+        ),
+    })
+}
+
+fn expiring_soon(port: u16, tls: &TlsObservation, now_unix: i64) -> Option<EndpointFinding> {
+    let leaf = tls.chain.first()?;
+    let days = (leaf.not_after_unix - now_unix).div_euclid(86_400);
+    let soon = tls.verification == Some(Verification::Verified)
+        && (0..EXPIRY_WARNING_DAYS).contains(&days);
+    soon.then(|| EndpointFinding {
+        code: FindingCode::TlsCertExpiringSoon,
+        severity: Severity::Warning,
+        msg: Msg::TlsCertExpiringSoon {
+            port,
+            days,
+            not_after: leaf.not_after.clone(),
+        },
+        evidence: None,
+    })
+}

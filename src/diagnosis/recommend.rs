@@ -1,0 +1,191 @@
+//! The fixes, best first: a port that works from here, then what the cause asks for.
+
+use super::verdict::{cause_for, PortStatus};
+use super::{working_security, Finding, FindingCode, Options, PortHealth, Recommendation};
+use crate::frameworks::{self, Framework};
+use crate::i18n::{self, Lang, Msg};
+use crate::model::{Observations, Security};
+use std::collections::BTreeMap;
+
+/// A fix that is only words.
+pub(super) fn plain_rec(lang: Lang, msg: &Msg) -> Recommendation {
+    Recommendation {
+        port: None,
+        security: None,
+        message: i18n::text(lang, msg),
+        settings: BTreeMap::new(),
+        commands: Vec::new(),
+    }
+}
+
+/// The fix "use `port` with `security`", in the framework's settings.
+pub(super) fn use_port(
+    host: &str,
+    port: u16,
+    security: Security,
+    failing_port: u16,
+    opts: &Options,
+) -> Recommendation {
+    let msg = Msg::RecUsePort {
+        port,
+        security,
+        failing_port,
+    };
+    Recommendation {
+        port: Some(port),
+        security: Some(security),
+        message: i18n::text(opts.lang, &msg),
+        settings: frameworks::port_settings(opts.framework, host, port, security),
+        commands: Vec::new(),
+    }
+}
+
+/// The fixes for a `check`: none when every port works.
+pub(super) fn recommend(
+    obs: &Observations,
+    ports: &[PortStatus],
+    findings: &[Finding],
+    opts: &Options,
+) -> Vec<Recommendation> {
+    let mut recs = Vec::new();
+    let Some(failing) = ports.iter().find(|s| s.health != PortHealth::Healthy) else {
+        return recs;
+    };
+    let cause = cause_for(findings, Some(failing.port));
+    // IPv6 broken: the port itself works over IPv4.
+    if failing.health == PortHealth::Partial && cause == Some(FindingCode::NetIpv6Broken) {
+        recs.push(plain_rec(
+            opts.lang,
+            &Msg::RecPreferIpv4 { port: failing.port },
+        ));
+    }
+    // A port that works from here, tested end to end: the first fix. Implicit TLS first
+    // (RFC 8314 prefers it), then in the order asked.
+    let mut healthy: Vec<(u16, Security)> = ports
+        .iter()
+        .filter(|s| s.health == PortHealth::Healthy)
+        .filter_map(|s| working_security(obs, s.port).map(|sec| (s.port, sec)))
+        .collect();
+    healthy.sort_by_key(|(_, s)| *s != Security::ImplicitTls);
+    for (port, security) in healthy {
+        recs.push(use_port(&obs.host, port, security, failing.port, opts));
+    }
+    if let Some(cause) = cause {
+        recs.extend(for_cause(obs, ports, findings, failing.port, cause, opts));
+    }
+    recs
+}
+
+/// What the root cause of the failing port asks for.
+fn for_cause(
+    obs: &Observations,
+    ports: &[PortStatus],
+    findings: &[Finding],
+    failing_port: u16,
+    cause: FindingCode,
+    opts: &Options,
+) -> Vec<Recommendation> {
+    use FindingCode as C;
+    let lang = opts.lang;
+    let plain = |msg: Msg| vec![plain_rec(lang, &msg)];
+    let every_port_failed = ports.iter().all(|s| s.health == PortHealth::Failed);
+    let host = obs.host.clone();
+    match cause {
+        C::TcpFiltered | C::TcpDenied => {
+            let blocked = |s: &PortStatus| {
+                s.health == PortHealth::Failed
+                    && matches!(
+                        cause_for(findings, Some(s.port)),
+                        Some(C::TcpFiltered | C::TcpDenied)
+                    )
+            };
+            let mut recs = Vec::new();
+            if ports.iter().all(blocked) {
+                recs.push(plain_rec(lang, &Msg::RecOutboundBlocked));
+            }
+            recs.push(allow_through(obs, failing_port, lang));
+            recs
+        }
+        C::TlsIntercepted => {
+            let product = obs
+                .endpoints
+                .iter()
+                .find_map(|e| e.tls.as_ref()?.interception.as_ref()?.product.clone());
+            plain(Msg::RecInterception { product })
+        }
+        C::TlsCertNameMismatch => certificate_name(obs, failing_port, lang, opts.framework)
+            .into_iter()
+            .collect(),
+        C::AuthAppPasswordRequired
+        | C::AuthBasicAuthDisabled
+        | C::AuthFailed
+        | C::AuthNotOffered => crate::knowledge::providers::for_host(&obs.host)
+            .map(|p| plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es }))
+            .into_iter()
+            .collect(),
+        C::SmtpNotSmtp => plain(Msg::RecCheckHostAndPort {
+            host,
+            port: failing_port,
+        }),
+        C::TcpRefused if every_port_failed => plain(Msg::RecRefusedEverywhere { host }),
+        C::TcpUnreachable => plain(Msg::RecCheckRoute),
+        C::TlsCertUntrusted => plain(Msg::RecTrustPrivateCa),
+        C::TlsCertExpired
+        | C::SmtpRejectedGreeting
+        | C::SmtpNoGreeting
+        | C::SmtpStarttlsMissing
+        | C::SmtpEhloRejected
+        | C::TlsHandshakeFailed => plain(Msg::RecServerAdmin),
+        _ => Vec::new(),
+    }
+}
+
+/// The security the failing port was tested with.
+fn security_of(obs: &Observations, port: u16) -> Option<Security> {
+    obs.endpoints
+        .iter()
+        .find(|e| e.port == port)
+        .map(|e| e.security)
+}
+
+/// Keep the port and let the program through the firewall or antivirus.
+fn allow_through(obs: &Observations, port: u16, lang: Lang) -> Recommendation {
+    Recommendation {
+        port: Some(port),
+        security: security_of(obs, port),
+        message: i18n::text(lang, &Msg::RecAllowThrough { port }),
+        settings: BTreeMap::new(),
+        // Windows Defender Firewall, from an elevated PowerShell; the program path is the
+        // application's interpreter or executable.
+        commands: vec![format!(
+            "New-NetFirewallRule -DisplayName \"SMTP out {port}\" -Direction Outbound -Protocol TCP -RemotePort {port} -Program \"C:\\path\\to\\python.exe\" -Action Allow"
+        )],
+    }
+}
+
+/// Use the name the certificate is valid for. A wildcard (`*.example.com`) names no host, so
+/// the first exact name is the one to suggest.
+fn certificate_name(
+    obs: &Observations,
+    port: u16,
+    lang: Lang,
+    fw: Framework,
+) -> Option<Recommendation> {
+    let name = obs.endpoints.iter().find_map(|e| {
+        e.tls
+            .as_ref()?
+            .chain
+            .first()?
+            .names
+            .iter()
+            .find(|n| !n.starts_with('*'))
+            .cloned()
+    })?;
+    Some(Recommendation {
+        port: Some(port),
+        security: security_of(obs, port),
+        message: i18n::text(lang, &Msg::RecUseCertificateName { name: name.clone() }),
+        settings: frameworks::host_settings(fw, &name),
+        commands: Vec::new(),
+    })
+}

@@ -1,0 +1,194 @@
+//! The one rule for the verdict and the root cause, for `check` (every probed port) and for
+//! `preflight` (the configured path).
+
+use super::{Finding, FindingCode, PortHealth, Severity, Verdict};
+
+/// How one probed port did across its addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PortStatus {
+    pub(super) port: u16,
+    pub(super) health: PortHealth,
+}
+
+/// The path a verdict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Judged {
+    /// `check`: every probed port must complete its handshake.
+    EveryPort,
+    /// `preflight`: the application's configured path.
+    Configured {
+        /// The configured port.
+        port: u16,
+        /// It works end to end in the configured mode.
+        works: bool,
+        /// The same port in the mode it really speaks counts as another path (the settings
+        /// name the wrong mode, or both).
+        same_port_is_another_path: bool,
+    },
+}
+
+/// Verdict and root cause. The cause explains the failure of the path judged: the configured
+/// port for a preflight, the first failing port for a check (and, for a preflight whose own
+/// port says nothing, the first failing port too).
+pub(super) fn verdict_and_cause(
+    findings: &[Finding],
+    ports: &[PortStatus],
+    judged: Judged,
+) -> (Verdict, Option<FindingCode>) {
+    let first_failing = ports
+        .iter()
+        .find(|s| s.health != PortHealth::Healthy)
+        .map(|s| s.port);
+    let verdict = verdict(ports, judged);
+    let cause = match (verdict, judged) {
+        (Verdict::Ok, _) => None,
+        (_, Judged::EveryPort) => cause_for(findings, first_failing),
+        (_, Judged::Configured { port, .. }) => {
+            cause_for(findings, Some(port)).or_else(|| cause_for(findings, first_failing))
+        }
+    };
+    (verdict, cause)
+}
+
+fn verdict(ports: &[PortStatus], judged: Judged) -> Verdict {
+    let health = |h: PortHealth| move |s: &PortStatus| s.health == h;
+    match judged {
+        // Nothing probed is nothing that works.
+        Judged::EveryPort if ports.iter().all(health(PortHealth::Failed)) => Verdict::Failed,
+        Judged::EveryPort if ports.iter().all(health(PortHealth::Healthy)) => Verdict::Ok,
+        Judged::EveryPort => Verdict::Degraded,
+        Judged::Configured { works: true, .. } => Verdict::Ok,
+        Judged::Configured {
+            port,
+            same_port_is_another_path,
+            ..
+        } => {
+            let another_path_works = ports.iter().any(|s| {
+                s.health != PortHealth::Failed && (s.port != port || same_port_is_another_path)
+            });
+            if another_path_works {
+                Verdict::Degraded
+            } else {
+                Verdict::Failed
+            }
+        }
+    }
+}
+
+/// The root cause among the errors about `port` (and about no single port): the earliest
+/// layer, and within a layer the more explanatory code; the first listed on a tie.
+pub(super) fn cause_for(findings: &[Finding], port: Option<u16>) -> Option<FindingCode> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && (f.port.is_none() || f.port == port))
+        .min_by_key(|f| (f.code.layer(), cause_rank(f.code)))
+        .map(|f| f.code)
+}
+
+/// Within a layer: settings that cannot work at all explain more than a mode mismatch, which
+/// explains more than what the probes see; a broken address family or an interceptor explains
+/// the timeouts and certificate errors it causes.
+fn cause_rank(code: FindingCode) -> u8 {
+    match code {
+        FindingCode::ConfigConflictingTlsFlags => 0,
+        FindingCode::ConfigStarttlsOnImplicitPort
+        | FindingCode::ConfigImplicitTlsOnStarttlsPort => 1,
+        FindingCode::NetIpv6Broken | FindingCode::TlsIntercepted => 2,
+        _ => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: FindingCode, port: Option<u16>) -> Finding {
+        Finding {
+            code,
+            severity: Severity::Error,
+            port,
+            addresses: Vec::new(),
+            message: String::new(),
+            evidence: None,
+        }
+    }
+
+    fn status(port: u16, health: PortHealth) -> PortStatus {
+        PortStatus { port, health }
+    }
+
+    #[test]
+    fn check_blames_the_first_failing_port_at_its_earliest_layer() {
+        let findings = [
+            error(FindingCode::TlsCertExpired, Some(465)),
+            error(FindingCode::TlsHandshakeFailed, Some(587)),
+            error(FindingCode::TcpFiltered, Some(587)),
+        ];
+        let ports = [
+            status(587, PortHealth::Failed),
+            status(465, PortHealth::Failed),
+        ];
+        let got = verdict_and_cause(&findings, &ports, Judged::EveryPort);
+        assert_eq!(got, (Verdict::Failed, Some(FindingCode::TcpFiltered)));
+        let ports = [
+            status(587, PortHealth::Healthy),
+            status(465, PortHealth::Failed),
+        ];
+        let got = verdict_and_cause(&findings, &ports, Judged::EveryPort);
+        assert_eq!(got, (Verdict::Degraded, Some(FindingCode::TlsCertExpired)));
+        assert_eq!(
+            verdict_and_cause(&findings, &[], Judged::EveryPort).0,
+            Verdict::Failed
+        );
+    }
+
+    #[test]
+    fn preflight_blames_the_configured_path_and_settings_first() {
+        let findings = [
+            error(FindingCode::TcpFiltered, Some(587)),
+            error(FindingCode::ConfigStarttlsOnImplicitPort, Some(465)),
+            error(FindingCode::SmtpNoGreeting, Some(465)),
+        ];
+        let ports = [
+            status(587, PortHealth::Failed),
+            status(465, PortHealth::Healthy),
+        ];
+        let judged = |same_port_is_another_path| Judged::Configured {
+            port: 465,
+            works: false,
+            same_port_is_another_path,
+        };
+        assert_eq!(
+            verdict_and_cause(&findings, &ports, judged(true)),
+            (
+                Verdict::Degraded,
+                Some(FindingCode::ConfigStarttlsOnImplicitPort)
+            )
+        );
+        assert_eq!(
+            verdict_and_cause(&findings, &ports, judged(false)).0,
+            Verdict::Failed
+        );
+        // Nothing said about the configured port: the first failing port explains it.
+        let only_587 = &findings[..1];
+        assert_eq!(
+            verdict_and_cause(only_587, &ports, judged(true)).1,
+            Some(FindingCode::TcpFiltered)
+        );
+    }
+
+    #[test]
+    fn within_a_layer_the_more_explanatory_code_wins() {
+        let findings = [
+            error(FindingCode::TcpFiltered, Some(587)),
+            error(FindingCode::NetIpv6Broken, Some(587)),
+        ];
+        assert_eq!(
+            cause_for(&findings, Some(587)),
+            Some(FindingCode::NetIpv6Broken)
+        );
+        let dns = [error(FindingCode::DnsFailed, None)];
+        assert_eq!(cause_for(&dns, Some(587)), Some(FindingCode::DnsFailed));
+        assert_eq!(cause_for(&dns, None), Some(FindingCode::DnsFailed));
+    }
+}
