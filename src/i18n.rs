@@ -2,7 +2,7 @@
 //! Codes and JSON keys never change with the language; only this text does.
 
 use crate::frameworks::Framework;
-use crate::model::{Family, Security, SmtpState, TcpState, TlsState};
+use crate::model::{Family, Security, SmtpState, TcpState, TlsState, Unprotected};
 use serde::{Deserialize, Serialize};
 
 /// Language of the human-readable text.
@@ -113,7 +113,7 @@ pub enum Msg {
         security_defaults: bool,
     },
     /// Credentials withheld from an unverified connection.
-    AuthRefusedPlaintext { port: u16, reason: String },
+    AuthRefusedPlaintext { port: u16, reason: Unprotected },
     /// MAIL FROM refused.
     SendSenderRejected { port: u16, reply: String },
     /// RCPT TO refused.
@@ -186,6 +186,16 @@ fn family(f: Family) -> &'static str {
     match f {
         Family::Ipv4 => "IPv4",
         Family::Ipv6 => "IPv6",
+    }
+}
+
+/// Why a connection was not trusted with credentials, as a clause.
+fn unprotected(lang: Lang, why: Unprotected) -> &'static str {
+    match (why, lang) {
+        (Unprotected::NotEncrypted, Lang::En) => "the connection is not encrypted",
+        (Unprotected::NotEncrypted, Lang::Es) => "la conexión no está cifrada",
+        (Unprotected::NotVerified, Lang::En) => "the server's certificate did not verify",
+        (Unprotected::NotVerified, Lang::Es) => "el certificado del servidor no se pudo verificar",
     }
 }
 
@@ -307,8 +317,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: false }, Es) => format!("Puerto {port}: el proveedor tiene desactivado el inicio de sesión con contraseña (SMTP AUTH) para este inquilino o buzón: \"{reply}\"."),
         (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: true }, En) => format!("Port {port}: the organisation's security defaults block password login (SMTP AUTH): \"{reply}\"."),
         (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: true }, Es) => format!("Puerto {port}: los valores de seguridad predeterminados de la organización bloquean el inicio de sesión con contraseña (SMTP AUTH): \"{reply}\"."),
-        (Msg::AuthRefusedPlaintext { port, reason }, En) => format!("Port {port}: the credentials were not sent because {reason}; anyone on the path could read them. Use TLS with a verified certificate (or pass --insecure-auth to test anyway)."),
-        (Msg::AuthRefusedPlaintext { port, reason }, Es) => format!("Puerto {port}: no se enviaron las credenciales porque {reason}; cualquiera en el camino podría leerlas. Use TLS con un certificado verificado (o pase --insecure-auth para probar de todos modos)."),
+        (Msg::AuthRefusedPlaintext { port, reason }, En) => format!("Port {port}: the credentials were not sent because {}; anyone on the path could read them. Use TLS with a verified certificate (or pass --insecure-auth to test anyway).", unprotected(En, *reason)),
+        (Msg::AuthRefusedPlaintext { port, reason }, Es) => format!("Puerto {port}: no se enviaron las credenciales porque {}; cualquiera en el camino podría leerlas. Use TLS con un certificado verificado (o pase --insecure-auth para probar de todos modos).", unprotected(Es, *reason)),
         (Msg::SendSenderRejected { port, reply }, En) => format!("Port {port}: the server refused the sender (MAIL FROM): \"{reply}\". Most providers only accept the logged-in account's own address (or a verified alias) as sender: set DEFAULT_FROM_EMAIL accordingly."),
         (Msg::SendSenderRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el remitente (MAIL FROM): \"{reply}\". La mayoría de proveedores solo aceptan como remitente la dirección de la cuenta (o un alias verificado): ajuste DEFAULT_FROM_EMAIL."),
         (Msg::SendRecipientRejected { port, reply }, En) => format!("Port {port}: the server refused the recipient (RCPT TO): \"{reply}\"."),
@@ -720,5 +730,28 @@ pub fn mode_short(lang: Lang, s: Security) -> &'static str {
         (Security::ImplicitTls, Lang::Es) => "TLS implícito",
         (Security::Plain, Lang::En) => "plain",
         (Security::Plain, Lang::Es) => "texto plano",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn why_credentials_were_withheld_is_said_in_the_reports_language() {
+        for why in [Unprotected::NotEncrypted, Unprotected::NotVerified] {
+            let msg = Msg::AuthRefusedPlaintext {
+                port: 587,
+                reason: why,
+            };
+            let es = text(Lang::Es, &msg);
+            let en = text(Lang::En, &msg);
+            assert!(es.contains(unprotected(Lang::Es, why)), "{es}");
+            assert!(en.contains(unprotected(Lang::En, why)), "{en}");
+            assert!(
+                !es.contains(unprotected(Lang::En, why)),
+                "English in Spanish: {es}"
+            );
+        }
     }
 }

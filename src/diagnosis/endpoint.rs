@@ -244,9 +244,9 @@ fn auth_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
             FindingCode::AuthRefusedPlaintext,
             Msg::AuthRefusedPlaintext {
                 port,
-                reason: reason.clone(),
+                reason: *reason,
             },
-            reason.clone(),
+            reason.evidence().to_string(),
         ),
         AuthOutcome::NoReply { reason } => (
             FindingCode::AuthFailed,

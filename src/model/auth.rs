@@ -30,13 +30,33 @@ pub enum AuthOutcome {
     /// Credentials were not sent: the connection was not encrypted and verified.
     RefusedPlaintext {
         /// Why the connection did not qualify.
-        reason: String,
+        reason: Unprotected,
     },
     /// The dialogue broke off.
     NoReply {
         /// What happened.
         reason: String,
     },
+}
+
+/// Why a connection was not trusted with credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unprotected {
+    /// No TLS at all.
+    NotEncrypted,
+    /// TLS, but the server's certificate did not verify.
+    NotVerified,
+}
+
+impl Unprotected {
+    /// The fact, as evidence: `no TLS` or `TLS certificate not verified`.
+    pub fn evidence(self) -> &'static str {
+        match self {
+            Unprotected::NotEncrypted => "no TLS",
+            Unprotected::NotVerified => "TLS certificate not verified",
+        }
+    }
 }
 
 /// The AUTH step.

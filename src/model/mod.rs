@@ -12,7 +12,7 @@ mod smtp;
 mod state;
 mod tls;
 
-pub use auth::{AuthObservation, AuthOutcome};
+pub use auth::{AuthObservation, AuthOutcome, Unprotected};
 pub use config::ConfiguredPath;
 pub use reply::{Reply, ReplySummary};
 pub use send::{SendObservation, SendOutcome};

@@ -2,7 +2,7 @@
 //! (unless the user explicitly allows otherwise). Secrets never reach the transcript.
 
 use super::wire::{ReplyError, Wire};
-use crate::model::{AuthObservation, AuthOutcome, Reply};
+use crate::model::{AuthObservation, AuthOutcome, Reply, Unprotected};
 use crate::plan::{Credentials, SecretKind};
 use base64::prelude::{Engine as _, BASE64_STANDARD};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -20,13 +20,11 @@ pub fn choose_mechanism(offered: &[String], kind: SecretKind) -> Option<&'static
 }
 
 /// The observation for credentials withheld from an unverified connection.
-pub fn refused_plaintext(creds: &Credentials, reason: &str, ms: f64) -> AuthObservation {
+pub fn refused_plaintext(creds: &Credentials, reason: Unprotected, ms: f64) -> AuthObservation {
     AuthObservation {
         user: creds.user.clone(),
         mechanism: None,
-        outcome: AuthOutcome::RefusedPlaintext {
-            reason: reason.to_string(),
-        },
+        outcome: AuthOutcome::RefusedPlaintext { reason },
         ms,
     }
 }

@@ -10,7 +10,9 @@ use crate::model::{
     Direction, GreetingOutcome, HandshakeOutcome, SmtpObservation, StarttlsOutcome, TlsObservation,
     Verification,
 };
-use crate::model::{EndpointObservation, Family, Security, TlsFailure, TranscriptLine};
+use crate::model::{
+    EndpointObservation, Family, Security, TlsFailure, TranscriptLine, Unprotected,
+};
 use crate::plan::{Plan, PortPlan};
 use crate::text::escape;
 use std::net::{IpAddr, SocketAddr};
@@ -489,12 +491,15 @@ async fn after_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     let mut may_send = true;
     if let (true, Some(creds)) = (role.auth, &plan.credentials) {
         let auth = if !secure && !plan.insecure_auth {
-            let reason = if ep.tls.is_none() {
-                "the connection is not encrypted"
+            let (reason, why) = if ep.tls.is_none() {
+                (Unprotected::NotEncrypted, "the connection is not encrypted")
             } else {
-                "the server's certificate did not verify"
+                (
+                    Unprotected::NotVerified,
+                    "the server's certificate did not verify",
+                )
             };
-            wire.note(format!("credentials withheld: {reason}"));
+            wire.note(format!("credentials withheld: {why}"));
             auth::refused_plaintext(creds, reason, wire.elapsed_ms())
         } else {
             auth::authenticate(wire, &caps.auth, creds, step_deadline(ctx)).await
