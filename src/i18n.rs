@@ -115,7 +115,11 @@ pub enum Msg {
     /// Credentials withheld from an unverified connection.
     AuthRefusedPlaintext { port: u16, reason: Unprotected },
     /// MAIL FROM refused.
-    SendSenderRejected { port: u16, reply: String },
+    SendSenderRejected {
+        port: u16,
+        reply: String,
+        sender: &'static str,
+    },
     /// RCPT TO refused.
     SendRecipientRejected { port: u16, reply: String },
     /// DATA refused.
@@ -319,8 +323,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::AuthBasicAuthDisabled { port, reply, security_defaults: true }, Es) => format!("Puerto {port}: los valores de seguridad predeterminados de la organización bloquean el inicio de sesión con contraseña (SMTP AUTH): \"{reply}\"."),
         (Msg::AuthRefusedPlaintext { port, reason }, En) => format!("Port {port}: the credentials were not sent because {}; anyone on the path could read them. Use TLS with a verified certificate (or pass --insecure-auth to test anyway).", unprotected(En, *reason)),
         (Msg::AuthRefusedPlaintext { port, reason }, Es) => format!("Puerto {port}: no se enviaron las credenciales porque {}; cualquiera en el camino podría leerlas. Use TLS con un certificado verificado (o pase --insecure-auth para probar de todos modos).", unprotected(Es, *reason)),
-        (Msg::SendSenderRejected { port, reply }, En) => format!("Port {port}: the server refused the sender (MAIL FROM): \"{reply}\". Most providers only accept the logged-in account's own address (or a verified alias) as sender: set DEFAULT_FROM_EMAIL accordingly."),
-        (Msg::SendSenderRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el remitente (MAIL FROM): \"{reply}\". La mayoría de proveedores solo aceptan como remitente la dirección de la cuenta (o un alias verificado): ajuste DEFAULT_FROM_EMAIL."),
+        (Msg::SendSenderRejected { port, reply, sender }, En) => format!("Port {port}: the server refused the sender (MAIL FROM): \"{reply}\". Most providers only accept the logged-in account's own address (or a verified alias) as sender: set {sender} accordingly."),
+        (Msg::SendSenderRejected { port, reply, sender }, Es) => format!("Puerto {port}: el servidor rechazó el remitente (MAIL FROM): \"{reply}\". La mayoría de proveedores solo aceptan como remitente la dirección de la cuenta (o un alias verificado): ajuste {sender}."),
         (Msg::SendRecipientRejected { port, reply }, En) => format!("Port {port}: the server refused the recipient (RCPT TO): \"{reply}\"."),
         (Msg::SendRecipientRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el destinatario (RCPT TO): \"{reply}\"."),
         (Msg::SendMessageRejected { port, reply }, En) => format!("Port {port}: the server refused the message itself: \"{reply}\"."),

@@ -289,6 +289,40 @@ async fn laravel_settings_findings_use_laravels_names() {
 }
 
 #[tokio::test]
+async fn a_refused_sender_names_the_frameworks_sender_setting() {
+    let lab = Lab::start(HOST, |b| {
+        b.mail_reply = "553 5.7.1 Sender address rejected: not owned by user".into()
+    })
+    .await;
+    let laravel = [
+        ("MAIL_HOST", HOST),
+        ("MAIL_PORT", "465"),
+        ("MAIL_SCHEME", "smtps"),
+        ("MAIL_USERNAME", "user@lab.test"),
+        ("MAIL_PASSWORD", PASSWORD),
+    ];
+    let django = env_with(&[("EMAIL_PORT", "465"), ("EMAIL_USE_SSL", "True")]);
+    let django: Vec<(&str, &str)> = django.iter().map(|(k, v)| (*k, *v)).collect();
+    for (env, sender, not) in [
+        (&laravel[..], "MAIL_FROM_ADDRESS", "DEFAULT_FROM_EMAIL"),
+        (&django[..], "DEFAULT_FROM_EMAIL", "MAIL_FROM_ADDRESS"),
+    ] {
+        let run = preflight_run(&lab, env, Some("rcpt@lab.test"), true).await;
+        let f = run
+            .report
+            .findings
+            .iter()
+            .find(|f| f.code.as_str() == "send.sender_rejected")
+            .unwrap_or_else(|| panic!("{:?}", run.report.findings));
+        assert!(
+            f.message.contains(sender) && !f.message.contains(not),
+            "{}",
+            f.message
+        );
+    }
+}
+
+#[tokio::test]
 async fn wrong_password() {
     let lab = Lab::start(HOST, |b| {
         b.account = Some(("user@lab.test".into(), "the-right-one".into()))

@@ -2,6 +2,7 @@
 //! after it: what they would say is explained by it.
 
 use super::{FindingCode, Severity, EXPIRY_WARNING_DAYS};
+use crate::frameworks::{self, Framework};
 use crate::i18n::Msg;
 use crate::knowledge::rejections::{classify_rejection, RejectionKind};
 use crate::model::{
@@ -33,6 +34,7 @@ pub(super) fn endpoint_findings(
     ep: &EndpointObservation,
     other_port_works: Option<u16>,
     now_unix: i64,
+    framework: Framework,
 ) -> Vec<EndpointFinding> {
     if let Some(f) = tcp_finding(ep, other_port_works) {
         return vec![f];
@@ -46,7 +48,7 @@ pub(super) fn endpoint_findings(
         }
     }
     out.extend(auth_finding(ep));
-    out.extend(send_finding(ep));
+    out.extend(send_finding(ep, framework));
     if let Some(tls) = &ep.tls {
         out.extend(tls_findings(ep.port, tls, now_unix));
     }
@@ -288,7 +290,7 @@ fn auth_rejection(port: u16, kind: RejectionKind, reply: String) -> (FindingCode
 }
 
 /// The test message, when it was not accepted.
-fn send_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
+fn send_finding(ep: &EndpointObservation, framework: Framework) -> Option<EndpointFinding> {
     let port = ep.port;
     let send = ep.send.as_ref()?;
     let reply = |r: &Option<ReplySummary>| {
@@ -312,6 +314,7 @@ fn send_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
         FindingCode::SendSenderRejected => Msg::SendSenderRejected {
             port,
             reply: reply.clone(),
+            sender: frameworks::sender_setting(framework),
         },
         FindingCode::SendRecipientRejected => Msg::SendRecipientRejected {
             port,

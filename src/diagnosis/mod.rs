@@ -66,7 +66,7 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     }
     let mut findings: Vec<Finding> = Vec::new();
     for status in &ports {
-        findings.extend(port_findings(obs, status, &ports, opts.lang));
+        findings.extend(port_findings(obs, status, &ports, opts));
     }
     // Errors first, then warnings, then info; stable within a severity (port order).
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -137,9 +137,9 @@ fn port_findings(
     obs: &Observations,
     status: &PortStatus,
     ports: &[PortStatus],
-    lang: Lang,
+    opts: &Options,
 ) -> Vec<Finding> {
-    let port = status.port;
+    let (port, lang) = (status.port, opts.lang);
     let eps: Vec<&EndpointObservation> = obs.endpoints.iter().filter(|e| e.port == port).collect();
     // Another port that works, to say "the server answers on 465, so it is not down".
     let other_port_works = ports
@@ -148,7 +148,7 @@ fn port_findings(
         .map(|s| s.port);
     let mut found: Vec<Finding> = Vec::new();
     for ep in &eps {
-        for f in endpoint_findings(ep, other_port_works, obs.observed_at_unix) {
+        for f in endpoint_findings(ep, other_port_works, obs.observed_at_unix, opts.framework) {
             merge(&mut found, f, ep.address, port, lang);
         }
     }

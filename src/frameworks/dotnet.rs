@@ -22,6 +22,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    sender: "the From address of the MimeMessage",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "SecureSocketOptions.StartTls",
         implicit_tls: "SecureSocketOptions.SslOnConnect",

@@ -15,6 +15,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: "EMAIL_URL host",
     port_settings,
     snippet: super::laravel::dotenv_snippet,
+    sender: "DEFAULT_FROM_EMAIL",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "smtp+tls://",
         implicit_tls: "smtp+ssl://",

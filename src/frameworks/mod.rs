@@ -139,7 +139,14 @@ struct Spec {
     host_key: &'static str,
     port_settings: fn(host: &str, port: u16, security: Security) -> Settings,
     snippet: fn(&Settings) -> String,
+    /// Where the sender address (MAIL FROM) is set.
+    sender: &'static str,
     tls_and_timeout: TlsAndTimeoutNames,
+}
+
+/// Where `fw` sets the sender address (MAIL FROM).
+pub fn sender_setting(fw: Framework) -> &'static str {
+    fw.spec().sender
 }
 
 /// The names of a framework's TLS-mode and timeout settings, for the findings about them.
