@@ -2,7 +2,9 @@
 //! Codes and JSON keys never change with the language; only this text does.
 
 use crate::frameworks::Framework;
-use crate::model::{Family, Security, SmtpState, TcpState, TlsState, Unprotected};
+use crate::model::{
+    Broken, Family, Security, SmtpState, TcpState, TlsFailure, TlsState, Unprotected,
+};
 use serde::{Deserialize, Serialize};
 
 /// Language of the human-readable text.
@@ -76,7 +78,12 @@ pub enum Msg {
     /// The port starts in plain text though implicit TLS was expected.
     PortStartsInPlainText { port: u16 },
     /// TLS failed.
-    TlsHandshakeFailed { port: u16, reason: String },
+    TlsHandshakeFailed { port: u16, kind: TlsFailure },
+    DialogueBroke {
+        port: u16,
+        during: Dialogue,
+        broke: Broken,
+    },
     /// Untrusted chain.
     TlsCertUntrusted { port: u16, issuer: String },
     /// Expired / not yet valid.
@@ -193,6 +200,75 @@ fn family(f: Family) -> &'static str {
     }
 }
 
+/// The step of the SMTP dialogue a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialogue {
+    /// The STARTTLS command.
+    Starttls,
+    /// The login.
+    Auth,
+    /// The test message.
+    Send,
+}
+
+fn dialogue(lang: Lang, d: Dialogue) -> &'static str {
+    match (d, lang) {
+        (Dialogue::Starttls, _) => "STARTTLS",
+        (Dialogue::Auth, Lang::En) => "the login (AUTH)",
+        (Dialogue::Auth, Lang::Es) => "el inicio de sesión (AUTH)",
+        (Dialogue::Send, Lang::En) => "the test message",
+        (Dialogue::Send, Lang::Es) => "el mensaje de prueba",
+    }
+}
+
+/// How a dialogue broke off, as a clause.
+fn broken(lang: Lang, b: &Broken) -> String {
+    match (b, lang) {
+        (Broken::Timeout, Lang::En) => "no reply before the timeout".into(),
+        (Broken::Timeout, Lang::Es) => "sin respuesta antes del plazo".into(),
+        (Broken::Closed, Lang::En) => "the server closed the connection".into(),
+        (Broken::Closed, Lang::Es) => "el servidor cerró la conexión".into(),
+        (Broken::LineTooLong, Lang::En) => "a reply line was too long".into(),
+        (Broken::LineTooLong, Lang::Es) => "una línea de respuesta era demasiado larga".into(),
+        (Broken::TooMuchData, Lang::En) => "the server sent more data than a reply may hold".into(),
+        (Broken::TooMuchData, Lang::Es) => {
+            "el servidor envió más datos de los que caben en una respuesta".into()
+        }
+        (Broken::Failed { detail }, Lang::En) => format!("the connection failed ({detail})"),
+        (Broken::Failed { detail }, Lang::Es) => format!("la conexión falló ({detail})"),
+        (Broken::NotSmtp { line }, Lang::En) => {
+            format!("the server answered with something that is not SMTP (\"{line}\")")
+        }
+        (Broken::NotSmtp { line }, Lang::Es) => {
+            format!("el servidor respondió algo que no es SMTP (\"{line}\")")
+        }
+    }
+}
+
+/// Why a TLS handshake failed, as a clause.
+fn tls_failure(lang: Lang, kind: TlsFailure) -> &'static str {
+    match (kind, lang) {
+        (TlsFailure::NoReply, Lang::En) => "the server did not answer the TLS ClientHello",
+        (TlsFailure::NoReply, Lang::Es) => "el servidor no respondió al ClientHello de TLS",
+        (TlsFailure::Alert, Lang::En) => "the server refused with a TLS alert",
+        (TlsFailure::Alert, Lang::Es) => "el servidor lo rechazó con una alerta TLS",
+        (TlsFailure::Incompatible, Lang::En) => "no TLS version or cipher suite in common",
+        (TlsFailure::Incompatible, Lang::Es) => {
+            "no hay versión de TLS ni conjunto de cifrado en común"
+        }
+        (TlsFailure::NotTls, Lang::En) => "the reply is not TLS",
+        (TlsFailure::NotTls, Lang::Es) => "la respuesta no es TLS",
+        (TlsFailure::ConnectionLost, Lang::En) => "the connection was lost during the handshake",
+        (TlsFailure::ConnectionLost, Lang::Es) => "la conexión se perdió durante la negociación",
+        (TlsFailure::BadServerName, Lang::En) => "the host cannot be used as a TLS server name",
+        (TlsFailure::BadServerName, Lang::Es) => "el host no sirve como nombre de servidor TLS",
+        (TlsFailure::Other, Lang::En) => {
+            "the TLS library refused the connection (see the evidence)"
+        }
+        (TlsFailure::Other, Lang::Es) => "la biblioteca TLS rechazó la conexión (vea la evidencia)",
+    }
+}
+
 /// Why a connection was not trusted with credentials, as a clause.
 fn unprotected(lang: Lang, why: Unprotected) -> &'static str {
     match (why, lang) {
@@ -269,8 +345,10 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::PortSpeaksImplicitTls { port }, Es) => format!("El puerto {port} habla TLS implícito (SSL), no STARTTLS: un cliente configurado con STARTTLS espera un saludo que nunca llega. Configure TLS implícito para este puerto."),
         (Msg::PortStartsInPlainText { port }, En) => format!("Port {port} starts in plain text and upgrades with STARTTLS: a client configured for implicit TLS (SSL) fails here with \"wrong version number\". Configure STARTTLS for this port."),
         (Msg::PortStartsInPlainText { port }, Es) => format!("El puerto {port} empieza en texto plano y pasa a TLS con STARTTLS: un cliente configurado con TLS implícito (SSL) falla aquí con \"wrong version number\". Configure STARTTLS para este puerto."),
-        (Msg::TlsHandshakeFailed { port, reason }, En) => format!("Port {port}: TLS could not be negotiated: {reason}."),
-        (Msg::TlsHandshakeFailed { port, reason }, Es) => format!("Puerto {port}: no se pudo negociar TLS: {reason}."),
+        (Msg::TlsHandshakeFailed { port, kind }, En) => format!("Port {port}: TLS could not be negotiated: {}.", tls_failure(En, *kind)),
+        (Msg::TlsHandshakeFailed { port, kind }, Es) => format!("Puerto {port}: no se pudo negociar TLS: {}.", tls_failure(Es, *kind)),
+        (Msg::DialogueBroke { port, during, broke }, En) => format!("Port {port}: the connection broke off during {}: {}.", dialogue(En, *during), broken(En, broke)),
+        (Msg::DialogueBroke { port, during, broke }, Es) => format!("Puerto {port}: la conexión se cortó durante {}: {}.", dialogue(Es, *during), broken(Es, broke)),
         (Msg::TlsCertUntrusted { port, issuer }, En) => format!("Port {port}: the certificate is not trusted by this machine (issued by {issuer}). If you run your own CA, pass it with --ca-file; otherwise the connection is not the server's."),
         (Msg::TlsCertUntrusted { port, issuer }, Es) => format!("Puerto {port}: esta máquina no confía en el certificado (emitido por {issuer}). Si usa su propia CA, pásela con --ca-file; si no, la conexión no es la del servidor."),
         (Msg::TlsCertExpired { port, not_after }, En) => format!("Port {port}: the server's certificate is expired or not yet valid (valid until {not_after}). Check this machine's clock; otherwise the server's administrator must renew it."),
@@ -754,6 +832,59 @@ mod tests {
             assert!(en.contains(unprotected(Lang::En, why)), "{en}");
             assert!(
                 !es.contains(unprotected(Lang::En, why)),
+                "English in Spanish: {es}"
+            );
+        }
+    }
+
+    #[test]
+    fn broken_dialogues_and_tls_failures_are_said_in_the_reports_language() {
+        let broken_all = [
+            Broken::Timeout,
+            Broken::Closed,
+            Broken::LineTooLong,
+            Broken::TooMuchData,
+            Broken::Failed {
+                detail: "reset".into(),
+            },
+            Broken::NotSmtp {
+                line: "HTTP/1.1 400".into(),
+            },
+        ];
+        for during in [Dialogue::Starttls, Dialogue::Auth, Dialogue::Send] {
+            for b in &broken_all {
+                let msg = Msg::DialogueBroke {
+                    port: 465,
+                    during,
+                    broke: b.clone(),
+                };
+                let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+                assert!(en.contains(&broken(Lang::En, b)) && es.contains(&broken(Lang::Es, b)));
+                assert!(
+                    !es.contains(&broken(Lang::En, b)),
+                    "English in Spanish: {es}"
+                );
+                assert!(
+                    !es.contains(&b.evidence())
+                        || matches!(b, Broken::Failed { .. } | Broken::NotSmtp { .. }),
+                    "{es}"
+                );
+            }
+        }
+        for kind in [
+            TlsFailure::NoReply,
+            TlsFailure::Alert,
+            TlsFailure::Incompatible,
+            TlsFailure::NotTls,
+            TlsFailure::ConnectionLost,
+            TlsFailure::BadServerName,
+            TlsFailure::Other,
+        ] {
+            let msg = Msg::TlsHandshakeFailed { port: 465, kind };
+            let es = text(Lang::Es, &msg);
+            assert!(es.contains(tls_failure(Lang::Es, kind)), "{es}");
+            assert!(
+                !es.contains(tls_failure(Lang::En, kind)),
                 "English in Spanish: {es}"
             );
         }

@@ -3,13 +3,13 @@
 
 use super::{FindingCode, Severity, EXPIRY_WARNING_DAYS};
 use crate::frameworks::{self, Framework};
-use crate::i18n::Msg;
+use crate::i18n::{Dialogue, Msg};
 use crate::knowledge::rejections::{classify_rejection, RejectionKind};
 use crate::model::{
     AuthOutcome, EhloOutcome, EndpointObservation, GreetingOutcome, HandshakeOutcome, ReplySummary,
     SendOutcome, SmtpObservation, StarttlsOutcome, TcpState, TlsObservation, Verification,
 };
-use crate::model::{Interception, Security};
+use crate::model::{Broken, Interception, Security};
 
 /// A finding about one endpoint, before endpoints of the same port are merged.
 #[derive(Debug, Clone)]
@@ -146,11 +146,30 @@ fn smtp_findings(port: u16, smtp: &SmtpObservation) -> (Vec<EndpointFinding>, bo
             vec![starttls_missing(port, format!("{code} {text}"))],
             false,
         ),
-        Some(StarttlsOutcome::NoReply { reason }) => {
-            (vec![starttls_missing(port, reason.clone())], false)
-        }
+        Some(StarttlsOutcome::NoReply { broke }) => (
+            vec![broke_off(
+                FindingCode::SmtpStarttlsMissing,
+                port,
+                Dialogue::Starttls,
+                broke,
+            )],
+            false,
+        ),
         _ => (Vec::new(), true),
     }
+}
+
+/// A dialogue that broke off: what broke is said in words, its evidence kept as is.
+fn broke_off(code: FindingCode, port: u16, during: Dialogue, broke: &Broken) -> EndpointFinding {
+    err(
+        code,
+        Msg::DialogueBroke {
+            port,
+            during,
+            broke: broke.clone(),
+        },
+        Some(broke.evidence()),
+    )
 }
 
 fn starttls_missing(port: u16, reply: String) -> EndpointFinding {
@@ -250,14 +269,14 @@ fn auth_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
             },
             reason.evidence().to_string(),
         ),
-        AuthOutcome::NoReply { reason } => (
-            FindingCode::AuthFailed,
-            Msg::AuthFailed {
+        AuthOutcome::NoReply { broke } => {
+            return Some(broke_off(
+                FindingCode::AuthFailed,
                 port,
-                reply: reason.clone(),
-            },
-            reason.clone(),
-        ),
+                Dialogue::Auth,
+                broke,
+            ))
+        }
     };
     Some(err(code, msg, Some(evidence)))
 }
@@ -308,7 +327,14 @@ fn send_finding(ep: &EndpointObservation, framework: Framework) -> Option<Endpoi
             (FindingCode::SendMessageRejected, reply(&send.final_reply))
         }
         SendOutcome::MessageRejected => (FindingCode::SendMessageRejected, reply(&send.data)),
-        SendOutcome::Interrupted { reason } => (FindingCode::SendMessageRejected, reason.clone()),
+        SendOutcome::Interrupted { broke } => {
+            return Some(broke_off(
+                FindingCode::SendMessageRejected,
+                port,
+                Dialogue::Send,
+                broke,
+            ))
+        }
     };
     let msg = match code {
         FindingCode::SendSenderRejected => Msg::SendSenderRejected {
@@ -330,11 +356,8 @@ fn send_finding(ep: &EndpointObservation, framework: Framework) -> Option<Endpoi
 
 /// The handshake, the interception signs, the chain's verification and its expiry.
 fn tls_findings(port: u16, tls: &TlsObservation, now_unix: i64) -> Vec<EndpointFinding> {
-    if let HandshakeOutcome::Failed { reason, .. } = &tls.handshake {
-        let msg = Msg::TlsHandshakeFailed {
-            port,
-            reason: reason.clone(),
-        };
+    if let HandshakeOutcome::Failed { kind, reason, .. } = &tls.handshake {
+        let msg = Msg::TlsHandshakeFailed { port, kind: *kind };
         return vec![err(
             FindingCode::TlsHandshakeFailed,
             msg,

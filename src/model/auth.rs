@@ -1,5 +1,6 @@
 //! The login step as observed.
 
+use super::Broken;
 use serde::{Deserialize, Serialize};
 
 /// How the login went.
@@ -35,7 +36,7 @@ pub enum AuthOutcome {
     /// The dialogue broke off.
     NoReply {
         /// What happened.
-        reason: String,
+        broke: Broken,
     },
 }
 

@@ -14,7 +14,7 @@ mod tls;
 
 pub use auth::{AuthObservation, AuthOutcome, Unprotected};
 pub use config::ConfiguredPath;
-pub use reply::{Reply, ReplySummary};
+pub use reply::{Broken, Reply, ReplySummary};
 pub use send::{SendObservation, SendOutcome};
 pub use smtp::{Capabilities, EhloOutcome, GreetingOutcome, SmtpObservation, StarttlsOutcome};
 pub use state::{SmtpState, TlsState};

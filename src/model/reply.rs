@@ -55,6 +55,44 @@ impl From<&Reply> for ReplySummary {
     }
 }
 
+/// How an SMTP dialogue broke off before a reply could be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Broken {
+    /// Nothing (complete) arrived before the deadline.
+    Timeout,
+    /// The server closed the connection.
+    Closed,
+    /// A reply line longer than the limit.
+    LineTooLong,
+    /// More data than one connection may send, or too many reply lines.
+    TooMuchData,
+    /// A socket or TLS error.
+    Failed {
+        /// The error, escaped.
+        detail: String,
+    },
+    /// A line that is not an SMTP reply.
+    NotSmtp {
+        /// The line, escaped.
+        line: String,
+    },
+}
+
+impl Broken {
+    /// The fact as evidence (technical, not translated).
+    pub fn evidence(&self) -> String {
+        match self {
+            Broken::Timeout => "timed out".into(),
+            Broken::Closed => "connection closed".into(),
+            Broken::LineTooLong => "line too long".into(),
+            Broken::TooMuchData => "too much data".into(),
+            Broken::Failed { detail } => format!("read failed: {detail}"),
+            Broken::NotSmtp { line } => format!("not SMTP: {line}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

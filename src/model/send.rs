@@ -1,5 +1,6 @@
 //! The test message as observed.
 
+use super::Broken;
 use super::ReplySummary;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,7 @@ pub enum SendOutcome {
     /// The dialogue broke off.
     Interrupted {
         /// What happened.
-        reason: String,
+        broke: Broken,
     },
 }
 

@@ -1,6 +1,6 @@
 //! The SMTP dialogue as observed: greeting, EHLO capabilities, STARTTLS.
 
-use super::Reply;
+use super::{Broken, Reply};
 use serde::{Deserialize, Serialize};
 
 /// What the server said first.
@@ -152,7 +152,7 @@ pub enum StarttlsOutcome {
     /// No reply before the deadline, or the connection broke.
     NoReply {
         /// What happened.
-        reason: String,
+        broke: Broken,
     },
 }
 

@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(smtp(ok(), 250, None).state(), SmtpState::Ready);
         assert_eq!(smtp(ok(), 550, None).state(), SmtpState::EhloRejected);
         let no_reply = StarttlsOutcome::NoReply {
-            reason: "timed out".into(),
+            broke: super::super::Broken::Timeout,
         };
         assert_eq!(
             smtp(ok(), 250, Some(no_reply)).state(),

@@ -40,10 +40,7 @@ fn outcome_of(result: Result<Reply, ReplyError>) -> AuthOutcome {
             enhanced: r.enhanced_code(),
             text: r.text(),
         },
-        Err(ReplyError::Read(e)) => AuthOutcome::NoReply {
-            reason: e.to_string(),
-        },
-        Err(ReplyError::NotSmtp(t)) => AuthOutcome::NoReply { reason: t },
+        Err(e) => AuthOutcome::NoReply { broke: e.into() },
     }
 }
 
@@ -74,9 +71,7 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
                 .await;
             match sent {
                 Ok(()) => outcome_of(wire.read_reply(deadline).await),
-                Err(e) => AuthOutcome::NoReply {
-                    reason: e.to_string(),
-                },
+                Err(e) => AuthOutcome::NoReply { broke: e.into() },
             }
         }
         "LOGIN" => login(wire, user, secret, deadline).await,
@@ -99,9 +94,7 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                     other => outcome_of(other),
                 },
-                Err(e) => AuthOutcome::NoReply {
-                    reason: e.to_string(),
-                },
+                Err(e) => AuthOutcome::NoReply { broke: e.into() },
             }
         }
     };
@@ -134,9 +127,7 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
         )
         .await
     {
-        return AuthOutcome::NoReply {
-            reason: e.to_string(),
-        };
+        return AuthOutcome::NoReply { broke: e.into() };
     }
     match wire.read_reply(deadline).await {
         Ok(r) if r.code == 334 => {}
@@ -146,9 +137,7 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
         .send(&BASE64_STANDARD.encode(secret.as_bytes()), "****", deadline)
         .await
     {
-        return AuthOutcome::NoReply {
-            reason: e.to_string(),
-        };
+        return AuthOutcome::NoReply { broke: e.into() };
     }
     outcome_of(wire.read_reply(deadline).await)
 }

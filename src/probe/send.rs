@@ -2,7 +2,7 @@
 //! §3.3, RFC 5322), and the queue id from the final reply.
 
 use super::wire::{ReplyError, Wire};
-use crate::model::{Reply, ReplySummary, SendObservation, SendOutcome};
+use crate::model::{Broken, Reply, ReplySummary, SendObservation, SendOutcome};
 use crate::plan::SendPlan;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
@@ -99,7 +99,7 @@ pub async fn send<S: AsyncRead + AsyncWrite + Unpin>(
         final_reply: None,
         queue_id: None,
         outcome: SendOutcome::Interrupted {
-            reason: String::new(),
+            broke: Broken::Closed,
         },
     };
     let text = message(plan, machine, unix, &message_id);
@@ -133,9 +133,7 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
     }
     wire.send(text, "(message headers and body)\r\n.", deadline)
         .await
-        .map_err(|e| SendOutcome::Interrupted {
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| SendOutcome::Interrupted { broke: e.into() })?;
     let r = wire.read_reply(deadline).await.map_err(interrupted)?;
     obs.final_reply = Some((&r).into());
     if !r.is_positive() {
@@ -158,12 +156,7 @@ async fn command<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 fn interrupted(e: ReplyError) -> SendOutcome {
-    SendOutcome::Interrupted {
-        reason: match e {
-            ReplyError::Read(e) => e.to_string(),
-            ReplyError::NotSmtp(t) => t,
-        },
-    }
+    SendOutcome::Interrupted { broke: e.into() }
 }
 
 #[cfg(test)]

@@ -86,10 +86,7 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
             code: reply.code,
             text: reply.text(),
         },
-        Err(ReplyError::Read(e)) => StarttlsOutcome::NoReply {
-            reason: e.to_string(),
-        },
-        Err(ReplyError::NotSmtp(text)) => StarttlsOutcome::NoReply { reason: text },
+        Err(e) => StarttlsOutcome::NoReply { broke: e.into() },
     }
 }
 

@@ -4,7 +4,7 @@
 //! reply, so a server trickling one byte a second cannot stretch it), in line length and in
 //! total size, and everything kept is escaped so no control character reaches a terminal.
 
-use crate::model::{Direction, Reply, TranscriptLine};
+use crate::model::{Broken, Direction, Reply, TranscriptLine};
 use crate::text::escape;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -39,7 +39,6 @@ pub enum ReadError {
     Failed(String),
 }
 
-/// One SMTP reply (RFC 5321 §4.2): a code and one or more lines of text.
 /// Why no reply could be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyError {
@@ -64,6 +63,27 @@ pub fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
         Some(b' ') => Some((code, false, &line[4..])),
         Some(b'-') => Some((code, true, &line[4..])),
         Some(_) => None,
+    }
+}
+
+impl From<ReadError> for Broken {
+    fn from(e: ReadError) -> Broken {
+        match e {
+            ReadError::Timeout => Broken::Timeout,
+            ReadError::Closed => Broken::Closed,
+            ReadError::LineTooLong => Broken::LineTooLong,
+            ReadError::TooMuchData => Broken::TooMuchData,
+            ReadError::Failed(detail) => Broken::Failed { detail },
+        }
+    }
+}
+
+impl From<ReplyError> for Broken {
+    fn from(e: ReplyError) -> Broken {
+        match e {
+            ReplyError::Read(e) => e.into(),
+            ReplyError::NotSmtp(line) => Broken::NotSmtp { line },
+        }
     }
 }
 
