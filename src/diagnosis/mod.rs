@@ -140,7 +140,7 @@ fn port_findings(
     opts: &Options,
 ) -> Vec<Finding> {
     let (port, lang) = (status.port, opts.lang);
-    let eps: Vec<&EndpointObservation> = obs.endpoints.iter().filter(|e| e.port == port).collect();
+    let eps: Vec<&EndpointObservation> = obs.on_port(port).collect();
     // Another port that works, to say "the server answers on 465, so it is not down".
     let other_port_works = ports
         .iter()
@@ -210,7 +210,7 @@ pub fn port_works(obs: &Observations, port: u16) -> bool {
 }
 
 fn port_health(obs: &Observations, port: u16) -> PortHealth {
-    let eps: Vec<&EndpointObservation> = obs.endpoints.iter().filter(|e| e.port == port).collect();
+    let eps: Vec<&EndpointObservation> = obs.on_port(port).collect();
     // A failed login or message fails the port on every address.
     if eps.iter().any(|e| !session_is_ok(e)) {
         return PortHealth::Failed;
@@ -261,8 +261,7 @@ pub fn working_security(obs: &Observations, port: u16) -> Option<Security> {
     if !port_works(obs, port) {
         return None;
     }
-    obs.endpoints
-        .iter()
-        .find(|e| e.port == port && endpoint_is_healthy(e))
+    obs.on_port(port)
+        .find(|e| endpoint_is_healthy(e))
         .map(|e| e.security)
 }

@@ -53,11 +53,7 @@ fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool 
 /// Observations of a preflight → diagnosis of the configured path.
 pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Diagnosis {
     let base = diagnosis::diagnose(obs, opts);
-    let configured: Vec<&EndpointObservation> = obs
-        .endpoints
-        .iter()
-        .filter(|e| e.port == path.port)
-        .collect();
+    let configured: Vec<&EndpointObservation> = obs.on_port(path.port).collect();
     let reached = configured
         .iter()
         .find(|e| e.smtp.is_some() || e.tls.is_some())

@@ -142,10 +142,7 @@ fn for_cause(
 
 /// The security the failing port was tested with.
 fn security_of(obs: &Observations, port: u16) -> Option<Security> {
-    obs.endpoints
-        .iter()
-        .find(|e| e.port == port)
-        .map(|e| e.security)
+    obs.on_port(port).next().map(|e| e.security)
 }
 
 /// Keep the port and let the program through the firewall or antivirus.

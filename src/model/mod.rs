@@ -256,3 +256,10 @@ pub struct Observations {
     /// When the run happened, seconds since the Unix epoch (certificate ages are counted from it).
     pub observed_at_unix: i64,
 }
+
+impl Observations {
+    /// The endpoints of `port`, every address, in the order probed.
+    pub fn on_port(&self, port: u16) -> impl Iterator<Item = &EndpointObservation> {
+        self.endpoints.iter().filter(move |e| e.port == port)
+    }
+}
