@@ -18,7 +18,8 @@ Examples:
 
 Settings are read in this order of precedence: flags, process environment, --env-file
 (default ./.env), then the framework's files. Understood: Django EMAIL_* and EMAIL_URL
-(smtp://, smtp+tls://, smtp+ssl://, smtps://, submission://), Laravel MAIL_*, Spring spring.mail.*.
+(smtp://; smtp+tls:// and smtps:// = STARTTLS; smtp+ssl:// = implicit TLS; submission://),
+Laravel MAIL_*, Spring spring.mail.*.
 
 Exit status: 0 the configured path works, 1 it does not, 2 settings that cannot be read.";
 
