@@ -82,6 +82,7 @@ async fn run_with(
         endpoints,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         observed_at_unix: observed_at,
+        os: crate::model::Os::current(),
     }
 }
 

@@ -367,6 +367,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         }
         (Msg::TlsCertExpiringSoon { port, days, not_after }, En) => format!("Port {port}: the server's certificate expires in {days} days ({not_after})."),
         (Msg::TlsCertExpiringSoon { port, days, not_after }, Es) => format!("Puerto {port}: el certificado del servidor vence en {days} días ({not_after})."),
+        (Msg::RecUsePort { port, security, failing_port }, En) if port == failing_port => format!("Keep port {port} and use {} on it: that works from this machine, the configured mode does not.", mode(En, *security)),
+        (Msg::RecUsePort { port, security, failing_port }, Es) if port == failing_port => format!("Mantenga el puerto {port} y use {} en él: así funciona desde esta máquina, el modo configurado no.", mode(Es, *security)),
         (Msg::RecUsePort { port, security, failing_port }, En) => format!("Use port {port} with {}: it works from this machine, port {failing_port} does not.", mode(En, *security)),
         (Msg::RecUsePort { port, security, failing_port }, Es) => format!("Use el puerto {port} con {}: funciona desde esta máquina, el puerto {failing_port} no.", mode(Es, *security)),
         (Msg::RecAllowThrough { port }, En) => format!("Or keep port {port} and let this program through: in the antivirus, turn off outgoing mail (SMTP) scanning or add the program to its exceptions; in Windows Defender Firewall, add an outbound rule allowing TCP {port} for the program; on a company network, ask the administrator to allow outbound TCP {port} to the mail server."),

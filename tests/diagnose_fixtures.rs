@@ -316,3 +316,39 @@ fn a_failed_login_fails_the_port_on_every_address() {
         "465 is not recommended"
     );
 }
+
+#[test]
+fn firewall_commands_are_for_the_machines_system_and_the_apps_runtime() {
+    use smtp_doctor::frameworks::Framework;
+    use smtp_doctor::model::Os;
+    let commands = |os: Os, framework: Framework| {
+        let mut obs = load("incident_gmail_dual_stack");
+        obs.os = os;
+        let opts = Options {
+            lang: Lang::En,
+            framework,
+        };
+        let d = diagnose(&obs, &opts);
+        d.recommendations
+            .iter()
+            .flat_map(|r| r.commands.clone())
+            .collect::<Vec<_>>()
+    };
+    let django = commands(Os::Windows, Framework::Django).join("\n");
+    assert!(
+        django.contains("New-NetFirewallRule") && django.contains("python.exe"),
+        "{django}"
+    );
+    let node = commands(Os::Windows, Framework::Node).join("\n");
+    assert!(
+        node.contains("node.exe") && !node.contains("python"),
+        "{node}"
+    );
+    for os in [Os::Linux, Os::Macos, Os::Other] {
+        let c = commands(os, Framework::Node);
+        assert!(
+            c.iter().all(|c| !c.contains("New-NetFirewallRule")),
+            "{os:?}: {c:?}"
+        );
+    }
+}

@@ -449,6 +449,40 @@ async fn credentials_are_not_sent_over_an_unverified_connection() {
 }
 
 #[tokio::test]
+async fn tls_turned_off_on_587_is_fixed_by_turning_it_on() {
+    // issue 11 case 1: EMAIL_USE_TLS = False with a login on a port that offers STARTTLS.
+    let lab = Lab::start(HOST, |_| {}).await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "False")]),
+        None,
+        true,
+    )
+    .await;
+    let r = &run.report;
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code.as_str() == "config.tls_disabled"),
+        "{:?}",
+        r.findings
+    );
+    let first = &r.recommendations[0];
+    assert_eq!(
+        (first.port, first.security),
+        (Some(587), Some(Security::Starttls))
+    );
+    assert_eq!(first.settings["EMAIL_USE_TLS"], "True");
+    assert_eq!(first.settings["EMAIL_USE_SSL"], "False");
+    assert_eq!(first.settings["EMAIL_PORT"], "587");
+    assert!(
+        first.message.contains("Keep port 587") && !first.message.contains("port 587 does not"),
+        "{}",
+        first.message
+    );
+}
+
+#[tokio::test]
 async fn plain_text_port_never_gets_the_password() {
     let lab = Lab::start(HOST, |b| {
         b.mode = ServerMode::Smtp { starttls: None };

@@ -179,12 +179,14 @@ fn recommend(
     opts: &Options,
 ) -> Vec<Recommendation> {
     let mut recs = Vec::new();
-    // The same port in the mode it really speaks, when that works: the smallest change.
-    let same_port = if mode_mismatch || path.security.is_none() {
-        diagnosis::working_security(obs, path.port)
-    } else {
-        None
-    };
+    // The same port in the mode it really speaks, when that works: the smallest change. TLS
+    // turned off where the port offers STARTTLS is fixed the same way.
+    let same_port =
+        if mode_mismatch || path.security.is_none() || path.security == Some(Security::Plain) {
+            diagnosis::working_security(obs, path.port).filter(|s| Some(*s) != path.security)
+        } else {
+            None
+        };
     if let Some(sec) = same_port {
         recs.push(use_port(&path.host, path.port, sec, path.port, opts));
     }

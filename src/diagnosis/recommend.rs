@@ -4,7 +4,7 @@ use super::verdict::{cause_for, PortStatus};
 use super::{working_security, Finding, FindingCode, Options, PortHealth, Recommendation};
 use crate::frameworks::{self, Framework};
 use crate::i18n::{self, Lang, Msg};
-use crate::model::{Observations, Security};
+use crate::model::{Observations, Os, Security};
 use std::collections::BTreeMap;
 
 /// A fix that is only words.
@@ -103,7 +103,7 @@ fn for_cause(
             if ports.iter().all(blocked) {
                 recs.push(plain_rec(lang, &Msg::RecOutboundBlocked));
             }
-            recs.push(allow_through(obs, failing_port, lang));
+            recs.push(allow_through(obs, failing_port, lang, opts.framework));
             recs
         }
         C::TlsIntercepted => {
@@ -146,17 +146,22 @@ fn security_of(obs: &Observations, port: u16) -> Option<Security> {
 }
 
 /// Keep the port and let the program through the firewall or antivirus.
-fn allow_through(obs: &Observations, port: u16, lang: Lang) -> Recommendation {
+fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Recommendation {
+    // Windows Defender Firewall, from an elevated PowerShell, for the framework's runtime. Other
+    // systems have no one firewall to write a rule for: the message says what to allow.
+    let commands = match obs.os {
+        Os::Windows => vec![format!(
+            "New-NetFirewallRule -DisplayName \"SMTP out {port}\" -Direction Outbound -Protocol TCP -RemotePort {port} -Program \"C:\\path\\to\\{}\" -Action Allow",
+            frameworks::windows_program(fw)
+        )],
+        Os::Macos | Os::Linux | Os::Other => Vec::new(),
+    };
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
         message: i18n::text(lang, &Msg::RecAllowThrough { port }),
         settings: BTreeMap::new(),
-        // Windows Defender Firewall, from an elevated PowerShell; the program path is the
-        // application's interpreter or executable.
-        commands: vec![format!(
-            "New-NetFirewallRule -DisplayName \"SMTP out {port}\" -Direction Outbound -Protocol TCP -RemotePort {port} -Program \"C:\\path\\to\\python.exe\" -Action Allow"
-        )],
+        commands,
     }
 }
 

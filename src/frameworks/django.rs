@@ -32,6 +32,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: python_snippet,
+    windows_program: "python.exe",
     sender: "DEFAULT_FROM_EMAIL",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: USE_TLS,

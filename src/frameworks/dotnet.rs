@@ -22,6 +22,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    windows_program: "dotnet.exe",
     sender: "the From address of the MimeMessage",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "SecureSocketOptions.StartTls",

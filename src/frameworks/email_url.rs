@@ -15,6 +15,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: "EMAIL_URL host",
     port_settings,
     snippet: super::laravel::dotenv_snippet,
+    windows_program: "python.exe",
     sender: "DEFAULT_FROM_EMAIL",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "smtp+tls://",

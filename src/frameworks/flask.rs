@@ -24,6 +24,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: super::django::python_snippet,
+    windows_program: "python.exe",
     sender: "MAIL_DEFAULT_SENDER",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: USE_TLS,

@@ -25,6 +25,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: dotenv_snippet,
+    windows_program: "php.exe",
     sender: "MAIL_FROM_ADDRESS",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "MAIL_ENCRYPTION=tls",

@@ -139,9 +139,16 @@ struct Spec {
     host_key: &'static str,
     port_settings: fn(host: &str, port: u16, security: Security) -> Settings,
     snippet: fn(&Settings) -> String,
+    /// The executable that sends, on Windows (for a firewall rule).
+    windows_program: &'static str,
     /// Where the sender address (MAIL FROM) is set.
     sender: &'static str,
     tls_and_timeout: TlsAndTimeoutNames,
+}
+
+/// The executable of `fw`'s runtime on Windows (`python.exe`, `node.exe`, …).
+pub fn windows_program(fw: Framework) -> &'static str {
+    fw.spec().windows_program
 }
 
 /// Where `fw` sets the sender address (MAIL FROM).

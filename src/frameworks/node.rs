@@ -25,6 +25,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    windows_program: "node.exe",
     sender: "from (in sendMail)",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: REQUIRE_TLS,

@@ -23,6 +23,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    windows_program: "php.exe",
     sender: "setFrom()",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "PHPMailer::ENCRYPTION_STARTTLS",

@@ -25,6 +25,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet,
+    windows_program: "ruby.exe",
     sender: "default from: (ActionMailer)",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: STARTTLS_AUTO,

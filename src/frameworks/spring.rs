@@ -30,6 +30,7 @@ pub(super) const SPEC: Spec = Spec {
     host_key: NAMES.host,
     port_settings,
     snippet: super::laravel::dotenv_snippet,
+    windows_program: "java.exe",
     sender: "the From address of the MimeMessage (setFrom)",
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: STARTTLS_ENABLE,

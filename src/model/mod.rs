@@ -255,6 +255,40 @@ pub struct Observations {
     pub elapsed_ms: f64,
     /// When the run happened, seconds since the Unix epoch (certificate ages are counted from it).
     pub observed_at_unix: i64,
+    /// The operating system of the machine that probed (where the application runs): fixes
+    /// such as firewall commands are written for it.
+    #[serde(default)]
+    pub os: Os,
+}
+
+/// An operating system, as far as fixes differ between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Os {
+    /// Windows.
+    Windows,
+    /// macOS.
+    Macos,
+    /// Linux.
+    Linux,
+    /// Another, or not recorded.
+    #[default]
+    Other,
+}
+
+impl Os {
+    /// The system this program runs on.
+    pub fn current() -> Os {
+        if cfg!(windows) {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::Macos
+        } else if cfg!(target_os = "linux") {
+            Os::Linux
+        } else {
+            Os::Other
+        }
+    }
 }
 
 impl Observations {
