@@ -1,7 +1,7 @@
 //! The message catalogue: every sentence a person reads, in English and Spanish, in one place.
 //! Codes and JSON keys never change with the language; only this text does.
 
-use crate::frameworks::Framework;
+use crate::frameworks::{Framework, Timeout};
 use crate::model::{
     Broken, Family, Security, SmtpState, TcpState, TlsFailure, TlsState, Unprotected,
 };
@@ -144,8 +144,7 @@ pub enum Msg {
     /// No timeout, named as the framework names it.
     ConfigNoTimeout {
         framework: Framework,
-        setting: &'static str,
-        example: &'static str,
+        timeout: Timeout,
     },
     /// TLS off although offered.
     ConfigTlsDisabled { port: u16 },
@@ -417,10 +416,14 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::ConfigStarttlsOnImplicitPort { port }, Es) => format!("La configuración pide STARTTLS en el puerto {port}, que habla TLS implícito: la aplicación se conecta y espera un saludo que nunca llega, hasta agotar el tiempo. Use TLS implícito (SSL) en este puerto."),
         (Msg::ConfigImplicitTlsOnStarttlsPort { port }, En) => format!("The settings ask for implicit TLS (SSL) on port {port}, which starts in plain text: the application fails with \"wrong version number\". Use STARTTLS on this port."),
         (Msg::ConfigImplicitTlsOnStarttlsPort { port }, Es) => format!("La configuración pide TLS implícito (SSL) en el puerto {port}, que empieza en texto plano: la aplicación falla con \"wrong version number\". Use STARTTLS en este puerto."),
-        (Msg::ConfigNoTimeout { framework: Framework::Django, setting, example }, En) => format!("No email timeout is set: if the server stops answering, the application waits forever (Django's default). Set {setting} (e.g. {example})."),
-        (Msg::ConfigNoTimeout { framework: Framework::Django, setting, example }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en Django). Configure {setting} (p. ej. {example})."),
-        (Msg::ConfigNoTimeout { setting, example, .. }, En) => format!("No email timeout is set: if the server stops answering, the application waits as long as its mail library's default allows (with some, forever). Set {setting} (e.g. {example})."),
-        (Msg::ConfigNoTimeout { setting, example, .. }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera lo que permita el valor predeterminado de su biblioteca de correo (con algunas, para siempre). Configure {setting} (p. ej. {example})."),
+        (Msg::ConfigNoTimeout { framework: Framework::Django | Framework::Url, timeout: Timeout::Setting { name, example } }, En) => format!("No email timeout is set: if the server stops answering, the application waits forever (Django's default). Set {name} (e.g. {example})."),
+        (Msg::ConfigNoTimeout { framework: Framework::Django | Framework::Url, timeout: Timeout::Setting { name, example } }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en Django). Configure {name} (p. ej. {example})."),
+        (Msg::ConfigNoTimeout { timeout: Timeout::Setting { name, example }, .. }, En) => format!("No email timeout is set: if the server stops answering, the application waits forever (its mail library's default). Set {name} (e.g. {example})."),
+        (Msg::ConfigNoTimeout { timeout: Timeout::Setting { name, example }, .. }, Es) => format!("No hay tiempo de espera para el correo: si el servidor deja de responder, la aplicación espera para siempre (lo predeterminado en su biblioteca de correo). Configure {name} (p. ej. {example})."),
+        (Msg::ConfigNoTimeout { timeout: Timeout::InCode { code }, .. }, En) => format!("No email timeout: the mail library has no timeout setting, so if the server stops answering, the application waits forever. Call {code} when the application starts."),
+        (Msg::ConfigNoTimeout { timeout: Timeout::InCode { code }, .. }, Es) => format!("Sin tiempo de espera para el correo: la biblioteca de correo no tiene ese ajuste, así que si el servidor deja de responder, la aplicación espera para siempre. Llame a {code} al iniciar la aplicación."),
+        (Msg::ConfigNoTimeout { timeout: Timeout::Bounded { default }, .. }, En) => format!("The mail library gives up on its own after {default}."),
+        (Msg::ConfigNoTimeout { timeout: Timeout::Bounded { default }, .. }, Es) => format!("La biblioteca de correo desiste por sí sola tras {default}."),
         (Msg::ConfigTlsDisabled { port }, En) => format!("The settings use no TLS on port {port}, although the server offers it: mail and the password would travel unencrypted, and most providers refuse the login. Turn STARTTLS on."),
         (Msg::ConfigTlsDisabled { port }, Es) => format!("La configuración no usa TLS en el puerto {port}, aunque el servidor lo ofrece: el correo y la contraseña viajarían sin cifrar, y la mayoría de proveedores rechaza el inicio de sesión. Active STARTTLS."),
         (Msg::RecProvider { en, .. }, En) => en.to_string(),

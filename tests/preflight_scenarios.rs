@@ -277,15 +277,19 @@ async fn laravel_settings_findings_use_laravels_names() {
             .unwrap_or_else(|| panic!("{code} missing: {:?}", r.findings))
     };
     let conflict = message("config.conflicting_tls_flags");
-    let no_timeout = message("config.no_timeout");
     assert!(conflict.contains("MAIL_ENCRYPTION") && conflict.contains("MAIL_SCHEME"));
-    assert!(no_timeout.contains("mail.mailers.smtp.timeout"));
-    for text in [conflict, no_timeout] {
-        assert!(
-            !text.contains("EMAIL_") && !text.contains("Django"),
-            "{text}"
-        );
-    }
+    assert!(
+        !conflict.contains("EMAIL_") && !conflict.contains("Django"),
+        "{conflict}"
+    );
+    // Symfony Mailer gives up after PHP's default_socket_timeout (60 s): no "waits forever".
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.code.as_str() != "config.no_timeout"),
+        "{:?}",
+        r.findings
+    );
 }
 
 #[tokio::test]

@@ -84,9 +84,19 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
     };
     let (verdict, cause) = verdict_and_cause(&findings, &port_statuses(obs), judged);
     let recommendations = if works {
+        // A path that works is not made to look degraded by a timeout it has not needed.
+        for f in &mut findings {
+            if f.code == FindingCode::ConfigNoTimeout {
+                f.severity = Severity::Info;
+            }
+        }
         Vec::new()
     } else {
-        recommend(obs, path, mode_mismatch, base.recommendations, opts)
+        let mut recs = recommend(obs, path, mode_mismatch, base.recommendations, opts);
+        if path.timeout.is_none() && hung(&findings, path.port) {
+            add_timeout(&mut recs, opts);
+        }
+        recs
     };
     Diagnosis {
         verdict,
@@ -125,11 +135,13 @@ fn settings_findings(
         )
     });
     findings.extend(mode);
-    if path.timeout.is_none() {
+    // Only where the library would wait forever: nodemailer, MailKit, Symfony Mailer… time out
+    // on their own.
+    let waits_forever = !matches!(names.timeout, frameworks::Timeout::Bounded { .. });
+    if path.timeout.is_none() && waits_forever {
         let msg = Msg::ConfigNoTimeout {
             framework: opts.framework,
-            setting: names.timeout,
-            example: names.timeout_example,
+            timeout: names.timeout,
         };
         let code = FindingCode::ConfigNoTimeout;
         findings.push(finding(code, Severity::Warning, None, &msg, opts));
@@ -169,6 +181,34 @@ fn mode_finding(
         _ => return None,
     };
     Some(finding(code, severity, Some(port), &msg, opts))
+}
+
+/// Whether the application, configured so, would hang rather than fail: the port drops its
+/// packets, never greets, or speaks implicit TLS to a client that waits for a greeting.
+fn hung(findings: &[Finding], port: u16) -> bool {
+    findings.iter().any(|f| {
+        f.port.is_none_or(|p| p == port)
+            && matches!(
+                f.code,
+                FindingCode::TcpFiltered
+                    | FindingCode::SmtpNoGreeting
+                    | FindingCode::ConfigStarttlsOnImplicitPort
+            )
+    })
+}
+
+/// The app hung and has no timeout: the first settings fix sets one too, so the next failure
+/// is an error message instead of a hang.
+fn add_timeout(recs: &mut [Recommendation], opts: &Options) {
+    let names = frameworks::tls_and_timeout_names(opts.framework);
+    let frameworks::Timeout::Setting { name, example } = names.timeout else {
+        return;
+    };
+    if let Some(first) = recs.first_mut().filter(|r| !r.settings.is_empty()) {
+        first
+            .settings
+            .insert(name.to_string(), frameworks::SettingValue::int(example));
+    }
 }
 
 fn recommend(
@@ -211,8 +251,8 @@ mod tests {
     use crate::i18n::Lang;
 
     /// The incident replayed as a preflight whose settings turn both TLS modes on and set no
-    /// timeout.
-    fn settings_messages(framework: Framework, lang: Lang) -> (String, String) {
+    /// timeout: the conflicting-flags message and the no-timeout one (if any).
+    fn settings_messages(framework: Framework, lang: Lang) -> (String, Option<String>) {
         let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: Observations = serde_json::from_str(json).unwrap();
         let path = ConfiguredPath {
@@ -228,29 +268,34 @@ mod tests {
             d.findings
                 .iter()
                 .find(|f| f.code == code)
-                .unwrap_or_else(|| panic!("{code:?} missing: {:?}", d.findings))
-                .message
-                .clone()
+                .map(|f| f.message.clone())
         };
         (
-            message(FindingCode::ConfigConflictingTlsFlags),
+            message(FindingCode::ConfigConflictingTlsFlags).expect("conflicting flags"),
             message(FindingCode::ConfigNoTimeout),
         )
     }
 
     #[test]
     fn settings_findings_name_the_frameworks_own_settings() {
-        // (framework, names the conflicting-flags finding must use, the timeout setting)
-        let table: &[(Framework, &[&str], &str)] = &[
+        // (framework, names the conflicting-flags finding must use, the timeout advice: None
+        // where the mail library times out on its own)
+        let table: &[(Framework, &[&str], Option<&str>)] = &[
             (
                 Framework::Django,
                 &["EMAIL_USE_TLS", "EMAIL_USE_SSL"],
-                "EMAIL_TIMEOUT",
+                Some("EMAIL_TIMEOUT"),
             ),
             (
                 Framework::Laravel,
                 &["MAIL_ENCRYPTION", "MAIL_SCHEME"],
-                "mail.mailers.smtp.timeout",
+                None,
+            ),
+            (Framework::Node, &["requireTLS", "secure"], None),
+            (
+                Framework::Flask,
+                &["MAIL_USE_TLS", "MAIL_USE_SSL"],
+                Some("socket.setdefaulttimeout(10)"),
             ),
             (
                 Framework::Spring,
@@ -258,7 +303,7 @@ mod tests {
                     "spring.mail.properties.mail.smtp.starttls.enable",
                     "spring.mail.properties.mail.smtp.ssl.enable",
                 ],
-                "spring.mail.properties.mail.smtp.timeout",
+                Some("spring.mail.properties.mail.smtp.timeout"),
             ),
         ];
         for &(framework, flags, timeout) in table {
@@ -270,12 +315,13 @@ mod tests {
                         "{framework:?} {lang:?}: {conflict}"
                     );
                 }
-                assert!(
-                    no_timeout.contains(timeout),
-                    "{framework:?} {lang:?}: {no_timeout}"
-                );
+                match (timeout, &no_timeout) {
+                    (Some(t), Some(m)) => assert!(m.contains(t), "{framework:?} {lang:?}: {m}"),
+                    (None, None) => {}
+                    _ => panic!("{framework:?} {lang:?}: expected {timeout:?}, got {no_timeout:?}"),
+                }
                 if framework != Framework::Django {
-                    for text in [&conflict, &no_timeout] {
+                    for text in std::iter::once(&conflict).chain(no_timeout.as_ref()) {
                         assert!(
                             !text.contains("EMAIL_") && !text.contains("Django"),
                             "{framework:?} {lang:?} names Django: {text}"
@@ -284,5 +330,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_hang_without_timeout_gets_one_in_the_first_fix_and_a_working_path_only_a_note() {
+        let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
+        let obs: Observations = serde_json::from_str(json).unwrap();
+        let mut path = ConfiguredPath {
+            host: "smtp.gmail.com".into(),
+            port: 587,
+            security: Some(Security::Starttls),
+            timeout: None,
+            login: false,
+            send: false,
+        };
+        // 587 drops its packets: the app hangs; the fix moves it to 465 and sets a timeout.
+        let opts = Options::default();
+        let d = diagnose(&obs, &path, &opts);
+        let first = &d.recommendations[0];
+        assert_eq!(first.port, Some(465));
+        assert_eq!(first.settings["EMAIL_TIMEOUT"], "10");
+        let spring = Options {
+            framework: Framework::Spring,
+            ..Options::default()
+        };
+        let d = diagnose(&obs, &path, &spring);
+        assert_eq!(
+            d.recommendations[0].settings["spring.mail.properties.mail.smtp.timeout"],
+            "10000"
+        );
+        // With a timeout set, the fix is only the port.
+        path.timeout = Some(10.0);
+        let d = diagnose(&obs, &path, &opts);
+        assert!(!d.recommendations[0].settings.contains_key("EMAIL_TIMEOUT"));
+        // 465 works as configured: the missing timeout is a note, not a warning.
+        path.port = 465;
+        path.security = Some(Security::ImplicitTls);
+        path.timeout = None;
+        let d = diagnose(&obs, &path, &opts);
+        let note = d
+            .findings
+            .iter()
+            .find(|f| f.code == FindingCode::ConfigNoTimeout)
+            .unwrap();
+        assert_eq!(note.severity, Severity::Info);
+        assert!(d.recommendations.is_empty());
     }
 }

@@ -37,8 +37,10 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: USE_TLS,
         implicit_tls: USE_SSL,
-        timeout: TIMEOUT,
-        timeout_example: "10",
+        timeout: super::Timeout::Setting {
+            name: TIMEOUT,
+            example: 10,
+        },
     },
 };
 

@@ -27,8 +27,9 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "SecureSocketOptions.StartTls",
         implicit_tls: "SecureSocketOptions.SslOnConnect",
-        timeout: "Timeout",
-        timeout_example: "10000",
+        timeout: super::Timeout::Bounded {
+            default: "2 min (MailKit Timeout)",
+        },
     },
 };
 

@@ -20,8 +20,10 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "smtp+tls://",
         implicit_tls: "smtp+ssl://",
-        timeout: "?timeout= in EMAIL_URL",
-        timeout_example: "10",
+        timeout: super::Timeout::Setting {
+            name: super::django::TIMEOUT,
+            example: 10,
+        },
     },
 };
 

@@ -29,8 +29,9 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: USE_TLS,
         implicit_tls: USE_SSL,
-        timeout: "MAIL_TIMEOUT",
-        timeout_example: "10",
+        timeout: super::Timeout::InCode {
+            code: "socket.setdefaulttimeout(10)",
+        },
     },
 };
 

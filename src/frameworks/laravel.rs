@@ -30,8 +30,9 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "MAIL_ENCRYPTION=tls",
         implicit_tls: "MAIL_SCHEME=smtps",
-        timeout: "mail.mailers.smtp.timeout",
-        timeout_example: "10",
+        timeout: super::Timeout::Bounded {
+            default: "60 s (PHP default_socket_timeout)",
+        },
     },
 };
 

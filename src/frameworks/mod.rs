@@ -163,10 +163,31 @@ pub struct TlsAndTimeoutNames {
     pub starttls: &'static str,
     /// What turns implicit TLS on.
     pub implicit_tls: &'static str,
-    /// The timeout setting.
-    pub timeout: &'static str,
-    /// A sensible timeout in that setting's unit (seconds or milliseconds).
-    pub timeout_example: &'static str,
+    /// How the framework's mail library times out, and how to make it.
+    pub timeout: Timeout,
+}
+
+/// How a framework's mail library behaves when the server stops answering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// It waits forever unless this setting is set; `example` is a sensible value in the
+    /// setting's unit (seconds or milliseconds).
+    Setting {
+        /// The setting.
+        name: &'static str,
+        /// A sensible value.
+        example: u32,
+    },
+    /// It waits forever and has no setting: the fix is this line of code at start-up.
+    InCode {
+        /// The line.
+        code: &'static str,
+    },
+    /// It gives up on its own after this long (nothing to set).
+    Bounded {
+        /// The default, in words.
+        default: &'static str,
+    },
 }
 
 /// The names of `fw`'s TLS-mode and timeout settings.

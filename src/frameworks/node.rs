@@ -30,8 +30,9 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: REQUIRE_TLS,
         implicit_tls: SECURE,
-        timeout: "connectionTimeout",
-        timeout_example: "10000",
+        timeout: super::Timeout::Bounded {
+            default: "2 min to connect, 30 s for the greeting (nodemailer)",
+        },
     },
 };
 

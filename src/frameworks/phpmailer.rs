@@ -28,8 +28,9 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: "PHPMailer::ENCRYPTION_STARTTLS",
         implicit_tls: "PHPMailer::ENCRYPTION_SMTPS",
-        timeout: "Timeout",
-        timeout_example: "10",
+        timeout: super::Timeout::Bounded {
+            default: "300 s (PHPMailer Timeout)",
+        },
     },
 };
 

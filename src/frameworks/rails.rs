@@ -30,8 +30,9 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: STARTTLS_AUTO,
         implicit_tls: TLS,
-        timeout: "open_timeout",
-        timeout_example: "10",
+        timeout: super::Timeout::Bounded {
+            default: "5 s to connect and per read (mail gem)",
+        },
     },
 };
 

@@ -35,8 +35,10 @@ pub(super) const SPEC: Spec = Spec {
     tls_and_timeout: super::TlsAndTimeoutNames {
         starttls: STARTTLS_ENABLE,
         implicit_tls: SSL_ENABLE,
-        timeout: TIMEOUT_MS,
-        timeout_example: "10000",
+        timeout: super::Timeout::Setting {
+            name: TIMEOUT_MS,
+            example: 10000,
+        },
     },
 };
 

@@ -54,6 +54,14 @@ impl SettingValue {
         }
     }
 
+    /// A whole number (a timeout in the setting's unit).
+    pub fn int(n: u32) -> SettingValue {
+        SettingValue {
+            kind: ValueKind::Int,
+            text: n.to_string(),
+        }
+    }
+
     /// A Python boolean: `True` / `False`.
     pub fn python_bool(value: bool) -> SettingValue {
         SettingValue {
