@@ -545,3 +545,23 @@ fn odd_email_url_is_read_not_a_panic() {
     assert_eq!(v["cause"], "tcp.refused");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn preflight_with_no_settings_anywhere_says_so() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = run_in(&dir, &["preflight", "--no-python"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "nothing is tested: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("no mail settings found") && err.contains("MAIL_SERVER"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}

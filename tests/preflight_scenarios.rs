@@ -64,6 +64,7 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         dir: PathBuf::from("/nonexistent-smtp-doctor"),
         django_dir: None,
         run_python: false,
+        framework: None,
     };
     let app = settings::load(&FlagSettings::default(), &sources).unwrap();
     let path = app.configured_path(send.is_some());

@@ -19,7 +19,9 @@ Examples:
 Settings are read in this order of precedence: flags, process environment, --env-file
 (default ./.env), then the framework's files. Understood: Django EMAIL_* and EMAIL_URL
 (smtp://; smtp+tls:// and smtps:// = STARTTLS; smtp+ssl:// = implicit TLS; submission://),
-Laravel MAIL_*, Spring spring.mail.*.
+Laravel MAIL_*, Flask-Mail MAIL_SERVER/MAIL_USE_TLS/MAIL_USE_SSL (also config.py), Node
+SMTP_HOST/SMTP_PORT/SMTP_SECURE/SMTP_USER/SMTP_PASS, Spring spring.mail.*. With none of them
+anywhere, preflight says so and exits 2.
 
 Exit status: 0 the configured path works, 1 it does not, 2 settings that cannot be read.";
 

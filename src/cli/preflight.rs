@@ -20,7 +20,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         Ok(net) => net,
         Err(e) => return usage_error(e),
     };
-    let mut app = match load(probe, args) {
+    let mut app = match load(probe, args, out.framework) {
         Ok(app) => app,
         Err(e) => return usage_error(e),
     };
@@ -65,7 +65,11 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
 }
 
 /// The settings, from the flags, the environment and the project's files.
-fn load(probe: &ProbeArgs, args: &PreflightArgs) -> Result<AppSettings, String> {
+fn load(
+    probe: &ProbeArgs,
+    args: &PreflightArgs,
+    out_framework: Option<smtp_doctor::Framework>,
+) -> Result<AppSettings, String> {
     let flags = settings::FlagSettings {
         host: args.host.clone(),
         port: probe.ports.first().copied(),
@@ -79,6 +83,7 @@ fn load(probe: &ProbeArgs, args: &PreflightArgs) -> Result<AppSettings, String> 
         dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         django_dir: args.django.clone(),
         run_python: !args.no_python,
+        framework: out_framework,
     };
     settings::load(&flags, &sources).map_err(|e| e.to_string())
 }

@@ -77,6 +77,17 @@ pub fn parse_django_settings(
     path: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<(String, String, Origin)> {
+    parse_python_settings(text, path, PREFIX, env)
+}
+
+/// Reads literal assignments and environment lookups of `PREFIX*` names in a Python settings
+/// module (Django's `settings.py`, Flask's `config.py`).
+pub(super) fn parse_python_settings(
+    text: &str,
+    path: &str,
+    prefix: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, String, Origin)> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -84,7 +95,7 @@ pub fn parse_django_settings(
             continue;
         };
         let name = name.trim();
-        if !name.starts_with(PREFIX)
+        if !name.starts_with(prefix)
             || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
             || expr.starts_with('=')
         {

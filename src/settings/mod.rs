@@ -20,7 +20,9 @@ mod django_runtime;
 mod dotenv;
 mod email_url;
 mod env;
+mod flask;
 mod laravel;
+mod node;
 mod spring;
 
 pub use django::parse_django_settings;
@@ -51,6 +53,9 @@ pub enum SettingsError {
         /// What was expected.
         expected: String,
     },
+    /// No mail settings anywhere.
+    #[error("no mail settings found: none of EMAIL_HOST or EMAIL_URL (Django), MAIL_SERVER (Flask), MAIL_HOST (Laravel), SMTP_HOST (Node), spring.mail.host (Spring) is set in the environment, the env file or the project's files here; run it in the project folder, or give --env-file, --framework or --host")]
+    NothingFound,
     /// A malformed EMAIL_URL.
     #[error("malformed EMAIL_URL ({origin}): {why}; expected e.g. smtp+ssl://user:password@smtp.example.com:465")]
     BadUrl {
@@ -199,6 +204,8 @@ pub struct Sources {
     pub django_dir: Option<PathBuf>,
     /// Whether the project's own Python may be run to ask Django for its effective settings.
     pub run_python: bool,
+    /// `--framework`: read this framework's settings, instead of finding out whose they are.
+    pub framework: Option<Framework>,
 }
 
 /// Parses a Django-style boolean.
@@ -241,6 +248,13 @@ impl Layers {
     fn get(&self, key: &str) -> Option<&Raw> {
         self.values.get(key)
     }
+    /// Whether any value is a mail setting of some framework (smtp-doctor's own variables,
+    /// `SMTP_DOCTOR_*`, are not).
+    fn has_mail_settings(&self) -> bool {
+        self.values.keys().any(|k| {
+            !k.starts_with("SMTP_DOCTOR_") && MAIL_PREFIXES.iter().any(|p| k.starts_with(p))
+        })
+    }
 }
 
 /// Reads and interprets the application's settings.
@@ -253,18 +267,43 @@ pub fn load(flags: &FlagSettings, sources: &Sources) -> Result<AppSettings, Sett
     if let Some(dir) = django::project_dir(sources) {
         django::read_project(&dir, sources.run_python, &mut layers);
     }
+    let django_project = django::project_dir(sources).is_some();
+    if matches!(sources.framework, None | Some(Framework::Flask)) {
+        flask::read_config(sources, &mut layers);
+    }
     let framework = detect_framework(sources, &mut layers);
+    let found = flags.host.is_some() || django_project || layers.has_mail_settings();
+    if !found {
+        return Err(SettingsError::NothingFound);
+    }
     interpret(flags, &layers, framework)
 }
 
+/// How every framework's mail settings start: one of them must be set somewhere (or a Django
+/// project be here, whose default is localhost) for there to be settings to test.
+const MAIL_PREFIXES: [&str; 4] = [
+    crate::frameworks::django::PREFIX,
+    "MAIL_",
+    "SMTP_",
+    crate::frameworks::spring::PREFIX,
+];
+
 /// Whose names the values use; reads Spring's files when nothing else named a server.
 fn detect_framework(sources: &Sources, layers: &mut Layers) -> Framework {
+    if let Some(fw) = sources.framework {
+        if fw == Framework::Spring {
+            spring::read_project(sources, layers);
+        }
+        return fw;
+    }
     let django_host = layers.get(Framework::Django.names().host).is_some();
     let url = layers.get(email_url::EMAIL_URL).is_some();
     match (django_host, url) {
         (false, true) => Framework::Url,
         (true, _) => Framework::Django,
         (false, false) if laravel::detected(layers) => Framework::Laravel,
+        (false, false) if flask::detected(layers) => Framework::Flask,
+        (false, false) if node::detected(layers) => Framework::Node,
         (false, false) if spring::read_project(sources, layers) => Framework::Spring,
         (false, false) => Framework::Django,
     }
@@ -415,10 +454,16 @@ fn interpret(
     if let Some(raw) = layers.get(email_url::EMAIL_URL) {
         email_url::apply(&mut it, raw, &mut path)?;
     }
-    it.read_server(framework.names(), &mut path)?;
+    let names = match framework {
+        Framework::Node => &node::ENV_NAMES,
+        fw => fw.names(),
+    };
+    it.read_server(names, &mut path)?;
     match framework {
         Framework::Laravel => laravel::read_tls(&mut it, &mut path)?,
         Framework::Spring => spring::read_tls(&mut it, &mut path)?,
+        Framework::Flask => flask::read_tls(&mut it, &mut path)?,
+        Framework::Node => node::read_tls(&mut it, &mut path)?,
         _ => django::read_tls(&mut it, &mut path)?,
     }
     it.apply_flags(flags, &mut path);
@@ -439,6 +484,7 @@ mod tests {
             dir: PathBuf::from("/nonexistent-smtp-doctor-test"),
             django_dir: None,
             run_python: false,
+            framework: None,
         }
     }
 
@@ -536,5 +582,72 @@ mod tests {
         assert!(v
             .iter()
             .any(|(k, val, _)| k == "spring.mail.port" && val == "465"));
+    }
+
+    #[test]
+    fn flask_and_node_settings_are_read_in_their_own_names() {
+        // issue 11 case 5: Flask's MAIL_* and a Node app's SMTP_* were ignored, and Django's
+        // defaults (localhost:25) tested instead.
+        let dir = std::env::temp_dir().join(format!("smtp-doctor-flask-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("config.py"),
+            "import os\nMAIL_SERVER = 'smtp.example.com'\nMAIL_PORT = 465\nMAIL_USE_SSL = True\nMAIL_USERNAME = os.environ.get('MAIL_USERNAME')\n",
+        )
+        .unwrap();
+        let mut src = sources(&[("MAIL_USERNAME", "app@example.com")]);
+        src.dir = dir.clone();
+        let s = load(&FlagSettings::default(), &src).unwrap();
+        assert_eq!(s.framework, Framework::Flask);
+        assert_eq!((s.host.as_str(), s.port), ("smtp.example.com", 465));
+        assert_eq!(s.security(), Some(Security::ImplicitTls));
+        assert_eq!(s.user.as_deref(), Some("app@example.com"));
+        let origin = &s
+            .report
+            .iter()
+            .find(|r| r.name == "MAIL_SERVER")
+            .unwrap()
+            .origin;
+        assert!(origin.to_string().contains("config.py"), "{origin}");
+        std::fs::remove_dir_all(&dir).ok();
+
+        let node = sources(&[
+            ("SMTP_HOST", "smtp.example.com"),
+            ("SMTP_PORT", "465"),
+            ("SMTP_SECURE", "false"),
+            ("SMTP_USER", "u"),
+            ("SMTP_PASS", "p"),
+        ]);
+        let s = load(&FlagSettings::default(), &node).unwrap();
+        assert_eq!(s.framework, Framework::Node);
+        assert_eq!((s.host.as_str(), s.port), ("smtp.example.com", 465));
+        // secure: false on 465 is STARTTLS on an implicit-TLS port: the trap preflight reports.
+        assert_eq!(s.security(), Some(Security::Starttls));
+        assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("p"));
+
+        // --framework flask reads Flask's names even when Django's are set too.
+        let mut both = sources(&[
+            ("EMAIL_HOST", "django.example.com"),
+            ("MAIL_SERVER", "flask.example.com"),
+        ]);
+        both.framework = Some(Framework::Flask);
+        assert_eq!(
+            load(&FlagSettings::default(), &both).unwrap().host,
+            "flask.example.com"
+        );
+    }
+
+    #[test]
+    fn no_settings_at_all_is_said_not_tested_as_localhost() {
+        let none = sources(&[("PATH", "/usr/bin"), ("SMTP_DOCTOR_PASSWORD", "x")]);
+        assert!(matches!(
+            load(&FlagSettings::default(), &none),
+            Err(SettingsError::NothingFound)
+        ));
+        let flags = FlagSettings {
+            host: Some("smtp.example.com".into()),
+            ..Default::default()
+        };
+        assert_eq!(load(&flags, &none).unwrap().host, "smtp.example.com");
     }
 }
