@@ -185,7 +185,11 @@ fn colour_only_when_asked() {
 
 fn report_with(name: &str, lang: Lang, framework: smtp_doctor::frameworks::Framework) -> Report {
     let obs = load(name);
-    let opts = Options { lang, framework };
+    let opts = Options {
+        lang,
+        framework,
+        ..Default::default()
+    };
     let d = diagnose(&obs, &opts);
     Report::new("check", obs, d, &opts)
 }
@@ -327,6 +331,7 @@ fn firewall_commands_are_for_the_machines_system_and_the_apps_runtime() {
         let opts = Options {
             lang: Lang::En,
             framework,
+            ..Default::default()
         };
         let d = diagnose(&obs, &opts);
         d.recommendations

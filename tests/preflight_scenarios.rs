@@ -98,6 +98,7 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
     let opts = Options {
         lang: Lang::En,
         framework: app.framework,
+        login_user: app.user.clone(),
     };
     let d = preflight::diagnose(&obs, &path, &opts);
     let mut report = Report::new("preflight", obs, d, &opts);

@@ -19,6 +19,7 @@ pub(crate) fn options(out: &OutputArgs) -> Options {
     Options {
         lang: out.lang,
         framework: out.framework.unwrap_or_default(),
+        login_user: None,
     }
 }
 

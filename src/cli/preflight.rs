@@ -55,6 +55,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
     };
     let opts = Options {
         framework: out.framework.unwrap_or(app.framework),
+        login_user: app.user.clone(),
         ..options(out)
     };
     let diagnosis = preflight::diagnose(&observations, &path, &opts);

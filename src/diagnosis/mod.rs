@@ -28,6 +28,8 @@ pub struct Options {
     pub lang: Lang,
     /// Whose setting names the fixes use.
     pub framework: frameworks::Framework,
+    /// The login user, for fixes that spell it (an `EMAIL_URL`); never a secret.
+    pub login_user: Option<String>,
 }
 
 /// The outcome of [`diagnose`].

@@ -263,7 +263,15 @@ mod tests {
             login: false,
             send: false,
         };
-        let d = diagnose(&obs, &path, &Options { lang, framework });
+        let d = diagnose(
+            &obs,
+            &path,
+            &Options {
+                lang,
+                framework,
+                ..Default::default()
+            },
+        );
         let message = |code| {
             d.findings
                 .iter()

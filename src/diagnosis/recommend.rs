@@ -35,7 +35,13 @@ pub(super) fn use_port(
         port: Some(port),
         security: Some(security),
         message: i18n::text(opts.lang, &msg),
-        settings: frameworks::port_settings(opts.framework, host, port, security),
+        settings: frameworks::port_settings_for(
+            opts.framework,
+            host,
+            opts.login_user.as_deref(),
+            port,
+            security,
+        ),
         commands: Vec::new(),
     }
 }

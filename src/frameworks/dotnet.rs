@@ -33,7 +33,7 @@ pub(super) const SPEC: Spec = Spec {
     },
 };
 
-fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+fn port_settings(_host: &str, _user: Option<&str>, port: u16, security: Security) -> Settings {
     let option = match security {
         Security::ImplicitTls => "SslOnConnect",
         Security::Starttls => "StartTls",

@@ -36,10 +36,30 @@ pub fn scheme(security: Security) -> &'static str {
     }
 }
 
-fn port_settings(host: &str, port: u16, security: Security) -> Settings {
+/// Stands for the password in a URL fix: it is never printed, and a placeholder that looks
+/// like a password would be pasted as one.
+pub const KEEP_PASSWORD: &str = "<current-password>";
+
+/// The URL to use: the login user's own name (percent-encoded, as the URL needs it) and the
+/// password left as [`KEEP_PASSWORD`] for the user to keep from the current URL.
+fn port_settings(host: &str, user: Option<&str>, port: u16, security: Security) -> Settings {
     let scheme = scheme(security);
+    let userinfo = match user {
+        Some(u) => format!(
+            "{}:{KEEP_PASSWORD}@",
+            percent_encoding::utf8_percent_encode(u, USERINFO)
+        ),
+        None => format!("<user>:{KEEP_PASSWORD}@"),
+    };
     Settings::from([(
         EMAIL_URL.into(),
-        SettingValue::str(format!("{scheme}://USER:PASSWORD@{host}:{port}")),
+        SettingValue::str(format!("{scheme}://{userinfo}{host}:{port}")),
     )])
 }
+
+/// What must be escaped in a URL's user name (RFC 3986 userinfo: `:` and `@` above all).
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');

@@ -137,7 +137,7 @@ struct Spec {
     names: Names,
     /// The key a host fix names (for `url`, the host part of `EMAIL_URL`).
     host_key: &'static str,
-    port_settings: fn(host: &str, port: u16, security: Security) -> Settings,
+    port_settings: fn(host: &str, user: Option<&str>, port: u16, security: Security) -> Settings,
     snippet: fn(&Settings) -> String,
     /// The executable that sends, on Windows (for a firewall rule).
     windows_program: &'static str,
@@ -197,7 +197,18 @@ pub fn tls_and_timeout_names(fw: Framework) -> TlsAndTimeoutNames {
 
 /// The settings keys to change to use `port` with `security` on `host`.
 pub fn port_settings(fw: Framework, host: &str, port: u16, security: Security) -> Settings {
-    (fw.spec().port_settings)(host, port, security)
+    port_settings_for(fw, host, None, port, security)
+}
+
+/// The same, for the login `user` where the fix spells it (an `EMAIL_URL`).
+pub fn port_settings_for(
+    fw: Framework,
+    host: &str,
+    user: Option<&str>,
+    port: u16,
+    security: Security,
+) -> Settings {
+    (fw.spec().port_settings)(host, user, port, security)
 }
 
 /// The settings key for the host name.
@@ -271,10 +282,23 @@ mod tests {
             snippet(Framework::Dotnet, &dotnet),
             "client.Connect(host, 465, SecureSocketOptions.SslOnConnect);\n"
         );
+        // issue 11 case 6: never a placeholder that looks like real credentials; the user's
+        // own name, percent-encoded, when it is known.
         let url = port_settings(Framework::Url, "smtp.gmail.com", 465, Security::ImplicitTls);
         assert_eq!(
             url["EMAIL_URL"],
-            "smtp+ssl://USER:PASSWORD@smtp.gmail.com:465"
+            "smtp+ssl://<user>:<current-password>@smtp.gmail.com:465"
+        );
+        let url = port_settings_for(
+            Framework::Url,
+            "smtp.gmail.com",
+            Some("me@example.com"),
+            465,
+            Security::ImplicitTls,
+        );
+        assert_eq!(
+            url["EMAIL_URL"],
+            "smtp+ssl://me%40example.com:<current-password>@smtp.gmail.com:465"
         );
         let django = port_settings(Framework::Django, "h", 465, Security::ImplicitTls);
         assert_eq!(

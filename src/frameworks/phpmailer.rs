@@ -34,7 +34,7 @@ pub(super) const SPEC: Spec = Spec {
     },
 };
 
-fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+fn port_settings(_host: &str, _user: Option<&str>, port: u16, security: Security) -> Settings {
     let secure = match security {
         Security::ImplicitTls => SettingValue::code("PHPMailer::ENCRYPTION_SMTPS"),
         Security::Starttls => SettingValue::code("PHPMailer::ENCRYPTION_STARTTLS"),

@@ -36,7 +36,7 @@ pub(super) const SPEC: Spec = Spec {
     },
 };
 
-fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+fn port_settings(_host: &str, _user: Option<&str>, port: u16, security: Security) -> Settings {
     super::port_and_flags(
         NAMES.port,
         port,

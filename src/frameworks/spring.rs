@@ -42,7 +42,7 @@ pub(super) const SPEC: Spec = Spec {
     },
 };
 
-fn port_settings(_host: &str, port: u16, security: Security) -> Settings {
+fn port_settings(_host: &str, _user: Option<&str>, port: u16, security: Security) -> Settings {
     let implicit = security == Security::ImplicitTls;
     let starttls = security == Security::Starttls;
     Settings::from([
