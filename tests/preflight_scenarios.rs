@@ -543,6 +543,33 @@ async fn rejected_sender_recipient_and_message() {
 }
 
 #[tokio::test]
+async fn smtps_url_on_465_is_the_starttls_trap_and_smtp_ssl_is_the_fix() {
+    // issue 11 case 2: django-environ and dj-email-url read smtps:// as EMAIL_USE_TLS
+    // (STARTTLS), so the app hangs on 465; it was reported ok.
+    let lab = Lab::start(HOST, |_| {}).await;
+    let url = format!(
+        "smtps://user%40lab.test:{}@{HOST}:465",
+        PASSWORD.replace('@', "%40")
+    );
+    let run = preflight_run(&lab, &[("EMAIL_URL", url.as_str())], None, true).await;
+    let r = &run.report;
+    assert_eq!(
+        cause(r),
+        Some("config.starttls_on_implicit_port"),
+        "{:?}",
+        r.findings
+    );
+    assert_ne!(r.verdict, Verdict::Ok);
+    let fix = r.recommendations[0].settings["EMAIL_URL"].to_string();
+    assert_eq!(
+        fix,
+        format!("smtp+ssl://user%40lab.test:<current-password>@{HOST}:465"),
+        "{:?}",
+        r.recommendations
+    );
+}
+
+#[tokio::test]
 async fn missing_timeout_is_a_warning_and_email_url_works() {
     let lab = Lab::start(HOST, |_| {}).await;
     let url = format!(
