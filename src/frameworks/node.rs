@@ -8,6 +8,8 @@ use crate::model::Security;
 pub const SECURE: &str = "secure";
 /// STARTTLS required (`true` / `false`).
 pub const REQUIRE_TLS: &str = "requireTLS";
+/// Never use STARTTLS, even when offered.
+pub const IGNORE_TLS: &str = "ignoreTLS";
 
 /// The options of `createTransport`.
 pub const NAMES: Names = Names {
@@ -37,13 +39,19 @@ pub(super) const SPEC: Spec = Spec {
 };
 
 fn port_settings(_host: &str, _user: Option<&str>, port: u16, security: Security) -> Settings {
-    super::port_and_flags(
+    let mut settings = super::port_and_flags(
         NAMES.port,
         port,
         security,
         [SECURE, REQUIRE_TLS],
         SettingValue::lower_bool,
-    )
+    );
+    // `ignoreTLS: true` (TLS turned off) beats `requireTLS`: a TLS fix turns it back off.
+    settings.insert(
+        IGNORE_TLS.into(),
+        SettingValue::lower_bool(security == Security::Plain),
+    );
+    settings
 }
 
 fn snippet(settings: &Settings) -> String {

@@ -35,7 +35,8 @@ pub(super) fn read_project(dir: &Path, run_python: bool, layers: &mut Layers) {
             ));
         }
     }
-    for (k, v, o) in found {
+    // In Python the last assignment wins; a layer keeps the first value added.
+    for (k, v, o) in found.into_iter().rev() {
         layers.add(&k, v, o);
     }
 }

@@ -29,7 +29,9 @@ pub(super) fn read_config(sources: &Sources, layers: &mut Layers) {
             ));
         }
     }
-    for (k, v, o) in found {
+    // In Python the last assignment wins (and a later module overrides an earlier one); a
+    // layer keeps the first value added.
+    for (k, v, o) in found.into_iter().rev() {
         layers.add(&k, v, o);
     }
 }

@@ -290,11 +290,18 @@ const MAIL_PREFIXES: [&str; 4] = [
 
 /// Whose names the values use; reads Spring's files when nothing else named a server.
 fn detect_framework(sources: &Sources, layers: &mut Layers) -> Framework {
+    // --framework decides whose names are read when that framework's server is named;
+    // otherwise the names found decide (the fixes are still written in --framework's names).
     if let Some(fw) = sources.framework {
-        if fw == Framework::Spring {
-            spring::read_project(sources, layers);
+        let named = match fw {
+            Framework::Spring => spring::read_project(sources, layers),
+            Framework::Node => node::detected(layers),
+            Framework::Url => layers.get(email_url::EMAIL_URL).is_some(),
+            fw => layers.get(fw.names().host).is_some(),
+        };
+        if named {
+            return fw;
         }
-        return fw;
     }
     let django_host = layers.get(Framework::Django.names().host).is_some();
     let url = layers.get(email_url::EMAIL_URL).is_some();
@@ -649,5 +656,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(load(&flags, &none).unwrap().host, "smtp.example.com");
+    }
+
+    #[test]
+    fn in_a_python_settings_module_the_last_assignment_wins() {
+        let dir = std::env::temp_dir().join(format!("smtp-doctor-last-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("config.py"),
+            "MAIL_SERVER = 'smtp.example.com'\nMAIL_PORT = 465\nMAIL_USE_TLS = True\n# the fix, appended\nMAIL_USE_SSL = True\nMAIL_USE_TLS = False\n",
+        )
+        .unwrap();
+        let mut src = sources(&[]);
+        src.dir = dir.clone();
+        let s = load(&FlagSettings::default(), &src).unwrap();
+        assert_eq!(s.security(), Some(Security::ImplicitTls));
+        let tls = s.report.iter().find(|r| r.name == "MAIL_USE_TLS").unwrap();
+        assert_eq!(tls.value, "False");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
