@@ -1,6 +1,6 @@
 //! `EMAIL_URL` in the django-environ / dj-email-url form.
 
-use super::{parse_bool, Interpreted, Interpreter, Raw, SettingsError};
+use super::{Interpreted, Interpreter, Raw, SettingsError};
 use crate::plan::Secret;
 
 /// Percent-decodes one part of the URL. Invalid sequences (`%`, `%a`, `%zz`) stay as they
@@ -31,15 +31,38 @@ pub struct EmailUrl {
     pub timeout: Option<f64>,
 }
 
-/// The TLS flags and default port a scheme means.
+/// The TLS flags and the port a scheme means when the URL names none, as the app ends up
+/// using them: django-environ 0.14 and dj-email-url 1.0.6 leave the port unset (so Python's
+/// smtplib uses 25, or 465 for SMTP_SSL) except dj-email-url's `submission` (587); both read
+/// `smtps` as STARTTLS (CONTRACT.md); only django-environ knows `smtp+tls`/`smtp+ssl`.
 fn scheme_defaults(scheme: &str) -> Result<(bool, bool, u16), String> {
     match scheme.to_ascii_lowercase().as_str() {
         "smtp" => Ok((false, false, 25)),
-        // As in django-environ 0.14 and dj-email-url 1.0.6 (CONTRACT.md): `smtps` is STARTTLS.
-        "smtp+tls" | "smtps" | "submit" | "submission" => Ok((true, false, 587)),
+        "smtp+tls" | "smtps" => Ok((true, false, 25)),
+        "submit" | "submission" => Ok((true, false, 587)),
         "smtp+ssl" => Ok((false, true, 465)),
         other => Err(format!("unknown scheme {other:?}")),
     }
+}
+
+/// dj-email-url's truthy query values (`?ssl=`, `?tls=`); anything else is ignored, not false.
+fn truthy(v: &str) -> bool {
+    matches!(
+        v,
+        "1" | "y"
+            | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "t"
+            | "T"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "on"
+            | "On"
+            | "ON"
+    )
 }
 
 /// Parses `EMAIL_URL`: `smtp://`, `smtp+tls://`, `smtp+ssl://`, `smtps://`, `submission://`
@@ -61,15 +84,29 @@ pub fn parse_email_url(text: &str) -> Result<EmailUrl, String> {
         return Err("port 0".into());
     }
     let mut timeout = None;
-    for (k, v) in url.query_pairs() {
-        match k.to_ascii_lowercase().as_str() {
-            "ssl" => implicit_tls = parse_bool(&v).ok_or(format!("bad ssl={v:?}"))?,
-            "tls" => starttls = parse_bool(&v).ok_or(format!("bad tls={v:?}"))?,
-            "timeout" => {
-                timeout = Some(v.parse::<f64>().map_err(|_| format!("bad timeout={v:?}"))?)
-            }
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let first = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    // dj-email-url: a truthy `ssl` wins (and turns STARTTLS off); otherwise a truthy `tls`.
+    match (first("ssl").filter(|v| !v.is_empty()), first("tls")) {
+        (Some(v), _) if truthy(v) => (implicit_tls, starttls) = (true, false),
+        (None, Some(v)) if truthy(v) => (implicit_tls, starttls) = (false, true),
+        _ => {}
+    }
+    for (k, v) in &query {
+        match k.to_ascii_uppercase().as_str() {
+            // django-environ: the value is cast to int if it can be, then taken for its truth.
+            "EMAIL_USE_SSL" => implicit_tls = !v.is_empty() && v != "0",
+            "EMAIL_USE_TLS" => starttls = !v.is_empty() && v != "0",
             _ => {}
         }
+    }
+    if let Some(v) = first("timeout") {
+        timeout = Some(v.parse::<f64>().map_err(|_| format!("bad timeout={v:?}"))?);
     }
     Ok(EmailUrl {
         host,
@@ -252,13 +289,22 @@ mod tests {
         assert_eq!(u.timeout, Some(10.0));
         let cases = [
             ("smtp://h", 25, false, false),
-            ("smtp+tls://h", 587, true, false),
+            // No port: the libraries set none, so smtplib's 25 (465 for SMTP_SSL).
+            ("smtp+tls://h", 25, true, false),
             // django-environ 0.14 / dj-email-url 1.0.6: smtps sets EMAIL_USE_TLS (STARTTLS).
-            ("smtps://h", 587, true, false),
+            ("smtps://h", 25, true, false),
             ("smtp+ssl://h", 465, false, true),
             ("submission://h", 587, true, false),
             ("smtp://h:2525?tls=True", 2525, true, false),
             ("smtp://h?ssl=1", 25, false, true),
+            // dj-email-url: a truthy ssl turns STARTTLS off; falsy values are ignored.
+            ("smtps://h:465?ssl=true", 465, false, true),
+            ("smtps://h:587?ssl=false", 587, true, false),
+            ("smtp://h?tls=maybe", 25, false, false),
+            ("smtp://h?ssl=0&tls=1", 25, false, false),
+            // django-environ's query form.
+            ("smtp://h:465?EMAIL_USE_SSL=1", 465, false, true),
+            ("smtp+tls://h:587?email_use_tls=0", 587, false, false),
         ];
         for (url, port, tls, ssl) in cases {
             let u = parse_email_url(url).unwrap();
@@ -274,7 +320,7 @@ mod tests {
             "smtp://",
             "smtp://h:abc",
             "smtp://h:0",
-            "smtp://h?tls=maybe",
+            "smtp://h?timeout=soon",
         ] {
             assert!(parse_email_url(bad).is_err(), "{bad}");
         }
