@@ -53,6 +53,7 @@ CLIENT_CASES=(
     node:no_timeout
     django:email_url_smtps_465
     django:email_url_smtps_465_no_python
+    django:email_url_smtps_465_url_fix
     node:implicit_tls_on_587
     django:tls_disabled_587
     node:tls_disabled_587
@@ -161,6 +162,7 @@ mailbox_has() {
 # translation into EMAIL_* variables)
 case_setup() {
     C_FW=""; C_PORT=587; C_MODE=starttls; C_TIMEOUT=1; C_URL=""; C_CAUSE=""; C_NOPY=0; C_NATIVE=0
+    C_FIXFW=""
     case $1 in
         incident_587_dropped)  C_FW='tcp dport 587 drop'; C_CAUSE=tcp.filtered ;;
         refused_587)           C_FW='tcp dport 587 reject with tcp reset'; C_CAUSE=tcp.refused ;;
@@ -172,6 +174,8 @@ case_setup() {
                                C_CAUSE=config.starttls_on_implicit_port ;;
         email_url_smtps_465_no_python)
                                case_setup email_url_smtps_465; C_NOPY=1 ;;
+        email_url_smtps_465_url_fix)
+                               case_setup email_url_smtps_465; C_FIXFW=url ;;
         tls_disabled_587)      C_MODE=plain; C_CAUSE=config.tls_disabled ;;
         settings_read)         case_setup starttls_on_465; C_NATIVE=1 ;;
         *) return 1 ;;
@@ -250,6 +254,11 @@ apply_fix() {
             printf '\n# smtp-doctor preflight: recommendations[0].settings\n' >>"$file"
             while IFS=$'\t' read -r key value; do
                 if [ "$key" = EMAIL_URL ]; then      # a URL fix goes where the URL is: .env
+                    # The fix writes the password as <current-password>: the user keeps the
+                    # password part of the URL they have, as the recommendation says.
+                    local old pw
+                    old=$(sed -n 's/^EMAIL_URL=//p' "$dir/.env"); pw=${old#*://}; pw=${pw%@*}; pw=${pw#*:}
+                    value=${value/"<current-password>"/$pw}
                     sed -i '/^EMAIL_URL=/d' "$dir/.env"; printf 'EMAIL_URL=%s\n' "$value" >>"$dir/.env"
                 else
                     printf '%s = %s\n' "$key" "$(py_literal "$value")" >>"$file"
@@ -270,7 +279,7 @@ apply_fix() {
 
 # client_preflight CLIENT DIR: preflight on the app's settings (see the header for Flask/Node)
 client_preflight() {
-    local cl=$1 dir=$2 args=(--framework "$cl")
+    local cl=$1 dir=$2 args=(--framework "${C_FIXFW:-$1}")
     DOCTOR_ENV=(); DOCTOR_CWD=$dir
     [ "$C_NOPY" = 1 ] && args+=(--no-python)
     [ "$C_NATIVE" = 1 ] && cl=native
@@ -325,6 +334,12 @@ client_scenario() {
         "no settings in the first recommendation: $(jqv '.recommendations[0]')"
     [ ${#REASONS[@]} -eq 0 ] || return
     settings=$(jqv '.recommendations[0].settings')
+    if [ "$C_FIXFW" = url ]; then
+        expect_true '.recommendations[0].settings.EMAIL_URL | startswith("smtp+ssl://user%40") and contains(":<current-password>@")' \
+            "the URL fix does not keep the user's own name and the password part: $settings"
+        case $settings in *"$MAIL_PASS"*) fail "the URL fix prints the password" ;; esac
+        [ ${#REASONS[@]} -eq 0 ] || return
+    fi
     note "$cl $case, fix: $settings"
 
     # 3. the fix, as printed; 4. the real client sends
