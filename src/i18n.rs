@@ -3,7 +3,7 @@
 
 use crate::frameworks::{Framework, Timeout};
 use crate::model::{
-    Broken, Family, Security, SmtpState, TcpState, TlsFailure, TlsState, Unprotected,
+    Broken, Family, Os, Security, SmtpState, TcpState, TlsFailure, TlsState, Unprotected,
 };
 use serde::{Deserialize, Serialize};
 
@@ -157,7 +157,7 @@ pub enum Msg {
         failing_port: u16,
     },
     /// Recommendation: let the program through on the failing port.
-    RecAllowThrough { port: u16 },
+    RecAllowThrough { port: u16, os: Os },
     /// Recommendation: prefer IPv4.
     RecPreferIpv4 { port: u16 },
     /// Recommendation: nothing reaches the server.
@@ -268,6 +268,20 @@ fn tls_failure(lang: Lang, kind: TlsFailure) -> &'static str {
     }
 }
 
+/// Where this system's own firewall lets a program out, as a clause.
+fn firewall(lang: Lang, os: Os, port: u16) -> String {
+    match (os, lang) {
+        (Os::Windows, Lang::En) => format!("in Windows Defender Firewall, add an outbound rule allowing TCP {port} for the program"),
+        (Os::Windows, Lang::Es) => format!("en el Firewall de Windows Defender, cree una regla de salida que permita TCP {port} al programa"),
+        (Os::Macos, Lang::En) => format!("in an outgoing firewall (Little Snitch, LuLu), allow TCP {port} for the program"),
+        (Os::Macos, Lang::Es) => format!("en un firewall de salida (Little Snitch, LuLu), permita TCP {port} al programa"),
+        (Os::Linux, Lang::En) => format!("in this machine's firewall (nftables, iptables, ufw), allow outbound TCP {port}"),
+        (Os::Linux, Lang::Es) => format!("en el firewall de esta máquina (nftables, iptables, ufw), permita la salida TCP {port}"),
+        (Os::Other, Lang::En) => format!("in this machine's firewall, allow outbound TCP {port} for the program"),
+        (Os::Other, Lang::Es) => format!("en el firewall de esta máquina, permita la salida TCP {port} al programa"),
+    }
+}
+
 /// Why a connection was not trusted with credentials, as a clause.
 fn unprotected(lang: Lang, why: Unprotected) -> &'static str {
     match (why, lang) {
@@ -370,8 +384,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecUsePort { port, security, failing_port }, Es) if port == failing_port => format!("Mantenga el puerto {port} y use {} en él: así funciona desde esta máquina, el modo configurado no.", mode(Es, *security)),
         (Msg::RecUsePort { port, security, failing_port }, En) => format!("Use port {port} with {}: it works from this machine, port {failing_port} does not.", mode(En, *security)),
         (Msg::RecUsePort { port, security, failing_port }, Es) => format!("Use el puerto {port} con {}: funciona desde esta máquina, el puerto {failing_port} no.", mode(Es, *security)),
-        (Msg::RecAllowThrough { port }, En) => format!("Or keep port {port} and let this program through: in the antivirus, turn off outgoing mail (SMTP) scanning or add the program to its exceptions; in Windows Defender Firewall, add an outbound rule allowing TCP {port} for the program; on a company network, ask the administrator to allow outbound TCP {port} to the mail server."),
-        (Msg::RecAllowThrough { port }, Es) => format!("O mantenga el puerto {port} y deje pasar a este programa: en el antivirus, desactive el análisis del correo saliente (SMTP) o añada el programa a las excepciones; en el Firewall de Windows Defender, cree una regla de salida que permita TCP {port} al programa; en una red de empresa, pida al administrador que permita la salida TCP {port} hacia el servidor de correo."),
+        (Msg::RecAllowThrough { port, os }, En) => format!("Or keep port {port} and let this program through: in the antivirus, turn off outgoing mail (SMTP) scanning or add the program to its exceptions; {}; on a company network, ask the administrator to allow outbound TCP {port} to the mail server.", firewall(En, *os, *port)),
+        (Msg::RecAllowThrough { port, os }, Es) => format!("O mantenga el puerto {port} y deje pasar a este programa: en el antivirus, desactive el análisis del correo saliente (SMTP) o añada el programa a las excepciones; {}; en una red de empresa, pida al administrador que permita la salida TCP {port} hacia el servidor de correo.", firewall(Es, *os, *port)),
         (Msg::RecPreferIpv4 { port }, En) => format!("Connect over IPv4 (use the server's IPv4 address or disable IPv6 for this program), or fix the IPv6 route; port {port} works over IPv4."),
         (Msg::RecPreferIpv4 { port }, Es) => format!("Conéctese por IPv4 (use la dirección IPv4 del servidor o desactive IPv6 para este programa), o arregle la ruta IPv6; el puerto {port} funciona por IPv4."),
         (Msg::RecOutboundBlocked, En) => "No submission port reaches the server from here: outbound SMTP is blocked by the network (ISP, hosting or cloud provider, company firewall). Ask them to open outbound TCP 587 and 465, or send through an HTTP email API.".into(),

@@ -165,7 +165,7 @@ fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Re
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
-        message: i18n::text(lang, &Msg::RecAllowThrough { port }),
+        message: i18n::text(lang, &Msg::RecAllowThrough { port, os: obs.os }),
         settings: BTreeMap::new(),
         commands,
     }
