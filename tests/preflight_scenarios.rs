@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::{cause, codes};
+
 use smtp_doctor::diagnosis::preflight;
 use smtp_doctor::diagnosis::Options;
 use smtp_doctor::i18n::Lang;
@@ -135,10 +137,6 @@ fn assert_no_secret(r: &Report) {
             "AUTH PLAIN payload leaked"
         );
     }
-}
-
-fn cause(r: &Report) -> Option<&'static str> {
-    r.cause.map(|c| c.as_str())
 }
 
 const HOST: &str = "smtp.lab.test";
@@ -437,9 +435,7 @@ async fn credentials_are_not_sent_over_an_unverified_connection() {
     .await;
     let r = &run.report;
     assert!(
-        r.findings
-            .iter()
-            .any(|f| f.code.as_str() == "auth.refused_plaintext"),
+        codes(r).contains(&"auth.refused_plaintext"),
         "{:?}",
         r.findings
     );
@@ -467,9 +463,7 @@ async fn tls_turned_off_on_587_is_fixed_by_turning_it_on() {
     .await;
     let r = &run.report;
     assert!(
-        r.findings
-            .iter()
-            .any(|f| f.code.as_str() == "config.tls_disabled"),
+        codes(r).contains(&"config.tls_disabled"),
         "{:?}",
         r.findings
     );
@@ -504,9 +498,7 @@ async fn plain_text_port_never_gets_the_password() {
     .await;
     let r = &run.report;
     assert!(
-        r.findings
-            .iter()
-            .any(|f| f.code.as_str() == "auth.refused_plaintext"),
+        codes(r).contains(&"auth.refused_plaintext"),
         "{:?}",
         r.findings
     );
@@ -579,10 +571,7 @@ async fn missing_timeout_is_a_warning_and_email_url_works() {
     let run = preflight_run(&lab, &[("EMAIL_URL", url.as_str())], None, true).await;
     let r = &run.report;
     assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
-    assert!(r
-        .findings
-        .iter()
-        .any(|f| f.code.as_str() == "config.no_timeout"));
+    assert!(codes(r).contains(&"config.no_timeout"));
     let shown = r.settings.iter().find(|s| s.name == "EMAIL_URL").unwrap();
     assert!(shown.value.contains("****") && !shown.value.contains(PASSWORD));
 }
