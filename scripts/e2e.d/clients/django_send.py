@@ -3,6 +3,8 @@
 import os
 import sys
 
+from client_error import describe
+
 sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
 try:
@@ -11,9 +13,6 @@ try:
     from django.core.mail import send_mail
     send_mail(sys.argv[1], "sent by the smtp-doctor e2e client tier", None, [sys.argv[2]])
 except Exception as e:  # what the app's user sees
-    name = type(e).__qualname__
-    if type(e).__module__ not in ("builtins", "__main__"):
-        name = type(e).__module__ + "." + name
-    print(f"{name}: {e}")
+    print(describe(e))
     sys.exit(1)
 print("sent")

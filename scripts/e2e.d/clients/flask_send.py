@@ -3,6 +3,8 @@
 import os
 import sys
 
+from client_error import describe
+
 sys.path.insert(0, os.getcwd())
 try:
     import config
@@ -14,9 +16,6 @@ try:
     with app.app_context():
         mail.send(Message(sys.argv[1], recipients=[sys.argv[2]], body="sent by the smtp-doctor e2e client tier"))
 except Exception as e:
-    name = type(e).__qualname__
-    if type(e).__module__ not in ("builtins", "__main__"):
-        name = type(e).__module__ + "." + name
-    print(f"{name}: {e}")
+    print(describe(e))
     sys.exit(1)
 print("sent")
