@@ -311,7 +311,13 @@ fn detect_framework(sources: &Sources, layers: &mut Layers) -> Framework {
         (false, false) if laravel::detected(layers) => Framework::Laravel,
         (false, false) if flask::detected(layers) => Framework::Flask,
         (false, false) if node::detected(layers) => Framework::Node,
-        (false, false) if spring::read_project(sources, layers) => Framework::Spring,
+        // Spring's files, unless --framework spring has just read them and found none.
+        (false, false)
+            if sources.framework != Some(Framework::Spring)
+                && spring::read_project(sources, layers) =>
+        {
+            Framework::Spring
+        }
         (false, false) => Framework::Django,
     }
 }
