@@ -1,16 +1,25 @@
 //! Text helpers shared by every layer: making untrusted bytes safe to print, and dates.
 
-/// Escapes control characters (and terminal escapes) so network text is safe to print.
+/// True for characters that can reorder, hide or break the text around them on a terminal or
+/// a web page: bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9), zero-width and invisible
+/// characters (U+200B–D, U+2060–4, U+FEFF, U+180E, soft hyphen) and the Unicode line and
+/// paragraph separators (U+2028, U+2029).
+fn is_deceptive(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Escapes control characters (C0, DEL, C1: terminal escapes) and bidi, invisible and
+/// line-separator characters, so untrusted text (network, files) is safe to print: each becomes
+/// `\u{hex}`.
 pub fn escape(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\t' => out.push(' '),
-            c if c.is_control()
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c) =>
-            {
+            c if c.is_control() || is_deceptive(c) => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
             c => out.push(c),
@@ -52,6 +61,18 @@ mod tests {
         );
         assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\u{202e}b");
         assert_eq!(escape(b"caf\xc3\xa9"), "café");
+    }
+
+    #[test]
+    fn escapes_bidi_invisible_and_separators() {
+        for c in [
+            '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}', '\u{200b}', '\u{feff}', '\u{2066}',
+            '\u{85}', '\u{9b}',
+        ] {
+            let s = format!("a{c}b");
+            assert_eq!(escape(s.as_bytes()), format!("a\\u{{{:x}}}b", c as u32));
+        }
+        assert_eq!(escape("smtp.ñandú.es".as_bytes()), "smtp.ñandú.es");
     }
 
     #[test]
