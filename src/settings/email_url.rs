@@ -68,7 +68,15 @@ fn truthy(v: &str) -> bool {
 /// Parses `EMAIL_URL`: `smtp://`, `smtp+tls://`, `smtp+ssl://`, `smtps://`, `submission://`
 /// (dj-email-url's schemes), with `?ssl=`/`?tls=`/`?timeout=` query options.
 pub fn parse_email_url(text: &str) -> Result<EmailUrl, String> {
-    let (scheme, _) = text.split_once("://").ok_or("no scheme")?;
+    let (scheme, rest) = text.split_once("://").ok_or("no scheme")?;
+    if user_info_end(rest).is_some_and(|(_, cut)| cut) {
+        // `u:pa/ss@host` parses as host `u`, port `pa`: the password is not percent-encoded.
+        return Err(
+            "the user or password contains an unencoded \"/\", \"?\" or \"#\" \
+             (percent-encode it: %2F, %3F, %23)"
+                .into(),
+        );
+    }
     let (mut starttls, mut implicit_tls, default_port) = scheme_defaults(scheme)?;
     let url = ::url::Url::parse(text).map_err(|e| e.to_string())?;
     let host = match url.host() {
@@ -123,26 +131,34 @@ pub fn parse_email_url(text: &str) -> Result<EmailUrl, String> {
     })
 }
 
-/// An EMAIL_URL with its password replaced by `****`.
+/// Where the user info of the part after `scheme://` ends (the byte offset of its `@`), and
+/// whether that `@` lies beyond a `/`, `?` or `#`, which happens only when the user or password
+/// holds one of them unencoded (so a URL parser would cut the authority short).
+fn user_info_end(rest: &str) -> Option<(usize, bool)> {
+    let delimiter = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..delimiter].rfind('@') {
+        Some(at) => Some((at, false)),
+        None => rest[delimiter..]
+            .rfind('@')
+            .map(|at| (delimiter + at, true)),
+    }
+}
+
+/// An EMAIL_URL with its password replaced by `****`. A URL whose user info holds an unencoded
+/// `/`, `?` or `#` is masked up to its last `@`, so no part of the password shows either way.
 pub fn mask_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, tail) = match rest.find(['/', '?']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
+    let Some((at, _)) = user_info_end(rest) else {
+        return url.to_string();
     };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') {
-                format!("{user}:****")
-            } else {
-                user.to_string()
-            };
-            format!("{scheme}://{masked}@{host}{tail}")
-        }
-        None => url.to_string(),
+    let (userinfo, host) = (&rest[..at], &rest[at..]);
+    let user = userinfo.split([':', '/', '?', '#']).next().unwrap_or("");
+    if userinfo.len() > user.len() {
+        format!("{scheme}://{user}:****{host}")
+    } else {
+        format!("{scheme}://{user}{host}")
     }
 }
 
@@ -249,6 +265,36 @@ mod tests {
             (u.user.as_deref(), u.host.as_str()),
             (Some("%zz"), "x.test.")
         );
+    }
+
+    /// Issue 12: an unencoded `/` in the password made `alice` the host and `12345` the port,
+    /// and the report printed the whole URL.
+    #[test]
+    fn an_unencoded_slash_in_the_password_is_an_error_that_hides_it() {
+        for (url, secret) in [
+            ("smtp://alice:12345/Sup3r$ecret@h.test:587", "Sup3r$ecret"),
+            (
+                "smtp+tls://alice:Sup3r$ecret/Pa55@h.test:587",
+                "Sup3r$ecret",
+            ),
+            ("smtp+ssl://alice:pa?ss@h.test:465", "pa?ss"),
+            ("smtp+ssl://alice:pa#ss@h.test:465", "pa#ss"),
+        ] {
+            let why = parse_email_url(url).unwrap_err();
+            assert!(why.contains("%2F"), "{why}");
+            assert!(!why.contains("ecret") && !why.contains("ss@"), "{why}");
+            let masked = mask_url(url);
+            assert!(!masked.contains(secret), "{masked}");
+            assert!(
+                masked.starts_with("smtp") && masked.contains("alice:****@h.test"),
+                "{masked}"
+            );
+        }
+        assert_eq!(
+            mask_url("smtp://u:p@h.test:587?from=a@b"),
+            "smtp://u:****@h.test:587?from=a@b"
+        );
+        assert!(parse_email_url("smtp://u:p@h.test:587/?x=a@b").is_ok());
     }
 
     #[test]
