@@ -663,6 +663,13 @@ async fn mx_answers_that_name_no_host_are_said_not_dropped() {
         out.contains("2 targets: 0 ok, 0 degraded, 2 failed"),
         "{out}"
     );
+    // Every target gets its line on stdout, the unusable one with its reason.
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with('✗')).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        out.contains("✗ bad\\040name.lab.test:25  failed  the MX record does not name a host"),
+        "{out}"
+    );
 }
 
 #[tokio::test]

@@ -140,6 +140,27 @@ fn demo_json_is_the_incident_and_only_json() {
     assert_eq!(v2["cause"], "tcp.filtered");
 }
 
+/// Issue 12: `smtp-doctor demo | true` exited 101 with "failed printing to stdout".
+#[test]
+fn a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
+    for args in [
+        &["demo"][..],
+        &["demo", "--json"],
+        &["demo", "--format", "markdown"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before anything is written
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(141), "{args:?}: {}", stderr(&o));
+        assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}
+
 #[test]
 fn demo_text_in_spanish() {
     let o = run(&["demo", "--lang", "es"]);

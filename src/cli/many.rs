@@ -3,7 +3,7 @@
 
 use super::args::{OutputArgs, ProbeArgs};
 use super::config::{self, NetConfig};
-use super::output::{is_json, options};
+use super::output::{self, is_json, options};
 use super::usage_error;
 use smtp_doctor::diagnosis;
 use smtp_doctor::engine::Engine;
@@ -159,6 +159,13 @@ async fn probe_all(
         });
     }
     let mut stdout = std::io::stdout().lock();
+    // Targets that could not be probed get their line too, first, with the reason.
+    for name in &skipped.0 {
+        let line = skipped_line(name, json);
+        if writeln!(stdout, "{line}").is_err() {
+            return ExitCode::from(output::CLOSED_PIPE);
+        }
+    }
     let mut tally = Tally {
         failed: skipped.0.len(),
         done: skipped.0.len(),
@@ -172,7 +179,7 @@ async fn probe_all(
         };
         tally.count(report.verdict);
         if progress {
-            eprint!("\r\x1b[2K");
+            output::note("\r\x1b[2K");
         }
         let line = if json {
             serde_json::to_string(&report).unwrap_or_default()
@@ -180,19 +187,19 @@ async fn probe_all(
             summary_line(&report)
         };
         if writeln!(stdout, "{line}").is_err() {
-            break; // a closed pipe: stop quietly
+            return ExitCode::from(output::CLOSED_PIPE); // a closed pipe: stop quietly
         }
         if progress {
             let _ = stdout.flush();
-            eprint!(
+            output::note(&format!(
                 "[{}/{total}] {:.1} s",
                 tally.done,
                 started.elapsed().as_secs_f64()
-            );
+            ));
         }
     }
     if progress {
-        eprint!("\r\x1b[2K");
+        output::note("\r\x1b[2K");
     }
     if !json {
         let _ = writeln!(
@@ -206,6 +213,18 @@ async fn probe_all(
     }
     let _ = stdout.flush();
     ExitCode::from(u8::from(tally.ok != total))
+}
+
+/// The line of a target that could not be probed: an MX record that names no host.
+fn skipped_line(name: &str, json: bool) -> String {
+    let why = "the MX record does not name a host";
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if json {
+        serde_json::json!({ "host": name, "verdict": "failed", "cause": null, "error": why })
+            .to_string()
+    } else {
+        format!("✗ {name}:25  failed  {why}")
+    }
 }
 
 /// One target in one line: mark, host:ports, verdict, cause, time.

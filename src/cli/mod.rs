@@ -21,20 +21,8 @@ pub(crate) use usage::usage_error;
 pub fn main() -> ExitCode {
     // A bug must still be one line a user can report, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!(
-            "smtp-doctor: internal error{at}: {}; please report it",
-            smtp_doctor::text::escape(what.as_bytes())
-        );
+        let line = panic_line(info.location().map(|l| (l.file(), l.line())));
+        let _ = writeln!(std::io::stderr(), "{line}");
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -51,6 +39,18 @@ pub fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(cli))
+}
+
+/// The one line a panic prints: where, never what. A panic's message can quote the value it
+/// choked on (a slice of a password, an environment variable), so the payload is not shown.
+fn panic_line(at: Option<(&str, u32)>) -> String {
+    let at = at
+        .map(|(file, line)| format!(" at {file}:{line}"))
+        .unwrap_or_default();
+    format!(
+        "smtp-doctor {}: internal error{at}; please report it (the command, without passwords)",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 async fn run(cli: Cli) -> ExitCode {
@@ -116,7 +116,9 @@ async fn demo(out: &args::OutputArgs) -> ExitCode {
     };
     if !is_json(out) && out.format == FormatArg::Text {
         let intro = smtp_doctor::i18n::word(out.lang, smtp_doctor::i18n::Word::DemoIntro);
-        println!("{intro}");
+        if let Err(code) = output::print(&format!("{intro}\n")) {
+            return code;
+        }
     }
     match probe_with_progress(lab.plan.clone(), out, "probing the lab …").await {
         Ok(observations) => emit("demo", observations, out),
@@ -148,6 +150,23 @@ fn diff(a: &std::path::Path, b: &std::path::Path) -> ExitCode {
         ));
     }
     let matters = diffs.iter().any(|d| d.matters);
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    ExitCode::from(u8::from(matters))
+    match output::print(&out) {
+        Ok(()) => ExitCode::from(u8::from(matters)),
+        Err(code) => code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_panic_says_where_but_never_what() {
+        let line = super::panic_line(Some(("src/x.rs", 7)));
+        // The line is built from the location alone: the payload (which may quote a slice
+        // of a password) has no way in.
+        assert!(
+            line.contains("src/x.rs:7") && line.contains("internal error"),
+            "{line}"
+        );
+        assert_eq!(super::panic_line(None).lines().count(), 1);
+    }
 }

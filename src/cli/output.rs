@@ -46,11 +46,41 @@ pub(crate) fn write_report(report: &Report, out: &OutputArgs) -> ExitCode {
             },
         )
     };
+    match print(&rendered) {
+        Ok(()) => ExitCode::from(report.exit_code() as u8),
+        Err(code) => code,
+    }
+}
+
+/// The exit status of a program whose standard output was closed under it (`| head`, `| true`):
+/// 128 + SIGPIPE, what a shell reports for a program the signal ended.
+pub(crate) const CLOSED_PIPE: u8 = 141;
+
+/// Writes `text` on standard output. A reader that went away (a closed pipe) ends the program
+/// quietly with [`CLOSED_PIPE`]; any other failure to write is said on stderr (exit 1).
+pub(crate) fn print(text: &str) -> Result<(), ExitCode> {
     let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = stdout.write_all(rendered.as_bytes());
-    let _ = stdout.flush();
-    ExitCode::from(report.exit_code() as u8)
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitCode::from(CLOSED_PIPE)),
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "smtp-doctor: cannot write the report: {e}"
+            );
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+/// Writes a progress note on stderr; a closed stderr is not worth stopping for.
+pub(crate) fn note(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
 }
 
 fn colour(out: &OutputArgs) -> bool {
@@ -82,14 +112,14 @@ impl Progress {
     pub(crate) fn start(out: &OutputArgs, what: &str) -> Progress {
         let shown = std::io::stderr().is_terminal() && !is_json(out);
         if shown {
-            eprint!("{what}");
+            note(what);
         }
         Progress { shown }
     }
 
     pub(crate) fn stop(self) {
         if self.shown {
-            eprint!("\r\x1b[2K");
+            note("\r\x1b[2K");
         }
     }
 }
