@@ -586,3 +586,56 @@ fn preflight_with_no_settings_anywhere_says_so() {
     assert_eq!(err.trim_end().lines().count(), 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 12: a CR/LF in `EMAIL_HOST_USER` (the dotenv reader expands `\n`), `--send-to` or
+/// `--from` made the server receive an extra `RCPT TO`. Every address is an RFC 5321 mailbox
+/// before any packet: exit 2, and the server never sees a connection.
+#[test]
+fn addresses_that_would_inject_smtp_commands_stop_before_any_packet() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-inject-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    server.set_nonblocking(true).unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    std::fs::write(
+        dir.join(".env"),
+        format!(
+            "EMAIL_HOST=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_HOST_USER=\"alice@h.test>\\nRCPT TO:<victim@evil.test\"\n"
+        ),
+    )
+    .unwrap();
+    let cases: [&[&str]; 3] = [
+        &["preflight", "--send-to", "bob@h.test"],
+        &[
+            "preflight",
+            "--send-to",
+            "bob@h.test>\r\nRCPT TO:<victim@evil.test",
+        ],
+        &[
+            "preflight",
+            "--send-to",
+            "bob@h.test",
+            "--from",
+            "a@h.test\nRCPT TO:<v@evil.test>",
+        ],
+    ];
+    for args in cases {
+        let o = run_in(&dir, args, &[("SMTP_DOCTOR_PASSWORD", "pw")]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("invalid address"), "{err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "one line, no raw CR/LF: {err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+    assert!(
+        server
+            .accept()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        "no connection may be made"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -93,8 +93,8 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         });
     }
     plan.send = send.map(|to| SendPlan {
-        from: "app@lab.test".into(),
-        to: to.into(),
+        from: smtp_doctor::plan::Mailbox::parse("app@lab.test").unwrap(),
+        to: smtp_doctor::plan::Mailbox::parse(to).unwrap(),
     });
     let obs = support::observe(plan).await;
     let opts = Options {

@@ -28,15 +28,10 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         Ok(host) => app.host = host,
         Err(e) => return usage_error(e),
     }
-    let send = args.send_to.clone().map(|to| SendPlan {
-        from: args
-            .from
-            .clone()
-            .or_else(|| std::env::var("DEFAULT_FROM_EMAIL").ok())
-            .or_else(|| app.user.clone().filter(|u| u.contains('@')))
-            .unwrap_or_else(|| to.clone()),
-        to,
-    });
+    let send = match send_plan(args, app.user.as_deref()) {
+        Ok(send) => send,
+        Err(e) => return usage_error(e),
+    };
     let path = app.configured_path(send.is_some());
     let mut plan = match Plan::preflight(&path, net.timeout) {
         Ok(p) => p,
@@ -87,4 +82,27 @@ fn load(
         framework: out_framework,
     };
     settings::load(&flags, &sources).map_err(|e| e.to_string())
+}
+
+/// The test message's envelope, when `--send-to` asks for one: the sender is `--from`, else
+/// `DEFAULT_FROM_EMAIL`, else the login user when it is an address, else the recipient. Each is
+/// checked as an RFC 5321 mailbox before any packet, naming where it came from.
+fn send_plan(args: &PreflightArgs, user: Option<&str>) -> Result<Option<SendPlan>, String> {
+    let Some(to) = &args.send_to else {
+        return Ok(None);
+    };
+    let mailbox = |value: &str, origin: &str| {
+        plan::Mailbox::parse(value).map_err(|e| format!("{origin}: {e}"))
+    };
+    let to = mailbox(to, "--send-to")?;
+    let from = if let Some(from) = &args.from {
+        mailbox(from, "--from")?
+    } else if let Ok(from) = std::env::var("DEFAULT_FROM_EMAIL") {
+        mailbox(&from, "DEFAULT_FROM_EMAIL (environment)")?
+    } else if let Some(user) = user.filter(|u| u.contains('@')) {
+        mailbox(user, "the sender (the login user, used as From)")?
+    } else {
+        to.clone()
+    };
+    Ok(Some(SendPlan { from, to }))
 }

@@ -53,9 +53,9 @@ pub struct Credentials {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendPlan {
     /// Envelope and header sender.
-    pub from: String,
+    pub from: super::Mailbox,
     /// Envelope and header recipient.
-    pub to: String,
+    pub to: super::Mailbox,
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 
 pub mod credentials;
 mod host;
+mod mailbox;
 
 pub use credentials::{Credentials, Secret, SecretKind, SendPlan};
 pub use host::Host;
+pub use mailbox::Mailbox;
 
 use crate::model::{ConfiguredPath, Security};
 use std::fmt;
@@ -33,6 +35,14 @@ pub enum PlanError {
     /// A port out of range.
     #[error("invalid port {0:?}: expected a number from 1 to 65535")]
     BadPort(String),
+    /// A sender or recipient that is not an RFC 5321 mailbox.
+    #[error("invalid address {value}: {why}; expected a mailbox like name@example.com")]
+    BadMailbox {
+        /// The value, escaped.
+        value: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
     /// A `--ca-file` that cannot be read or holds no certificate.
     #[error("cannot use --ca-file {path}: {why}")]
     BadCaFile {

@@ -48,6 +48,8 @@ pub fn queue_id(text: &str) -> Option<String> {
 /// Builds the test message (CRLF lines, dot-stuffed, ending with `.`).
 pub fn message(plan: &SendPlan, machine: &str, unix: i64, message_id: &str) -> String {
     let date = rfc5322_date(unix);
+    // The machine's name comes from a file or the environment: one safe line, whatever it holds.
+    let machine = &crate::text::escape(machine.as_bytes());
     let body = [
         "This is a test message from smtp-doctor.".to_string(),
         format!("Sent from the machine \"{machine}\" at {date}."),
@@ -90,8 +92,8 @@ pub async fn send<S: AsyncRead + AsyncWrite + Unpin>(
     deadline: Deadline,
 ) -> SendObservation {
     let mut obs = SendObservation {
-        from: plan.from.clone(),
-        to: plan.to.clone(),
+        from: plan.from.to_string(),
+        to: plan.to.to_string(),
         message_id: message_id.clone(),
         mail_from: None,
         rcpt_to: None,
@@ -187,10 +189,16 @@ mod tests {
     #[test]
     fn message_is_well_formed() {
         let plan = SendPlan {
-            from: "a@example.com".into(),
-            to: "b@example.com".into(),
+            from: crate::plan::Mailbox::parse("a@example.com").unwrap(),
+            to: crate::plan::Mailbox::parse("b@example.com").unwrap(),
         };
         let m = message(&plan, "pc-01", 0, "<1.abc@smtp-doctor>");
+        // A machine name cannot add a header line or end the message.
+        let evil = message(&plan, "pc\r\nBcc: x@evil.test\r\n.\r\n", 0, "<1@x>");
+        assert!(
+            !evil.contains("\r\nBcc:") && !evil.contains("\r\n.\r\n"),
+            "{evil}"
+        );
         assert!(m.starts_with("Date: Thu, 1 Jan 1970 00:00:00 +0000\r\nFrom: <a@example.com>\r\n"));
         assert!(m.contains("\r\nMessage-ID: <1.abc@smtp-doctor>\r\n"));
         assert!(m.contains("\r\n\r\nThis is a test message"));
