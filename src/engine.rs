@@ -1,6 +1,8 @@
 //! The run: plan → DNS → every endpoint probed concurrently → observations.
 
-use crate::model::Observations;
+use crate::model::{
+    CertificateNameCheck, EndpointObservation, Observations, TcpState, Verification,
+};
 use crate::plan::Plan;
 use crate::probe::endpoint::{self, ProbeContext, SessionRole};
 use crate::probe::{dns, tls::TlsContext};
@@ -75,6 +77,7 @@ async fn run_with(
         }
     }
     let endpoints = in_order(tasks, index).await;
+    let certificate_name = certificate_name(&plan, &endpoints, resolvers).await;
     Observations {
         host: plan.host.to_string(),
         ports: plan.ports.iter().map(|p| p.port).collect(),
@@ -83,7 +86,37 @@ async fn run_with(
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         observed_at_unix: observed_at,
         os: crate::model::Os::current(),
+        certificate_name,
     }
+}
+
+/// On a name mismatch, the certificate's first name that may be suggested instead of the
+/// configured host (a DNS name in the same registrable domain), resolved the way the host was,
+/// so the fix names it only when it leads to a server that answered.
+async fn certificate_name(
+    plan: &Plan,
+    endpoints: &[EndpointObservation],
+    resolvers: &crate::probe::dns::ResolverCache,
+) -> Option<CertificateNameCheck> {
+    let candidate = endpoints
+        .iter()
+        .filter_map(|e| match &e.tls.as_ref()?.verification {
+            Some(Verification::NameMismatch { presented, .. }) => Some(presented),
+            _ => None,
+        })
+        .flatten()
+        .find_map(|name| plan.host.alternative_within_domain(name))?;
+    let mut lookup = plan.clone();
+    lookup.host = candidate.clone();
+    let addresses = dns::resolve(&lookup, resolvers).await.addresses;
+    let answered = endpoints
+        .iter()
+        .any(|e| e.tcp.state == TcpState::Open && addresses.contains(&e.address));
+    Some(CertificateNameCheck {
+        name: candidate.to_string(),
+        addresses,
+        answered,
+    })
 }
 
 /// The results of `n` tasks numbered `0..n`, in that order. A task that panicked is a bug in a

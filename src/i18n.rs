@@ -170,6 +170,11 @@ pub enum Msg {
     RecInterception { product: Option<String> },
     /// Recommendation: use the name on the certificate.
     RecUseCertificateName { name: String },
+    /// Recommendation: the certificate names no host in the configured host's domain.
+    RecCertificateNameUnrelated {
+        host: String,
+        presented: Option<String>,
+    },
     /// Recommendation: the server's administrator must act.
     RecServerAdmin,
     /// Recommendation: the host/port point at something that is not a mail server.
@@ -366,8 +371,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::TlsCertUntrusted { port, issuer }, Es) => format!("Puerto {port}: esta máquina no confía en el certificado (emitido por {issuer}). Si usa su propia CA, pásela con --ca-file; si no, la conexión no es la del servidor."),
         (Msg::TlsCertExpired { port, not_after }, En) => format!("Port {port}: the server's certificate is expired or not yet valid (valid until {not_after}). Check this machine's clock; otherwise the server's administrator must renew it."),
         (Msg::TlsCertExpired { port, not_after }, Es) => format!("Puerto {port}: el certificado del servidor está vencido o aún no es válido (válido hasta {not_after}). Revise el reloj de esta máquina; si está bien, el administrador del servidor debe renovarlo."),
-        (Msg::TlsCertNameMismatch { port, expected, presented }, En) => format!("Port {port}: the certificate is not valid for {expected}; it names {presented}. Use the name on the certificate as the host setting."),
-        (Msg::TlsCertNameMismatch { port, expected, presented }, Es) => format!("Puerto {port}: el certificado no es válido para {expected}; nombra a {presented}. Use como host el nombre que figura en el certificado."),
+        (Msg::TlsCertNameMismatch { port, expected, presented }, En) => format!("Port {port}: the certificate is not valid for {expected}; it names {presented}. The fixes below say whether that name can be trusted as the host."),
+        (Msg::TlsCertNameMismatch { port, expected, presented }, Es) => format!("Puerto {port}: el certificado no es válido para {expected}; nombra a {presented}. Las soluciones de abajo dicen si ese nombre es de fiar como host."),
         (Msg::TlsIntercepted { port, product, issuer, trusted }, En) => {
             let who = product.clone().unwrap_or_else(|| "TLS-inspecting software (an antivirus or a corporate proxy)".into());
             let tail = if *trusted { "This machine trusts its root, so mail works, but it is read and re-signed on the way; programs with their own trust store (Python, Node, Java) reject it." } else { "Programs reject this certificate." };
@@ -403,6 +408,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
             format!("Excluya este programa (o el servidor de correo) del análisis de correo/TLS de {product}, o, si la interceptación es deliberada, haga que la aplicación confíe en el certificado raíz de ese producto.")
         }
         (Msg::RecUseCertificateName { name }, En) => format!("Use {name} as the host: it is the name the server's certificate is valid for."),
+        (Msg::RecCertificateNameUnrelated { host, presented }, En) => format!("Keep {host} as the host: the certificate{} is not for a server of {host}'s domain, so do not switch to the name it shows. Something between this machine and the server may be answering in its place (a proxy, antivirus or the hosting provider): try from another network, and ask the provider for the exact server name.", presented.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
+        (Msg::RecCertificateNameUnrelated { host, presented }, Es) => format!("Mantenga {host} como host: el certificado{} no es de un servidor del dominio de {host}, así que no cambie al nombre que muestra. Algo entre esta máquina y el servidor puede estar respondiendo en su lugar (un proxy, el antivirus o el proveedor de hosting): pruebe desde otra red y pida al proveedor el nombre exacto del servidor.", presented.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
         (Msg::RecUseCertificateName { name }, Es) => format!("Use {name} como host: es el nombre para el que es válido el certificado del servidor."),
         (Msg::AuthNotOffered { port, offered }, En) => format!("Port {port}: credentials are set but the server offers no login mechanism they can use (offered: {offered}). On many servers AUTH appears only after STARTTLS, or only on the submission ports 587 and 465."),
         (Msg::AuthNotOffered { port, offered }, Es) => format!("Puerto {port}: hay credenciales configuradas pero el servidor no ofrece un mecanismo de inicio de sesión que sirva (ofrece: {offered}). En muchos servidores AUTH solo aparece tras STARTTLS, o solo en los puertos de envío 587 y 465."),

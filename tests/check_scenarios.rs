@@ -304,11 +304,13 @@ async fn wrong_name_certificate() {
     let pki = Pki::new();
     let cfg = pki.tls(&["other.lab.test"], Validity::Current);
     let s = server(ServerMode::ImplicitTls(cfg)).await;
-    let r = check_recorded(
-        "wrong_name_certificate",
-        trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki),
-    )
-    .await;
+    // other.lab.test is in mail.lab.test's domain and resolves to the server that answered.
+    let mut plan = trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki);
+    plan.resolve.push(smtp_doctor::plan::ResolveOverride {
+        host: "other.lab.test".parse().unwrap(),
+        address: std::net::Ipv4Addr::LOCALHOST.into(),
+    });
+    let r = check_recorded("wrong_name_certificate", plan).await;
     assert_eq!(cause(&r), Some("tls.cert_name_mismatch"));
     assert_eq!(codes(&r), vec!["tls.cert_name_mismatch"]);
     let fix = r
@@ -317,6 +319,67 @@ async fn wrong_name_certificate() {
         .find(|x| x.settings.contains_key("EMAIL_HOST"))
         .unwrap();
     assert_eq!(fix.settings["EMAIL_HOST"], "other.lab.test");
+}
+
+/// Issue 12: with a chain that verifies, the certificate's name went verbatim into Fix A's
+/// `EMAIL_HOST = …` (code injection in every framework's snippet, terminal escapes on screen),
+/// and a man in the middle with a valid certificate for its own domain was recommended. A name
+/// is suggested only inside the configured host's registrable domain, when it resolves to an
+/// address that answered; anything else keeps the host and says why.
+#[tokio::test]
+async fn certificate_names_from_elsewhere_are_never_suggested() {
+    let pki = Pki::new();
+    let injected = "smtp.lab.test\"\nimport os; os.system(\"touch pwned\")\nEMAIL_HOST_X = \"";
+    let osc52 = "smtp.lab.test\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}[2J";
+    for (names, why) in [
+        (&["mitm.evil.test"][..], "another domain"),
+        (&[injected][..], "code in a SAN"),
+        (&[osc52][..], "terminal escapes in a SAN"),
+        (
+            &["other.lab.test"][..],
+            "in the domain but does not resolve",
+        ),
+    ] {
+        let s = server(ServerMode::ImplicitTls(pki.tls(names, Validity::Current))).await;
+        let obs = support::observe(trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki)).await;
+        let r = support::report_of(obs.clone(), smtp_doctor::Lang::En);
+        assert_eq!(cause(&r), Some("tls.cert_name_mismatch"), "{why}");
+        assert!(
+            r.recommendations
+                .iter()
+                .all(|x| !x.settings.contains_key("EMAIL_HOST")),
+            "{why}: {:?}",
+            r.recommendations
+        );
+        assert!(
+            r.recommendations
+                .iter()
+                .any(|x| x.message.starts_with("Keep mail.lab.test as the host")),
+            "{why}: {:?}",
+            r.recommendations
+        );
+        for fw in smtp_doctor::frameworks::Framework::ALL {
+            let opts = smtp_doctor::Options {
+                framework: *fw,
+                ..Default::default()
+            };
+            let d = smtp_doctor::diagnosis::diagnose(&obs, &opts);
+            let report = smtp_doctor::report::Report::new("check", obs.clone(), d, &opts);
+            for shown in [
+                smtp_doctor::render::text::render(&report, Default::default()),
+                smtp_doctor::render::markdown::render(&report),
+                smtp_doctor::render::json::render(&report),
+            ] {
+                // The SAN shows only escaped, on one line: never as a line of code.
+                assert!(!shown.contains("\nimport os"), "{why} {fw:?}: {shown}");
+                assert!(!shown.contains("\\nimport os"), "{why} {fw:?}: {shown}");
+                assert!(
+                    !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+                    "{why} {fw:?}"
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]

@@ -119,9 +119,7 @@ fn for_cause(
                 .find_map(|e| e.tls.as_ref()?.interception.as_ref()?.product.clone());
             plain(Msg::RecInterception { product })
         }
-        C::TlsCertNameMismatch => certificate_name(obs, failing_port, lang, opts.framework)
-            .into_iter()
-            .collect(),
+        C::TlsCertNameMismatch => vec![certificate_name(obs, failing_port, lang, opts.framework)],
         C::AuthAppPasswordRequired
         | C::AuthBasicAuthDisabled
         | C::AuthFailed
@@ -171,29 +169,34 @@ fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Re
     }
 }
 
-/// Use the name the certificate is valid for. A wildcard (`*.example.com`) names no host, so
-/// the first exact name is the one to suggest.
-fn certificate_name(
-    obs: &Observations,
-    port: u16,
-    lang: Lang,
-    fw: Framework,
-) -> Option<Recommendation> {
-    let name = obs.endpoints.iter().find_map(|e| {
-        e.tls
-            .as_ref()?
-            .chain
-            .first()?
-            .names
+/// Use the name the certificate is valid for, only when it is a DNS name in the configured
+/// host's registrable domain that resolves to an address that answered (the engine checks it).
+/// Otherwise the certificate names someone else: a proxy or the network answering in the
+/// server's place, whose name is no advice to follow.
+fn certificate_name(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Recommendation {
+    let Some(name) = obs
+        .certificate_name
+        .as_ref()
+        .filter(|c| c.answered)
+        .map(|c| c.name.clone())
+    else {
+        let presented = obs
+            .endpoints
             .iter()
-            .find(|n| !n.starts_with('*'))
-            .cloned()
-    })?;
-    Some(Recommendation {
+            .find_map(|e| e.tls.as_ref()?.chain.first()?.names.first().cloned());
+        return plain_rec(
+            lang,
+            &Msg::RecCertificateNameUnrelated {
+                host: obs.host.clone(),
+                presented,
+            },
+        );
+    };
+    Recommendation {
         port: Some(port),
         security: security_of(obs, port),
         message: i18n::text(lang, &Msg::RecUseCertificateName { name: name.clone() }),
         settings: frameworks::host_settings(fw, &name),
         commands: Vec::new(),
-    })
+    }
 }

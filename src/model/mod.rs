@@ -259,6 +259,21 @@ pub struct Observations {
     /// such as firewall commands are written for it.
     #[serde(default)]
     pub os: Os,
+    /// On a certificate name mismatch: the certificate's name inside the configured host's
+    /// registrable domain, if it has one, and whether it resolves to an address that answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_name: Option<CertificateNameCheck>,
+}
+
+/// A certificate name checked before a fix may suggest it as the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateNameCheck {
+    /// The name (a DNS name inside the configured host's registrable domain).
+    pub name: String,
+    /// What it resolves to.
+    pub addresses: Vec<IpAddr>,
+    /// One of those addresses answered on a probed port.
+    pub answered: bool,
 }
 
 /// An operating system, as far as fixes differ between them.

@@ -90,6 +90,34 @@ impl Host {
     }
 }
 
+impl Host {
+    /// The registrable domain of a name (its public suffix plus one label, by Mozilla's Public
+    /// Suffix List: `example.co.uk` for `smtp.example.co.uk`); `None` for an IP address or a
+    /// name that is itself a public suffix.
+    pub fn registrable_domain(&self) -> Option<&str> {
+        match self {
+            Host::Name(name) => psl::domain_str(name),
+            Host::Ip(_) => None,
+        }
+    }
+
+    /// `name` (from a certificate, say) as a host the user may be pointed at instead of this
+    /// one: a DNS name exactly as written (no wildcard, no IP, nothing escaped or IDNA had to
+    /// change) inside this host's registrable domain. A certificate for any other domain is no
+    /// advice to follow: a man in the middle can hold a valid one for its own.
+    pub fn alternative_within_domain(&self, name: &str) -> Option<Host> {
+        let candidate = Host::parse(name).ok()?;
+        let Host::Name(spelled) = &candidate else {
+            return None;
+        };
+        if spelled != &name.trim_end_matches('.').to_ascii_lowercase() || candidate == *self {
+            return None;
+        }
+        let mine = self.registrable_domain()?;
+        (candidate.registrable_domain()? == mine).then_some(candidate)
+    }
+}
+
 impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -140,6 +168,49 @@ mod tests {
             Some("::1".parse().unwrap())
         );
         assert_eq!(Host::parse("mx.test").unwrap().ip(), None);
+    }
+
+    /// Issue 12: on a name mismatch the fix named whatever the certificate showed, a SAN
+    /// carrying code or terminal escapes included.
+    #[test]
+    fn only_names_inside_the_registrable_domain_are_alternatives() {
+        let gmail = Host::parse("smtp.gmail.com").unwrap();
+        let ok = |h: &Host, n: &str| h.alternative_within_domain(n).map(|c| c.to_string());
+        assert_eq!(
+            ok(&gmail, "smtp-relay.gmail.com").as_deref(),
+            Some("smtp-relay.gmail.com")
+        );
+        assert_eq!(
+            ok(&gmail, "SMTP-relay.Gmail.com.").as_deref(),
+            Some("smtp-relay.gmail.com")
+        );
+        let uk = Host::parse("smtp.shop.co.uk").unwrap();
+        assert_eq!(
+            ok(&uk, "mail.shop.co.uk").as_deref(),
+            Some("mail.shop.co.uk")
+        );
+        assert_eq!(
+            ok(&uk, "mail.other.co.uk"),
+            None,
+            "co.uk is a public suffix"
+        );
+        for hostile in [
+            "smtp.gmail.com",
+            "mail.evil.test",
+            "*.gmail.com",
+            "192.0.2.1",
+            "gmail.com.evil.test",
+            "smtp.h.test\"\nimport os; os.system(\"touch pwned\")\nEMAIL_HOST_X = \"",
+            "smtp.gmail.com\u{1b}]52;c;aGk=\u{7}",
+            "smtp\\u{1b}.gmail.com",
+            "smtp.hostgator.com",
+        ] {
+            assert_eq!(ok(&gmail, hostile), None, "{hostile:?}");
+        }
+        assert_eq!(
+            ok(&Host::parse("192.0.2.1").unwrap(), "mail.example.com"),
+            None
+        );
     }
 
     #[test]
