@@ -54,7 +54,12 @@ fn snippet(settings: &Settings) -> String {
         Some(opt) => format!("client.Connect(host, {port}, SecureSocketOptions.{opt});\n"),
         None => settings
             .iter()
-            .map(|(k, v)| format!("// {k} = {v}\n"))
+            .map(|(k, v)| {
+                format!(
+                    "// {k} = {}\n",
+                    super::value::double_quoted(v.as_str(), &[])
+                )
+            })
             .collect(),
     }
 }

@@ -57,7 +57,19 @@ fn port_settings(_host: &str, _user: Option<&str>, port: u16, security: Security
 pub(super) fn dotenv_snippet(settings: &Settings) -> String {
     let mut out = String::new();
     for (k, v) in settings {
-        out.push_str(&format!("{k}={v}\n"));
+        out.push_str(&format!("{k}={}\n", super::value::env_value(v.as_str())));
+    }
+    out
+}
+
+/// `application.properties` lines, each value escaped by `java.util.Properties`' rules.
+pub(super) fn properties_snippet(settings: &Settings) -> String {
+    let mut out = String::new();
+    for (k, v) in settings {
+        out.push_str(&format!(
+            "{k}={}\n",
+            super::value::properties_value(v.as_str())
+        ));
     }
     out
 }

@@ -329,4 +329,23 @@ mod tests {
         assert_eq!(laravel["MAIL_ENCRYPTION"].kind(), ValueKind::Code);
         assert_eq!(host_settings(Framework::Url, "h")["EMAIL_URL host"], "h");
     }
+
+    /// Issue 12: a value that holds a line end, quotes or `$` must stay one value on one line
+    /// in every framework's snippet, quoted by that language's rules.
+    #[test]
+    fn no_value_can_add_a_line_to_a_snippet() {
+        let hostile = "h.test\"\r\nimport os; os.system('x') #$HOME\u{2028}`\n";
+        for &fw in Framework::ALL {
+            let settings = host_settings(fw, hostile);
+            let code = snippet(fw, &settings);
+            assert!(
+                code.lines().all(|l| !l.trim_start().starts_with("import")),
+                "{fw:?}: {code}"
+            );
+            assert!(
+                !code.contains('\r') && !code.contains('\u{2028}'),
+                "{fw:?}: {code}"
+            );
+        }
+    }
 }

@@ -46,9 +46,28 @@ fn port_settings(_host: &str, _user: Option<&str>, port: u16, security: Security
     ])
 }
 
-/// A PHP single-quoted literal: nothing is interpolated; only `\` and `'` are escaped.
+/// A PHP single-quoted literal: nothing is interpolated; only `\` and `'` are escaped. A value
+/// with a control, bidi or invisible character is written double-quoted instead, those as
+/// `\u{…}` (PHP 7) and `$` escaped, so it cannot end its line.
 fn single_quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    if !s.chars().any(super::value::needs_unicode_escape) {
+        return format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if super::value::needs_unicode_escape(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn snippet(settings: &Settings) -> String {

@@ -29,7 +29,7 @@ pub(super) const SPEC: Spec = Spec {
     names: NAMES,
     host_key: NAMES.host,
     port_settings,
-    snippet: super::laravel::dotenv_snippet,
+    snippet: super::laravel::properties_snippet,
     windows_program: "java.exe",
     sender: "the From address of the MimeMessage (setFrom)",
     tls_and_timeout: super::TlsAndTimeoutNames {

@@ -121,16 +121,18 @@ impl<'de> Deserialize<'de> for SettingValue {
     }
 }
 
-/// A double-quoted literal with `\` and `"` escaped (Python, JavaScript), plus the
-/// characters given in `extra` (e.g. `#` for Ruby's `#{}`).
+/// A double-quoted literal with `\` and `"` escaped (Python, JavaScript, Ruby), plus the
+/// characters given in `extra` (e.g. `#` for Ruby's `#{}`). Control, bidi and invisible
+/// characters become `\uXXXX`, which all three read the same way, so no value can end the
+/// line it is written on.
 pub(crate) fn double_quoted(s: &str, extra: &[char]) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
             '\\' | '"' => out.push('\\'),
-            '\n' => {
-                out.push_str("\\n");
+            c if needs_unicode_escape(c) => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
                 continue;
             }
             c if extra.contains(&c) => out.push('\\'),
@@ -139,6 +141,62 @@ pub(crate) fn double_quoted(s: &str, extra: &[char]) -> String {
         out.push(c);
     }
     out.push('"');
+    out
+}
+
+/// A character that must not appear raw inside a literal: a control (line ends among them), or
+/// one that `text::escape` shows escaped (bidi, invisible, line separators). All are in the BMP.
+pub(crate) fn needs_unicode_escape(c: char) -> bool {
+    c.is_control() || crate::text::escape(c.encode_utf8(&mut [0; 4]).as_bytes()).starts_with("\\u{")
+}
+
+/// A value for a `.env` file (phpdotenv, python-dotenv, Node's dotenv): as is when it holds only
+/// characters no reader treats specially, else double-quoted with `\`, `"`, `$` (interpolation)
+/// escaped and controls as `\n` / `\uXXXX`.
+pub(crate) fn env_value(s: &str) -> String {
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-:/@%+,".contains(c));
+    if plain {
+        return s.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            c if needs_unicode_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A Java properties value (`java.util.Properties.load`): `\`, `#`, `!`, `=`, `:` and a leading
+/// space escaped with a backslash, and every character that is not printable ASCII as
+/// `\uXXXX` (UTF-16), so the value stays on its line.
+pub(crate) fn properties_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '\\' | '#' | '!' | '=' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if i == 0 => out.push_str("\\ "),
+            c if (' '..='~').contains(&c) => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -165,5 +223,14 @@ mod tests {
     fn quoting_escapes() {
         assert_eq!(double_quoted(r#"a"b\c"#, &[]), r#""a\"b\\c""#);
         assert_eq!(double_quoted("#{x}", &['#']), r#""\#{x}""#);
+        // Nothing can end the line a value is written on.
+        assert_eq!(
+            double_quoted("a\r\nb\u{2028}c", &[]),
+            r#""a\u000d\u000ab\u2028c""#
+        );
+        assert_eq!(env_value("smtp.gmail.com"), "smtp.gmail.com");
+        assert_eq!(env_value("a b$X\n\""), r#""a b\$X\n\"""#);
+        assert_eq!(properties_value("a=b:c\nd é"), r"a\=b\:c\u000ad \u00e9");
+        assert_eq!(properties_value(" x#"), r"\ x\#");
     }
 }
