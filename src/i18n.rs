@@ -57,6 +57,8 @@ pub enum Msg {
     TcpUnreachable { port: u16, detail: String },
     /// TCP: this machine said no.
     TcpDenied { port: u16, detail: String },
+    /// This machine ran out of sockets or buffers.
+    TcpLocalResource { port: u16, detail: String },
     /// One family works, the other does not.
     Ipv6Broken {
         port: u16,
@@ -170,6 +172,8 @@ pub enum Msg {
     RecInterception { product: Option<String> },
     /// Recommendation: use the name on the certificate.
     RecUseCertificateName { name: String },
+    /// Recommendation: this machine ran out of sockets; probe fewer at once.
+    RecFewerAtOnce,
     /// Recommendation: the certificate names no host in the configured host's domain.
     RecCertificateNameUnrelated {
         host: String,
@@ -344,6 +348,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::TcpUnreachable { port, detail }, En) => format!("Port {port}: the host or network is unreachable ({detail}). A router or firewall reports there is no route, or this machine has no route for this address family."),
         (Msg::TcpUnreachable { port, detail }, Es) => format!("Puerto {port}: el host o la red no es alcanzable ({detail}). Un router o firewall indica que no hay ruta, o esta máquina no tiene ruta para esta familia de direcciones."),
         (Msg::TcpDenied { port, detail }, En) => format!("Port {port}: this machine refused to open the connection ({detail}). A local firewall rule, an antivirus or a security policy blocks this program; allow it to connect out on port {port}."),
+        (Msg::TcpLocalResource { port, detail }, En) => format!("Port {port}: this machine could not open a connection: it ran out of sockets or buffers ({detail}). This says nothing about the network or a firewall: probe fewer targets at once (--concurrency) or raise the limit of open files (ulimit -n), then run it again."),
+        (Msg::TcpLocalResource { port, detail }, Es) => format!("Puerto {port}: esta máquina no pudo abrir una conexión: se quedó sin sockets o búferes ({detail}). Esto no dice nada de la red ni de un firewall: pruebe menos destinos a la vez (--concurrency) o suba el límite de archivos abiertos (ulimit -n) y vuelva a ejecutarlo."),
         (Msg::TcpDenied { port, detail }, Es) => format!("Puerto {port}: esta máquina se negó a abrir la conexión ({detail}). Una regla del firewall local, un antivirus o una política de seguridad bloquea este programa; permítale conectarse al puerto {port}."),
         (Msg::Ipv6Broken { port, works, fails }, En) => format!("Port {port} works over {} but not over {}. Programs that try {} first wait, then fail or fall back slowly.", family(*works), family(*fails), family(*fails)),
         (Msg::Ipv6Broken { port, works, fails }, Es) => format!("El puerto {port} funciona por {} pero no por {}. Los programas que prueban primero {} esperan y luego fallan o tardan en recurrir a la otra.", family(*works), family(*fails), family(*fails)),
@@ -410,6 +416,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecUseCertificateName { name }, En) => format!("Use {name} as the host: it is the name the server's certificate is valid for."),
         (Msg::RecCertificateNameUnrelated { host, presented }, En) => format!("Keep {host} as the host: the certificate{} is not for a server of {host}'s domain, so do not switch to the name it shows. Something between this machine and the server may be answering in its place (a proxy, antivirus or the hosting provider): try from another network, and ask the provider for the exact server name.", presented.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
         (Msg::RecCertificateNameUnrelated { host, presented }, Es) => format!("Mantenga {host} como host: el certificado{} no es de un servidor del dominio de {host}, así que no cambie al nombre que muestra. Algo entre esta máquina y el servidor puede estar respondiendo en su lugar (un proxy, el antivirus o el proveedor de hosting): pruebe desde otra red y pida al proveedor el nombre exacto del servidor.", presented.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
+        (Msg::RecFewerAtOnce, En) => "Run it again with fewer targets at once (--concurrency 20) or a higher open-files limit (ulimit -n 4096): this machine ran out of sockets, the network was never asked.".to_string(),
+        (Msg::RecFewerAtOnce, Es) => "Vuelva a ejecutarlo con menos destinos a la vez (--concurrency 20) o un límite de archivos abiertos mayor (ulimit -n 4096): esta máquina se quedó sin sockets, la red ni siquiera se consultó.".to_string(),
         (Msg::RecUseCertificateName { name }, Es) => format!("Use {name} como host: es el nombre para el que es válido el certificado del servidor."),
         (Msg::AuthNotOffered { port, offered }, En) => format!("Port {port}: credentials are set but the server offers no login mechanism they can use (offered: {offered}). On many servers AUTH appears only after STARTTLS, or only on the submission ports 587 and 465."),
         (Msg::AuthNotOffered { port, offered }, Es) => format!("Puerto {port}: hay credenciales configuradas pero el servidor no ofrece un mecanismo de inicio de sesión que sirva (ofrece: {offered}). En muchos servidores AUTH solo aparece tras STARTTLS, o solo en los puertos de envío 587 y 465."),

@@ -639,3 +639,35 @@ fn addresses_that_would_inject_smtp_commands_stop_before_any_packet() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 12: `--targets` with 300 hosts under `ulimit -n 1024` reported 183 `tcp.denied` ("a
+/// local firewall blocks this program"): errno 24, EMFILE. The number of targets probed at once
+/// now fits the open-files limit, and running out is never a network state.
+#[cfg(unix)]
+#[test]
+fn many_targets_never_run_out_of_descriptors_into_a_firewall_finding() {
+    let drop = smtp_doctor::lab::DroppingPort::new().unwrap();
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-emfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list: String = (0..60).map(|_| format!("{}\n", drop.addr)).collect();
+    std::fs::write(dir.join("targets.txt"), list).unwrap();
+    let script = format!(
+        "ulimit -S -n 100 && ulimit -H -n 100 && exec {} check --targets {} --timeout 0.3 --no-color",
+        env!("CARGO_BIN_EXE_smtp-doctor"),
+        dir.join("targets.txt").display()
+    );
+    let o = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = stderr(&o);
+    assert_eq!(
+        out.lines().filter(|l| l.contains("tcp.filtered")).count(),
+        60,
+        "{out}\n{err}"
+    );
+    assert!(!out.contains("tcp.denied"), "{out}");
+    assert!(
+        err.contains("targets at once") && err.contains("ulimit -n"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -62,6 +62,7 @@ pub(crate) async fn run(
         Ok(e) => Arc::new(e),
         Err(e) => return usage_error(e),
     };
+    let concurrency = within_open_file_limit(concurrency, &plans);
     probe_all(plans, skipped, engine, concurrency, out).await
 }
 
@@ -114,6 +115,65 @@ async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skippe
             Ok((list, Skipped(skipped)))
         }
     }
+}
+
+/// `wanted` targets at once, or fewer when this process may not open enough sockets for them
+/// (each target opens up to ports × addresses × attempts at once): running out would make
+/// probes fail for a reason that is not the network. The soft limit is raised first.
+fn within_open_file_limit(wanted: usize, plans: &[Plan]) -> usize {
+    let Some(limit) = raise_open_file_limit() else {
+        return wanted;
+    };
+    let per_target = plans
+        .iter()
+        .map(|p| p.ports.len() * 2 * p.timing.connect_attempts.len().max(1) + 2)
+        .max()
+        .unwrap_or(1) as u64;
+    let room = (limit.saturating_sub(48) / per_target).max(1);
+    let fits = usize::try_from(room).unwrap_or(usize::MAX);
+    if fits < wanted && fits < plans.len() {
+        output::note(&format!(
+            "smtp-doctor: probing {fits} targets at once (not {wanted}): the open-files limit is {limit} (ulimit -n)\n"
+        ));
+        return fits;
+    }
+    wanted
+}
+
+/// Raises the soft limit of open files towards the hard one; the soft limit that holds after.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn raise_open_file_limit() -> Option<u64> {
+    let mut now = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given, which lives on this stack.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) } != 0 {
+        return None;
+    }
+    // macOS refuses more than OPEN_MAX (10240) whatever the hard limit says; Linux refuses more
+    // than fs.nr_open, so a very large hard limit is tried lower too.
+    for want in [now.rlim_max, 65_536, 10_240] {
+        if want <= now.rlim_cur || want > now.rlim_max {
+            continue;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: want,
+            rlim_max: now.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            now.rlim_cur = want;
+            break;
+        }
+    }
+    Some(now.rlim_cur as u64)
+}
+
+#[cfg(not(unix))]
+fn raise_open_file_limit() -> Option<u64> {
+    None
 }
 
 #[derive(Default)]

@@ -90,6 +90,13 @@ fn tcp_finding(ep: &EndpointObservation, other_port_works: Option<u16>) -> Optio
             Msg::TcpUnreachable { port, detail },
             errno,
         ),
+        // Out of descriptors or buffers: still this machine not opening the connection, but
+        // no firewall's doing, and said so.
+        TcpState::Denied if ep.tcp.os_error.as_ref().is_some_and(|e| e.local_resource) => (
+            FindingCode::TcpDenied,
+            Msg::TcpLocalResource { port, detail },
+            errno,
+        ),
         TcpState::Denied => (
             FindingCode::TcpDenied,
             Msg::TcpDenied { port, detail },

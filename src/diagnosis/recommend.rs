@@ -97,6 +97,13 @@ fn for_cause(
     let every_port_failed = ports.iter().all(|s| s.health == PortHealth::Failed);
     let host = obs.host.clone();
     match cause {
+        C::TcpDenied
+            if obs
+                .on_port(failing_port)
+                .any(|e| e.tcp.os_error.as_ref().is_some_and(|o| o.local_resource)) =>
+        {
+            plain(Msg::RecFewerAtOnce)
+        }
         C::TcpFiltered | C::TcpDenied => {
             let blocked = |s: &PortStatus| {
                 s.health == PortHealth::Failed

@@ -162,6 +162,10 @@ pub struct OsErrorEvidence {
     pub code: Option<i32>,
     /// Its symbolic name where known (`ECONNREFUSED`, `WSAETIMEDOUT`).
     pub name: Option<String>,
+    /// This machine ran out of a resource (file descriptors, buffers: EMFILE, ENFILE,
+    /// ENOBUFS): the error says nothing about the network.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub local_resource: bool,
 }
 
 /// The TCP step of one endpoint.

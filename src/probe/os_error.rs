@@ -75,6 +75,35 @@ const WINDOWS: &[(i32, &str, TcpState)] = &[
     (10065, "WSAEHOSTUNREACH", TcpState::Unreachable),
 ];
 
+/// (code, name) of the errors that mean this machine ran out of something (descriptors,
+/// buffers, memory), not that the network answered anything.
+const LOCAL: &[(Platform, i32, &str)] = &[
+    (Platform::Linux, 12, "ENOMEM"),
+    (Platform::Linux, 23, "ENFILE"),
+    (Platform::Linux, 24, "EMFILE"),
+    (Platform::Linux, 105, "ENOBUFS"),
+    (Platform::MacOs, 12, "ENOMEM"),
+    (Platform::MacOs, 23, "ENFILE"),
+    (Platform::MacOs, 24, "EMFILE"),
+    (Platform::MacOs, 55, "ENOBUFS"),
+    (Platform::Windows, 10024, "WSAEMFILE"),
+    (Platform::Windows, 10055, "WSAENOBUFS"),
+];
+
+/// The name of a local resource error on `platform` (see [`LOCAL`]).
+fn local_resource(platform: Platform, code: Option<i32>) -> Option<&'static str> {
+    LOCAL
+        .iter()
+        .find(|(p, c, _)| *p == platform && Some(*c) == code)
+        .map(|(_, _, name)| *name)
+}
+
+/// True when `err` means this machine ran out of descriptors or buffers.
+pub fn is_local_resource(platform: Platform, err: &io::Error) -> bool {
+    local_resource(platform, err.raw_os_error()).is_some()
+        || err.kind() == io::ErrorKind::OutOfMemory
+}
+
 fn table(platform: Platform) -> &'static [(i32, &'static str, TcpState)] {
     match platform {
         Platform::Linux => LINUX,
@@ -114,10 +143,12 @@ pub fn evidence(platform: Platform, err: &io::Error) -> OsErrorEvidence {
             .iter()
             .find(|(k, _, _)| *k == c)
             .map(|(_, n, _)| n.to_string())
+            .or_else(|| local_resource(platform, Some(c)).map(str::to_string))
     });
     OsErrorEvidence {
         code,
         name: name.or_else(|| Some(format!("{:?}", err.kind()))),
+        local_resource: is_local_resource(platform, err),
     }
 }
 
@@ -172,6 +203,32 @@ mod tests {
             Some(TcpState::Denied)
         );
         assert_eq!(classify(Platform::Linux, None, K::OutOfMemory), None);
+    }
+
+    /// Issue 12: EMFILE under `--targets` read as "a local firewall blocks this program".
+    #[test]
+    fn running_out_of_descriptors_is_local_not_a_network_state() {
+        for (platform, code, name) in [
+            (Platform::Linux, 24, "EMFILE"),
+            (Platform::Linux, 23, "ENFILE"),
+            (Platform::Linux, 105, "ENOBUFS"),
+            (Platform::MacOs, 55, "ENOBUFS"),
+            (Platform::Windows, 10024, "WSAEMFILE"),
+            (Platform::Windows, 10055, "WSAENOBUFS"),
+        ] {
+            let err = io::Error::from_raw_os_error(code);
+            assert!(is_local_resource(platform, &err), "{name}");
+            let ev = evidence(platform, &err);
+            assert!(
+                ev.local_resource && ev.name.as_deref() == Some(name),
+                "{ev:?}"
+            );
+            assert_eq!(classify(platform, Some(code), K::Other), None, "{name}");
+        }
+        assert!(!is_local_resource(
+            Platform::Linux,
+            &io::Error::from_raw_os_error(111)
+        ));
     }
 
     #[test]

@@ -30,6 +30,28 @@ struct ConnectError {
 }
 
 /// One non-blocking connect attempt.
+/// [`connect_once`], waiting while this machine is out of sockets (EMFILE, ENOBUFS: other
+/// probes hold them and will give them back) until shortly before `deadline`; then the local
+/// error is the answer, never a silent wait that would read as a dropped SYN.
+async fn connect_with_room(
+    target: SocketAddr,
+    deadline: tokio::time::Instant,
+) -> Result<TcpStream, ConnectError> {
+    let pause = Duration::from_millis(25);
+    loop {
+        match connect_once(target).await {
+            Err(e)
+                if e.immediate
+                    && os_error::is_local_resource(Platform::current(), &e.err)
+                    && tokio::time::Instant::now() + pause * 4 < deadline =>
+            {
+                tokio::time::sleep(pause).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 async fn connect_once(target: SocketAddr) -> Result<TcpStream, ConnectError> {
     use socket2::{Domain, Protocol, Socket, Type};
     let later = |err| ConnectError {
@@ -187,7 +209,7 @@ pub async fn connect(
             }
             schedule.next();
             started_offsets.push(started.elapsed());
-            pending.spawn(connect_once(target));
+            pending.spawn(connect_with_room(target, deadline));
         }
         // Wake for the next attempt, the deadline, or at least every 100 ms to see the hint.
         let next_attempt = schedule
