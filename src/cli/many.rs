@@ -168,6 +168,7 @@ fn raise_open_file_limit() -> Option<u64> {
             break;
         }
     }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every Unix
     Some(now.rlim_cur as u64)
 }
 
