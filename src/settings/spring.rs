@@ -14,17 +14,19 @@ const FILES: [&str; 6] = [
 ];
 
 /// Adds the `spring.mail.*` values of the project's application files; `true` when any.
-pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> bool {
+pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> Result<bool, SettingsError> {
     let mut found = false;
     for name in FILES {
         let path = sources.dir.join(name);
-        let Ok(text) = read_text(&path) else {
+        if !super::present(&path) {
             continue;
-        };
+        }
         let entries = if name.ends_with(".properties") {
+            // Java reads .properties as ISO-8859-1 (Spring Boot also takes UTF-8).
+            let text = crate::files::read_latin1(&path, crate::files::FileKind::Settings)?;
             super::dotenv::parse_dotenv(&text, &path.display().to_string())
         } else {
-            flatten_yaml(&text, &path.display().to_string())
+            flatten_yaml(&read_text(&path)?, &path.display().to_string())
         };
         for (k, v, o) in entries {
             if k.starts_with(PREFIX) {
@@ -33,7 +35,7 @@ pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> bool {
             }
         }
     }
-    found
+    Ok(found)
 }
 
 /// JavaMail's TLS properties and timeout (milliseconds).
