@@ -248,7 +248,10 @@ mod tests {
                 big.display()
             )
         );
-        assert_eq!(read_bytes(&big, FileKind::Report).unwrap().len(), (1 << 20) + 1);
+        assert_eq!(
+            read_bytes(&big, FileKind::Report).unwrap().len(),
+            (1 << 20) + 1
+        );
     }
 
     #[test]
@@ -258,7 +261,9 @@ mod tests {
         assert!(read_text(&f, FileKind::Settings)
             .unwrap()
             .contains("spring.mail.host=smtp.example.com"));
-        assert!(read_latin1(&f, FileKind::Settings).unwrap().starts_with("# café\n"));
+        assert!(read_latin1(&f, FileKind::Settings)
+            .unwrap()
+            .starts_with("# café\n"));
     }
 
     #[test]

@@ -918,7 +918,9 @@ pub fn project_run(lang: Lang, run: &crate::runner::RunRecord) -> String {
 pub fn project_code_disabled(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Project code not run (--no-project-code): settings read as text",
-        Lang::Es => "Código del proyecto no ejecutado (--no-project-code): ajustes leídos como texto",
+        Lang::Es => {
+            "Código del proyecto no ejecutado (--no-project-code): ajustes leídos como texto"
+        }
     }
 }
 

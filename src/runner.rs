@@ -215,7 +215,11 @@ pub fn run(job: &Job) -> Outcome {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for name in DENIED_ENV.iter().map(OsString::from).chain(job.deny.clone()) {
+    for name in DENIED_ENV
+        .iter()
+        .map(OsString::from)
+        .chain(job.deny.clone())
+    {
         cmd.env_remove(name);
     }
     for (k, v) in &job.env {
@@ -327,12 +331,10 @@ mod tests {
 
     #[test]
     fn a_sleeping_child_and_its_children_are_killed_at_the_limit() {
-        let marker = std::env::temp_dir().join(format!("smtp-doctor-runner-{}", std::process::id()));
+        let marker =
+            std::env::temp_dir().join(format!("smtp-doctor-runner-{}", std::process::id()));
         let _ = std::fs::remove_file(&marker);
-        let mut job = sh(&format!(
-            "(sleep 2; touch {}) & sleep 30",
-            marker.display()
-        ));
+        let mut job = sh(&format!("(sleep 2; touch {}) & sleep 30", marker.display()));
         job.limit = Duration::from_millis(300);
         let t = Instant::now();
         assert_eq!(
@@ -351,7 +353,8 @@ mod tests {
         let mut job = sh("env; cat; echo end");
         // An inherited variable the caller denies, and a secret a caller passes by mistake.
         job.deny.push("HOME".into());
-        job.env.push(("SMTP_DOCTOR_PASSWORD".into(), "hunter2-runner-test".into()));
+        job.env
+            .push(("SMTP_DOCTOR_PASSWORD".into(), "hunter2-runner-test".into()));
         job.env.push(("ADDED".into(), "yes".into()));
         let Outcome::Exited { stdout, .. } = run(&job) else {
             panic!()

@@ -45,11 +45,21 @@ struct Run {
 
 /// Runs smtp-doctor in `dir`, killing it after `deadline` (so a hang fails instead of hanging).
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], deadline: Duration) -> Run {
+    run_with(dir, args, env, deadline, Stdio::null())
+}
+
+fn run_with(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    deadline: Duration,
+    stdin: Stdio,
+) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
     cmd.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, _) in std::env::vars() {
@@ -123,7 +133,13 @@ fn pid_alive(pid: &str) -> bool {
     while t.elapsed() < Duration::from_secs(1) {
         match std::fs::read_to_string(&stat) {
             Err(_) => return false,
-            Ok(s) if s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z') => {
+            Ok(s)
+                if s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z') =>
+            {
                 return false
             }
             Ok(_) => std::thread::sleep(Duration::from_millis(20)),
@@ -143,7 +159,11 @@ fn a_sleeping_manage_py_is_killed_with_its_children_at_the_time_limit() {
             p = pids.display()
         ),
     );
-    std::fs::write(dir.join(".env"), format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={}\n", closed_port())).unwrap();
+    std::fs::write(
+        dir.join(".env"),
+        format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={}\n", closed_port()),
+    )
+    .unwrap();
     let run = run_in(
         &dir,
         &["preflight", "--json", "--timeout", "1"],
@@ -160,7 +180,10 @@ fn a_sleeping_manage_py_is_killed_with_its_children_at_the_time_limit() {
     assert_eq!(v["runtime"]["run"]["outcome"]["after_ms"], 1000);
     let pids = std::fs::read_to_string(&pids).unwrap();
     for pid in pids.lines() {
-        assert!(!pid_alive(pid), "process {pid} of the project's group survived");
+        assert!(
+            !pid_alive(pid),
+            "process {pid} of the project's group survived"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -168,11 +191,12 @@ fn a_sleeping_manage_py_is_killed_with_its_children_at_the_time_limit() {
 #[test]
 fn a_manage_py_printing_400_mb_costs_no_memory() {
     let dir = project("flood");
-    script(
-        &dir.join(".venv/bin/python"),
-        "head -c 400000000 /dev/zero",
-    );
-    std::fs::write(dir.join(".env"), format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={}\n", closed_port())).unwrap();
+    script(&dir.join(".venv/bin/python"), "head -c 400000000 /dev/zero");
+    std::fs::write(
+        dir.join(".env"),
+        format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={}\n", closed_port()),
+    )
+    .unwrap();
     let run = run_in(
         &dir,
         &["preflight", "--json", "--timeout", "5"],
@@ -207,10 +231,21 @@ fn project_code_never_sees_the_password_and_is_tried_once() {
     );
     let bin = dir.join("bin");
     for name in ["python3", "python"] {
-        script(&bin.join(name), &format!("echo {name} >> {}\nexit 1", count.display()));
+        script(
+            &bin.join(name),
+            &format!("echo {name} >> {}\nexit 1", count.display()),
+        );
     }
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    std::fs::write(dir.join(".env"), format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_HOST_USER=alice\n")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::fs::write(
+        dir.join(".env"),
+        format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_HOST_USER=alice\n"),
+    )
+    .unwrap();
     let run = run_in(
         &dir,
         &["preflight", "--json", "--timeout", "2"],
@@ -234,7 +269,10 @@ fn project_code_never_sees_the_password_and_is_tried_once() {
     let r = &v["runtime"]["run"];
     assert_eq!(r["outcome"]["kind"], "failed", "{v}");
     assert_eq!(r["outcome"]["code"], 1);
-    assert!(r["program"].as_str().unwrap().ends_with(".venv/bin/python"), "{r}");
+    assert!(
+        r["program"].as_str().unwrap().ends_with(".venv/bin/python"),
+        "{r}"
+    );
     assert_eq!(r["args"][0], "manage.py");
     assert!(r["ms"].as_f64().is_some());
     std::fs::remove_dir_all(&dir).ok();
@@ -245,7 +283,11 @@ fn the_run_is_announced_and_django_beats_a_stale_env_file() {
     let dir = project("stale");
     let port = closed_port();
     script(&dir.join(".venv/bin/python"), &answer("127.0.0.1", port));
-    std::fs::write(dir.join(".env"), "EMAIL_HOST=stale.invalid\nEMAIL_PORT=2525\n").unwrap();
+    std::fs::write(
+        dir.join(".env"),
+        "EMAIL_HOST=stale.invalid\nEMAIL_PORT=2525\n",
+    )
+    .unwrap();
     let run = run_in(
         &dir,
         &["preflight", "--json", "--timeout", "2"],
@@ -256,16 +298,15 @@ fn the_run_is_announced_and_django_beats_a_stale_env_file() {
     assert_eq!(v["configured"]["host"], "127.0.0.1", "{v}");
     assert_eq!(v["configured"]["port"], port);
     assert_eq!(v["runtime"]["run"]["outcome"]["kind"], "ok", "{v}");
-    let shadowed = v["shadowed"].as_array().expect("the stale values are shown");
+    let shadowed = v["shadowed"]
+        .as_array()
+        .expect("the stale values are shown");
     let host = shadowed.iter().find(|s| s["name"] == "EMAIL_HOST").unwrap();
     assert_eq!(host["value"], "stale.invalid");
     assert_eq!(host["used"], "127.0.0.1");
     assert!(host["origin"]["path"].as_str().unwrap().ends_with(".env"));
 
-    for (lang, ran, unused) in [
-        ("en", "ran", "not used"),
-        ("es", "ejecutó", "no se usa"),
-    ] {
+    for (lang, ran, unused) in [("en", "ran", "not used"), ("es", "ejecutó", "no se usa")] {
         let run = run_in(
             &dir,
             &["preflight", "--timeout", "2", "--lang", lang],
@@ -275,7 +316,10 @@ fn the_run_is_announced_and_django_beats_a_stale_env_file() {
         let text = String::from_utf8_lossy(&run.out.stdout);
         assert!(text.contains(".venv/bin/python manage.py shell"), "{text}");
         assert!(text.contains(ran), "{lang}: {text}");
-        assert!(text.contains("stale.invalid") && text.contains(unused), "{lang}: {text}");
+        assert!(
+            text.contains("stale.invalid") && text.contains(unused),
+            "{lang}: {text}"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -284,8 +328,15 @@ fn the_run_is_announced_and_django_beats_a_stale_env_file() {
 fn with_no_project_code_nothing_runs_and_the_report_says_so() {
     let dir = project("optout");
     let count = dir.join("count");
-    script(&dir.join(".venv/bin/python"), &format!("echo ran >> {}", count.display()));
-    std::fs::write(dir.join(".env"), format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={}\n", closed_port())).unwrap();
+    script(
+        &dir.join(".venv/bin/python"),
+        &format!("echo ran >> {}", count.display()),
+    );
+    std::fs::write(
+        dir.join(".env"),
+        format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={}\n", closed_port()),
+    )
+    .unwrap();
     let help = run_in(&dir, &["preflight", "--help"], &[], Duration::from_secs(10));
     assert!(String::from_utf8_lossy(&help.out.stdout).contains("--no-project-code"));
     let run = run_in(
@@ -306,4 +357,157 @@ fn with_no_project_code_nothing_runs_and_the_report_says_so() {
     let text = String::from_utf8_lossy(&text.out.stdout);
     assert!(text.contains("read as text"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A usage error: exit 2, one line on stderr naming `needle`, nothing on stdout, no hang.
+fn assert_usage_error(run: &Run, what: &str, needle: &str) {
+    let err = String::from_utf8_lossy(&run.out.stderr);
+    assert_eq!(
+        run.out.status.code(),
+        Some(2),
+        "{what}: {err} (took {:?})",
+        run.took
+    );
+    assert!(run.out.stdout.is_empty(), "{what}: stdout must stay empty");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{what}: one line: {err:?}"
+    );
+    assert!(
+        err.contains(needle),
+        "{what}: {err:?} should name {needle:?}"
+    );
+}
+
+#[test]
+fn every_file_named_on_the_command_line_is_bounded_and_must_be_a_regular_file() {
+    // issue 12 item 8: /dev/zero was read until allocation failed, a FIFO without a writer
+    // hung forever, --password-stdin </dev/zero aborted.
+    let dir = project("reads");
+    std::fs::remove_file(dir.join("manage.py")).unwrap();
+    let fifo = dir.join("fifo");
+    rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::RUSR).unwrap();
+    let fifo = fifo.to_str().unwrap();
+    let big = dir.join("big.txt");
+    std::fs::write(&big, "127.0.0.1\n".repeat(200_000)).unwrap();
+    let big = big.to_str().unwrap();
+    let huge = dir.join("huge.json");
+    std::fs::write(&huge, vec![b' '; 9 << 20]).unwrap();
+    let huge = huge.to_str().unwrap();
+    let port = closed_port().to_string();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "--targets", "/dev/zero"],
+            "/dev/zero: not a regular file",
+        ),
+        (&["check", "--targets", fifo], "not a regular file (a FIFO)"),
+        (
+            &["check", "--targets", big],
+            "larger than the limit of 1 MiB",
+        ),
+        (
+            &["check", "127.0.0.1", "--ca-file", "/dev/zero"],
+            "/dev/zero",
+        ),
+        (&["check", "127.0.0.1", "--ca-file", fifo], "a FIFO"),
+        (
+            &["preflight", "--host", "127.0.0.1", "--env-file", fifo],
+            "a FIFO",
+        ),
+        (
+            &[
+                "preflight",
+                "--host",
+                "127.0.0.1",
+                "--env-file",
+                "/dev/zero",
+            ],
+            "a device",
+        ),
+        (&["diff", "/dev/zero", fifo], "/dev/zero"),
+        (&["diff", huge, big], "larger than the limit of 8 MiB"),
+    ];
+    for (args, needle) in cases {
+        let run = run_in(&dir, args, &[], Duration::from_secs(20));
+        assert_usage_error(&run, &format!("{args:?}"), needle);
+    }
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let run = run_with(
+        &dir,
+        &[
+            "check",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            "u",
+            "--password-stdin",
+        ],
+        &[],
+        Duration::from_secs(20),
+        Stdio::from(zero),
+    );
+    assert_usage_error(&run, "--password-stdin </dev/zero", "64 KiB");
+    // A settings file symlinked to /dev/zero is an error naming it, not 1 GB read and skipped.
+    std::os::unix::fs::symlink("/dev/zero", dir.join("application.properties")).unwrap();
+    let run = run_in(&dir, &["preflight", "--json"], &[], Duration::from_secs(20));
+    assert_usage_error(
+        &run,
+        "application.properties -> /dev/zero",
+        "application.properties",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn settings_with_a_latin1_byte_are_read_not_replaced_by_localhost() {
+    // issue 12 item 9: one Latin-1 byte made the file be skipped and localhost:25 tested.
+    let port = closed_port();
+    let dir = project("latin1");
+    std::fs::create_dir_all(dir.join("shop")).unwrap();
+    let mut py = b"# Configuraci\xf3n del correo\n".to_vec();
+    py.extend(format!("EMAIL_HOST = '127.0.0.1'\nEMAIL_PORT = {port}\n").as_bytes());
+    std::fs::write(dir.join("shop/settings.py"), py).unwrap();
+    let run = run_in(
+        &dir,
+        &["preflight", "--json", "--no-project-code", "--timeout", "1"],
+        &[],
+        Duration::from_secs(20),
+    );
+    let v = json(&run);
+    assert_eq!(v["configured"]["host"], "127.0.0.1", "{v}");
+    assert_eq!(v["configured"]["port"], port);
+
+    let dir2 = project("latin1-spring");
+    std::fs::remove_file(dir2.join("manage.py")).unwrap();
+    let mut props = b"# r\xe9glages\nspring.mail.host=127.0.0.1\n".to_vec();
+    props.extend(format!("spring.mail.port={port}\nspring.mail.username=jos").as_bytes());
+    props.extend(b"\xe9\n");
+    std::fs::write(dir2.join("application.properties"), props).unwrap();
+    let run = run_in(
+        &dir2,
+        &["preflight", "--json", "--timeout", "1"],
+        &[("SMTP_DOCTOR_PASSWORD", "x")],
+        Duration::from_secs(20),
+    );
+    let v = json(&run);
+    assert_eq!(v["configured"]["host"], "127.0.0.1", "{v}");
+    let user = v["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "spring.mail.username")
+        .unwrap();
+    assert_eq!(user["value"], "josé", "read as ISO-8859-1, as Java does");
+
+    let run = run_in(
+        &dir2,
+        &["preflight", "--django", "/nonexistent/shop"],
+        &[],
+        Duration::from_secs(20),
+    );
+    assert_usage_error(&run, "--django /nonexistent", "/nonexistent/shop");
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&dir2).ok();
 }

@@ -257,7 +257,10 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// Reads a settings file as text (bounded, regular files only; bytes that are not UTF-8
 /// become U+FFFD rather than the file being skipped).
 fn read_text(path: &Path) -> Result<String, SettingsError> {
-    Ok(crate::files::read_text(path, crate::files::FileKind::Settings)?)
+    Ok(crate::files::read_text(
+        path,
+        crate::files::FileKind::Settings,
+    )?)
 }
 
 /// Whether something is at `path` (a broken symlink, a FIFO or a device count: reading them
