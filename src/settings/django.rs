@@ -93,9 +93,19 @@ pub(super) fn read_tls(
     it.flag(USE_SSL, &mut path.implicit)?;
     if let Some(raw) = it.get(TIMEOUT) {
         let t = raw.value.trim();
-        if !t.is_empty() && t != "None" {
-            path.timeout = Some(t.parse().map_err(|_| it.bad(TIMEOUT, raw, "seconds"))?);
-        }
+        // `EMAIL_TIMEOUT = None` (Django's default: no timeout) is unset; the settings.py
+        // reader gives Python's None as the empty text.
+        let python_none = t == "None"
+            || t.is_empty()
+                && matches!(&raw.origin, Origin::File { path, .. } if path.ends_with(".py"));
+        path.timeout = if python_none {
+            None
+        } else {
+            Some(
+                super::timeout_secs(t)
+                    .ok_or_else(|| it.bad(TIMEOUT, raw, super::TIMEOUT_EXPECTED))?,
+            )
+        };
     }
     Ok(())
 }

@@ -254,6 +254,18 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// What a timeout setting must be, said in errors.
+pub(crate) const TIMEOUT_EXPECTED: &str =
+    "seconds greater than 0 and at most 3600 (a finite number, e.g. 10)";
+
+/// A timeout in seconds as a setting writes it: finite, greater than 0, at most 3600 (the
+/// `--timeout` flag's rule); `nan`, `inf`, `1e309`, `-5`, `0` and the empty text are not.
+pub(crate) fn timeout_secs(text: &str) -> Option<f64> {
+    crate::plan::parse_timeout(text)
+        .ok()
+        .map(|d| d.as_secs_f64())
+}
+
 /// Reads a settings file as text (bounded, regular files only; bytes that are not UTF-8
 /// become U+FFFD rather than the file being skipped).
 fn read_text(path: &Path) -> Result<String, SettingsError> {
@@ -751,5 +763,95 @@ mod tests {
         let tls = s.report.iter().find(|r| r.name == "MAIL_USE_TLS").unwrap();
         assert_eq!(tls.value, "False");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn timeouts_that_are_not_a_finite_positive_number_of_seconds_are_refused_with_their_origin() {
+        // issue 12 item 14: nan, -inf, 1e309, -5 and 0 were accepted and shown as null.
+        let bad = [
+            "nan", "NaN", "inf", "-inf", "1e309", "-5", "0", "", "3601", "soon",
+        ];
+        for value in bad {
+            let e = load(
+                &FlagSettings::default(),
+                &sources(&[("EMAIL_HOST", "h.test"), ("EMAIL_TIMEOUT", value)]),
+            )
+            .err()
+            .unwrap_or_else(|| panic!("EMAIL_TIMEOUT={value:?} accepted"));
+            let text = e.to_string();
+            assert!(
+                text.contains("environment EMAIL_TIMEOUT"),
+                "{value:?}: {text}"
+            );
+            assert!(text.contains("at most 3600"), "{value:?}: {text}");
+
+            let url = format!("smtp+ssl://h.test:465?timeout={value}");
+            let e = load(
+                &FlagSettings::default(),
+                &sources(&[("EMAIL_URL", url.as_str())]),
+            )
+            .err()
+            .unwrap_or_else(|| panic!("?timeout={value:?} accepted"));
+            assert!(e.to_string().contains("environment EMAIL_URL"), "{e}");
+        }
+        // Spring's milliseconds: 0 is JavaMail's "no timeout" (unset, as Django's None).
+        let spring = |value: &str| {
+            let dir = std::env::temp_dir().join(format!(
+                "smtp-doctor-spring-timeout-{}-{}",
+                std::process::id(),
+                value.len()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("application.properties"),
+                format!(
+                    "spring.mail.host=h.test\nspring.mail.properties.mail.smtp.timeout={value}\n"
+                ),
+            )
+            .unwrap();
+            let mut src = sources(&[]);
+            src.dir = dir.clone();
+            let got = load(&FlagSettings::default(), &src);
+            std::fs::remove_dir_all(&dir).ok();
+            got
+        };
+        for value in ["nan", "-inf", "1e309", "-5", "", "3600001"] {
+            let e = spring(value)
+                .err()
+                .unwrap_or_else(|| panic!("mail.smtp.timeout={value:?} accepted"));
+            assert!(
+                e.to_string()
+                    .contains("application.properties:2 spring.mail.properties.mail.smtp.timeout"),
+                "{e}"
+            );
+        }
+        assert_eq!(spring("0").unwrap().timeout, None);
+        assert_eq!(spring("5000").unwrap().timeout, Some(5.0));
+        // A file's line is named.
+        let dir = std::env::temp_dir().join(format!("smtp-doctor-timeout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(".env"), "EMAIL_HOST=h.test\nEMAIL_TIMEOUT=nan\n").unwrap();
+        let mut src = sources(&[]);
+        src.dir = dir.clone();
+        let e = load(&FlagSettings::default(), &src)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(".env:2 EMAIL_TIMEOUT"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+        // Sane values, and Django's None, still work.
+        for (value, want) in [
+            ("10", Some(10.0)),
+            ("0.5", Some(0.5)),
+            ("3600", Some(3600.0)),
+            ("None", None),
+        ] {
+            let s = load(
+                &FlagSettings::default(),
+                &sources(&[("EMAIL_HOST", "h.test"), ("EMAIL_TIMEOUT", value)]),
+            )
+            .unwrap();
+            assert_eq!(s.timeout, want, "{value}");
+        }
     }
 }

@@ -46,12 +46,20 @@ pub(super) fn read_tls(
     it.flag(STARTTLS_ENABLE, &mut path.starttls)?;
     it.flag(SSL_ENABLE, &mut path.implicit)?;
     if let Some(raw) = it.get(TIMEOUT_MS) {
-        let ms: f64 = raw
-            .value
-            .trim()
-            .parse()
-            .map_err(|_| it.bad(TIMEOUT_MS, raw, "milliseconds"))?;
-        path.timeout = Some(ms / 1000.0);
+        let bad = || {
+            it.bad(
+                TIMEOUT_MS,
+                raw,
+                "milliseconds greater than 0 and at most 3600000 (0: no timeout)",
+            )
+        };
+        let ms: f64 = raw.value.trim().parse().map_err(|_| bad())?;
+        // JavaMail's 0 is "no timeout": unset, as Django's None.
+        path.timeout = if ms == 0.0 {
+            None
+        } else {
+            Some(super::timeout_secs(&(ms / 1000.0).to_string()).ok_or_else(bad)?)
+        };
     }
     Ok(())
 }
