@@ -285,7 +285,8 @@ fn the_run_is_announced_and_django_beats_a_stale_env_file() {
     script(&dir.join(".venv/bin/python"), &answer("127.0.0.1", port));
     std::fs::write(
         dir.join(".env"),
-        "EMAIL_HOST=stale.invalid\nEMAIL_PORT=2525\n",
+        // The same values spelled differently (false / False, 5.0 / 5) are not stale.
+        "EMAIL_HOST=stale.invalid\nEMAIL_PORT=2525\nEMAIL_USE_TLS=false\nEMAIL_TIMEOUT=5.0\n",
     )
     .unwrap();
     let run = run_in(
@@ -301,6 +302,11 @@ fn the_run_is_announced_and_django_beats_a_stale_env_file() {
     let shadowed = v["shadowed"]
         .as_array()
         .expect("the stale values are shown");
+    let names: Vec<&str> = shadowed
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["EMAIL_HOST", "EMAIL_PORT"], "{v}");
     let host = shadowed.iter().find(|s| s["name"] == "EMAIL_HOST").unwrap();
     assert_eq!(host["value"], "stale.invalid");
     assert_eq!(host["used"], "127.0.0.1");

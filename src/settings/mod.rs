@@ -281,6 +281,18 @@ fn present(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
+/// Whether two spellings of a setting mean the same (`false` / `False`, `5.0` / `5`).
+fn same_value(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a == b {
+        return true;
+    }
+    if let (Ok(x), Ok(y)) = (a.parse::<f64>(), b.parse::<f64>()) {
+        return x == y;
+    }
+    matches!((parse_bool(a), parse_bool(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// The layered key/value sources in one map: a value already there is not overridden, so
 /// layers are added from the highest precedence down.
 pub(crate) struct Layers {
@@ -300,7 +312,7 @@ impl Layers {
                 origin: origin.clone(),
             },
         );
-        if let Some(old) = old.filter(|o| o.value.trim() != value.trim()) {
+        if let Some(old) = old.filter(|o| !same_value(&o.value, &value)) {
             let mask = |v: String| if secret { "****".to_string() } else { v };
             self.shadowed.push(Shadowed {
                 name: key.to_string(),
