@@ -517,3 +517,34 @@ fn settings_with_a_latin1_byte_are_read_not_replaced_by_localhost() {
     std::fs::remove_dir_all(&dir).ok();
     std::fs::remove_dir_all(&dir2).ok();
 }
+
+#[test]
+fn without_a_virtualenv_python3_then_python_is_run_once() {
+    let dir = project("path");
+    std::fs::remove_dir_all(dir.join(".venv")).unwrap();
+    let port = closed_port();
+    let count = dir.join("count");
+    // No python3 on this PATH: python, and only it, answers.
+    let bin = dir.join("bin");
+    script(
+        &bin.join("python"),
+        &format!(
+            "echo python >> {}\n{}",
+            count.display(),
+            answer("127.0.0.1", port)
+        ),
+    );
+    let path = bin.display().to_string();
+    let run = run_in(
+        &dir,
+        &["preflight", "--json", "--timeout", "2"],
+        &[("PATH", path.as_str())],
+        Duration::from_secs(30),
+    );
+    let v = json(&run);
+    assert_eq!(std::fs::read_to_string(&count).unwrap(), "python\n");
+    assert_eq!(v["runtime"]["run"]["program"], "python", "{v}");
+    assert_eq!(v["runtime"]["run"]["outcome"]["kind"], "ok");
+    assert_eq!(v["configured"]["port"], port);
+    std::fs::remove_dir_all(&dir).ok();
+}

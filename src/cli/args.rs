@@ -21,7 +21,9 @@ Settings are read in this order of precedence: flags, process environment, --env
 (smtp://; smtp+tls:// and smtps:// = STARTTLS; smtp+ssl:// = implicit TLS; submission://),
 Laravel MAIL_*, Flask-Mail MAIL_SERVER/MAIL_USE_TLS/MAIL_USE_SSL (also config.py), Node
 SMTP_HOST/SMTP_PORT/SMTP_SECURE/SMTP_USER/SMTP_PASS, Spring spring.mail.*. With none of them
-anywhere, preflight says so and exits 2.
+anywhere, preflight says so and exits 2. In a Django project it asks the project's own Python
+for Django's effective settings (once, bounded, announced in the report); --no-project-code
+reads settings.py as text instead.
 
 Exit status: 0 the configured path works, 1 it does not, 2 settings that cannot be read.";
 
