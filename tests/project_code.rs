@@ -1,8 +1,9 @@
 //! issue 12 item 4: the project's own code (its `.venv/bin/python manage.py shell`) is run
 //! through one runner: announced in the report, bounded in time and output, killed with its
 //! children, without smtp-doctor's secrets, tried once; and bounded reads of every file the
-//! command line names (items 8, 9). Unix only: the fake interpreters are shell scripts.
-#![cfg(unix)]
+//! command line names (items 8, 9). Linux only: the fake interpreters are shell scripts and
+//! processes and memory are watched in /proc.
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

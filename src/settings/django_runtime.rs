@@ -119,4 +119,56 @@ mod tests {
         assert!(!m.contains_key("EMAIL_TIMEOUT"));
         assert!(parse_answer(b"SMTP_DOCTOR_JSON{broken").is_none());
     }
+
+    #[test]
+    fn every_outcome_is_announced_in_both_languages() {
+        use crate::i18n::{project_run, Lang};
+        let outcomes = [
+            RunStatus::Ok { truncated: false },
+            RunStatus::NoAnswer { truncated: true },
+            RunStatus::Failed {
+                code: Some(1),
+                truncated: false,
+            },
+            RunStatus::Failed {
+                code: None,
+                truncated: false,
+            },
+            RunStatus::TimedOut { after_ms: 1500 },
+            RunStatus::NotFound,
+            RunStatus::SpawnFailed {
+                why: "permission denied".into(),
+            },
+        ];
+        for outcome in outcomes {
+            let run = RunRecord {
+                program: "/p/.venv/bin/python".into(),
+                args: vec![
+                    "manage.py".into(),
+                    "shell".into(),
+                    "-c".into(),
+                    "a\nb".into(),
+                ],
+                outcome: outcome.clone(),
+                ms: 1234.0,
+            };
+            let (en, es) = (project_run(Lang::En, &run), project_run(Lang::Es, &run));
+            assert!(en.contains("/p/.venv/bin/python") && es.contains("/p/.venv/bin/python"));
+            assert_ne!(en, es);
+            assert!(
+                !es.contains("read as text") && !es.contains("Project code"),
+                "{es}"
+            );
+            match outcome {
+                RunStatus::NotFound | RunStatus::SpawnFailed { .. } => {}
+                _ => assert!(en.contains("manage.py shell -c …"), "{en}"),
+            }
+            if let RunStatus::Failed { code: Some(1), .. } = outcome {
+                assert!(en.contains("exit status 1") && es.contains("código de salida 1"));
+            }
+            if let RunStatus::TimedOut { .. } = outcome {
+                assert!(en.contains("1.5 s limit"), "{en}");
+            }
+        }
+    }
 }
