@@ -849,6 +849,113 @@ pub fn mode_short(lang: Lang, s: Security) -> &'static str {
     }
 }
 
+/// The command of a run of the project's code as shown: a program and its arguments, an
+/// argument that is a whole script shown as `…`.
+fn shown_command(run: &crate::runner::RunRecord) -> String {
+    let mut out = run.program.clone();
+    for a in &run.args {
+        out.push(' ');
+        if a.contains('\n') {
+            out.push('…');
+        } else {
+            out.push_str(&crate::text::escape(a.as_bytes()));
+        }
+    }
+    out
+}
+
+/// The announcement of a run of the project's own code: what ran, how long, how it ended, and
+/// what was read instead when it did not answer.
+pub fn project_run(lang: Lang, run: &crate::runner::RunRecord) -> String {
+    use crate::runner::RunStatus as S;
+    let cmd = shown_command(run);
+    let secs = format!("{:.1}", run.ms / 1000.0);
+    let cut = |truncated: bool| match (truncated, lang) {
+        (false, _) => "",
+        (true, Lang::En) => " (output cut at the cap)",
+        (true, Lang::Es) => " (salida cortada en el límite)",
+    };
+    match (&run.outcome, lang) {
+        (S::Ok { truncated }, Lang::En) => format!(
+            "Project code ran: {cmd} — answered in {secs} s{}; its settings are the ones used",
+            cut(*truncated)
+        ),
+        (S::Ok { truncated }, Lang::Es) => format!(
+            "Se ejecutó código del proyecto: {cmd} — respondió en {secs} s{}; se usan sus ajustes",
+            cut(*truncated)
+        ),
+        (S::NoAnswer { truncated }, Lang::En) => format!(
+            "Project code ran: {cmd} — exited after {secs} s without an answer{}; settings read as text instead",
+            cut(*truncated)
+        ),
+        (S::NoAnswer { truncated }, Lang::Es) => format!(
+            "Se ejecutó código del proyecto: {cmd} — terminó tras {secs} s sin respuesta{}; ajustes leídos como texto",
+            cut(*truncated)
+        ),
+        (S::Failed { code, truncated }, Lang::En) => format!(
+            "Project code ran: {cmd} — failed ({}) after {secs} s{}; settings read as text instead",
+            code.map_or("killed by a signal".to_string(), |c| format!("exit status {c}")),
+            cut(*truncated)
+        ),
+        (S::Failed { code, truncated }, Lang::Es) => format!(
+            "Se ejecutó código del proyecto: {cmd} — falló ({}) tras {secs} s{}; ajustes leídos como texto",
+            code.map_or("terminado por una señal".to_string(), |c| format!("código de salida {c}")),
+            cut(*truncated)
+        ),
+        (S::TimedOut { after_ms }, Lang::En) => format!(
+            "Project code ran: {cmd} — killed (with its children) at the {:.1} s limit; settings read as text instead",
+            *after_ms as f64 / 1000.0
+        ),
+        (S::TimedOut { after_ms }, Lang::Es) => format!(
+            "Se ejecutó código del proyecto: {cmd} — terminado (con sus hijos) al límite de {:.1} s; ajustes leídos como texto",
+            *after_ms as f64 / 1000.0
+        ),
+        (S::NotFound, Lang::En) => format!(
+            "Project code not run: no {} found; settings read as text",
+            run.program
+        ),
+        (S::NotFound, Lang::Es) => format!(
+            "Código del proyecto no ejecutado: no se encontró {}; ajustes leídos como texto",
+            run.program
+        ),
+        (S::SpawnFailed { why }, Lang::En) => format!(
+            "Project code not run: {} could not be started ({why}); settings read as text",
+            run.program
+        ),
+        (S::SpawnFailed { why }, Lang::Es) => format!(
+            "Código del proyecto no ejecutado: {} no pudo arrancar ({why}); ajustes leídos como texto",
+            run.program
+        ),
+    }
+}
+
+/// Running the project's code was turned off.
+pub fn project_code_disabled(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Project code not run (--no-project-code): settings read as text",
+        Lang::Es => {
+            "Código del proyecto no ejecutado (--no-project-code): ajustes leídos como texto"
+        }
+    }
+}
+
+/// A value found that the application does not use, because its runtime says otherwise.
+pub fn shadowed(
+    lang: Lang,
+    name: &str,
+    (value, origin): (&str, &str),
+    (used, used_origin): (&str, &str),
+) -> String {
+    match lang {
+        Lang::En => format!(
+            "{name} = {value} ({origin}) is not used: the application uses {used} ({used_origin})"
+        ),
+        Lang::Es => format!(
+            "{name} = {value} ({origin}) no se usa: la aplicación usa {used} ({used_origin})"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

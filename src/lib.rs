@@ -38,6 +38,7 @@
 pub mod diagnosis;
 pub mod diff;
 pub mod engine;
+pub mod files;
 pub mod frameworks;
 pub mod i18n;
 pub(crate) mod knowledge;
@@ -48,6 +49,7 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod report;
+pub mod runner;
 pub mod settings;
 pub mod targets;
 pub mod text;

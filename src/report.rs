@@ -60,6 +60,12 @@ pub struct Report {
     /// Preflight: every setting read, with where it came from (secrets masked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<crate::settings::SettingReport>,
+    /// Preflight: whether the project's own code was run to read its settings, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<crate::settings::RuntimeUse>,
+    /// Preflight: values found that the application does not use (its runtime says otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<crate::settings::Shadowed>,
 }
 
 impl Report {
@@ -86,6 +92,8 @@ impl Report {
             },
             configured: None,
             settings: Vec::new(),
+            runtime: None,
+            shadowed: Vec::new(),
         }
     }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Bottom first. Modules in one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["model", "text"],
+    &["model", "text", "files", "runner"],
     &["knowledge"],
     &["plan"],
     &["i18n", "frameworks"],

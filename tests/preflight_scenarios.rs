@@ -66,6 +66,7 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         dir: PathBuf::from("/nonexistent-smtp-doctor"),
         django_dir: None,
         run_python: false,
+        run_limit: None,
         framework: None,
     };
     let app = settings::load(&FlagSettings::default(), &sources).unwrap();

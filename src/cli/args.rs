@@ -21,7 +21,9 @@ Settings are read in this order of precedence: flags, process environment, --env
 (smtp://; smtp+tls:// and smtps:// = STARTTLS; smtp+ssl:// = implicit TLS; submission://),
 Laravel MAIL_*, Flask-Mail MAIL_SERVER/MAIL_USE_TLS/MAIL_USE_SSL (also config.py), Node
 SMTP_HOST/SMTP_PORT/SMTP_SECURE/SMTP_USER/SMTP_PASS, Spring spring.mail.*. With none of them
-anywhere, preflight says so and exits 2.
+anywhere, preflight says so and exits 2. In a Django project it asks the project's own Python
+for Django's effective settings (once, bounded, announced in the report); --no-project-code
+reads settings.py as text instead.
 
 Exit status: 0 the configured path works, 1 it does not, 2 settings that cannot be read.";
 
@@ -143,9 +145,13 @@ pub(crate) struct PreflightArgs {
     /// The Django project folder (where manage.py is) [default: this folder, when it has one].
     #[arg(long, value_name = "DIR")]
     pub(crate) django: Option<PathBuf>,
-    /// Do not run the project's Python to ask Django for its settings; read settings.py as text.
-    #[arg(long = "no-python")]
-    pub(crate) no_python: bool,
+    /// Do not run any of the project's code. By default, in a Django project, preflight runs
+    /// its Python (./.venv/bin/python, else python3 on PATH) as `manage.py shell -c …` to ask
+    /// Django for its effective settings: once, for at most --timeout (default 10 s), with
+    /// stdin closed, output capped, without SMTP_DOCTOR_PASSWORD / SMTP_DOCTOR_OAUTH_TOKEN, and
+    /// the report says what ran. With this flag, settings.py is read as text instead.
+    #[arg(long = "no-project-code", alias = "no-python")]
+    pub(crate) no_project_code: bool,
     /// Use this server instead of the configured one.
     #[arg(long, value_name = "HOST")]
     pub(crate) host: Option<String>,

@@ -88,11 +88,12 @@ fn secret(
     from_settings: Option<Secret>,
 ) -> Result<Option<(Secret, SecretKind)>, String> {
     if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        // Bounded: `</dev/zero` is an error, not an allocation abort.
+        let pw = smtp_doctor::files::read_first_line(
+            &mut std::io::stdin().lock(),
+            "--password-stdin (standard input)",
+        )
+        .map_err(|e| e.to_string())?;
         if pw.is_empty() {
             return Err("--password-stdin: standard input is empty".into());
         }

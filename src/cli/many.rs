@@ -70,9 +70,8 @@ pub(crate) async fn run(
 async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skipped), ExitCode> {
     match source {
         Source::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                usage_error(format!("cannot read {}: {}", path.display(), e.kind()))
-            })?;
+            let text = smtp_doctor::files::read_text(path, smtp_doctor::files::FileKind::Targets)
+                .map_err(usage_error)?;
             let list = targets::parse(&text, &path.display().to_string()).map_err(usage_error)?;
             if list.is_empty() {
                 return Err(usage_error(format!("{}: no targets", path.display())));

@@ -128,8 +128,8 @@ async fn demo(out: &args::OutputArgs) -> ExitCode {
 
 fn diff(a: &std::path::Path, b: &std::path::Path) -> ExitCode {
     let load = |p: &std::path::Path| -> Result<Report, String> {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| format!("cannot read {}: {}", p.display(), e.kind()))?;
+        let text = smtp_doctor::files::read_text(p, smtp_doctor::files::FileKind::Report)
+            .map_err(|e| e.to_string())?;
         serde_json::from_str(&text)
             .map_err(|e| format!("{} is not a smtp-doctor JSON report: {e}", p.display()))
     };

@@ -57,6 +57,8 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
     let mut report = Report::new("preflight", observations, diagnosis, &opts);
     report.configured = Some(path);
     report.settings = app.report;
+    report.runtime = app.runtime;
+    report.shadowed = app.shadowed;
     write_report(&report, out)
 }
 
@@ -78,7 +80,8 @@ fn load(
         env_file: args.env_file.clone(),
         dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         django_dir: args.django.clone(),
-        run_python: !args.no_python,
+        run_python: !args.no_project_code,
+        run_limit: probe.timeout,
         framework: out_framework,
     };
     settings::load(&flags, &sources).map_err(|e| e.to_string())

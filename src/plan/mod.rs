@@ -61,7 +61,17 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<Vec<u8>>, PlanError> {
         path: path.display().to_string(),
         why,
     };
-    let bytes = std::fs::read(path).map_err(|e| bad(e.kind().to_string()))?;
+    let bytes = crate::files::read_bytes(path, crate::files::FileKind::CaFile).map_err(|e| {
+        bad(match e {
+            crate::files::FileError::Io { why, .. } => why,
+            crate::files::FileError::NotRegular { what, .. } => {
+                format!("not a regular file ({what})")
+            }
+            crate::files::FileError::TooLarge { limit, .. } => {
+                format!("larger than the limit of {limit}")
+            }
+        })
+    })?;
     let mut certs = Vec::new();
     for cert in CertificateDer::pem_slice_iter(&bytes) {
         let cert = cert.map_err(|e| bad(format!("not a PEM certificate file ({e})")))?;

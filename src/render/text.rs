@@ -121,6 +121,31 @@ fn configured(out: &mut String, report: &Report, p: &Paint) {
             p.dim(&format!("({})", s.origin))
         );
     }
+    project_code(out, report, p);
+}
+
+/// Preflight: what of the project's code ran to read its settings, and values it overrides.
+fn project_code(out: &mut String, report: &Report, p: &Paint) {
+    use crate::settings::RuntimeUse;
+    let lang = report.lang;
+    match &report.runtime {
+        Some(RuntimeUse::Ran { run }) => {
+            let _ = writeln!(out, "  {}", p.dim(&i18n::project_run(lang, run)));
+        }
+        Some(RuntimeUse::Disabled) => {
+            let _ = writeln!(out, "  {}", p.dim(i18n::project_code_disabled(lang)));
+        }
+        None => {}
+    }
+    for s in &report.shadowed {
+        let line = i18n::shadowed(
+            lang,
+            &s.name,
+            (&s.value, &s.origin.to_string()),
+            (&s.used, &s.used_origin.to_string()),
+        );
+        let _ = writeln!(out, "  {}", p.warn(&line));
+    }
 }
 
 fn findings(out: &mut String, report: &Report, p: &Paint) {

@@ -1,44 +1,73 @@
 //! A Django project: its effective settings asked of its own Python when allowed, else the
 //! `EMAIL_*` assignments of its `settings.py` read as text.
 
-use super::{read_text, Interpreted, Interpreter, Layers, Origin, SettingsError, Sources};
+use super::{
+    read_text, Interpreted, Interpreter, Layers, Origin, RuntimeUse, SettingsError, Sources,
+};
 use crate::frameworks::django::{BACKEND, NAMES, PREFIX, TIMEOUT, USE_SSL, USE_TLS};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// The Django project folder: `--django DIR`, or the folder itself when it has `manage.py`.
-pub(super) fn project_dir(sources: &Sources) -> Option<PathBuf> {
-    sources
-        .django_dir
-        .clone()
-        .or_else(|| Some(sources.dir.clone()).filter(|d| d.join("manage.py").is_file()))
+/// The Django project folder: `--django DIR` (which must be a folder), or the folder itself
+/// when it has `manage.py`.
+pub(super) fn project_dir(sources: &Sources) -> Result<Option<PathBuf>, SettingsError> {
+    if let Some(dir) = &sources.django_dir {
+        if !dir.is_dir() {
+            return Err(SettingsError::Unreadable {
+                path: crate::text::escape(dir.display().to_string().as_bytes()),
+                why: format!(
+                    "--django names no folder ({})",
+                    if super::present(dir) {
+                        "not a directory"
+                    } else {
+                        "no such directory"
+                    }
+                ),
+            });
+        }
+        return Ok(Some(dir.clone()));
+    }
+    Ok(Some(sources.dir.clone()).filter(|d| super::present(&d.join("manage.py"))))
 }
 
-/// Adds the project's email settings to `layers`.
-pub(super) fn read_project(dir: &Path, run_python: bool, layers: &mut Layers) {
-    if let Some(map) = run_python
-        .then(|| super::django_runtime::effective_settings(dir, &runtime_keys()))
-        .flatten()
-    {
-        for (k, v) in map {
-            layers.add(&k, v, Origin::Django { setting: k.clone() });
+/// Adds the project's email settings to `layers`: Django's own answer when running its code
+/// is allowed (`run` is the time limit) and it answers, else its settings files read as text.
+pub(super) fn read_project(
+    dir: &Path,
+    run: Option<Duration>,
+    layers: &mut Layers,
+) -> Result<(), SettingsError> {
+    match run {
+        None => layers.runtime = Some(RuntimeUse::Disabled),
+        Some(limit) => {
+            let asked = super::django_runtime::effective_settings(dir, &runtime_keys(), limit);
+            layers.runtime = Some(RuntimeUse::Ran { run: asked.record });
+            if let Some(map) = asked.settings {
+                // What Django says is what the application uses: a different value in the
+                // environment or the env file is shown beside it, not used.
+                for (k, v) in map {
+                    let origin = Origin::Django { setting: k.clone() };
+                    layers.add_effective(&k, v, origin, k == NAMES.password);
+                }
+                return Ok(());
+            }
         }
-        return;
     }
     let env_lookup = |k: &str| layers.get(k).map(|r| r.value.clone());
     let mut found = Vec::new();
     for settings in find_django_settings(dir) {
-        if let Ok(text) = read_text(&settings) {
-            found.extend(parse_django_settings(
-                &text,
-                &settings.display().to_string(),
-                &env_lookup,
-            ));
-        }
+        let text = read_text(&settings)?;
+        found.extend(parse_django_settings(
+            &text,
+            &settings.display().to_string(),
+            &env_lookup,
+        ));
     }
     // In Python the last assignment wins; a layer keeps the first value added.
     for (k, v, o) in found.into_iter().rev() {
         layers.add(&k, v, o);
     }
+    Ok(())
 }
 
 /// The settings asked of Django's runtime.
@@ -64,9 +93,19 @@ pub(super) fn read_tls(
     it.flag(USE_SSL, &mut path.implicit)?;
     if let Some(raw) = it.get(TIMEOUT) {
         let t = raw.value.trim();
-        if !t.is_empty() && t != "None" {
-            path.timeout = Some(t.parse().map_err(|_| it.bad(TIMEOUT, raw, "seconds"))?);
-        }
+        // `EMAIL_TIMEOUT = None` (Django's default: no timeout) is unset; the settings.py
+        // reader gives Python's None as the empty text.
+        let python_none = t == "None"
+            || t.is_empty()
+                && matches!(&raw.origin, Origin::File { path, .. } if path.ends_with(".py"));
+        path.timeout = if python_none {
+            None
+        } else {
+            Some(
+                super::timeout_secs(t)
+                    .ok_or_else(|| it.bad(TIMEOUT, raw, super::TIMEOUT_EXPECTED))?,
+            )
+        };
     }
     Ok(())
 }
@@ -184,12 +223,15 @@ fn find_django_settings(dir: &Path) -> Vec<PathBuf> {
     };
     for e in entries.flatten() {
         let p = e.path();
-        if p.join("settings.py").is_file() {
+        if !p.is_dir() {
+            continue;
+        }
+        if super::present(&p.join("settings.py")) {
             out.push(p.join("settings.py"));
         }
         if p.join("settings").is_dir() {
             for name in ["base.py", "production.py", "prod.py", "__init__.py"] {
-                if p.join("settings").join(name).is_file() {
+                if super::present(&p.join("settings").join(name)) {
                     out.push(p.join("settings").join(name));
                 }
             }

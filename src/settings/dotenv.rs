@@ -8,15 +8,18 @@ use super::{read_text, Layers, Origin, SettingsError, Sources};
 pub(super) fn read_env_file(sources: &Sources, layers: &mut Layers) -> Result<(), SettingsError> {
     let path = match &sources.env_file {
         Some(p) => p.clone(),
-        None => match Some(sources.dir.join(".env")).filter(|p| p.is_file()) {
+        None => match Some(sources.dir.join(".env")).filter(|p| super::present(p)) {
             Some(p) => p,
             None => return Ok(()),
         },
     };
-    let text = read_text(&path).map_err(|why| SettingsError::Unreadable {
-        path: path.display().to_string(),
-        why,
-    })?;
+    if !super::present(&path) {
+        return Err(SettingsError::Unreadable {
+            path: crate::text::escape(path.display().to_string().as_bytes()),
+            why: "no such file".into(),
+        });
+    }
+    let text = read_text(&path)?;
     for (k, v, o) in parse_dotenv(&text, &path.display().to_string()) {
         layers.add(&k, v, o);
     }

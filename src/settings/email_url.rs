@@ -114,7 +114,10 @@ pub fn parse_email_url(text: &str) -> Result<EmailUrl, String> {
         }
     }
     if let Some(v) = first("timeout") {
-        timeout = Some(v.parse::<f64>().map_err(|_| format!("bad timeout={v:?}"))?);
+        timeout =
+            Some(super::timeout_secs(v).ok_or_else(|| {
+                format!("bad timeout={v:?}: expected {}", super::TIMEOUT_EXPECTED)
+            })?);
     }
     Ok(EmailUrl {
         host,

@@ -15,12 +15,13 @@ pub(super) fn detected(layers: &Layers) -> bool {
 
 /// Adds the `MAIL_*` assignments of the app's config module to `layers` (below the
 /// environment and the env file, which `layers` already holds).
-pub(super) fn read_config(sources: &Sources, layers: &mut Layers) {
+pub(super) fn read_config(sources: &Sources, layers: &mut Layers) -> Result<(), SettingsError> {
     let env_lookup = |k: &str| layers.get(k).map(|r| r.value.clone());
     let mut found = Vec::new();
     for name in CONFIG_FILES {
         let path = sources.dir.join(name);
-        if let Ok(text) = read_text(&path) {
+        if super::present(&path) {
+            let text = read_text(&path)?;
             found.extend(super::django::parse_python_settings(
                 &text,
                 &path.display().to_string(),
@@ -34,6 +35,7 @@ pub(super) fn read_config(sources: &Sources, layers: &mut Layers) {
     for (k, v, o) in found.into_iter().rev() {
         layers.add(&k, v, o);
     }
+    Ok(())
 }
 
 /// Flask-Mail's two TLS flags.

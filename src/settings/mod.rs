@@ -12,7 +12,6 @@ use crate::model::{ConfiguredPath, Security};
 use crate::plan::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 mod django;
@@ -41,6 +40,9 @@ pub enum SettingsError {
         /// Why.
         why: String,
     },
+    /// A file that exists but cannot be read (not a regular file, too large, …).
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     /// A value that does not parse.
     #[error("cannot understand {key}={value:?} ({origin}): {expected}")]
     BadValue {
@@ -117,6 +119,35 @@ pub(crate) struct Raw {
     origin: Origin,
 }
 
+/// Whether the project's own code was asked for its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum RuntimeUse {
+    /// It ran (see the outcome: when it did not answer, the files were read as text).
+    Ran {
+        /// What ran, for how long, and how it ended.
+        run: crate::runner::RunRecord,
+    },
+    /// Running project code was turned off (`--no-project-code`): the files were read as text.
+    Disabled,
+}
+
+/// A value found in the environment or a file that the application does not use, because its
+/// runtime (Django's effective settings) says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shadowed {
+    /// The setting.
+    pub name: String,
+    /// The value found (`****` for secrets).
+    pub value: String,
+    /// Where it was found.
+    pub origin: Origin,
+    /// The value the application uses (`****` for secrets).
+    pub used: String,
+    /// Where that one comes from.
+    pub used_origin: Origin,
+}
+
 /// One effective setting as reported (secrets masked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingReport {
@@ -149,6 +180,10 @@ pub struct AppSettings {
     pub password: Option<Secret>,
     /// Every value with its origin, secrets masked.
     pub report: Vec<SettingReport>,
+    /// Whether the project's code was run to read them, and how that went.
+    pub runtime: Option<RuntimeUse>,
+    /// Values found that the application does not use (its runtime says otherwise).
+    pub shadowed: Vec<Shadowed>,
 }
 
 impl AppSettings {
@@ -204,6 +239,8 @@ pub struct Sources {
     pub django_dir: Option<PathBuf>,
     /// Whether the project's own Python may be run to ask Django for its effective settings.
     pub run_python: bool,
+    /// How long the project's code may run [default: `--timeout`, else 10 s].
+    pub run_limit: Option<std::time::Duration>,
     /// `--framework`: read this framework's settings, instead of finding out whose they are.
     pub framework: Option<Framework>,
 }
@@ -217,29 +254,75 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// The largest settings file read: project files are untrusted input.
-const MAX_FILE_BYTES: u64 = 1 << 20;
+/// What a timeout setting must be, said in errors.
+pub(crate) const TIMEOUT_EXPECTED: &str =
+    "seconds greater than 0 and at most 3600 (a finite number, e.g. 10)";
 
-/// Reads a settings file as text, at most [`MAX_FILE_BYTES`]; the error says why not.
-fn read_text(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.kind().to_string())?;
-    let mut text = String::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| e.kind().to_string())?;
-    if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("larger than {} KiB", MAX_FILE_BYTES / 1024));
+/// A timeout in seconds as a setting writes it: finite, greater than 0, at most 3600 (the
+/// `--timeout` flag's rule); `nan`, `inf`, `1e309`, `-5`, `0` and the empty text are not.
+pub(crate) fn timeout_secs(text: &str) -> Option<f64> {
+    crate::plan::parse_timeout(text)
+        .ok()
+        .map(|d| d.as_secs_f64())
+}
+
+/// Reads a settings file as text (bounded, regular files only; bytes that are not UTF-8
+/// become U+FFFD rather than the file being skipped).
+fn read_text(path: &Path) -> Result<String, SettingsError> {
+    Ok(crate::files::read_text(
+        path,
+        crate::files::FileKind::Settings,
+    )?)
+}
+
+/// Whether something is at `path` (a broken symlink, a FIFO or a device count: reading them
+/// is then an error that says so, never a silent skip).
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether two spellings of a setting mean the same (`false` / `False`, `5.0` / `5`).
+fn same_value(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a == b {
+        return true;
     }
-    Ok(text)
+    if let (Ok(x), Ok(y)) = (a.parse::<f64>(), b.parse::<f64>()) {
+        return x == y;
+    }
+    matches!((parse_bool(a), parse_bool(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// The layered key/value sources in one map: a value already there is not overridden, so
 /// layers are added from the highest precedence down.
 pub(crate) struct Layers {
     values: BTreeMap<String, Raw>,
+    runtime: Option<RuntimeUse>,
+    shadowed: Vec<Shadowed>,
 }
 
 impl Layers {
+    /// Sets `key` from the application's runtime, which knows better than every static
+    /// source: a different value found before is kept in `shadowed` for the report.
+    fn add_effective(&mut self, key: &str, value: String, origin: Origin, secret: bool) {
+        let old = self.values.insert(
+            key.to_string(),
+            Raw {
+                value: value.clone(),
+                origin: origin.clone(),
+            },
+        );
+        if let Some(old) = old.filter(|o| !same_value(&o.value, &value)) {
+            let mask = |v: String| if secret { "****".to_string() } else { v };
+            self.shadowed.push(Shadowed {
+                name: key.to_string(),
+                value: mask(old.value),
+                origin: old.origin,
+                used: mask(value),
+                used_origin: origin,
+            });
+        }
+    }
     fn add(&mut self, key: &str, value: String, origin: Origin) {
         self.values
             .entry(key.to_string())
@@ -261,22 +344,31 @@ impl Layers {
 pub fn load(flags: &FlagSettings, sources: &Sources) -> Result<AppSettings, SettingsError> {
     let mut layers = Layers {
         values: BTreeMap::new(),
+        runtime: None,
+        shadowed: Vec::new(),
     };
     env::read_process_env(&sources.env, &mut layers);
     dotenv::read_env_file(sources, &mut layers)?;
-    if let Some(dir) = django::project_dir(sources) {
-        django::read_project(&dir, sources.run_python, &mut layers);
+    let django_dir = django::project_dir(sources)?;
+    if let Some(dir) = &django_dir {
+        let limit = sources
+            .run_limit
+            .unwrap_or(std::time::Duration::from_secs(10));
+        django::read_project(dir, sources.run_python.then_some(limit), &mut layers)?;
     }
-    let django_project = django::project_dir(sources).is_some();
+    let django_project = django_dir.is_some();
     if matches!(sources.framework, None | Some(Framework::Flask)) {
-        flask::read_config(sources, &mut layers);
+        flask::read_config(sources, &mut layers)?;
     }
-    let framework = detect_framework(sources, &mut layers);
+    let framework = detect_framework(sources, &mut layers)?;
     let found = flags.host.is_some() || django_project || layers.has_mail_settings();
     if !found {
         return Err(SettingsError::NothingFound);
     }
-    interpret(flags, &layers, framework)
+    let mut app = interpret(flags, &layers, framework)?;
+    app.runtime = layers.runtime;
+    app.shadowed = layers.shadowed;
+    Ok(app)
 }
 
 /// How every framework's mail settings start: one of them must be set somewhere (or a Django
@@ -289,23 +381,23 @@ const MAIL_PREFIXES: [&str; 4] = [
 ];
 
 /// Whose names the values use; reads Spring's files when nothing else named a server.
-fn detect_framework(sources: &Sources, layers: &mut Layers) -> Framework {
+fn detect_framework(sources: &Sources, layers: &mut Layers) -> Result<Framework, SettingsError> {
     // --framework decides whose names are read when that framework's server is named;
     // otherwise the names found decide (the fixes are still written in --framework's names).
     if let Some(fw) = sources.framework {
         let named = match fw {
-            Framework::Spring => spring::read_project(sources, layers),
+            Framework::Spring => spring::read_project(sources, layers)?,
             Framework::Node => node::detected(layers),
             Framework::Url => layers.get(email_url::EMAIL_URL).is_some(),
             fw => layers.get(fw.names().host).is_some(),
         };
         if named {
-            return fw;
+            return Ok(fw);
         }
     }
     let django_host = layers.get(Framework::Django.names().host).is_some();
     let url = layers.get(email_url::EMAIL_URL).is_some();
-    match (django_host, url) {
+    Ok(match (django_host, url) {
         (false, true) => Framework::Url,
         (true, _) => Framework::Django,
         (false, false) if laravel::detected(layers) => Framework::Laravel,
@@ -314,12 +406,12 @@ fn detect_framework(sources: &Sources, layers: &mut Layers) -> Framework {
         // Spring's files, unless --framework spring has just read them and found none.
         (false, false)
             if sources.framework != Some(Framework::Spring)
-                && spring::read_project(sources, layers) =>
+                && spring::read_project(sources, layers)? =>
         {
             Framework::Spring
         }
         (false, false) => Framework::Django,
-    }
+    })
 }
 
 /// The configured path as read so far, before the command-line flags and the defaults.
@@ -449,6 +541,8 @@ impl<'a> Interpreter<'a> {
             user: path.user,
             password: path.password,
             report: self.report,
+            runtime: None,
+            shadowed: Vec::new(),
         }
     }
 }
@@ -497,6 +591,7 @@ mod tests {
             dir: PathBuf::from("/nonexistent-smtp-doctor-test"),
             django_dir: None,
             run_python: false,
+            run_limit: None,
             framework: None,
         }
     }
@@ -680,5 +775,95 @@ mod tests {
         let tls = s.report.iter().find(|r| r.name == "MAIL_USE_TLS").unwrap();
         assert_eq!(tls.value, "False");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn timeouts_that_are_not_a_finite_positive_number_of_seconds_are_refused_with_their_origin() {
+        // issue 12 item 14: nan, -inf, 1e309, -5 and 0 were accepted and shown as null.
+        let bad = [
+            "nan", "NaN", "inf", "-inf", "1e309", "-5", "0", "", "3601", "soon",
+        ];
+        for value in bad {
+            let e = load(
+                &FlagSettings::default(),
+                &sources(&[("EMAIL_HOST", "h.test"), ("EMAIL_TIMEOUT", value)]),
+            )
+            .err()
+            .unwrap_or_else(|| panic!("EMAIL_TIMEOUT={value:?} accepted"));
+            let text = e.to_string();
+            assert!(
+                text.contains("environment EMAIL_TIMEOUT"),
+                "{value:?}: {text}"
+            );
+            assert!(text.contains("at most 3600"), "{value:?}: {text}");
+
+            let url = format!("smtp+ssl://h.test:465?timeout={value}");
+            let e = load(
+                &FlagSettings::default(),
+                &sources(&[("EMAIL_URL", url.as_str())]),
+            )
+            .err()
+            .unwrap_or_else(|| panic!("?timeout={value:?} accepted"));
+            assert!(e.to_string().contains("environment EMAIL_URL"), "{e}");
+        }
+        // Spring's milliseconds: 0 is JavaMail's "no timeout" (unset, as Django's None).
+        let spring = |value: &str| {
+            let dir = std::env::temp_dir().join(format!(
+                "smtp-doctor-spring-timeout-{}-{}",
+                std::process::id(),
+                value.len()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("application.properties"),
+                format!(
+                    "spring.mail.host=h.test\nspring.mail.properties.mail.smtp.timeout={value}\n"
+                ),
+            )
+            .unwrap();
+            let mut src = sources(&[]);
+            src.dir = dir.clone();
+            let got = load(&FlagSettings::default(), &src);
+            std::fs::remove_dir_all(&dir).ok();
+            got
+        };
+        for value in ["nan", "-inf", "1e309", "-5", "", "3600001"] {
+            let e = spring(value)
+                .err()
+                .unwrap_or_else(|| panic!("mail.smtp.timeout={value:?} accepted"));
+            assert!(
+                e.to_string()
+                    .contains("application.properties:2 spring.mail.properties.mail.smtp.timeout"),
+                "{e}"
+            );
+        }
+        assert_eq!(spring("0").unwrap().timeout, None);
+        assert_eq!(spring("5000").unwrap().timeout, Some(5.0));
+        // A file's line is named.
+        let dir = std::env::temp_dir().join(format!("smtp-doctor-timeout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(".env"), "EMAIL_HOST=h.test\nEMAIL_TIMEOUT=nan\n").unwrap();
+        let mut src = sources(&[]);
+        src.dir = dir.clone();
+        let e = load(&FlagSettings::default(), &src)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(".env:2 EMAIL_TIMEOUT"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+        // Sane values, and Django's None, still work.
+        for (value, want) in [
+            ("10", Some(10.0)),
+            ("0.5", Some(0.5)),
+            ("3600", Some(3600.0)),
+            ("None", None),
+        ] {
+            let s = load(
+                &FlagSettings::default(),
+                &sources(&[("EMAIL_HOST", "h.test"), ("EMAIL_TIMEOUT", value)]),
+            )
+            .unwrap();
+            assert_eq!(s.timeout, want, "{value}");
+        }
     }
 }

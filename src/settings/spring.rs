@@ -14,17 +14,19 @@ const FILES: [&str; 6] = [
 ];
 
 /// Adds the `spring.mail.*` values of the project's application files; `true` when any.
-pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> bool {
+pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> Result<bool, SettingsError> {
     let mut found = false;
     for name in FILES {
         let path = sources.dir.join(name);
-        let Ok(text) = read_text(&path) else {
+        if !super::present(&path) {
             continue;
-        };
+        }
         let entries = if name.ends_with(".properties") {
+            // Java reads .properties as ISO-8859-1 (Spring Boot also takes UTF-8).
+            let text = crate::files::read_latin1(&path, crate::files::FileKind::Settings)?;
             super::dotenv::parse_dotenv(&text, &path.display().to_string())
         } else {
-            flatten_yaml(&text, &path.display().to_string())
+            flatten_yaml(&read_text(&path)?, &path.display().to_string())
         };
         for (k, v, o) in entries {
             if k.starts_with(PREFIX) {
@@ -33,7 +35,7 @@ pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> bool {
             }
         }
     }
-    found
+    Ok(found)
 }
 
 /// JavaMail's TLS properties and timeout (milliseconds).
@@ -44,12 +46,20 @@ pub(super) fn read_tls(
     it.flag(STARTTLS_ENABLE, &mut path.starttls)?;
     it.flag(SSL_ENABLE, &mut path.implicit)?;
     if let Some(raw) = it.get(TIMEOUT_MS) {
-        let ms: f64 = raw
-            .value
-            .trim()
-            .parse()
-            .map_err(|_| it.bad(TIMEOUT_MS, raw, "milliseconds"))?;
-        path.timeout = Some(ms / 1000.0);
+        let bad = || {
+            it.bad(
+                TIMEOUT_MS,
+                raw,
+                "milliseconds greater than 0 and at most 3600000 (0: no timeout)",
+            )
+        };
+        let ms: f64 = raw.value.trim().parse().map_err(|_| bad())?;
+        // JavaMail's 0 is "no timeout": unset, as Django's None.
+        path.timeout = if ms == 0.0 {
+            None
+        } else {
+            Some(super::timeout_secs(&(ms / 1000.0).to_string()).ok_or_else(bad)?)
+        };
     }
     Ok(())
 }
