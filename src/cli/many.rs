@@ -141,34 +141,26 @@ fn within_open_file_limit(wanted: usize, plans: &[Plan]) -> usize {
 
 /// Raises the soft limit of open files towards the hard one; the soft limit that holds after.
 #[cfg(unix)]
-#[allow(unsafe_code)]
 fn raise_open_file_limit() -> Option<u64> {
-    let mut now = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit only writes the struct it is given, which lives on this stack.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) } != 0 {
-        return None;
-    }
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let now = getrlimit(Resource::Nofile);
+    let current = now.current?;
+    let hard = now.maximum.unwrap_or(u64::MAX);
     // macOS refuses more than OPEN_MAX (10240) whatever the hard limit says; Linux refuses more
     // than fs.nr_open, so a very large hard limit is tried lower too.
-    for want in [now.rlim_max, 65_536, 10_240] {
-        if want <= now.rlim_cur || want > now.rlim_max {
+    for want in [hard, 65_536, 10_240] {
+        if want <= current || want > hard {
             continue;
         }
-        let raised = libc::rlimit {
-            rlim_cur: want,
-            rlim_max: now.rlim_max,
+        let raised = Rlimit {
+            current: Some(want),
+            maximum: now.maximum,
         };
-        // SAFETY: setrlimit only reads the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            now.rlim_cur = want;
-            break;
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return Some(want);
         }
     }
-    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every Unix
-    Some(now.rlim_cur as u64)
+    Some(current)
 }
 
 #[cfg(not(unix))]
