@@ -60,12 +60,14 @@ fn family_name(f: Family) -> &'static str {
 struct Differences(Vec<Difference>);
 
 impl Differences {
+    /// Reports read back from files are untrusted text: what a difference shows is escaped.
     fn compare(&mut self, what: String, a: String, b: String, matters: bool) {
         if a != b {
+            let e = |s: String| crate::text::escape(s.as_bytes());
             self.0.push(Difference {
-                what,
-                a,
-                b,
+                what: e(what),
+                a: e(a),
+                b: e(b),
                 matters,
             });
         }

@@ -671,3 +671,75 @@ fn many_targets_never_run_out_of_descriptors_into_a_firewall_finding() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 12: an ESC in `EMAIL_HOST_USER` reached the text report and stderr, and `diff` of a
+/// JSON report holding `\u001b` printed it raw. Every boundary where untrusted text enters is
+/// escaped: settings files, their paths, reports read back.
+#[test]
+fn terminal_escapes_from_files_never_reach_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hostile = "al\u{1b}]52;c;aGk=\u{7}ice\u{202e}\u{200b}@x.test";
+    std::fs::write(
+        dir.join(".env"),
+        format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT=9\nEMAIL_HOST_USER=\"{hostile}\"\nEMAIL_TIMEOUT=\"\u{1b}[2J\"\n"),
+    )
+    .unwrap();
+    let raw = |b: &[u8]| {
+        let s = String::from_utf8_lossy(b).to_string();
+        s.contains('\u{1b}')
+            || s.contains('\u{7}')
+            || s.contains('\u{202e}')
+            || s.contains('\u{200b}')
+    };
+    // A bad timeout is an error that quotes the file: escaped on stderr.
+    let o = run_in(
+        &dir,
+        &["preflight", "--timeout", "1"],
+        &[("SMTP_DOCTOR_PASSWORD", "pw")],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!raw(&o.stderr), "{}", stderr(&o));
+    std::fs::write(
+        dir.join(".env"),
+        format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT=9\nEMAIL_HOST_USER=\"{hostile}\"\n"),
+    )
+    .unwrap();
+    for args in [
+        &["preflight", "--timeout", "1"][..],
+        &["preflight", "--timeout", "1", "-v"],
+        &["preflight", "--timeout", "1", "--json"],
+        &["preflight", "--timeout", "1", "--format", "markdown"],
+    ] {
+        let o = run_in(&dir, args, &[("SMTP_DOCTOR_PASSWORD", "pw")]);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(
+            !raw(&o.stdout) && !raw(&o.stderr),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        if args.contains(&"--json") {
+            // diff of a report that holds raw escapes (as JSON \u001b) shows them escaped.
+            let a = dir.join("a.json");
+            let text = String::from_utf8_lossy(&o.stdout).replacen(
+                "\"host\": \"127.0.0.1\"",
+                "\"host\": \"127.0.0.1\\u001b[2J\\u0007\"",
+                1,
+            );
+            std::fs::write(&a, text).unwrap();
+            std::fs::write(dir.join("b.json"), &o.stdout).unwrap();
+            let d = run(&[
+                "diff",
+                a.to_str().unwrap(),
+                dir.join("b.json").to_str().unwrap(),
+            ]);
+            assert!(
+                String::from_utf8_lossy(&d.stdout).contains("\\u{1b}"),
+                "{}",
+                String::from_utf8_lossy(&d.stdout)
+            );
+            assert!(!raw(&d.stdout), "{}", String::from_utf8_lossy(&d.stdout));
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

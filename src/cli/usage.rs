@@ -1,11 +1,15 @@
 //! Bad usage: one line on stderr naming the problem, exit 2, nothing on stdout.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Bad usage: one line on stderr, exit 2, nothing on stdout.
+/// The message may quote what the user's files hold (a path, a value): it is escaped here, the
+/// one door to stderr for usage errors, so no terminal escape or line break gets through.
 pub(crate) fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("smtp-doctor: {msg}");
+    let line = smtp_doctor::text::escape(msg.to_string().as_bytes());
+    let _ = writeln!(std::io::stderr(), "smtp-doctor: {line}");
     ExitCode::from(2)
 }
 

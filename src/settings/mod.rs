@@ -102,12 +102,34 @@ pub enum Origin {
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Paths and keys come from the user's folder: shown escaped.
+        let e = |s: &str| crate::text::escape(s.as_bytes());
         match self {
-            Origin::Flag { flag } => write!(f, "flag {flag}"),
-            Origin::Env { var } => write!(f, "environment {var}"),
-            Origin::File { path, line, key } => write!(f, "{path}:{line} {key}"),
-            Origin::Django { setting } => write!(f, "Django settings {setting}"),
+            Origin::Flag { flag } => write!(f, "flag {}", e(flag)),
+            Origin::Env { var } => write!(f, "environment {}", e(var)),
+            Origin::File { path, line, key } => write!(f, "{}:{line} {}", e(path), e(key)),
+            Origin::Django { setting } => write!(f, "Django settings {}", e(setting)),
             Origin::Default => write!(f, "default"),
+        }
+    }
+}
+
+impl Origin {
+    /// The same origin with every text field escaped, for a report.
+    fn escaped(&self) -> Origin {
+        let e = |s: &str| crate::text::escape(s.as_bytes());
+        match self {
+            Origin::Flag { flag } => Origin::Flag { flag: e(flag) },
+            Origin::Env { var } => Origin::Env { var: e(var) },
+            Origin::File { path, line, key } => Origin::File {
+                path: e(path),
+                line: *line,
+                key: e(key),
+            },
+            Origin::Django { setting } => Origin::Django {
+                setting: e(setting),
+            },
+            Origin::Default => Origin::Default,
         }
     }
 }
@@ -313,13 +335,13 @@ impl Layers {
             },
         );
         if let Some(old) = old.filter(|o| !same_value(&o.value, &value)) {
-            let mask = |v: String| if secret { "****".to_string() } else { v };
+            let mask = |v: String| crate::text::escape(if secret { "****" } else { &v }.as_bytes());
             self.shadowed.push(Shadowed {
-                name: key.to_string(),
+                name: crate::text::escape(key.as_bytes()),
                 value: mask(old.value),
-                origin: old.origin,
+                origin: old.origin.escaped(),
                 used: mask(value),
-                used_origin: origin,
+                used_origin: origin.escaped(),
             });
         }
     }
@@ -434,10 +456,12 @@ struct Interpreter<'a> {
 
 impl<'a> Interpreter<'a> {
     fn note(&mut self, name: &str, value: &str, origin: &Origin, secret: bool) {
+        // What the report shows of a file's value is escaped where it is taken in; the value
+        // itself (a login user, say) is used as written.
         self.report.push(SettingReport {
-            name: name.to_string(),
-            value: if secret { "****" } else { value }.to_string(),
-            origin: origin.clone(),
+            name: crate::text::escape(name.as_bytes()),
+            value: crate::text::escape(if secret { "****" } else { value }.as_bytes()),
+            origin: origin.escaped(),
         });
     }
 
