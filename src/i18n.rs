@@ -983,6 +983,90 @@ mod tests {
     }
 
     #[test]
+    fn greeting_and_ehlo_failures_are_told_apart_in_both_languages() {
+        let hows = [
+            NoGreeting::Silence,
+            NoGreeting::Unfinished {
+                lines: 3,
+                bytes: 90,
+            },
+            NoGreeting::Closed { lines: 0, bytes: 0 },
+            NoGreeting::Closed {
+                lines: 1,
+                bytes: 41,
+            },
+        ];
+        let mut seen = Vec::new();
+        for how in hows {
+            let msg = Msg::SmtpNoGreeting {
+                port: 587,
+                secs: 0.01,
+                how,
+            };
+            let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+            assert!(
+                en.starts_with("Port 587") && es.starts_with("Puerto 587"),
+                "{en} / {es}"
+            );
+            // A close is said as "at once", not as a wait of 0.0 s.
+            if matches!(how, NoGreeting::Closed { .. }) {
+                assert!(!en.contains("0.0 s") && en.contains("at once"), "{en}");
+            }
+            seen.push(en);
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), hows.len(), "each case has its own wording");
+        let failures = [
+            EhloFailure::LineTooLong { limit: 2048 },
+            EhloFailure::TooManyLines { limit: 200 },
+            EhloFailure::TooMuchData { limit: 262144 },
+            EhloFailure::BadReplyLine {
+                line: "199 hi".into(),
+            },
+            EhloFailure::Closed { lines: 0, bytes: 0 },
+            EhloFailure::Closed {
+                lines: 2,
+                bytes: 30,
+            },
+            EhloFailure::TimedOut {
+                secs: 5.0,
+                lines: 0,
+                bytes: 0,
+            },
+            EhloFailure::TimedOut {
+                secs: 5.0,
+                lines: 1,
+                bytes: 9,
+            },
+            EhloFailure::Failed {
+                detail: "reset".into(),
+            },
+        ];
+        for failure in &failures {
+            for after_tls in [false, true] {
+                let msg = Msg::SmtpEhloFailed {
+                    port: 465,
+                    after_tls,
+                    failure: failure.clone(),
+                };
+                let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+                assert!(en.contains("EHLO") && es.contains("EHLO"), "{en} / {es}");
+                assert_eq!(en.contains("STARTTLS"), after_tls, "{en}");
+                assert!(es.starts_with("Puerto 465"), "{es}");
+                assert!(
+                    !es.contains(" the ") && !es.contains("reply"),
+                    "English in Spanish: {es}"
+                );
+            }
+            let (en, es) = (
+                ehlo_failure_short(Lang::En, failure),
+                ehlo_failure_short(Lang::Es, failure),
+            );
+            assert!(!en.is_empty() && !es.is_empty());
+        }
+    }
+
+    #[test]
     fn broken_dialogues_and_tls_failures_are_said_in_the_reports_language() {
         let broken_all = [
             Broken::Timeout,

@@ -533,3 +533,123 @@ async fn password_echoed_in_the_auth_reply_is_redacted() {
         }
     }
 }
+
+// ------------------------------------------------------ certificate names (issue 12 item 10)
+
+#[tokio::test]
+async fn markdown_html_and_escapes_in_certificate_names() {
+    let ca = LabCa::new(
+        "<img src=x> CA ![](https://evil.test/ca.png)",
+        "`evil` | org",
+    )
+    .unwrap();
+    let names = [
+        "<img src=x onerror=alert(1)>.hostile.test",
+        "![](https://evil.test/p.png)",
+        "x\u{1b}]52;c;ZXZpbA==\u{7}.hostile.test",
+        "[click](https://evil.test)|`evil`",
+    ];
+    let cfg = lab::server_tls(&ca.issue(&names, Validity::Current).unwrap()).unwrap();
+    let s = LabServer::start(ServerBehaviour::smtp(ServerMode::ImplicitTls(cfg)))
+        .await
+        .unwrap();
+    let mut plan = lab_plan(HOST, &[(465, s.addr)], Some(TIMEOUT));
+    plan.extra_roots.push(ca.root_der());
+    let r = probe_plan(plan).await;
+    assert_diagnosed(&r, "tls.cert_name_mismatch", &[HOST]);
+}
+
+// ------------------------------------------------------------ no failure without a finding
+
+#[tokio::test]
+async fn plain_greeting_on_465_then_the_reconnect_is_refused() {
+    // Answers the TLS ClientHello with a plain greeting on the first connection only; the
+    // reconnect in plain text is refused. The port failed: a finding must say why.
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        drop(listener);
+        let _ = stream.write_all(b"220 mx.hostile.test ESMTP\r\n").await;
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    });
+    let r = probe_plan(lab_plan(HOST, &[(465, addr)], Some(TIMEOUT))).await;
+    server.abort();
+    assert_diagnosed(&r, "tcp.refused", &[]);
+}
+
+#[tokio::test]
+async fn endless_greeting_continuation() {
+    let fake = Fake::start(vec![Act::Repeat(
+        "220-mx.hostile.test ESMTP".into(),
+        None,
+        Duration::ZERO,
+    )])
+    .await;
+    let r = probe(&fake).await;
+    assert_diagnosed(&r, "smtp.not_smtp", &[]);
+}
+
+#[tokio::test]
+async fn ehlo_failures_are_said_in_spanish() {
+    let fake = Fake::start(vec![
+        greeting(),
+        Act::Read,
+        Act::Send(b"250-mx.hostile.test\r\n".to_vec()),
+        Act::Close,
+    ])
+    .await;
+    let r = check_in(
+        lab_plan(HOST, &[(587, fake.addr)], Some(TIMEOUT)),
+        smtp_doctor::i18n::Lang::Es,
+    )
+    .await;
+    assert_diagnosed(
+        &r,
+        "smtp.not_smtp",
+        &["EHLO", "cerró la conexión", "1 línea"],
+    );
+}
+
+/// The healthy STARTTLS + implicit TLS observations, with EHLO after STARTTLS on 587 given
+/// `after` instead of its 250.
+fn healthy_but_ehlo_after_starttls(after: serde_json::Value) -> Report {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/observations/healthy_starttls_and_implicit_tls.json"
+    );
+    let mut obs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(obs["endpoints"][0]["port"], 587);
+    let smtp = obs["endpoints"][0]["smtp"].as_object_mut().unwrap();
+    smtp.remove("ehlo_after_tls");
+    for (k, v) in after.as_object().unwrap() {
+        smtp.insert(k.clone(), v.clone());
+    }
+    report_of(
+        serde_json::from_value(obs).unwrap(),
+        smtp_doctor::i18n::Lang::En,
+    )
+}
+
+#[test]
+fn ehlo_after_starttls_that_fails_is_a_finding_not_a_healthy_port() {
+    let r = healthy_but_ehlo_after_starttls(serde_json::json!({
+        "ehlo_after_tls_failed": {"kind": "timed_out", "secs": 5.0, "lines": 0, "bytes": 0}
+    }));
+    assert_eq!(r.verdict, smtp_doctor::report::Verdict::Degraded);
+    assert_diagnosed(
+        &r,
+        "smtp.ehlo_rejected",
+        &["EHLO after STARTTLS", "no reply"],
+    );
+    // Refused after STARTTLS: a finding too.
+    let r = healthy_but_ehlo_after_starttls(serde_json::json!({
+        "ehlo_after_tls": {"code": 554, "text": "5.7.1 go away", "ms": 9.0,
+            "capabilities": {"starttls": false, "auth": [], "size": null, "eightbitmime": false,
+                "smtputf8": false, "pipelining": false, "enhanced_status_codes": false,
+                "chunking": false}}
+    }));
+    assert_eq!(r.verdict, smtp_doctor::report::Verdict::Degraded);
+    assert_diagnosed(&r, "smtp.ehlo_rejected", &["554 5.7.1 go away"]);
+}

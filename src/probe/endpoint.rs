@@ -192,6 +192,8 @@ async fn not_tls_answer(
                     format!("reconnect failed: {}", tcp2.state.as_str()),
                 ));
                 ep.security = Security::Starttls;
+                // The port is judged by the connection that failed: its state is the finding.
+                ep.tcp = tcp2;
                 ep.transcript = transcript;
             }
         }
