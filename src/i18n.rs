@@ -3,7 +3,8 @@
 
 use crate::frameworks::{Framework, Timeout};
 use crate::model::{
-    Broken, Family, Os, Security, SmtpState, TcpState, TlsFailure, TlsState, Unprotected,
+    Broken, EhloFailure, Family, Os, Security, SmtpState, TcpState, TlsFailure, TlsState,
+    Unprotected,
 };
 use serde::{Deserialize, Serialize};
 
@@ -65,14 +66,24 @@ pub enum Msg {
         works: Family,
         fails: Family,
     },
-    /// No greeting.
-    SmtpNoGreeting { port: u16, secs: f64 },
+    /// No (complete) greeting, and how.
+    SmtpNoGreeting {
+        port: u16,
+        secs: f64,
+        how: NoGreeting,
+    },
     /// 4xx/5xx greeting.
     SmtpRejectedGreeting { port: u16, reply: String },
     /// Not SMTP.
     SmtpNotSmtp { port: u16, evidence: String },
     /// EHLO/HELO refused.
     SmtpEhloRejected { port: u16, reply: String },
+    /// EHLO (before or after STARTTLS) got no usable reply.
+    SmtpEhloFailed {
+        port: u16,
+        after_tls: bool,
+        failure: EhloFailure,
+    },
     /// STARTTLS missing or refused.
     SmtpStarttlsMissing { port: u16, reply: Option<String> },
     /// The port speaks implicit TLS though it was expected to start in plain text.
@@ -205,6 +216,121 @@ fn family(f: Family) -> &'static str {
     match f {
         Family::Ipv4 => "IPv4",
         Family::Ipv6 => "IPv6",
+    }
+}
+
+/// How a greeting failed to come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoGreeting {
+    /// Not a byte before the timeout.
+    Silence,
+    /// Greeting lines came, the last one never did before the timeout.
+    Unfinished {
+        /// Complete lines received.
+        lines: usize,
+        /// Bytes received.
+        bytes: usize,
+    },
+    /// The server closed the connection: without a word (`bytes` 0) or mid-greeting.
+    Closed {
+        /// Complete lines received.
+        lines: usize,
+        /// Bytes received.
+        bytes: usize,
+    },
+}
+
+fn lines_en(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "line" } else { "lines" })
+}
+
+fn lines_es(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "línea" } else { "líneas" })
+}
+
+fn complete_lines_en(n: usize) -> String {
+    format!("{n} complete {}", if n == 1 { "line" } else { "lines" })
+}
+
+fn complete_lines_es(n: usize) -> String {
+    match n {
+        1 => "1 línea completa".into(),
+        n => format!("{n} líneas completas"),
+    }
+}
+
+/// When the server hung up, as a clause.
+fn when(lang: Lang, secs: f64) -> String {
+    match (lang, secs < 0.5) {
+        (Lang::En, true) => "at once".into(),
+        (Lang::Es, true) => "al instante".into(),
+        (Lang::En, false) => format!("after {secs:.1} s"),
+        (Lang::Es, false) => format!("tras {secs:.1} s"),
+    }
+}
+
+fn no_greeting(lang: Lang, port: u16, secs: f64, how: NoGreeting) -> String {
+    match (how, lang) {
+        (NoGreeting::Silence, Lang::En) => format!("Port {port}: the connection opened but no SMTP greeting came in {secs:.1} s. The server is overloaded, or something between accepts connections and never answers."),
+        (NoGreeting::Silence, Lang::Es) => format!("Puerto {port}: la conexión se abrió pero no llegó el saludo SMTP en {secs:.1} s. El servidor está saturado, o algo intermedio acepta conexiones y nunca responde."),
+        (NoGreeting::Unfinished { lines, bytes }, Lang::En) => format!("Port {port}: greeting lines kept coming but the greeting never completed: in {secs:.1} s the server sent {} ({bytes} bytes) and never its last line (\"220 \" without a dash). The server misbehaves, or something between it and this machine stalls the connection; an application gives up the same way.", lines_en(lines)),
+        (NoGreeting::Unfinished { lines, bytes }, Lang::Es) => format!("Puerto {port}: llegaban líneas del saludo pero el saludo nunca se completó: en {secs:.1} s el servidor envió {} ({bytes} bytes) y nunca la última (\"220 \" sin guion). El servidor funciona mal, o algo entre él y esta máquina frena la conexión; una aplicación se rinde igual.", lines_es(lines)),
+        (NoGreeting::Closed { bytes: 0, .. }, Lang::En) => format!("Port {port}: the server accepted the connection and closed it without a word, {}, before any greeting. It refuses this machine (a connection limit, an address blocklist), or something between cuts SMTP connections (an antivirus or a firewall).", when(Lang::En, secs)),
+        (NoGreeting::Closed { bytes: 0, .. }, Lang::Es) => format!("Puerto {port}: el servidor aceptó la conexión y la cerró sin decir nada, {}, antes de cualquier saludo. Rechaza a esta máquina (un límite de conexiones, una lista de bloqueo de direcciones), o algo intermedio corta las conexiones SMTP (un antivirus o un firewall).", when(Lang::Es, secs)),
+        (NoGreeting::Closed { lines, bytes }, Lang::En) => format!("Port {port}: the server closed the connection in the middle of its greeting, {}, after {bytes} bytes ({}). It drops the session while greeting: it is shutting down or refuses this machine, or something between cuts the connection.", when(Lang::En, secs), complete_lines_en(lines)),
+        (NoGreeting::Closed { lines, bytes }, Lang::Es) => format!("Puerto {port}: el servidor cerró la conexión en medio de su saludo, {}, tras {bytes} bytes ({}). Corta la sesión mientras saluda: se está apagando o rechaza a esta máquina, o algo intermedio corta la conexión.", when(Lang::Es, secs), complete_lines_es(lines)),
+    }
+}
+
+fn ehlo_failed(lang: Lang, port: u16, after_tls: bool, failure: &EhloFailure) -> String {
+    let what = match (after_tls, lang) {
+        (false, _) => "EHLO",
+        (true, Lang::En) => "EHLO after STARTTLS",
+        (true, Lang::Es) => "EHLO tras STARTTLS",
+    };
+    let invalid_en = "it is not a valid SMTP reply, so no client can go on. What answers on this port is not a working mail server, or something between mangles the connection.";
+    let invalid_es = "no es una respuesta SMTP válida, así que ningún cliente puede seguir. Lo que responde en este puerto no es un servidor de correo que funcione, o algo intermedio altera la conexión.";
+    match (failure, lang) {
+        (EhloFailure::LineTooLong { limit }, Lang::En) => format!("Port {port}: the reply to {what} has a line longer than {limit} bytes (SMTP allows 512): {invalid_en}"),
+        (EhloFailure::LineTooLong { limit }, Lang::Es) => format!("Puerto {port}: la respuesta a {what} tiene una línea de más de {limit} bytes (SMTP permite 512): {invalid_es}"),
+        (EhloFailure::TooManyLines { limit }, Lang::En) => format!("Port {port}: the reply to {what} went on for more than {limit} lines without ending (an endless \"250-\" continuation): {invalid_en}"),
+        (EhloFailure::TooManyLines { limit }, Lang::Es) => format!("Puerto {port}: la respuesta a {what} siguió más de {limit} líneas sin terminar (una continuación \"250-\" sin fin): {invalid_es}"),
+        (EhloFailure::TooMuchData { limit }, Lang::En) => format!("Port {port}: the server sent more than {limit} bytes in answer to {what}: {invalid_en}"),
+        (EhloFailure::TooMuchData { limit }, Lang::Es) => format!("Puerto {port}: el servidor envió más de {limit} bytes en respuesta a {what}: {invalid_es}"),
+        (EhloFailure::BadReplyLine { line }, Lang::En) => format!("Port {port}: the reply to {what} is not an SMTP reply (\"{line}\"): a reply line starts with a code from 200 to 599. {invalid_en}"),
+        (EhloFailure::BadReplyLine { line }, Lang::Es) => format!("Puerto {port}: la respuesta a {what} no es una respuesta SMTP (\"{line}\"): una línea de respuesta empieza con un código de 200 a 599. {invalid_es}"),
+        (EhloFailure::Closed { bytes: 0, .. }, Lang::En) => format!("Port {port}: the server closed the connection in answer to {what}, without a reply. It refuses this client (its name or address), or something between cuts the session."),
+        (EhloFailure::Closed { bytes: 0, .. }, Lang::Es) => format!("Puerto {port}: el servidor cerró la conexión en respuesta a {what}, sin responder. Rechaza a este cliente (su nombre o su dirección), o algo intermedio corta la sesión."),
+        (EhloFailure::Closed { lines, bytes }, Lang::En) => format!("Port {port}: the server closed the connection in the middle of its reply to {what}, after {} ({bytes} bytes): the reply was cut off, so {invalid_en}", lines_en(*lines)),
+        (EhloFailure::Closed { lines, bytes }, Lang::Es) => format!("Puerto {port}: el servidor cerró la conexión en medio de su respuesta a {what}, tras {} ({bytes} bytes): la respuesta quedó cortada, así que {invalid_es}", lines_es(*lines)),
+        (EhloFailure::TimedOut { secs, bytes: 0, .. }, Lang::En) => format!("Port {port}: no reply to {what} in {secs:.1} s. The server greeted, then stopped answering: it is overloaded, or something between stalls the connection."),
+        (EhloFailure::TimedOut { secs, bytes: 0, .. }, Lang::Es) => format!("Puerto {port}: sin respuesta a {what} en {secs:.1} s. El servidor saludó y luego dejó de responder: está saturado, o algo intermedio frena la conexión."),
+        (EhloFailure::TimedOut { secs, lines, bytes }, Lang::En) => format!("Port {port}: the reply to {what} was still arriving when the timeout ran out after {secs:.1} s ({}, {bytes} bytes): the server sends far too slowly, or something between trickles it; an application gives up the same way.", complete_lines_en(*lines)),
+        (EhloFailure::TimedOut { secs, lines, bytes }, Lang::Es) => format!("Puerto {port}: la respuesta a {what} seguía llegando cuando se agotó el plazo de {secs:.1} s ({}, {bytes} bytes): el servidor envía demasiado despacio, o algo intermedio la frena; una aplicación se rinde igual.", complete_lines_es(*lines)),
+        (EhloFailure::Failed { detail }, Lang::En) => format!("Port {port}: the connection failed during {what} ({detail})."),
+        (EhloFailure::Failed { detail }, Lang::Es) => format!("Puerto {port}: la conexión falló durante {what} ({detail})."),
+    }
+}
+
+/// What became of EHLO, in a few words (table cells).
+pub fn ehlo_failure_short(lang: Lang, failure: &EhloFailure) -> &'static str {
+    match (failure, lang) {
+        (EhloFailure::LineTooLong { .. }, Lang::En) => "line too long",
+        (EhloFailure::LineTooLong { .. }, Lang::Es) => "línea demasiado larga",
+        (EhloFailure::TooManyLines { .. }, Lang::En) => "endless reply",
+        (EhloFailure::TooManyLines { .. }, Lang::Es) => "respuesta sin fin",
+        (EhloFailure::TooMuchData { .. }, Lang::En) => "too much data",
+        (EhloFailure::TooMuchData { .. }, Lang::Es) => "demasiados datos",
+        (EhloFailure::BadReplyLine { .. }, Lang::En) => "not SMTP",
+        (EhloFailure::BadReplyLine { .. }, Lang::Es) => "no es SMTP",
+        (EhloFailure::Closed { .. }, Lang::En) => "connection closed",
+        (EhloFailure::Closed { .. }, Lang::Es) => "conexión cerrada",
+        (EhloFailure::TimedOut { bytes: 0, .. }, Lang::En) => "no reply",
+        (EhloFailure::TimedOut { bytes: 0, .. }, Lang::Es) => "sin respuesta",
+        (EhloFailure::TimedOut { .. }, Lang::En) => "unfinished reply",
+        (EhloFailure::TimedOut { .. }, Lang::Es) => "respuesta incompleta",
+        (EhloFailure::Failed { .. }, Lang::En) => "failed",
+        (EhloFailure::Failed { .. }, Lang::Es) => "falló",
     }
 }
 
@@ -353,8 +479,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::TcpDenied { port, detail }, Es) => format!("Puerto {port}: esta máquina se negó a abrir la conexión ({detail}). Una regla del firewall local, un antivirus o una política de seguridad bloquea este programa; permítale conectarse al puerto {port}."),
         (Msg::Ipv6Broken { port, works, fails }, En) => format!("Port {port} works over {} but not over {}. Programs that try {} first wait, then fail or fall back slowly.", family(*works), family(*fails), family(*fails)),
         (Msg::Ipv6Broken { port, works, fails }, Es) => format!("El puerto {port} funciona por {} pero no por {}. Los programas que prueban primero {} esperan y luego fallan o tardan en recurrir a la otra.", family(*works), family(*fails), family(*fails)),
-        (Msg::SmtpNoGreeting { port, secs }, En) => format!("Port {port}: the connection opened but no SMTP greeting came in {secs:.1} s. The server is overloaded, or something between accepts connections and never answers."),
-        (Msg::SmtpNoGreeting { port, secs }, Es) => format!("Puerto {port}: la conexión se abrió pero no llegó el saludo SMTP en {secs:.1} s. El servidor está saturado, o algo intermedio acepta conexiones y nunca responde."),
+        (Msg::SmtpNoGreeting { port, secs, how }, _) => no_greeting(lang, *port, *secs, *how),
+        (Msg::SmtpEhloFailed { port, after_tls, failure }, _) => ehlo_failed(lang, *port, *after_tls, failure),
         (Msg::SmtpRejectedGreeting { port, reply }, En) => format!("Port {port}: the server refused the session in its greeting: \"{reply}\". It is busy or blocks this machine's address; the text says which."),
         (Msg::SmtpRejectedGreeting { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó la sesión en su saludo: \"{reply}\". Está ocupado o bloquea la dirección de esta máquina; el texto indica cuál."),
         (Msg::SmtpNotSmtp { port, evidence }, En) => format!("Port {port}: the service there is not an SMTP server (it said \"{evidence}\"). Check the host and port."),
@@ -975,6 +1101,90 @@ mod tests {
                 !es.contains(unprotected(Lang::En, why)),
                 "English in Spanish: {es}"
             );
+        }
+    }
+
+    #[test]
+    fn greeting_and_ehlo_failures_are_told_apart_in_both_languages() {
+        let hows = [
+            NoGreeting::Silence,
+            NoGreeting::Unfinished {
+                lines: 3,
+                bytes: 90,
+            },
+            NoGreeting::Closed { lines: 0, bytes: 0 },
+            NoGreeting::Closed {
+                lines: 1,
+                bytes: 41,
+            },
+        ];
+        let mut seen = Vec::new();
+        for how in hows {
+            let msg = Msg::SmtpNoGreeting {
+                port: 587,
+                secs: 0.01,
+                how,
+            };
+            let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+            assert!(
+                en.starts_with("Port 587") && es.starts_with("Puerto 587"),
+                "{en} / {es}"
+            );
+            // A close is said as "at once", not as a wait of 0.0 s.
+            if matches!(how, NoGreeting::Closed { .. }) {
+                assert!(!en.contains("0.0 s") && en.contains("at once"), "{en}");
+            }
+            seen.push(en);
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), hows.len(), "each case has its own wording");
+        let failures = [
+            EhloFailure::LineTooLong { limit: 2048 },
+            EhloFailure::TooManyLines { limit: 200 },
+            EhloFailure::TooMuchData { limit: 262144 },
+            EhloFailure::BadReplyLine {
+                line: "199 hi".into(),
+            },
+            EhloFailure::Closed { lines: 0, bytes: 0 },
+            EhloFailure::Closed {
+                lines: 2,
+                bytes: 30,
+            },
+            EhloFailure::TimedOut {
+                secs: 5.0,
+                lines: 0,
+                bytes: 0,
+            },
+            EhloFailure::TimedOut {
+                secs: 5.0,
+                lines: 1,
+                bytes: 9,
+            },
+            EhloFailure::Failed {
+                detail: "reset".into(),
+            },
+        ];
+        for failure in &failures {
+            for after_tls in [false, true] {
+                let msg = Msg::SmtpEhloFailed {
+                    port: 465,
+                    after_tls,
+                    failure: failure.clone(),
+                };
+                let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+                assert!(en.contains("EHLO") && es.contains("EHLO"), "{en} / {es}");
+                assert_eq!(en.contains("STARTTLS"), after_tls, "{en}");
+                assert!(es.starts_with("Puerto 465"), "{es}");
+                assert!(
+                    !es.contains(" the ") && !es.contains("reply"),
+                    "English in Spanish: {es}"
+                );
+            }
+            let (en, es) = (
+                ehlo_failure_short(Lang::En, failure),
+                ehlo_failure_short(Lang::Es, failure),
+            );
+            assert!(!en.is_empty() && !es.is_empty());
         }
     }
 

@@ -3,13 +3,13 @@
 
 use super::{FindingCode, Severity, EXPIRY_WARNING_DAYS};
 use crate::frameworks::{self, Framework};
-use crate::i18n::{Dialogue, Msg};
+use crate::i18n::{Dialogue, Msg, NoGreeting};
 use crate::knowledge::rejections::{classify_rejection, RejectionKind};
 use crate::model::{
     AuthOutcome, EhloOutcome, EndpointObservation, GreetingOutcome, HandshakeOutcome, ReplySummary,
     SendOutcome, SmtpObservation, StarttlsOutcome, TcpState, TlsObservation, Verification,
 };
-use crate::model::{Broken, Interception, Security};
+use crate::model::{Broken, EhloFailure, Interception, Security};
 
 /// A finding about one endpoint, before endpoints of the same port are merged.
 #[derive(Debug, Clone)]
@@ -52,7 +52,23 @@ pub(super) fn endpoint_findings(
     if let Some(tls) = &ep.tls {
         out.extend(tls_findings(ep.port, tls, now_unix));
     }
+    out.extend(
+        ep.smtp
+            .as_ref()
+            .and_then(|s| ehlo_after_tls_finding(ep.port, s)),
+    );
     out
+}
+
+/// EHLO after STARTTLS, when it got no acceptance: said after the TLS findings (the
+/// certificate is still worth knowing), and an SMTP-layer cause all the same.
+fn ehlo_after_tls_finding(port: u16, smtp: &SmtpObservation) -> Option<EndpointFinding> {
+    if let Some(failure) = &smtp.ehlo_after_tls_failed {
+        return Some(ehlo_failed(port, failure, true));
+    }
+    smtp.ehlo_after_tls
+        .as_ref()
+        .and_then(|e| ehlo_finding(port, e))
 }
 
 /// The connect, when it did not open.
@@ -136,6 +152,9 @@ fn smtp_findings(port: u16, smtp: &SmtpObservation) -> (Vec<EndpointFinding>, bo
     if let Some(f) = greeting_finding(port, &smtp.greeting) {
         return (vec![f], false);
     }
+    if let Some(failure) = &smtp.ehlo_failed {
+        return (vec![ehlo_failed(port, failure, false)], false);
+    }
     if let Some(f) = smtp.ehlo.as_ref().and_then(|e| ehlo_finding(port, e)) {
         return (vec![f], false);
     }
@@ -193,18 +212,49 @@ fn starttls_missing(port: u16, reply: String) -> EndpointFinding {
 fn greeting_finding(port: u16, greeting: &GreetingOutcome) -> Option<EndpointFinding> {
     Some(match greeting {
         GreetingOutcome::Ok { .. } => return None,
-        GreetingOutcome::Silent { waited_ms } => err(
+        GreetingOutcome::Silent {
+            waited_ms,
+            lines,
+            bytes,
+        } => {
+            let (how, evidence) = if *bytes == 0 {
+                (NoGreeting::Silence, None)
+            } else {
+                (
+                    NoGreeting::Unfinished {
+                        lines: *lines,
+                        bytes: *bytes,
+                    },
+                    Some(format!(
+                        "greeting unfinished at the timeout: {lines} complete lines, {bytes} bytes"
+                    )),
+                )
+            };
+            err(
+                FindingCode::SmtpNoGreeting,
+                Msg::SmtpNoGreeting {
+                    port,
+                    secs: waited_ms / 1000.0,
+                    how,
+                },
+                evidence,
+            )
+        }
+        GreetingOutcome::Closed { ms, lines, bytes } => err(
             FindingCode::SmtpNoGreeting,
             Msg::SmtpNoGreeting {
                 port,
-                secs: waited_ms / 1000.0,
+                secs: ms / 1000.0,
+                how: NoGreeting::Closed {
+                    lines: *lines,
+                    bytes: *bytes,
+                },
             },
-            None,
-        ),
-        GreetingOutcome::Closed { .. } => err(
-            FindingCode::SmtpNoGreeting,
-            Msg::SmtpNoGreeting { port, secs: 0.0 },
-            Some("the server closed the connection without a greeting".into()),
+            Some(if *bytes == 0 {
+                "the server closed the connection without a greeting".into()
+            } else {
+                format!("the server closed the connection mid-greeting, after {bytes} bytes")
+            }),
         ),
         GreetingOutcome::Rejected { code, text, .. } => {
             let reply = format!("{code} {text}");
@@ -226,6 +276,26 @@ fn greeting_finding(port: u16, greeting: &GreetingOutcome) -> Option<EndpointFin
             Some(evidence.clone()),
         ),
     })
+}
+
+/// EHLO with no usable reply. Some of a reply that is not a valid one (a bad code, a line
+/// or a reply without end, cut off) is `smtp.not_smtp`; no reply at all (silence, a close,
+/// a socket error) is `smtp.ehlo_rejected`, like a refusal: the server does not take EHLO.
+fn ehlo_failed(port: u16, failure: &EhloFailure, after_tls: bool) -> EndpointFinding {
+    let code = if failure.got_an_invalid_reply() {
+        FindingCode::SmtpNotSmtp
+    } else {
+        FindingCode::SmtpEhloRejected
+    };
+    err(
+        code,
+        Msg::SmtpEhloFailed {
+            port,
+            after_tls,
+            failure: failure.clone(),
+        },
+        Some(failure.evidence()),
+    )
 }
 
 fn ehlo_finding(port: u16, ehlo: &EhloOutcome) -> Option<EndpointFinding> {

@@ -16,7 +16,9 @@ pub use auth::{AuthObservation, AuthOutcome, Unprotected};
 pub use config::ConfiguredPath;
 pub use reply::{Broken, Reply, ReplySummary};
 pub use send::{SendObservation, SendOutcome};
-pub use smtp::{Capabilities, EhloOutcome, GreetingOutcome, SmtpObservation, StarttlsOutcome};
+pub use smtp::{
+    Capabilities, EhloFailure, EhloOutcome, GreetingOutcome, SmtpObservation, StarttlsOutcome,
+};
 pub use state::{SmtpState, TlsState};
 pub use tls::{
     CertificateInfo, HandshakeOutcome, Interception, TlsFailure, TlsObservation, Verification,

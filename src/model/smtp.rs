@@ -25,15 +25,29 @@ pub enum GreetingOutcome {
         /// Milliseconds after connect.
         ms: f64,
     },
-    /// Nothing arrived before the deadline.
+    /// No complete greeting arrived before the deadline: nothing at all, or (when `bytes`
+    /// is not 0) the start of one that never ended.
     Silent {
         /// How long we waited.
         waited_ms: f64,
+        /// Complete greeting lines received (`220-…` continuation lines).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        lines: usize,
+        /// Bytes of greeting received.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        bytes: usize,
     },
-    /// The peer closed the connection without a word.
+    /// The peer closed the connection before its greeting ended: without a word (`bytes`
+    /// is 0) or in the middle of it.
     Closed {
         /// Milliseconds after connect.
         ms: f64,
+        /// Complete greeting lines received before the close.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        lines: usize,
+        /// Bytes received before the close.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        bytes: usize,
     },
     /// The peer said something that is not SMTP.
     NotSmtp {
@@ -42,6 +56,98 @@ pub enum GreetingOutcome {
         /// Milliseconds after connect.
         ms: f64,
     },
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Why EHLO (or the HELO after it) got no reply that could be used. A complete 4xx/5xx
+/// reply is not a failure of this kind: it is an [`EhloOutcome`] with that code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EhloFailure {
+    /// A reply line longer than `limit` bytes.
+    LineTooLong {
+        /// The longest line accepted.
+        limit: usize,
+    },
+    /// A multi-line reply that went on past `limit` lines (an endless `250-` continuation).
+    TooManyLines {
+        /// The most lines accepted in one reply.
+        limit: usize,
+    },
+    /// More than `limit` bytes on the connection.
+    TooMuchData {
+        /// The most bytes read from one connection.
+        limit: usize,
+    },
+    /// A line that is not an SMTP reply line (a code such as 199 or 000, or none at all).
+    BadReplyLine {
+        /// The line, escaped.
+        line: String,
+    },
+    /// The server closed the connection before its reply ended.
+    Closed {
+        /// Complete lines of the reply received before (0 with `bytes` 0: without a word).
+        lines: usize,
+        /// Bytes of the reply received before.
+        bytes: usize,
+    },
+    /// The reply had not ended when the timeout ran out.
+    TimedOut {
+        /// Seconds waited for the reply.
+        secs: f64,
+        /// Complete lines of the reply received (still arriving when `bytes` is not 0).
+        lines: usize,
+        /// Bytes of the reply received.
+        bytes: usize,
+    },
+    /// A socket or TLS error.
+    Failed {
+        /// The error, escaped.
+        detail: String,
+    },
+}
+
+impl EhloFailure {
+    /// Some of a reply came but it was not a valid one (too long, endless, a bad code, cut
+    /// off), as opposed to no reply at all.
+    pub fn got_an_invalid_reply(&self) -> bool {
+        match self {
+            EhloFailure::LineTooLong { .. }
+            | EhloFailure::TooManyLines { .. }
+            | EhloFailure::TooMuchData { .. }
+            | EhloFailure::BadReplyLine { .. } => true,
+            EhloFailure::Closed { bytes, .. } | EhloFailure::TimedOut { bytes, .. } => *bytes > 0,
+            EhloFailure::Failed { .. } => false,
+        }
+    }
+
+    /// The fact as evidence (technical, not translated).
+    pub fn evidence(&self) -> String {
+        match self {
+            EhloFailure::LineTooLong { limit } => {
+                format!("EHLO reply: line too long (over {limit} bytes)")
+            }
+            EhloFailure::TooManyLines { limit } => {
+                format!("EHLO reply: too many lines (over {limit})")
+            }
+            EhloFailure::TooMuchData { limit } => {
+                format!("EHLO reply: too much data (over {limit} bytes)")
+            }
+            EhloFailure::BadReplyLine { line } => {
+                format!("EHLO reply: not an SMTP reply line: {line}")
+            }
+            EhloFailure::Closed { lines, bytes } => {
+                format!("EHLO reply: connection closed after {lines} lines, {bytes} bytes")
+            }
+            EhloFailure::TimedOut { secs, lines, bytes } => {
+                format!("EHLO reply: timed out after {secs:.1} s, {lines} lines, {bytes} bytes")
+            }
+            EhloFailure::Failed { detail } => format!("EHLO reply: read failed: {detail}"),
+        }
+    }
 }
 
 /// The service extensions a server announced in its EHLO reply.
@@ -170,16 +276,37 @@ pub struct SmtpObservation {
     /// EHLO again after STARTTLS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ehlo_after_tls: Option<EhloOutcome>,
+    /// Why EHLO got no usable reply, when it did not (then `ehlo` is `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ehlo_failed: Option<EhloFailure>,
+    /// Why EHLO after STARTTLS got no usable reply, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ehlo_after_tls_failed: Option<EhloFailure>,
 }
 
 impl SmtpObservation {
-    /// The capabilities that count: after TLS when there was STARTTLS.
+    /// The capabilities that count: after TLS when there was STARTTLS (the ones announced
+    /// in plain text do not count once the session went on to TLS).
     pub fn effective_capabilities(&self) -> Option<&Capabilities> {
-        self.ehlo_after_tls
-            .as_ref()
-            .or(self.ehlo.as_ref())
-            .filter(|e| e.accepted())
-            .map(|e| &e.capabilities)
+        let upgraded = matches!(self.starttls, Some(StarttlsOutcome::Ready { .. }));
+        let ehlo = if upgraded {
+            self.ehlo_after_tls.as_ref()
+        } else {
+            self.ehlo_after_tls.as_ref().or(self.ehlo.as_ref())
+        };
+        ehlo.filter(|e| e.accepted()).map(|e| &e.capabilities)
+    }
+
+    /// An SMTP observation with only a greeting (the dialogue went no further).
+    pub fn greeted(greeting: GreetingOutcome) -> SmtpObservation {
+        SmtpObservation {
+            greeting,
+            ehlo: None,
+            starttls: None,
+            ehlo_after_tls: None,
+            ehlo_failed: None,
+            ehlo_after_tls_failed: None,
+        }
     }
 }
 

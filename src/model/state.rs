@@ -58,6 +58,10 @@ impl SmtpObservation {
             GreetingOutcome::Closed { .. } => return SmtpState::Closed,
             GreetingOutcome::NotSmtp { .. } => return SmtpState::NotSmtp,
         }
+        // EHLO with no usable reply, before or after STARTTLS: the tables say how.
+        if self.ehlo_failed.is_some() {
+            return SmtpState::EhloRejected;
+        }
         match &self.starttls {
             Some(StarttlsOutcome::NotOffered) => return SmtpState::NoStarttls,
             Some(StarttlsOutcome::Refused { .. } | StarttlsOutcome::NoReply { .. }) => {
@@ -65,10 +69,14 @@ impl SmtpObservation {
             }
             Some(StarttlsOutcome::Ready { .. }) | None => {}
         }
-        match &self.ehlo {
-            Some(e) if !e.accepted() => SmtpState::EhloRejected,
-            _ => SmtpState::Ready,
+        let refused = |e: &Option<super::EhloOutcome>| e.as_ref().is_some_and(|e| !e.accepted());
+        if refused(&self.ehlo)
+            || refused(&self.ehlo_after_tls)
+            || self.ehlo_after_tls_failed.is_some()
+        {
+            return SmtpState::EhloRejected;
         }
+        SmtpState::Ready
     }
 }
 
@@ -182,6 +190,8 @@ mod tests {
             ehlo: Some(ehlo),
             starttls,
             ehlo_after_tls: None,
+            ehlo_failed: None,
+            ehlo_after_tls_failed: None,
         }
     }
 
@@ -205,7 +215,11 @@ mod tests {
             smtp(ok(), 250, Some(StarttlsOutcome::NotOffered)).state(),
             SmtpState::NoStarttls
         );
-        let silent = GreetingOutcome::Silent { waited_ms: 5.0 };
+        let silent = GreetingOutcome::Silent {
+            waited_ms: 5.0,
+            lines: 0,
+            bytes: 0,
+        };
         assert_eq!(smtp(silent, 250, None).state(), SmtpState::Silent);
         assert!(!SmtpState::NoStarttls.is_ok());
     }

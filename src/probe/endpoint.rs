@@ -149,14 +149,11 @@ async fn implicit_first(
             opened,
             "no reply to the TLS ClientHello and no greeting",
         ));
-        ep.smtp = Some(SmtpObservation {
-            greeting: GreetingOutcome::Silent {
-                waited_ms: ms_since(opened),
-            },
-            ehlo: None,
-            starttls: None,
-            ehlo_after_tls: None,
-        });
+        ep.smtp = Some(SmtpObservation::greeted(GreetingOutcome::Silent {
+            waited_ms: ms_since(opened),
+            lines: 0,
+            bytes: 0,
+        }));
         ep.transcript = transcript;
         return;
     }
@@ -195,6 +192,8 @@ async fn not_tls_answer(
                     format!("reconnect failed: {}", tcp2.state.as_str()),
                 ));
                 ep.security = Security::Starttls;
+                // The port is judged by the connection that failed: its state is the finding.
+                ep.tcp = tcp2;
                 ep.transcript = transcript;
             }
         }
@@ -204,15 +203,10 @@ async fn not_tls_answer(
         opened,
         format!("the server sent something that is neither TLS nor SMTP: \"{line}\""),
     ));
-    ep.smtp = Some(SmtpObservation {
-        greeting: GreetingOutcome::NotSmtp {
-            evidence: line,
-            ms: ms_since(opened),
-        },
-        ehlo: None,
-        starttls: None,
-        ehlo_after_tls: None,
-    });
+    ep.smtp = Some(SmtpObservation::greeted(GreetingOutcome::NotSmtp {
+        evidence: line,
+        ms: ms_since(opened),
+    }));
     ep.transcript = transcript;
 }
 
@@ -249,12 +243,7 @@ async fn plain_first(
     } else {
         greeting
     };
-    let mut obs = SmtpObservation {
-        greeting,
-        ehlo: None,
-        starttls: None,
-        ehlo_after_tls: None,
-    };
+    let mut obs = SmtpObservation::greeted(greeting);
     if !matches!(obs.greeting, GreetingOutcome::Ok { .. }) {
         if matches!(obs.greeting, GreetingOutcome::Rejected { .. }) {
             smtp::quit(&mut wire).await;
@@ -266,7 +255,7 @@ async fn plain_first(
         Ok(e) => e.accepted() && e.capabilities.starttls,
         Err(_) => false,
     };
-    obs.ehlo = ehlo.ok();
+    (obs.ehlo, obs.ehlo_failed) = split(ehlo);
     if !offers_starttls {
         if let Some(caps) = obs
             .ehlo
@@ -290,6 +279,19 @@ async fn plain_first(
         return finish(ep, obs, wire.into_parts().1);
     }
     over_starttls(ctx, wire, obs, opened, role, ep).await;
+}
+
+/// An EHLO result as the observation keeps it: the outcome, or why there was none.
+fn split(
+    ehlo: Result<crate::model::EhloOutcome, crate::model::EhloFailure>,
+) -> (
+    Option<crate::model::EhloOutcome>,
+    Option<crate::model::EhloFailure>,
+) {
+    match ehlo {
+        Ok(e) => (Some(e), None),
+        Err(f) => (None, Some(f)),
+    }
 }
 
 /// The SMTP observation and transcript of a session that ends here.
@@ -386,7 +388,8 @@ async fn nudge_if_silent(
     wire: &mut Wire<TcpStream>,
     greeting: GreetingOutcome,
 ) -> GreetingOutcome {
-    if !matches!(greeting, GreetingOutcome::Silent { .. }) {
+    // Only true silence: a greeting that began and never ended is a server talking.
+    if !matches!(greeting, GreetingOutcome::Silent { bytes: 0, .. }) {
         return greeting;
     }
     let probe_deadline = Deadline::now() + Duration::from_millis(500);
@@ -427,9 +430,8 @@ async fn over_starttls(
     };
     let mut wire = Wire::new(tls_stream, opened);
     wire.transcript = transcript;
-    obs.ehlo_after_tls = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, step_deadline(ctx))
-        .await
-        .ok();
+    (obs.ehlo_after_tls, obs.ehlo_after_tls_failed) =
+        split(smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, step_deadline(ctx)).await);
     if let Some(e) = obs.ehlo_after_tls.as_ref().filter(|e| e.accepted()) {
         let caps = e.capabilities.clone();
         let secure = ep.tls.as_ref().is_some_and(|t| t.is_secure());
@@ -453,16 +455,10 @@ async fn session_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
     wire.transcript = transcript;
     let deadline = step_deadline(ctx);
     let greeting = smtp::read_greeting(&mut wire, deadline, Deadline::now()).await;
-    let mut obs = SmtpObservation {
-        greeting,
-        ehlo: None,
-        starttls: None,
-        ehlo_after_tls: None,
-    };
+    let mut obs = SmtpObservation::greeted(greeting);
     if matches!(obs.greeting, GreetingOutcome::Ok { .. }) {
-        obs.ehlo = smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, deadline)
-            .await
-            .ok();
+        (obs.ehlo, obs.ehlo_failed) =
+            split(smtp::ehlo(&mut wire, &ctx.plan.ehlo_name, deadline).await);
         if let Some(e) = obs.ehlo.as_ref().filter(|e| e.accepted()) {
             let caps = e.capabilities.clone();
             after_ehlo(ctx, &mut wire, &caps, secure, role, ep).await;

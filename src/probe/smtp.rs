@@ -1,12 +1,42 @@
 //! SMTP dialogue step: greeting, EHLO (RFC 5321 §4.1.1.1), STARTTLS (RFC 3207), QUIT.
 //!
-//! Replies are recorded as they come; a 4xx/5xx is an observation, never an error.
+//! Replies are recorded as they come; a 4xx/5xx is an observation, never an error. A reply
+//! that never comes, or comes malformed, is an observation too, with what arrived of it.
 
-use super::wire::{ReplyError, Wire};
-use crate::model::{Capabilities, EhloOutcome, GreetingOutcome, StarttlsOutcome};
+use super::wire::{ReadError, ReplyError, Wire, MAX_LINE, MAX_REPLY_LINES, MAX_TOTAL};
+use crate::model::{Capabilities, EhloFailure, EhloOutcome, GreetingOutcome, StarttlsOutcome};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
+
+/// How much of a reply arrived: complete lines and bytes (including a partial last line).
+#[derive(Debug, Clone, Copy)]
+struct Arrived {
+    lines: usize,
+    bytes: usize,
+}
+
+/// Where a reply's reading started, to tell afterwards how much of it arrived.
+struct Mark {
+    transcript: usize,
+    received: usize,
+}
+
+impl Mark {
+    fn at<S: AsyncRead + AsyncWrite + Unpin>(wire: &Wire<S>) -> Mark {
+        Mark {
+            transcript: wire.transcript.len(),
+            received: wire.received(),
+        }
+    }
+
+    fn arrived<S: AsyncRead + AsyncWrite + Unpin>(&self, wire: &Wire<S>) -> Arrived {
+        Arrived {
+            lines: wire.server_lines_since(self.transcript),
+            bytes: wire.received().saturating_sub(self.received),
+        }
+    }
+}
 
 /// Reads the greeting before `deadline`.
 pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
@@ -14,8 +44,10 @@ pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
     deadline: Deadline,
     started_waiting: Deadline,
 ) -> GreetingOutcome {
+    let mark = Mark::at(wire);
     let result = wire.read_reply(deadline).await;
     let ms = wire.elapsed_ms();
+    let Arrived { lines, bytes } = mark.arrived(wire);
     match result {
         Ok(reply) if reply.is_positive() => GreetingOutcome::Ok {
             code: reply.code,
@@ -28,9 +60,11 @@ pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
             ms,
         },
         Err(ReplyError::NotSmtp(evidence)) => GreetingOutcome::NotSmtp { evidence, ms },
-        Err(ReplyError::Read(super::wire::ReadError::Closed)) => GreetingOutcome::Closed { ms },
-        Err(ReplyError::Read(super::wire::ReadError::Timeout)) => GreetingOutcome::Silent {
+        Err(ReplyError::Read(ReadError::Closed)) => GreetingOutcome::Closed { ms, lines, bytes },
+        Err(ReplyError::Read(ReadError::Timeout)) => GreetingOutcome::Silent {
             waited_ms: started_waiting.elapsed().as_secs_f64() * 1000.0,
+            lines,
+            bytes,
         },
         // Garbage that never ends a line is not SMTP either.
         Err(ReplyError::Read(e)) => GreetingOutcome::NotSmtp {
@@ -40,13 +74,14 @@ pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// Sends EHLO (falling back to HELO when refused with 5xx) before `deadline`.
+/// Sends EHLO (falling back to HELO when refused with 5xx) before `deadline`. A complete
+/// reply, whatever its code, is an outcome; no usable reply is a failure saying what came.
 pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
     name: &str,
     deadline: Deadline,
-) -> Result<EhloOutcome, ReplyError> {
-    let reply = wire.command(&format!("EHLO {name}"), deadline).await?;
+) -> Result<EhloOutcome, EhloFailure> {
+    let reply = command(wire, &format!("EHLO {name}"), deadline).await?;
     if reply.is_positive() {
         return Ok(EhloOutcome {
             code: reply.code,
@@ -57,7 +92,7 @@ pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
         });
     }
     if (500..600).contains(&reply.code) {
-        let helo = wire.command(&format!("HELO {name}"), deadline).await?;
+        let helo = command(wire, &format!("HELO {name}"), deadline).await?;
         return Ok(EhloOutcome {
             code: helo.code,
             text: helo.text(),
@@ -72,6 +107,33 @@ pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
         ms: wire.elapsed_ms(),
         capabilities: Capabilities::default(),
         used_helo: false,
+    })
+}
+
+/// One EHLO/HELO command and its reply, or what went wrong with the reply.
+async fn command<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    line: &str,
+    deadline: Deadline,
+) -> Result<crate::model::Reply, EhloFailure> {
+    let sent_at = Deadline::now();
+    let mark = Mark::at(wire);
+    let result = wire.command(line, deadline).await;
+    let Arrived { lines, bytes } = mark.arrived(wire);
+    result.map_err(|e| match e {
+        ReplyError::NotSmtp(line) => EhloFailure::BadReplyLine { line },
+        ReplyError::Read(ReadError::LineTooLong) => EhloFailure::LineTooLong { limit: MAX_LINE },
+        ReplyError::Read(ReadError::TooManyLines) => EhloFailure::TooManyLines {
+            limit: MAX_REPLY_LINES,
+        },
+        ReplyError::Read(ReadError::TooMuchData) => EhloFailure::TooMuchData { limit: MAX_TOTAL },
+        ReplyError::Read(ReadError::Closed) => EhloFailure::Closed { lines, bytes },
+        ReplyError::Read(ReadError::Timeout) => EhloFailure::TimedOut {
+            secs: sent_at.elapsed().as_secs_f64(),
+            lines,
+            bytes,
+        },
+        ReplyError::Read(ReadError::Failed(detail)) => EhloFailure::Failed { detail },
     })
 }
 

@@ -18,6 +18,9 @@ pub const MAX_TOTAL: usize = 256 * 1024;
 /// The most lines in one multi-line reply.
 pub const MAX_REPLY_LINES: usize = 200;
 
+/// How much of an unfinished line the transcript shows.
+const UNFINISHED_SHOWN: usize = 120;
+
 /// Why a read produced no line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
@@ -31,9 +34,12 @@ pub enum ReadError {
     /// A line longer than [`MAX_LINE`].
     #[error("line too long")]
     LineTooLong,
-    /// More than [`MAX_TOTAL`] bytes, or too many reply lines.
+    /// More than [`MAX_TOTAL`] bytes.
     #[error("too much data")]
     TooMuchData,
+    /// A multi-line reply of more than [`MAX_REPLY_LINES`] lines.
+    #[error("too many reply lines")]
+    TooManyLines,
     /// A socket error (reset, TLS failure).
     #[error("read failed: {0}")]
     Failed(String),
@@ -72,7 +78,7 @@ impl From<ReadError> for Broken {
             ReadError::Timeout => Broken::Timeout,
             ReadError::Closed => Broken::Closed,
             ReadError::LineTooLong => Broken::LineTooLong,
-            ReadError::TooMuchData => Broken::TooMuchData,
+            ReadError::TooMuchData | ReadError::TooManyLines => Broken::TooMuchData,
             ReadError::Failed(detail) => Broken::Failed { detail },
         }
     }
@@ -93,8 +99,24 @@ pub struct Wire<S> {
     buf: Vec<u8>,
     total: usize,
     opened: Instant,
+    /// Forms of a secret that must never be kept if the server echoes them.
+    redact: Vec<String>,
     /// Everything sent and received, escaped.
     pub transcript: Vec<TranscriptLine>,
+}
+
+/// What replaces a secret echoed by the server.
+pub const REDACTED: &str = "****";
+
+/// `text` with every occurrence of each form replaced by [`REDACTED`].
+pub fn redact(text: &str, forms: &[String]) -> String {
+    let mut out = text.to_string();
+    for form in forms.iter().filter(|f| !f.is_empty()) {
+        if out.contains(form.as_str()) {
+            out = out.replace(form.as_str(), REDACTED);
+        }
+    }
+    out
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
@@ -105,6 +127,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             buf: Vec::new(),
             total: 0,
             opened,
+            redact: Vec::new(),
             transcript: Vec::new(),
         }
     }
@@ -127,6 +150,35 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// Bytes received but not yet consumed as lines.
     pub fn buffered(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// Bytes received on this connection so far.
+    pub fn received(&self) -> usize {
+        self.total
+    }
+
+    /// Lines the server sent since the transcript had `since` entries.
+    pub fn server_lines_since(&self, since: usize) -> usize {
+        self.transcript
+            .iter()
+            .skip(since)
+            .filter(|t| t.dir == Direction::Server)
+            .count()
+    }
+
+    /// From now on, every reply is kept with these forms of a secret replaced by
+    /// [`REDACTED`] (a server that echoes a password must not get it printed). Longest
+    /// first, so a form that contains another is replaced whole.
+    pub fn redact_from_now_on(&mut self, forms: impl IntoIterator<Item = String>) {
+        for form in forms {
+            let escaped = escape(form.as_bytes());
+            for f in [form, escaped] {
+                if !f.is_empty() && !self.redact.contains(&f) {
+                    self.redact.push(f);
+                }
+            }
+        }
+        self.redact.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
 
     /// Reads one line (without CRLF) before `deadline`.
@@ -171,27 +223,52 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             let raw = match self.read_line(deadline).await {
                 Ok(raw) => raw,
                 Err(e) => {
-                    let note = format!("({e})");
+                    // What arrived of an unfinished line is evidence too (bounded, escaped).
+                    let note = match self.buf.len() {
+                        0 => format!("({e})"),
+                        n => {
+                            let shown = &self.buf[..n.min(UNFINISHED_SHOWN)];
+                            let more = if n > UNFINISHED_SHOWN { "…" } else { "" };
+                            let text = redact(&escape(shown), &self.redact);
+                            format!("({e}; unfinished line of {n} bytes: \"{text}{more}\")")
+                        }
+                    };
                     self.note(note);
                     return Err(ReplyError::Read(e));
                 }
             };
             let text = escape(&raw);
+            // The code is parsed before redaction, so a secret made of digits cannot turn a
+            // reply into something else; only the text after it is redacted.
+            let parsed = parse_reply_line(&text).map(|(code, more, rest)| {
+                let rest = redact(rest, &self.redact);
+                let sep = match text.as_bytes().get(3) {
+                    Some(&b) => char::from(b).to_string(),
+                    None => String::new(),
+                };
+                (code, more, format!("{}{sep}{rest}", &text[..3]), rest)
+            });
+            let kept = match &parsed {
+                Some((_, _, line, _)) => line.clone(),
+                None => redact(&text, &self.redact),
+            };
             let ms = self.elapsed_ms();
             self.transcript.push(TranscriptLine {
                 ms,
                 dir: Direction::Server,
-                text: text.clone(),
+                text: kept.clone(),
             });
-            let Some((code, more, rest)) = parse_reply_line(&text) else {
-                return Err(ReplyError::NotSmtp(text));
+            let Some((code, more, _, rest)) = parsed else {
+                return Err(ReplyError::NotSmtp(kept));
             };
-            lines.push(rest.to_string());
+            lines.push(rest);
             if !more {
                 return Ok(Reply { code, lines });
             }
             if lines.len() >= MAX_REPLY_LINES {
-                return Err(ReplyError::Read(ReadError::TooMuchData));
+                let note = format!("({})", ReadError::TooManyLines);
+                self.note(note);
+                return Err(ReplyError::Read(ReadError::TooManyLines));
             }
         }
     }
@@ -277,6 +354,45 @@ mod tests {
             wire.read_reply(deadline).await,
             Err(ReplyError::Read(ReadError::LineTooLong))
         );
+    }
+
+    #[tokio::test]
+    async fn echoed_secrets_are_redacted_but_never_the_code() {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        server
+            .write_all(b"535-you said 535 and c2VjcmV0\r\n535 5.7.8 c2VjcmV0\r\nSSH c2VjcmV0\r\n")
+            .await
+            .unwrap();
+        let mut wire = Wire::new(client, Instant::now());
+        wire.redact_from_now_on(["535".to_string(), "c2VjcmV0".to_string()]);
+        let deadline = Deadline::now() + std::time::Duration::from_secs(1);
+        let reply = wire.read_reply(deadline).await.unwrap();
+        assert_eq!(reply.code, 535);
+        assert_eq!(reply.lines, vec!["you said **** and ****", "5.7.8 ****"]);
+        assert_eq!(
+            wire.read_reply(deadline).await,
+            Err(ReplyError::NotSmtp("SSH ****".into()))
+        );
+        let kept: Vec<&str> = wire.transcript.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(
+            kept,
+            vec!["535-you said **** and ****", "535 5.7.8 ****", "SSH ****"]
+        );
+    }
+
+    #[tokio::test]
+    async fn too_many_lines_and_what_arrived() {
+        let (client, mut server) = tokio::io::duplex(1 << 20);
+        let endless = "250-X\r\n".repeat(MAX_REPLY_LINES + 5);
+        server.write_all(endless.as_bytes()).await.unwrap();
+        let mut wire = Wire::new(client, Instant::now());
+        let deadline = Deadline::now() + std::time::Duration::from_secs(1);
+        assert_eq!(
+            wire.read_reply(deadline).await,
+            Err(ReplyError::Read(ReadError::TooManyLines))
+        );
+        assert_eq!(wire.server_lines_since(0), MAX_REPLY_LINES);
+        assert!(wire.received() >= MAX_REPLY_LINES * 7);
     }
 
     #[tokio::test]

@@ -10,8 +10,74 @@ use crate::model::{HandshakeOutcome, TlsObservation, Verification};
 use crate::report::{Report, Verdict};
 use std::fmt::Write as _;
 
+/// Escapes text for Markdown prose and table cells, and for the HTML a Markdown renderer
+/// passes through: every string from the network or a file goes through here (the server's
+/// words inside the findings' messages too). HTML metacharacters become entities; Markdown
+/// punctuation that could start emphasis, code, a link, an image, a table cell, strikethrough
+/// or math is backslash-escaped; the `://` and `www.` of bare URLs are broken so renderers
+/// that turn them into links (GitHub's autolinks) do not; line breaks become spaces.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let mut prev: Vec<char> = Vec::with_capacity(3);
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' | '\n' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '|' | '~' | '$' | '@' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ':' if chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') => {
+                out.push_str("\\:")
+            }
+            '.' if prev.len() == 3 && prev.iter().all(|p| p.eq_ignore_ascii_case(&'w')) => {
+                out.push_str("\\.")
+            }
+            c => out.push(c),
+        }
+        if prev.len() == 3 {
+            prev.remove(0);
+        }
+        prev.push(c);
+    }
+    out
+}
+
+/// A fence for a code block holding `content`: longer than any run of backticks in it, so
+/// the content cannot close the block early (CommonMark §4.5).
+fn fence(content: &str) -> String {
+    "`".repeat((longest_backtick_run(content) + 1).max(3))
+}
+
+fn longest_backtick_run(content: &str) -> usize {
+    content.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// `content` as a code span in a table cell: delimited by more backticks than any run in
+/// it (padded when it starts or ends with one), its `|` escaped as GFM tables require.
+fn code_span_in_cell(content: &str) -> String {
+    let ticks = "`".repeat(longest_backtick_run(content) + 1);
+    let pad = if content.starts_with('`') || content.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    let content = content.replace('|', "\\|").replace(['\r', '\n'], " ");
+    format!("{ticks}{pad}{content}{pad}{ticks}")
+}
+
+/// `content` in a fenced code block tagged `info`.
+fn code_block(info: &str, content: &str) -> String {
+    let f = fence(content);
+    let content = content.trim_end_matches('\n');
+    format!("{f}{info}\n{content}\n{f}\n")
+}
+
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    escape_markdown(s)
 }
 
 /// Renders the report as Markdown.
@@ -31,7 +97,12 @@ pub fn render(report: &Report) -> String {
 
 fn header(out: &mut String, report: &Report) {
     let lang = report.lang;
-    let _ = writeln!(out, "# {}: {}\n", i18n::md(lang, Md::Title), report.host);
+    let _ = writeln!(
+        out,
+        "# {}: {}\n",
+        i18n::md(lang, Md::Title),
+        escape_markdown(&report.host)
+    );
     let date = crate::text::rfc3339(report.observed_at_unix)
         .replace('T', " ")
         .replace('Z', " UTC");
@@ -70,7 +141,7 @@ fn problem(out: &mut String, lang: Lang, cause: Option<&Finding>) {
         i18n::symptom(lang, f.code.symptom(), f.port)
     );
     if let Some(ev) = &f.evidence {
-        let _ = writeln!(out, "```\n{ev}\n```\n");
+        let _ = writeln!(out, "{}", code_block("", ev));
     }
 }
 
@@ -88,9 +159,9 @@ fn diagnostic_table(out: &mut String, report: &Report) {
     let _ = writeln!(out, "| :--- | :--- | :--- |");
     let _ = writeln!(
         out,
-        "| **DNS** | {} `{}` | {} |",
+        "| **DNS** | {} {} | {} |",
         i18n::word(lang, Word::Resolve),
-        report.host,
+        code_span_in_cell(&report.host),
         dns_result(report)
     );
     for ep in &report.endpoints {
@@ -174,15 +245,23 @@ fn smtp_result(lang: Lang, smtp: &SmtpObservation) -> String {
         }
         // Greeted, then EHLO or STARTTLS failed.
         GreetingOutcome::Ok { code, text, .. } => {
+            let failure = smtp
+                .ehlo_failed
+                .as_ref()
+                .or(smtp.ehlo_after_tls_failed.as_ref());
+            let word = match failure {
+                Some(f) => format!("EHLO: {}", i18n::ehlo_failure_short(lang, f)),
+                None => word.to_string(),
+            };
             format!("{mark} {code} {} ({word})", cell(text))
         }
         GreetingOutcome::Rejected { code, text, .. } => format!("{mark} {code} {}", cell(text)),
-        GreetingOutcome::Silent { waited_ms } => {
+        GreetingOutcome::Silent { waited_ms, .. } => {
             format!("{mark} {word} ({:.1} s)", waited_ms / 1000.0)
         }
         GreetingOutcome::Closed { .. } => format!("{mark} {word}"),
         GreetingOutcome::NotSmtp { evidence, .. } => {
-            format!("{mark} {word}: `{}`", cell(evidence))
+            format!("{mark} {word}: \"{}\"", cell(evidence))
         }
     }
 }
@@ -229,7 +308,12 @@ fn findings(out: &mut String, report: &Report, cause: Option<&Finding>) {
     let lang = report.lang;
     if let Some(f) = cause {
         let _ = writeln!(out, "### {}\n", i18n::md(lang, Md::RootCause));
-        let _ = writeln!(out, "{} (`{}`)\n", f.message, f.code.as_str());
+        let _ = writeln!(
+            out,
+            "{} (`{}`)\n",
+            escape_markdown(&f.message),
+            f.code.as_str()
+        );
     }
     let others: Vec<_> = report
         .findings
@@ -239,7 +323,12 @@ fn findings(out: &mut String, report: &Report, cause: Option<&Finding>) {
     if !others.is_empty() {
         let _ = writeln!(out, "### {}\n", i18n::md(lang, Md::OtherFindings));
         for f in others {
-            let _ = writeln!(out, "- `{}` — {}", f.code.as_str(), f.message);
+            let _ = writeln!(
+                out,
+                "- `{}` — {}",
+                f.code.as_str(),
+                escape_markdown(&f.message)
+            );
         }
         out.push('\n');
     }
@@ -260,7 +349,7 @@ fn solutions(out: &mut String, report: &Report) {
             String::new()
         };
         let _ = writeln!(out, "### {} {letter}{tag}\n", i18n::md(lang, Md::Solution));
-        let _ = writeln!(out, "{}\n", rec.message);
+        let _ = writeln!(out, "{}\n", escape_markdown(&rec.message));
         if !rec.settings.is_empty() {
             let _ = writeln!(
                 out,
@@ -268,15 +357,19 @@ fn solutions(out: &mut String, report: &Report) {
                 i18n::md(lang, Md::File),
                 report.framework.settings_file()
             );
+            let snippet = frameworks::snippet(report.framework, &rec.settings);
             let _ = writeln!(
                 out,
-                "```{}\n{}```\n",
-                report.framework.snippet_lang(),
-                frameworks::snippet(report.framework, &rec.settings)
+                "{}",
+                code_block(report.framework.snippet_lang(), &snippet)
             );
         }
         if !rec.commands.is_empty() {
-            let _ = writeln!(out, "```powershell\n{}\n```\n", rec.commands.join("\n"));
+            let _ = writeln!(
+                out,
+                "{}",
+                code_block("powershell", &rec.commands.join("\n"))
+            );
         }
     }
 }
@@ -292,9 +385,38 @@ fn verification(out: &mut String, report: &Report) {
         .map(|p| format!(" --port {p}"))
         .collect();
     let lang_flag = if lang == Lang::Es { " --lang es" } else { "" };
-    let _ = writeln!(
-        out,
-        "```sh\nsmtp-doctor check {}{ports}{lang_flag}\n```",
-        report.host
-    );
+    let command = format!("smtp-doctor check {}{ports}{lang_flag}", report.host);
+    let _ = write!(out, "{}", code_block("sh", &command));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_and_html_are_escaped() {
+        let bait = "<img src=x> ![](https://evil.test/p.png) [a](http://e.test) | `c` *b* _i_ # h ~~s~~ $m$ www.evil.test a@b.test \\ &amp;\nnext";
+        let got = escape_markdown(bait);
+        assert_eq!(
+            got,
+            "&lt;img src=x&gt; \\!\\[\\](https\\://evil.test/p.png) \\[a\\](http\\://e.test) \\| \\`c\\` \\*b\\* \\_i\\_ \\# h \\~\\~s\\~\\~ \\$m\\$ www\\.evil.test a\\@b.test \\\\ &amp;amp; next"
+        );
+        // Ordinary text stays readable.
+        assert_eq!(
+            escape_markdown("Port 587: no answer (SYN) in 3.0 s."),
+            "Port 587: no answer (SYN) in 3.0 s."
+        );
+    }
+
+    #[test]
+    fn code_cannot_close_its_fence_or_span() {
+        let content = "x ```` y\n```\nz";
+        let block = code_block("", content);
+        assert!(block.starts_with("`````\n"), "{block}");
+        assert!(block.ends_with("\n`````\n"), "{block}");
+        assert_eq!(code_block("sh", "a"), "```sh\na\n```\n");
+        assert_eq!(code_span_in_cell("a`b|c"), "``a`b\\|c``");
+        assert_eq!(code_span_in_cell("`a"), "`` `a ``");
+        assert_eq!(code_span_in_cell("host"), "`host`");
+    }
 }

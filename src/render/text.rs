@@ -263,8 +263,19 @@ fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
             _ => word.to_string(),
         },
         SmtpState::EhloRejected => {
-            let code = smtp.ehlo.as_ref().map(|e| e.code).unwrap_or_default();
-            format!("EHLO {code}")
+            let failed = smtp
+                .ehlo_failed
+                .as_ref()
+                .or(smtp.ehlo_after_tls_failed.as_ref());
+            let refused = [&smtp.ehlo, &smtp.ehlo_after_tls]
+                .into_iter()
+                .flatten()
+                .find(|e| !e.accepted());
+            match (failed, refused) {
+                (Some(f), _) => format!("EHLO: {}", i18n::ehlo_failure_short(lang, f)),
+                (None, Some(e)) => format!("EHLO {}", e.code),
+                (None, None) => word.to_string(),
+            }
         }
         SmtpState::Silent | SmtpState::Closed | SmtpState::NotSmtp => word.to_string(),
     };
