@@ -183,6 +183,8 @@ pub enum Msg {
     RecInterception { product: Option<String> },
     /// Recommendation: use the name on the certificate.
     RecUseCertificateName { name: String },
+    /// Recommendation: the server greeted, then broke the EHLO dialogue.
+    RecBrokenEhlo { port: u16 },
     /// Recommendation: this machine ran out of sockets; probe fewer at once.
     RecFewerAtOnce,
     /// Recommendation: the certificate names no host in the configured host's domain.
@@ -542,6 +544,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecUseCertificateName { name }, En) => format!("Use {name} as the host: it is the name the server's certificate is valid for."),
         (Msg::RecCertificateNameUnrelated { host, presented }, En) => format!("Keep {host} as the host: the certificate{} is not for a server of {host}'s domain, so do not switch to the name it shows. Something between this machine and the server may be answering in its place (a proxy, antivirus or the hosting provider): try from another network, and ask the provider for the exact server name.", presented.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
         (Msg::RecCertificateNameUnrelated { host, presented }, Es) => format!("Mantenga {host} como host: el certificado{} no es de un servidor del dominio de {host}, así que no cambie al nombre que muestra. Algo entre esta máquina y el servidor puede estar respondiendo en su lugar (un proxy, el antivirus o el proveedor de hosting): pruebe desde otra red y pida al proveedor el nombre exacto del servidor.", presented.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
+        (Msg::RecBrokenEhlo { port }, En) => format!("The server on port {port} greets like a mail server but breaks off or garbles its answer to EHLO: a filter or proxy between this machine and the server (antivirus, firewall, the hosting provider) may be mangling the dialogue, or the server is faulty. Try the other submission port or another network, and tell the server's administrator what the transcript shows (-v)."),
+        (Msg::RecBrokenEhlo { port }, Es) => format!("El servidor del puerto {port} saluda como un servidor de correo pero corta o desfigura su respuesta a EHLO: un filtro o proxy entre esta máquina y el servidor (antivirus, firewall, el proveedor de hosting) puede estar alterando el diálogo, o el servidor falla. Pruebe el otro puerto de envío u otra red, y muestre al administrador del servidor lo que dice la transcripción (-v)."),
         (Msg::RecFewerAtOnce, En) => "Run it again with fewer targets at once (--concurrency 20) or a higher open-files limit (ulimit -n 4096): this machine ran out of sockets, the network was never asked.".to_string(),
         (Msg::RecFewerAtOnce, Es) => "Vuelva a ejecutarlo con menos destinos a la vez (--concurrency 20) o un límite de archivos abiertos mayor (ulimit -n 4096): esta máquina se quedó sin sockets, la red ni siquiera se consultó.".to_string(),
         (Msg::RecUseCertificateName { name }, Es) => format!("Use {name} como host: es el nombre para el que es válido el certificado del servidor."),

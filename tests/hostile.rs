@@ -246,6 +246,12 @@ async fn endless_ehlo_continuation() {
     .await;
     let r = probe(&fake).await;
     assert_diagnosed(&r, "smtp.not_smtp", &["EHLO", "lines"]);
+    // It greeted as a mail server: the fix is not "check the host and port".
+    assert!(
+        r.recommendations[0].message.contains("greets like a mail server"),
+        "{:?}",
+        r.recommendations
+    );
 }
 
 #[tokio::test]
