@@ -248,7 +248,9 @@ async fn endless_ehlo_continuation() {
     assert_diagnosed(&r, "smtp.not_smtp", &["EHLO", "lines"]);
     // It greeted as a mail server: the fix is not "check the host and port".
     assert!(
-        r.recommendations[0].message.contains("greets like a mail server"),
+        r.recommendations[0]
+            .message
+            .contains("greets like a mail server"),
         "{:?}",
         r.recommendations
     );

@@ -137,14 +137,12 @@ fn for_cause(
         // It greeted as a mail server, then answered EHLO with something that is not SMTP.
         C::SmtpNotSmtp
             if obs.on_port(failing_port).any(|e| {
-                e.smtp.as_ref().is_some_and(|s| {
-                    s.ehlo_failed.is_some() || s.ehlo_after_tls_failed.is_some()
-                })
+                e.smtp
+                    .as_ref()
+                    .is_some_and(|s| s.ehlo_failed.is_some() || s.ehlo_after_tls_failed.is_some())
             }) =>
         {
-            plain(Msg::RecBrokenEhlo {
-                port: failing_port,
-            })
+            plain(Msg::RecBrokenEhlo { port: failing_port })
         }
         C::SmtpNotSmtp => plain(Msg::RecCheckHostAndPort {
             host,
