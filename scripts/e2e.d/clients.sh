@@ -158,7 +158,7 @@ mailbox_has() {
 # case_setup CASE: sets C_FW (nft rule for the mailhost or ""), C_PORT, C_MODE
 # (starttls | implicit | both | plain), C_TIMEOUT (1: the app has one), C_URL (Django: the
 # settings come from EMAIL_URL through django-environ), C_CAUSE (the expected cause),
-# C_NOPY (1: preflight --no-python), C_NATIVE (1: preflight reads the app's own files, no
+# C_NOPY (1: preflight --no-project-code), C_NATIVE (1: preflight reads the app's own files, no
 # translation into EMAIL_* variables)
 case_setup() {
     C_FW=""; C_PORT=587; C_MODE=starttls; C_TIMEOUT=1; C_URL=""; C_CAUSE=""; C_NOPY=0; C_NATIVE=0
@@ -281,7 +281,7 @@ apply_fix() {
 client_preflight() {
     local cl=$1 dir=$2 args=(--framework "${C_FIXFW:-$1}")
     DOCTOR_ENV=(); DOCTOR_CWD=$dir
-    [ "$C_NOPY" = 1 ] && args+=(--no-python)
+    [ "$C_NOPY" = 1 ] && args+=(--no-project-code)
     [ "$C_NATIVE" = 1 ] && cl=native
     case $cl in
         flask) in_client "$dir" python "$CLIENT_SRC/flask_env.py"; mapfile -t DOCTOR_ENV <<<"$CLIENT_OUT" ;;
