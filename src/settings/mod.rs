@@ -707,7 +707,7 @@ mod tests {
         assert_eq!(s.framework, Framework::Laravel);
         assert_eq!(s.security(), Some(Security::Starttls));
         let yaml = "spring:\n  mail:\n    host: smtp.gmail.com\n    port: 465\n    properties:\n      mail:\n        smtp:\n          ssl:\n            enable: true\n";
-        let v = flatten_yaml(yaml, "application.yml");
+        let v = flatten_yaml(yaml, "application.yml").unwrap();
         assert!(v.iter().any(
             |(k, val, _)| k == "spring.mail.properties.mail.smtp.ssl.enable" && val == "true"
         ));

@@ -26,7 +26,9 @@ pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> Result<boo
             let text = crate::files::read_latin1(&path, crate::files::FileKind::Settings)?;
             super::dotenv::parse_dotenv(&text, &path.display().to_string())
         } else {
-            flatten_yaml(&read_text(&path)?, &path.display().to_string())
+            let shown = path.display().to_string();
+            flatten_yaml(&read_text(&path)?, &shown)
+                .map_err(|why| SettingsError::Unreadable { path: shown, why })?
         };
         for (k, v, o) in entries {
             if k.starts_with(PREFIX) {
@@ -64,7 +66,7 @@ pub(super) fn read_tls(
     Ok(())
 }
 
-/// Nesting deeper than this is not a mail setting; the rest of the file is not read.
+/// Nesting deeper than this is not a mail setting: what is inside is skipped.
 const MAX_DEPTH: usize = 64;
 
 /// What the innermost open mapping expects next.
@@ -78,9 +80,10 @@ enum Pending {
 }
 
 /// Flattens Spring YAML (`spring:` / `  mail:` / `    host: x`, flow mappings too) into
-/// dotted keys, with the line of each key. Sequences, aliases and null values are left out;
-/// a syntax error ends the reading, keeping what came before it.
-pub fn flatten_yaml(text: &str, path: &str) -> Vec<(String, String, Origin)> {
+/// dotted keys, with the line of each key. Sequences, aliases and null values are left out.
+/// A syntax error is an error naming its line: the settings after it cannot be known, and the
+/// application (Spring) would not start with that file either.
+pub fn flatten_yaml(text: &str, path: &str) -> Result<Vec<(String, String, Origin)>, String> {
     let mut out = Vec::new();
     // One entry per open mapping; `keys` holds the dotted path to the innermost one.
     let mut maps: Vec<Pending> = Vec::new();
@@ -88,16 +91,20 @@ pub fn flatten_yaml(text: &str, path: &str) -> Vec<(String, String, Origin)> {
     // Depth inside something skipped (a sequence, or a non-scalar key or value).
     let mut skipping = 0usize;
     for event in saphyr_parser::Parser::new_from_str(text) {
-        let Ok((event, span)) = event else { break };
-        if maps.len() + skipping > MAX_DEPTH {
-            break;
-        }
+        let (event, span) = event.map_err(|e| format!("not valid YAML: {e}"))?;
         if skipping > 0 {
             match event {
                 Event::MappingStart(..) | Event::SequenceStart(..) => skipping += 1,
                 Event::MappingEnd | Event::SequenceEnd => skipping -= 1,
                 _ => {}
             }
+            continue;
+        }
+        if maps.len() > MAX_DEPTH
+            && matches!(event, Event::MappingStart(..) | Event::SequenceStart(..))
+        {
+            settle(&mut maps);
+            skipping = 1;
             continue;
         }
         match event {
@@ -148,7 +155,7 @@ pub fn flatten_yaml(text: &str, path: &str) -> Vec<(String, String, Origin)> {
             _ => {}
         }
     }
-    out
+    Ok(out)
 }
 
 /// The dotted key `keys.key` and its value, as read at `line`.
@@ -199,7 +206,7 @@ mod tests {
     #[test]
     fn yaml_forms_a_hand_parser_got_wrong() {
         let yaml = "spring:\n  mail:\n    host: \"smtp.example.com\" # the relay\n    password: 'a #b'\n    properties: {mail.smtp.ssl.enable: true, mail.smtp.timeout: 5000}\n    username: ~\n    test-connection:\n    - a: b\n  other: x\n";
-        let v = flatten_yaml(yaml, "application.yml");
+        let v = flatten_yaml(yaml, "application.yml").unwrap();
         assert_eq!(
             get(&v, "spring.mail.host"),
             Some(("smtp.example.com".into(), 3))
@@ -228,7 +235,25 @@ mod tests {
         ] {
             let _ = flatten_yaml(&text, "application.yml");
         }
-        let v = flatten_yaml("? [a]\n: {b: c}\nspring: {mail: {host: h}}\n", "y");
+        let v = flatten_yaml("? [a]\n: {b: c}\nspring: {mail: {host: h}}\n", "y").unwrap();
         assert_eq!(get(&v, "spring.mail.host").unwrap().0, "h");
+        // Deep nesting is skipped, not the end of the reading.
+        let deep = format!(
+            "a: {}1{}\nspring: {{mail: {{host: h}}}}\n",
+            "{b: ".repeat(100),
+            "}".repeat(100)
+        );
+        let v = flatten_yaml(&deep, "y").unwrap();
+        assert_eq!(get(&v, "spring.mail.host").unwrap().0, "h");
+    }
+
+    /// Issue 12: a syntax error silently ended the reading, and `port: [587` became port 25.
+    #[test]
+    fn a_yaml_syntax_error_is_an_error_with_its_line() {
+        let why = flatten_yaml("spring:\n  mail:\n    host: h\n    port: [587\n", "y").unwrap_err();
+        assert!(
+            why.contains("not valid YAML") && why.contains("line"),
+            "{why}"
+        );
     }
 }
