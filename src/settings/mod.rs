@@ -22,11 +22,13 @@ mod env;
 mod flask;
 mod laravel;
 mod node;
+mod properties;
 mod spring;
 
 pub use django::parse_django_settings;
 pub use dotenv::parse_dotenv;
 pub use email_url::{mask_url, parse_email_url, EmailUrl};
+pub use properties::parse_properties;
 pub use spring::flatten_yaml;
 
 /// Settings that cannot be read at all: exit status 2.

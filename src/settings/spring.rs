@@ -24,7 +24,9 @@ pub(super) fn read_project(sources: &Sources, layers: &mut Layers) -> Result<boo
         let entries = if name.ends_with(".properties") {
             // Java reads .properties as ISO-8859-1 (Spring Boot also takes UTF-8).
             let text = crate::files::read_latin1(&path, crate::files::FileKind::Settings)?;
-            super::dotenv::parse_dotenv(&text, &path.display().to_string())
+            let shown = path.display().to_string();
+            super::properties::parse_properties(&text, &shown)
+                .map_err(|why| SettingsError::Unreadable { path: shown, why })?
         } else {
             let shown = path.display().to_string();
             flatten_yaml(&read_text(&path)?, &shown)
