@@ -367,6 +367,13 @@ async fn certificate_names_from_elsewhere_are_never_suggested() {
             let report = smtp_doctor::report::Report::new("check", obs.clone(), d, &opts);
             for shown in [
                 smtp_doctor::render::text::render(&report, Default::default()),
+                smtp_doctor::render::text::render(
+                    &report,
+                    smtp_doctor::render::text::TextOptions {
+                        verbose: true,
+                        color: false,
+                    },
+                ),
                 smtp_doctor::render::markdown::render(&report),
                 smtp_doctor::render::json::render(&report),
             ] {
