@@ -31,3 +31,9 @@ pub fn count(hay: &str, needle: &str) -> usize {
         .filter(|&i| hay.is_char_boundary(i) && hay[i..].starts_with(needle))
         .count()
 }
+
+/// The authority of a URL as written: after `://`, up to the first `/`, `?` or `#`.
+pub fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or("", |(_, r)| r);
+    &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())]
+}
