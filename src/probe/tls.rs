@@ -371,7 +371,7 @@ fn describe_tls_error(err: &rustls::Error) -> String {
 }
 
 /// Parses a certificate's facts.
-fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
+pub(crate) fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
     let mut names = Vec::new();
     if let Ok(Some(san)) = cert.subject_alternative_name() {

@@ -8,7 +8,11 @@ use super::Origin;
 /// A malformed `\uXXXX` is an error naming its line: Java refuses the file too.
 pub fn parse_properties(text: &str, path: &str) -> Result<Vec<(String, String, Origin)>, String> {
     let mut out = Vec::new();
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    // Java ends a line at `\n`, `\r` or `\r\n`.
+    let mut lines = text.split('\n').flat_map(|l| {
+        let l = l.strip_suffix('\r').unwrap_or(l);
+        l.split('\r')
+    });
     let mut number = 0usize;
     while let Some(first) = lines.next() {
         number += 1;
@@ -159,5 +163,10 @@ mod tests {
             .contains("p:1"));
         assert!(parse_properties("a=\\uzzzz", "p").is_err());
         assert_eq!(read("a=b\\").len(), 1);
+        assert_eq!(
+            read("a=b\rc=d\r\ne=f").len(),
+            3,
+            "a lone CR ends a line too"
+        );
     }
 }
