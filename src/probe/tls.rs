@@ -646,7 +646,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
     }
 }
 
-#[cfg(all(test, feature = "lab"))]
+// The layer check (tests/layers.rs) reads up to the first `#[cfg(test)]`: the lab is test-only.
+#[cfg(test)]
+#[cfg(feature = "lab")]
 mod tests {
     use super::*;
     use crate::lab::{LabCa, Validity};
