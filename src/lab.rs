@@ -521,7 +521,8 @@ use tokio::io::AsyncReadExt as _;
 
 /// A loopback port that silently drops SYNs, like a firewall's DROP rule: a listener with a
 /// backlog of 0 whose accept queue is filled and never accepted. Once the queue is full the
-/// kernel discards new SYNs without answering (Linux and BSD; Windows answers with a reset).
+/// kernel discards new SYNs without answering (Linux and BSD; Windows answers with a reset, so
+/// there the listener also holds SYNs with `SO_CONDITIONAL_ACCEPT`, see `hold_syns`).
 pub struct DroppingPort {
     /// Where it "listens".
     pub addr: SocketAddr,
@@ -535,6 +536,10 @@ impl DroppingPort {
         use socket2::{Domain, Protocol, Socket, Type};
         let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
         socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
+        // Where this fails (Wine's emulation, where the Linux kernel does TCP), the full queue
+        // below still drops.
+        #[cfg(windows)]
+        let _ = hold_syns(&socket);
         socket.listen(0)?;
         let listener: std::net::TcpListener = socket.into();
         let addr = listener.local_addr()?;
@@ -551,6 +556,37 @@ impl DroppingPort {
             _listener: listener,
             _fillers: fillers,
         })
+    }
+}
+
+/// Windows answers a SYN to a full accept queue with a reset, not silence. A listener with
+/// `SO_CONDITIONAL_ACCEPT` (set before `listen`) leaves each SYN unanswered until the program
+/// decides in `WSAAccept`, which this one never calls: the client sees a drop. Verified only
+/// under Wine, where the Linux kernel does TCP, not on a real Windows machine.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn hold_syns(socket: &socket2::Socket) -> std::io::Result<()> {
+    use std::os::windows::io::AsRawSocket;
+    use windows_sys::Win32::Networking::WinSock::{
+        setsockopt, SOCKET, SOCKET_ERROR, SOL_SOCKET, SO_CONDITIONAL_ACCEPT,
+    };
+    let on: i32 = 1;
+    // SAFETY: a live socket this function borrows; optval points at a 4-byte int that outlives
+    // the call, and optlen says 4.
+    let rc = unsafe {
+        setsockopt(
+            socket.as_raw_socket() as SOCKET,
+            SOL_SOCKET,
+            SO_CONDITIONAL_ACCEPT,
+            (&on as *const i32).cast(),
+            std::mem::size_of::<i32>() as i32,
+        )
+    };
+    if rc == SOCKET_ERROR {
+        // Winsock errors are the thread's last error.
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
     }
 }
 

@@ -45,7 +45,14 @@ Exit status: 0 verdict ok, 1 degraded or failed, 2 bad usage.";
 /// Finds out, from this machine, why an application cannot send email over SMTP, and says what
 /// to change.
 #[derive(Parser, Debug)]
-#[command(name = "smtp-doctor", version, about, after_help = EXAMPLES)]
+// `bin_name` too: clap would otherwise take it from argv[0], `Usage: smtp-doctor.exe` on Windows.
+#[command(
+    name = "smtp-doctor",
+    bin_name = "smtp-doctor",
+    version,
+    about,
+    after_help = EXAMPLES
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -213,6 +220,10 @@ pub(crate) struct OutputArgs {
     /// No colours (also when NO_COLOR is set or stdout is not a terminal).
     #[arg(long = "no-color")]
     pub(crate) no_color: bool,
+    /// Text report in ASCII only (`ok`, `x`, `->` for the symbols; also SMTP_DOCTOR_ASCII=1).
+    /// The default on Windows when stdout is not a console; SMTP_DOCTOR_ASCII=0 turns it off.
+    #[arg(long)]
+    pub(crate) ascii: bool,
 }
 
 fn port_arg(s: &str) -> Result<u16, String> {

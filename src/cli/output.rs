@@ -38,13 +38,22 @@ pub(crate) fn write_report(report: &Report, out: &OutputArgs) -> ExitCode {
     } else if out.format == FormatArg::Markdown {
         markdown::render(report)
     } else {
-        text::render(
+        let rendered = text::render(
             report,
             text::TextOptions {
                 color: colour(out),
                 verbose: out.verbose,
             },
-        )
+        );
+        if ascii(
+            out.ascii,
+            std::env::var_os("SMTP_DOCTOR_ASCII"),
+            console::stdout_is_console(),
+        ) {
+            text::ascii(&rendered)
+        } else {
+            rendered
+        }
     };
     match print(&rendered) {
         Ok(()) => ExitCode::from(report.exit_code() as u8),
@@ -88,6 +97,89 @@ fn colour(out: &OutputArgs) -> bool {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
+        // Last: on Windows this switches the console to escape codes, only when colour is wanted.
+        && console::escapes_on_stdout()
+}
+
+/// Whether the text report is written in ASCII only: `--ascii`, else `SMTP_DOCTOR_ASCII`
+/// (1 on, 0 off), else on Windows when stdout is not a console — a pipe or a file that
+/// Windows PowerShell 5.1 reads in the OEM code page. A Windows console gets UTF-16 from std
+/// (WriteConsoleW), whatever its code page; Linux and macOS stay UTF-8.
+fn ascii(flag: bool, env: Option<std::ffi::OsString>, stdout_is_console: Option<bool>) -> bool {
+    if flag {
+        return true;
+    }
+    match env.as_ref().and_then(|v| v.to_str()) {
+        Some("1") => return true,
+        Some("0") => return false,
+        _ => {}
+    }
+    stdout_is_console == Some(false)
+}
+
+/// The Windows console: escape codes only once virtual terminal processing is on.
+#[cfg(windows)]
+mod console {
+    use windows_sys::Win32::Foundation::{HANDLE, INVALID_HANDLE_VALUE};
+    use windows_sys::Win32::System::Console::{
+        GetConsoleMode, GetStdHandle, SetConsoleMode, CONSOLE_MODE,
+        ENABLE_VIRTUAL_TERMINAL_PROCESSING, STD_ERROR_HANDLE, STD_HANDLE, STD_OUTPUT_HANDLE,
+    };
+
+    /// The console mode of a standard handle, or None when it is not a console.
+    fn mode(which: STD_HANDLE) -> Option<(HANDLE, CONSOLE_MODE)> {
+        // SAFETY: GetStdHandle has no preconditions; GetConsoleMode writes one u32 that we own,
+        // and fails (0) on a handle that is not a console.
+        unsafe {
+            let handle = GetStdHandle(which);
+            if handle.is_null() || handle == INVALID_HANDLE_VALUE {
+                return None;
+            }
+            let mut mode: CONSOLE_MODE = 0;
+            (GetConsoleMode(handle, &mut mode) != 0).then_some((handle, mode))
+        }
+    }
+
+    fn enable_vt(which: STD_HANDLE) -> bool {
+        let Some((handle, mode)) = mode(which) else {
+            return false;
+        };
+        if mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING != 0 {
+            return true;
+        }
+        // SAFETY: a console handle from GetStdHandle, a mode it reported plus one flag; a
+        // console that cannot do escape codes (before Windows 10) refuses with 0.
+        unsafe { SetConsoleMode(handle, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) != 0 }
+    }
+
+    /// Turns on escape codes for stdout; false when they would print as `←[31m`.
+    pub(crate) fn escapes_on_stdout() -> bool {
+        enable_vt(STD_OUTPUT_HANDLE)
+    }
+
+    /// Turns on escape codes for stderr (the progress line's erase).
+    pub(crate) fn escapes_on_stderr() -> bool {
+        enable_vt(STD_ERROR_HANDLE)
+    }
+
+    /// Whether stdout is a console (not a pipe or a file).
+    pub(crate) fn stdout_is_console() -> Option<bool> {
+        Some(mode(STD_OUTPUT_HANDLE).is_some())
+    }
+}
+
+/// Elsewhere terminals take escape codes, and the output stays UTF-8 whatever it goes to.
+#[cfg(not(windows))]
+mod console {
+    pub(crate) fn escapes_on_stdout() -> bool {
+        true
+    }
+    pub(crate) fn escapes_on_stderr() -> bool {
+        true
+    }
+    pub(crate) fn stdout_is_console() -> Option<bool> {
+        None
+    }
 }
 
 /// Runs the engine with a progress note on a terminal; a TLS set-up that cannot be built
@@ -110,7 +202,8 @@ pub(crate) struct Progress {
 
 impl Progress {
     pub(crate) fn start(out: &OutputArgs, what: &str) -> Progress {
-        let shown = std::io::stderr().is_terminal() && !is_json(out);
+        let shown =
+            std::io::stderr().is_terminal() && !is_json(out) && console::escapes_on_stderr();
         if shown {
             note(what);
         }
@@ -121,5 +214,31 @@ impl Progress {
         if self.shown {
             note("\r\x1b[2K");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ascii;
+    use std::ffi::OsString;
+
+    #[test]
+    fn ascii_is_chosen_for_a_windows_pipe_and_forced_either_way() {
+        let on = || Some(OsString::from("1"));
+        let off = || Some(OsString::from("0"));
+        // Linux/macOS (no console notion): UTF-8 unless asked.
+        assert!(!ascii(false, None, None));
+        assert!(ascii(true, None, None));
+        assert!(ascii(false, on(), None));
+        // Windows: a console gets UTF-8, a pipe or file ASCII.
+        assert!(!ascii(false, None, Some(true)));
+        assert!(ascii(false, None, Some(false)));
+        // Forced: the flag wins over everything, the variable over the automatic choice.
+        assert!(ascii(true, off(), Some(true)));
+        assert!(!ascii(false, off(), Some(false)));
+        assert!(ascii(false, on(), Some(true)));
+        // Anything else in the variable is the automatic choice.
+        assert!(ascii(false, Some(OsString::from("yes")), Some(false)));
+        assert!(!ascii(false, Some(OsString::from("")), Some(true)));
     }
 }

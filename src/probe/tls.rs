@@ -64,25 +64,11 @@ impl TlsContext {
             .iter()
             .map(|d| CertificateDer::from(d.clone()))
             .collect();
-        let trusted: Arc<dyn ServerCertVerifier> = Arc::new(
-            rustls_platform_verifier::Verifier::new_with_extra_roots(
-                extra.clone(),
-                provider.clone(),
-            )
-            .map_err(|e| TlsSetupError(e.to_string()))?,
-        );
-        let public_roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let public =
-            WebPkiServerVerifier::builder_with_provider(Arc::new(public_roots), provider.clone())
-                .build()
-                .map_err(|e| TlsSetupError(e.to_string()))?;
         let vouched = if extra.is_empty() {
             None
         } else {
             let mut store = RootCertStore::empty();
-            for cert in extra {
+            for cert in extra.iter().cloned() {
                 store
                     .add(cert)
                     .map_err(|e| TlsSetupError(format!("a --ca-file certificate: {e}")))?;
@@ -93,6 +79,14 @@ impl TlsContext {
                     .map_err(|e| TlsSetupError(e.to_string()))?,
             )
         };
+        let trusted = machine_verifier(extra, vouched.clone(), provider.clone())?;
+        let public_roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let public =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(public_roots), provider.clone())
+                .build()
+                .map_err(|e| TlsSetupError(e.to_string()))?;
         let config = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| TlsSetupError(e.to_string()))?
@@ -285,6 +279,120 @@ impl TlsContext {
             issuer: chain.last().map(|c| c.issuer.clone()).unwrap_or_default(),
             trusted_locally,
         })
+    }
+}
+
+/// The machine's trust store plus the extra roots: rustls-platform-verifier with extra roots.
+#[cfg(not(windows))]
+fn machine_verifier(
+    extra: Vec<CertificateDer<'static>>,
+    _vouched: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+) -> Result<Arc<dyn ServerCertVerifier>, TlsSetupError> {
+    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
+        .map_err(|e| TlsSetupError(e.to_string()))?;
+    Ok(Arc::new(verifier))
+}
+
+/// On Windows, the OS store and the extra roots are two verifiers, each complete (chain, name,
+/// validity), and a chain either accepts is trusted. The platform verifier's own extra-roots
+/// path creates a chain engine with a configuration Wine rejects (`Invalid parameter`), so the
+/// build that is tested under Wine could not probe at all; this path is the same on both.
+#[cfg(windows)]
+fn machine_verifier(
+    _extra: Vec<CertificateDer<'static>>,
+    vouched: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+) -> Result<Arc<dyn ServerCertVerifier>, TlsSetupError> {
+    let os: Arc<dyn ServerCertVerifier> = Arc::new(
+        rustls_platform_verifier::Verifier::new(provider)
+            .map_err(|e| TlsSetupError(e.to_string()))?,
+    );
+    Ok(match vouched {
+        None => os,
+        Some(vouched) => Arc::new(EitherVerifier {
+            primary: os,
+            fallback: vouched,
+        }),
+    })
+}
+
+/// Trusts a chain that either verifier fully accepts; neither is weakened. When both refuse,
+/// the more specific refusal is kept (an expired or wrong-name certificate says more than
+/// "unknown issuer"), the primary's on a tie.
+#[cfg(any(windows, test))]
+#[derive(Debug)]
+struct EitherVerifier {
+    primary: Arc<dyn ServerCertVerifier>,
+    fallback: Arc<dyn ServerCertVerifier>,
+}
+
+#[cfg(any(windows, test))]
+impl EitherVerifier {
+    /// How much a refusal tells: an unknown issuer is what a verifier without the right root
+    /// says about any chain, so it tells least.
+    fn specificity(err: &rustls::Error) -> u8 {
+        match err {
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => 0,
+            rustls::Error::InvalidCertificate(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+#[cfg(any(windows, test))]
+impl ServerCertVerifier for EitherVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let first = match self.primary.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(ok) => return Ok(ok),
+            Err(e) => e,
+        };
+        match self.fallback.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(ok) => Ok(ok),
+            Err(second) if Self::specificity(&second) > Self::specificity(&first) => Err(second),
+            Err(_) => Err(first),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.primary.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.primary.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.primary.supported_verify_schemes()
     }
 }
 
@@ -535,5 +643,89 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         cx: &mut Context<'_>,
     ) -> Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+// The layer check (tests/layers.rs) reads up to the first `#[cfg(test)]`: the lab is test-only.
+#[cfg(test)]
+#[cfg(feature = "lab")]
+mod tests {
+    use super::*;
+    use crate::lab::{LabCa, Validity};
+
+    fn only(ca: &LabCa) -> Arc<dyn ServerCertVerifier> {
+        let mut store = RootCertStore::empty();
+        store.add(CertificateDer::from(ca.root_der())).unwrap();
+        WebPkiServerVerifier::builder_with_provider(
+            Arc::new(store),
+            Arc::new(rustls::crypto::ring::default_provider()),
+        )
+        .build()
+        .unwrap()
+    }
+
+    fn verdict(
+        v: &EitherVerifier,
+        ca: &LabCa,
+        validity: Validity,
+        name: &str,
+    ) -> Result<(), rustls::Error> {
+        let cert = ca.issue(&["mail.lab.test"], validity).unwrap();
+        let (leaf, rest) = cert.chain.split_first().unwrap();
+        let name = ServerName::try_from(name.to_string()).unwrap();
+        v.verify_server_cert(leaf, rest, &name, &[], UnixTime::now())
+            .map(|_| ())
+    }
+
+    #[test]
+    fn either_verifier_trusts_what_one_side_fully_verifies_and_keeps_the_telling_refusal() {
+        let os = LabCa::new("stand-in OS root", "os").unwrap();
+        let vouched = LabCa::new("a --ca-file root", "vouched").unwrap();
+        let stranger = LabCa::new("nobody's root", "stranger").unwrap();
+        let v = EitherVerifier {
+            primary: only(&os),
+            fallback: only(&vouched),
+        };
+        let host = "mail.lab.test";
+        // Either side's root is enough.
+        assert!(verdict(&v, &os, Validity::Current, host).is_ok());
+        assert!(verdict(&v, &vouched, Validity::Current, host).is_ok());
+        // Neither weakens the other: a root neither holds is refused.
+        assert_eq!(
+            verdict(&v, &stranger, Validity::Current, host),
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer
+            ))
+        );
+        // An expired or wrong-name certificate under a vouched root is refused, and the refusal
+        // says why, not the primary's "unknown issuer".
+        let expired = verdict(&v, &vouched, Validity::Expired, host).unwrap_err();
+        assert!(
+            matches!(
+                expired,
+                rustls::Error::InvalidCertificate(CertificateError::ExpiredContext { .. })
+                    | rustls::Error::InvalidCertificate(CertificateError::Expired)
+            ),
+            "{expired:?}"
+        );
+        let wrong = verdict(&v, &vouched, Validity::Current, "other.lab.test").unwrap_err();
+        assert!(
+            matches!(
+                wrong,
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })
+                    | rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
+            ),
+            "{wrong:?}"
+        );
+        // Same under the OS root, where the refusal is the primary's own.
+        let expired = verdict(&v, &os, Validity::Expired, host).unwrap_err();
+        assert!(
+            matches!(
+                expired,
+                rustls::Error::InvalidCertificate(CertificateError::ExpiredContext { .. })
+                    | rustls::Error::InvalidCertificate(CertificateError::Expired)
+            ),
+            "{expired:?}"
+        );
     }
 }

@@ -440,3 +440,65 @@ fn details(report: &Report, p: &Paint) -> String {
     }
     out
 }
+
+/// The report in ASCII only, for a destination that would misread UTF-8 (Windows PowerShell
+/// 5.1 decodes redirected output with the OEM code page: `✓ →` became `Γ£ô ΓåÆ`). The glyphs
+/// get ASCII stand-ins, accented letters their base letter, anything else `?`. Escape
+/// sequences (colour) pass through unchanged.
+pub fn ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let stand_in = match c {
+            '✓' => "ok",
+            '✗' => "x",
+            '→' => "->",
+            '←' => "<-",
+            '—' | '–' | '─' => "-",
+            '·' => "|",
+            '…' => "...",
+            '‘' | '’' => "'",
+            '“' | '”' | '«' | '»' => "\"",
+            '¿' | '¡' => "",
+            '\u{a0}' => " ",
+            'á' | 'à' | 'â' | 'ä' | 'ª' => "a",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'í' | 'ì' | 'î' | 'ï' => "i",
+            'ó' | 'ò' | 'ô' | 'ö' | 'º' => "o",
+            'ú' | 'ù' | 'û' | 'ü' => "u",
+            'ñ' => "n",
+            'ç' => "c",
+            'Á' | 'À' | 'Â' | 'Ä' => "A",
+            'É' | 'È' | 'Ê' | 'Ë' => "E",
+            'Í' | 'Ì' | 'Î' | 'Ï' => "I",
+            'Ó' | 'Ò' | 'Ô' | 'Ö' => "O",
+            'Ú' | 'Ù' | 'Û' | 'Ü' => "U",
+            'Ñ' => "N",
+            'Ç' => "C",
+            _ => "?",
+        };
+        out.push_str(stand_in);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_rendering_keeps_the_meaning_of_every_glyph_and_leaves_no_byte_above_127() {
+        assert_eq!(
+            ascii("✓ 41 ms · ✗ filtered → 465 — ── 587 ── …"),
+            "ok 41 ms | x filtered -> 465 - -- 587 -- ..."
+        );
+        assert_eq!(
+            ascii("¿Conexión rechazada? Año, CORREO ELECTRÓNICO"),
+            "Conexion rechazada? Ano, CORREO ELECTRONICO"
+        );
+        assert_eq!(ascii("\x1b[32m✓\x1b[0m 漢"), "\x1b[32mok\x1b[0m ?");
+    }
+}
