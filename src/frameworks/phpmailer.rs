@@ -53,21 +53,7 @@ fn single_quoted(s: &str) -> String {
     if !s.chars().any(super::value::needs_unicode_escape) {
         return format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
     }
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '\\' | '"' | '$' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if super::value::needs_unicode_escape(c) => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    super::value::dollar_quoted(s, |c| format!("\\u{{{:x}}}", c as u32))
 }
 
 fn snippet(settings: &Settings) -> String {

@@ -160,6 +160,16 @@ pub(crate) fn env_value(s: &str) -> String {
     if plain {
         return s.to_string();
     }
+    dollar_quoted(s, |c| match c {
+        '\n' => "\\n".to_string(),
+        c => format!("\\u{:04x}", c as u32),
+    })
+}
+
+/// A double-quoted literal for languages that interpolate `$` (PHP, `.env` readers): `\\`,
+/// `"` and `$` escaped with a backslash, and every character [`needs_unicode_escape`] names
+/// written by `escape_char` in the language's own form.
+pub(crate) fn dollar_quoted(s: &str, escape_char: impl Fn(char) -> String) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -167,8 +177,7 @@ pub(crate) fn env_value(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' => out.push_str("\\n"),
-            c if needs_unicode_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if needs_unicode_escape(c) => out.push_str(&escape_char(c)),
             c => out.push(c),
         }
     }
