@@ -52,6 +52,11 @@ async fn run_with(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
+    // The application's own client runs beside the probe (a child process: a blocking task).
+    let app_client = plan
+        .app_client
+        .clone()
+        .map(|step| tokio::task::spawn_blocking(move || crate::probe::app_client::run(&step)));
     let plan = Arc::new(plan);
     let dns = dns::resolve(&plan, resolvers).await;
     let ctx = ProbeContext {
@@ -78,6 +83,14 @@ async fn run_with(
     }
     let endpoints = in_order(tasks, index).await;
     let certificate_name = certificate_name(&plan, &endpoints, resolvers).await;
+    let app_client = match app_client {
+        Some(task) => match task.await {
+            Ok(observed) => Some(observed),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("the app-client task was cancelled: {e}"),
+        },
+        None => None,
+    };
     Observations {
         host: plan.host.to_string(),
         ports: plan.ports.iter().map(|p| p.port).collect(),
@@ -87,6 +100,7 @@ async fn run_with(
         observed_at_unix: observed_at,
         os: crate::model::Os::current(),
         certificate_name,
+        app_client,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The message catalogue: every sentence a person reads, in English and Spanish, in one place.
 //! Codes and JSON keys never change with the language; only this text does.
 
+pub mod app_client;
+
 use crate::frameworks::{Framework, Timeout};
 use crate::model::{
     Broken, EhloFailure, Family, Os, Security, SmtpState, TcpState, TlsFailure, TlsState,

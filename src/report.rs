@@ -66,6 +66,87 @@ pub struct Report {
     /// Preflight: values found that the application does not use (its runtime says otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shadowed: Vec<crate::settings::Shadowed>,
+    /// Preflight: the application's own client, run beside the probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_client: Option<AppClientReport>,
+}
+
+/// The application's own client as the report shows it (CONTRACT-facing: `runtime`,
+/// `version`, `tls_library`, `ehlo_name`, `outcome`, `error`, `reason`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppClientReport {
+    /// Which client ran (`django`, `smtplib`, `nodemailer`).
+    pub client: Option<crate::model::AppClientKind>,
+    /// Its runtime (`python`, `node`).
+    pub runtime: Option<crate::model::AppRuntime>,
+    /// The interpreter, by path.
+    pub program: Option<String>,
+    /// The runtime's version.
+    pub version: Option<String>,
+    /// Its TLS library.
+    pub tls_library: Option<String>,
+    /// The client library's version.
+    pub library_version: Option<String>,
+    /// The name it announces in EHLO.
+    pub ehlo_name: Option<String>,
+    /// Where it looks for trusted roots.
+    pub trust_store: Vec<String>,
+    /// How many roots its trust file holds.
+    pub trusted_roots: Option<u32>,
+    /// Whether it verifies the server's certificate.
+    pub verifies_certificates: Option<bool>,
+    /// The lowest TLS version it allows.
+    pub tls_minimum: Option<String>,
+    /// Proxy variables in its environment (names).
+    pub proxies: Vec<String>,
+    /// `ok`, `failed` or `skipped`.
+    pub outcome: crate::model::AppOutcome,
+    /// The exception's type and message (`ssl.SSLCertVerificationError: …`), escaped.
+    pub error: Option<String>,
+    /// What kind of error it is.
+    pub error_kind: Option<crate::model::AppErrorKind>,
+    /// The SMTP reply code, when a reply failed.
+    pub smtp_code: Option<u16>,
+    /// Where in the dialogue it failed.
+    pub stage: Option<String>,
+    /// Why it was skipped, in the report's language.
+    pub reason: Option<String>,
+    /// Why it was skipped, typed.
+    pub skip: Option<crate::model::SkipReason>,
+    /// How long it took, in milliseconds.
+    pub ms: f64,
+}
+
+impl AppClientReport {
+    /// The observation, for the report in `lang`.
+    pub fn new(o: crate::model::AppClientObservation, lang: Lang) -> AppClientReport {
+        let error = o.error.as_ref();
+        AppClientReport {
+            client: o.client,
+            runtime: o.runtime,
+            program: o.program,
+            version: o.version,
+            tls_library: o.tls_library,
+            library_version: o.library_version,
+            ehlo_name: o.ehlo_name,
+            trust_store: o.trust_store,
+            trusted_roots: o.trusted_roots,
+            verifies_certificates: o.verifies_certificates,
+            tls_minimum: o.tls_minimum,
+            proxies: o.proxies,
+            outcome: o.outcome,
+            error: error.map(|e| format!("{}: {}", e.error_type, e.message)),
+            error_kind: error.map(|e| e.kind),
+            smtp_code: error.and_then(|e| e.smtp_code),
+            stage: error.and_then(|e| e.stage.clone()),
+            reason: o
+                .reason
+                .as_ref()
+                .map(|r| crate::i18n::app_client::skipped(lang, r)),
+            skip: o.reason,
+            ms: o.ms,
+        }
+    }
 }
 
 impl Report {
@@ -94,6 +175,9 @@ impl Report {
             settings: Vec::new(),
             runtime: None,
             shadowed: Vec::new(),
+            app_client: obs
+                .app_client
+                .map(|o| AppClientReport::new(o, opts.lang)),
         }
     }
 

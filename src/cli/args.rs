@@ -159,6 +159,15 @@ pub(crate) struct PreflightArgs {
     /// the report says what ran. With this flag, settings.py is read as text instead.
     #[arg(long = "no-project-code", alias = "no-python")]
     pub(crate) no_project_code: bool,
+    /// Do not run the application's own SMTP client. By default preflight also runs it beside
+    /// its own probe, as the application would: Django's get_connection() in the project's
+    /// Python (manage.py shell), smtplib the way Flask-Mail uses it, or the project's
+    /// nodemailer (transporter.verify()); it connects, logs in with the app's settings, sends
+    /// with --send-to, and closes. The report says what the app's runtime is and where it fails
+    /// when smtp-doctor's probe does not (its trust store, its EHLO name, its TLS). Its
+    /// --ca-file, --resolve and --connect-to do not apply to the app's client.
+    #[arg(long = "no-app-client")]
+    pub(crate) no_app_client: bool,
     /// Use this server instead of the configured one.
     #[arg(long, value_name = "HOST")]
     pub(crate) host: Option<String>,

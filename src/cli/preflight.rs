@@ -20,7 +20,8 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         Ok(net) => net,
         Err(e) => return usage_error(e),
     };
-    let mut app = match load(probe, args, out.framework) {
+    let sources = sources(probe, args, out.framework);
+    let mut app = match load(probe, args, &sources) {
         Ok(app) => app,
         Err(e) => return usage_error(e),
     };
@@ -42,6 +43,16 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         Ok(credentials) => plan.credentials = credentials,
         Err(e) => return usage_error(e),
     }
+    plan.app_client = Some(settings::app_client_step(
+        &app,
+        &sources,
+        &settings::AppClientRequest {
+            enabled: !args.no_app_client,
+            framework: out.framework.unwrap_or(app.framework),
+            send: send.clone(),
+            timing: plan.timing.clone(),
+        },
+    ));
     plan.send = send;
     let what = format!("testing {}:{} …", app.host, app.port);
     let observations = match probe_with_progress(plan, out, &what).await {
@@ -66,7 +77,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
 fn load(
     probe: &ProbeArgs,
     args: &PreflightArgs,
-    out_framework: Option<smtp_doctor::Framework>,
+    sources: &settings::Sources,
 ) -> Result<AppSettings, String> {
     let flags = settings::FlagSettings {
         host: args.host.clone(),
@@ -75,7 +86,16 @@ fn load(
         user: probe.user.clone(),
         security: args.security.map(Into::into),
     };
-    let sources = settings::Sources {
+    settings::load(&flags, sources).map_err(|e| e.to_string())
+}
+
+/// Where the settings are read from.
+fn sources(
+    probe: &ProbeArgs,
+    args: &PreflightArgs,
+    out_framework: Option<smtp_doctor::Framework>,
+) -> settings::Sources {
+    settings::Sources {
         env: std::env::vars().collect(),
         env_file: args.env_file.clone(),
         dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
@@ -83,8 +103,7 @@ fn load(
         run_python: !args.no_project_code,
         run_limit: probe.timeout,
         framework: out_framework,
-    };
-    settings::load(&flags, &sources).map_err(|e| e.to_string())
+    }
 }
 
 /// The test message's envelope, when `--send-to` asks for one: the sender is `--from`, else

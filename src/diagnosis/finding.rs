@@ -99,6 +99,20 @@ finding_codes! {
     SendRecipientRejected = "send.recipient_rejected", Send;
     /// DATA rejected.
     SendMessageRejected = "send.message_rejected", Send;
+    /// The application's runtime does not trust a chain smtp-doctor trusts.
+    AppTrustStoreMissingCa = "app.trust_store_missing_ca", Tls;
+    /// The name the application's client announces in EHLO is invalid or refused.
+    SmtpEhloNameInvalid = "smtp.ehlo_name_invalid", Smtp;
+    /// The application's runtime and the server share no TLS version.
+    AppTlsVersionMismatch = "app.tls_version_mismatch", Tls;
+    /// The application's runtime cannot connect where smtp-doctor can.
+    AppConnectionBlocked = "app.connection_blocked", Tcp;
+    /// The application's login is rejected where smtp-doctor's is accepted.
+    AppLoginRejected = "app.login_rejected", Auth;
+    /// The application's client fails in another way where smtp-doctor's probe works.
+    AppClientFailed = "app.client_failed", Send;
+    /// The application's client works where smtp-doctor's probe does not (a warning).
+    AppClientWorks = "app.client_works", Send;
 }
 
 impl FindingCode {
@@ -118,6 +132,7 @@ impl FindingCode {
             | C::TlsCertExpiringSoon
             | C::TlsIntercepted => Symptom::CertificateVerifyFailed,
             C::SmtpStarttlsMissing => Symptom::StarttlsNotSupported,
+            C::AppTrustStoreMissingCa => Symptom::CertificateVerifyFailed,
             c if c.layer() == Layer::Dns => Symptom::NameNotResolved,
             c if c.layer() == Layer::Auth => Symptom::AuthenticationError,
             _ => Symptom::Other,

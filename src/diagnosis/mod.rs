@@ -1,6 +1,7 @@
 //! Diagnosis: a pure function from observations to findings, verdict, cause and fixes.
 //! No I/O here, so every failure mode is tested on hand-built or recorded observations.
 
+mod app_client;
 mod endpoint;
 pub mod finding;
 pub mod preflight;

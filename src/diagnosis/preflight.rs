@@ -83,6 +83,22 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         same_port_is_another_path: mode_mismatch || path.security.is_none(),
     };
     let (verdict, cause) = verdict_and_cause(&findings, &port_statuses(obs), judged);
+    // The application's own client: a divergence from the probe is said first, and when it is
+    // what stops the configured path it is the cause and its fix the only one.
+    let app = super::app_client::assess(obs, path, works, opts);
+    let blocking = app.iter().find(|a| a.blocks).cloned();
+    for (i, a) in app.into_iter().enumerate() {
+        findings.insert(i, a.finding);
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    if let Some(block) = blocking {
+        return Diagnosis {
+            verdict: crate::diagnosis::Verdict::Failed,
+            cause: Some(block.finding.code),
+            findings,
+            recommendations: block.recommendations,
+        };
+    }
     let recommendations = if works {
         // A path that works is not made to look degraded by a timeout it has not needed.
         for f in &mut findings {

@@ -4,6 +4,7 @@
 //! report's shape (see CONTRACT.md, schema 1). This is the bottom layer: it imports nothing
 //! of the crate, and every other layer may use it.
 
+mod app_client;
 mod auth;
 mod config;
 mod reply;
@@ -12,6 +13,9 @@ mod smtp;
 mod state;
 mod tls;
 
+pub use app_client::{
+    AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppRuntime, SkipReason,
+};
 pub use auth::{AuthObservation, AuthOutcome, Unprotected};
 pub use config::ConfiguredPath;
 pub use reply::{Broken, Reply, ReplySummary};
@@ -269,6 +273,9 @@ pub struct Observations {
     /// registrable domain, if it has one, and whether it resolves to an address that answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_name: Option<CertificateNameCheck>,
+    /// Preflight: the application's own client, run beside the probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_client: Option<AppClientObservation>,
 }
 
 /// A certificate name checked before a fix may suggest it as the host.

@@ -1,9 +1,11 @@
 //! The plan: what to probe, validated once, before any packet leaves.
 
+mod app_client;
 pub mod credentials;
 mod host;
 mod mailbox;
 
+pub use app_client::{AppClientPlan, AppClientStep};
 pub use credentials::{Credentials, Secret, SecretKind, SendPlan};
 pub use host::Host;
 pub use mailbox::Mailbox;
@@ -299,6 +301,8 @@ pub struct Plan {
     pub send: Option<crate::plan::SendPlan>,
     /// The port the test message goes through (the application's configured port).
     pub send_port: Option<u16>,
+    /// Preflight: the application's own client, run beside the probe.
+    pub app_client: Option<AppClientStep>,
 }
 
 impl Plan {
@@ -338,6 +342,7 @@ impl Plan {
             insecure_auth: false,
             send: None,
             send_port: None,
+            app_client: None,
         })
     }
 

@@ -1,5 +1,6 @@
 //! Probes: the steps that touch the network, one module per protocol step.
 
+pub(crate) mod app_client;
 pub(crate) mod auth;
 pub mod dns;
 pub(crate) mod endpoint;

@@ -122,6 +122,25 @@ fn configured(out: &mut String, report: &Report, p: &Paint) {
         );
     }
     project_code(out, report, p);
+    app_client(out, report, p);
+}
+
+/// Preflight: the application's own client, and its error when it failed.
+fn app_client(out: &mut String, report: &Report, p: &Paint) {
+    let Some(a) = &report.app_client else { return };
+    let who = i18n::app_client::who_of(a.runtime, a.version.as_deref(), a.program.as_deref());
+    let line = i18n::app_client::StepLine {
+        client: a.client,
+        who: &who,
+        tls_library: a.tls_library.as_deref(),
+        ehlo_name: a.ehlo_name.as_deref(),
+        outcome: a.outcome,
+        reason: a.reason.as_deref(),
+    };
+    let _ = writeln!(out, "  {}", p.dim(&i18n::app_client::step(report.lang, &line)));
+    if let Some(error) = &a.error {
+        let _ = writeln!(out, "    {}", p.dim(error));
+    }
 }
 
 /// Preflight: what of the project's code ran to read its settings, and values it overrides.

@@ -12,7 +12,7 @@ const MARKER: &str = "SMTP_DOCTOR_JSON";
 
 /// The interpreter to run: the first project virtualenv's Python that exists, else `python3`
 /// (then `python`) from `PATH`.
-fn candidates(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn candidates(dir: &Path) -> Vec<PathBuf> {
     let venvs = [
         ".venv/bin/python",
         "venv/bin/python",

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod app_client;
 mod django;
 mod django_runtime;
 mod dotenv;
@@ -25,6 +26,7 @@ mod node;
 mod properties;
 mod spring;
 
+pub use app_client::{app_client_step, AppClientRequest};
 pub use django::parse_django_settings;
 pub use dotenv::parse_dotenv;
 pub use email_url::{mask_url, parse_email_url, EmailUrl};

@@ -1,0 +1,264 @@
+//! Texts about the application's own client: its step line, its divergence findings and their
+//! fixes, in English and Spanish. Every value shown here was escaped where it was taken in.
+
+use super::Lang;
+use crate::model::{AppClientKind, AppClientObservation, AppErrorKind, AppRuntime, SkipReason};
+
+/// A message about the application's client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppMsg {
+    /// Its runtime does not trust the chain smtp-doctor trusts.
+    TrustStoreMissingCa {
+        /// `Python 3.11.2 (/p/.venv/bin/python)`.
+        who: String,
+        /// Its trust store, as it said.
+        store: String,
+        /// How many roots it holds, when known.
+        roots: Option<u32>,
+    },
+    /// The server refused the name the client announces in EHLO.
+    EhloNameRefused {
+        /// The name.
+        name: String,
+        /// The reply code, when known.
+        code: Option<u16>,
+    },
+    /// The name the client announces in EHLO is not a valid host name (accepted this time).
+    EhloNameInvalid {
+        /// The name.
+        name: String,
+    },
+    /// The runtime and the server share no TLS version.
+    TlsVersion {
+        /// The runtime.
+        who: String,
+        /// Its TLS library.
+        library: String,
+    },
+    /// The runtime cannot connect where smtp-doctor can.
+    ConnectionBlocked {
+        /// The runtime.
+        who: String,
+        /// How it failed.
+        kind: AppErrorKind,
+    },
+    /// The application's login is rejected where smtp-doctor's is accepted.
+    LoginRejected {
+        /// The reply code.
+        code: Option<u16>,
+    },
+    /// The application's client fails in another way where smtp-doctor's probe works.
+    ClientFailed {
+        /// The runtime.
+        who: String,
+    },
+    /// The application's client works where smtp-doctor's probe fails.
+    ClientWorks {
+        /// The runtime.
+        who: String,
+        /// Whether the client verifies certificates (`Some(false)`: it does not).
+        verifies: Option<bool>,
+    },
+    /// Fix: make the runtime trust the CA.
+    RecTrustStore {
+        /// The runtime.
+        runtime: AppRuntime,
+    },
+    /// Fix: announce a valid EHLO name.
+    RecEhloName {
+        /// The client.
+        client: AppClientKind,
+        /// A valid name to use.
+        valid: String,
+    },
+    /// Fix: a TLS version both accept.
+    RecTlsVersion,
+    /// Fix: let the runtime's program through.
+    RecAllowProgram {
+        /// The program.
+        program: String,
+        /// The port.
+        port: u16,
+    },
+    /// Fix: the application's real credentials.
+    RecCheckAppCredentials,
+    /// Fix: start from the application's error.
+    RecReadAppError,
+}
+
+/// `Python 3.11.2 (/p/.venv/bin/python)`, or the runtime's name alone.
+pub fn who(obs: &AppClientObservation) -> String {
+    who_of(obs.runtime, obs.version.as_deref(), obs.program.as_deref())
+}
+
+/// The same, from its parts.
+pub fn who_of(runtime: Option<AppRuntime>, version: Option<&str>, program: Option<&str>) -> String {
+    let mut s = match runtime {
+        Some(AppRuntime::Python) => "Python",
+        Some(AppRuntime::Node) => "Node.js",
+        None => "?",
+    }
+    .to_string();
+    if let Some(v) = version {
+        s.push(' ');
+        s.push_str(v);
+    }
+    if let Some(p) = program {
+        s.push_str(&format!(" ({p})"));
+    }
+    s
+}
+
+fn kind(lang: Lang, kind: AppErrorKind) -> &'static str {
+    use AppErrorKind as K;
+    match (kind, lang) {
+        (K::Timeout, Lang::En) => "its connection times out",
+        (K::Timeout, Lang::Es) => "su conexión agota el tiempo",
+        (K::Refused, Lang::En) => "its connection is refused",
+        (K::Refused, Lang::Es) => "su conexión es rechazada",
+        (K::Unreachable, Lang::En) => "it has no route to the server",
+        (K::Unreachable, Lang::Es) => "no tiene ruta al servidor",
+        (K::Denied, Lang::En) => "this machine does not let it open the connection",
+        (K::Denied, Lang::Es) => "esta máquina no le deja abrir la conexión",
+        (K::Dns, Lang::En) => "it cannot resolve the server's name",
+        (K::Dns, Lang::Es) => "no puede resolver el nombre del servidor",
+        (_, Lang::En) => "it cannot connect",
+        (_, Lang::Es) => "no puede conectarse",
+    }
+}
+
+/// The text of `msg`.
+pub fn text(lang: Lang, msg: &AppMsg) -> String {
+    use AppMsg as M;
+    use Lang::{En, Es};
+    let roots = |r: &Option<u32>, lang: Lang| match (r, lang) {
+        (Some(n), En) => format!(", {n} roots"),
+        (Some(n), Es) => format!(", {n} raíces"),
+        (None, _) => String::new(),
+    };
+    let code = |c: &Option<u16>| c.map(|c| format!(" ({c})")).unwrap_or_default();
+    match (msg, lang) {
+        (M::TrustStoreMissingCa { who, store, roots: r }, En) => format!("smtp-doctor's probe of the configured path works, but the application's own client does not: its runtime, {who}, does not trust the server's certificate. Its trust store ({store}{}) lacks the CA that smtp-doctor trusts (the system's store, or --ca-file).", roots(r, En)),
+        (M::TrustStoreMissingCa { who, store, roots: r }, Es) => format!("La prueba de smtp-doctor de la ruta configurada funciona, pero el cliente propio de la aplicación no: su entorno, {who}, no confía en el certificado del servidor. Su almacén de confianza ({store}{}) no tiene la CA en la que smtp-doctor confía (la del sistema, o --ca-file).", roots(r, Es)),
+        (M::EhloNameRefused { name, code: c }, En) => format!("The server refuses the name the application's client announces in EHLO{}: \"{name}\". smtp-doctor announces a valid name and is accepted; the application is not. A host name may hold only letters, digits, hyphens and dots (no underscore or space).", code(c)),
+        (M::EhloNameRefused { name, code: c }, Es) => format!("El servidor rechaza el nombre que el cliente de la aplicación anuncia en EHLO{}: \"{name}\". smtp-doctor anuncia un nombre válido y es aceptado; la aplicación no. Un nombre de host solo puede tener letras, dígitos, guiones y puntos (ni guion bajo ni espacios).", code(c)),
+        (M::EhloNameInvalid { name }, En) => format!("The application's client announces \"{name}\" in EHLO, which is not a valid host name: this server accepted it, but stricter ones (and Gmail at times) refuse it."),
+        (M::EhloNameInvalid { name }, Es) => format!("El cliente de la aplicación anuncia \"{name}\" en EHLO, que no es un nombre de host válido: este servidor lo aceptó, pero otros más estrictos (y Gmail a veces) lo rechazan."),
+        (M::TlsVersion { who, library }, En) => format!("smtp-doctor negotiates TLS with the server, but the application's runtime, {who} with {library}, shares no TLS version with it: one of them is too old for the other."),
+        (M::TlsVersion { who, library }, Es) => format!("smtp-doctor negocia TLS con el servidor, pero el entorno de la aplicación, {who} con {library}, no comparte ninguna versión de TLS con él: uno de los dos es demasiado antiguo para el otro."),
+        (M::ConnectionBlocked { who, kind: k }, En) => format!("smtp-doctor reaches the server from this machine, but the application's runtime, {who}, does not: {}. Something treats that program differently: a firewall or antivirus rule per program (a mail shield), or a proxy or resolver in its environment.", kind(En, *k)),
+        (M::ConnectionBlocked { who, kind: k }, Es) => format!("smtp-doctor llega al servidor desde esta máquina, pero el entorno de la aplicación, {who}, no: {}. Algo trata a ese programa de otro modo: una regla de firewall o antivirus por programa (un escudo de correo), o un proxy o resolvedor en su entorno.", kind(Es, *k)),
+        (M::LoginRejected { code: c }, En) => format!("smtp-doctor's login with the settings it read is accepted, but the application's own login is rejected{}: the credentials the application really uses are not the ones smtp-doctor read.", code(c)),
+        (M::LoginRejected { code: c }, Es) => format!("El inicio de sesión de smtp-doctor con los ajustes que leyó es aceptado, pero el de la aplicación es rechazado{}: las credenciales que la aplicación usa de verdad no son las que leyó smtp-doctor.", code(c)),
+        (M::ClientFailed { who }, En) => format!("smtp-doctor's probe of the configured path works, but the application's own client, in {who}, fails (see the evidence): the difference is in the application's runtime."),
+        (M::ClientFailed { who }, Es) => format!("La prueba de smtp-doctor de la ruta configurada funciona, pero el cliente propio de la aplicación, en {who}, falla (vea la evidencia): la diferencia está en el entorno de la aplicación."),
+        (M::ClientWorks { who, verifies }, En) => format!("The application's own client, in {who}, works where smtp-doctor's probe does not: the configured path works for the application, and the finding above comes from how smtp-doctor's own client differs.{}", if *verifies == Some(false) { " The application's client does not verify the server's certificate: it would also send the password to whoever answers in the server's place." } else { "" }),
+        (M::ClientWorks { who, verifies }, Es) => format!("El cliente propio de la aplicación, en {who}, funciona donde la prueba de smtp-doctor no: la ruta configurada funciona para la aplicación, y el hallazgo anterior viene de cómo difiere el cliente de smtp-doctor.{}", if *verifies == Some(false) { " El cliente de la aplicación no verifica el certificado del servidor: también enviaría la contraseña a quien responda en lugar del servidor." } else { "" }),
+        (M::RecTrustStore { runtime: AppRuntime::Python }, En) => "Make the application's Python trust the system's store: install truststore into its environment and call it where the application starts (settings.py, manage.py or the app factory). On a python.org build for macOS, running \"Install Certificates.command\" in its folder installs a CA bundle instead. For a private CA, point SSL_CERT_FILE at a bundle that holds it.".into(),
+        (M::RecTrustStore { runtime: AppRuntime::Python }, Es) => "Haga que el Python de la aplicación confíe en el almacén del sistema: instale truststore en su entorno y llámelo donde arranca la aplicación (settings.py, manage.py o la fábrica de la app). En un Python de python.org para macOS, ejecutar \"Install Certificates.command\" en su carpeta instala un paquete de CA. Para una CA privada, apunte SSL_CERT_FILE a un paquete que la contenga.".into(),
+        (M::RecTrustStore { runtime: AppRuntime::Node }, En) => "Make the application's Node.js trust the CA: set NODE_EXTRA_CA_CERTS to a PEM file that holds it before the application starts (Node.js 22.15 and 23.8 or later can use the system's store with --use-system-ca).".into(),
+        (M::RecTrustStore { runtime: AppRuntime::Node }, Es) => "Haga que el Node.js de la aplicación confíe en la CA: defina NODE_EXTRA_CA_CERTS con un archivo PEM que la contenga antes de arrancar la aplicación (Node.js 22.15 y 23.8 o posteriores pueden usar el almacén del sistema con --use-system-ca).".into(),
+        (M::RecEhloName { client: AppClientKind::Django, valid }, En) => format!("Announce a valid name: give this machine a host name without underscores or spaces (e.g. {valid}), or set Django's EHLO name in settings.py."),
+        (M::RecEhloName { client: AppClientKind::Django, valid }, Es) => format!("Anuncie un nombre válido: dé a esta máquina un nombre de host sin guiones bajos ni espacios (p. ej. {valid}), o fije el nombre EHLO de Django en settings.py."),
+        (M::RecEhloName { client: AppClientKind::Smtplib, valid }, En) => format!("Announce a valid name: give this machine a host name without underscores or spaces (e.g. {valid}); code that builds smtplib.SMTP itself can pass local_hostname."),
+        (M::RecEhloName { client: AppClientKind::Smtplib, valid }, Es) => format!("Anuncie un nombre válido: dé a esta máquina un nombre de host sin guiones bajos ni espacios (p. ej. {valid}); el código que crea smtplib.SMTP puede pasar local_hostname."),
+        (M::RecEhloName { client: AppClientKind::Nodemailer, valid }, En) => format!("Announce a valid name: set the transport's name option (e.g. {valid}), or give this machine a valid host name."),
+        (M::RecEhloName { client: AppClientKind::Nodemailer, valid }, Es) => format!("Anuncie un nombre válido: fije la opción name del transporte (p. ej. {valid}), o dé a esta máquina un nombre de host válido."),
+        (M::RecTlsVersion, En) => "Upgrade the application's runtime (its TLS library), or, when the server is the old one, ask its administrator to enable TLS 1.2 or later.".into(),
+        (M::RecTlsVersion, Es) => "Actualice el entorno de la aplicación (su biblioteca TLS) o, si el antiguo es el servidor, pida a su administrador que active TLS 1.2 o posterior.".into(),
+        (M::RecAllowProgram { program, port }, En) => format!("Let the application's program ({program}) connect out on TCP {port} in the firewall or antivirus (its mail shield), or remove the proxy variables from its environment."),
+        (M::RecAllowProgram { program, port }, Es) => format!("Permita que el programa de la aplicación ({program}) se conecte por TCP {port} en el firewall o el antivirus (su escudo de correo), o quite las variables de proxy de su entorno."),
+        (M::RecCheckAppCredentials, En) => "Check the user and password the application really uses (another settings file, an environment variable where it runs, a stale value) and correct them.".into(),
+        (M::RecCheckAppCredentials, Es) => "Revise el usuario y la contraseña que la aplicación usa de verdad (otro archivo de ajustes, una variable de entorno donde se ejecuta, un valor antiguo) y corríjalos.".into(),
+        (M::RecReadAppError, En) => "Start from the application's own error (the evidence); smtp-doctor explain classifies it.".into(),
+        (M::RecReadAppError, Es) => "Parta del error de la propia aplicación (la evidencia); smtp-doctor explain lo clasifica.".into(),
+    }
+}
+
+/// What the report's line for the application's client is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct StepLine<'a> {
+    /// The client.
+    pub client: Option<AppClientKind>,
+    /// Its runtime, as [`who_of`] says it.
+    pub who: &'a str,
+    /// Its TLS library.
+    pub tls_library: Option<&'a str>,
+    /// Its EHLO name.
+    pub ehlo_name: Option<&'a str>,
+    /// How it ended.
+    pub outcome: crate::model::AppOutcome,
+    /// Why it was skipped, as [`skipped`] says it.
+    pub reason: Option<&'a str>,
+}
+
+/// The report's line for the application's client.
+pub fn step(lang: Lang, line: &StepLine) -> String {
+    use crate::model::AppOutcome;
+    let label = match lang {
+        Lang::En => "The application's own client",
+        Lang::Es => "El cliente propio de la aplicación",
+    };
+    let client = match line.client {
+        Some(AppClientKind::Django) => "Django get_connection()",
+        Some(AppClientKind::Smtplib) => "smtplib (Flask-Mail)",
+        Some(AppClientKind::Nodemailer) => "nodemailer verify()",
+        None => "—",
+    };
+    let tls = line.tls_library.map(|t| format!(", {t}")).unwrap_or_default();
+    let ehlo = line.ehlo_name.map(|n| format!(", EHLO {n}")).unwrap_or_default();
+    let who = line.who;
+    let reason = line.reason.unwrap_or("");
+    let rest = match (line.outcome, lang) {
+        (AppOutcome::Ok, Lang::En) => format!("{client} in {who}{tls}{ehlo}: works"),
+        (AppOutcome::Ok, Lang::Es) => format!("{client} en {who}{tls}{ehlo}: funciona"),
+        (AppOutcome::Failed, Lang::En) => format!("{client} in {who}{tls}{ehlo}: fails"),
+        (AppOutcome::Failed, Lang::Es) => format!("{client} en {who}{tls}{ehlo}: falla"),
+        (AppOutcome::Skipped, Lang::En) => format!("skipped, because {reason}"),
+        (AppOutcome::Skipped, Lang::Es) => format!("omitido, porque {reason}"),
+    };
+    format!("{label}: {rest}")
+}
+
+/// Why the client was not run, as a clause.
+pub fn skipped(lang: Lang, reason: &SkipReason) -> String {
+    use SkipReason as R;
+    match (reason, lang) {
+        (R::Disabled, Lang::En) => "--no-app-client was given".into(),
+        (R::Disabled, Lang::Es) => "se indicó --no-app-client".into(),
+        (R::ProjectCodeOff, Lang::En) => "--no-project-code was given".into(),
+        (R::ProjectCodeOff, Lang::Es) => "se indicó --no-project-code".into(),
+        (R::NoClientFor { framework }, Lang::En) => format!("smtp-doctor cannot run {framework}'s client yet"),
+        (R::NoClientFor { framework }, Lang::Es) => format!("smtp-doctor aún no sabe ejecutar el cliente de {framework}"),
+        (R::RuntimeMissing { program }, Lang::En) => format!("{program} is not installed (or not on PATH)"),
+        (R::RuntimeMissing { program }, Lang::Es) => format!("{program} no está instalado (o no está en el PATH)"),
+        (R::LibraryMissing { library }, Lang::En) => format!("{library} is not installed in the project"),
+        (R::LibraryMissing { library }, Lang::Es) => format!("{library} no está instalado en el proyecto"),
+        (R::NoProject, Lang::En) => "there is no Django project (manage.py) here".into(),
+        (R::NoProject, Lang::Es) => "aquí no hay un proyecto Django (manage.py)".into(),
+        (R::SettingsUnreadable, Lang::En) => "the project's Python could not load its Django settings".into(),
+        (R::SettingsUnreadable, Lang::Es) => "el Python del proyecto no pudo cargar sus ajustes de Django".into(),
+        (R::SettingsConflict, Lang::En) => "the settings ask for STARTTLS and implicit TLS at once".into(),
+        (R::SettingsConflict, Lang::Es) => "los ajustes piden STARTTLS y TLS implícito a la vez".into(),
+        (R::NotSmtpBackend { backend }, Lang::En) => format!("the mail backend is {backend}, which does not send over SMTP"),
+        (R::NotSmtpBackend { backend }, Lang::Es) => format!("el backend de correo es {backend}, que no envía por SMTP"),
+        (R::NoAnswer { run }, Lang::En) => format!("the client gave no answer ({})", run_status(Lang::En, run)),
+        (R::NoAnswer { run }, Lang::Es) => format!("el cliente no respondió ({})", run_status(Lang::Es, run)),
+    }
+}
+
+fn run_status(lang: Lang, run: &crate::runner::RunStatus) -> String {
+    use crate::runner::RunStatus as S;
+    match (run, lang) {
+        (S::TimedOut { after_ms }, Lang::En) => format!("killed at the {:.1} s limit", *after_ms as f64 / 1000.0),
+        (S::TimedOut { after_ms }, Lang::Es) => format!("terminado en el límite de {:.1} s", *after_ms as f64 / 1000.0),
+        (S::Failed { code: Some(c), .. }, Lang::En) => format!("exit status {c}"),
+        (S::Failed { code: Some(c), .. }, Lang::Es) => format!("código de salida {c}"),
+        (S::Failed { code: None, .. }, Lang::En) => "killed by a signal".into(),
+        (S::Failed { code: None, .. }, Lang::Es) => "terminado por una señal".into(),
+        (S::SpawnFailed { why }, Lang::En) => format!("could not start: {why}"),
+        (S::SpawnFailed { why }, Lang::Es) => format!("no pudo arrancar: {why}"),
+        (_, Lang::En) => "its output could not be read".into(),
+        (_, Lang::Es) => "no se pudo leer su salida".into(),
+    }
+}

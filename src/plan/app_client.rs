@@ -1,0 +1,46 @@
+//! The application's own client, as preflight will run it beside smtp-doctor's probe.
+
+use super::{Secret, SendPlan};
+use crate::model::{AppClientKind, Security, SkipReason};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Run the application's client, or say why not.
+#[derive(Debug, Clone)]
+pub enum AppClientStep {
+    /// Run it.
+    Run(AppClientPlan),
+    /// Do not: the report says why.
+    Skip(Option<AppClientKind>, SkipReason),
+}
+
+/// How to run the application's client.
+#[derive(Debug, Clone)]
+pub struct AppClientPlan {
+    /// Which client.
+    pub client: AppClientKind,
+    /// The interpreters to try, in order (the next only when one does not exist).
+    pub programs: Vec<PathBuf>,
+    /// The project folder (the child's working directory).
+    pub dir: PathBuf,
+    /// The server, as the application's settings name it (Django reads its own).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The TLS mode.
+    pub security: Security,
+    /// The application's own timeout, in seconds, when it sets one.
+    pub timeout: Option<f64>,
+    /// The login user.
+    pub user: Option<String>,
+    /// The password: it reaches the child's environment only.
+    pub password: Option<Secret>,
+    /// Send a test message through the client, when set.
+    pub send: Option<SendPlan>,
+    /// How long a connect is waited for inside the child.
+    pub connect_wait: Duration,
+    /// How long each later step is waited for inside the child.
+    pub step: Duration,
+    /// The whole run's limit, after which the child is killed.
+    pub limit: Duration,
+}
