@@ -175,9 +175,7 @@ impl Report {
             settings: Vec::new(),
             runtime: None,
             shadowed: Vec::new(),
-            app_client: obs
-                .app_client
-                .map(|o| AppClientReport::new(o, opts.lang)),
+            app_client: obs.app_client.map(|o| AppClientReport::new(o, opts.lang)),
         }
     }
 

@@ -37,7 +37,13 @@ pub(super) fn assess(
                 who: text::who(app),
                 verifies: app.verifies_certificates,
             };
-            out.push(plain(FindingCode::AppClientWorks, Severity::Warning, path, &msg, opts));
+            out.push(plain(
+                FindingCode::AppClientWorks,
+                Severity::Warning,
+                path,
+                &msg,
+                opts,
+            ));
         }
         _ => {}
     }
@@ -221,9 +227,9 @@ fn ehlo_commands(client: AppClientKind, valid: &str, os: Os) -> Vec<String> {
         AppClientKind::Django => commands.push(format!(
             "from django.core.mail.utils import DNS_NAME; DNS_NAME._fqdn = \"{valid}\""
         )),
-        AppClientKind::Nodemailer => {
-            commands.push(format!("nodemailer.createTransport({{ /* … */ name: \"{valid}\" }})"))
-        }
+        AppClientKind::Nodemailer => commands.push(format!(
+            "nodemailer.createTransport({{ /* … */ name: \"{valid}\" }})"
+        )),
         AppClientKind::Smtplib => {}
     }
     let label = valid.split('.').next().unwrap_or(valid);
@@ -254,7 +260,9 @@ pub(crate) fn valid_ehlo_name(name: &str) -> bool {
         && name.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
@@ -286,10 +294,25 @@ mod tests {
 
     #[test]
     fn ehlo_names_follow_rfc_5321() {
-        for ok in ["host", "a.example.com", "DESKTOP-ABC", "[127.0.0.1]", "x1.y-2.z"] {
+        for ok in [
+            "host",
+            "a.example.com",
+            "DESKTOP-ABC",
+            "[127.0.0.1]",
+            "x1.y-2.z",
+        ] {
             assert!(valid_ehlo_name(ok), "{ok}");
         }
-        for bad in ["DESKTOP_ABC", "my pc", "", "-a", "a-", "a..b", "é.example", "a\\u{1b}b"] {
+        for bad in [
+            "DESKTOP_ABC",
+            "my pc",
+            "",
+            "-a",
+            "a-",
+            "a..b",
+            "é.example",
+            "a\\u{1b}b",
+        ] {
             assert!(!valid_ehlo_name(bad), "{bad}");
         }
         assert_eq!(valid_name_like("DESKTOP_ABC"), "DESKTOP-ABC");

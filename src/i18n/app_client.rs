@@ -205,8 +205,14 @@ pub fn step(lang: Lang, line: &StepLine) -> String {
         Some(AppClientKind::Nodemailer) => "nodemailer verify()",
         None => "—",
     };
-    let tls = line.tls_library.map(|t| format!(", {t}")).unwrap_or_default();
-    let ehlo = line.ehlo_name.map(|n| format!(", EHLO {n}")).unwrap_or_default();
+    let tls = line
+        .tls_library
+        .map(|t| format!(", {t}"))
+        .unwrap_or_default();
+    let ehlo = line
+        .ehlo_name
+        .map(|n| format!(", EHLO {n}"))
+        .unwrap_or_default();
     let who = line.who;
     let reason = line.reason.unwrap_or("");
     let rest = match (line.outcome, lang) {
@@ -228,30 +234,63 @@ pub fn skipped(lang: Lang, reason: &SkipReason) -> String {
         (R::Disabled, Lang::Es) => "se indicó --no-app-client".into(),
         (R::ProjectCodeOff, Lang::En) => "--no-project-code was given".into(),
         (R::ProjectCodeOff, Lang::Es) => "se indicó --no-project-code".into(),
-        (R::NoClientFor { framework }, Lang::En) => format!("smtp-doctor cannot run {framework}'s client yet"),
-        (R::NoClientFor { framework }, Lang::Es) => format!("smtp-doctor aún no sabe ejecutar el cliente de {framework}"),
-        (R::RuntimeMissing { program }, Lang::En) => format!("{program} is not installed (or not on PATH)"),
-        (R::RuntimeMissing { program }, Lang::Es) => format!("{program} no está instalado (o no está en el PATH)"),
-        (R::LibraryMissing { library }, Lang::En) => format!("{library} is not installed in the project"),
-        (R::LibraryMissing { library }, Lang::Es) => format!("{library} no está instalado en el proyecto"),
+        (R::NoClientFor { framework }, Lang::En) => {
+            format!("smtp-doctor cannot run {framework}'s client yet")
+        }
+        (R::NoClientFor { framework }, Lang::Es) => {
+            format!("smtp-doctor aún no sabe ejecutar el cliente de {framework}")
+        }
+        (R::RuntimeMissing { program }, Lang::En) => {
+            format!("{program} is not installed (or not on PATH)")
+        }
+        (R::RuntimeMissing { program }, Lang::Es) => {
+            format!("{program} no está instalado (o no está en el PATH)")
+        }
+        (R::LibraryMissing { library }, Lang::En) => {
+            format!("{library} is not installed in the project")
+        }
+        (R::LibraryMissing { library }, Lang::Es) => {
+            format!("{library} no está instalado en el proyecto")
+        }
         (R::NoProject, Lang::En) => "there is no Django project (manage.py) here".into(),
         (R::NoProject, Lang::Es) => "aquí no hay un proyecto Django (manage.py)".into(),
-        (R::SettingsUnreadable, Lang::En) => "the project's Python could not load its Django settings".into(),
-        (R::SettingsUnreadable, Lang::Es) => "el Python del proyecto no pudo cargar sus ajustes de Django".into(),
-        (R::SettingsConflict, Lang::En) => "the settings ask for STARTTLS and implicit TLS at once".into(),
-        (R::SettingsConflict, Lang::Es) => "los ajustes piden STARTTLS y TLS implícito a la vez".into(),
-        (R::NotSmtpBackend { backend }, Lang::En) => format!("the mail backend is {backend}, which does not send over SMTP"),
-        (R::NotSmtpBackend { backend }, Lang::Es) => format!("el backend de correo es {backend}, que no envía por SMTP"),
-        (R::NoAnswer { run }, Lang::En) => format!("the client gave no answer ({})", run_status(Lang::En, run)),
-        (R::NoAnswer { run }, Lang::Es) => format!("el cliente no respondió ({})", run_status(Lang::Es, run)),
+        (R::SettingsUnreadable, Lang::En) => {
+            "the project's Python could not load its Django settings".into()
+        }
+        (R::SettingsUnreadable, Lang::Es) => {
+            "el Python del proyecto no pudo cargar sus ajustes de Django".into()
+        }
+        (R::SettingsConflict, Lang::En) => {
+            "the settings ask for STARTTLS and implicit TLS at once".into()
+        }
+        (R::SettingsConflict, Lang::Es) => {
+            "los ajustes piden STARTTLS y TLS implícito a la vez".into()
+        }
+        (R::NotSmtpBackend { backend }, Lang::En) => {
+            format!("the mail backend is {backend}, which does not send over SMTP")
+        }
+        (R::NotSmtpBackend { backend }, Lang::Es) => {
+            format!("el backend de correo es {backend}, que no envía por SMTP")
+        }
+        (R::NoAnswer { run }, Lang::En) => {
+            format!("the client gave no answer ({})", run_status(Lang::En, run))
+        }
+        (R::NoAnswer { run }, Lang::Es) => {
+            format!("el cliente no respondió ({})", run_status(Lang::Es, run))
+        }
     }
 }
 
 fn run_status(lang: Lang, run: &crate::runner::RunStatus) -> String {
     use crate::runner::RunStatus as S;
     match (run, lang) {
-        (S::TimedOut { after_ms }, Lang::En) => format!("killed at the {:.1} s limit", *after_ms as f64 / 1000.0),
-        (S::TimedOut { after_ms }, Lang::Es) => format!("terminado en el límite de {:.1} s", *after_ms as f64 / 1000.0),
+        (S::TimedOut { after_ms }, Lang::En) => {
+            format!("killed at the {:.1} s limit", *after_ms as f64 / 1000.0)
+        }
+        (S::TimedOut { after_ms }, Lang::Es) => format!(
+            "terminado en el límite de {:.1} s",
+            *after_ms as f64 / 1000.0
+        ),
         (S::Failed { code: Some(c), .. }, Lang::En) => format!("exit status {c}"),
         (S::Failed { code: Some(c), .. }, Lang::Es) => format!("código de salida {c}"),
         (S::Failed { code: None, .. }, Lang::En) => "killed by a signal".into(),

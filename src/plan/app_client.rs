@@ -9,7 +9,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub enum AppClientStep {
     /// Run it.
-    Run(AppClientPlan),
+    Run(Box<AppClientPlan>),
     /// Do not: the report says why.
     Skip(Option<AppClientKind>, SkipReason),
 }

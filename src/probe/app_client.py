@@ -61,10 +61,15 @@ def watch():
         orig = getattr(smtplib.SMTP, name)
 
         def inner(self, *a, **k):
+            outer = state["stage"]
             state["stage"] = stage
             if stage == "ehlo":
                 state["ehlo"] = (a[0] if a else k.get("name")) or self.local_hostname or socket.getfqdn()
-            return orig(self, *a, **k)
+            answer = orig(self, *a, **k)
+            if stage == "ehlo" and outer in ("starttls", "login", "send"):
+                # The EHLO that login(), starttls() and sendmail() send first: back to theirs.
+                state["stage"] = outer
+            return answer
 
         setattr(smtplib.SMTP, name, inner)
 

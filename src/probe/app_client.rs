@@ -71,14 +71,18 @@ fn run_plan(plan: &AppClientPlan) -> AppClientObservation {
                 run: RunStatus::of(&last, false),
             },
         );
-        o.program = Some(crate::text::escape(program.display().to_string().as_bytes()));
+        o.program = Some(crate::text::escape(
+            program.display().to_string().as_bytes(),
+        ));
         o.ms = ms;
         return o;
     };
     let mut o = answer.into_observation(plan);
-    o.program = o
-        .program
-        .or_else(|| Some(crate::text::escape(program.display().to_string().as_bytes())));
+    o.program = o.program.or_else(|| {
+        Some(crate::text::escape(
+            program.display().to_string().as_bytes(),
+        ))
+    });
     o.ms = ms;
     o
 }
@@ -304,9 +308,11 @@ mod tests {
             .unwrap()
             .into_observation(&plan(AppClientKind::Nodemailer));
         assert_eq!(o.error.unwrap().kind, AppErrorKind::Other);
-        let o = parse(format!("{MARKER}{{\"outcome\":\"skipped\",\"missing\":\"nodemailer\"}}").as_bytes())
-            .unwrap()
-            .into_observation(&plan(AppClientKind::Nodemailer));
+        let o = parse(
+            format!("{MARKER}{{\"outcome\":\"skipped\",\"missing\":\"nodemailer\"}}").as_bytes(),
+        )
+        .unwrap()
+        .into_observation(&plan(AppClientKind::Nodemailer));
         assert_eq!(o.outcome, AppOutcome::Skipped);
         assert!(matches!(o.reason, Some(SkipReason::LibraryMissing { .. })));
         assert!(parse(b"no marker").is_none());

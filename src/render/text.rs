@@ -137,7 +137,11 @@ fn app_client(out: &mut String, report: &Report, p: &Paint) {
         outcome: a.outcome,
         reason: a.reason.as_deref(),
     };
-    let _ = writeln!(out, "  {}", p.dim(&i18n::app_client::step(report.lang, &line)));
+    let _ = writeln!(
+        out,
+        "  {}",
+        p.dim(&i18n::app_client::step(report.lang, &line))
+    );
     if let Some(error) = &a.error {
         let _ = writeln!(out, "    {}", p.dim(error));
     }

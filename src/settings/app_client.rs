@@ -96,7 +96,7 @@ fn run(
     // Start-up (Python importing Django, Node loading nodemailer) plus every step the client
     // may wait for: connect, greeting, EHLO, STARTTLS, login, and the message with --send-to.
     let limit = Duration::from_secs(10) + timing.connect_wait + timing.step * 6;
-    AppClientStep::Run(AppClientPlan {
+    AppClientStep::Run(Box::new(AppClientPlan {
         client,
         programs,
         dir,
@@ -110,5 +110,5 @@ fn run(
         connect_wait: timing.connect_wait * 2,
         step: timing.step,
         limit,
-    })
+    }))
 }
