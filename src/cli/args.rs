@@ -15,6 +15,7 @@ Examples:
   smtp-doctor preflight --env-file deploy/.env.production --json
   SMTP_DOCTOR_PASSWORD=app-password smtp-doctor preflight --send-to me@example.com
   smtp-doctor preflight --port 465 --security implicit-tls   # try a change before making it
+  smtp-doctor preflight --no-app-client        # smtp-doctor's own probe only
 
 Settings are read in this order of precedence: flags, process environment, --env-file
 (default ./.env), then the framework's files. Understood: Django EMAIL_* and EMAIL_URL
@@ -24,6 +25,12 @@ SMTP_HOST/SMTP_PORT/SMTP_SECURE/SMTP_USER/SMTP_PASS, Spring spring.mail.*. With 
 anywhere, preflight says so and exits 2. In a Django project it asks the project's own Python
 for Django's effective settings (once, bounded, announced in the report); --no-project-code
 reads settings.py as text instead.
+
+Beside its own probe, preflight runs the application's own client in the application's
+runtime (Django's get_connection(), smtplib as Flask-Mail uses it, the project's nodemailer),
+so a difference in the runtime's trust store, EHLO name or TLS is named (app.* findings,
+smtp.ehlo_name_invalid) instead of reported as ok. --ca-file, --resolve and --connect-to apply
+to smtp-doctor's probe only.
 
 Exit status: 0 the configured path works, 1 it does not, 2 settings that cannot be read.";
 
