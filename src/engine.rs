@@ -1,7 +1,8 @@
 //! The run: plan → DNS → every endpoint probed concurrently → observations.
 
 use crate::model::{
-    CertificateNameCheck, EndpointObservation, Observations, TcpState, Verification,
+    CertificateNameCheck, ControlObservation, EndpointObservation, Observations, TcpState,
+    Verification,
 };
 use crate::plan::Plan;
 use crate::probe::endpoint::{self, ProbeContext, SessionRole};
@@ -81,7 +82,24 @@ async fn run_with(
             index += 1;
         }
     }
+    // The control connection, beside the probes (a connect only, closed at once).
+    let control = plan
+        .control_port
+        .zip(dns.addresses.first().copied())
+        .map(|(port, address)| {
+            let target = plan.connect_target(address, port);
+            let timing = plan.timing.clone();
+            let rtt = ctx.rtt.clone();
+            tokio::spawn(async move {
+                let (tcp, _stream) = crate::probe::tcp::connect(target, &timing, &rtt).await;
+                ControlObservation { address, port, tcp }
+            })
+        });
     let endpoints = in_order(tasks, index).await;
+    let control = match control {
+        Some(task) => task.await.ok(),
+        None => None,
+    };
     let certificate_name = certificate_name(&plan, &endpoints, resolvers).await;
     let app_client = match app_client {
         Some(task) => match task.await {
@@ -101,6 +119,8 @@ async fn run_with(
         os: crate::model::Os::current(),
         certificate_name,
         app_client,
+        environment: crate::probe::environment::detect(),
+        control,
     }
 }
 

@@ -50,6 +50,15 @@ pub enum Msg {
         syns: u32,
         secs: f64,
         other_port_works: Option<u16>,
+        /// The machine's cloud provider, when it blocks this port by default.
+        blocked_by: Option<&'static str>,
+    },
+    /// Every SMTP port dropped while the control port of the same address answers.
+    NetSmtpBlocked {
+        ports: Vec<u16>,
+        control_port: u16,
+        /// The machine's cloud provider and its policy, when it blocks one of the ports.
+        hosting: Option<(&'static str, &'static str)>,
     },
     /// TCP: RST.
     TcpRefused {
@@ -443,14 +452,32 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::DnsFailed { host, reason }, Es) => format!("El resolvedor DNS no respondió para {host} ({reason}). Esta máquina no puede resolver nombres: revise la conexión de red y la configuración DNS, o pruebe --dns-server."),
         (Msg::DnsFailedForName { host, reason }, En) => format!("No usable answer for {host} ({reason}), while the same resolver answers other queries: this machine's network and DNS work; the name's own DNS servers are failing. Check the name, or wait for its provider to fix its DNS."),
         (Msg::DnsFailedForName { host, reason }, Es) => format!("No hay respuesta útil para {host} ({reason}), mientras que el mismo resolvedor responde otras consultas: la red y el DNS de esta máquina funcionan; fallan los servidores DNS propios de ese nombre. Revise el nombre, o espere a que su proveedor arregle su DNS."),
-        (Msg::TcpFiltered { port, syns, secs, other_port_works }, En) => {
+        (Msg::TcpFiltered { port, syns, secs, blocked_by: Some(name), .. }, En) => format!("Port {port}: no answer to {syns} connection attempts (SYN) in {secs:.1} s. This machine is a {name} virtual machine, and {name} blocks outbound port {port} by default."),
+        (Msg::TcpFiltered { port, syns, secs, blocked_by: Some(name), .. }, Es) => format!("Puerto {port}: sin respuesta a {syns} intentos de conexión (SYN) en {secs:.1} s. Esta máquina es una máquina virtual de {name}, y {name} bloquea por defecto la salida por el puerto {port}."),
+        (Msg::NetSmtpBlocked { ports, control_port, hosting }, En) => {
+            let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+            let mut s = format!("Every SMTP port tried ({list}) is silently dropped, while port {control_port} of the same address answers: the server is reachable, and this network blocks outbound SMTP.");
+            if let Some((name, policy)) = hosting {
+                s.push_str(&format!(" This machine is a {name} virtual machine. {policy}"));
+            }
+            s
+        }
+        (Msg::NetSmtpBlocked { ports, control_port, hosting }, Es) => {
+            let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+            let mut s = format!("Todos los puertos SMTP probados ({list}) descartan los paquetes en silencio, mientras que el puerto {control_port} de la misma dirección responde: el servidor es alcanzable, y esta red bloquea el SMTP saliente.");
+            if let Some((name, policy)) = hosting {
+                s.push_str(&format!(" Esta máquina es una máquina virtual de {name}. {policy}"));
+            }
+            s
+        }
+        (Msg::TcpFiltered { port, syns, secs, other_port_works, .. }, En) => {
             let mut s = format!("Port {port}: no answer to {syns} connection attempts (SYN) in {secs:.1} s. The packets are silently dropped, usually by an antivirus \"mail shield\" or a firewall on this machine or its network.");
             if let Some(other) = other_port_works {
                 s.push_str(&format!(" The server answers on port {other} from here, so it is not down: the block is specific to port {port}."));
             }
             s
         }
-        (Msg::TcpFiltered { port, syns, secs, other_port_works }, Es) => {
+        (Msg::TcpFiltered { port, syns, secs, other_port_works, .. }, Es) => {
             let mut s = format!("Puerto {port}: sin respuesta a {syns} intentos de conexión (SYN) en {secs:.1} s. Los paquetes se descartan en silencio, normalmente por el \"escudo de correo\" de un antivirus o un firewall de esta máquina o de su red.");
             if let Some(other) = other_port_works {
                 s.push_str(&format!(" El servidor responde en el puerto {other} desde aquí, así que no está caído: el bloqueo es propio del puerto {port}."));

@@ -69,6 +69,12 @@ pub struct Report {
     /// Preflight: the application's own client, run beside the probe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_client: Option<AppClientReport>,
+    /// Where smtp-doctor ran (cloud VM, WSL, container), from local facts.
+    #[serde(default, skip_serializing_if = "crate::model::Environment::is_plain")]
+    pub environment: crate::model::Environment,
+    /// The control connection (443) to the same address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<crate::model::ControlObservation>,
 }
 
 /// The application's own client as the report shows it (CONTRACT-facing: `runtime`,
@@ -176,6 +182,8 @@ impl Report {
             runtime: None,
             shadowed: Vec::new(),
             app_client: obs.app_client.map(|o| AppClientReport::new(o, opts.lang)),
+            environment: obs.environment,
+            control: obs.control,
         }
     }
 

@@ -663,8 +663,12 @@ fn many_targets_never_run_out_of_descriptors_into_a_firewall_finding() {
     let o = Command::new("sh").args(["-c", &script]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     let err = stderr(&o);
+    // Every target is a dropped port whose address (127.0.0.1) refuses on 443: the network
+    // blocks SMTP (issue 15), never a local firewall for want of descriptors.
     assert_eq!(
-        out.lines().filter(|l| l.contains("tcp.filtered")).count(),
+        out.lines()
+            .filter(|l| l.contains("tcp.filtered") || l.contains("net.smtp_blocked"))
+            .count(),
         60,
         "{out}\n{err}"
     );

@@ -62,6 +62,9 @@ impl NetConfig {
         plan.dns_server = self.dns_server;
         plan.insecure_auth = self.insecure_auth;
         plan.extra_roots = self.extra_roots.clone();
+        // One connect to 443 beside the probes: dropped SMTP ports with 443 answering are a
+        // network that blocks SMTP, not a host that is down.
+        plan.control_port = Some(443);
     }
 }
 

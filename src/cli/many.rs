@@ -117,7 +117,7 @@ async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skippe
 }
 
 /// `wanted` targets at once, or fewer when this process may not open enough sockets for them
-/// (each target opens up to ports × addresses × attempts at once): running out would make
+/// (each target opens up to (ports × addresses + the control port) × attempts at once): running out would make
 /// probes fail for a reason that is not the network. The soft limit is raised first.
 fn within_open_file_limit(wanted: usize, plans: &[Plan]) -> usize {
     let Some(limit) = raise_open_file_limit() else {
@@ -125,7 +125,10 @@ fn within_open_file_limit(wanted: usize, plans: &[Plan]) -> usize {
     };
     let per_target = plans
         .iter()
-        .map(|p| p.ports.len() * 2 * p.timing.connect_attempts.len().max(1) + 2)
+        .map(|p| {
+            let connects = p.ports.len() * 2 + usize::from(p.control_port.is_some());
+            connects * p.timing.connect_attempts.len().max(1) + 2
+        })
         .max()
         .unwrap_or(1) as u64;
     let room = (limit.saturating_sub(48) / per_target).max(1);

@@ -35,8 +35,9 @@ pub(super) fn endpoint_findings(
     other_port_works: Option<u16>,
     now_unix: i64,
     framework: Framework,
+    hosting: Option<crate::model::Hosting>,
 ) -> Vec<EndpointFinding> {
-    if let Some(f) = tcp_finding(ep, other_port_works) {
+    if let Some(f) = tcp_finding(ep, other_port_works, hosting) {
         return vec![f];
     }
     let mut out: Vec<EndpointFinding> = mode_note(ep).into_iter().collect();
@@ -72,7 +73,11 @@ fn ehlo_after_tls_finding(port: u16, smtp: &SmtpObservation) -> Option<EndpointF
 }
 
 /// The connect, when it did not open.
-fn tcp_finding(ep: &EndpointObservation, other_port_works: Option<u16>) -> Option<EndpointFinding> {
+fn tcp_finding(
+    ep: &EndpointObservation,
+    other_port_works: Option<u16>,
+    hosting: Option<crate::model::Hosting>,
+) -> Option<EndpointFinding> {
     let port = ep.port;
     let errno = ep.tcp.os_error.as_ref().map(|e| {
         e.name.clone().unwrap_or_default() + &e.code.map(|c| format!(" ({c})")).unwrap_or_default()
@@ -87,6 +92,7 @@ fn tcp_finding(ep: &EndpointObservation, other_port_works: Option<u16>) -> Optio
                 syns: ep.tcp.syns,
                 secs: ep.tcp.ms / 1000.0,
                 other_port_works,
+                blocked_by: crate::knowledge::hosting::blocking(hosting, port).map(|p| p.name),
             },
             Some(format!(
                 "{} SYN / {} attempts unanswered in {:.0} ms",

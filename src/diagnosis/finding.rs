@@ -49,6 +49,8 @@ finding_codes! {
     DnsFailed = "dns.failed", Dns;
     /// The port works over one address family and not the other.
     NetIpv6Broken = "net.ipv6_broken", Tcp;
+    /// Every SMTP port dropped while the control port (443) of the same address answers.
+    NetSmtpBlocked = "net.smtp_blocked", Tcp;
     /// Connect timed out: packets silently dropped.
     TcpFiltered = "tcp.filtered", Tcp;
     /// Connection actively refused.

@@ -71,6 +71,10 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     for status in &ports {
         findings.extend(port_findings(obs, status, &ports, opts));
     }
+    // A blocked network explains its dropped ports: said first.
+    if let Some(blocked) = smtp_blocked(obs, opts.lang) {
+        findings.insert(0, blocked);
+    }
     // Errors first, then warnings, then info; stable within a severity (port order).
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let (verdict, cause) = verdict_and_cause(&findings, &ports, Judged::EveryPort);
@@ -81,6 +85,51 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
         findings,
         recommendations,
     }
+}
+
+/// Every SMTP port dropped on every address while the control port of the same address
+/// answers: the network blocks outbound SMTP (said with the cloud provider's policy when the
+/// machine is one of its VMs). When the control port is dropped too, nothing is said: the host
+/// may be unreachable altogether.
+fn smtp_blocked(obs: &Observations, lang: Lang) -> Option<Finding> {
+    let control = obs.control.as_ref().filter(|c| c.answered())?;
+    let all_dropped = !obs.endpoints.is_empty()
+        && obs
+            .endpoints
+            .iter()
+            .all(|e| e.tcp.state == crate::model::TcpState::Filtered);
+    if !all_dropped {
+        return None;
+    }
+    let hosting = obs
+        .environment
+        .hosting
+        .map(crate::knowledge::hosting::policy);
+    let hosting = hosting.filter(|p| obs.ports.iter().any(|port| p.blocked.contains(port)));
+    let msg = Msg::NetSmtpBlocked {
+        ports: obs.ports.clone(),
+        control_port: control.port,
+        hosting: hosting.map(|p| (p.name, if lang == Lang::Es { p.es } else { p.en })),
+    };
+    let mut evidence = vec![format!(
+        "port {} on {}: {} in {:.0} ms",
+        control.port,
+        control.address,
+        control.tcp.state.as_str(),
+        control.tcp.ms
+    )];
+    evidence.extend(obs.environment.evidence.iter().cloned());
+    if let Some(p) = hosting {
+        evidence.push(p.source.to_string());
+    }
+    Some(Finding {
+        code: FindingCode::NetSmtpBlocked,
+        severity: Severity::Error,
+        port: None,
+        addresses: vec![control.address],
+        message: i18n::text(lang, &msg),
+        evidence: Some(evidence.join("; ")),
+    })
 }
 
 /// The DNS step's finding and fix, when the name did not resolve.
@@ -151,7 +200,13 @@ fn port_findings(
         .map(|s| s.port);
     let mut found: Vec<Finding> = Vec::new();
     for ep in &eps {
-        for f in endpoint_findings(ep, other_port_works, obs.observed_at_unix, opts.framework) {
+        for f in endpoint_findings(
+            ep,
+            other_port_works,
+            obs.observed_at_unix,
+            opts.framework,
+            obs.environment.hosting,
+        ) {
             merge(&mut found, f, ep.address, port, lang);
         }
     }

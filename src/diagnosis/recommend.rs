@@ -104,6 +104,24 @@ fn for_cause(
         {
             plain(Msg::RecFewerAtOnce)
         }
+        C::NetSmtpBlocked => {
+            let hosting = obs
+                .environment
+                .hosting
+                .map(crate::knowledge::hosting::policy);
+            match hosting.filter(|p| obs.ports.iter().any(|port| p.blocked.contains(port))) {
+                Some(p) => vec![hosting_rec(p, lang)],
+                None => plain(Msg::RecOutboundBlocked),
+            }
+        }
+        C::TcpFiltered
+            if crate::knowledge::hosting::blocking(obs.environment.hosting, failing_port)
+                .is_some() =>
+        {
+            // A cloud VM's own block: antivirus and firewall advice would be wrong here.
+            let policy = crate::knowledge::hosting::blocking(obs.environment.hosting, failing_port);
+            policy.map(|p| hosting_rec(p, lang)).into_iter().collect()
+        }
         C::TcpFiltered | C::TcpDenied => {
             let blocked = |s: &PortStatus| {
                 s.health == PortHealth::Failed
@@ -158,6 +176,22 @@ fn for_cause(
         | C::SmtpEhloRejected
         | C::TlsHandshakeFailed => plain(Msg::RecServerAdmin),
         _ => Vec::new(),
+    }
+}
+
+/// The cloud provider's own way out of its SMTP block, with its page.
+fn hosting_rec(policy: &crate::knowledge::hosting::HostingPolicy, lang: Lang) -> Recommendation {
+    let text = if lang == Lang::Es {
+        policy.es
+    } else {
+        policy.en
+    };
+    Recommendation {
+        port: None,
+        security: None,
+        message: format!("{text} ({})", policy.source),
+        settings: BTreeMap::new(),
+        commands: Vec::new(),
     }
 }
 

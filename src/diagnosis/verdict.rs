@@ -93,6 +93,7 @@ fn cause_rank(code: FindingCode) -> u8 {
         FindingCode::ConfigConflictingTlsFlags => 0,
         FindingCode::ConfigStarttlsOnImplicitPort
         | FindingCode::ConfigImplicitTlsOnStarttlsPort => 1,
+        FindingCode::NetSmtpBlocked => 0,
         FindingCode::NetIpv6Broken | FindingCode::TlsIntercepted => 2,
         _ => 3,
     }
@@ -115,6 +116,19 @@ mod tests {
 
     fn status(port: u16, health: PortHealth) -> PortStatus {
         PortStatus { port, health }
+    }
+
+    #[test]
+    fn a_blocked_network_explains_its_dropped_ports() {
+        let findings = [
+            error(FindingCode::TcpFiltered, Some(587)),
+            error(FindingCode::TcpFiltered, Some(465)),
+            error(FindingCode::NetSmtpBlocked, None),
+        ];
+        assert_eq!(
+            cause_for(&findings, Some(587)),
+            Some(FindingCode::NetSmtpBlocked)
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! what providers' refusals mean. Pure data and lookups, used by the probes (to name what they
 //! see) and by the diagnosis (to explain it); one home per table.
 
+pub mod hosting;
 pub mod interception;
 pub mod providers;
 pub mod rejections;

@@ -7,6 +7,7 @@
 mod app_client;
 mod auth;
 mod config;
+mod environment;
 mod reply;
 mod send;
 mod smtp;
@@ -18,6 +19,7 @@ pub use app_client::{
 };
 pub use auth::{AuthObservation, AuthOutcome, Unprotected};
 pub use config::ConfiguredPath;
+pub use environment::{Container, ControlObservation, Environment, Hosting};
 pub use reply::{Broken, Reply, ReplySummary};
 pub use send::{SendObservation, SendOutcome};
 pub use smtp::{
@@ -276,6 +278,12 @@ pub struct Observations {
     /// Preflight: the application's own client, run beside the probe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_client: Option<AppClientObservation>,
+    /// Where smtp-doctor ran (cloud VM, WSL, container), from local facts.
+    #[serde(default, skip_serializing_if = "Environment::is_plain")]
+    pub environment: Environment,
+    /// The control connection to the same address on a port that is not SMTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlObservation>,
 }
 
 /// A certificate name checked before a fix may suggest it as the host.

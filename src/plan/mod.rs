@@ -303,6 +303,9 @@ pub struct Plan {
     pub send_port: Option<u16>,
     /// Preflight: the application's own client, run beside the probe.
     pub app_client: Option<AppClientStep>,
+    /// A port that is not SMTP (443) to connect to once on the first address, so that SMTP
+    /// ports that are all dropped can be told from a host that is unreachable.
+    pub control_port: Option<u16>,
 }
 
 impl Plan {
@@ -343,6 +346,7 @@ impl Plan {
             send: None,
             send_port: None,
             app_client: None,
+            control_port: None,
         })
     }
 

@@ -4,6 +4,7 @@ pub(crate) mod app_client;
 pub(crate) mod auth;
 pub mod dns;
 pub(crate) mod endpoint;
+pub mod environment;
 pub(crate) mod os_error;
 pub(crate) mod send;
 pub(crate) mod smtp;

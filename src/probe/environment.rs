@@ -1,0 +1,216 @@
+//! Recognises the machine from local files (Linux: DMI strings in `/sys/class/dmi/id`,
+//! `/proc/version`, container markers). Windows (the registry's SystemManufacturer) and macOS
+//! have equivalents that are not read yet: there, nothing is recognised.
+
+use crate::model::{Container, Environment, Hosting};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A test-only override of `/`, so fixtures stand for a cloud VM, WSL or a container.
+pub const ROOT_OVERRIDE: &str = "SMTP_DOCTOR_TEST_ROOT";
+
+/// Azure's fixed chassis asset tag (local Hyper-V VMs share the vendor strings, not this tag).
+const AZURE_ASSET_TAG: &str = "7783-7084-3265-9085-8269-3286-77";
+
+/// The machine this runs on.
+pub fn detect() -> Environment {
+    if !cfg!(target_os = "linux") {
+        return Environment::default();
+    }
+    let root = std::env::var_os(ROOT_OVERRIDE)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let kubernetes = std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
+    detect_in(&root, kubernetes)
+}
+
+/// The first 4 KiB of a small system file, trimmed; `None` when absent or unreadable.
+fn small(root: &Path, path: &str) -> Option<String> {
+    let file = std::fs::File::open(root.join(path)).ok()?;
+    let mut bytes = Vec::new();
+    file.take(4096).read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+/// Detection under `root` (`/` outside tests).
+pub fn detect_in(root: &Path, kubernetes: bool) -> Environment {
+    let mut env = Environment::default();
+    let mut evidence = Vec::new();
+    let dmi = |name: &str| small(root, &format!("sys/class/dmi/id/{name}"));
+    let fields = [
+        "sys_vendor",
+        "product_name",
+        "product_version",
+        "bios_vendor",
+        "bios_version",
+        "chassis_asset_tag",
+    ];
+    let values: Vec<(&str, String)> = fields
+        .iter()
+        .filter_map(|f| dmi(f).map(|v| (*f, v)))
+        .collect();
+    let get = |f: &str| {
+        values
+            .iter()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let lower = |f: &str| get(f).to_ascii_lowercase();
+    let hosting = if get("sys_vendor").contains("Amazon EC2")
+        || get("bios_vendor").contains("Amazon EC2")
+        || lower("bios_version").contains("amazon")
+        || lower("product_version").contains("amazon")
+    {
+        Some(Hosting::AwsEc2)
+    } else if get("product_name").contains("Google Compute Engine") || get("sys_vendor") == "Google"
+    {
+        Some(Hosting::GoogleCloud)
+    } else if get("chassis_asset_tag") == AZURE_ASSET_TAG {
+        Some(Hosting::Azure)
+    } else if get("sys_vendor").starts_with("DigitalOcean") {
+        Some(Hosting::DigitalOcean)
+    } else if get("sys_vendor").starts_with("Hetzner") {
+        Some(Hosting::Hetzner)
+    } else if get("sys_vendor").starts_with("Linode") || get("sys_vendor").starts_with("Akamai") {
+        Some(Hosting::Linode)
+    } else if get("sys_vendor").starts_with("Vultr") {
+        Some(Hosting::Vultr)
+    } else if get("chassis_asset_tag") == "OracleCloud.com" {
+        Some(Hosting::OracleCloud)
+    } else if get("sys_vendor").starts_with("Alibaba") {
+        Some(Hosting::AlibabaCloud)
+    } else {
+        None
+    };
+    if hosting.is_some() {
+        for (k, v) in &values {
+            if !v.is_empty() {
+                evidence.push(env_evidence(&format!("/sys/class/dmi/id/{k}"), v));
+            }
+        }
+    }
+    env.hosting = hosting;
+    if let Some(version) = small(root, "proc/version") {
+        let l = version.to_ascii_lowercase();
+        if l.contains("microsoft") || l.contains("wsl") {
+            env.wsl = true;
+            evidence.push(env_evidence("/proc/version", &version));
+        }
+    }
+    let cgroup = small(root, "proc/1/cgroup").unwrap_or_default();
+    env.container = if kubernetes || cgroup.contains("kubepods") {
+        Some(Container::Kubernetes)
+    } else if root.join(".dockerenv").exists() || cgroup.contains("docker") {
+        Some(Container::Docker)
+    } else if root.join("run/.containerenv").exists() || cgroup.contains("libpod") {
+        Some(Container::Podman)
+    } else if cgroup.contains("lxc") {
+        Some(Container::Lxc)
+    } else {
+        None
+    };
+    if let Some(c) = env.container {
+        evidence.push(format!("container: {c:?}").to_ascii_lowercase());
+    }
+    env.evidence = evidence;
+    env
+}
+
+fn env_evidence(path: &str, value: &str) -> String {
+    let value: String = value.chars().take(200).collect();
+    format!("{path}: {}", crate::text::escape(value.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(files: &[(&str, &str)]) -> PathBuf {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("smtp-doctor-env-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn cloud_vms_wsl_and_containers_are_recognised_from_local_files() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<Hosting>);
+        let cases: &[Case] = &[
+            (
+                &[("sys/class/dmi/id/sys_vendor", "Amazon EC2\n")],
+                Some(Hosting::AwsEc2),
+            ),
+            (
+                &[("sys/class/dmi/id/bios_version", "4.11.amazon\n")],
+                Some(Hosting::AwsEc2),
+            ),
+            (
+                &[("sys/class/dmi/id/product_name", "Google Compute Engine\n")],
+                Some(Hosting::GoogleCloud),
+            ),
+            (
+                &[
+                    ("sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n"),
+                    (
+                        "sys/class/dmi/id/chassis_asset_tag",
+                        "7783-7084-3265-9085-8269-3286-77\n",
+                    ),
+                ],
+                Some(Hosting::Azure),
+            ),
+            // A local Hyper-V VM: the same vendor, not Azure's tag.
+            (
+                &[("sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n")],
+                None,
+            ),
+            (
+                &[("sys/class/dmi/id/sys_vendor", "DigitalOcean\n")],
+                Some(Hosting::DigitalOcean),
+            ),
+            (
+                &[("sys/class/dmi/id/sys_vendor", "Hetzner\n")],
+                Some(Hosting::Hetzner),
+            ),
+            (&[("sys/class/dmi/id/sys_vendor", "LENOVO\n")], None),
+        ];
+        for (files, hosting) in cases {
+            let root = fixture(files);
+            let env = detect_in(&root, false);
+            assert_eq!(env.hosting, *hosting, "{files:?}");
+            assert_eq!(env.evidence.is_empty(), hosting.is_none(), "{env:?}");
+            std::fs::remove_dir_all(&root).ok();
+        }
+        let root = fixture(&[(
+            "proc/version",
+            "Linux version 5.15.153.1-microsoft-standard-WSL2 (root@x)",
+        )]);
+        assert!(detect_in(&root, false).wsl);
+        std::fs::remove_dir_all(&root).ok();
+        let root = fixture(&[(".dockerenv", "")]);
+        assert_eq!(detect_in(&root, false).container, Some(Container::Docker));
+        assert_eq!(
+            detect_in(&root, true).container,
+            Some(Container::Kubernetes)
+        );
+        std::fs::remove_dir_all(&root).ok();
+        let root = fixture(&[(
+            "sys/class/dmi/id/sys_vendor",
+            "Amazon EC2\u{1b}]52;c;x\u{7}",
+        )]);
+        let env = detect_in(&root, false);
+        assert!(
+            env.evidence.iter().all(|e| !e.contains('\u{1b}')),
+            "{env:?}"
+        );
+        std::fs::remove_dir_all(&root).ok();
+    }
+}

@@ -1,0 +1,211 @@
+//! Issue 15: who is in the way. Dropped SMTP ports with the control port (443) of the same
+//! address answering are a network that blocks SMTP (`net.smtp_blocked`), not a host that is
+//! down; a cloud VM's own port block is said as that provider's policy, never as an antivirus.
+//! The machine is a fixture folder of DMI strings (`SMTP_DOCTOR_TEST_ROOT`, test-only).
+#![cfg(target_os = "linux")]
+
+use smtp_doctor::lab::{self, DroppingPort, LabCa, LabServer, ServerBehaviour, ServerMode};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A fixture root whose `/sys/class/dmi/id/sys_vendor` says `vendor`.
+fn machine(name: &str, vendor: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("smtp-doctor-machine-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sys/class/dmi/id")).unwrap();
+    std::fs::write(
+        dir.join("sys/class/dmi/id/sys_vendor"),
+        format!("{vendor}\n"),
+    )
+    .unwrap();
+    dir
+}
+
+/// `check mail.lab.test` with each `port → local address` mapping, on `root`'s machine.
+async fn check(
+    ports: &[(u16, std::net::SocketAddr)],
+    root: Option<&PathBuf>,
+    lang: &str,
+) -> Output {
+    let mut args: Vec<String> = [
+        "check",
+        "mail.lab.test",
+        "--resolve",
+        "mail.lab.test=127.0.0.1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (port, addr) in ports {
+        if *port != 443 {
+            args.extend(["--port".into(), port.to_string()]);
+        }
+        args.extend([
+            "--connect-to".into(),
+            format!("mail.lab.test:{port}:127.0.0.1:{}", addr.port()),
+        ]);
+    }
+    args.extend([
+        "--json".into(),
+        "--timeout".into(),
+        "1".into(),
+        "--lang".into(),
+        lang.into(),
+    ]);
+    let root = root.cloned();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
+        cmd.args(&args).env_remove("KUBERNETES_SERVICE_HOST");
+        match root {
+            Some(r) => cmd.env("SMTP_DOCTOR_TEST_ROOT", r),
+            // An empty machine: nothing recognised, whatever this host is.
+            None => cmd.env(
+                "SMTP_DOCTOR_TEST_ROOT",
+                std::env::temp_dir().join("smtp-doctor-no-such-root"),
+            ),
+        };
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn recommendations(v: &serde_json::Value) -> String {
+    v["recommendations"].to_string()
+}
+
+#[tokio::test]
+async fn dropped_smtp_ports_with_443_answering_are_a_network_that_blocks_smtp() {
+    let drop = DroppingPort::new().unwrap();
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ports = [
+        (587, drop.addr),
+        (465, drop.addr),
+        (443, web.local_addr().unwrap()),
+    ];
+    let v = json(&check(&ports, None, "en").await);
+    assert_eq!(v["cause"], "net.smtp_blocked", "{v}");
+    assert_eq!(v["verdict"], "failed");
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "net.smtp_blocked");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("this network blocks outbound SMTP"),
+        "{f}"
+    );
+    assert!(f["evidence"].as_str().unwrap().contains("port 443"), "{f}");
+    // The per-port facts are still there.
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "tcp.filtered"));
+    assert!(
+        recommendations(&v).contains("outbound SMTP is blocked by the network"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn when_443_is_dropped_too_the_host_may_be_unreachable_and_it_stays_filtered() {
+    let drop = DroppingPort::new().unwrap();
+    let ports = [(587, drop.addr), (465, drop.addr), (443, drop.addr)];
+    let v = json(&check(&ports, None, "en").await);
+    assert_eq!(v["cause"], "tcp.filtered", "{v}");
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["code"] != "net.smtp_blocked"));
+}
+
+#[tokio::test]
+async fn a_cloud_vm_blocking_port_25_gets_its_providers_policy_not_antivirus_advice() {
+    let drop = DroppingPort::new().unwrap();
+    let ca = LabCa::new("Lab Root", "smtp-doctor tests").unwrap();
+    let cfg = lab::server_tls(
+        &ca.issue(&["mail.lab.test"], lab::Validity::Current)
+            .unwrap(),
+    )
+    .unwrap();
+    let ok = LabServer::start(ServerBehaviour::smtp(ServerMode::ImplicitTls(cfg)))
+        .await
+        .unwrap();
+    let ec2 = machine("ec2", "Amazon EC2");
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ports = [
+        (25, drop.addr),
+        (465, ok.addr),
+        (443, web.local_addr().unwrap()),
+    ];
+    let v = json(&check(&ports, Some(&ec2), "en").await);
+    assert_eq!(
+        v["cause"], "tcp.filtered",
+        "one port works: not a blocked network: {v}"
+    );
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "tcp.filtered")
+        .unwrap()
+        .clone();
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Amazon EC2") && !msg.contains("antivirus"),
+        "{msg}"
+    );
+    let recs = recommendations(&v);
+    assert!(
+        recs.contains("EC2 blocks outbound port 25") && recs.contains("repost.aws"),
+        "{recs}"
+    );
+    assert!(!recs.contains("antivirus"), "{recs}");
+    // The same machine's port 587 is not EC2's to block: the usual advice stands.
+    let ports = [
+        (587, drop.addr),
+        (465, ok.addr),
+        (443, web.local_addr().unwrap()),
+    ];
+    let v = json(&check(&ports, Some(&ec2), "en").await);
+    assert!(recommendations(&v).contains("antivirus"), "{v}");
+    std::fs::remove_dir_all(&ec2).ok();
+}
+
+#[tokio::test]
+async fn a_droplet_with_every_smtp_port_blocked_is_told_so_in_spanish() {
+    let drop = DroppingPort::new().unwrap();
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let droplet = machine("do", "DigitalOcean");
+    let ports = [
+        (587, drop.addr),
+        (465, drop.addr),
+        (443, web.local_addr().unwrap()),
+    ];
+    let v = json(&check(&ports, Some(&droplet), "es").await);
+    assert_eq!(v["cause"], "net.smtp_blocked", "{v}");
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("máquina virtual de DigitalOcean") && msg.contains("2525"),
+        "{msg}"
+    );
+    assert!(v["findings"][0]["evidence"]
+        .as_str()
+        .unwrap()
+        .contains("sys_vendor: DigitalOcean"));
+    assert!(recommendations(&v).contains("docs.digitalocean.com"), "{v}");
+    std::fs::remove_dir_all(&droplet).ok();
+}
