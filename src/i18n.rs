@@ -53,6 +53,17 @@ pub enum Msg {
         /// The machine's cloud provider, when it blocks this port by default.
         blocked_by: Option<&'static str>,
     },
+    /// Another server answers for the target on this port.
+    NetSmtpRedirected {
+        port: u16,
+        host: String,
+        /// The foreign names seen (greeting, EHLO, certificate), escaped.
+        names: String,
+        /// The hosting company, when its servers are recognised.
+        proxy: Option<&'static str>,
+    },
+    /// Recommendation: do not send through the interceptor.
+    RecRedirected { proxy: Option<&'static str> },
     /// Every SMTP port dropped while the control port of the same address answers.
     NetSmtpBlocked {
         ports: Vec<u16>,
@@ -454,6 +465,10 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::DnsFailedForName { host, reason }, Es) => format!("No hay respuesta útil para {host} ({reason}), mientras que el mismo resolvedor responde otras consultas: la red y el DNS de esta máquina funcionan; fallan los servidores DNS propios de ese nombre. Revise el nombre, o espere a que su proveedor arregle su DNS."),
         (Msg::TcpFiltered { port, syns, secs, blocked_by: Some(name), .. }, En) => format!("Port {port}: no answer to {syns} connection attempts (SYN) in {secs:.1} s. This machine is a {name} virtual machine, and {name} blocks outbound port {port} by default."),
         (Msg::TcpFiltered { port, syns, secs, blocked_by: Some(name), .. }, Es) => format!("Puerto {port}: sin respuesta a {syns} intentos de conexión (SYN) en {secs:.1} s. Esta máquina es una máquina virtual de {name}, y {name} bloquea por defecto la salida por el puerto {port}."),
+        (Msg::NetSmtpRedirected { port, host, names, proxy }, En) => format!("Port {port}: another server answers in place of {host}: it names itself {names}{}. This network redirects outbound SMTP to its own server (shared hosting does this). smtp-doctor sent no credentials to it (its certificate is not valid for {host}); do not send them there either.", proxy.map(|p| format!(", a {p} server")).unwrap_or_default()),
+        (Msg::NetSmtpRedirected { port, host, names, proxy }, Es) => format!("Puerto {port}: otro servidor responde en lugar de {host}: se presenta como {names}{}. Esta red redirige el SMTP saliente a su propio servidor (lo hacen los hostings compartidos). smtp-doctor no le envió credenciales (su certificado no es válido para {host}); no se las envíe usted tampoco.", proxy.map(|p| format!(", un servidor de {p}")).unwrap_or_default()),
+        (Msg::RecRedirected { proxy }, En) => format!("Send through the hosting's own mail server as its control panel documents (often localhost, or mail.<your domain>), or ask {} to stop redirecting outbound SMTP (cPanel/WHM: Tweak Settings > SMTP Restrictions); a port it does not redirect works too, when the report shows one.", proxy.unwrap_or("the hosting company")),
+        (Msg::RecRedirected { proxy }, Es) => format!("Envíe por el servidor de correo del propio hosting, como indica su panel de control (a menudo localhost, o mail.<su dominio>), o pida a {} que deje de redirigir el SMTP saliente (cPanel/WHM: Tweak Settings > SMTP Restrictions); también sirve un puerto que no redirija, si el informe muestra alguno.", proxy.unwrap_or("la empresa de hosting")),
         (Msg::NetSmtpBlocked { ports, control_port, hosting }, En) => {
             let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
             let mut s = format!("Every SMTP port tried ({list}) is silently dropped, while port {control_port} of the same address answers: the server is reachable, and this network blocks outbound SMTP.");

@@ -49,6 +49,8 @@ finding_codes! {
     DnsFailed = "dns.failed", Dns;
     /// The port works over one address family and not the other.
     NetIpv6Broken = "net.ipv6_broken", Tcp;
+    /// The network answers SMTP for the target with another server (a hosting proxy).
+    NetSmtpRedirected = "net.smtp_redirected", Tcp;
     /// Every SMTP port dropped while the control port (443) of the same address answers.
     NetSmtpBlocked = "net.smtp_blocked", Tcp;
     /// Connect timed out: packets silently dropped.

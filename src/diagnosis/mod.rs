@@ -6,6 +6,7 @@ mod endpoint;
 pub mod finding;
 pub mod preflight;
 mod recommend;
+mod redirect;
 mod verdict;
 
 pub use finding::{Finding, FindingCode, Recommendation, Severity, Verdict};
@@ -70,6 +71,10 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     let mut findings: Vec<Finding> = Vec::new();
     for status in &ports {
         findings.extend(port_findings(obs, status, &ports, opts));
+    }
+    // Another server answering for a public provider explains its certificate: said first.
+    for (i, f) in redirect::findings(obs, opts.lang).into_iter().enumerate() {
+        findings.insert(i, f);
     }
     // A blocked network explains its dropped ports: said first.
     if let Some(blocked) = smtp_blocked(obs, opts.lang) {

@@ -104,6 +104,10 @@ fn for_cause(
         {
             plain(Msg::RecFewerAtOnce)
         }
+        C::NetSmtpRedirected => {
+            let proxy = redirect_proxy(obs);
+            plain(Msg::RecRedirected { proxy })
+        }
         C::NetSmtpBlocked => {
             let hosting = obs
                 .environment
@@ -177,6 +181,13 @@ fn for_cause(
         | C::TlsHandshakeFailed => plain(Msg::RecServerAdmin),
         _ => Vec::new(),
     }
+}
+
+/// The hosting company whose server answered in the target's place, when recognised.
+fn redirect_proxy(obs: &Observations) -> Option<&'static str> {
+    obs.endpoints
+        .iter()
+        .find_map(|e| super::redirect::foreign_names(obs, e).1)
 }
 
 /// The cloud provider's own way out of its SMTP block, with its page.

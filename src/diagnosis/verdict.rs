@@ -93,7 +93,7 @@ fn cause_rank(code: FindingCode) -> u8 {
         FindingCode::ConfigConflictingTlsFlags => 0,
         FindingCode::ConfigStarttlsOnImplicitPort
         | FindingCode::ConfigImplicitTlsOnStarttlsPort => 1,
-        FindingCode::NetSmtpBlocked => 0,
+        FindingCode::NetSmtpBlocked | FindingCode::NetSmtpRedirected => 0,
         FindingCode::NetIpv6Broken | FindingCode::TlsIntercepted => 2,
         _ => 3,
     }

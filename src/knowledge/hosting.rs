@@ -96,6 +96,56 @@ pub const POLICIES: &[HostingPolicy] = &[
     },
 ];
 
+/// A shared-hosting company that transparently redirects outbound SMTP to its own servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmtpProxy {
+    /// Its name.
+    pub name: &'static str,
+    /// Registrable domains its mail servers' names are in.
+    pub domains: &'static [&'static str],
+}
+
+/// Hosting companies known to intercept outbound SMTP (their shared servers answer for any
+/// destination on 25, 465 and 587), by the domains their servers' names and certificates use.
+pub const SMTP_PROXIES: &[SmtpProxy] = &[
+    SmtpProxy {
+        name: "HostGator",
+        domains: &["hostgator.com", "websitewelcome.com"],
+    },
+    SmtpProxy {
+        name: "GoDaddy",
+        domains: &["secureserver.net", "godaddy.com"],
+    },
+    SmtpProxy {
+        name: "Bluehost",
+        domains: &["bluehost.com", "unifiedlayer.com"],
+    },
+    SmtpProxy {
+        name: "InMotion Hosting",
+        domains: &["inmotionhosting.com"],
+    },
+    SmtpProxy {
+        name: "A2 Hosting",
+        domains: &["a2hosting.com"],
+    },
+    SmtpProxy {
+        name: "Namecheap",
+        domains: &["web-hosting.com", "namecheaphosting.com"],
+    },
+];
+
+/// The phrase of the default Exim banner on cPanel servers, which shared hosts' proxies greet
+/// with (`220-… ESMTP Exim … We do not authorize the use of this system to transport
+/// unsolicited, and/or bulk e-mail.`).
+pub const CPANEL_BANNER: &str = "We do not authorize the use of this system";
+
+/// The hosting company whose servers are in `registrable_domain`.
+pub fn smtp_proxy(registrable_domain: &str) -> Option<&'static SmtpProxy> {
+    SMTP_PROXIES
+        .iter()
+        .find(|p| p.domains.contains(&registrable_domain))
+}
+
 /// The policy of the machine's provider, when it blocks `port`.
 pub fn blocking(hosting: Option<Hosting>, port: u16) -> Option<&'static HostingPolicy> {
     hosting.map(policy).filter(|p| p.blocked.contains(&port))
