@@ -153,8 +153,54 @@ pub fn classify(text: &str) -> Classified {
     }
 }
 
+/// True when one of `needles` occurs in `hay`. A needle that is an errno-style code (`etimedout`,
+/// `eauth`: an `e` and letters only) must stand as a word of its own, so `modulenotfounderror`
+/// is not `enotfound`.
 fn any(hay: &str, needles: &[&str]) -> bool {
-    needles.iter().any(|n| hay.contains(n))
+    needles.iter().any(|n| {
+        if is_code(n) {
+            word(hay, n)
+        } else {
+            hay.contains(n)
+        }
+    })
+}
+
+fn is_code(n: &str) -> bool {
+    [
+        "eacces",
+        "eperm",
+        "eproto",
+        "eauth",
+        "esocket",
+        "econnection",
+        "eenvelope",
+        "econnreset",
+        "econnrefused",
+        "etimedout",
+        "ehostunreach",
+        "enetunreach",
+        "enotfound",
+        "eai_again",
+    ]
+    .contains(&n)
+}
+
+/// True when `w` occurs in `hay` with no letter or digit right before or after it.
+fn word(hay: &str, w: &str) -> bool {
+    let b = hay.as_bytes();
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(w) {
+        let at = from + i;
+        let before = at.checked_sub(1).map(|j| b[j]);
+        let after = b.get(at + w.len()).copied();
+        let part = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if !part(before) && !part(after) {
+            return true;
+        }
+        from = at + w.len();
+    }
+    false
 }
 
 /// True when `n` occurs in `hay` as a number of its own (no digit right before or after).
@@ -279,6 +325,36 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
     {
         return Some(K::RateLimited);
     }
+    let dotnet_tls = any(
+        l,
+        &[
+            "authentication failed, see inner exception",
+            "authentication failed because the remote party",
+        ],
+    );
+    if !dotnet_tls
+        && (enh("5.7.8")
+            || code == Some(535)
+            || any(
+                l,
+                &[
+                    "username and password not accepted",
+                    "authentication unsuccessful",
+                    "authentication failed",
+                    "smtpauthenticationerror",
+                    "invalid login",
+                    "could not authenticate",
+                    "failed to authenticate",
+                    "authenticationfailedexception",
+                    "authenticationexception",
+                    "bad credentials",
+                    "incorrect authentication data",
+                    "eauth",
+                ],
+            ))
+    {
+        return Some(K::AuthFailed);
+    }
     if enh("5.7.57")
         || any(
             l,
@@ -319,36 +395,6 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
         ],
     ) {
         return Some(K::AuthNotOffered);
-    }
-    let dotnet_tls = any(
-        l,
-        &[
-            "authentication failed, see inner exception",
-            "authentication failed because the remote party",
-        ],
-    );
-    if !dotnet_tls
-        && (enh("5.7.8")
-            || code == Some(535)
-            || any(
-                l,
-                &[
-                    "username and password not accepted",
-                    "authentication unsuccessful",
-                    "authentication failed",
-                    "smtpauthenticationerror",
-                    "invalid login",
-                    "could not authenticate",
-                    "failed to authenticate",
-                    "authenticationfailedexception",
-                    "authenticationexception",
-                    "bad credentials",
-                    "incorrect authentication data",
-                    "eauth",
-                ],
-            ))
-    {
-        return Some(K::AuthFailed);
     }
     // The envelope.
     if any(
@@ -410,6 +456,8 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
             "helo command rejected",
             "ehlo command failed",
             "invalid helo",
+            "syntactically invalid helo",
+            "syntactically invalid ehlo",
         ],
     ) || enh("5.5.4") && code == Some(501)
     {
@@ -425,6 +473,7 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
             "unexpected packet format",
             "packet length too long",
             "unknown protocol",
+            "port 587 is typically reserved for plain-text connections",
         ],
     ) {
         return Some(K::WrongVersionNumber);
@@ -487,6 +536,8 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
             "unknown ca",
             "certificate unknown",
             "certificate_unknown",
+            "unable to check revocation",
+            "certificate could not be validated",
         ],
     ) {
         return Some(K::CertUntrusted);
@@ -553,6 +604,7 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
             "forcibly closed by the remote host",
             "econnreset",
             "connection reset by peer",
+            "response: -1",
         ],
     ) {
         return Some(K::ConnectionClosed);
@@ -610,7 +662,8 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
     {
         return Some(K::Unreachable);
     }
-    if winsock(l, "10013", "0x271d", "wsaeacces") || any_errno(l, &["13", "1"]) {
+    // errno 1 and 13 are too common to stand alone ("npm ERR! errno 1"): their wording decides.
+    if winsock(l, "10013", "0x271d", "wsaeacces") {
         return Some(K::Denied);
     }
     if any(
@@ -854,6 +907,7 @@ fn runtime(l: &str) -> Option<Runtime> {
                 "sslhandshakeexception: an error occurred",
                 "system.io.ioexception",
                 "system.security.authentication",
+                "an error occurred while attempting to establish an ssl or tls connection",
                 "socketexception (",
                 ".cs:line",
             ],
@@ -890,6 +944,7 @@ fn runtime(l: &str) -> Option<Runtime> {
             "connection could not be established with host",
             ".php",
             "php_network_getaddresses",
+            "smtp error: could not",
         ],
     ) {
         return Some(Runtime::Php);
@@ -913,6 +968,9 @@ fn runtime(l: &str) -> Option<Runtime> {
             "connect econnrefused",
             "err_tls_cert_altname_invalid",
             "error etimedout",
+            "self_signed_cert_in_chain",
+            "depth_zero_self_signed_cert",
+            "unable_to_verify_leaf_signature",
         ],
     ) {
         return Some(Runtime::Node);
@@ -1041,10 +1099,16 @@ fn endpoint(text: &str) -> (Option<String>, Option<u16>) {
         "with host ",
         "to host ",
         "connection to ",
+        "connecting to ",
         "for \"",
     ] {
         if let Some(i) = l.find(lead) {
             let rest = text[i + lead.len()..].trim_start_matches(['"', '\'', ' ']);
+            if lead == "with host " {
+                if let Some(p) = rest.strip_prefix(':').and_then(digits) {
+                    return (None, Some(p));
+                }
+            }
             let h: String = rest
                 .chars()
                 .take_while(|&c| host_char(c))
