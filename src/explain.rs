@@ -45,7 +45,13 @@ pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::pla
         Some(kind) => {
             let code = code_for(kind, port);
             let layer = code.map(FindingCode::layer).or(Some(Layer::Tcp));
-            (code, layer, causes_for(kind, port))
+            let mut causes = causes_for(kind, port);
+            if classified.at_ehlo {
+                // Refused in answer to EHLO: the name the client sent comes first.
+                causes.retain(|c| *c != Cause::EhloNameInvalid);
+                causes.insert(0, Cause::EhloNameInvalid);
+            }
+            (code, layer, causes)
         }
         None => (None, None, Vec::new()),
     };
@@ -275,6 +281,9 @@ impl Explanation {
         out.push_str(&format!("\n  {}\n", self.next()));
         if self.host.is_none() {
             out.push_str(&format!("  {}\n", w(ExplainWord::NoHost)));
+        }
+        if matches!(self.layer, Some(Layer::Auth | Layer::Send)) {
+            out.push_str(&format!("  {}\n", w(ExplainWord::LoginHint)));
         }
         out
     }

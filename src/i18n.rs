@@ -1297,6 +1297,7 @@ pub enum ExplainWord {
     NotRecognisedHint,
     NoHost,
     RunningCheck,
+    LoginHint,
 }
 
 /// One of the words around an explanation.
@@ -1314,6 +1315,7 @@ pub fn explain_word(lang: Lang, w: ExplainWord) -> &'static str {
         W::NotRecognisedHint => ("Check the server the application uses from this machine; the report says which step fails:", "Compruebe desde esta máquina el servidor que usa la aplicación; el informe dice qué paso falla:"),
         W::NoHost => ("(the text names no server: put the application's EMAIL_HOST in place of HOST)", "(el texto no nombra ningún servidor: ponga el EMAIL_HOST de la aplicación en lugar de HOST)"),
         W::RunningCheck => ("Running that check now:", "Ejecutando esa comprobación ahora:"),
+        W::LoginHint => ("(to test the login too, add --user USER and give the password in SMTP_DOCTOR_PASSWORD)", "(para probar también el inicio de sesión, añada --user USUARIO y dé la contraseña en SMTP_DOCTOR_PASSWORD)"),
     };
     match lang {
         Lang::En => en,

@@ -163,6 +163,7 @@ fn exit_status_is_0_recognised_1_not_2_bad_usage() {
         ],
         &["x", "--host", "a;b"],
         &["x", "--lang", "fr"],
+        &["--password-stdin", "--run", "--host", "127.0.0.1"],
     ];
     for args in bad {
         let o = explain(args, None);
@@ -313,4 +314,32 @@ async fn run_on_the_origin_traceback_reproduces_the_incident_in_the_lab() {
     assert_eq!(check["verdict"], "degraded", "{check}");
     assert_eq!(check["cause"], "tcp.filtered");
     assert_eq!(check["recommendations"][0]["port"], 465);
+}
+
+#[test]
+fn auth_and_ehlo_refusals_say_what_to_try_first() {
+    let o = explain(
+        &["Net::SMTPAuthenticationError: 535 5.7.8 Username and Password not accepted."],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("--user USER"), "{}", stdout(&o));
+    // Gmail's 421 4.7.0 in answer to EHLO is about the name the client sent, before any
+    // rate limit.
+    let text = "Server terminates connection. response=421 4.7.0 Try again later, closing connection. (EHLO)";
+    let v: Value = serde_json::from_str(&stdout(&explain(&[text, "--json"], None))).unwrap();
+    assert_eq!(v["code"], "auth.rate_limited");
+    assert!(
+        v["causes"][0]["message"].as_str().unwrap().contains("EHLO"),
+        "{v}"
+    );
+    let text = "454 4.7.0 Too many login attempts, please try again later.";
+    let v: Value = serde_json::from_str(&stdout(&explain(&[text, "--json"], None))).unwrap();
+    assert!(
+        v["causes"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Too many"),
+        "{v}"
+    );
 }

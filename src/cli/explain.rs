@@ -19,6 +19,9 @@ Examples:
   smtp-doctor explain --file traceback.txt --host smtp.gmail.com --run
 
 Standard input is read when neither TEXT nor --file is given (at most 1 MiB).
+With --run, the check probes the port the text names and 587/465 (or the --port flags), on the
+server the text names (or --host); --timeout, --resolve, --connect-to, --ca-file and --user
+apply to that check as they do to `check`.
 Exit status: 0 recognised, 1 not recognised, 2 bad usage; with --run, the check's status.";
 
 /// What `explain` was given.
@@ -30,6 +33,11 @@ pub(crate) struct Input<'a> {
 }
 
 pub(crate) async fn run(input: Input<'_>, probe: &ProbeArgs, out: &OutputArgs) -> ExitCode {
+    if probe.password_stdin && input.text.is_none() && input.file.is_none() {
+        return usage_error(
+            "--password-stdin needs the error text as TEXT or --file: standard input cannot hold both",
+        );
+    }
     let text = match read(&input) {
         Ok(text) => text,
         Err(e) => return usage_error(e),

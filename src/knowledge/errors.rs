@@ -129,6 +129,9 @@ pub struct Classified {
     pub code: Option<u16>,
     /// The enhanced status code quoted in the text (e.g. `5.7.8`).
     pub enhanced: Option<String>,
+    /// The refusal came in answer to EHLO/HELO (`(EHLO)`, `EHLO command failed`): the name
+    /// the client introduced itself with is the first suspect.
+    pub at_ehlo: bool,
 }
 
 /// Classifies an error text. Reads at most [`MAX_INPUT`] bytes; any bytes are fine.
@@ -143,6 +146,15 @@ pub fn classify(text: &str) -> Classified {
     let (host, port) = endpoint(text);
     let port = port.or_else(|| port_word(&lower));
     let kind = kind(&lower, code, enhanced.as_deref());
+    let at_ehlo = any(
+        &lower,
+        &[
+            "(ehlo)",
+            "ehlo command failed",
+            "_actionehlo",
+            "helo command failed",
+        ],
+    );
     Classified {
         kind,
         runtime: runtime(&lower),
@@ -150,6 +162,7 @@ pub fn classify(text: &str) -> Classified {
         port,
         code,
         enhanced,
+        at_ehlo,
     }
 }
 
@@ -451,7 +464,7 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
     if any(
         l,
         &[
-            "helo/ehlo argument invalid",
+            "helo/ehlo argument",
             "smtphelo",
             "helo command rejected",
             "ehlo command failed",
@@ -925,6 +938,7 @@ fn runtime(l: &str) -> Option<Runtime> {
             ".rb:",
             "socketerror: getaddrinfo",
             "(socketerror)",
+            "ssl_connect returned=",
         ],
     ) {
         return Some(Runtime::Ruby);
@@ -969,6 +983,8 @@ fn runtime(l: &str) -> Option<Runtime> {
             "err_tls_cert_altname_invalid",
             "error etimedout",
             "self_signed_cert_in_chain",
+            "cert_has_expired",
+            "certificate's altnames",
             "depth_zero_self_signed_cert",
             "unable_to_verify_leaf_signature",
         ],
