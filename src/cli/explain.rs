@@ -6,7 +6,7 @@ use super::output::{self, is_json};
 use super::usage_error;
 use smtp_doctor::explain::Explanation;
 use smtp_doctor::files::{self, FileKind};
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -69,6 +69,11 @@ fn read(input: &Input<'_>) -> Result<String, String> {
     }
     if let Some(path) = input.file {
         return files::read_text(path, FileKind::ErrorText).map_err(|e| e.to_string());
+    }
+    if std::io::stdin().is_terminal() {
+        super::output::note(
+            "paste the error text, then press Ctrl-D (Ctrl-Z and Enter on Windows)\n",
+        );
     }
     let mut bytes = Vec::new();
     std::io::stdin()

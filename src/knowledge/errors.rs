@@ -607,8 +607,9 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
     if any(
         l,
         &[
+            // Not SMTPServerDisconnected by its name: "please run connect() first" is a
+            // client used after an earlier failure, which says nothing of the network.
             "connection unexpectedly closed",
-            "smtpserverdisconnected",
             "connection closed unexpectedly",
             "unexpected socket close",
             "connection closed by remote host",
