@@ -19,13 +19,15 @@ pub enum FileKind {
     Report,
     /// A password or token read from standard input.
     Secret,
+    /// An error text or log excerpt given to `explain` (a file or standard input).
+    ErrorText,
 }
 
 impl FileKind {
     /// The most bytes read for this kind.
     pub const fn limit(self) -> u64 {
         match self {
-            FileKind::Settings | FileKind::Targets => 1 << 20,
+            FileKind::Settings | FileKind::Targets | FileKind::ErrorText => 1 << 20,
             FileKind::CaFile | FileKind::Report => 8 << 20,
             FileKind::Secret => 64 << 10,
         }

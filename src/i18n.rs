@@ -166,6 +166,16 @@ pub enum Msg {
     SendRecipientRejected { port: u16, reply: String },
     /// DATA refused.
     SendMessageRejected { port: u16, reply: String },
+    /// The provider asks for an interactive sign-in (auth.web_login_required).
+    AuthWebLoginRequired { port: u16, reply: String },
+    /// Too many logins or connections (auth.rate_limited).
+    AuthRateLimited { port: u16, reply: String },
+    /// Relaying refused for an unauthenticated client (send.relay_denied).
+    SendRelayDenied { port: u16, reply: String },
+    /// A sending limit was hit (send.quota_exceeded).
+    SendQuotaExceeded { port: u16, reply: String },
+    /// The sender is not verified with the provider (send.sender_not_verified).
+    SendSenderNotVerified { port: u16, reply: String },
     /// Both TLS flags set, named as the framework names them.
     ConfigConflictingTlsFlags {
         framework: Framework,
@@ -640,6 +650,16 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecCheckRoute, Es) => "Esta máquina no tiene ruta hacia el servidor: revise la conexión de red, la VPN y el proxy, o consulte al administrador de la red.".into(),
         (Msg::RecTrustPrivateCa, En) => "If the server uses a private CA, make the application trust it (and pass it here with --ca-file); otherwise something between this machine and the server presents its own certificate: find it before sending passwords.".into(),
         (Msg::RecTrustPrivateCa, Es) => "Si el servidor usa una CA privada, haga que la aplicación confíe en ella (y pásela aquí con --ca-file); si no, algo entre esta máquina y el servidor presenta su propio certificado: encuéntrelo antes de enviar contraseñas.".into(),
+        (Msg::AuthWebLoginRequired { port, reply }, En) => format!("Port {port}: the provider refused the login until the account signs in interactively: \"{reply}\". Sign in once in a web browser from this network, then use an app password."),
+        (Msg::AuthWebLoginRequired { port, reply }, Es) => format!("Puerto {port}: el proveedor rechazó el inicio de sesión hasta que la cuenta inicie sesión de forma interactiva: \"{reply}\". Inicie sesión una vez en un navegador desde esta red y luego use una contraseña de aplicación."),
+        (Msg::AuthRateLimited { port, reply }, En) => format!("Port {port}: the provider is limiting this client (too many logins or connections): \"{reply}\". Wait, then connect less often."),
+        (Msg::AuthRateLimited { port, reply }, Es) => format!("Puerto {port}: el proveedor está limitando a este cliente (demasiados inicios de sesión o conexiones): \"{reply}\". Espere y conéctese con menos frecuencia."),
+        (Msg::SendRelayDenied { port, reply }, En) => format!("Port {port}: the server refuses to relay for a client that has not logged in: \"{reply}\". Set the user and password in the settings."),
+        (Msg::SendRelayDenied { port, reply }, Es) => format!("Puerto {port}: el servidor se niega a reenviar para un cliente que no ha iniciado sesión: \"{reply}\". Configure el usuario y la contraseña."),
+        (Msg::SendQuotaExceeded { port, reply }, En) => format!("Port {port}: the account hit a sending limit: \"{reply}\". Wait for it to reset, or raise it with the provider."),
+        (Msg::SendQuotaExceeded { port, reply }, Es) => format!("Puerto {port}: la cuenta alcanzó un límite de envío: \"{reply}\". Espere a que se renueve, o amplíelo con el proveedor."),
+        (Msg::SendSenderNotVerified { port, reply }, En) => format!("Port {port}: the provider sends only from verified senders: \"{reply}\". Verify the From address or its domain with the provider."),
+        (Msg::SendSenderNotVerified { port, reply }, Es) => format!("Puerto {port}: el proveedor solo envía desde remitentes verificados: \"{reply}\". Verifique la dirección From o su dominio con el proveedor."),
         (Msg::RecServerAdmin, Es) => "El problema está en el servidor: envíe este informe a su administrador o al soporte del proveedor.".into(),
     }
 }
@@ -1127,6 +1147,223 @@ pub fn shadowed(
         Lang::Es => format!(
             "{name} = {value} ({origin}) no se usa: la aplicación usa {used} ({used_origin})"
         ),
+    }
+}
+
+/// Why an error a user pasted (`explain`) happened: the likely causes, ranked by the
+/// explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// An antivirus mail shield or a firewall drops the packets.
+    FirewallOrAntivirus,
+    /// The hosting provider or ISP blocks outbound SMTP.
+    ProviderBlocksSmtp,
+    /// The host or port setting is wrong.
+    WrongHostOrPort,
+    /// The server is down or overloaded.
+    ServerDown,
+    /// Nothing listens on that port (wrong port, or a local relay not running).
+    NothingListens,
+    /// A firewall actively rejects the connection.
+    FirewallRejects,
+    /// No route: network, VPN or proxy.
+    NoRoute,
+    /// IPv6 is configured but does not work.
+    BrokenIpv6,
+    /// A local policy (firewall rule, antivirus, SELinux) forbids this program to connect.
+    LocalPolicy,
+    /// The host name has a typo or is not a server name.
+    HostTypo,
+    /// The host setting holds a URL, a port, spaces or quotes.
+    HostMalformed,
+    /// This machine cannot reach a DNS resolver.
+    NoDns,
+    /// STARTTLS (or plain text) used on a port that speaks implicit TLS (465).
+    StarttlsOnImplicitPort,
+    /// Implicit TLS used on a port that starts in plain text (587, 25).
+    ImplicitTlsOnStarttlsPort,
+    /// An antivirus or proxy intercepts the connection.
+    Interceptor,
+    /// The server closes on this client (blocked address, refused EHLO name).
+    ServerDropsClient,
+    /// The client and server have no TLS version or cipher in common.
+    TlsVersionOrCiphers,
+    /// The runtime's own trust store lacks the CA (python.org macOS build, Java cacerts, Node).
+    RuntimeTrustStore,
+    /// The server uses a private or self-signed CA.
+    PrivateCa,
+    /// The server's certificate expired.
+    ServerCertExpired,
+    /// This machine's clock is wrong.
+    ClockWrong,
+    /// The host setting is not a name on the certificate (an IP, an alias).
+    HostNotOnCertificate,
+    /// The port does not offer STARTTLS (a relay on 25, an interceptor strips it).
+    NoStarttlsHere,
+    /// TLS is off in the settings.
+    TlsTurnedOff,
+    /// The EHLO name the client sends is not a valid host name.
+    EhloNameInvalid,
+    /// The user name or password is wrong.
+    WrongCredentials,
+    /// The user name must be the full address.
+    FullAddressAsUser,
+    /// An app password is needed (2-step verification is on).
+    NeedsAppPassword,
+    /// The provider wants an interactive sign-in first.
+    SignInWithBrowser,
+    /// SMTP AUTH is disabled for the tenant or mailbox.
+    SmtpAuthDisabled,
+    /// AUTH is offered only after STARTTLS.
+    AuthOnlyAfterTls,
+    /// Too many logins or connections in a short time.
+    TooManyAttempts,
+    /// Credentials were not set or not sent.
+    NotLoggedIn,
+    /// A sending limit of the account.
+    SendingLimit,
+    /// The sender address or domain must be verified with the provider.
+    VerifySender,
+    /// The From address must be the login's address (or one it may send as).
+    FromMustMatchLogin,
+    /// The recipient address has a typo or does not exist.
+    RecipientTypo,
+    /// The message's content or size was refused.
+    ContentRefused,
+    /// Both TLS settings are on.
+    BothTlsFlags,
+}
+
+/// A cause in words.
+pub fn cause(lang: Lang, c: Cause) -> &'static str {
+    use Cause as C;
+    let (en, es) = match c {
+        C::FirewallOrAntivirus => ("An antivirus \"mail shield\" or a firewall on this machine or its network silently drops the packets to this port (the origin incident: port 587 dropped, 465 working).", "El \"escudo de correo\" de un antivirus o un firewall de esta máquina o de su red descarta en silencio los paquetes a este puerto (el incidente de origen: puerto 587 bloqueado, 465 funcionando)."),
+        C::ProviderBlocksSmtp => ("The hosting provider, cloud or ISP blocks outbound SMTP ports; use its relay, another port (465) or ask it to lift the block.", "El proveedor de hosting, la nube o el ISP bloquea los puertos SMTP salientes; use su relé, otro puerto (465) o pídale que quite el bloqueo."),
+        C::WrongHostOrPort => ("The host or port in the settings is wrong: compare them with the provider's documentation.", "El host o el puerto configurado es incorrecto: compárelos con la documentación del proveedor."),
+        C::ServerDown => ("The server is down or overloaded (less likely when other machines can send).", "El servidor está caído o sobrecargado (menos probable si otras máquinas sí pueden enviar)."),
+        C::NothingListens => ("Nothing listens on that port: the port number is wrong, or the local mail server (relay, MailHog, Postfix) is not running.", "No hay nada escuchando en ese puerto: el número de puerto es incorrecto, o el servidor de correo local (relé, MailHog, Postfix) no está en marcha."),
+        C::FirewallRejects => ("A firewall actively rejects the connection.", "Un firewall rechaza activamente la conexión."),
+        C::NoRoute => ("This machine has no route to the server: check the network connection, VPN and proxy.", "Esta máquina no tiene ruta hacia el servidor: revise la conexión de red, la VPN y el proxy."),
+        C::BrokenIpv6 => ("The server has an IPv6 address but IPv6 does not work from here; the client tries it first.", "El servidor tiene una dirección IPv6 pero IPv6 no funciona desde aquí; el cliente la prueba primero."),
+        C::LocalPolicy => ("A local firewall rule, an antivirus or a security policy (SELinux, a container's network policy) forbids this program to connect out.", "Una regla del firewall local, un antivirus o una política de seguridad (SELinux, la política de red de un contenedor) prohíbe a este programa conectarse hacia fuera."),
+        C::HostTypo => ("The host name has a typo or is not the SMTP server's name.", "El nombre del host tiene un error de escritura o no es el nombre del servidor SMTP."),
+        C::HostMalformed => ("The host setting holds more than a name: a URL, a port, spaces, quotes or a trailing comma.", "El host configurado contiene algo más que un nombre: una URL, un puerto, espacios, comillas o una coma final."),
+        C::NoDns => ("This machine cannot reach a DNS resolver (no network, a VPN or proxy that requires its own DNS).", "Esta máquina no llega a un resolvedor DNS (sin red, o una VPN o proxy que exige su propio DNS)."),
+        C::StarttlsOnImplicitPort => ("The settings use STARTTLS (or plain text) on a port that speaks implicit TLS (465): the client waits for a greeting that never comes. Use implicit TLS there (EMAIL_USE_SSL = True, EMAIL_USE_TLS = False), or port 587 with STARTTLS.", "La configuración usa STARTTLS (o texto plano) en un puerto de TLS implícito (465): el cliente espera un saludo que nunca llega. Use TLS implícito ahí (EMAIL_USE_SSL = True, EMAIL_USE_TLS = False), o el puerto 587 con STARTTLS."),
+        C::ImplicitTlsOnStarttlsPort => ("The settings use implicit TLS (SSL) on a port that starts in plain text (587 or 25): use STARTTLS there (EMAIL_USE_TLS = True, EMAIL_USE_SSL = False), or port 465 with implicit TLS.", "La configuración usa TLS implícito (SSL) en un puerto que empieza en texto plano (587 o 25): use STARTTLS ahí (EMAIL_USE_TLS = True, EMAIL_USE_SSL = False), o el puerto 465 con TLS implícito."),
+        C::Interceptor => ("An antivirus, corporate proxy or firewall intercepts the connection (it holds the greeting, strips STARTTLS or presents its own certificate).", "Un antivirus, un proxy corporativo o un firewall intercepta la conexión (retiene el saludo, quita STARTTLS o presenta su propio certificado)."),
+        C::ServerDropsClient => ("The server hangs up on this client: it blocks this address, or refuses the EHLO name the client sends.", "El servidor corta la conexión con este cliente: bloquea esta dirección, o rechaza el nombre EHLO que envía el cliente."),
+        C::TlsVersionOrCiphers => ("The client and the server have no TLS version or cipher in common: an old runtime (TLS 1.0/1.1 only) or an old server.", "El cliente y el servidor no tienen versión de TLS ni cifrado en común: un entorno de ejecución antiguo (solo TLS 1.0/1.1) o un servidor antiguo."),
+        C::RuntimeTrustStore => ("The application's runtime does not trust the chain although the system may: the python.org build of Python on macOS needs \"Install Certificates.command\"; Java uses its own cacerts; Node its bundled roots (NODE_EXTRA_CA_CERTS).", "El entorno de ejecución de la aplicación no confía en la cadena aunque el sistema quizá sí: Python de python.org en macOS necesita \"Install Certificates.command\"; Java usa su propio cacerts; Node sus raíces incluidas (NODE_EXTRA_CA_CERTS)."),
+        C::PrivateCa => ("The server uses a private or self-signed CA: make the application trust it (and pass it to smtp-doctor with --ca-file).", "El servidor usa una CA privada o autofirmada: haga que la aplicación confíe en ella (y pásela a smtp-doctor con --ca-file)."),
+        C::ServerCertExpired => ("The server's certificate has expired: its administrator must renew it.", "El certificado del servidor ha caducado: su administrador debe renovarlo."),
+        C::ClockWrong => ("This machine's date and time are wrong, so a valid certificate looks expired or not yet valid.", "La fecha y hora de esta máquina son incorrectas, así que un certificado válido parece caducado o aún no válido."),
+        C::HostNotOnCertificate => ("The host setting is not a name on the server's certificate (an IP address, an alias or an old name): use the name the provider documents.", "El host configurado no es un nombre del certificado del servidor (una dirección IP, un alias o un nombre antiguo): use el nombre que documenta el proveedor."),
+        C::NoStarttlsHere => ("This port of this server does not offer STARTTLS: use the provider's submission port (587 with STARTTLS or 465 with implicit TLS).", "Este puerto de este servidor no ofrece STARTTLS: use el puerto de envío del proveedor (587 con STARTTLS o 465 con TLS implícito)."),
+        C::TlsTurnedOff => ("TLS is off in the settings and the server requires it: turn STARTTLS on (EMAIL_USE_TLS = True on 587).", "TLS está desactivado en la configuración y el servidor lo exige: active STARTTLS (EMAIL_USE_TLS = True en el 587)."),
+        C::EhloNameInvalid => ("The name the client sends in EHLO (this machine's name) is not a valid host name, e.g. it has an underscore or a space: set a valid one (Django: DNS_NAME; smtplib: local_hostname).", "El nombre que el cliente envía en EHLO (el nombre de esta máquina) no es un nombre de host válido, p. ej. tiene un guion bajo o un espacio: configure uno válido (Django: DNS_NAME; smtplib: local_hostname)."),
+        C::WrongCredentials => ("The user name or password is wrong (or has stray spaces or quotes in the settings).", "El usuario o la contraseña son incorrectos (o tienen espacios o comillas de más en la configuración)."),
+        C::FullAddressAsUser => ("The provider expects the full email address as the user name.", "El proveedor espera la dirección de correo completa como nombre de usuario."),
+        C::NeedsAppPassword => ("The account has 2-step verification: create an app password and use it instead of the account password.", "La cuenta tiene verificación en dos pasos: cree una contraseña de aplicación y úsela en lugar de la contraseña de la cuenta."),
+        C::SignInWithBrowser => ("The provider blocked the sign-in as suspicious: sign in once in a web browser from this network, then use an app password.", "El proveedor bloqueó el inicio de sesión por sospechoso: inicie sesión una vez en un navegador desde esta red y luego use una contraseña de aplicación."),
+        C::SmtpAuthDisabled => ("The provider has disabled password login over SMTP for this tenant or mailbox (Microsoft 365): an administrator must enable SMTP AUTH, or the application must use OAuth 2.", "El proveedor ha desactivado el inicio de sesión con contraseña por SMTP para este inquilino o buzón (Microsoft 365): un administrador debe activar SMTP AUTH, o la aplicación debe usar OAuth 2."),
+        C::AuthOnlyAfterTls => ("The server offers login only after STARTTLS: turn TLS on in the settings (EMAIL_USE_TLS = True on 587).", "El servidor ofrece el inicio de sesión solo después de STARTTLS: active TLS en la configuración (EMAIL_USE_TLS = True en el 587)."),
+        C::TooManyAttempts => ("Too many logins or connections in a short time (a retry loop, many workers, a shared address): wait, then connect less often.", "Demasiados inicios de sesión o conexiones en poco tiempo (un bucle de reintentos, muchos procesos, una dirección compartida): espere y conéctese con menos frecuencia."),
+        C::NotLoggedIn => ("The application did not log in: the user and password are not set, or the login was skipped.", "La aplicación no inició sesión: el usuario y la contraseña no están configurados, o se omitió el inicio de sesión."),
+        C::SendingLimit => ("The account hit its sending limit: wait for the limit to reset, or raise it with the provider.", "La cuenta alcanzó su límite de envío: espere a que se renueve el límite, o amplíelo con el proveedor."),
+        C::VerifySender => ("The provider sends only from verified senders: verify the From address or its domain (Amazon SES identities and sandbox, SendGrid Sender Identity).", "El proveedor solo envía desde remitentes verificados: verifique la dirección From o su dominio (identidades y sandbox de Amazon SES, Sender Identity de SendGrid)."),
+        C::FromMustMatchLogin => ("The From address must be the login's own address (or one it has permission to send as): set DEFAULT_FROM_EMAIL accordingly.", "La dirección From debe ser la de la cuenta con la que se inicia sesión (o una en cuyo nombre tenga permiso para enviar): ajuste DEFAULT_FROM_EMAIL."),
+        C::RecipientTypo => ("The recipient address has a typo or does not exist, or the recipient's server refuses it.", "La dirección del destinatario tiene un error o no existe, o el servidor del destinatario la rechaza."),
+        C::ContentRefused => ("The server refused the message itself: its size, an attachment or its content (spam policy).", "El servidor rechazó el mensaje en sí: su tamaño, un adjunto o su contenido (política antispam)."),
+        C::BothTlsFlags => ("Both EMAIL_USE_TLS and EMAIL_USE_SSL are True: keep only one (465: EMAIL_USE_SSL; 587: EMAIL_USE_TLS).", "EMAIL_USE_TLS y EMAIL_USE_SSL están ambos en True: deje solo uno (465: EMAIL_USE_SSL; 587: EMAIL_USE_TLS)."),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Es => es,
+    }
+}
+
+/// What failed, in one sentence, for a recognised error.
+pub fn explain_headline(lang: Lang, kind: crate::knowledge::errors::ErrorKind) -> &'static str {
+    use crate::knowledge::errors::ErrorKind as K;
+    let (en, es) = match kind {
+        K::ConflictingTlsFlags => ("The settings ask for STARTTLS and implicit TLS at once.", "La configuración pide STARTTLS y TLS implícito a la vez."),
+        K::DnsNxdomain => ("The server's name could not be found (DNS): the name does not exist.", "No se encontró el nombre del servidor (DNS): el nombre no existe."),
+        K::DnsFailed => ("The server's name could not be looked up: the DNS resolver did not answer.", "No se pudo buscar el nombre del servidor: el resolvedor DNS no respondió."),
+        K::ConnectTimeout => ("The TCP connection timed out: nothing answered, so the packets are most likely silently dropped on the way (filtered).", "La conexión TCP agotó el tiempo de espera: nada respondió, así que lo más probable es que los paquetes se descarten en silencio por el camino (filtrado)."),
+        K::ConnectRefused => ("The TCP connection was refused at once: the server's machine (or a firewall) answered that nothing accepts connections on that port.", "La conexión TCP fue rechazada al instante: la máquina del servidor (o un firewall) respondió que nada acepta conexiones en ese puerto."),
+        K::Unreachable => ("The TCP connection failed: there is no route to the server's host or network.", "La conexión TCP falló: no hay ruta hacia el host o la red del servidor."),
+        K::Denied => ("This machine refused to open the connection: the block is local, before any packet left.", "Esta máquina se negó a abrir la conexión: el bloqueo es local, antes de que saliera ningún paquete."),
+        K::ConnectFailed => ("The application could not connect to the SMTP server; the text does not say why (timeout, refused or no route): the check below tells which.", "La aplicación no pudo conectarse al servidor SMTP; el texto no dice por qué (tiempo agotado, rechazo o sin ruta): la comprobación de abajo lo dice."),
+        K::NoGreeting => ("The connection opened, but the server's SMTP greeting never came before the timeout.", "La conexión se abrió, pero el saludo SMTP del servidor no llegó antes de agotarse el tiempo."),
+        K::ConnectionClosed => ("The connection opened, then the server (or something in between) closed it before the SMTP dialogue finished.", "La conexión se abrió y luego el servidor (o algo intermedio) la cerró antes de terminar el diálogo SMTP."),
+        K::WrongVersionNumber => ("TLS failed with \"wrong version number\": the client started TLS at once on a port that starts in plain text.", "TLS falló con \"wrong version number\": el cliente empezó TLS de inmediato en un puerto que empieza en texto plano."),
+        K::TlsHandshake => ("The TLS handshake failed.", "El saludo (handshake) TLS falló."),
+        K::TlsVersion => ("The TLS handshake failed: no TLS version in common.", "El saludo TLS falló: no hay versión de TLS en común."),
+        K::CertUntrusted => ("The server's certificate was not trusted: its chain does not lead to a root the application trusts.", "No se confió en el certificado del servidor: su cadena no lleva a una raíz en la que confíe la aplicación."),
+        K::CertExpired => ("The server's certificate is expired or not yet valid.", "El certificado del servidor está caducado o aún no es válido."),
+        K::CertNameMismatch => ("The server's certificate is not valid for the host name the application used.", "El certificado del servidor no es válido para el nombre de host que usó la aplicación."),
+        K::StarttlsMissing => ("The server did not offer STARTTLS, so the connection could not be encrypted.", "El servidor no ofreció STARTTLS, así que la conexión no pudo cifrarse."),
+        K::StarttlsRequired => ("The server requires STARTTLS before anything else, and the application did not start TLS.", "El servidor exige STARTTLS antes que nada, y la aplicación no inició TLS."),
+        K::EhloRejected => ("The server rejected the client's EHLO/HELO (the name it introduced itself with).", "El servidor rechazó el EHLO/HELO del cliente (el nombre con el que se presentó)."),
+        K::AuthFailed => ("The server rejected the login (user name or password).", "El servidor rechazó el inicio de sesión (usuario o contraseña)."),
+        K::AppPasswordRequired => ("The provider refused the account password: it requires an app password.", "El proveedor rechazó la contraseña de la cuenta: exige una contraseña de aplicación."),
+        K::WebLoginRequired => ("The provider refused the login until the account signs in interactively in a web browser.", "El proveedor rechazó el inicio de sesión hasta que la cuenta inicie sesión de forma interactiva en un navegador."),
+        K::BasicAuthDisabled => ("The provider has disabled password login over SMTP for this account.", "El proveedor ha desactivado el inicio de sesión con contraseña por SMTP para esta cuenta."),
+        K::AuthNotOffered => ("The server offered no login (AUTH) on this connection.", "El servidor no ofreció inicio de sesión (AUTH) en esta conexión."),
+        K::RateLimited => ("The provider is limiting this client: too many logins or connections, try again later.", "El proveedor está limitando a este cliente: demasiados inicios de sesión o conexiones, inténtelo más tarde."),
+        K::RelayDenied => ("The server refused to relay the message for a client that has not logged in.", "El servidor se negó a reenviar el mensaje para un cliente que no ha iniciado sesión."),
+        K::QuotaExceeded => ("The account hit a sending limit.", "La cuenta alcanzó un límite de envío."),
+        K::SenderNotVerified => ("The provider refused the sender: the From address is not verified for this account.", "El proveedor rechazó el remitente: la dirección From no está verificada para esta cuenta."),
+        K::SenderRejected => ("The server rejected the sender address (MAIL FROM).", "El servidor rechazó la dirección del remitente (MAIL FROM)."),
+        K::RecipientRejected => ("The server rejected a recipient address (RCPT TO).", "El servidor rechazó una dirección de destinatario (RCPT TO)."),
+        K::MessageRejected => ("The server rejected the message itself (DATA).", "El servidor rechazó el mensaje en sí (DATA)."),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Es => es,
+    }
+}
+
+/// The words around an explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ExplainWord {
+    Layer,
+    Code,
+    Runtime,
+    Server,
+    Port,
+    LikelyCauses,
+    Confirm,
+    NotRecognised,
+    NotRecognisedHint,
+    NoHost,
+    RunningCheck,
+    LoginHint,
+}
+
+/// One of the words around an explanation.
+pub fn explain_word(lang: Lang, w: ExplainWord) -> &'static str {
+    use ExplainWord as W;
+    let (en, es) = match w {
+        W::Layer => ("Layer", "Capa"),
+        W::Code => ("Code", "Código"),
+        W::Runtime => ("Runtime", "Entorno"),
+        W::Server => ("Server", "Servidor"),
+        W::Port => ("Port", "Puerto"),
+        W::LikelyCauses => ("Likely causes, most likely first:", "Causas probables, de la más a la menos probable:"),
+        W::Confirm => ("To confirm, from the machine where the application runs:", "Para confirmarlo, desde la máquina donde corre la aplicación:"),
+        W::NotRecognised => ("Not recognised: smtp-doctor does not know this error text.", "No reconocido: smtp-doctor no conoce este texto de error."),
+        W::NotRecognisedHint => ("Check the server the application uses from this machine; the report says which step fails:", "Compruebe desde esta máquina el servidor que usa la aplicación; el informe dice qué paso falla:"),
+        W::NoHost => ("(the text names no server: put the application's EMAIL_HOST in place of HOST)", "(el texto no nombra ningún servidor: ponga el EMAIL_HOST de la aplicación en lugar de HOST)"),
+        W::RunningCheck => ("Running that check now:", "Ejecutando esa comprobación ahora:"),
+        W::LoginHint => ("(to test the login too, add --user USER and give the password in SMTP_DOCTOR_PASSWORD)", "(para probar también el inicio de sesión, añada --user USUARIO y dé la contraseña en SMTP_DOCTOR_PASSWORD)"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Es => es,
     }
 }
 

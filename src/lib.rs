@@ -26,7 +26,8 @@
 //! - [`i18n`], [`frameworks`]: message catalogue; each framework's setting names and snippets
 //! - [`probe`], [`engine`]: the network steps and the run that drives them
 //! - [`diagnosis`]: observations → findings, verdict, cause, fixes (also for `preflight`)
-//! - [`settings`], [`targets`]: the application's own settings; `--targets` files
+//! - [`settings`], [`targets`], [`explain`]: the application's own settings; `--targets` files;
+//!   what a pasted error text means
 //! - [`report`], [`diff`], [`render`]: the report, comparing two, and its text/Markdown/JSON forms
 //! - `lab` (feature `lab`): loopback servers with a throw-away CA, for `demo` and tests
 //!
@@ -40,6 +41,7 @@
 pub mod diagnosis;
 pub mod diff;
 pub mod engine;
+pub mod explain;
 pub mod files;
 pub mod frameworks;
 pub mod i18n;
@@ -79,6 +81,11 @@ pub mod fuzzing {
     pub use crate::probe::wire::{MAX_LINE, MAX_REPLY_LINES, MAX_TOTAL};
     pub use crate::settings::{mask_url, parse_dotenv, parse_email_url, EmailUrl};
     pub use crate::text::escape;
+
+    /// The error-text classifier behind `explain`.
+    pub fn classify_error(text: &str) -> crate::explain::Classified {
+        crate::knowledge::errors::classify(text)
+    }
 
     /// One SMTP reply line: `Some((code, more_lines_follow, text))`.
     pub fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["i18n", "frameworks"],
     &["probe", "engine"],
     &["diagnosis"],
-    &["settings", "targets"],
+    &["settings", "targets", "explain"],
     &["report", "diff", "render"],
     &["lab"],
 ];

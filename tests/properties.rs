@@ -727,3 +727,78 @@ mod lab_certificates {
         check(prop as fn(usize, Vec<u8>, bool) -> bool);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The error-text classifier behind `explain`
+
+/// Fragments of the error texts `explain` reads, of the host/port forms it extracts, and of
+/// what a hostile paste could hold.
+const ERROR_TEXT: &[&str] = &[
+    "connect ETIMEDOUT ",
+    "connect ECONNREFUSED ",
+    "142.250.1.108:587",
+    "fd00::2:465",
+    "[::1]:25",
+    "smtp.gmail.com",
+    ":587",
+    ", port: ",
+    "Could not connect to SMTP host: ",
+    "Connection could not be established with host \"ssl://",
+    "('",
+    "', 465)",
+    "[WinError 10060]",
+    "[Errno 111]",
+    "535 5.7.8",
+    "534-5.7.9",
+    "(535, b'",
+    "5.",
+    "wrong version number",
+    "Greeting never received",
+    "$(rm -rf ~)",
+    ";",
+    "`",
+    "|",
+    "&&",
+    "'",
+    "\"",
+    "port ",
+    "for \"",
+    "UnknownHostException: ",
+];
+
+#[derive(Debug, Clone)]
+struct ErrorText(String);
+
+impl Arbitrary for ErrorText {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let mut parts: Vec<&str> = ERROR_TEXT.to_vec();
+        parts.extend_from_slice(NASTY);
+        ErrorText(glue(g, &parts))
+    }
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        Box::new(self.0.shrink().map(ErrorText))
+    }
+}
+
+#[test]
+fn explain_takes_any_text_and_keeps_only_host_characters() {
+    fn prop(input: ErrorText) -> bool {
+        let c = fuzzing::classify_error(&input.0);
+        let host_ok = c.host.as_ref().is_none_or(|h| {
+            !h.is_empty()
+                && h.len() <= 254
+                && h.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ".-_:".contains(ch))
+        });
+        let e = smtp_doctor::explain::explain(&input.0, None).unwrap();
+        let next = e.next();
+        let next_ok = next
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || " .-_:".contains(ch));
+        let text_ok = [smtp_doctor::Lang::En, smtp_doctor::Lang::Es]
+            .iter()
+            .all(|&lang| e.to_text(lang).lines().all(safe));
+        host_ok && c.port != Some(0) && next_ok && text_ok
+    }
+    check(prop as fn(ErrorText) -> bool);
+}

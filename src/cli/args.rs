@@ -109,6 +109,28 @@ pub(crate) enum Command {
         /// The second report.
         b: PathBuf,
     },
+    /// Explain a pasted error or traceback (TEXT, --file FILE, or standard input): which layer
+    /// failed, the likely causes ranked, and the smtp-doctor command that confirms it.
+    #[command(after_help = super::explain::EXAMPLES)]
+    Explain {
+        /// The error text [default: read from --file, else standard input].
+        #[arg(conflicts_with = "file")]
+        text: Option<String>,
+        /// Read the error text (a traceback, a log excerpt) from FILE.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Run the confirming check on the host and port found in the text (or --host) and
+        /// print the full diagnosis after the explanation; the exit status is then the check's.
+        #[arg(long)]
+        run: bool,
+        /// The server, when the text names none (or to use another one).
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+        #[command(flatten)]
+        probe: ProbeArgs,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
     /// Reproduce the origin incident (587 silently dropped, 465 implicit TLS working) in a
     /// loopback lab and diagnose it. Needs no network.
     Demo {

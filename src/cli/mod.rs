@@ -3,6 +3,7 @@
 
 mod args;
 mod config;
+mod explain;
 mod many;
 mod output;
 mod preflight;
@@ -83,27 +84,43 @@ async fn run(cli: Cli) -> ExitCode {
             out,
         } => preflight::run(&probe, &settings, &out).await,
         Command::Demo { out } => demo(&out).await,
+        Command::Explain {
+            text,
+            file,
+            run,
+            host,
+            probe,
+            out,
+        } => {
+            let input = explain::Input {
+                text: text.as_deref(),
+                file: file.as_deref(),
+                host: host.as_deref(),
+                run,
+            };
+            explain::run(input, &probe, &out).await
+        }
     }
 }
 
 async fn check(host: &str, probe: &args::ProbeArgs, out: &args::OutputArgs) -> ExitCode {
-    let net = match NetConfig::from_args(probe) {
-        Ok(net) => net,
-        Err(e) => return usage_error(e),
-    };
-    let mut plan = match net.plan(host, &net.ports) {
-        Ok(plan) => plan,
-        Err(e) => return usage_error(e),
-    };
-    match config::login(probe, probe.user.clone(), None) {
-        Ok(credentials) => plan.credentials = credentials,
-        Err(e) => return usage_error(e),
-    }
-    let what = format!("probing {} …", plan.host);
-    match probe_with_progress(plan, out, &what).await {
+    match check_observations(host, probe, out).await {
         Ok(observations) => emit("check", observations, out),
         Err(code) => code,
     }
+}
+
+/// What `check HOST` observes (also `explain --run`'s probe).
+async fn check_observations(
+    host: &str,
+    probe: &args::ProbeArgs,
+    out: &args::OutputArgs,
+) -> Result<smtp_doctor::model::Observations, ExitCode> {
+    let net = NetConfig::from_args(probe).map_err(usage_error)?;
+    let mut plan = net.plan(host, &net.ports).map_err(usage_error)?;
+    plan.credentials = config::login(probe, probe.user.clone(), None).map_err(usage_error)?;
+    let what = format!("probing {} …", plan.host);
+    probe_with_progress(plan, out, &what).await
 }
 
 async fn demo(out: &args::OutputArgs) -> ExitCode {

@@ -117,6 +117,16 @@ finding_codes! {
     AppClientFailed = "app.client_failed", Send;
     /// The application's client works where smtp-doctor's probe does not (a warning).
     AppClientWorks = "app.client_works", Send;
+    /// The provider asks for an interactive sign-in (Gmail 534 5.7.14).
+    AuthWebLoginRequired = "auth.web_login_required", Auth;
+    /// Too many logins or connections: try again later (454 4.7.0, 421 4.7.0).
+    AuthRateLimited = "auth.rate_limited", Auth;
+    /// The server refuses to relay for an unauthenticated client.
+    SendRelayDenied = "send.relay_denied", Send;
+    /// A sending limit was hit (550 5.4.5).
+    SendQuotaExceeded = "send.quota_exceeded", Send;
+    /// The provider requires a verified sender.
+    SendSenderNotVerified = "send.sender_not_verified", Send;
 }
 
 impl FindingCode {

@@ -23,7 +23,7 @@ fn foreign(obs: &Observations, target: &Host, name: &Host) -> bool {
     };
     let ours = target.registrable_domain();
     let provider = crate::knowledge::providers::for_host(&obs.host);
-    ours != Some(theirs) && !provider.is_some_and(|p| p.suffixes.iter().any(|s| *s == theirs))
+    ours != Some(theirs) && !provider.is_some_and(|p| p.suffixes.contains(&theirs))
 }
 
 /// The foreign names an endpoint shows (greeting, EHLO, certificate), escaped and joined, and

@@ -1,7 +1,9 @@
 //! What smtp-doctor knows of the world, as tables: mail providers, TLS-inspecting products,
-//! what providers' refusals mean. Pure data and lookups, used by the probes (to name what they
+//! what providers' refusals mean, what
+//! applications' error texts say. Pure data and lookups, used by the probes (to name what they
 //! see) and by the diagnosis (to explain it); one home per table.
 
+pub mod errors;
 pub mod hosting;
 pub mod interception;
 pub mod providers;

@@ -1,0 +1,371 @@
+//! `explain`: from an error text a user pasted (a traceback, a log excerpt, one exception's
+//! message) to the layer that failed, the contract's finding code, the likely causes ranked, and
+//! the smtp-doctor command that confirms it.
+//!
+//! The text is untrusted: it is classified by [`crate::knowledge::errors::classify`] (bounded,
+//! pure), a host it names reaches the confirming command only once [`crate::plan::validate_host`]
+//! accepted it, and nothing of the input is echoed except through [`crate::text::escape`].
+
+use crate::diagnosis::finding::Layer;
+use crate::diagnosis::FindingCode;
+use crate::i18n::{self, Cause, ExplainWord, Lang};
+pub use crate::knowledge::errors::{Classified, ErrorKind, Runtime, MAX_INPUT};
+
+/// What a pasted error text means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// What the classifier read in the text.
+    pub classified: Classified,
+    /// The contract's finding code, when the text says enough for one.
+    pub code: Option<FindingCode>,
+    /// The layer that failed.
+    pub layer: Option<Layer>,
+    /// The server: validated (`--host`, else the text's), in its one spelling.
+    pub host: Option<String>,
+    /// The port named in the text.
+    pub port: Option<u16>,
+    /// The likely causes, most likely first.
+    pub causes: Vec<Cause>,
+    /// The ports the confirming command probes.
+    pub ports: Vec<u16>,
+}
+
+/// Explains `text`. `host` (from `--host`), when given, must be valid and replaces the text's.
+pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::plan::PlanError> {
+    let classified = crate::knowledge::errors::classify(text);
+    let host = match host {
+        Some(h) => Some(crate::plan::validate_host(h)?),
+        None => classified
+            .host
+            .as_deref()
+            .and_then(|h| crate::plan::validate_host(h).ok()),
+    };
+    let port = classified.port;
+    let (code, layer, causes) = match classified.kind {
+        Some(kind) => {
+            let code = code_for(kind, port);
+            let layer = code.map(FindingCode::layer).or(Some(Layer::Tcp));
+            let mut causes = causes_for(kind, port);
+            if classified.at_ehlo {
+                // Refused in answer to EHLO: the name the client sent comes first.
+                causes.retain(|c| *c != Cause::EhloNameInvalid);
+                causes.insert(0, Cause::EhloNameInvalid);
+            }
+            (code, layer, causes)
+        }
+        None => (None, None, Vec::new()),
+    };
+    let mut ports = Vec::new();
+    if let Some(p) = port {
+        ports.push(p);
+    }
+    for p in [587, 465] {
+        if !ports.contains(&p) {
+            ports.push(p);
+        }
+    }
+    Ok(Explanation {
+        classified,
+        code,
+        layer,
+        host,
+        port,
+        causes,
+        ports,
+    })
+}
+
+/// The finding code for what the text says. A greeting that never comes on 465 is the
+/// STARTTLS-on-an-implicit-port mistake; elsewhere it is only a missing greeting.
+pub fn code_for(kind: ErrorKind, port: Option<u16>) -> Option<FindingCode> {
+    use ErrorKind as K;
+    use FindingCode as C;
+    Some(match kind {
+        K::ConflictingTlsFlags => C::ConfigConflictingTlsFlags,
+        K::DnsNxdomain => C::DnsNxdomain,
+        K::DnsFailed => C::DnsFailed,
+        K::ConnectTimeout => C::TcpFiltered,
+        K::ConnectRefused => C::TcpRefused,
+        K::Unreachable => C::TcpUnreachable,
+        K::Denied => C::TcpDenied,
+        K::ConnectFailed => return None,
+        K::NoGreeting | K::ConnectionClosed if port == Some(465) => C::ConfigStarttlsOnImplicitPort,
+        K::NoGreeting | K::ConnectionClosed => C::SmtpNoGreeting,
+        K::WrongVersionNumber => C::ConfigImplicitTlsOnStarttlsPort,
+        K::TlsHandshake | K::TlsVersion => C::TlsHandshakeFailed,
+        K::CertUntrusted => C::TlsCertUntrusted,
+        K::CertExpired => C::TlsCertExpired,
+        K::CertNameMismatch => C::TlsCertNameMismatch,
+        K::StarttlsMissing => C::SmtpStarttlsMissing,
+        K::StarttlsRequired => C::ConfigTlsDisabled,
+        K::EhloRejected => C::SmtpEhloRejected,
+        K::AuthFailed => C::AuthFailed,
+        K::AppPasswordRequired => C::AuthAppPasswordRequired,
+        K::WebLoginRequired => C::AuthWebLoginRequired,
+        K::BasicAuthDisabled => C::AuthBasicAuthDisabled,
+        K::AuthNotOffered => C::AuthNotOffered,
+        K::RateLimited => C::AuthRateLimited,
+        K::RelayDenied => C::SendRelayDenied,
+        K::QuotaExceeded => C::SendQuotaExceeded,
+        K::SenderNotVerified => C::SendSenderNotVerified,
+        K::SenderRejected => C::SendSenderRejected,
+        K::RecipientRejected => C::SendRecipientRejected,
+        K::MessageRejected => C::SendMessageRejected,
+    })
+}
+
+/// The likely causes of `kind`, most likely first.
+pub fn causes_for(kind: ErrorKind, port: Option<u16>) -> Vec<Cause> {
+    use Cause as C;
+    use ErrorKind as K;
+    match kind {
+        K::ConflictingTlsFlags => vec![C::BothTlsFlags],
+        K::DnsNxdomain => vec![C::HostTypo, C::HostMalformed],
+        K::DnsFailed => vec![C::NoDns, C::HostMalformed],
+        K::ConnectTimeout => vec![
+            C::FirewallOrAntivirus,
+            C::ProviderBlocksSmtp,
+            C::BrokenIpv6,
+            C::WrongHostOrPort,
+            C::ServerDown,
+        ],
+        K::ConnectRefused => vec![C::NothingListens, C::FirewallRejects, C::WrongHostOrPort],
+        K::Unreachable => vec![C::NoRoute, C::BrokenIpv6, C::ProviderBlocksSmtp],
+        K::Denied => vec![C::LocalPolicy, C::FirewallOrAntivirus],
+        K::ConnectFailed => vec![
+            C::FirewallOrAntivirus,
+            C::ProviderBlocksSmtp,
+            C::WrongHostOrPort,
+        ],
+        K::NoGreeting | K::ConnectionClosed => {
+            let mut v = vec![
+                C::StarttlsOnImplicitPort,
+                C::Interceptor,
+                C::ServerDropsClient,
+            ];
+            if port.is_some_and(|p| p != 465) {
+                v.swap(0, 1);
+            }
+            v
+        }
+        K::WrongVersionNumber => vec![C::ImplicitTlsOnStarttlsPort, C::Interceptor],
+        K::TlsHandshake => vec![
+            C::ImplicitTlsOnStarttlsPort,
+            C::TlsVersionOrCiphers,
+            C::Interceptor,
+        ],
+        K::TlsVersion => vec![C::TlsVersionOrCiphers, C::Interceptor],
+        K::CertUntrusted => vec![C::RuntimeTrustStore, C::Interceptor, C::PrivateCa],
+        K::CertExpired => vec![C::ServerCertExpired, C::ClockWrong, C::Interceptor],
+        K::CertNameMismatch => vec![C::HostNotOnCertificate, C::Interceptor],
+        K::StarttlsMissing => vec![C::NoStarttlsHere, C::Interceptor],
+        K::StarttlsRequired => vec![C::TlsTurnedOff],
+        K::EhloRejected => vec![C::EhloNameInvalid, C::ServerDropsClient],
+        K::AuthFailed => vec![
+            C::WrongCredentials,
+            C::NeedsAppPassword,
+            C::FullAddressAsUser,
+            C::SmtpAuthDisabled,
+        ],
+        K::AppPasswordRequired => vec![C::NeedsAppPassword],
+        K::WebLoginRequired => vec![C::SignInWithBrowser, C::NeedsAppPassword],
+        K::BasicAuthDisabled => vec![C::SmtpAuthDisabled],
+        K::AuthNotOffered => vec![C::AuthOnlyAfterTls, C::NoStarttlsHere],
+        K::RateLimited => vec![C::TooManyAttempts, C::EhloNameInvalid],
+        K::RelayDenied => vec![C::NotLoggedIn, C::AuthOnlyAfterTls, C::WrongHostOrPort],
+        K::QuotaExceeded => vec![C::SendingLimit],
+        K::SenderNotVerified => vec![C::VerifySender, C::FromMustMatchLogin],
+        K::SenderRejected => vec![C::FromMustMatchLogin, C::VerifySender],
+        K::RecipientRejected => vec![C::RecipientTypo],
+        K::MessageRejected => vec![C::ContentRefused],
+    }
+}
+
+/// The JSON spelling of a layer.
+pub fn layer_str(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Config => "config",
+        Layer::Dns => "dns",
+        Layer::Tcp => "tcp",
+        Layer::Smtp => "smtp",
+        Layer::Tls => "tls",
+        Layer::Auth => "auth",
+        Layer::Send => "send",
+    }
+}
+
+impl Explanation {
+    /// Whether the text was recognised.
+    pub fn recognised(&self) -> bool {
+        self.classified.kind.is_some()
+    }
+
+    /// The smtp-doctor command that confirms the explanation: only a validated host goes in,
+    /// else the placeholder `HOST`.
+    pub fn next(&self) -> String {
+        let mut cmd = format!(
+            "smtp-doctor check {}",
+            self.host.as_deref().unwrap_or("HOST")
+        );
+        for p in &self.ports {
+            cmd.push_str(&format!(" --port {p}"));
+        }
+        cmd
+    }
+
+    /// The contract's JSON object (`explain --json`).
+    pub fn to_json(&self, lang: Lang) -> serde_json::Value {
+        let c = &self.classified;
+        serde_json::json!({
+            "recognised": self.recognised(),
+            "code": self.code.map(FindingCode::as_str),
+            "layer": self.layer.map(layer_str),
+            "host": self.host,
+            "port": self.port,
+            "runtime": c.runtime.map(Runtime::as_str),
+            "causes": self.causes.iter().map(|&k| serde_json::json!({"message": i18n::cause(lang, k)})).collect::<Vec<_>>(),
+            "next": self.next(),
+            "summary": c.kind.map(|k| i18n::explain_headline(lang, k)),
+            "reply": c.code.map(|code| serde_json::json!({"code": code, "enhanced": c.enhanced})),
+        })
+    }
+
+    /// The explanation in plain words.
+    pub fn to_text(&self, lang: Lang) -> String {
+        let w = |x| i18n::explain_word(lang, x);
+        let mut out = String::new();
+        let Some(kind) = self.classified.kind else {
+            out.push_str(w(ExplainWord::NotRecognised));
+            out.push('\n');
+            out.push_str(w(ExplainWord::NotRecognisedHint));
+            out.push_str(&format!("\n  {}\n", self.next()));
+            if self.host.is_none() {
+                out.push_str(&format!("  {}\n", w(ExplainWord::NoHost)));
+            }
+            return out;
+        };
+        out.push_str(i18n::explain_headline(lang, kind));
+        out.push('\n');
+        let mut facts = Vec::new();
+        if let Some(layer) = self.layer {
+            facts.push(format!("{}: {}", w(ExplainWord::Layer), layer_str(layer)));
+        }
+        if let Some(code) = self.code {
+            facts.push(format!("{}: {}", w(ExplainWord::Code), code.as_str()));
+        }
+        if let Some(rt) = self.classified.runtime {
+            facts.push(format!("{}: {}", w(ExplainWord::Runtime), rt.as_str()));
+        }
+        if let Some(h) = &self.host {
+            facts.push(format!(
+                "{}: {}",
+                w(ExplainWord::Server),
+                crate::text::escape(h.as_bytes())
+            ));
+        }
+        if let Some(p) = self.port {
+            facts.push(format!("{}: {p}", w(ExplainWord::Port)));
+        }
+        if let Some(code) = self.classified.code {
+            let enh = self.classified.enhanced.as_deref().unwrap_or("");
+            facts.push(format!("SMTP: {code} {enh}").trim_end().to_string());
+        }
+        out.push_str(&format!("  {}\n\n", facts.join(" · ")));
+        out.push_str(w(ExplainWord::LikelyCauses));
+        out.push('\n');
+        for (i, c) in self.causes.iter().enumerate() {
+            out.push_str(&format!("  {}. {}\n", i + 1, i18n::cause(lang, *c)));
+        }
+        out.push('\n');
+        out.push_str(w(ExplainWord::Confirm));
+        out.push_str(&format!("\n  {}\n", self.next()));
+        if self.host.is_none() {
+            out.push_str(&format!("  {}\n", w(ExplainWord::NoHost)));
+        }
+        if matches!(self.layer, Some(Layer::Auth | Layer::Send)) {
+            out.push_str(&format!("  {}\n", w(ExplainWord::LoginHint)));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_layer_causes_and_texts_in_both_languages() {
+        use ErrorKind as K;
+        let all = [
+            K::ConflictingTlsFlags,
+            K::DnsNxdomain,
+            K::DnsFailed,
+            K::ConnectTimeout,
+            K::ConnectRefused,
+            K::Unreachable,
+            K::Denied,
+            K::ConnectFailed,
+            K::NoGreeting,
+            K::ConnectionClosed,
+            K::WrongVersionNumber,
+            K::TlsHandshake,
+            K::TlsVersion,
+            K::CertUntrusted,
+            K::CertExpired,
+            K::CertNameMismatch,
+            K::StarttlsMissing,
+            K::StarttlsRequired,
+            K::EhloRejected,
+            K::AuthFailed,
+            K::AppPasswordRequired,
+            K::WebLoginRequired,
+            K::BasicAuthDisabled,
+            K::AuthNotOffered,
+            K::RateLimited,
+            K::RelayDenied,
+            K::QuotaExceeded,
+            K::SenderNotVerified,
+            K::SenderRejected,
+            K::RecipientRejected,
+            K::MessageRejected,
+        ];
+        for kind in all {
+            let causes = causes_for(kind, None);
+            assert!(!causes.is_empty(), "{kind:?}");
+            for c in causes {
+                let (en, es) = (i18n::cause(Lang::En, c), i18n::cause(Lang::Es, c));
+                assert!(!en.is_empty() && en != es, "{c:?}");
+            }
+            let (en, es) = (
+                i18n::explain_headline(Lang::En, kind),
+                i18n::explain_headline(Lang::Es, kind),
+            );
+            assert!(!en.is_empty() && en != es, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_host_that_is_not_a_host_never_reaches_the_command() {
+        for text in [
+            "connect ETIMEDOUT $(rm -rf ~):587",
+            "Could not connect to SMTP host: a;b, port: 587",
+            "Connection could not be established with host \"ssl://`id`.example.com:465\"",
+        ] {
+            let e = explain(text, None).unwrap();
+            let next = e.next();
+            assert!(
+                next.starts_with("smtp-doctor check HOST") || !next.contains(['$', ';', '`', '(']),
+                "{next}"
+            );
+        }
+        assert!(explain("x", Some("a;b")).is_err());
+    }
+
+    #[test]
+    fn the_greeting_on_465_is_the_starttls_mistake() {
+        let e = explain("Error ETIMEDOUT: Greeting never received port 465", None).unwrap();
+        assert_eq!(e.code, Some(FindingCode::ConfigStarttlsOnImplicitPort));
+        let e = explain("Error ETIMEDOUT: Greeting never received", None).unwrap();
+        assert_eq!(e.code, Some(FindingCode::SmtpNoGreeting));
+    }
+}

@@ -1,0 +1,1308 @@
+//! The vocabulary of the errors applications print when they cannot send mail: Python's
+//! socket/ssl/smtplib (and Django on top), Node's nodemailer, PHPMailer, Symfony/Laravel's
+//! mailer, .NET (System.Net.Mail, MailKit), Java Mail, Ruby's Net::SMTP, the operating system's
+//! socket errors in their Windows (WinError/WSA) and POSIX (errno) numbers and wordings, and
+//! providers' SMTP replies with their enhanced codes.
+//!
+//! Pure and cheap: [`classify`] reads at most [`MAX_INPUT`] bytes of any text (a whole traceback
+//! or log excerpt, or one exception's `Type: message`), never panics, and keeps nothing of the
+//! input but a host candidate made only of host-name characters (which a caller still has to
+//! validate, e.g. with `plan::validate_host`), a port and a reply code.
+
+/// The most bytes of a text that are read; the rest is ignored.
+pub const MAX_INPUT: usize = 64 * 1024;
+
+/// What failed, as the text says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// Both TLS settings are on (Django's "mutually exclusive" error).
+    ConflictingTlsFlags,
+    /// The name does not exist (NXDOMAIN, "Name or service not known", ENOTFOUND).
+    DnsNxdomain,
+    /// The resolver gave no answer ("Temporary failure in name resolution", EAI_AGAIN).
+    DnsFailed,
+    /// The connect timed out (WinError 10060, errno 110, ETIMEDOUT, Net::OpenTimeout).
+    ConnectTimeout,
+    /// The connect was refused (WinError 10061, errno 111, ECONNREFUSED).
+    ConnectRefused,
+    /// No route to the host or network (WinError 10051/10065, errno 101/113).
+    Unreachable,
+    /// This machine refused to open the connection (WinError 10013, EACCES, EPERM).
+    Denied,
+    /// The connection could not be made, and the text does not say why.
+    ConnectFailed,
+    /// Connected, then no greeting before the timeout ("Greeting never received").
+    NoGreeting,
+    /// The server closed the connection before or during the dialogue.
+    ConnectionClosed,
+    /// TLS spoken to a port that starts in plain text ("wrong version number").
+    WrongVersionNumber,
+    /// The TLS handshake failed (alert, ciphers, "handshake failure").
+    TlsHandshake,
+    /// No TLS version both sides accept ("unsupported protocol", "protocol version").
+    TlsVersion,
+    /// The chain does not lead to a trusted root ("unable to get local issuer certificate",
+    /// "PKIX path building failed", "self-signed certificate").
+    CertUntrusted,
+    /// The certificate is expired or not yet valid.
+    CertExpired,
+    /// The certificate is not valid for the host name.
+    CertNameMismatch,
+    /// The server does not offer STARTTLS.
+    StarttlsMissing,
+    /// The server requires STARTTLS before it goes on ("Must issue a STARTTLS command first").
+    StarttlsRequired,
+    /// EHLO/HELO refused (e.g. `501 5.5.4 HELO/EHLO argument invalid`).
+    EhloRejected,
+    /// The server rejected the credentials (535 5.7.8 and the like).
+    AuthFailed,
+    /// The provider requires an app password (Gmail 534 5.7.9).
+    AppPasswordRequired,
+    /// The provider asks for an interactive sign-in (Gmail 534 5.7.14).
+    WebLoginRequired,
+    /// The provider has disabled password AUTH (Microsoft 365 5.7.139, 5.7.30).
+    BasicAuthDisabled,
+    /// The server offers no AUTH ("SMTP AUTH extension not supported by server").
+    AuthNotOffered,
+    /// Too many logins or connections: try again later (454 4.7.0, 421 4.7.0, throttling).
+    RateLimited,
+    /// The server refuses to relay for an unauthenticated client (554 5.7.1 Relay access
+    /// denied, 530 5.7.57, 530 5.7.0 Authentication Required).
+    RelayDenied,
+    /// A sending limit was hit (550 5.4.5 and the like).
+    QuotaExceeded,
+    /// The provider requires a verified sender (SES sandbox, SendGrid sender identity,
+    /// Microsoft 365 5.7.60).
+    SenderNotVerified,
+    /// MAIL FROM rejected.
+    SenderRejected,
+    /// RCPT TO rejected.
+    RecipientRejected,
+    /// DATA rejected.
+    MessageRejected,
+}
+
+/// The runtime (language and its mail library) that printed the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Runtime {
+    /// Python (socket, ssl, smtplib, Django, Flask-Mail).
+    Python,
+    /// Node.js (nodemailer).
+    Node,
+    /// PHP (PHPMailer, Symfony Mailer, Laravel, SwiftMailer).
+    Php,
+    /// .NET (System.Net.Mail, MailKit).
+    Dotnet,
+    /// Java (Jakarta/Java Mail, Spring).
+    Java,
+    /// Ruby (Net::SMTP, ActionMailer).
+    Ruby,
+}
+
+impl Runtime {
+    /// The stable spelling: `python`, `node`, `php`, `dotnet`, `java`, `ruby`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Python => "python",
+            Runtime::Node => "node",
+            Runtime::Php => "php",
+            Runtime::Dotnet => "dotnet",
+            Runtime::Java => "java",
+            Runtime::Ruby => "ruby",
+        }
+    }
+}
+
+/// What [`classify`] found in a text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classified {
+    /// What failed, when the text says it.
+    pub kind: Option<ErrorKind>,
+    /// Which runtime printed it, when that shows.
+    pub runtime: Option<Runtime>,
+    /// The server named in the text: only host-name characters (letters, digits, `.-_:`), at
+    /// most 253 of them; not yet validated as a host.
+    pub host: Option<String>,
+    /// The port named in the text.
+    pub port: Option<u16>,
+    /// The SMTP reply code quoted in the text (e.g. 535).
+    pub code: Option<u16>,
+    /// The enhanced status code quoted in the text (e.g. `5.7.8`).
+    pub enhanced: Option<String>,
+    /// The refusal came in answer to EHLO/HELO (`(EHLO)`, `EHLO command failed`): the name
+    /// the client introduced itself with is the first suspect.
+    pub at_ehlo: bool,
+}
+
+/// Classifies an error text. Reads at most [`MAX_INPUT`] bytes; any bytes are fine.
+pub fn classify(text: &str) -> Classified {
+    let mut end = text.len().min(MAX_INPUT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let lower = text.to_lowercase();
+    let (code, enhanced) = reply_code(&lower);
+    let (host, port) = endpoint(text);
+    let port = port.or_else(|| port_word(&lower));
+    let kind = kind(&lower, code, enhanced.as_deref());
+    let at_ehlo = any(
+        &lower,
+        &[
+            "(ehlo)",
+            "ehlo command failed",
+            "_actionehlo",
+            "helo command failed",
+        ],
+    );
+    Classified {
+        kind,
+        runtime: runtime(&lower),
+        host,
+        port,
+        code,
+        enhanced,
+        at_ehlo,
+    }
+}
+
+/// True when one of `needles` occurs in `hay`. A needle that is an errno-style code (`etimedout`,
+/// `eauth`: an `e` and letters only) must stand as a word of its own, so `modulenotfounderror`
+/// is not `enotfound`.
+fn any(hay: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| {
+        if is_code(n) {
+            word(hay, n)
+        } else {
+            hay.contains(n)
+        }
+    })
+}
+
+fn is_code(n: &str) -> bool {
+    [
+        "eacces",
+        "eperm",
+        "eproto",
+        "eauth",
+        "esocket",
+        "econnection",
+        "eenvelope",
+        "econnreset",
+        "econnrefused",
+        "etimedout",
+        "ehostunreach",
+        "enetunreach",
+        "enotfound",
+        "eai_again",
+    ]
+    .contains(&n)
+}
+
+/// True when `w` occurs in `hay` with no letter or digit right before or after it.
+fn word(hay: &str, w: &str) -> bool {
+    let b = hay.as_bytes();
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(w) {
+        let at = from + i;
+        let before = at.checked_sub(1).map(|j| b[j]);
+        let after = b.get(at + w.len()).copied();
+        let part = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if !part(before) && !part(after) {
+            return true;
+        }
+        from = at + w.len();
+    }
+    false
+}
+
+/// True when `n` occurs in `hay` as a number of its own (no digit right before or after).
+fn number(hay: &str, n: &str) -> bool {
+    let b = hay.as_bytes();
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(n) {
+        let at = from + i;
+        let before = at.checked_sub(1).map(|j| b[j]);
+        let after = b.get(at + n.len()).copied();
+        let digit = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit());
+        if !digit(before) && !digit(after) {
+            return true;
+        }
+        from = at + n.len();
+    }
+    false
+}
+
+/// An errno as the runtimes print it: `[Errno 111]`, `errno 111`, `errno=111`, `errno: 111`,
+/// `(111)` after a POSIX wording is handled by the wording itself.
+fn errno(hay: &str, n: &str) -> bool {
+    ["errno ", "errno=", "errno: ", "errno:"].iter().any(|p| {
+        let pat = format!("{p}{n}");
+        let mut from = 0;
+        while let Some(i) = hay[from..].find(&pat) {
+            let after = hay.as_bytes().get(from + i + pat.len());
+            if !after.is_some_and(|c| c.is_ascii_digit()) {
+                return true;
+            }
+            from += i + pat.len();
+        }
+        false
+    })
+}
+
+/// The Windows socket error `n` (WinError, WSA code or its HRESULT-style hex in .NET).
+fn winsock(hay: &str, n: &str, hex: &str, name: &str) -> bool {
+    number(hay, n) || hay.contains(hex) || hay.contains(name)
+}
+
+fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind> {
+    use ErrorKind as K;
+    let enh = |e: &str| enhanced == Some(e) || number_code(l, e);
+    // Settings that cannot work at all.
+    if l.contains("email_use_tls/email_use_ssl are mutually exclusive") {
+        return Some(K::ConflictingTlsFlags);
+    }
+    // Providers' policies: the enhanced code or the wording names them exactly.
+    if l.contains("application-specific password") {
+        return Some(K::AppPasswordRequired);
+    }
+    if enh("5.7.14")
+        || any(
+            l,
+            &[
+                "log in via your web browser",
+                "log in with your web browser",
+            ],
+        )
+    {
+        return Some(K::WebLoginRequired);
+    }
+    if enh("5.7.9") {
+        return Some(K::AppPasswordRequired);
+    }
+    if enh("5.7.139")
+        || enh("5.7.30")
+        || any(
+            l,
+            &[
+                "smtpclientauthentication is disabled",
+                "basic authentication is disabled",
+                "basic authentication is not supported",
+                "security defaults",
+            ],
+        )
+    {
+        return Some(K::BasicAuthDisabled);
+    }
+    if enh("5.7.60")
+        || any(
+            l,
+            &[
+                "email address is not verified",
+                "address is not verified",
+                "verified sender identity",
+                "does not have permissions to send as this sender",
+                "sender identity",
+            ],
+        )
+    {
+        return Some(K::SenderNotVerified);
+    }
+    if enh("5.4.5")
+        || any(
+            l,
+            &[
+                "sending limit exceeded",
+                "sending quota exceeded",
+                "daily message quota exceeded",
+                "message quota exceeded",
+                "quota exceeded",
+                "sending limits",
+            ],
+        )
+    {
+        return Some(K::QuotaExceeded);
+    }
+    if any(
+        l,
+        &[
+            "too many login attempts",
+            "try again later",
+            "throttling failure",
+            "temporary authentication failure",
+            "rate limit",
+            "too many connections",
+            "too many concurrent",
+        ],
+    ) || (enh("4.7.0") && matches!(code, Some(421 | 454)))
+    {
+        return Some(K::RateLimited);
+    }
+    let dotnet_tls = any(
+        l,
+        &[
+            "authentication failed, see inner exception",
+            "authentication failed because the remote party",
+        ],
+    );
+    if !dotnet_tls
+        && (enh("5.7.8")
+            || code == Some(535)
+            || any(
+                l,
+                &[
+                    "username and password not accepted",
+                    "authentication unsuccessful",
+                    "authentication failed",
+                    "smtpauthenticationerror",
+                    "invalid login",
+                    "could not authenticate",
+                    "failed to authenticate",
+                    "authenticationfailedexception",
+                    "authenticationexception",
+                    "bad credentials",
+                    "incorrect authentication data",
+                    "eauth",
+                ],
+            ))
+    {
+        return Some(K::AuthFailed);
+    }
+    if enh("5.7.57")
+        || any(
+            l,
+            &[
+                "relay access denied",
+                "relaying denied",
+                "relay not permitted",
+                "unable to relay",
+                "not authenticated to send",
+                "authentication required",
+                "client was not authenticated",
+                "client not authenticated",
+                "requires a secure connection or the client was not authenticated",
+            ],
+        )
+    {
+        return Some(K::RelayDenied);
+    }
+    if any(
+        l,
+        &[
+            "must issue a starttls command first",
+            "starttls is required to send mail",
+            "must issue a starttls",
+        ],
+    ) {
+        return Some(K::StarttlsRequired);
+    }
+    if any(
+        l,
+        &[
+            "smtp auth extension not supported",
+            "auth extension not supported",
+            "does not support authentication",
+            "authentication not enabled",
+            "no supported authentication",
+            "authentication mechanism not supported",
+        ],
+    ) {
+        return Some(K::AuthNotOffered);
+    }
+    // The envelope.
+    if any(
+        l,
+        &[
+            "sender address rejected",
+            "smtpsenderrefused",
+            "mail command failed",
+            "mail from command failed",
+            "mailfromfailed",
+            "sender rejected",
+        ],
+    ) {
+        return Some(K::SenderRejected);
+    }
+    if any(
+        l,
+        &[
+            "recipient address rejected",
+            "smtprecipientsrefused",
+            "recipient command failed",
+            "all recipients were rejected",
+            "user unknown",
+            "no such user",
+            "mailbox unavailable",
+            "invalid addresses",
+            "does not exist. please try double-checking the recipient",
+            "recipientnotaccepted",
+        ],
+    ) || enh("5.1.1")
+    {
+        return Some(K::RecipientRejected);
+    }
+    if any(
+        l,
+        &["data command failed", "message rejected", "smtpdataerror"],
+    ) {
+        return Some(K::MessageRejected);
+    }
+    // STARTTLS and EHLO.
+    if any(
+        l,
+        &[
+            "starttls extension not supported",
+            "starttls is required but host does not support starttls",
+            "does not support the starttls extension",
+            "server does not support secure connections",
+            "does not support starttls",
+            "starttls not supported",
+        ],
+    ) {
+        return Some(K::StarttlsMissing);
+    }
+    if any(
+        l,
+        &[
+            "helo/ehlo argument",
+            "smtphelo",
+            "helo command rejected",
+            "ehlo command failed",
+            "invalid helo",
+            "syntactically invalid helo",
+            "syntactically invalid ehlo",
+        ],
+    ) || enh("5.5.4") && code == Some(501)
+    {
+        return Some(K::EhloRejected);
+    }
+    // TLS.
+    if any(
+        l,
+        &[
+            "wrong version number",
+            "wrong_version_number",
+            "unrecognized ssl message, plaintext connection",
+            "unexpected packet format",
+            "packet length too long",
+            "unknown protocol",
+            "port 587 is typically reserved for plain-text connections",
+        ],
+    ) {
+        return Some(K::WrongVersionNumber);
+    }
+    if any(
+        l,
+        &[
+            "certificate has expired",
+            "cert_has_expired",
+            "certificate expired",
+            "certificateexpiredexception",
+            "certificate_expired",
+            "validity check failed",
+            "certificate is not yet valid",
+            "certificatenotyetvalid",
+            "nottimevalid",
+        ],
+    ) {
+        return Some(K::CertExpired);
+    }
+    if any(
+        l,
+        &[
+            "hostname mismatch",
+            "host name mismatch",
+            "err_tls_cert_altname_invalid",
+            "does not match certificate's altnames",
+            "doesn't match",
+            "no subject alternative dns name matching",
+            "no subject alternative names matching",
+            "remotecertificatenamemismatch",
+            "host name did not match",
+            "certificate is not valid for",
+            "no alternative certificate subject name matches",
+            "peer certificate cn=",
+        ],
+    ) {
+        return Some(K::CertNameMismatch);
+    }
+    if any(
+        l,
+        &[
+            "certificate_verify_failed",
+            "certificate verify failed",
+            "unable to get local issuer certificate",
+            "unable_to_get_issuer_cert",
+            "unable to verify the first certificate",
+            "unable_to_verify_leaf_signature",
+            "self signed certificate",
+            "self-signed certificate",
+            "self_signed_cert_in_chain",
+            "depth_zero_self_signed_cert",
+            "pkix path building failed",
+            "pkix path validation failed",
+            "unable to find valid certification path",
+            "remote certificate is invalid",
+            "remotecertificatechainerrors",
+            "not trusted by the system",
+            "untrusted root",
+            "unknown ca",
+            "certificate unknown",
+            "certificate_unknown",
+            "unable to check revocation",
+            "certificate could not be validated",
+        ],
+    ) {
+        return Some(K::CertUntrusted);
+    }
+    if any(
+        l,
+        &[
+            "unsupported protocol",
+            "protocol version",
+            "no protocols available",
+            "protocol is disabled or cipher suites are inappropriate",
+            "tlsv1_alert_protocol_version",
+            "version too low",
+        ],
+    ) {
+        return Some(K::TlsVersion);
+    }
+    if any(
+        l,
+        &[
+            "sslhandshakeexception",
+            "authentication failed, see inner exception",
+            "authentication failed because the remote party",
+            "handshake failure",
+            "handshake_failure",
+            "handshake failed",
+            "ssl handshake",
+            "tls handshake",
+            "establish an ssl or tls connection",
+            "ssl routines",
+            "sslerror",
+            "ssl_error_ssl",
+            "could not convert socket to tls",
+            "openssl::ssl::sslerror",
+            "eproto",
+        ],
+    ) {
+        return Some(K::TlsHandshake);
+    }
+    // The greeting: before the connect errors, since it also says "timed out"/ETIMEDOUT.
+    if any(
+        l,
+        &[
+            "greeting never received",
+            "connection unexpectedly closed: timed out",
+            "timed out waiting for greeting",
+            "greeting timeout",
+            "no greeting",
+            "timeout while waiting for the greeting",
+        ],
+    ) {
+        return Some(K::NoGreeting);
+    }
+    if any(
+        l,
+        &[
+            // Not SMTPServerDisconnected by its name: "please run connect() first" is a
+            // client used after an earlier failure, which says nothing of the network.
+            "connection unexpectedly closed",
+            "connection closed unexpectedly",
+            "unexpected socket close",
+            "connection closed by remote host",
+            "the server unexpectedly disconnected",
+            "eof caught",
+            "forcibly closed by the remote host",
+            "econnreset",
+            "connection reset by peer",
+            "response: -1",
+        ],
+    ) {
+        return Some(K::ConnectionClosed);
+    }
+    // DNS.
+    if any(
+        l,
+        &[
+            "temporary failure in name resolution",
+            "eai_again",
+            "getaddrinfo failed: try again",
+            "name resolution failed",
+            "server misbehaving",
+        ],
+    ) || winsock(l, "11002", "0x2afa", "wsatry_again")
+        || errno(l, "-3")
+    {
+        return Some(K::DnsFailed);
+    }
+    if any(
+        l,
+        &[
+            "name or service not known",
+            "nodename nor servname provided",
+            "enotfound",
+            "no such host is known",
+            "no such host",
+            "unknownhostexception",
+            "unknown smtp host",
+            "getaddrinfo failed",
+            "getaddrinfo: name",
+            "could not resolve host",
+            "host not found",
+            "no address associated with hostname",
+            "name does not resolve",
+            "nxdomain",
+            "no se conoce ese host",
+            "host desconocido",
+        ],
+    ) || winsock(l, "11001", "0x2af9", "wsahost_not_found")
+        || errno(l, "-2")
+    {
+        return Some(K::DnsNxdomain);
+    }
+    // The connect, by the number first (same in every language), then by the words.
+    if winsock(l, "10060", "0x274c", "wsaetimedout") || any_errno(l, &["110", "60"]) {
+        return Some(K::ConnectTimeout);
+    }
+    if winsock(l, "10061", "0x274d", "wsaeconnrefused") || any_errno(l, &["111", "61"]) {
+        return Some(K::ConnectRefused);
+    }
+    if winsock(l, "10051", "0x2743", "wsaenetunreach")
+        || winsock(l, "10065", "0x2751", "wsaehostunreach")
+        || any_errno(l, &["101", "113", "51", "65"])
+    {
+        return Some(K::Unreachable);
+    }
+    // errno 1 and 13 are too common to stand alone ("npm ERR! errno 1"): their wording decides.
+    if winsock(l, "10013", "0x271d", "wsaeacces") {
+        return Some(K::Denied);
+    }
+    if any(
+        l,
+        &[
+            "connection refused",
+            "econnrefused",
+            "actively refused",
+            "connectionrefusederror",
+            // es, fr, de, pt wordings of WSAECONNREFUSED and ECONNREFUSED.
+            "denegó expresamente",
+            "conexión rehusada",
+            "conexión rechazada",
+            "l’a expressément refusée",
+            "l'a expressément refusée",
+            "connexion refusée",
+            "die verbindung verweigerte",
+            "verbindung abgelehnt",
+            "recusou ativamente",
+            "conexão recusada",
+        ],
+    ) {
+        return Some(K::ConnectRefused);
+    }
+    if any(
+        l,
+        &[
+            "network is unreachable",
+            "no route to host",
+            "enetunreach",
+            "ehostunreach",
+            "unreachable network",
+            "unreachable host",
+            "noroutetohostexception",
+            // es, fr, de, pt.
+            "red no accesible",
+            "host no accesible",
+            "la red es inaccesible",
+            "no hay ninguna ruta",
+            "réseau inaccessible",
+            "hôte inaccessible",
+            "netzwerk ist nicht erreichbar",
+            "nicht erreichbar",
+            "rede inacessível",
+            "rede inalcançável",
+        ],
+    ) {
+        return Some(K::Unreachable);
+    }
+    if any(
+        l,
+        &[
+            "forbidden by its access permissions",
+            "permission denied",
+            "operation not permitted",
+            "eacces",
+            "eperm",
+            "permissionerror",
+            // es, fr, de, pt.
+            "prohibida por sus permisos de acceso",
+            "interdite par ses autorisations",
+            "aufgrund der zugriffsrechte",
+            "proibida por suas permissões",
+        ],
+    ) {
+        return Some(K::Denied);
+    }
+    if any(
+        l,
+        &[
+            "connection timed out",
+            "connect timed out",
+            "operation timed out",
+            "connection timeout",
+            "etimedout",
+            "net::opentimeout",
+            "connecttimeoutexception",
+            "sockettimeoutexception",
+            "did not properly respond after a period of time",
+            "timeouterror",
+            "socket.timeout",
+            "timed out",
+            "execution expired",
+            // es, fr, de, pt wordings of WSAETIMEDOUT and ETIMEDOUT.
+            "no respondió adecuadamente",
+            "tiempo de espera de la conexión",
+            "se agotó el tiempo de espera",
+            "la conexión ha expirado",
+            "n’a pas répondu convenablement",
+            "n'a pas répondu convenablement",
+            "délai d’attente",
+            "nach einer bestimmten zeitspanne nicht richtig reagiert",
+            "zeitüberschreitung",
+            "não respondeu corretamente",
+            "tempo limite",
+        ],
+    ) {
+        return Some(K::ConnectTimeout);
+    }
+    if any(
+        l,
+        &[
+            "smtp connect() failed",
+            "could not connect to smtp host",
+            "couldn't connect to host",
+            "connection could not be established with host",
+            "failed to connect to server",
+            "unable to connect to the remote server",
+            "failed to open tcp connection",
+            "failure sending mail",
+            "mailconnectexception",
+            "econnection",
+            "esocket",
+        ],
+    ) {
+        return Some(K::ConnectFailed);
+    }
+    None
+}
+
+fn any_errno(l: &str, numbers: &[&str]) -> bool {
+    numbers.iter().any(|n| errno(l, n))
+}
+
+/// True when the enhanced code `e` (e.g. `5.7.9`) stands on its own in `l`.
+fn number_code(l: &str, e: &str) -> bool {
+    let b = l.as_bytes();
+    let mut from = 0;
+    while let Some(i) = l[from..].find(e) {
+        let at = from + i;
+        let before = at.checked_sub(1).map(|j| b[j]);
+        let after = b.get(at + e.len()).copied();
+        let part = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit() || c == b'.');
+        if !part(before) && !part(after) {
+            return true;
+        }
+        from = at + e.len();
+    }
+    false
+}
+
+/// The SMTP reply code and enhanced status code quoted in the text, e.g. `535 5.7.8`,
+/// `535-5.7.8`, Python's `(535, b'5.7.8 …')`, .NET's `The server response was: 5.7.0 …`.
+fn reply_code(l: &str) -> (Option<u16>, Option<String>) {
+    let b = l.as_bytes();
+    let mut first_enhanced: Option<(usize, String)> = None;
+    let mut i = 0;
+    while i + 5 <= b.len() {
+        if matches!(b[i], b'2' | b'4' | b'5')
+            && b[i + 1] == b'.'
+            && (i == 0 || !(b[i - 1].is_ascii_digit() || b[i - 1] == b'.'))
+        {
+            let rest = &l[i + 2..];
+            let a: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if !a.is_empty() && a.len() <= 3 && rest[a.len()..].starts_with('.') {
+                let rest2 = &rest[a.len() + 1..];
+                let c: String = rest2.chars().take_while(char::is_ascii_digit).collect();
+                let after = rest2.as_bytes().get(c.len()).copied();
+                if !c.is_empty() && c.len() <= 3 && after != Some(b'.') {
+                    first_enhanced = Some((i, format!("{}.{a}.{c}", b[i] as char)));
+                    break;
+                }
+            }
+        }
+        i += 1;
+    }
+    // The basic code: right before the enhanced one (`535 5.7.8`, `(535, b'5.7.8`), else the
+    // first three-digit 4xx/5xx code standing alone that smtp replies use.
+    let code_before = first_enhanced.as_ref().and_then(|(at, _)| {
+        let start = at.saturating_sub(8);
+        let window = l.get(start..*at)?;
+        let digits: Vec<usize> = (0..window.len().saturating_sub(2))
+            .filter(|&k| window.as_bytes()[k..k + 3].iter().all(u8::is_ascii_digit))
+            .collect();
+        let k = *digits.last()?;
+        let code: u16 = window.get(k..k + 3)?.parse().ok()?;
+        (400..600).contains(&code).then_some(code)
+    });
+    let code = code_before.or_else(|| standalone_code(l));
+    (code, first_enhanced.map(|(_, e)| e))
+}
+
+const SMTP_CODES: &[u16] = &[
+    421, 450, 451, 452, 454, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554,
+    555,
+];
+
+fn standalone_code(l: &str) -> Option<u16> {
+    let b = l.as_bytes();
+    for i in 0..b.len().saturating_sub(2) {
+        if !b[i..i + 3].iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| b[j]);
+        let after = b.get(i + 3).copied();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'#'))
+            || after.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b':'))
+        {
+            continue;
+        }
+        // "line 535", "port 550": not a reply.
+        let head = &b[i.saturating_sub(6)..i];
+        if head.ends_with(b"line ") || head.ends_with(b"port ") || head.ends_with(b"port: ") {
+            continue;
+        }
+        let code: u16 = l[i..i + 3].parse().ok()?;
+        if SMTP_CODES.contains(&code) {
+            return Some(code);
+        }
+    }
+    None
+}
+
+/// Which runtime printed the text, from the names only it prints.
+fn runtime(l: &str) -> Option<Runtime> {
+    if any(
+        l,
+        &[
+            "javax.mail",
+            "jakarta.mail",
+            "com.sun.mail",
+            "org.eclipse.angus",
+            "java.net.",
+            "javax.net.ssl",
+            "sun.security",
+            "org.springframework.mail",
+            "messagingexception",
+            ".java:",
+        ],
+    ) {
+        return Some(Runtime::Java);
+    }
+    if (l.contains("smtpexception") && !l.contains("smtplib"))
+        || any(
+            l,
+            &[
+                "system.net.",
+                "mailkit",
+                "smtpcommandexception",
+                "smtpprotocolexception",
+                "sslhandshakeexception: an error occurred",
+                "system.io.ioexception",
+                "system.security.authentication",
+                "an error occurred while attempting to establish an ssl or tls connection",
+                "socketexception (",
+                ".cs:line",
+            ],
+        )
+    {
+        return Some(Runtime::Dotnet);
+    }
+    if any(
+        l,
+        &[
+            "net::",
+            "errno::",
+            "openssl::ssl",
+            "actionmailer",
+            ".rb:",
+            "socketerror: getaddrinfo",
+            "(socketerror)",
+            "ssl_connect returned=",
+        ],
+    ) {
+        return Some(Runtime::Ruby);
+    }
+    if any(
+        l,
+        &[
+            "phpmailer",
+            "smtp connect() failed",
+            "stream_socket_client",
+            "stream_socket_enable_crypto",
+            "fsockopen",
+            "symfony\\",
+            "swift_transportexception",
+            "illuminate\\",
+            "transportexception",
+            "connection could not be established with host",
+            ".php",
+            "php_network_getaddresses",
+            "smtp error: could not",
+        ],
+    ) {
+        return Some(Runtime::Php);
+    }
+    if any(
+        l,
+        &[
+            "nodemailer",
+            "node_modules",
+            "node:internal",
+            "tcpconnectwrap",
+            "greeting never received",
+            "esocket",
+            "eauth",
+            "econnection",
+            "eenvelope",
+            "aggregateerror",
+            "code: 'e",
+            "getaddrinfo enotfound",
+            "connect etimedout",
+            "connect econnrefused",
+            "err_tls_cert_altname_invalid",
+            "error etimedout",
+            "self_signed_cert_in_chain",
+            "cert_has_expired",
+            "certificate's altnames",
+            "depth_zero_self_signed_cert",
+            "unable_to_verify_leaf_signature",
+        ],
+    ) {
+        return Some(Runtime::Node);
+    }
+    if any(
+        l,
+        &[
+            "traceback (most recent call last)",
+            "smtplib",
+            "ssl.sslerror",
+            "ssl.sslcertverificationerror",
+            "sslcertverificationerror",
+            "socket.gaierror",
+            "socket.timeout",
+            "[errno",
+            "[winerror",
+            "[ssl:",
+            "django",
+            "timeouterror:",
+            "connectionrefusederror",
+            "connectionreseterror",
+            "permissionerror",
+            "oserror:",
+            "file \"",
+            "email_use_tls",
+            "_ssl.c:",
+        ],
+    ) {
+        return Some(Runtime::Python);
+    }
+    None
+}
+
+fn host_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+}
+
+/// A dotted candidate that is not a file name (`_ssl.c`, `smtplib.py`, `index.js`).
+fn plausible_host(h: &str) -> bool {
+    const FILES: &[&str] = &[
+        "c", "h", "py", "pyc", "rb", "js", "mjs", "cjs", "ts", "php", "java", "cs", "go", "rs",
+        "cc", "cpp", "kt", "scala", "dll", "exe", "so", "txt", "log", "json", "yml", "yaml", "xml",
+        "html", "inc", "class", "jar",
+    ];
+    let labels: Vec<&str> = h.split('.').collect();
+    if h.len() > 253 || labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+        return false;
+    }
+    let last = labels[labels.len() - 1];
+    if labels.len() == 2 && FILES.contains(&last) {
+        return false;
+    }
+    if last.bytes().all(|b| b.is_ascii_digit()) {
+        return h.parse::<std::net::Ipv4Addr>().is_ok();
+    }
+    !h.starts_with('_') && !h.contains("__")
+}
+
+/// The host and port named in the text, by the forms the libraries print, most specific first.
+fn endpoint(text: &str) -> (Option<String>, Option<u16>) {
+    let l = text.to_ascii_lowercase();
+    // Node: `connect ETIMEDOUT 142.250.1.108:587`, `connect ECONNREFUSED fd00::2:587`.
+    for code in [
+        "connect etimedout ",
+        "connect econnrefused ",
+        "connect ehostunreach ",
+        "connect enetunreach ",
+        "connect eacces ",
+        "connect econnreset ",
+    ] {
+        if let Some(i) = l.find(code) {
+            let word: String = text[i + code.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
+                .take(60)
+                .collect();
+            if let Some((h, p)) = word.rsplit_once(':') {
+                let h = h.trim_start_matches('[').trim_end_matches(']');
+                if h.parse::<std::net::IpAddr>().is_ok() {
+                    return (Some(h.to_string()), p.parse().ok().filter(|&p| p > 0));
+                }
+            }
+        }
+    }
+    // Java: `Could not connect to SMTP host: smtp.x.com, port: 587`,
+    // `Couldn't connect to host, port: smtp.x.com, 587`.
+    for lead in ["smtp host: ", "connect to host, port: "] {
+        if let Some(i) = l.find(lead) {
+            let rest = &text[i + lead.len()..];
+            let h: String = rest
+                .chars()
+                .take_while(|&c| host_char(c))
+                .take(254)
+                .collect();
+            let after = &rest[h.len()..];
+            let port = after
+                .trim_start_matches([',', ' '])
+                .trim_start_matches("port:")
+                .trim_start_matches("port")
+                .trim_start();
+            let digits: String = port
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .take(6)
+                .collect();
+            if plausible_host(&h) {
+                return (Some(h), digits.parse().ok().filter(|&p| p > 0));
+            }
+        }
+    }
+    // Python tuples: `('smtp.gmail.com', 587)`.
+    if let Some((h, p)) = tuple(text) {
+        return (Some(h), Some(p));
+    }
+    // `scheme://host:port`, `"host:port"`, `host:port` anywhere.
+    if let Some((h, p)) = host_port(text) {
+        return (Some(h), p);
+    }
+    // A host named without its port: `UnknownHostException: smtp.x.com`, `ENOTFOUND host`,
+    // `Unknown SMTP host: host`, `established with host host`, `for "host" port 587`.
+    for lead in [
+        "unknownhostexception: ",
+        "enotfound ",
+        "eai_again ",
+        "unknown smtp host: ",
+        "with host ",
+        "to host ",
+        "connection to ",
+        "connecting to ",
+        "for \"",
+    ] {
+        if let Some(i) = l.find(lead) {
+            let rest = text[i + lead.len()..].trim_start_matches(['"', '\'', ' ']);
+            if lead == "with host " {
+                if let Some(p) = rest.strip_prefix(':').and_then(digits) {
+                    return (None, Some(p));
+                }
+            }
+            let h: String = rest
+                .chars()
+                .take_while(|&c| host_char(c))
+                .take(254)
+                .collect();
+            if plausible_host(&h) {
+                return (Some(h), None);
+            }
+        }
+    }
+    (None, None)
+}
+
+fn tuple(text: &str) -> Option<(String, u16)> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("('") {
+        let start = from + i + 2;
+        let rest = &text[start..];
+        let h: String = rest
+            .chars()
+            .take_while(|&c| host_char(c) || c == ':')
+            .take(254)
+            .collect();
+        let after = &rest[h.len()..];
+        if let Some(p) = after.strip_prefix("', ") {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).take(6).collect();
+            if let Ok(port) = digits.parse::<u16>() {
+                if port > 0 && (plausible_host(&h) || h.parse::<std::net::IpAddr>().is_ok()) {
+                    return Some((h, port));
+                }
+            }
+        }
+        from = start;
+    }
+    None
+}
+
+/// The first `host:port` (or `[v6]:port`) whose host is plausible and not part of a path.
+fn host_port(text: &str) -> Option<(String, Option<u16>)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut k = 0;
+    while k < chars.len() {
+        let (start, c) = chars[k];
+        let prev = k.checked_sub(1).map(|j| chars[j].1);
+        let web = text[..start].ends_with("http://") || text[..start].ends_with("https://");
+        let boundary = !web
+            && (!prev.is_some_and(|p| host_char(p) || matches!(p, '/' | '\\' | '@'))
+                || text[..start].ends_with("://"));
+        if c == '[' && boundary {
+            if let Some(end) = text[start..].find(']') {
+                let inner = &text[start + 1..start + end];
+                if inner.len() <= 45 && inner.parse::<std::net::Ipv6Addr>().is_ok() {
+                    let port = text[start + end + 1..].strip_prefix(':').and_then(digits);
+                    if port.is_some() {
+                        return Some((inner.to_string(), port));
+                    }
+                }
+            }
+        }
+        if host_char(c) && boundary {
+            let mut j = k;
+            while j < chars.len() && host_char(chars[j].1) && j - k < 254 {
+                j += 1;
+            }
+            let end = chars.get(j).map_or(text.len(), |x| x.0);
+            let h = &text[start..end];
+            if let Some(port) = text[end..].strip_prefix(':').and_then(digits) {
+                if plausible_host(h) && port > 0 {
+                    return Some((h.to_string(), Some(port)));
+                }
+            }
+            k = j.max(k + 1);
+            continue;
+        }
+        k += 1;
+    }
+    None
+}
+
+/// A port: 1 to 5 digits not followed by another digit or a dot.
+fn digits(s: &str) -> Option<u16> {
+    let d: String = s.chars().take_while(char::is_ascii_digit).take(6).collect();
+    let after = s[d.len()..].chars().next();
+    if d.is_empty() || d.len() > 5 || after.is_some_and(|c| c == '.' || c.is_alphanumeric()) {
+        return None;
+    }
+    d.parse().ok().filter(|&p| p > 0)
+}
+
+/// `port 587`, `port: 587`, `port=587`, `port 587;` when no host:port gave one.
+fn port_word(l: &str) -> Option<u16> {
+    for lead in ["port: ", "port ", "port=", "port:"] {
+        let mut from = 0;
+        while let Some(i) = l[from..].find(lead) {
+            let at = from + i;
+            let before = at.checked_sub(1).map(|j| l.as_bytes()[j]);
+            if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
+                if let Some(p) = digits(&l[at + lead.len()..]) {
+                    return Some(p);
+                }
+            }
+            from = at + lead.len();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_traceback_is_a_connect_timeout_from_python() {
+        let text = "TimeoutError: [WinError 10060] Se produjo un error durante el intento de conexión ya que la parte conectada no respondió adecuadamente...\nFile \"smtplib.py\", line 262, in __init__\n    (code, msg) = self.connect(host, port)";
+        let c = classify(text);
+        assert_eq!(c.kind, Some(ErrorKind::ConnectTimeout));
+        assert_eq!(c.runtime, Some(Runtime::Python));
+        assert_eq!((c.host, c.port, c.code), (None, None, None));
+    }
+
+    #[test]
+    fn file_names_and_line_numbers_are_not_hosts_or_ports() {
+        let c =
+            classify("ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:992)");
+        assert_eq!(c.kind, Some(ErrorKind::WrongVersionNumber));
+        assert_eq!((c.host, c.port), (None, None));
+        let c = classify("Error ESOCKET: error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:");
+        assert_eq!((c.host, c.port), (None, None));
+    }
+
+    #[test]
+    fn hosts_and_ports_in_the_libraries_forms() {
+        let cases = [
+            (
+                "connect ETIMEDOUT 142.250.1.108:587",
+                Some("142.250.1.108"),
+                Some(587),
+            ),
+            (
+                "Could not connect to SMTP host: smtp.x.com, port: 587;",
+                Some("smtp.x.com"),
+                Some(587),
+            ),
+            (
+                "Connection could not be established with host \"ssl://smtp.gmail.com:465\": x",
+                Some("smtp.gmail.com"),
+                Some(465),
+            ),
+            (
+                "socket.gaierror: [Errno -2] Name or service not known ('smtp.gmial.com', 587)",
+                Some("smtp.gmial.com"),
+                Some(587),
+            ),
+            (
+                "Connection could not be established with host \":587\": refused",
+                None,
+                Some(587),
+            ),
+            (
+                "connect ECONNREFUSED fd00:213::2:587; connect ECONNREFUSED 10.213.0.2:587",
+                Some("fd00:213::2"),
+                Some(587),
+            ),
+        ];
+        for (text, host, port) in cases {
+            let c = classify(text);
+            assert_eq!((c.host.as_deref(), c.port), (host, port), "{text}");
+        }
+    }
+
+    #[test]
+    fn any_bytes_and_huge_inputs_are_fine() {
+        let big = "é".repeat(MAX_INPUT);
+        let _ = classify(&big);
+        let _ = classify("\u{1b}[31m535 5.7.\u{0}");
+        let _ = classify("5.");
+        let _ = classify("('");
+        let _ = classify("[::1");
+    }
+}
