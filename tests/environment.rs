@@ -209,3 +209,114 @@ async fn a_droplet_with_every_smtp_port_blocked_is_told_so_in_spanish() {
     assert!(recommendations(&v).contains("docs.digitalocean.com"), "{v}");
     std::fs::remove_dir_all(&droplet).ok();
 }
+
+/// `check smtp.gmail.com` on 587 and 465, both reaching `server` (with `--ca-file`), logging in.
+async fn check_gmail(server: &LabServer, ca_pem: &str, lang: &str) -> (Output, PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "smtp-doctor-redirect-{lang}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let port = server.addr.port();
+    let args: Vec<String> = [
+        "check",
+        "smtp.gmail.com",
+        "--resolve",
+        "smtp.gmail.com=127.0.0.1",
+        "--port",
+        "587",
+        "--connect-to",
+        &format!("smtp.gmail.com:587:127.0.0.1:{port}"),
+        "--connect-to",
+        "smtp.gmail.com:443:127.0.0.1:9",
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--user",
+        "me@gmail.com",
+        "--json",
+        "--timeout",
+        "2",
+        "--lang",
+        lang,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let o = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(&args)
+            .env("SMTP_DOCTOR_PASSWORD", "app-password-123")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    (o, dir)
+}
+
+#[tokio::test]
+async fn shared_hosting_answering_for_gmail_is_a_redirect_not_a_certificate_problem() {
+    // A cPanel host's transparent proxy: its own Exim greeting and certificate on the user's
+    // connection to smtp.gmail.com:587.
+    let ca = LabCa::new("Sectigo RSA Domain Validation", "lab").unwrap();
+    let cert = ca
+        .issue(
+            &["*.hostgator.com", "gator4321.hostgator.com"],
+            lab::Validity::Current,
+        )
+        .unwrap();
+    let mut b = ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(lab::server_tls(&cert).unwrap()),
+    });
+    b.greeting = "220 gator4321.hostgator.com ESMTP Exim 4.96.2 #2 We do not authorize the use of this system to transport unsolicited, and/or bulk e-mail.".into();
+    let server = LabServer::start(b).await.unwrap();
+    let (o, dir) = check_gmail(&server, &ca.root_pem(), "en").await;
+    let v = json(&o);
+    assert_eq!(v["cause"], "net.smtp_redirected", "{v}");
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "net.smtp_redirected");
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("gator4321.hostgator.com") && msg.contains("HostGator"),
+        "{msg}"
+    );
+    assert!(msg.contains("sent no credentials"), "{msg}");
+    // The mismatch is still said, as evidence, but is not the cause.
+    assert!(v["findings"].to_string().contains("tls.cert_name_mismatch"));
+    assert!(recommendations(&v).contains("SMTP Restrictions"), "{v}");
+    // And no credential went to the proxy.
+    let verbs = server.verbs.lock().unwrap().clone();
+    assert!(!verbs.iter().any(|v| v == "AUTH"), "{verbs:?}");
+    let (o, _) = check_gmail(&server, &ca.root_pem(), "es").await;
+    let v = json(&o);
+    assert!(v["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("otro servidor responde en lugar de smtp.gmail.com"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn odd_server_names_with_the_providers_own_certificate_are_no_redirect() {
+    // Names from another domain in the greeting and EHLO (a load balancer's), but a certificate
+    // valid for smtp.gmail.com: the path is the provider's, and nothing is said about it.
+    let ca = LabCa::new("Lab Root", "lab").unwrap();
+    let cert = ca
+        .issue(&["smtp.gmail.com"], lab::Validity::Current)
+        .unwrap();
+    let mut b = ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(lab::server_tls(&cert).unwrap()),
+    });
+    b.greeting = "220 lb-7.edge.example.net ESMTP ready".into();
+    let server = LabServer::start(b).await.unwrap();
+    let (o, dir) = check_gmail(&server, &ca.root_pem(), "en").await;
+    let v = json(&o);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    assert!(
+        !v["findings"].to_string().contains("net.smtp_redirected"),
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
