@@ -6,6 +6,7 @@
 # the runtime the app runs in lacks it:
 #   app_trust_store_*      the runtime does not trust the lab CA (Python: SSL_CERT_FILE is
 #                          Debian's bundle; Node: no NODE_EXTRA_CA_CERTS, its bundled roots);
+#                          Flask-Mail, which verifies nothing, sends anyway: no finding;
 #   app_ehlo_name_invalid  the machine name is bad_name (a private UTS namespace), which
 #                          Python's socket.getfqdn() gives and Django sends in EHLO; Postfix on
 #                          $PORT_HELO refuses it (an access table refusing "_", as RFC-strict
@@ -18,6 +19,7 @@
 APP_CLIENT_SCENARIOS=(
     app_trust_store_django
     app_trust_store_node
+    app_trust_store_flask_unverified
     app_ehlo_name_invalid
     app_client_healthy
     app_password_never_leaks
@@ -92,6 +94,24 @@ app_trust_store() {
 }
 scenario_app_trust_store_django() { app_trust_store django; }
 scenario_app_trust_store_node() { app_trust_store node; }
+
+# Flask-Mail 0.10 calls starttls() without a context: it verifies no certificate, so a runtime
+# without the lab CA still sends, and preflight must not invent a trust-store divergence.
+scenario_app_trust_store_flask_unverified() {
+    local dir="$WORK/apps/app-trust-flask" CLIENT_TRUST=os subject="e2e flask app_trust_store_flask_unverified"
+    clients_install || return
+    case_setup healthy_587
+    write_app_flask "$dir"
+    client_preflight flask "$dir"
+    expect_shape
+    expect .verdict ok
+    expect_rc 0
+    expect_app_client_healthy
+    expect .app_client.verifies_certificates false
+    client_send flask "$dir" "$subject"
+    [ "$CLIENT_RC" = 0 ] || fail "the real Flask-Mail client failed without the lab CA: $CLIENT_OUT"
+    mailbox_has "$subject" || fail "Flask-Mail said sent, but '$subject' is not in $WORK/mail/inbox"
+}
 
 # The machine is called bad_name: Django's EHLO is refused on $PORT_HELO, smtp-doctor's is not.
 scenario_app_ehlo_name_invalid() {
