@@ -11,7 +11,11 @@
 #      to the settings module, so the later assignment wins; nodemailer: the JSON keys merged into
 #      the transport options with the JSON's own value types);
 #   4. the real client sends again: it must succeed and the message must land in the maildir;
-#   5. preflight again: verdict ok.
+#   5. preflight again: verdict ok, and the app's own client that preflight runs works too
+#      (outcome ok, no app.* finding, no smtp.ehlo_name_invalid error).
+# preflight runs as the apps run (in_client's namespaces and environment, client_preflight),
+# since it also runs the app's own client, which inherits them; a Node app's folder links
+# node_modules to the tier's, where preflight's nodemailer client looks for the project's own.
 # preflight reads Flask-Mail's MAIL_* (also config.py) and a Node app's SMTP_* environment, but
 # not nodemailer's options object: for Flask and Node the app's effective settings (flask_env.py,
 # node_env.js: read by the client's own runtime, with its own truth rules) are handed to preflight
@@ -115,15 +119,38 @@ print("Django", django.get_version(), "django-environ", environ.__version__, "Fl
 # --------------------------------------------------------------------------
 # Running a client in the client namespace
 # --------------------------------------------------------------------------
+# How the apps run; a scenario may change these for itself (`local CLIENT_TRUST=os`):
+CLIENT_TRUST=lab          # lab: the runtimes trust the lab CA (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS);
+                          # os: Python trusts only Debian's bundle, Node only its own roots
+CLIENT_HOSTNAME=""        # set: the app runs in a private UTS namespace with this machine name
+OS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+
+# client_env DIR: CLIENT_ENV, the whole environment an app in DIR runs with
+client_env() {
+    CLIENT_ENV=(PATH="$CLIENTS_DIR/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME="$1"
+                NODE_PATH="$CLIENTS_DIR/node/node_modules" PYTHONDONTWRITEBYTECODE=1)
+    case $CLIENT_TRUST in
+        lab) CLIENT_ENV+=(SSL_CERT_FILE="$CA" NODE_EXTRA_CA_CERTS="$CA") ;;
+        os)  [ -f "$OS_CA_BUNDLE" ] && CLIENT_ENV+=(SSL_CERT_FILE="$OS_CA_BUNDLE") ;;
+    esac
+}
+
+# client_wrap: CLIENT_WRAP, the command an app runs under inside the client namespace: a
+# private mount namespace whose /etc/resolv.conf names the lab's dnsmasq, and a private UTS
+# namespace (with the machine name CLIENT_HOSTNAME when set: written to the kernel directly,
+# since hostname(1) refuses a name with an underscore, which is the point)
+client_wrap() {
+    CLIENT_WRAP=(unshare -m -u sh -c
+        'mount --bind "$0" /etc/resolv.conf && { [ -z "$1" ] || printf %s "$1" >/proc/sys/kernel/hostname; } && shift && exec "$@"'
+        "$CLIENTS_DIR/resolv.conf" "$CLIENT_HOSTNAME")
+}
+
 # in_client DIR CMD...: CMD in DIR, client namespace, lab DNS and CA, clean environment.
 # Sets CLIENT_OUT (stdout and stderr) and CLIENT_RC.
 in_client() {
     local dir=$1; shift
-    CLIENT_OUT=$(cd "$dir" && ip netns exec "$NS_C" unshare -m sh -c \
-        'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$CLIENTS_DIR/resolv.conf" \
-        env -i PATH="$CLIENTS_DIR/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME="$dir" \
-            SSL_CERT_FILE="$CA" NODE_EXTRA_CA_CERTS="$CA" NODE_PATH="$CLIENTS_DIR/node/node_modules" \
-            PYTHONDONTWRITEBYTECODE=1 \
+    client_env "$dir"; client_wrap
+    CLIENT_OUT=$(cd "$dir" && ip netns exec "$NS_C" "${CLIENT_WRAP[@]}" env -i "${CLIENT_ENV[@]}" \
             timeout "$CLIENT_WALL" "$@" 2>&1 </dev/null)
     CLIENT_RC=$?
 }
@@ -178,6 +205,8 @@ case_setup() {
                                case_setup email_url_smtps_465; C_FIXFW=url ;;
         tls_disabled_587)      C_MODE=plain; C_CAUSE=config.tls_disabled ;;
         settings_read)         case_setup starttls_on_465; C_NATIVE=1 ;;
+        healthy_587)           ;;                       # nothing broken (the app-client scenarios)
+        helo_2587)             C_PORT=$PORT_HELO ;;     # the port that refuses invalid EHLO names
         *) return 1 ;;
     esac
 }
@@ -239,6 +268,8 @@ write_app_node() {
     [ "$C_TIMEOUT" = 1 ] && extra=$(jq -c --argjson t "$((CLIENT_APP_TIMEOUT * 1000))" \
         '. + {connectionTimeout: $t, greetingTimeout: $t, socketTimeout: $t}' <<<"$extra")
     mkdir -p "$dir"
+    # preflight's nodemailer is the project's own, resolved from the project folder
+    ln -sfn "$CLIENTS_DIR/node/node_modules" "$dir/node_modules"
     jq -n --arg host "$MAILHOST" --argjson port "$C_PORT" --argjson secure "$secure" \
         --arg user "$MAIL_USER" --arg pass "$MAIL_PASS" --argjson extra "$extra" \
         '{host: $host, port: $port, secure: $secure, auth: {user: $user, pass: $pass}} + $extra' \
@@ -277,9 +308,12 @@ apply_fix() {
     esac
 }
 
-# client_preflight CLIENT DIR: preflight on the app's settings (see the header for Flask/Node)
+# client_preflight CLIENT DIR [ARGS...]: preflight on the app's settings (see the header for
+# Flask/Node), run as the app runs (in_client's namespaces and environment): preflight also
+# runs the app's own client, which inherits them.
 client_preflight() {
     local cl=$1 dir=$2 args=(--framework "${C_FIXFW:-$1}")
+    shift 2; args+=("$@")
     DOCTOR_ENV=(); DOCTOR_CWD=$dir
     [ "$C_NOPY" = 1 ] && args+=(--no-project-code)
     [ "$C_NATIVE" = 1 ] && cl=native
@@ -287,6 +321,8 @@ client_preflight() {
         flask) in_client "$dir" python "$CLIENT_SRC/flask_env.py"; mapfile -t DOCTOR_ENV <<<"$CLIENT_OUT" ;;
         node)  in_client "$dir" node "$CLIENT_SRC/node_env.js"; mapfile -t DOCTOR_ENV <<<"$CLIENT_OUT" ;;
     esac
+    client_env "$dir"; client_wrap
+    DOCTOR_BASE_ENV=("${CLIENT_ENV[@]}"); DOCTOR_WRAP=("${CLIENT_WRAP[@]}")
     if [ "$C_TIMEOUT" = 1 ]; then
         preflight "${args[@]}"       # --timeout: also the app's timeout as preflight sees it
     else
@@ -352,11 +388,26 @@ client_scenario() {
     fi
     mailbox_has "$subject" || fail "the $cl app said sent, but '$subject' is not in $WORK/mail/inbox"
 
-    # 5. preflight agrees
+    # 5. preflight agrees, and so does the app's own client it runs
     client_preflight "$cl" "$dir"
     expect_shape
     expect .verdict ok
     expect_rc 0
+    if [ "$C_NOPY" = 1 ]; then
+        expect .app_client.outcome skipped
+        expect .app_client.skip.kind project_code_off
+    else
+        expect_app_client_healthy
+    fi
+}
+
+# expect_app_client_healthy: the app's own client ran and worked, and no divergence is said
+expect_app_client_healthy() {
+    expect .app_client.outcome ok
+    expect_true '[.findings[].code | select(startswith("app."))] | length == 0' \
+        "app.* findings with a working app client: $(jqv '[.findings[] | select(.code | startswith("app.")) | .code]')"
+    expect_true 'any(.findings[]; .code == "smtp.ehlo_name_invalid" and .severity == "error") | not' \
+        "smtp.ehlo_name_invalid as an error with a working app client"
 }
 
 # client_table_write: merge this run's rows into the committed table
