@@ -62,6 +62,11 @@ pub enum Msg {
         /// The hosting company, when its servers are recognised.
         proxy: Option<&'static str>,
     },
+    /// Recommendation: the provider's own page about this refusal.
+    RecProviderDoc {
+        provider: &'static str,
+        url: &'static str,
+    },
     /// Recommendation: do not send through the interceptor.
     RecRedirected { proxy: Option<&'static str> },
     /// Every SMTP port dropped while the control port of the same address answers.
@@ -477,6 +482,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::TcpFiltered { port, syns, secs, blocked_by: Some(name), .. }, Es) => format!("Puerto {port}: sin respuesta a {syns} intentos de conexión (SYN) en {secs:.1} s. Esta máquina es una máquina virtual de {name}, y {name} bloquea por defecto la salida por el puerto {port}."),
         (Msg::NetSmtpRedirected { port, host, names, proxy }, En) => format!("Port {port}: another server answers in place of {host}: it names itself {names}{}. This network redirects outbound SMTP to its own server (shared hosting does this). smtp-doctor sent no credentials to it (its certificate is not valid for {host}); do not send them there either.", proxy.map(|p| format!(", a {p} server")).unwrap_or_default()),
         (Msg::NetSmtpRedirected { port, host, names, proxy }, Es) => format!("Puerto {port}: otro servidor responde en lugar de {host}: se presenta como {names}{}. Esta red redirige el SMTP saliente a su propio servidor (lo hacen los hostings compartidos). smtp-doctor no le envió credenciales (su certificado no es válido para {host}); no se las envíe usted tampoco.", proxy.map(|p| format!(", un servidor de {p}")).unwrap_or_default()),
+        (Msg::RecProviderDoc { provider, url }, En) => format!("{provider} documents this refusal and what to do about it: {url}"),
+        (Msg::RecProviderDoc { provider, url }, Es) => format!("{provider} documenta este rechazo y qué hacer: {url}"),
         (Msg::RecRedirected { proxy }, En) => format!("Send through the hosting's own mail server as its control panel documents (often localhost, or mail.<your domain>), or ask {} to stop redirecting outbound SMTP (cPanel/WHM: Tweak Settings > SMTP Restrictions); a port it does not redirect works too, when the report shows one.", proxy.unwrap_or("the hosting company")),
         (Msg::RecRedirected { proxy }, Es) => format!("Envíe por el servidor de correo del propio hosting, como indica su panel de control (a menudo localhost, o mail.<su dominio>), o pida a {} que deje de redirigir el SMTP saliente (cPanel/WHM: Tweak Settings > SMTP Restrictions); también sirve un puerto que no redirija, si el informe muestra alguno.", proxy.unwrap_or("la empresa de hosting")),
         (Msg::NetSmtpBlocked { ports, control_port, hosting }, En) => {

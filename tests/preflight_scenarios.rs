@@ -600,3 +600,112 @@ fn unreachable_configured_port_recommends_a_working_one() {
     assert_eq!(d.recommendations[0].port, Some(465));
     assert_eq!(d.recommendations[0].settings["EMAIL_USE_SSL"], "True");
 }
+
+/// Issue 15: providers' refusals beyond a wrong password, from the provider reply table
+/// (`knowledge::errors::PROVIDER_REPLIES`), each with its own code and the provider's page.
+#[tokio::test]
+async fn provider_refusals_get_their_own_codes_and_the_providers_page() {
+    type Tweak = Box<dyn Fn(&mut ServerBehaviour)>;
+    let cases: Vec<(&str, Tweak, Option<&str>, &str, &str)> = vec![
+        (
+            "smtp.gmail.com",
+            Box::new(|b| {
+                b.auth_reply = Some("534-5.7.14 <https://accounts.google.com/signin/continue?sarp=1> Please log in via\r\n534 5.7.14 your web browser and then try again. x1-20020a - gsmtp".into())
+            }),
+            None,
+            "auth.web_login_required",
+            "support.google.com/mail/answer/7126229",
+        ),
+        (
+            "smtp.gmail.com",
+            Box::new(|b| {
+                b.auth_reply = Some(
+                    "454 4.7.0 Too many login attempts, please try again later. x1 - gsmtp".into(),
+                )
+            }),
+            None,
+            "auth.rate_limited",
+            "support.google.com/a/answer/3726730",
+        ),
+        (
+            "smtp.gmail.com",
+            Box::new(|b| {
+                b.mail_reply = "550 5.4.5 Daily user sending limit exceeded. x1 - gsmtp".into()
+            }),
+            Some("rcpt@lab.test"),
+            "send.quota_exceeded",
+            "support.google.com/a/answer/166852",
+        ),
+        (
+            "email-smtp.us-east-1.amazonaws.com",
+            Box::new(|b| {
+                b.data_reply = "554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: user@lab.test".into()
+            }),
+            Some("rcpt@lab.test"),
+            "send.sender_not_verified",
+            "docs.aws.amazon.com/ses",
+        ),
+        (
+            "smtp.sendgrid.net",
+            Box::new(|b| {
+                b.mail_reply = "550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.".into()
+            }),
+            Some("rcpt@lab.test"),
+            "send.sender_not_verified",
+            "sender-identity",
+        ),
+        (
+            "smtp.office365.com",
+            Box::new(|b| {
+                b.mail_reply =
+                    "530 5.7.57 Client not authenticated to send mail. [X.prod.outlook.com]".into()
+            }),
+            Some("rcpt@lab.test"),
+            "send.relay_denied",
+            "learn.microsoft.com",
+        ),
+    ];
+    for (host, tweak, send, code, page) in cases {
+        let lab = Lab::start(host, tweak).await;
+        let mut env = env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]);
+        env[0] = ("EMAIL_HOST", host);
+        let run = preflight_run(&lab, &env, send, true).await;
+        let r = &run.report;
+        assert_eq!(cause(r), Some(code), "{host}: {:?}", r.findings);
+        let recs: String = r
+            .recommendations
+            .iter()
+            .map(|x| x.message.clone())
+            .collect();
+        assert!(recs.contains(page), "{host} {code}: {recs}");
+    }
+}
+
+#[tokio::test]
+async fn relay_access_denied_without_a_login_says_to_set_the_credentials() {
+    // Postfix's own refusal to a client that did not log in (the e2e tier has the real one).
+    let lab = Lab::start(HOST, |b| {
+        b.rcpt_reply = "554 5.7.1 <rcpt@elsewhere.test>: Relay access denied".into()
+    })
+    .await;
+    let run = preflight_run(
+        &lab,
+        &env_with(&[("EMAIL_PORT", "587"), ("EMAIL_USE_TLS", "True")]),
+        Some("rcpt@elsewhere.test"),
+        true,
+    )
+    .await;
+    assert_eq!(
+        cause(&run.report),
+        Some("send.relay_denied"),
+        "{:?}",
+        run.report.findings
+    );
+    let f = run
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "send.relay_denied")
+        .unwrap();
+    assert!(f.message.contains("Relay access denied") && f.message.contains("user and password"));
+}

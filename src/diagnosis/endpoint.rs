@@ -4,7 +4,7 @@
 use super::{FindingCode, Severity, EXPIRY_WARNING_DAYS};
 use crate::frameworks::{self, Framework};
 use crate::i18n::{Dialogue, Msg, NoGreeting};
-use crate::knowledge::rejections::{classify_rejection, RejectionKind};
+use crate::knowledge::errors::{classify_reply, names_security_defaults, ErrorKind};
 use crate::model::{
     AuthOutcome, EhloOutcome, EndpointObservation, GreetingOutcome, HandshakeOutcome, ReplySummary,
     SendOutcome, SmtpObservation, StarttlsOutcome, TcpState, TlsObservation, Verification,
@@ -330,8 +330,8 @@ fn auth_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
             text,
         } => {
             let reply = format!("{code} {text}");
-            let kind = classify_rejection(*code, enhanced.as_deref(), text);
-            let (c, msg) = auth_rejection(port, kind, reply.clone());
+            let kind = classify_reply(*code, enhanced.as_deref(), text);
+            let (c, msg) = auth_rejection(port, kind, names_security_defaults(text), reply.clone());
             (c, msg, reply)
         }
         AuthOutcome::NotOffered { offered } => {
@@ -364,31 +364,63 @@ fn auth_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
     Some(err(code, msg, Some(evidence)))
 }
 
-/// What a rejected login means, by the provider's reply.
-fn auth_rejection(port: u16, kind: RejectionKind, reply: String) -> (FindingCode, Msg) {
+/// What a rejected login means, by the provider's reply (`knowledge::errors`).
+fn auth_rejection(
+    port: u16,
+    kind: Option<ErrorKind>,
+    security_defaults: bool,
+    reply: String,
+) -> (FindingCode, Msg) {
     match kind {
-        RejectionKind::AppPasswordRequired => (
+        Some(ErrorKind::AppPasswordRequired) => (
             FindingCode::AuthAppPasswordRequired,
             Msg::AuthAppPasswordRequired { port, reply },
         ),
-        RejectionKind::BasicAuthDisabledTenant => (
+        Some(ErrorKind::WebLoginRequired) => (
+            FindingCode::AuthWebLoginRequired,
+            Msg::AuthWebLoginRequired { port, reply },
+        ),
+        Some(ErrorKind::BasicAuthDisabled) => (
             FindingCode::AuthBasicAuthDisabled,
             Msg::AuthBasicAuthDisabled {
                 port,
                 reply,
-                security_defaults: false,
+                security_defaults,
             },
         ),
-        RejectionKind::BasicAuthDisabledSecurityDefaults => (
-            FindingCode::AuthBasicAuthDisabled,
-            Msg::AuthBasicAuthDisabled {
-                port,
-                reply,
-                security_defaults: true,
-            },
+        Some(ErrorKind::RateLimited) => (
+            FindingCode::AuthRateLimited,
+            Msg::AuthRateLimited { port, reply },
         ),
-        RejectionKind::Failed => (FindingCode::AuthFailed, Msg::AuthFailed { port, reply }),
+        _ => (FindingCode::AuthFailed, Msg::AuthFailed { port, reply }),
     }
+}
+
+/// A refused envelope or message that the provider's reply explains further: relaying without
+/// a login, a sender the provider has not verified, a sending limit, a rate limit.
+fn send_refinement(port: u16, reply: &Option<ReplySummary>) -> Option<(FindingCode, Msg)> {
+    let r = reply.as_ref()?;
+    let text = format!("{} {}", r.code, r.text);
+    let reply = text.clone();
+    Some(match classify_reply(r.code, None, &r.text)? {
+        ErrorKind::RelayDenied => (
+            FindingCode::SendRelayDenied,
+            Msg::SendRelayDenied { port, reply },
+        ),
+        ErrorKind::SenderNotVerified => (
+            FindingCode::SendSenderNotVerified,
+            Msg::SendSenderNotVerified { port, reply },
+        ),
+        ErrorKind::QuotaExceeded => (
+            FindingCode::SendQuotaExceeded,
+            Msg::SendQuotaExceeded { port, reply },
+        ),
+        ErrorKind::RateLimited => (
+            FindingCode::AuthRateLimited,
+            Msg::AuthRateLimited { port, reply },
+        ),
+        _ => return None,
+    })
 }
 
 /// The test message, when it was not accepted.
@@ -400,6 +432,17 @@ fn send_finding(ep: &EndpointObservation, framework: Framework) -> Option<Endpoi
             .map(|r| format!("{} {}", r.code, r.text))
             .unwrap_or_default()
     };
+    let refusal = match &send.outcome {
+        SendOutcome::SenderRejected => &send.mail_from,
+        SendOutcome::RecipientRejected => &send.rcpt_to,
+        SendOutcome::MessageRejected if send.final_reply.is_some() => &send.final_reply,
+        SendOutcome::MessageRejected => &send.data,
+        _ => &None,
+    };
+    if let Some((code, msg)) = send_refinement(port, refusal) {
+        let evidence = reply(refusal);
+        return Some(err(code, msg, Some(evidence)));
+    }
     let (code, reply) = match &send.outcome {
         SendOutcome::Accepted => return None,
         SendOutcome::SenderRejected => (FindingCode::SendSenderRejected, reply(&send.mail_from)),

@@ -247,9 +247,14 @@ fn recommend(
         recs.push(use_port(&path.host, path.port, sec, path.port, opts));
     }
     for r in base {
-        let duplicate = recs
-            .iter()
-            .any(|x| x.port == r.port && x.security == r.security && x.settings == r.settings);
+        // The same change twice (a port fix found both ways); advice without a port is
+        // the same only when it says the same.
+        let duplicate = recs.iter().any(|x| {
+            x.port == r.port
+                && x.security == r.security
+                && x.settings == r.settings
+                && (r.port.is_some() || x.message == r.message)
+        });
         if !duplicate {
             recs.push(r);
         }

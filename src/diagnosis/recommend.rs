@@ -104,6 +104,38 @@ fn for_cause(
         {
             plain(Msg::RecFewerAtOnce)
         }
+        C::AuthWebLoginRequired
+        | C::AuthRateLimited
+        | C::SendRelayDenied
+        | C::SendQuotaExceeded
+        | C::SendSenderNotVerified => {
+            use crate::knowledge::errors::{documented, ErrorKind as K};
+            let kind = match cause {
+                C::AuthWebLoginRequired => K::WebLoginRequired,
+                C::AuthRateLimited => K::RateLimited,
+                C::SendRelayDenied => K::RelayDenied,
+                C::SendQuotaExceeded => K::QuotaExceeded,
+                _ => K::SenderNotVerified,
+            };
+            let provider = crate::knowledge::providers::for_host(&obs.host);
+            let mut recs: Vec<Recommendation> = provider
+                .filter(|_| cause == C::AuthWebLoginRequired)
+                .map(|p| plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es }))
+                .into_iter()
+                .collect();
+            if let Some((name, url)) =
+                provider.and_then(|p| Some((p.name, documented(p.name, kind)?)))
+            {
+                recs.push(plain_rec(
+                    lang,
+                    &Msg::RecProviderDoc {
+                        provider: name,
+                        url,
+                    },
+                ));
+            }
+            recs
+        }
         C::NetSmtpRedirected => {
             let proxy = redirect_proxy(obs);
             plain(Msg::RecRedirected { proxy })

@@ -166,6 +166,52 @@ pub fn classify(text: &str) -> Classified {
     }
 }
 
+/// Providers' refusals as they send them, what they mean, and where the provider documents it:
+/// the table [`classify_reply`] is tested on (provider, code, enhanced code, reply text, kind,
+/// source).
+pub const PROVIDER_REPLIES: &[(&str, u16, &str, &str, ErrorKind, &str)] = &[
+    ("Gmail", 534, "5.7.9", "5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor", ErrorKind::AppPasswordRequired, "https://support.google.com/mail/?p=InvalidSecondFactor"),
+    ("Gmail", 534, "5.7.14", "5.7.14 <https://accounts.google.com/signin/continue?...> Please log in via your web browser and then try again.", ErrorKind::WebLoginRequired, "https://support.google.com/mail/answer/7126229"),
+    ("Gmail", 535, "5.7.8", "5.7.8 Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials", ErrorKind::AuthFailed, "https://support.google.com/mail/?p=BadCredentials"),
+    ("Gmail", 454, "4.7.0", "4.7.0 Too many login attempts, please try again later.", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.0", "4.7.0 Try again later, closing connection. (EHLO)", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 550, "5.4.5", "5.4.5 Daily user sending limit exceeded.", ErrorKind::QuotaExceeded, "https://support.google.com/a/answer/166852"),
+    ("Microsoft 365", 535, "5.7.139", "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
+    ("Microsoft 365", 535, "5.7.139", "5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
+    ("Microsoft 365", 550, "5.7.30", "5.7.30 Basic authentication is not supported for Client Submission.", ErrorKind::BasicAuthDisabled, "https://learn.microsoft.com/exchange/troubleshoot/email-delivery/fix-error-code-550-5-7-30"),
+    ("Microsoft 365", 530, "5.7.57", "5.7.57 Client not authenticated to send mail.", ErrorKind::RelayDenied, "https://learn.microsoft.com/exchange/troubleshoot/email-delivery/send-receive-emails-smtp-error"),
+    ("Microsoft 365", 550, "5.7.60", "5.7.60 SMTP; Client does not have permissions to send as this sender.", ErrorKind::SenderNotVerified, "https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/fix-error-code-5-7-60"),
+    ("Amazon SES", 554, "", "Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: app@example.com", ErrorKind::SenderNotVerified, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
+    ("Amazon SES", 454, "", "Throttling failure: Maximum sending rate exceeded.", ErrorKind::RateLimited, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
+    ("Amazon SES", 454, "", "Throttling failure: Daily message quota exceeded.", ErrorKind::QuotaExceeded, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
+    ("SendGrid", 550, "", "The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.", ErrorKind::SenderNotVerified, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/sender-identity"),
+    ("SendGrid", 535, "", "Authentication failed: Bad username / password", ErrorKind::AuthFailed, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/integrating-with-the-smtp-api"),
+    ("Postfix", 554, "5.7.1", "5.7.1 <someone@example.org>: Relay access denied", ErrorKind::RelayDenied, "https://www.postfix.org/SMTPD_ACCESS_README.html"),
+];
+
+/// Where `provider` documents a refusal of this kind, from [`PROVIDER_REPLIES`].
+pub fn documented(provider: &str, kind: ErrorKind) -> Option<&'static str> {
+    PROVIDER_REPLIES
+        .iter()
+        .find(|row| row.0 == provider && row.4 == kind)
+        .map(|row| row.5)
+}
+
+/// What a server's reply means, when it says more than its code: the same vocabulary as
+/// [`classify`], for a reply smtp-doctor's own probe received (AUTH, MAIL FROM, RCPT TO, DATA).
+/// The text is the server's: at most 2 KiB of it is read.
+pub fn classify_reply(code: u16, enhanced: Option<&str>, text: &str) -> Option<ErrorKind> {
+    let mut lower: String = text.chars().take(2048).collect::<String>().to_lowercase();
+    lower.insert_str(0, &format!("{code} "));
+    let found = reply_code(&lower).1;
+    kind(&lower, Some(code), enhanced.or(found.as_deref()))
+}
+
+/// Microsoft 365's refusal names its security defaults (not the tenant's SMTP AUTH switch).
+pub fn names_security_defaults(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("security defaults")
+}
+
 /// True when one of `needles` occurs in `hay`. A needle that is an errno-style code (`etimedout`,
 /// `eauth`: an `e` and letters only) must stand as a word of its own, so `modulenotfounderror`
 /// is not `enotfound`.
@@ -1236,6 +1282,21 @@ fn port_word(l: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_provider_reply_in_the_table_means_what_its_row_says() {
+        for (provider, code, enhanced, text, want, source) in PROVIDER_REPLIES {
+            let enhanced = (!enhanced.is_empty()).then_some(*enhanced);
+            assert_eq!(
+                classify_reply(*code, enhanced, text),
+                Some(*want),
+                "{provider}: {text}"
+            );
+            assert!(source.starts_with("https://"), "{provider}");
+        }
+        assert!(names_security_defaults(PROVIDER_REPLIES[7].3));
+        assert!(!names_security_defaults(PROVIDER_REPLIES[6].3));
+    }
 
     #[test]
     fn the_origin_traceback_is_a_connect_timeout_from_python() {

@@ -7,4 +7,3 @@ pub mod errors;
 pub mod hosting;
 pub mod interception;
 pub mod providers;
-pub mod rejections;
