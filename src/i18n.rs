@@ -62,6 +62,20 @@ pub enum Msg {
         /// The hosting company, when its servers are recognised.
         proxy: Option<&'static str>,
     },
+    /// The host setting is malformed.
+    ConfigHostMalformed {
+        setting: &'static str,
+        written: String,
+        corrected: String,
+    },
+    /// `localhost` inside a container.
+    ConfigLocalhostInContainer { host: String, port: u16 },
+    /// `localhost` inside WSL 2, whose localhost is not Windows'.
+    ConfigLocalhostInWsl { host: String, port: u16 },
+    /// A one-label name that does not resolve here.
+    ConfigServiceNameUnresolved { host: String, in_container: bool },
+    /// Recommendation: write the host this way.
+    RecSetHost { setting: &'static str, host: String },
     /// Recommendation: the provider's own page about this refusal.
     RecProviderDoc {
         provider: &'static str,
@@ -482,6 +496,18 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::TcpFiltered { port, syns, secs, blocked_by: Some(name), .. }, Es) => format!("Puerto {port}: sin respuesta a {syns} intentos de conexión (SYN) en {secs:.1} s. Esta máquina es una máquina virtual de {name}, y {name} bloquea por defecto la salida por el puerto {port}."),
         (Msg::NetSmtpRedirected { port, host, names, proxy }, En) => format!("Port {port}: another server answers in place of {host}: it names itself {names}{}. This network redirects outbound SMTP to its own server (shared hosting does this). smtp-doctor sent no credentials to it (its certificate is not valid for {host}); do not send them there either.", proxy.map(|p| format!(", a {p} server")).unwrap_or_default()),
         (Msg::NetSmtpRedirected { port, host, names, proxy }, Es) => format!("Puerto {port}: otro servidor responde en lugar de {host}: se presenta como {names}{}. Esta red redirige el SMTP saliente a su propio servidor (lo hacen los hostings compartidos). smtp-doctor no le envió credenciales (su certificado no es válido para {host}); no se las envíe usted tampoco.", proxy.map(|p| format!(", un servidor de {p}")).unwrap_or_default()),
+        (Msg::ConfigHostMalformed { setting, written, corrected }, En) => format!("{setting} is \"{written}\", which is not a host name: the application looks up that text as it is and fails. It means {corrected}, which is what was tested."),
+        (Msg::ConfigHostMalformed { setting, written, corrected }, Es) => format!("{setting} vale \"{written}\", que no es un nombre de host: la aplicación busca ese texto tal cual y falla. Quiere decir {corrected}, que es lo que se ha probado."),
+        (Msg::ConfigLocalhostInContainer { host, port }, En) => format!("The settings name {host}:{port}, but this runs inside a container, where {host} is the container itself, not the machine or another container: use the mail server's Compose service name (e.g. mailpit), or host.docker.internal for a server on the machine."),
+        (Msg::ConfigLocalhostInContainer { host, port }, Es) => format!("La configuración indica {host}:{port}, pero esto se ejecuta dentro de un contenedor, donde {host} es el propio contenedor, no la máquina ni otro contenedor: use el nombre de servicio de Compose del servidor de correo (p. ej. mailpit), o host.docker.internal para un servidor en la máquina."),
+        (Msg::ConfigLocalhostInWsl { host, port }, En) => format!("The settings name {host}:{port}, and this runs in WSL 2, whose {host} is the Linux VM's own: a mail server running on Windows is reached at the Windows host's address (the nameserver in /etc/resolv.conf), or with WSL's mirrored networking."),
+        (Msg::ConfigLocalhostInWsl { host, port }, Es) => format!("La configuración indica {host}:{port}, y esto se ejecuta en WSL 2, cuyo {host} es el de la máquina virtual Linux: a un servidor de correo que corre en Windows se llega por la dirección del host Windows (el nameserver de /etc/resolv.conf), o con la red en modo espejo de WSL."),
+        (Msg::ConfigServiceNameUnresolved { host, in_container: false }, En) => format!("{host} is a one-label name, like a Docker Compose service, and it resolves only inside the Compose network: from this machine use localhost and the port the service publishes (ports: in compose.yaml)."),
+        (Msg::ConfigServiceNameUnresolved { host, in_container: false }, Es) => format!("{host} es un nombre de una sola etiqueta, como un servicio de Docker Compose, y solo se resuelve dentro de la red de Compose: desde esta máquina use localhost y el puerto que publica el servicio (ports: en compose.yaml)."),
+        (Msg::ConfigServiceNameUnresolved { host, in_container: true }, En) => format!("{host} is a one-label name, like a Docker Compose service, and it does not resolve in this container: the container and the mail server must share a Compose network, under that service name."),
+        (Msg::ConfigServiceNameUnresolved { host, in_container: true }, Es) => format!("{host} es un nombre de una sola etiqueta, como un servicio de Docker Compose, y no se resuelve en este contenedor: el contenedor y el servidor de correo deben compartir una red de Compose, con ese nombre de servicio."),
+        (Msg::RecSetHost { setting, host }, En) => format!("Set {setting} to {host}."),
+        (Msg::RecSetHost { setting, host }, Es) => format!("Ponga {setting} a {host}."),
         (Msg::RecProviderDoc { provider, url }, En) => format!("{provider} documents this refusal and what to do about it: {url}"),
         (Msg::RecProviderDoc { provider, url }, Es) => format!("{provider} documenta este rechazo y qué hacer: {url}"),
         (Msg::RecRedirected { proxy }, En) => format!("Send through the hosting's own mail server as its control panel documents (often localhost, or mail.<your domain>), or ask {} to stop redirecting outbound SMTP (cPanel/WHM: Tweak Settings > SMTP Restrictions); a port it does not redirect works too, when the report shows one.", proxy.unwrap_or("the hosting company")),

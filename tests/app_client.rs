@@ -34,6 +34,10 @@ async fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .collect();
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .env(
+                "SMTP_DOCTOR_TEST_ROOT",
+                "/nonexistent-smtp-doctor-test-root",
+            )
             .args(&args)
             .current_dir(&dir)
             .env_clear()
@@ -278,6 +282,10 @@ async fn the_app_client_is_skipped_with_a_reason() {
             )
             .unwrap();
             Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+                .env(
+                    "SMTP_DOCTOR_TEST_ROOT",
+                    "/nonexistent-smtp-doctor-test-root",
+                )
                 .args(["preflight", "--json", "--framework", "flask"])
                 .current_dir(&dir)
                 .env_clear()

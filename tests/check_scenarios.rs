@@ -655,6 +655,10 @@ async fn mx_targets_are_probed_on_port_25() {
     let server = dns.addr.to_string();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .env(
+                "SMTP_DOCTOR_TEST_ROOT",
+                "/nonexistent-smtp-doctor-test-root",
+            )
             .args([
                 "check",
                 "--mx",
@@ -685,6 +689,10 @@ async fn check_mx(dns: &DnsResponder, domain: &'static str) -> std::process::Out
     let server = dns.addr.to_string();
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .env(
+                "SMTP_DOCTOR_TEST_ROOT",
+                "/nonexistent-smtp-doctor-test-root",
+            )
             .args(["check", "--mx", domain, "--dns-server", &server])
             .args(["--timeout", "1", "--no-color"])
             .output()

@@ -4,6 +4,10 @@ use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        .env(
+            "SMTP_DOCTOR_TEST_ROOT",
+            "/nonexistent-smtp-doctor-test-root",
+        )
         .args(args)
         .env("NO_COLOR", "1")
         .output()
@@ -149,6 +153,10 @@ fn a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
         &["demo", "--format", "markdown"],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .env(
+                "SMTP_DOCTOR_TEST_ROOT",
+                "/nonexistent-smtp-doctor-test-root",
+            )
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -238,6 +246,11 @@ fn diff_exit_status() {
 
 fn run_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
+    // A plain machine: no container, WSL or cloud VM recognised (issue 15).
+    cmd.env(
+        "SMTP_DOCTOR_TEST_ROOT",
+        "/nonexistent-smtp-doctor-test-root",
+    );
     cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
     for var in [
         "EMAIL_HOST",
@@ -420,6 +433,10 @@ async fn public_provider_chain_trusted_only_by_this_machine_is_interception() {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         move || {
             Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+                .env(
+                    "SMTP_DOCTOR_TEST_ROOT",
+                    "/nonexistent-smtp-doctor-test-root",
+                )
                 .args(&args)
                 .env("SSL_CERT_FILE", &store)
                 .env_remove("SSL_CERT_DIR")
@@ -455,6 +472,10 @@ async fn public_provider_chain_trusted_only_by_this_machine_is_interception() {
     with_ca.extend(["--ca-file".to_string(), store.display().to_string()]);
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .env(
+                "SMTP_DOCTOR_TEST_ROOT",
+                "/nonexistent-smtp-doctor-test-root",
+            )
             .args(&with_ca)
             .env("SSL_CERT_FILE", "/nonexistent")
             .output()
@@ -489,6 +510,11 @@ async fn targets_log_in_as_the_user_given() {
         let file = file.clone();
         tokio::task::spawn_blocking(move || {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
+            // A plain machine: no container, WSL or cloud VM recognised (issue 15).
+            cmd.env(
+                "SMTP_DOCTOR_TEST_ROOT",
+                "/nonexistent-smtp-doctor-test-root",
+            );
             cmd.args(["check", "--targets", &file, "--user", "bob"])
                 .args(["--insecure-auth", "--json", "--timeout", "2"])
                 .env_remove("SMTP_DOCTOR_PASSWORD")

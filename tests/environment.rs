@@ -320,3 +320,123 @@ async fn odd_server_names_with_the_providers_own_certificate_are_no_redirect() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+mod support;
+
+/// `preflight --json` in a folder whose `.env` is `env`, on `root`'s machine.
+async fn preflight_in(env: &str, root: Option<&PathBuf>, extra: &[&str]) -> Output {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-hostlint-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".env"), env).unwrap();
+    let mut args: Vec<String> = ["preflight", "--json", "--timeout", "1", "--no-app-client"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let root = root
+        .cloned()
+        .unwrap_or_else(|| std::env::temp_dir().join("smtp-doctor-no-such-root"));
+    tokio::task::spawn_blocking(move || {
+        let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(&args)
+            .current_dir(&dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SMTP_DOCTOR_TEST_ROOT", root)
+            .output()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        o
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_malformed_host_in_the_settings_is_a_finding_with_the_corrected_value() {
+    let closed = lab::closed_port().unwrap().port();
+    for written in [
+        "smtp.gmail.com,",
+        "https://smtp.gmail.com",
+        " smtp.gmail.com ",
+        "smtp.gmail.com:587",
+        "\"smtp.gmail.com\";",
+    ] {
+        let env = format!("EMAIL_HOST='{written}'\nEMAIL_PORT={closed}\nEMAIL_USE_TLS=True\n");
+        let o = preflight_in(&env, None, &["--resolve", "smtp.gmail.com=127.0.0.1"]).await;
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{written}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v = json(&o);
+        assert_eq!(v["cause"], "config.host_malformed", "{written}: {v}");
+        assert_eq!(v["configured"]["host"], "smtp.gmail.com", "{written}");
+        assert_eq!(
+            v["recommendations"][0]["settings"]["EMAIL_HOST"], "smtp.gmail.com",
+            "{v}"
+        );
+        assert!(
+            v["findings"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("EMAIL_HOST"),
+            "{v}"
+        );
+    }
+    // Typed on the command line, it stays a usage error.
+    let o = preflight_in("EMAIL_PORT=587\n", None, &["--host", "smtp.gmail.com,"]).await;
+    assert_eq!(o.status.code(), Some(2));
+    // Nothing that explains it: a usage error too.
+    let o = preflight_in("EMAIL_HOST='smtp gmail com'\n", None, &[]).await;
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[tokio::test]
+async fn localhost_in_a_container_or_wsl_and_a_compose_name_outside_compose() {
+    let closed = lab::closed_port().unwrap().port();
+    let env = format!("EMAIL_HOST=localhost\nEMAIL_PORT={closed}\n");
+    let container = machine("container", "QEMU");
+    std::fs::write(container.join(".dockerenv"), "").unwrap();
+    let v = json(&preflight_in(&env, Some(&container), &[]).await);
+    assert_eq!(v["cause"], "config.localhost_in_container", "{v}");
+    assert!(v["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("host.docker.internal"));
+    let wsl = machine("wsl", "Microsoft Corporation");
+    std::fs::create_dir_all(wsl.join("proc")).unwrap();
+    std::fs::write(
+        wsl.join("proc/version"),
+        "Linux version 5.15.167.4-microsoft-standard-WSL2",
+    )
+    .unwrap();
+    let v = json(&preflight_in(&env, Some(&wsl), &[]).await);
+    assert_eq!(v["cause"], "config.localhost_in_wsl", "{v}");
+    // On a plain machine, a refused localhost is just that.
+    let v = json(&preflight_in(&env, None, &[]).await);
+    assert_eq!(v["cause"], "tcp.refused", "{v}");
+    // A Compose service name, from outside Compose: NXDOMAIN from the resolver.
+    let dns = support::DnsResponder::start(&[]).await;
+    let server = dns.addr.to_string();
+    let v = json(
+        &preflight_in(
+            "EMAIL_HOST=mailpit\nEMAIL_PORT=1025\n",
+            None,
+            &["--dns-server", &server],
+        )
+        .await,
+    );
+    assert_eq!(v["cause"], "config.service_name_unresolved", "{v}");
+    assert!(v["findings"].to_string().contains("dns.nxdomain"));
+    std::fs::remove_dir_all(&container).ok();
+    std::fs::remove_dir_all(&wsl).ok();
+}

@@ -57,6 +57,10 @@ fn every_corpus_row_is_classified_as_expected() {
 
 fn explain(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        .env(
+            "SMTP_DOCTOR_TEST_ROOT",
+            "/nonexistent-smtp-doctor-test-root",
+        )
         .arg("explain")
         .args(args)
         .env("NO_COLOR", "1")

@@ -593,6 +593,7 @@ fn unreachable_configured_port_recommends_a_working_one() {
         timeout: Some(10.0),
         login: false,
         send: false,
+        host_as_written: None,
     };
     let d = preflight::diagnose(&obs, &path, &Options::default());
     assert_eq!(d.verdict, Verdict::Degraded);

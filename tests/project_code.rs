@@ -57,6 +57,11 @@ fn run_with(
     stdin: Stdio,
 ) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
+    // A plain machine: no container, WSL or cloud VM recognised (issue 15).
+    cmd.env(
+        "SMTP_DOCTOR_TEST_ROOT",
+        "/nonexistent-smtp-doctor-test-root",
+    );
     cmd.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")

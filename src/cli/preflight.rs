@@ -25,15 +25,26 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         Ok(app) => app,
         Err(e) => return usage_error(e),
     };
-    match plan::validate_host(&app.host) {
-        Ok(host) => app.host = host,
-        Err(e) => return usage_error(e),
+    // A malformed host typed on the command line is a usage error; one read from the
+    // application's settings is a finding (config.host_malformed) when what it meant is clear,
+    // and the corrected host is what gets tested.
+    let mut host_as_written = None;
+    match settings::corrected_host(&app.host).filter(|_| args.host.is_none()) {
+        Some(corrected) => {
+            host_as_written = Some(smtp_doctor::text::escape(app.host.as_bytes()));
+            app.host = corrected;
+        }
+        None => match plan::validate_host(&app.host) {
+            Ok(host) => app.host = host,
+            Err(e) => return usage_error(e),
+        },
     }
     let send = match send_plan(args, app.user.as_deref()) {
         Ok(send) => send,
         Err(e) => return usage_error(e),
     };
-    let path = app.configured_path(send.is_some());
+    let mut path = app.configured_path(send.is_some());
+    path.host_as_written = host_as_written;
     let mut plan = match Plan::preflight(&path, net.timeout) {
         Ok(p) => p,
         Err(e) => return usage_error(e),

@@ -37,6 +37,14 @@ finding_codes! {
     ConfigStarttlsOnImplicitPort = "config.starttls_on_implicit_port", Config;
     /// Settings ask for implicit TLS on a port that starts in plain text.
     ConfigImplicitTlsOnStarttlsPort = "config.implicit_tls_on_starttls_port", Config;
+    /// The host setting is malformed (`smtp.gmail.com,`, `https://smtp.gmail.com`).
+    ConfigHostMalformed = "config.host_malformed", Config;
+    /// `localhost` inside a container names the container itself, not the machine's server.
+    ConfigLocalhostInContainer = "config.localhost_in_container", Config;
+    /// `localhost` inside WSL 2 names the Linux VM, not Windows.
+    ConfigLocalhostInWsl = "config.localhost_in_wsl", Config;
+    /// A one-label name (a Compose service) used where it does not resolve.
+    ConfigServiceNameUnresolved = "config.service_name_unresolved", Config;
     /// No timeout is set: the application may wait forever (Django's default).
     ConfigNoTimeout = "config.no_timeout", Config;
     /// Settings use no TLS at all although the server offers it.

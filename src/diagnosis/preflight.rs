@@ -73,7 +73,15 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
     findings.extend(base.findings.into_iter().filter(|f| !restated(f)));
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 
-    let works = path.security.is_some()
+    // The host as written, and where the host cannot mean what it says (a container's
+    // localhost, a Compose name outside Compose).
+    let (host_findings, host_recs) = host_findings(obs, path, opts);
+    let host_broken = host_findings.iter().any(|f| f.severity == Severity::Error);
+    for (i, f) in host_findings.into_iter().enumerate() {
+        findings.insert(i, f);
+    }
+    let works = !host_broken
+        && path.security.is_some()
         && !configured.is_empty()
         && configured.iter().all(|e| works_as_configured(e, path));
     // Another path: another port that works, or the same port in the mode it really speaks.
@@ -108,7 +116,14 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         }
         Vec::new()
     } else {
-        let mut recs = recommend(obs, path, mode_mismatch, base.recommendations, opts);
+        let mut recs = host_recs;
+        recs.extend(recommend(
+            obs,
+            path,
+            mode_mismatch,
+            base.recommendations,
+            opts,
+        ));
         if path.timeout.is_none() && hung(&findings, path.port) {
             add_timeout(&mut recs, opts);
         }
@@ -120,6 +135,81 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         findings,
         recommendations,
     }
+}
+
+/// What is wrong with the configured host itself: malformed as written (the corrected host
+/// was tested), `localhost` where it cannot be the server, a one-label name that does not
+/// resolve here.
+fn host_findings(
+    obs: &Observations,
+    path: &ConfiguredPath,
+    opts: &Options,
+) -> (Vec<Finding>, Vec<Recommendation>) {
+    let setting = opts.framework.names().host;
+    let mut findings = Vec::new();
+    let mut recs = Vec::new();
+    if let Some(written) = &path.host_as_written {
+        let msg = Msg::ConfigHostMalformed {
+            setting,
+            written: written.clone(),
+            corrected: path.host.clone(),
+        };
+        let code = FindingCode::ConfigHostMalformed;
+        findings.push(finding(code, Severity::Error, None, &msg, opts));
+        recs.push(Recommendation {
+            port: None,
+            security: None,
+            message: i18n::text(
+                opts.lang,
+                &Msg::RecSetHost {
+                    setting,
+                    host: path.host.clone(),
+                },
+            ),
+            settings: frameworks::host_settings(opts.framework, &path.host),
+            commands: Vec::new(),
+        });
+    }
+    let configured: Vec<&EndpointObservation> = obs.on_port(path.port).collect();
+    let answered = configured
+        .iter()
+        .any(|e| e.tcp.state == crate::model::TcpState::Open);
+    let host = path.host.to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    if loopback && !answered && !configured.is_empty() {
+        let (host, port) = (path.host.clone(), path.port);
+        let found = if obs.environment.container.is_some() {
+            Some((
+                FindingCode::ConfigLocalhostInContainer,
+                Msg::ConfigLocalhostInContainer { host, port },
+            ))
+        } else if obs.environment.wsl {
+            Some((
+                FindingCode::ConfigLocalhostInWsl,
+                Msg::ConfigLocalhostInWsl { host, port },
+            ))
+        } else {
+            None
+        };
+        if let Some((code, msg)) = found {
+            findings.push(finding(code, Severity::Error, None, &msg, opts));
+        }
+    }
+    let one_label = !host.contains('.') && !loopback && host.parse::<std::net::IpAddr>().is_err();
+    let unresolved = matches!(obs.dns.outcome, crate::model::DnsOutcome::NxDomain);
+    if one_label && unresolved {
+        let msg = Msg::ConfigServiceNameUnresolved {
+            host: path.host.clone(),
+            in_container: obs.environment.container.is_some(),
+        };
+        let code = FindingCode::ConfigServiceNameUnresolved;
+        findings.push(finding(code, Severity::Error, None, &msg, opts));
+    }
+    (findings, recs)
 }
 
 /// What the settings themselves get wrong, and whether they name the wrong mode for the port.
@@ -283,6 +373,7 @@ mod tests {
             timeout: None,
             login: false,
             send: false,
+            host_as_written: None,
         };
         let d = diagnose(
             &obs,
@@ -372,6 +463,7 @@ mod tests {
             timeout: None,
             login: false,
             send: false,
+            host_as_written: None,
         };
         // 587 drops its packets: the app hangs; the fix moves it to 465 and sets a timeout.
         let opts = Options::default();

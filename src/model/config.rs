@@ -18,4 +18,8 @@ pub struct ConfiguredPath {
     pub login: bool,
     /// Whether a test message was asked for.
     pub send: bool,
+    /// The host exactly as the settings write it (escaped), when it was malformed and `host`
+    /// is its corrected form (`smtp.gmail.com,` → `smtp.gmail.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_as_written: Option<String>,
 }

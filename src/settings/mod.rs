@@ -222,6 +222,7 @@ impl AppSettings {
             timeout: self.timeout,
             login: self.user.is_some(),
             send,
+            host_as_written: None,
         }
     }
 
@@ -235,6 +236,37 @@ impl AppSettings {
             (false, false) => Some(Security::Plain),
         }
     }
+}
+
+/// The host a malformed setting meant, when it can be told: surrounding spaces and quotes, a
+/// URL scheme (`https://`, `smtp://`…), a path, a trailing `,` `;` or `.` left over from a list,
+/// a `:port` suffix. `None` when nothing like that explains it (or it was not malformed).
+pub fn corrected_host(written: &str) -> Option<String> {
+    // Spaces around a name are read past by smtp-doctor's parser, not by the application's
+    // resolver (`getaddrinfo(" smtp.gmail.com ")` fails).
+    if crate::plan::validate_host(written).is_ok() && written.trim() == written {
+        return None;
+    }
+    let litter = |c: char| c.is_whitespace() || "\"'`,;".contains(c);
+    let mut h = written.trim_matches(litter);
+    if let Some((scheme, rest)) = h.split_once("://") {
+        if scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            h = rest;
+        }
+    }
+    h = h.split(['/', '?', '#']).next().unwrap_or(h);
+    h = h.rsplit_once('@').map_or(h, |(_, host)| host);
+    h = h.trim_matches(litter);
+    if let Some((name, port)) = h.rsplit_once(':') {
+        if !name.contains(':') && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+            h = name;
+        }
+    }
+    let h = h.trim_matches(litter);
+    crate::plan::validate_host(h).ok().filter(|c| !c.is_empty())
 }
 
 /// What the command line says (highest precedence).
@@ -503,7 +535,7 @@ impl<'a> Interpreter<'a> {
     /// Host, port and credentials under the framework's names.
     fn read_server(&mut self, names: &Names, path: &mut Interpreted) -> Result<(), SettingsError> {
         if let Some(raw) = self.get(names.host) {
-            path.host = Some(raw.value.trim().to_string()).filter(|h| !h.is_empty());
+            path.host = Some(raw.value.clone()).filter(|h| !h.trim().is_empty());
         }
         if let Some(raw) = self.get(names.port) {
             let port = crate::plan::parse_port(&raw.value)
