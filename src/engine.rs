@@ -65,23 +65,7 @@ async fn run_with(
         tls,
         rtt: Default::default(),
     };
-    let mut tasks = JoinSet::new();
-    let mut index = 0usize;
-    for port in &plan.ports {
-        for (i, &address) in dns.addresses.iter().enumerate() {
-            let ctx = ctx.clone();
-            let port = *port;
-            let slot = index;
-            // One login per port and one test message in all: the first address only, so a
-            // dual-stack host is not asked to authenticate four times.
-            let role = SessionRole {
-                auth: i == 0 && plan.credentials.is_some(),
-                send: i == 0 && plan.send.is_some() && plan.send_port == Some(port.port),
-            };
-            tasks.spawn(async move { (slot, endpoint::probe(&ctx, address, port, role).await) });
-            index += 1;
-        }
-    }
+    let probes = probe_ports(&ctx, &plan.ports, &dns.addresses);
     // The control connection, beside the probes (a connect only, closed at once).
     let control = plan
         .control_port
@@ -95,7 +79,14 @@ async fn run_with(
                 ControlObservation { address, port, tcp }
             })
         });
-    let endpoints = in_order(tasks, index).await;
+    let mut endpoints = probes.await;
+    let mut ports: Vec<u16> = plan.ports.iter().map(|p| p.port).collect();
+    // The provider's extra submission port (2525), only when no port asked for connects.
+    let none_connects = endpoints.iter().all(|e| e.tcp.state != TcpState::Open);
+    if none_connects && !plan.fallback_ports.is_empty() && !dns.addresses.is_empty() {
+        endpoints.extend(probe_ports(&ctx, &plan.fallback_ports, &dns.addresses).await);
+        ports.extend(plan.fallback_ports.iter().map(|p| p.port));
+    }
     let control = match control {
         Some(task) => task.await.ok(),
         None => None,
@@ -111,7 +102,7 @@ async fn run_with(
     };
     Observations {
         host: plan.host.to_string(),
-        ports: plan.ports.iter().map(|p| p.port).collect(),
+        ports,
         dns,
         endpoints,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -121,7 +112,45 @@ async fn run_with(
         app_client,
         environment: crate::probe::environment::detect(),
         control,
+        credential_lints: plan
+            .credentials
+            .as_ref()
+            .map(|c| {
+                crate::knowledge::providers::credential_lints(
+                    &plan.host.to_string(),
+                    &c.user,
+                    c.secret.expose(),
+                )
+            })
+            .unwrap_or_default(),
     }
+}
+
+/// Every (port, address) of `ports` probed concurrently; the results in plan order.
+fn probe_ports(
+    ctx: &ProbeContext,
+    ports: &[crate::plan::PortPlan],
+    addresses: &[std::net::IpAddr],
+) -> impl std::future::Future<Output = Vec<EndpointObservation>> {
+    let plan = &ctx.plan;
+    let mut tasks = JoinSet::new();
+    let mut index = 0usize;
+    for port in ports {
+        for (i, &address) in addresses.iter().enumerate() {
+            let ctx = ctx.clone();
+            let port = *port;
+            let slot = index;
+            // One login per port and one test message in all: the first address only, so a
+            // dual-stack host is not asked to authenticate four times.
+            let role = SessionRole {
+                auth: i == 0 && plan.credentials.is_some(),
+                send: i == 0 && plan.send.is_some() && plan.send_port == Some(port.port),
+            };
+            tasks.spawn(async move { (slot, endpoint::probe(&ctx, address, port, role).await) });
+            index += 1;
+        }
+    }
+    in_order(tasks, index)
 }
 
 /// On a name mismatch, the certificate's first name that may be suggested instead of the

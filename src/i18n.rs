@@ -76,6 +76,11 @@ pub enum Msg {
     ConfigServiceNameUnresolved { host: String, in_container: bool },
     /// Recommendation: write the host this way.
     RecSetHost { setting: &'static str, host: String },
+    /// The credentials break a provider's rule.
+    AuthCredentialsSuspect {
+        lint: crate::model::CredentialLint,
+        user: String,
+    },
     /// Recommendation: the provider's own page about this refusal.
     RecProviderDoc {
         provider: &'static str,
@@ -508,6 +513,18 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::ConfigServiceNameUnresolved { host, in_container: true }, Es) => format!("{host} es un nombre de una sola etiqueta, como un servicio de Docker Compose, y no se resuelve en este contenedor: el contenedor y el servidor de correo deben compartir una red de Compose, con ese nombre de servicio."),
         (Msg::RecSetHost { setting, host }, En) => format!("Set {setting} to {host}."),
         (Msg::RecSetHost { setting, host }, Es) => format!("Ponga {setting} a {host}."),
+        (Msg::AuthCredentialsSuspect { lint, user }, En) => match lint {
+            crate::model::CredentialLint::SendgridUserNotApikey => format!("SendGrid's SMTP user is literally \"apikey\" (the password is the API key), not \"{user}\"."),
+            crate::model::CredentialLint::SesUserNotAccessKeyId => format!("Amazon SES's SMTP user is an SMTP credential's access key id (AKIA… , 20 characters), not \"{user}\": create SMTP credentials in the SES console."),
+            crate::model::CredentialLint::SesPasswordIsIamSecret => "The password has the shape of an IAM secret access key (40 characters), not of an SES SMTP password (44): create SMTP credentials in the SES console, for the region of the host.".to_string(),
+            crate::model::CredentialLint::GmailUserNotAddress => format!("Gmail's SMTP user is the full address (name@gmail.com or the Workspace address), not \"{user}\"."),
+        },
+        (Msg::AuthCredentialsSuspect { lint, user }, Es) => match lint {
+            crate::model::CredentialLint::SendgridUserNotApikey => format!("El usuario SMTP de SendGrid es literalmente \"apikey\" (la contraseña es la clave de API), no \"{user}\"."),
+            crate::model::CredentialLint::SesUserNotAccessKeyId => format!("El usuario SMTP de Amazon SES es el identificador de clave de acceso de unas credenciales SMTP (AKIA…, 20 caracteres), no \"{user}\": cree credenciales SMTP en la consola de SES."),
+            crate::model::CredentialLint::SesPasswordIsIamSecret => "La contraseña tiene la forma de una clave secreta de IAM (40 caracteres), no de una contraseña SMTP de SES (44): cree credenciales SMTP en la consola de SES, para la región del host.".to_string(),
+            crate::model::CredentialLint::GmailUserNotAddress => format!("El usuario SMTP de Gmail es la dirección completa (nombre@gmail.com o la de Workspace), no \"{user}\"."),
+        },
         (Msg::RecProviderDoc { provider, url }, En) => format!("{provider} documents this refusal and what to do about it: {url}"),
         (Msg::RecProviderDoc { provider, url }, Es) => format!("{provider} documenta este rechazo y qué hacer: {url}"),
         (Msg::RecRedirected { proxy }, En) => format!("Send through the hosting's own mail server as its control panel documents (often localhost, or mail.<your domain>), or ask {} to stop redirecting outbound SMTP (cPanel/WHM: Tweak Settings > SMTP Restrictions); a port it does not redirect works too, when the report shows one.", proxy.unwrap_or("the hosting company")),

@@ -440,3 +440,65 @@ async fn localhost_in_a_container_or_wsl_and_a_compose_name_outside_compose() {
     std::fs::remove_dir_all(&container).ok();
     std::fs::remove_dir_all(&wsl).ok();
 }
+
+#[tokio::test]
+async fn port_2525_is_tried_and_recommended_only_when_587_and_465_do_not_connect() {
+    let drop = DroppingPort::new().unwrap();
+    let ca = LabCa::new("Lab Root", "lab").unwrap();
+    let cfg = lab::server_tls(
+        &ca.issue(&["smtp.sendgrid.net"], lab::Validity::Current)
+            .unwrap(),
+    )
+    .unwrap();
+    let alt = LabServer::start(ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(cfg.clone()),
+    }))
+    .await
+    .unwrap();
+    let ok465 = LabServer::start(ServerBehaviour::smtp(ServerMode::ImplicitTls(cfg)))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-2525-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.root_pem()).unwrap();
+    let run = |p465: std::net::SocketAddr| {
+        let args: Vec<String> = [
+            "check".to_string(),
+            "smtp.sendgrid.net".into(),
+            "--resolve".into(),
+            "smtp.sendgrid.net=127.0.0.1".into(),
+            "--connect-to".into(),
+            format!("smtp.sendgrid.net:587:127.0.0.1:{}", drop.addr.port()),
+            "--connect-to".into(),
+            format!("smtp.sendgrid.net:465:127.0.0.1:{}", p465.port()),
+            "--connect-to".into(),
+            format!("smtp.sendgrid.net:2525:127.0.0.1:{}", alt.addr.port()),
+            "--connect-to".into(),
+            format!("smtp.sendgrid.net:443:127.0.0.1:{}", drop.addr.port()),
+            "--ca-file".into(),
+            ca_file.display().to_string(),
+            "--json".into(),
+            "--timeout".into(),
+            "1".into(),
+        ]
+        .to_vec();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+                .args(&args)
+                .output()
+                .unwrap()
+        })
+    };
+    // 587 dropped, 465 answering: 2525 is not tried.
+    let v = json(&run(ok465.addr).await.unwrap());
+    assert_eq!(v["ports"], serde_json::json!([587, 465]), "{v}");
+    assert!(alt.verbs.lock().unwrap().is_empty());
+    // Both dropped: 2525 is tried, works, and is the fix.
+    let v = json(&run(drop.addr).await.unwrap());
+    assert_eq!(v["ports"], serde_json::json!([587, 465, 2525]), "{v}");
+    assert_eq!(v["verdict"], "degraded");
+    assert_eq!(v["recommendations"][0]["port"], 2525, "{v}");
+    assert_eq!(v["recommendations"][0]["security"], "starttls");
+    std::fs::remove_dir_all(&dir).ok();
+}

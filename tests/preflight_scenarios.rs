@@ -710,3 +710,75 @@ async fn relay_access_denied_without_a_login_says_to_set_the_credentials() {
         .unwrap();
     assert!(f.message.contains("Relay access denied") && f.message.contains("user and password"));
 }
+
+/// Issue 15: credentials that break the provider's own rules are said before any login (a
+/// warning), and first among the fixes when the provider then refuses the login.
+#[tokio::test]
+async fn credential_lints_are_warnings_confirmed_by_a_refusal() {
+    let iam_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"; // 40 characters
+    let cases: [(&str, &str, &str, &[&str]); 3] = [
+        (
+            "smtp.sendgrid.net",
+            "me@lab.test",
+            PASSWORD,
+            &["literally \"apikey\""],
+        ),
+        (
+            "email-smtp.eu-west-1.amazonaws.com",
+            "admin",
+            iam_secret,
+            &["access key id", "IAM secret access key"],
+        ),
+        ("smtp.gmail.com", "john", PASSWORD, &["full address"]),
+    ];
+    for (host, user, password, says) in cases {
+        // Refused: the lint comes first among the fixes.
+        let lab = Lab::start(host, |b| {
+            b.account = Some(("someone-else".into(), "x".into()));
+        })
+        .await;
+        let env = [
+            ("EMAIL_HOST", host),
+            ("EMAIL_HOST_USER", user),
+            ("EMAIL_HOST_PASSWORD", password),
+            ("EMAIL_TIMEOUT", "10"),
+            ("EMAIL_PORT", "587"),
+            ("EMAIL_USE_TLS", "True"),
+        ];
+        let run = preflight_run(&lab, &env, None, true).await;
+        let r = &run.report;
+        assert_eq!(cause(r), Some("auth.failed"), "{host}: {:?}", r.findings);
+        let lints: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.code.as_str() == "auth.credentials_suspect")
+            .collect();
+        assert_eq!(lints.len(), says.len(), "{host}: {:?}", r.findings);
+        assert!(lints
+            .iter()
+            .all(|f| f.severity == smtp_doctor::diagnosis::Severity::Warning));
+        for s in says {
+            assert!(
+                lints.iter().any(|f| f.message.contains(s)),
+                "{host}: {s}: {lints:?}"
+            );
+        }
+        assert!(
+            says.iter()
+                .any(|s| r.recommendations[0].message.contains(s)),
+            "{host}: {:?}",
+            r.recommendations
+        );
+        assert!(!format!("{r:?}").contains(iam_secret));
+        // Accepted: a warning only, the path works.
+        let lab = Lab::start(host, |_| {}).await;
+        let run = preflight_run(&lab, &env, None, true).await;
+        assert_eq!(
+            run.report.verdict,
+            Verdict::Ok,
+            "{host}: {:?}",
+            run.report.findings
+        );
+        assert!(codes(&run.report).contains(&"auth.credentials_suspect"));
+    }
+}

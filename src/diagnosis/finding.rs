@@ -125,6 +125,8 @@ finding_codes! {
     AppClientFailed = "app.client_failed", Send;
     /// The application's client works where smtp-doctor's probe does not (a warning).
     AppClientWorks = "app.client_works", Send;
+    /// The credentials break a rule of the provider's, seen before any login (a warning).
+    AuthCredentialsSuspect = "auth.credentials_suspect", Auth;
     /// The provider asks for an interactive sign-in (Gmail 534 5.7.14).
     AuthWebLoginRequired = "auth.web_login_required", Auth;
     /// Too many logins or connections: try again later (454 4.7.0, 421 4.7.0).

@@ -76,6 +76,29 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     for (i, f) in redirect::findings(obs, opts.lang).into_iter().enumerate() {
         findings.insert(i, f);
     }
+    // What the credentials break of the provider's rules: warnings, never the cause.
+    for lint in &obs.credential_lints {
+        let user = obs
+            .endpoints
+            .iter()
+            .find_map(|e| {
+                e.auth
+                    .as_ref()
+                    .map(|a| crate::text::escape(a.user.as_bytes()))
+            })
+            .unwrap_or_default();
+        findings.push(Finding {
+            code: FindingCode::AuthCredentialsSuspect,
+            severity: Severity::Warning,
+            port: None,
+            addresses: Vec::new(),
+            message: i18n::text(
+                opts.lang,
+                &Msg::AuthCredentialsSuspect { lint: *lint, user },
+            ),
+            evidence: None,
+        });
+    }
     // A blocked network explains its dropped ports: said first.
     if let Some(blocked) = smtp_blocked(obs, opts.lang) {
         findings.insert(0, blocked);

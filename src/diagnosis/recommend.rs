@@ -184,10 +184,26 @@ fn for_cause(
         C::AuthAppPasswordRequired
         | C::AuthBasicAuthDisabled
         | C::AuthFailed
-        | C::AuthNotOffered => crate::knowledge::providers::for_host(&obs.host)
-            .map(|p| plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es }))
-            .into_iter()
-            .collect(),
+        | C::AuthNotOffered => {
+            // A refused login with credentials that break the provider's own rule: that rule
+            // first (the lint is confirmed by the refusal).
+            let confirmed = findings
+                .iter()
+                .filter(|f| cause == C::AuthFailed && f.code == C::AuthCredentialsSuspect)
+                .map(|f| Recommendation {
+                    port: None,
+                    security: None,
+                    message: f.message.clone(),
+                    settings: BTreeMap::new(),
+                    commands: Vec::new(),
+                });
+            confirmed
+                .chain(
+                    crate::knowledge::providers::for_host(&obs.host)
+                        .map(|p| plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es })),
+                )
+                .collect()
+        }
         // It greeted as a mail server, then answered EHLO with something that is not SMTP.
         C::SmtpNotSmtp
             if obs.on_port(failing_port).any(|e| {

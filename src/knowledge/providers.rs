@@ -99,6 +99,61 @@ pub fn for_host(host: &str) -> Option<&'static Provider> {
     })
 }
 
+/// Providers that also take submissions on port 2525 (with STARTTLS), for networks that block
+/// 587 and 465: SendGrid, Mailgun, Brevo, SparkPost, Postmark, Mailjet, SMTP2GO, Elastic Email.
+const PORT_2525: &[&str] = &[
+    "sendgrid.net",
+    "mailgun.org",
+    "sendinblue.com",
+    "brevo.com",
+    "sparkpostmail.com",
+    "postmarkapp.com",
+    "mailjet.com",
+    "smtp2go.com",
+    "elasticemail.com",
+];
+
+/// The extra submission port of the provider of `host`, when it has one.
+pub fn extra_submission_port(host: &str) -> Option<u16> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    PORT_2525
+        .iter()
+        .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+        .then_some(2525)
+}
+
+/// The rules of the provider of `host` that these credentials break, from their shape alone
+/// (the secret is looked at for its length and alphabet, never kept).
+pub fn credential_lints(host: &str, user: &str, secret: &str) -> Vec<crate::model::CredentialLint> {
+    use crate::model::CredentialLint as L;
+    let mut lints = Vec::new();
+    let Some(provider) = for_host(host) else {
+        return lints;
+    };
+    match provider.name {
+        "SendGrid" if user != "apikey" => lints.push(L::SendgridUserNotApikey),
+        "Amazon SES" => {
+            let access_key = user.len() == 20
+                && (user.starts_with("AKIA") || user.starts_with("ASIA"))
+                && user
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            if !access_key {
+                lints.push(L::SesUserNotAccessKeyId);
+            }
+            let base64ish = secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=');
+            if secret.len() == 40 && base64ish {
+                lints.push(L::SesPasswordIsIamSecret);
+            }
+        }
+        "Gmail" if !user.contains('@') => lints.push(L::GmailUserNotAddress),
+        _ => {}
+    }
+    lints
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

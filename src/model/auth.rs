@@ -40,6 +40,22 @@ pub enum AuthOutcome {
     },
 }
 
+/// Something about the credentials that the provider is known to refuse, seen before any login
+/// (the secret itself is never recorded: only which rule it breaks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialLint {
+    /// SendGrid's SMTP user is literally `apikey`.
+    SendgridUserNotApikey,
+    /// Amazon SES's SMTP user is an access key id (`AKIA…`, 20 characters).
+    SesUserNotAccessKeyId,
+    /// The password has the shape of an IAM secret access key (40 characters): SES needs the
+    /// SMTP password derived from it (44 characters), for the region of the host.
+    SesPasswordIsIamSecret,
+    /// Gmail's user is the full address.
+    GmailUserNotAddress,
+}
+
 /// Why a connection was not trusted with credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -17,7 +17,7 @@ mod tls;
 pub use app_client::{
     AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppRuntime, SkipReason,
 };
-pub use auth::{AuthObservation, AuthOutcome, Unprotected};
+pub use auth::{AuthObservation, AuthOutcome, CredentialLint, Unprotected};
 pub use config::ConfiguredPath;
 pub use environment::{Container, ControlObservation, Environment, Hosting};
 pub use reply::{Broken, Reply, ReplySummary};
@@ -284,6 +284,9 @@ pub struct Observations {
     /// The control connection to the same address on a port that is not SMTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control: Option<ControlObservation>,
+    /// What the credentials break of the provider's known rules, seen before any login.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credential_lints: Vec<CredentialLint>,
 }
 
 /// A certificate name checked before a fix may suggest it as the host.

@@ -303,15 +303,31 @@ pub struct Plan {
     pub send_port: Option<u16>,
     /// Preflight: the application's own client, run beside the probe.
     pub app_client: Option<AppClientStep>,
+    /// Ports tried only when none of `ports` connects: the provider's extra submission port
+    /// (2525 at SendGrid, Mailgun, Brevo…), for networks that block 587 and 465.
+    pub fallback_ports: Vec<PortPlan>,
     /// A port that is not SMTP (443) to connect to once on the first address, so that SMTP
     /// ports that are all dropped can be told from a host that is unreachable.
     pub control_port: Option<u16>,
+}
+
+/// The provider's extra submission port, when the ports are the defaults.
+fn fallback_ports(host: &Host, defaults: bool) -> Vec<PortPlan> {
+    crate::knowledge::providers::extra_submission_port(&host.to_string())
+        .filter(|_| defaults)
+        .map(|port| PortPlan {
+            port,
+            security: Security::Starttls,
+        })
+        .into_iter()
+        .collect()
 }
 
 impl Plan {
     /// A plan for `host` on `ports` (default 587 and 465) with default timing.
     pub fn new(host: &str, ports: &[u16]) -> Result<Plan, PlanError> {
         let host = Host::parse(host)?;
+        let fallback = fallback_ports(&host, ports.is_empty());
         let ports = if ports.is_empty() {
             &[587, 465][..]
         } else {
@@ -347,6 +363,7 @@ impl Plan {
             send_port: None,
             app_client: None,
             control_port: None,
+            fallback_ports: fallback,
         })
     }
 
@@ -380,6 +397,10 @@ impl Plan {
             }
         }
         let mut plan = Plan::new(&path.host, &ports)?;
+        plan.fallback_ports = fallback_ports(&plan.host, true)
+            .into_iter()
+            .filter(|p| !ports.contains(&p.port))
+            .collect();
         // The configured port is tested the way the application will use it first.
         if let Some(sec) = path.security {
             plan.ports[0] = PortPlan {
