@@ -68,6 +68,8 @@ fn every_situation_has_its_cause_and_first_fix() {
         ("dns_dns_failed",                             Failed,   Some("dns.failed"),   None),
         ("dns_resolver_unreachable",                   Failed,   Some("dns.failed"),   None),
         ("dns_resolved_both_families",                 Failed,   Some("tcp.refused"),  None),
+        ("every_port_dropped_with_443_answering_on_a_droplet", Failed, Some("net.smtp_blocked"), None),
+        ("shared_hosting_proxy_answers_for_gmail",     Failed,   Some("net.smtp_redirected"), None),
     ];
     for (name, verdict, cause, first_port_fix) in table {
         let r = report(name, Lang::En);
@@ -160,6 +162,21 @@ fn text_report_snapshots() {
         "nxdomain_es",
         text::render(&report("dns_dns_nxdomain", Lang::Es), plain)
     );
+    // Issue 15: who is in the way, in both languages.
+    for (name, fixture) in [
+        (
+            "smtp_blocked_droplet",
+            "every_port_dropped_with_443_answering_on_a_droplet",
+        ),
+        ("smtp_redirected", "shared_hosting_proxy_answers_for_gmail"),
+    ] {
+        for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+            insta::assert_snapshot!(
+                format!("{name}_{tag}"),
+                text::render(&report(fixture, lang), plain)
+            );
+        }
+    }
 }
 
 #[test]
