@@ -81,6 +81,15 @@ pub enum Msg {
         lint: crate::model::CredentialLint,
         user: String,
     },
+    /// Recommendation: log in before sending.
+    RecSetCredentials {
+        user: &'static str,
+        password: &'static str,
+    },
+    /// Recommendation: a sending or rate limit.
+    RecWaitForLimit,
+    /// Recommendation: verify the sender with the provider.
+    RecVerifySender { sender: &'static str },
     /// Recommendation: the provider's own page about this refusal.
     RecProviderDoc {
         provider: &'static str,
@@ -515,7 +524,7 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecSetHost { setting, host }, Es) => format!("Ponga {setting} a {host}."),
         (Msg::AuthCredentialsSuspect { lint, user }, En) => match lint {
             crate::model::CredentialLint::SendgridUserNotApikey => format!("SendGrid's SMTP user is literally \"apikey\" (the password is the API key), not \"{user}\"."),
-            crate::model::CredentialLint::SesUserNotAccessKeyId => format!("Amazon SES's SMTP user is an SMTP credential's access key id (AKIA… , 20 characters), not \"{user}\": create SMTP credentials in the SES console."),
+            crate::model::CredentialLint::SesUserNotAccessKeyId => format!("Amazon SES's SMTP user is an SMTP credential's access key id (AKIA…, 20 characters), not \"{user}\": create SMTP credentials in the SES console."),
             crate::model::CredentialLint::SesPasswordIsIamSecret => "The password has the shape of an IAM secret access key (40 characters), not of an SES SMTP password (44): create SMTP credentials in the SES console, for the region of the host.".to_string(),
             crate::model::CredentialLint::GmailUserNotAddress => format!("Gmail's SMTP user is the full address (name@gmail.com or the Workspace address), not \"{user}\"."),
         },
@@ -525,6 +534,12 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
             crate::model::CredentialLint::SesPasswordIsIamSecret => "La contraseña tiene la forma de una clave secreta de IAM (40 caracteres), no de una contraseña SMTP de SES (44): cree credenciales SMTP en la consola de SES, para la región del host.".to_string(),
             crate::model::CredentialLint::GmailUserNotAddress => format!("El usuario SMTP de Gmail es la dirección completa (nombre@gmail.com o la de Workspace), no \"{user}\"."),
         },
+        (Msg::RecSetCredentials { user, password }, En) => format!("Log in before sending: set {user} and {password} to the account's SMTP user and password (the server relays only for clients that logged in)."),
+        (Msg::RecSetCredentials { user, password }, Es) => format!("Inicie sesión antes de enviar: ponga en {user} y {password} el usuario y la contraseña SMTP de la cuenta (el servidor solo reenvía para clientes que iniciaron sesión)."),
+        (Msg::RecWaitForLimit, En) => "Wait for the limit to reset, then send less often or in smaller batches; for a higher limit, ask the provider (or use its bulk-sending service).".into(),
+        (Msg::RecWaitForLimit, Es) => "Espere a que el límite se renueve y envíe con menos frecuencia o en lotes más pequeños; para un límite mayor, pídalo al proveedor (o use su servicio de envío masivo).".into(),
+        (Msg::RecVerifySender { sender }, En) => format!("Use a sender the provider has verified: verify the address or its domain in the provider's console, or set {sender} to one that is."),
+        (Msg::RecVerifySender { sender }, Es) => format!("Use un remitente que el proveedor haya verificado: verifique la dirección o su dominio en la consola del proveedor, o ponga en {sender} uno que lo esté."),
         (Msg::RecProviderDoc { provider, url }, En) => format!("{provider} documents this refusal and what to do about it: {url}"),
         (Msg::RecProviderDoc { provider, url }, Es) => format!("{provider} documenta este rechazo y qué hacer: {url}"),
         (Msg::RecRedirected { proxy }, En) => format!("Send through the hosting's own mail server as its control panel documents (often localhost, or mail.<your domain>), or ask {} to stop redirecting outbound SMTP (cPanel/WHM: Tweak Settings > SMTP Restrictions); a port it does not redirect works too, when the report shows one.", proxy.unwrap_or("the hosting company")),

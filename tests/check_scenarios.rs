@@ -767,3 +767,91 @@ async fn port_25_is_never_spoken_to_before_its_greeting() {
         "no TLS session was opened on the side"
     );
 }
+
+/// Issue 15: providers' refusals, recorded (the diagnosis tests replay them in both languages).
+/// Each server speaks STARTTLS on 587 for `host`, with a certificate for it, and refuses the
+/// login, the sender, the recipient or the message the way the provider does.
+#[tokio::test]
+async fn provider_refusals_are_recorded_with_their_codes() {
+    type Tweak = fn(&mut ServerBehaviour);
+    let cases: [(&str, &str, Tweak, bool, &str); 5] = [
+        (
+            "gmail_asks_for_a_web_sign_in",
+            "smtp.gmail.com",
+            |b| {
+                b.auth_reply = Some("534-5.7.14 <https://accounts.google.com/signin/continue?sarp=1> Please log in via\r\n534 5.7.14 your web browser and then try again. x1-20020a - gsmtp".into())
+            },
+            false,
+            "auth.web_login_required",
+        ),
+        (
+            "gmail_too_many_login_attempts",
+            "smtp.gmail.com",
+            |b| {
+                b.auth_reply = Some(
+                    "454 4.7.0 Too many login attempts, please try again later. x1-20020a - gsmtp"
+                        .into(),
+                )
+            },
+            false,
+            "auth.rate_limited",
+        ),
+        (
+            "postfix_relay_access_denied",
+            "mail.lab.test",
+            |b| b.rcpt_reply = "554 5.7.1 <someone@elsewhere.test>: Relay access denied".into(),
+            true,
+            "send.relay_denied",
+        ),
+        (
+            "gmail_daily_sending_limit",
+            "smtp.gmail.com",
+            |b| {
+                b.mail_reply = "550 5.4.5 Daily user sending limit exceeded. For more information on Gmail sending limits go to https://support.google.com/a/answer/166852 x1 - gsmtp".into()
+            },
+            true,
+            "send.quota_exceeded",
+        ),
+        (
+            "ses_sandbox_sender_not_verified",
+            "email-smtp.us-east-1.amazonaws.com",
+            |b| {
+                b.data_reply = "554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: app@lab.test".into()
+            },
+            true,
+            "send.sender_not_verified",
+        ),
+    ];
+    for (name, host, tweak, send, code) in cases {
+        let pki = Pki::new();
+        let cfg = pki.tls(&[host], Validity::Current);
+        let mut b = ServerBehaviour::smtp(ServerMode::Smtp {
+            starttls: Some(cfg),
+        });
+        tweak(&mut b);
+        let s = LabServer::start(b).await.unwrap();
+        let mut plan = trusting(
+            lab_plan(host, &[(587, s.addr)], Some(Duration::from_secs(3))),
+            &pki,
+        );
+        plan.credentials = Some(smtp_doctor::plan::Credentials {
+            user: "app@lab.test".into(),
+            secret: smtp_doctor::plan::Secret::new("app-password"),
+            kind: smtp_doctor::plan::SecretKind::Password,
+        });
+        if code == "send.relay_denied" {
+            // Relaying is refused to a client that did not log in.
+            plan.credentials = None;
+        }
+        if send {
+            plan.send = Some(smtp_doctor::plan::SendPlan {
+                from: smtp_doctor::plan::Mailbox::parse("app@lab.test").unwrap(),
+                to: smtp_doctor::plan::Mailbox::parse("someone@elsewhere.test").unwrap(),
+            });
+            plan.send_port = Some(587);
+        }
+        let r = check_recorded(name, plan).await;
+        assert_eq!(cause(&r), Some(code), "{name}: {:?}", r.findings);
+        assert_eq!(r.verdict, Verdict::Failed, "{name}");
+    }
+}

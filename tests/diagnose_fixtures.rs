@@ -70,6 +70,11 @@ fn every_situation_has_its_cause_and_first_fix() {
         ("dns_resolved_both_families",                 Failed,   Some("tcp.refused"),  None),
         ("every_port_dropped_with_443_answering_on_a_droplet", Failed, Some("net.smtp_blocked"), None),
         ("shared_hosting_proxy_answers_for_gmail",     Failed,   Some("net.smtp_redirected"), None),
+        ("gmail_asks_for_a_web_sign_in",               Failed,   Some("auth.web_login_required"), None),
+        ("gmail_too_many_login_attempts",              Failed,   Some("auth.rate_limited"), None),
+        ("postfix_relay_access_denied",                Failed,   Some("send.relay_denied"), None),
+        ("gmail_daily_sending_limit",                  Failed,   Some("send.quota_exceeded"), None),
+        ("ses_sandbox_sender_not_verified",            Failed,   Some("send.sender_not_verified"), None),
     ];
     for (name, verdict, cause, first_port_fix) in table {
         let r = report(name, Lang::En);
@@ -169,6 +174,11 @@ fn text_report_snapshots() {
             "every_port_dropped_with_443_answering_on_a_droplet",
         ),
         ("smtp_redirected", "shared_hosting_proxy_answers_for_gmail"),
+        ("web_login_required", "gmail_asks_for_a_web_sign_in"),
+        ("rate_limited", "gmail_too_many_login_attempts"),
+        ("relay_denied", "postfix_relay_access_denied"),
+        ("quota_exceeded", "gmail_daily_sending_limit"),
+        ("sender_not_verified", "ses_sandbox_sender_not_verified"),
     ] {
         for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
             insta::assert_snapshot!(

@@ -123,6 +123,20 @@ fn for_cause(
                 .map(|p| plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es }))
                 .into_iter()
                 .collect();
+            let names = opts.framework.names();
+            let generic = match cause {
+                C::SendRelayDenied => Some(Msg::RecSetCredentials {
+                    user: names.user,
+                    password: names.password,
+                }),
+                C::SendSenderNotVerified => Some(Msg::RecVerifySender {
+                    sender: frameworks::sender_setting(opts.framework),
+                }),
+                C::AuthWebLoginRequired if recs.is_empty() => Some(Msg::RecServerAdmin),
+                C::AuthWebLoginRequired => None,
+                _ => Some(Msg::RecWaitForLimit),
+            };
+            recs.extend(generic.map(|m| plain_rec(lang, &m)));
             if let Some((name, url)) =
                 provider.and_then(|p| Some((p.name, documented(p.name, kind)?)))
             {
