@@ -107,7 +107,66 @@ pub fn diff(a: &Report, b: &Report) -> Vec<Difference> {
         let label = format!("{port}/{}", family_name(family));
         compare_endpoint(&mut out, &label, find(a).as_ref(), find(b).as_ref());
     }
+    compare_app_client(&mut out, a, b);
+    let env = |r: &Report| {
+        let e = &r.environment;
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(h) = e.hosting {
+            parts.push(format!("{h:?}"));
+        }
+        if e.wsl {
+            parts.push("WSL".into());
+        }
+        if let Some(c) = e.container {
+            parts.push(format!("{c:?}"));
+        }
+        if parts.is_empty() {
+            "—".into()
+        } else {
+            parts.join(", ")
+        }
+    };
+    out.compare("machine".into(), env(a), env(b), false);
     out.0
+}
+
+/// The application's own client, where both reports ran it: its outcome matters; its runtime,
+/// TLS library, trust store and EHLO name are the usual reasons the same app works on one
+/// machine and not on the other.
+fn compare_app_client(out: &mut Differences, a: &Report, b: &Report) {
+    let (Some(x), Some(y)) = (&a.app_client, &b.app_client) else {
+        return;
+    };
+    let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
+    let outcome = |c: &crate::report::AppClientReport| {
+        let o = format!("{:?}", c.outcome).to_ascii_lowercase();
+        match &c.error {
+            Some(e) => format!("{o}: {e}"),
+            None => o,
+        }
+    };
+    out.compare("app client".into(), outcome(x), outcome(y), true);
+    let runtime =
+        |c: &crate::report::AppClientReport| format!("{} {}", opt(&c.program), opt(&c.version));
+    out.compare("app runtime".into(), runtime(x), runtime(y), false);
+    out.compare(
+        "app TLS library".into(),
+        opt(&x.tls_library),
+        opt(&y.tls_library),
+        false,
+    );
+    out.compare(
+        "app trust store".into(),
+        x.trust_store.join(", "),
+        y.trust_store.join(", "),
+        false,
+    );
+    out.compare(
+        "app EHLO name".into(),
+        opt(&x.ehlo_name),
+        opt(&y.ehlo_name),
+        false,
+    );
 }
 
 /// One endpoint's steps, in A and in B.
@@ -150,6 +209,55 @@ mod tests {
         let d = crate::diagnosis::diagnose(&obs, &opts);
         let r = Report::new("check", obs, d, &opts);
         assert!(diff(&r, &r).is_empty());
+    }
+
+    #[test]
+    fn the_apps_own_client_on_two_machines_is_compared() {
+        let json = include_str!("../tests/fixtures/observations/incident_gmail_dual_stack.json");
+        let obs: crate::model::Observations = serde_json::from_str(json).unwrap();
+        let opts = crate::diagnosis::Options::default();
+        let d = crate::diagnosis::diagnose(&obs, &opts);
+        let mut laptop = Report::new("preflight", obs, d, &opts);
+        let client = |outcome, error: Option<&str>, store: &str| crate::report::AppClientReport {
+            client: Some(crate::model::AppClientKind::Django),
+            runtime: Some(crate::model::AppRuntime::Python),
+            program: Some("/p/.venv/bin/python".into()),
+            version: Some("3.12.1".into()),
+            tls_library: Some("OpenSSL 3.0.11".into()),
+            library_version: None,
+            ehlo_name: Some("laptop.local".into()),
+            trust_store: vec![store.into()],
+            trusted_roots: None,
+            verifies_certificates: Some(true),
+            tls_minimum: None,
+            proxies: Vec::new(),
+            outcome,
+            error: error.map(str::to_string),
+            error_kind: None,
+            smtp_code: None,
+            stage: None,
+            reason: None,
+            skip: None,
+            ms: 1.0,
+        };
+        laptop.app_client = Some(client(
+            crate::model::AppOutcome::Ok,
+            None,
+            "/etc/ssl/cert.pem",
+        ));
+        let mut server = laptop.clone();
+        server.app_client = Some(client(
+            crate::model::AppOutcome::Failed,
+            Some("ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED]"),
+            "/usr/local/ssl/cert.pem",
+        ));
+        let d = diff(&laptop, &server);
+        let app = d.iter().find(|x| x.what == "app client").expect("compared");
+        assert!(
+            app.matters && app.b.contains("CERTIFICATE_VERIFY_FAILED"),
+            "{d:?}"
+        );
+        assert!(d.iter().any(|x| x.what == "app trust store" && !x.matters));
     }
 
     #[test]
