@@ -245,6 +245,11 @@ pub enum Msg {
     },
     /// Recommendation: the server's administrator must act.
     RecServerAdmin,
+    /// Recommendation: set the login (the server relays only for clients that log in).
+    RecSetLogin {
+        user: &'static str,
+        password: &'static str,
+    },
     /// Recommendation: the host/port point at something that is not a mail server.
     RecCheckHostAndPort { host: String, port: u16 },
     /// Recommendation: refused on every port.
@@ -675,6 +680,7 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecProvider { en, .. }, En) => en.to_string(),
         (Msg::RecProvider { es, .. }, Es) => es.to_string(),
         (Msg::RecServerAdmin, En) => "The problem is on the server: send this report to its administrator or the provider's support.".into(),
+        (Msg::RecSetLogin { user, password }, En) => format!("Set {user} and {password} to the mail account's login: this server relays mail only for clients that log in, on any port."),
         (Msg::RecCheckHostAndPort { host, port }, En) => format!("{host}:{port} is not an SMTP server: check the host and port settings against the provider's documentation (submission is usually 587 with STARTTLS or 465 with implicit TLS)."),
         (Msg::RecCheckHostAndPort { host, port }, Es) => format!("{host}:{port} no es un servidor SMTP: compare el host y el puerto con la documentación del proveedor (el envío suele ser 587 con STARTTLS o 465 con TLS implícito)."),
         (Msg::RecRefusedEverywhere { host }, En) => format!("Every port of {host} refuses connections: the host name is wrong or the mail server is down. Check the host setting, then the provider's status page."),
@@ -694,6 +700,7 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::SendSenderNotVerified { port, reply }, En) => format!("Port {port}: the provider sends only from verified senders: \"{reply}\". Verify the From address or its domain with the provider."),
         (Msg::SendSenderNotVerified { port, reply }, Es) => format!("Puerto {port}: el proveedor solo envía desde remitentes verificados: \"{reply}\". Verifique la dirección From o su dominio con el proveedor."),
         (Msg::RecServerAdmin, Es) => "El problema está en el servidor: envíe este informe a su administrador o al soporte del proveedor.".into(),
+        (Msg::RecSetLogin { user, password }, Es) => format!("Ponga en {user} y {password} el usuario y la contraseña de la cuenta de correo: este servidor solo retransmite el correo de los clientes que inician sesión, en cualquier puerto."),
     }
 }
 

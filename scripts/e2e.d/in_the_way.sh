@@ -200,6 +200,12 @@ scenario_send_relay_denied_postfix() {
     expect .cause send.relay_denied
     expect_true 'any(.findings[]; .code == "send.relay_denied" and (.evidence // "" | contains("Relay access denied")))' \
         "no send.relay_denied finding whose evidence has Postfix's \"Relay access denied\": $(jqv '[.findings[] | select(.code == "send.relay_denied") | .evidence]')"
+    # the fix is the login, not another port (465 and 587 complete their handshake, and
+    # refuse to relay without a login just the same)
+    expect_true 'all(.recommendations[]; .port == null)' \
+        "another port recommended for a relay refusal: $(jqv '[.recommendations[] | [.port, .message]]')"
+    expect_true '.recommendations[0].message | contains("EMAIL_HOST_USER") and contains("EMAIL_HOST_PASSWORD")' \
+        "the first recommendation is not the login settings: $(jqv '.recommendations[0].message')"
     # the reference client gets the same refusal
     if in_c timeout 30 swaks --server "$M4" --port 25 --timeout "$TIMEOUT" --helo client.e2e.test \
             --tls --tls-verify --tls-ca-path "$CA" --from "app@$DOMAIN" --to "$RELAY_RCPT" \
