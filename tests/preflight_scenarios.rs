@@ -782,3 +782,37 @@ async fn credential_lints_are_warnings_confirmed_by_a_refusal() {
         assert!(codes(&run.report).contains(&"auth.credentials_suspect"));
     }
 }
+
+#[tokio::test]
+async fn relay_access_denied_is_fixed_by_a_login_not_by_another_port() {
+    // No login configured; 465 completes its handshake too, but was not sent on: a port that
+    // "works from this machine" does not help a server that relays only for logged-in clients.
+    let lab = Lab::start(HOST, |b| {
+        b.rcpt_reply = "554 5.7.1 <rcpt@elsewhere.test>: Relay access denied".into()
+    })
+    .await;
+    let env = [
+        ("EMAIL_HOST", HOST),
+        ("EMAIL_PORT", "587"),
+        ("EMAIL_USE_TLS", "True"),
+        ("EMAIL_TIMEOUT", "10"),
+    ];
+    let run = preflight_run(&lab, &env, Some("rcpt@elsewhere.test"), true).await;
+    let r = &run.report;
+    assert_eq!(cause(r), Some("send.relay_denied"), "{:?}", r.findings);
+    let recs: Vec<(Option<u16>, &str)> = r
+        .recommendations
+        .iter()
+        .map(|x| (x.port, x.message.as_str()))
+        .collect();
+    assert!(
+        recs.iter().all(|(port, _)| port.is_none()),
+        "another port recommended for a relay refusal: {recs:?}"
+    );
+    assert!(
+        recs.first().is_some_and(
+            |(_, m)| m.contains("EMAIL_HOST_USER") && m.contains("EMAIL_HOST_PASSWORD")
+        ),
+        "the first fix is not the login settings: {recs:?}"
+    );
+}

@@ -58,6 +58,9 @@ pub(super) fn recommend(
         return recs;
     };
     let cause = cause_for(findings, Some(failing.port));
+    // The server refused the message or the client itself (the send layer): no port fixes that.
+    // The other ports completed only their handshake, and the same server refuses there too.
+    let another_port_helps = cause.is_none_or(|c| c.layer() != super::finding::Layer::Send);
     // IPv6 broken: the port itself works over IPv4.
     if failing.health == PortHealth::Partial && cause == Some(FindingCode::NetIpv6Broken) {
         recs.push(plain_rec(
@@ -73,7 +76,7 @@ pub(super) fn recommend(
         .filter_map(|s| working_security(obs, s.port).map(|sec| (s.port, sec)))
         .collect();
     healthy.sort_by_key(|(_, s)| *s != Security::ImplicitTls);
-    for (port, security) in healthy {
+    for (port, security) in healthy.into_iter().filter(|_| another_port_helps) {
         recs.push(use_port(&obs.host, port, security, failing.port, opts));
     }
     if let Some(cause) = cause {
@@ -125,10 +128,12 @@ fn for_cause(
                 .collect();
             let names = opts.framework.names();
             let generic = match cause {
-                C::SendRelayDenied => Some(Msg::RecSetCredentials {
+                // Refused for not logging in, and no login was set: the login is the fix.
+                C::SendRelayDenied if opts.login_user.is_none() => Some(Msg::RecSetCredentials {
                     user: names.user,
                     password: names.password,
                 }),
+                C::SendRelayDenied => Some(Msg::RecServerAdmin),
                 C::SendSenderNotVerified => Some(Msg::RecVerifySender {
                     sender: frameworks::sender_setting(opts.framework),
                 }),
