@@ -138,29 +138,45 @@ async fn a_healthy_server_is_probe_success_1_with_its_tls_series() {
     .await;
     assert_eq!(text.status, 200, "{}", text.body);
     assert!(
-        text.headers.contains("content-type: text/plain; version=0.0.4"),
+        text.headers
+            .contains("content-type: text/plain; version=0.0.4"),
         "{}",
         text.headers
     );
     let body = &text.body;
     assert!(body.contains("\nprobe_success 1\n"), "{body}");
-    assert!(body.contains("smtp_doctor_verdict{verdict=\"ok\"} 1\n"), "{body}");
-    assert!(!body.contains("smtp_doctor_failure_info{"), "{body}");
     assert!(
-        body.contains(&format!("smtp_doctor_tls_info{{port=\"{port}\",version=\"TLSv1.3\",cipher=\"TLS13_")),
+        body.contains("smtp_doctor_verdict{verdict=\"ok\"} 1\n"),
         "{body}"
     );
-    assert!(body.contains(&format!("smtp_doctor_certificate_not_after_seconds{{port=\"{port}\"}} ")), "{body}");
+    assert!(!body.contains("smtp_doctor_failure_info{"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "smtp_doctor_tls_info{{port=\"{port}\",version=\"TLSv1.3\",cipher=\"TLS13_"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "smtp_doctor_certificate_not_after_seconds{{port=\"{port}\"}} "
+        )),
+        "{body}"
+    );
     for step in ["connect", "greeting", "ehlo", "tls"] {
         assert!(
-            body.contains(&format!("smtp_doctor_step_duration_seconds{{step=\"{step}\",port=\"{port}\"}} ")),
+            body.contains(&format!(
+                "smtp_doctor_step_duration_seconds{{step=\"{step}\",port=\"{port}\"}} "
+            )),
             "{step}: {body}"
         );
     }
     assert_eq!(json.status, 200);
     assert!(json.headers.contains("content-type: application/json"));
     let v: serde_json::Value = serde_json::from_str(&json.body).expect("a JSON report");
-    assert_eq!((v["schema"].as_u64(), v["verdict"].as_str()), (Some(1), Some("ok")));
+    assert_eq!(
+        (v["schema"].as_u64(), v["verdict"].as_str()),
+        (Some(1), Some("ok"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,25 +186,45 @@ async fn dropped_and_refused_ports_are_named_with_their_step() {
     let refused = closed_port().unwrap().port();
     let (a, b, metrics) = blocking(move || {
         let serve = Serve::start(&[]);
-        let a = serve.get(&format!("/probe?target=127.0.0.1:{dropped}&module=default"), &[]);
+        let a = serve.get(
+            &format!("/probe?target=127.0.0.1:{dropped}&module=default"),
+            &[],
+        );
         let b = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &[]);
         (a, b, serve.get("/metrics", &[]))
     })
     .await;
     drop(dropping);
     assert_eq!(a.status, 200);
-    let want = format!("smtp_doctor_failure_info{{code=\"tcp.filtered\",step=\"connect\",port=\"{dropped}\"}} 1\n");
+    let want = format!(
+        "smtp_doctor_failure_info{{code=\"tcp.filtered\",step=\"connect\",port=\"{dropped}\"}} 1\n"
+    );
     assert!(a.body.contains(&want), "{}", a.body);
     assert!(a.body.contains("\nprobe_success 0\n"), "{}", a.body);
-    let want = format!("smtp_doctor_failure_info{{code=\"tcp.refused\",step=\"connect\",port=\"{refused}\"}} 1\n");
+    let want = format!(
+        "smtp_doctor_failure_info{{code=\"tcp.refused\",step=\"connect\",port=\"{refused}\"}} 1\n"
+    );
     assert!(b.body.contains(&want), "{}", b.body);
-    assert!(b.body.contains("smtp_doctor_verdict{verdict=\"failed\"} 1\n"), "{}", b.body);
     assert!(
-        metrics.body.contains("smtp_doctor_exporter_probes_total{result=\"failure\"} 2\n"),
+        b.body
+            .contains("smtp_doctor_verdict{verdict=\"failed\"} 1\n"),
+        "{}",
+        b.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("smtp_doctor_exporter_probes_total{result=\"failure\"} 2\n"),
         "{}",
         metrics.body
     );
-    assert!(metrics.body.contains("smtp_doctor_exporter_probes_in_flight 0\n"), "{}", metrics.body);
+    assert!(
+        metrics
+            .body
+            .contains("smtp_doctor_exporter_probes_in_flight 0\n"),
+        "{}",
+        metrics.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,7 +244,10 @@ async fn the_scrape_timeout_header_shortens_the_probe() {
         (a, started.elapsed())
     })
     .await;
-    assert!(elapsed < Duration::from_secs(2), "the probe outlived its scrape: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "the probe outlived its scrape: {elapsed:?}"
+    );
     assert_eq!(answer.status, 200);
     // The steps were shrunk to fit, so the silence is still diagnosed.
     let want = format!("smtp_doctor_failure_info{{code=\"smtp.no_greeting\",step=\"greeting\",port=\"{port}\"}} 1\n");
@@ -224,7 +263,9 @@ async fn a_probe_beyond_the_concurrency_limit_is_503_at_once() {
         let serve = std::sync::Arc::new(Serve::start(&["--concurrency", "1"]));
         let slow = {
             let serve = serve.clone();
-            std::thread::spawn(move || serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[]))
+            std::thread::spawn(move || {
+                serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[])
+            })
         };
         let deadline = Instant::now() + Duration::from_secs(5);
         while !serve
@@ -245,9 +286,16 @@ async fn a_probe_beyond_the_concurrency_limit_is_503_at_once() {
     assert_eq!(second.status, 503, "{}", second.body);
     assert!(second.body.contains("--concurrency 1"), "{}", second.body);
     assert_eq!(second.body.trim_end().lines().count(), 1, "{}", second.body);
-    assert!(elapsed < Duration::from_millis(500), "503 at once, not queued: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_millis(500),
+        "503 at once, not queued: {elapsed:?}"
+    );
     assert_eq!(first.status, 200);
-    assert!(first.body.contains("code=\"tcp.filtered\""), "{}", first.body);
+    assert!(
+        first.body.contains("code=\"tcp.filtered\""),
+        "{}",
+        first.body
+    );
 }
 
 #[test]
@@ -347,7 +395,11 @@ async fn a_password_in_the_url_is_400_and_never_echoed() {
     }
     assert_eq!(answers[3].status, 404);
     for a in &answers {
-        assert!(!a.body.contains("hunter2") && !a.headers.contains("hunter2"), "{}", a.body);
+        assert!(
+            !a.body.contains("hunter2") && !a.headers.contains("hunter2"),
+            "{}",
+            a.body
+        );
     }
 }
 
@@ -367,12 +419,66 @@ async fn openmetrics_when_the_scraper_asks_for_it() {
     for a in [&om, &metrics] {
         assert_eq!(a.status, 200);
         assert!(
-            a.headers.contains("content-type: application/openmetrics-text; version=1.0.0"),
+            a.headers
+                .contains("content-type: application/openmetrics-text; version=1.0.0"),
             "{}",
             a.headers
         );
         assert!(a.body.ends_with("\n# EOF\n"), "{}", a.body);
     }
-    assert!(om.body.contains("# TYPE smtp_doctor_failure info\n"), "{}", om.body);
-    assert!(metrics.body.contains("# TYPE smtp_doctor_exporter_probes counter\n"), "{}", metrics.body);
+    assert!(
+        om.body.contains("# TYPE smtp_doctor_failure info\n"),
+        "{}",
+        om.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("# TYPE smtp_doctor_exporter_probes counter\n"),
+        "{}",
+        metrics.body
+    );
+}
+
+#[test]
+fn help_has_examples_and_a_scrape_config_and_bad_flags_are_one_line() {
+    let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "Examples:",
+        "--listen",
+        "--allow",
+        "--concurrency",
+        "--per-target",
+        "--timeout",
+        "--ca-file",
+        "relabel_configs",
+        "X-Prometheus-Scrape-Timeout-Seconds",
+        "never taken from the URL",
+    ] {
+        assert!(
+            help.contains(needle),
+            "serve --help names {needle}:\n{help}"
+        );
+    }
+    for (args, needle) in [
+        (&["serve", "--allow", "nonsense"][..], "invalid --allow"),
+        (&["serve", "--allow", "10.0.0.0/33"][..], "invalid --allow"),
+        (&["serve", "--concurrency", "0"][..], "--concurrency"),
+        (&["serve", "--listen", "localhost"][..], "--listen"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(o.stdout.is_empty());
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
 }
