@@ -493,10 +493,8 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
 
     let run = async move {
         let dns = state.engine.resolve(&plan).await;
-        if let Err(why) = confine(&mut plan, &dns, &state.allow) {
-            return Err(why);
-        }
-        Ok(state.engine.run_resolved(plan, dns).await)
+        confine(&mut plan, &dns, &state.allow)?;
+        Ok::<_, String>(state.engine.run_resolved(plan, dns).await)
     };
     let observations = match tokio::time::timeout(budget, run).await {
         Ok(Ok(obs)) => obs,

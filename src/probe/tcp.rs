@@ -118,8 +118,10 @@ mod tests {
         // `serve` shrinks the default timing to fit a short scrape timeout: the wait is then
         // below the adaptive floor, and a hint from an answered port must not panic (clamp
         // with min > max) nor lengthen it.
-        let mut t = Timing::default();
-        t.connect_wait = Duration::from_millis(750);
+        let t = Timing {
+            connect_wait: Duration::from_millis(750),
+            ..Timing::default()
+        };
         assert!(t.adaptive);
         for rtt in [1, 40, 400] {
             assert_eq!(
