@@ -72,6 +72,8 @@ async fn run_with(
         .clone()
         .map(|step| tokio::task::spawn_blocking(move || crate::probe::app_client::run(&step)));
     let plan = Arc::new(plan);
+    // A DNS step taken before the run still counts in its wall-clock time.
+    let earlier_ms = resolved.as_ref().map_or(0.0, |d| d.ms);
     let dns = match resolved {
         Some(dns) => dns,
         None => dns::resolve(&plan, resolvers).await,
@@ -121,7 +123,7 @@ async fn run_with(
         ports,
         dns,
         endpoints,
-        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        elapsed_ms: earlier_ms + started.elapsed().as_secs_f64() * 1000.0,
         observed_at_unix: observed_at,
         os: crate::model::Os::current(),
         certificate_name,

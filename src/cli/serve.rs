@@ -105,6 +105,8 @@ fn dns_arg(s: &str) -> Result<SocketAddr, String> {
 const DEFAULT_BUDGET: Duration = Duration::from_secs(10);
 /// What is kept back from Prometheus's scrape timeout for the answer to travel.
 const SCRAPE_OFFSET: Duration = Duration::from_millis(500);
+/// How long one HTTP connection is kept before it is closed after its current request.
+const MAX_CONNECTION_AGE: Duration = Duration::from_secs(60);
 /// The longest query string accepted.
 const MAX_QUERY: usize = 2048;
 /// Query parameters that would carry a credential: refused, never used.
@@ -311,17 +313,28 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
             continue;
         };
         let state = state.clone();
+        // A request in progress when the connection ages out: its probe's bound, and the answer.
+        let drain = state.budget + Duration::from_secs(10);
         tokio::spawn(async move {
             let _permit = permit;
             let service = hyper::service::service_fn(move |req| {
                 let state = state.clone();
                 async move { Ok::<_, Infallible>(handle(&state, req).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
+            let conn = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            // An idle keep-alive connection holds a slot: after a while it is closed (the
+            // request in progress, if any, is answered first; Prometheus reconnects).
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = tokio::time::sleep(MAX_CONNECTION_AGE) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(drain, conn).await;
+                }
+            }
         });
     }
 }
