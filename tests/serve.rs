@@ -482,3 +482,37 @@ fn help_has_examples_and_a_scrape_config_and_bad_flags_are_one_line() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_probe_of_one_target_beyond_per_target_is_503_while_others_run() {
+    let dropping = DroppingPort::new().unwrap();
+    let dropped = dropping.addr.port();
+    let refused = closed_port().unwrap().port();
+    let (same, other) = blocking(move || {
+        let serve = std::sync::Arc::new(Serve::start(&["--per-target", "1"]));
+        let slow = {
+            let serve = serve.clone();
+            std::thread::spawn(move || {
+                serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[])
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !serve
+            .get("/metrics", &[])
+            .body
+            .contains("smtp_doctor_exporter_probes_in_flight 1\n")
+        {
+            assert!(Instant::now() < deadline, "the slow probe never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let same = serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[]);
+        let other = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &[]);
+        assert_eq!(slow.join().unwrap().status, 200);
+        (same, other)
+    })
+    .await;
+    drop(dropping);
+    assert_eq!(same.status, 503, "{}", same.body);
+    assert!(same.body.contains("--per-target 1"), "{}", same.body);
+    assert_eq!(other.status, 200, "{}", other.body);
+}

@@ -278,6 +278,7 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         Ok(engine) => engine,
         Err(e) => return usage_error(e),
     };
+    let concurrency = within_open_file_limit(args.concurrency);
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => return usage_error(format!("serve: cannot listen on {}: {e}", args.listen)),
@@ -288,16 +289,16 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         engine,
         net,
         allow: args.allow,
-        concurrency: args.concurrency,
+        concurrency,
         per_target_limit: args.per_target,
-        global: Arc::new(Semaphore::new(args.concurrency as usize)),
+        global: Arc::new(Semaphore::new(concurrency as usize)),
         per_target: Mutex::new(HashMap::new()),
         budget: args.timeout.unwrap_or(DEFAULT_BUDGET),
         lang: args.lang,
         counters: Counters::default(),
     });
     // Connections are bounded too: a probe per connection at most, plus room for /metrics.
-    let connections = Arc::new(Semaphore::new(args.concurrency as usize * 2 + 16));
+    let connections = Arc::new(Semaphore::new(connection_limit(concurrency)));
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -337,6 +338,44 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
             }
         });
     }
+}
+
+/// The most addresses of one target probed (per family): a name with many A records must not
+/// take a probe past its share of the open-files limit.
+const MAX_ADDRESSES_PER_FAMILY: usize = 4;
+
+fn connection_limit(concurrency: u32) -> usize {
+    concurrency as usize * 2 + 16
+}
+
+/// `--concurrency`, or fewer when this process may not open enough sockets for that many
+/// probes at once (each: up to 3 ports × 8 addresses × 4 connect attempts, the control
+/// connection, DNS) beside its HTTP connections. The soft limit is raised first.
+fn within_open_file_limit(wanted: u32) -> u32 {
+    let Some(limit) = super::many::raise_open_file_limit() else {
+        return wanted;
+    };
+    let attempts = Timing::default().connect_attempts.len().max(1) as u64;
+    let per_probe = 3 * 2 * MAX_ADDRESSES_PER_FAMILY as u64 * attempts + attempts + 2;
+    let room = limit.saturating_sub(48) / (per_probe + 2);
+    let fits = u32::try_from(room).unwrap_or(u32::MAX).max(1);
+    if fits < wanted {
+        eprintln!(
+            "smtp-doctor serve: {fits} probes at once (not {wanted}): the open-files limit is {limit} (ulimit -n)"
+        );
+        return fits;
+    }
+    wanted
+}
+
+/// At most [`MAX_ADDRESSES_PER_FAMILY`] addresses of each family, in the resolver's order.
+fn bound_addresses(dns: &mut DnsObservation) {
+    let (mut v4, mut v6) = (0, 0);
+    dns.addresses.retain(|a| {
+        let n = if a.is_ipv4() { &mut v4 } else { &mut v6 };
+        *n += 1;
+        *n <= MAX_ADDRESSES_PER_FAMILY
+    });
 }
 
 type Answer = Response<Full<Bytes>>;
@@ -505,7 +544,8 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
     };
 
     let run = async move {
-        let dns = state.engine.resolve(&plan).await;
+        let mut dns = state.engine.resolve(&plan).await;
+        bound_addresses(&mut dns);
         confine(&mut plan, &dns, &state.allow)?;
         Ok::<_, String>(state.engine.run_resolved(plan, dns).await)
     };
@@ -716,6 +756,28 @@ mod tests {
             assert!(e.contains(needle), "{query}: {e}");
             assert!(!e.contains("hunter2secret") && !e.contains('\n'), "{e}");
         }
+    }
+
+    #[test]
+    fn a_name_with_many_addresses_is_probed_at_four_of_each_family() {
+        let mut dns = DnsObservation {
+            host: "many.test".into(),
+            source: smtp_doctor::model::DnsSource::System,
+            outcome: smtp_doctor::model::DnsOutcome::Resolved,
+            addresses: (1..=10u8)
+                .map(|i| IpAddr::from([192, 0, 2, i]))
+                .chain((1..=6u16).map(|i| IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, i])))
+                .collect(),
+            ms: 1.0,
+            resolver_answers: None,
+        };
+        bound_addresses(&mut dns);
+        assert_eq!(dns.addresses.len(), 8);
+        assert_eq!(dns.addresses[3], IpAddr::from([192, 0, 2, 4]));
+        assert_eq!(
+            dns.addresses[4],
+            IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])
+        );
     }
 
     #[test]
