@@ -1,8 +1,8 @@
 //! The run: plan → DNS → every endpoint probed concurrently → observations.
 
 use crate::model::{
-    CertificateNameCheck, ControlObservation, EndpointObservation, Observations, TcpState,
-    Verification,
+    CertificateNameCheck, ControlObservation, DnsObservation, EndpointObservation, Observations,
+    TcpState, Verification,
 };
 use crate::plan::Plan;
 use crate::probe::endpoint::{self, ProbeContext, SessionRole};
@@ -39,12 +39,25 @@ impl Engine {
 
     /// Probes everything `plan` names (its `extra_roots` are ignored: the engine's count).
     pub async fn run(&self, plan: Plan) -> Observations {
-        run_with(plan, self.tls.clone(), &self.resolvers).await
+        run_with(plan, None, self.tls.clone(), &self.resolvers).await
+    }
+
+    /// The DNS step of `plan` alone, as [`Engine::run`] would take it.
+    pub async fn resolve(&self, plan: &Plan) -> DnsObservation {
+        dns::resolve(plan, &self.resolvers).await
+    }
+
+    /// Probes `plan` at the addresses of `resolved` (from [`Engine::resolve`]) without asking
+    /// DNS again: what was checked is what is dialled (`serve --allow`), a second answer from a
+    /// rebinding name cannot come in between.
+    pub async fn run_resolved(&self, plan: Plan, resolved: DnsObservation) -> Observations {
+        run_with(plan, Some(resolved), self.tls.clone(), &self.resolvers).await
     }
 }
 
 async fn run_with(
     plan: Plan,
+    resolved: Option<DnsObservation>,
     tls: TlsContext,
     resolvers: &crate::probe::dns::ResolverCache,
 ) -> Observations {
@@ -59,7 +72,12 @@ async fn run_with(
         .clone()
         .map(|step| tokio::task::spawn_blocking(move || crate::probe::app_client::run(&step)));
     let plan = Arc::new(plan);
-    let dns = dns::resolve(&plan, resolvers).await;
+    // A DNS step taken before the run still counts in its wall-clock time.
+    let earlier_ms = resolved.as_ref().map_or(0.0, |d| d.ms);
+    let dns = match resolved {
+        Some(dns) => dns,
+        None => dns::resolve(&plan, resolvers).await,
+    };
     let ctx = ProbeContext {
         plan: plan.clone(),
         tls,
@@ -105,7 +123,7 @@ async fn run_with(
         ports,
         dns,
         endpoints,
-        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        elapsed_ms: earlier_ms + started.elapsed().as_secs_f64() * 1000.0,
         observed_at_unix: observed_at,
         os: crate::model::Os::current(),
         certificate_name,

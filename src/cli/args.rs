@@ -131,6 +131,11 @@ pub(crate) enum Command {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Serve Prometheus probes (the blackbox pattern): GET /probe?target=HOST[:PORT] runs what
+    /// `check` runs and answers probe_success, probe_duration_seconds and smtp_doctor_* series
+    /// naming the failed step and its finding code.
+    #[command(after_help = super::serve::EXAMPLES)]
+    Serve(super::serve::ServeArgs),
     /// Reproduce the origin incident (587 silently dropped, 465 implicit TLS working) in a
     /// loopback lab and diagnose it. Needs no network.
     Demo {

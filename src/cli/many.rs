@@ -144,7 +144,7 @@ fn within_open_file_limit(wanted: usize, plans: &[Plan]) -> usize {
 
 /// Raises the soft limit of open files towards the hard one; the soft limit that holds after.
 #[cfg(unix)]
-fn raise_open_file_limit() -> Option<u64> {
+pub(crate) fn raise_open_file_limit() -> Option<u64> {
     use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
     let now = getrlimit(Resource::Nofile);
     let current = now.current?;
@@ -167,7 +167,7 @@ fn raise_open_file_limit() -> Option<u64> {
 }
 
 #[cfg(not(unix))]
-fn raise_open_file_limit() -> Option<u64> {
+pub(crate) fn raise_open_file_limit() -> Option<u64> {
     None
 }
 

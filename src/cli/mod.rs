@@ -7,6 +7,7 @@ mod explain;
 mod many;
 mod output;
 mod preflight;
+mod serve;
 mod usage;
 
 use args::{Cli, Command, FormatArg};
@@ -84,6 +85,7 @@ async fn run(cli: Cli) -> ExitCode {
             out,
         } => preflight::run(&probe, &settings, &out).await,
         Command::Demo { out } => demo(&out).await,
+        Command::Serve(args) => serve::run(args).await,
         Command::Explain {
             text,
             file,

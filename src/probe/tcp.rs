@@ -114,6 +114,24 @@ mod tests {
     }
 
     #[test]
+    fn adaptive_wait_never_exceeds_a_connect_wait_shorter_than_its_floor() {
+        // `serve` shrinks the default timing to fit a short scrape timeout: the wait is then
+        // below the adaptive floor, and a hint from an answered port must not panic (clamp
+        // with min > max) nor lengthen it.
+        let t = Timing {
+            connect_wait: Duration::from_millis(750),
+            ..Timing::default()
+        };
+        assert!(t.adaptive);
+        for rtt in [1, 40, 400] {
+            assert_eq!(
+                adaptive_wait(&t, Some(Duration::from_millis(rtt))),
+                Duration::from_millis(750)
+            );
+        }
+    }
+
+    #[test]
     fn hint_keeps_the_fastest() {
         let h = RttHint::default();
         assert_eq!(h.fastest(), None);
@@ -174,9 +192,10 @@ pub const MIN_ADAPTIVE_WAIT: Duration = Duration::from_millis(1250);
 /// How long to wait for an unanswered port, given the host's fastest handshake so far.
 pub fn adaptive_wait(timing: &Timing, fastest: Option<Duration>) -> Duration {
     match fastest {
-        Some(rtt) if timing.adaptive => {
-            (Duration::from_millis(1050) + rtt * 8).clamp(MIN_ADAPTIVE_WAIT, timing.connect_wait)
-        }
+        // Never past the plan's own wait, even when that is below the floor (a short scrape).
+        Some(rtt) if timing.adaptive => (Duration::from_millis(1050) + rtt * 8)
+            .max(MIN_ADAPTIVE_WAIT)
+            .min(timing.connect_wait),
         _ => timing.connect_wait,
     }
 }

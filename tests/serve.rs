@@ -1,0 +1,518 @@
+//! `smtp-doctor serve` as Prometheus meets it: the binary on a loopback port, scraped over HTTP
+//! against the lab's servers. Nothing here leaves 127.0.0.1.
+
+mod support;
+
+use smtp_doctor::lab::{
+    closed_port, server_tls, DroppingPort, LabCa, LabServer, ServerBehaviour, ServerMode, Validity,
+};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpStream};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{DnsAnswer, DnsResponder};
+
+/// A running `smtp-doctor serve`, stopped on drop.
+struct Serve {
+    child: Child,
+    port: u16,
+    _stderr: BufReader<ChildStderr>,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer: status, headers (lower-case names), body.
+struct Answer {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+impl Serve {
+    /// Starts `serve --listen 127.0.0.1:0 ARGS…` and waits until /-/healthy answers.
+    fn start(args: &[&str]) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start smtp-doctor serve");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let port = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("serve's first line names its address: {line:?}"));
+        let serve = Serve {
+            child,
+            port,
+            _stderr: stderr,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(a) = serve.try_get("/-/healthy", &[]) {
+                assert_eq!((a.status, a.body.as_str()), (200, "OK\n"));
+                return serve;
+            }
+            assert!(Instant::now() < deadline, "serve never became healthy");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn try_get(&self, path: &str, headers: &[(&str, &str)]) -> Option<Answer> {
+        let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes()).ok()?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).ok()?;
+        let raw = String::from_utf8(raw).expect("UTF-8 answer");
+        let (head, body) = raw.split_once("\r\n\r\n")?;
+        let status = head.split(' ').nth(1)?.parse().ok()?;
+        Some(Answer {
+            status,
+            headers: head.to_ascii_lowercase(),
+            body: body.to_string(),
+        })
+    }
+
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.try_get(path, headers)
+            .unwrap_or_else(|| panic!("GET {path}: no HTTP answer"))
+    }
+}
+
+/// The lab CA's root as a PEM file, for --ca-file.
+fn ca_file(ca: &LabCa, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-serve-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ca.pem");
+    std::fs::write(&path, ca.root_pem()).unwrap();
+    path
+}
+
+/// Runs blocking HTTP off the runtime's threads (the lab servers live there).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_healthy_server_is_probe_success_1_with_its_tls_series() {
+    let ca = LabCa::new("serve test CA", "smtp-doctor lab").unwrap();
+    let cert = ca.issue(&["mail.serve.test"], Validity::Current).unwrap();
+    let tls = server_tls(&cert).unwrap();
+    let server = LabServer::start(ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(tls),
+    }))
+    .await
+    .unwrap();
+    let dns = DnsResponder::start(&[(
+        "mail.serve.test",
+        DnsAnswer::Addresses(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
+    )])
+    .await;
+    let ca = ca_file(&ca, "healthy");
+    let port = server.addr.port();
+    let dns_addr = dns.addr.to_string();
+    let (text, json) = blocking(move || {
+        let serve = Serve::start(&["--ca-file", ca.to_str().unwrap(), "--dns-server", &dns_addr]);
+        let path = format!("/probe?target=mail.serve.test:{port}");
+        let text = serve.get(&path, &[]);
+        let json = serve.get(&format!("{path}&format=json"), &[]);
+        (text, json)
+    })
+    .await;
+    assert_eq!(text.status, 200, "{}", text.body);
+    assert!(
+        text.headers
+            .contains("content-type: text/plain; version=0.0.4"),
+        "{}",
+        text.headers
+    );
+    let body = &text.body;
+    assert!(body.contains("\nprobe_success 1\n"), "{body}");
+    assert!(
+        body.contains("smtp_doctor_verdict{verdict=\"ok\"} 1\n"),
+        "{body}"
+    );
+    assert!(!body.contains("smtp_doctor_failure_info{"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "smtp_doctor_tls_info{{port=\"{port}\",version=\"TLSv1.3\",cipher=\"TLS13_"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "smtp_doctor_certificate_not_after_seconds{{port=\"{port}\"}} "
+        )),
+        "{body}"
+    );
+    for step in ["connect", "greeting", "ehlo", "tls"] {
+        assert!(
+            body.contains(&format!(
+                "smtp_doctor_step_duration_seconds{{step=\"{step}\",port=\"{port}\"}} "
+            )),
+            "{step}: {body}"
+        );
+    }
+    assert_eq!(json.status, 200);
+    assert!(json.headers.contains("content-type: application/json"));
+    let v: serde_json::Value = serde_json::from_str(&json.body).expect("a JSON report");
+    assert_eq!(
+        (v["schema"].as_u64(), v["verdict"].as_str()),
+        (Some(1), Some("ok"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_and_refused_ports_are_named_with_their_step() {
+    let dropping = DroppingPort::new().unwrap();
+    let dropped = dropping.addr.port();
+    let refused = closed_port().unwrap().port();
+    let (a, b, metrics) = blocking(move || {
+        let serve = Serve::start(&[]);
+        let a = serve.get(
+            &format!("/probe?target=127.0.0.1:{dropped}&module=default"),
+            &[],
+        );
+        let b = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &[]);
+        (a, b, serve.get("/metrics", &[]))
+    })
+    .await;
+    drop(dropping);
+    assert_eq!(a.status, 200);
+    let want = format!(
+        "smtp_doctor_failure_info{{code=\"tcp.filtered\",step=\"connect\",port=\"{dropped}\"}} 1\n"
+    );
+    assert!(a.body.contains(&want), "{}", a.body);
+    assert!(a.body.contains("\nprobe_success 0\n"), "{}", a.body);
+    let want = format!(
+        "smtp_doctor_failure_info{{code=\"tcp.refused\",step=\"connect\",port=\"{refused}\"}} 1\n"
+    );
+    assert!(b.body.contains(&want), "{}", b.body);
+    assert!(
+        b.body
+            .contains("smtp_doctor_verdict{verdict=\"failed\"} 1\n"),
+        "{}",
+        b.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("smtp_doctor_exporter_probes_total{result=\"failure\"} 2\n"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("smtp_doctor_exporter_probes_in_flight 0\n"),
+        "{}",
+        metrics.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scrape_timeout_header_shortens_the_probe() {
+    // A tarpit: connects, never greets. Unbounded, the greeting wait alone is seconds.
+    let tarpit = LabServer::start(ServerBehaviour::smtp(ServerMode::Silent))
+        .await
+        .unwrap();
+    let port = tarpit.addr.port();
+    let (answer, elapsed) = blocking(move || {
+        let serve = Serve::start(&[]);
+        let started = Instant::now();
+        let a = serve.get(
+            &format!("/probe?target=127.0.0.1:{port}"),
+            &[("X-Prometheus-Scrape-Timeout-Seconds", "2")],
+        );
+        (a, started.elapsed())
+    })
+    .await;
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "the probe outlived its scrape: {elapsed:?}"
+    );
+    assert_eq!(answer.status, 200);
+    // The steps were shrunk to fit, so the silence is still diagnosed.
+    let want = format!("smtp_doctor_failure_info{{code=\"smtp.no_greeting\",step=\"greeting\",port=\"{port}\"}} 1\n");
+    assert!(answer.body.contains(&want), "{}", answer.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_beyond_the_concurrency_limit_is_503_at_once() {
+    let dropping = DroppingPort::new().unwrap();
+    let dropped = dropping.addr.port();
+    let refused = closed_port().unwrap().port();
+    let (second, elapsed, first) = blocking(move || {
+        let serve = std::sync::Arc::new(Serve::start(&["--concurrency", "1"]));
+        let slow = {
+            let serve = serve.clone();
+            std::thread::spawn(move || {
+                serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[])
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !serve
+            .get("/metrics", &[])
+            .body
+            .contains("smtp_doctor_exporter_probes_in_flight 1\n")
+        {
+            assert!(Instant::now() < deadline, "the slow probe never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let started = Instant::now();
+        let second = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &[]);
+        let elapsed = started.elapsed();
+        (second, elapsed, slow.join().unwrap())
+    })
+    .await;
+    drop(dropping);
+    assert_eq!(second.status, 503, "{}", second.body);
+    assert!(second.body.contains("--concurrency 1"), "{}", second.body);
+    assert_eq!(second.body.trim_end().lines().count(), 1, "{}", second.body);
+    assert!(
+        elapsed < Duration::from_millis(500),
+        "503 at once, not queued: {elapsed:?}"
+    );
+    assert_eq!(first.status, 200);
+    assert!(
+        first.body.contains("code=\"tcp.filtered\""),
+        "{}",
+        first.body
+    );
+}
+
+#[test]
+fn a_non_loopback_listen_address_without_allow_is_exit_2() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve --listen 0.0.0.0 without --allow kept running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("--allow") && err.contains("0.0.0.0"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_resolving_outside_the_allow_list_is_403_without_a_connection() {
+    let dns = DnsResponder::start(&[(
+        "inside.serve.test",
+        DnsAnswer::Addresses(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
+    )])
+    .await;
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dns_addr = dns.addr.to_string();
+    let (forbidden, allowed) = blocking(move || {
+        let path = format!("/probe?target=inside.serve.test:{port}");
+        let serve = Serve::start(&["--allow", "10.0.0.0/8", "--dns-server", &dns_addr]);
+        let forbidden = serve.get(&path, &[]);
+        std::thread::sleep(Duration::from_millis(200));
+        let dialled = listener.accept();
+        assert!(
+            matches!(&dialled, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "a forbidden target was connected to: {dialled:?}"
+        );
+        // The same name allowed by its name and port: probed.
+        let serve = Serve::start(&[
+            "--allow",
+            &format!("10.0.0.0/8,inside.serve.test:{port}"),
+            "--dns-server",
+            &dns_addr,
+            "--timeout",
+            "2",
+        ]);
+        let allowed = serve.get(&path, &[]);
+        listener.set_nonblocking(false).unwrap();
+        let (conn, _) = listener.accept().expect("the allowed target is dialled");
+        drop(conn);
+        (forbidden, allowed)
+    })
+    .await;
+    assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+    assert!(
+        forbidden.body.contains("127.0.0.1") && forbidden.body.contains("not in --allow"),
+        "{}",
+        forbidden.body
+    );
+    assert_eq!(forbidden.body.trim_end().lines().count(), 1);
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_in_the_url_is_400_and_never_echoed() {
+    let refused = closed_port().unwrap().port();
+    let answers = blocking(move || {
+        let serve = Serve::start(&[]);
+        let mut all = Vec::new();
+        for q in [
+            format!("target=127.0.0.1:{refused}&password=hunter2-serve-secret"),
+            format!("target=127.0.0.1:{refused}&user=me&pass=hunter2-serve-secret"),
+        ] {
+            all.push(serve.get(&format!("/probe?{q}"), &[]));
+        }
+        all.push(serve.get("/metrics", &[]));
+        all.push(serve.get("/elsewhere?password=hunter2-serve-secret", &[]));
+        all
+    })
+    .await;
+    for a in &answers[..2] {
+        assert_eq!(a.status, 400, "{}", a.body);
+        assert!(a.body.contains("never taken from the URL"), "{}", a.body);
+    }
+    assert_eq!(answers[3].status, 404);
+    for a in &answers {
+        assert!(
+            !a.body.contains("hunter2") && !a.headers.contains("hunter2"),
+            "{}",
+            a.body
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openmetrics_when_the_scraper_asks_for_it() {
+    let refused = closed_port().unwrap().port();
+    let (om, metrics) = blocking(move || {
+        let serve = Serve::start(&[]);
+        let accept = [(
+            "Accept",
+            "application/openmetrics-text;version=1.0.0;q=0.6,text/plain;version=0.0.4;q=0.3",
+        )];
+        let om = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &accept);
+        (om, serve.get("/metrics", &accept))
+    })
+    .await;
+    for a in [&om, &metrics] {
+        assert_eq!(a.status, 200);
+        assert!(
+            a.headers
+                .contains("content-type: application/openmetrics-text; version=1.0.0"),
+            "{}",
+            a.headers
+        );
+        assert!(a.body.ends_with("\n# EOF\n"), "{}", a.body);
+    }
+    assert!(
+        om.body.contains("# TYPE smtp_doctor_failure info\n"),
+        "{}",
+        om.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("# TYPE smtp_doctor_exporter_probes counter\n"),
+        "{}",
+        metrics.body
+    );
+}
+
+#[test]
+fn help_has_examples_and_a_scrape_config_and_bad_flags_are_one_line() {
+    let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "Examples:",
+        "--listen",
+        "--allow",
+        "--concurrency",
+        "--per-target",
+        "--timeout",
+        "--ca-file",
+        "relabel_configs",
+        "X-Prometheus-Scrape-Timeout-Seconds",
+        "never taken from the URL",
+    ] {
+        assert!(
+            help.contains(needle),
+            "serve --help names {needle}:\n{help}"
+        );
+    }
+    for (args, needle) in [
+        (&["serve", "--allow", "nonsense"][..], "invalid --allow"),
+        (&["serve", "--allow", "10.0.0.0/33"][..], "invalid --allow"),
+        (&["serve", "--concurrency", "0"][..], "--concurrency"),
+        (&["serve", "--listen", "localhost"][..], "--listen"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(o.stdout.is_empty());
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_probe_of_one_target_beyond_per_target_is_503_while_others_run() {
+    let dropping = DroppingPort::new().unwrap();
+    let dropped = dropping.addr.port();
+    let refused = closed_port().unwrap().port();
+    let (same, other) = blocking(move || {
+        let serve = std::sync::Arc::new(Serve::start(&["--per-target", "1"]));
+        let slow = {
+            let serve = serve.clone();
+            std::thread::spawn(move || {
+                serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[])
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !serve
+            .get("/metrics", &[])
+            .body
+            .contains("smtp_doctor_exporter_probes_in_flight 1\n")
+        {
+            assert!(Instant::now() < deadline, "the slow probe never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let same = serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[]);
+        let other = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &[]);
+        assert_eq!(slow.join().unwrap().status, 200);
+        (same, other)
+    })
+    .await;
+    drop(dropping);
+    assert_eq!(same.status, 503, "{}", same.body);
+    assert!(same.body.contains("--per-target 1"), "{}", same.body);
+    assert_eq!(other.status, 200, "{}", other.body);
+}
