@@ -36,9 +36,15 @@ struct Answer {
 impl Serve {
     /// Starts `serve --listen 127.0.0.1:0 ARGS…` and waits until /-/healthy answers.
     fn start(args: &[&str]) -> Serve {
+        Serve::start_with(args, &[])
+    }
+
+    /// The same, with these variables added to its environment.
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -70,9 +76,15 @@ impl Serve {
     }
 
     fn try_get(&self, path: &str, headers: &[(&str, &str)]) -> Option<Answer> {
+        self.try_request("GET", path, headers)
+    }
+
+    fn try_request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Option<Answer> {
         let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
+        );
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -515,4 +527,138 @@ async fn a_second_probe_of_one_target_beyond_per_target_is_503_while_others_run(
     assert_eq!(same.status, 503, "{}", same.body);
     assert!(same.body.contains("--per-target 1"), "{}", same.body);
     assert_eq!(other.status, 200, "{}", other.body);
+}
+
+/// issue 16: modules from `--config` (ports, TLS mode, a login whose password comes from the
+/// exporter's environment), reloaded by POST /-/reload and SIGHUP; a file that does not read
+/// keeps the modules in use; the index lists the last probes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modules_from_the_config_file_are_used_and_reloaded() {
+    let ca = LabCa::new("serve test CA", "smtp-doctor lab").unwrap();
+    let cert = ca.issue(&["mail.serve.test"], Validity::Current).unwrap();
+    let mut b = ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(server_tls(&cert).unwrap()),
+    });
+    b.account = Some(("alerts@serve.test".into(), "pw-from-env-123".into()));
+    let server = LabServer::start(b).await.unwrap();
+    let dns = DnsResponder::start(&[(
+        "mail.serve.test",
+        DnsAnswer::Addresses(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
+    )])
+    .await;
+    let ca_path = ca_file(&ca, "modules");
+    let config = ca_path.with_file_name("modules.toml");
+    let port = server.addr.port();
+    let module = |name: &str| {
+        format!(
+            "[modules.{name}]\nports = [{port}]\nsecurity = \"starttls\"\ntimeout = 5\nuser = \"alerts@serve.test\"\npassword_env = \"SMTP_DOCTOR_TEST_ALERTS_PW\"\n"
+        )
+    };
+    std::fs::write(&config, module("submission")).unwrap();
+    let dns_addr = dns.addr.to_string();
+    let args = [
+        "--dns-server",
+        dns_addr.as_str(),
+        "--ca-file",
+        ca_path.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]
+    .map(str::to_string);
+    let serve = blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Serve::start_with(&args, &[("SMTP_DOCTOR_TEST_ALERTS_PW", "pw-from-env-123")])
+    })
+    .await;
+    let serve = std::sync::Arc::new(serve);
+    let s = serve.clone();
+    let (ok, unknown) = blocking(move || {
+        (
+            s.get("/probe?target=mail.serve.test&module=submission", &[]),
+            s.get("/probe?target=mail.serve.test&module=nope", &[]),
+        )
+    })
+    .await;
+    assert!(ok.body.contains("probe_success 1"), "{}", ok.body);
+    assert!(!ok.body.contains("pw-from-env-123"));
+    assert!(
+        server.verbs.lock().unwrap().iter().any(|v| v == "AUTH"),
+        "the module logged in"
+    );
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body.contains("unknown module") && unknown.body.contains("submission"));
+    // A file that does not read: the modules in use are kept, and /metrics says so.
+    std::fs::write(&config, "[modules.submission\n").unwrap();
+    let s = serve.clone();
+    let (reload, still, metrics, get_reload) = blocking(move || {
+        (
+            s.try_request("POST", "/-/reload", &[]).unwrap(),
+            s.get("/probe?target=mail.serve.test&module=submission", &[]),
+            s.get("/metrics", &[]),
+            s.get("/-/reload", &[]),
+        )
+    })
+    .await;
+    assert_eq!(reload.status, 500, "{}", reload.body);
+    assert!(reload.body.contains("modules.toml:1"), "{}", reload.body);
+    assert!(still.body.contains("probe_success 1"));
+    assert!(
+        metrics
+            .body
+            .contains("smtp_doctor_exporter_config_last_reload_successful 0"),
+        "{}",
+        metrics.body
+    );
+    assert_eq!(get_reload.status, 405);
+    // A new module, read on SIGHUP.
+    std::fs::write(&config, module("other")).unwrap();
+    let pid = serve.child.id().to_string();
+    let killed = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+    assert!(killed.success());
+    let s = serve.clone();
+    let (other, index) = blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let a = s.get("/probe?target=mail.serve.test&module=other", &[]);
+            if a.status == 200 || Instant::now() > deadline {
+                return (a, s.get("/", &[]));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    })
+    .await;
+    assert!(
+        other.body.contains("probe_success 1"),
+        "{} {}",
+        other.status,
+        other.body
+    );
+    assert!(index.headers.contains("text/html"));
+    assert!(
+        index.body.contains("<code>other</code>") && index.body.contains("mail.serve.test"),
+        "{}",
+        index.body
+    );
+    assert!(index.body.contains("format=json"));
+    std::fs::remove_dir_all(ca_path.parent().unwrap()).ok();
+}
+
+#[test]
+fn a_config_file_that_does_not_read_is_exit_2_in_one_line() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-serve-badcfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("modules.toml");
+    std::fs::write(&bad, "[modules.a]\nports = [\"x\"]\n").unwrap();
+    for path in [bad.clone(), dir.join("missing.toml")] {
+        let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains("--config"), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

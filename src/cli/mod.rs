@@ -8,6 +8,7 @@ mod many;
 mod output;
 mod preflight;
 mod serve;
+mod serve_config;
 mod usage;
 
 use args::{Cli, Command, FormatArg};

@@ -8,6 +8,7 @@
 
 use super::args::ProbeArgs;
 use super::config::NetConfig;
+use super::serve_config::{self, Modules};
 use super::usage_error;
 use clap::Args;
 use http_body_util::Full;
@@ -38,11 +39,22 @@ Examples:
   curl 'http://127.0.0.1:9925/probe?target=smtp.gmail.com:465&format=json'
   smtp-doctor serve --listen 0.0.0.0:9925 --allow 192.0.2.0/24 --allow smtp.gmail.com:*
   smtp-doctor serve --concurrency 200 --per-target 2 --timeout 8 --ca-file company-root.pem
+  smtp-doctor serve --config modules.toml     # kill -HUP or curl -X POST …/-/reload to re-read
 
-Routes: GET /probe?target=HOST[:PORT][&module=default][&format=json] (without a port: 587
-and 465, exactly as `check HOST`), GET /metrics (the exporter's own), GET /-/healthy.
-Credentials are never taken from the URL (user= or password= is refused with 400); modules
-from a --config file, with credentials read from the module's environment, come later.
+Routes: GET /probe?target=HOST[:PORT][&module=NAME][&format=json] (without a port: the
+module's ports, else 587 and 465, exactly as `check HOST`), GET / (the modules and the last
+probes, each linking to its JSON report), GET /metrics (the exporter's own), GET /-/healthy,
+POST /-/reload. Credentials are never taken from the URL (user= or password= is refused with
+400): a module's login reads its secret from the exporter's environment or a file.
+
+modules.toml:
+  [modules.submission]
+  ports = [587]
+  security = \"starttls\"          # or implicit_tls, plain
+  timeout = 8
+  ca_file = \"/etc/ssl/company-root.pem\"
+  user = \"alerts@example.com\"
+  password_env = \"ALERTS_SMTP_PASSWORD\"   # or password_file = \"/run/secrets/smtp\"
 
 Prometheus (the blackbox pattern):
   scrape_configs:
@@ -89,6 +101,11 @@ pub(crate) struct ServeArgs {
     /// Ask this DNS server instead of the system resolver.
     #[arg(long = "dns-server", value_name = "ADDR[:PORT]", value_parser = dns_arg)]
     pub(crate) dns_server: Option<SocketAddr>,
+    /// The probe modules (TOML: `[modules.NAME]` with ports, security, timeout, ca_file, user
+    /// and password_env or password_file). Read again on SIGHUP and on POST /-/reload; a
+    /// file that does not read keeps the modules in use.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     /// Language of the messages in `format=json` reports: en or es.
     #[arg(long, value_name = "en|es", default_value = "en")]
     pub(crate) lang: Lang,
@@ -204,8 +221,27 @@ struct Counters {
     bad_request: AtomicU64,
 }
 
+/// One finished probe, for the index page.
+struct Recent {
+    at_unix: i64,
+    target: String,
+    module: String,
+    verdict: &'static str,
+    cause: Option<&'static str>,
+    ms: f64,
+}
+
+/// How many finished probes the index page lists.
+const RECENT: usize = 50;
+
 struct State {
     engine: Engine,
+    modules: std::sync::RwLock<Arc<Modules>>,
+    config: Option<PathBuf>,
+    recent: Mutex<std::collections::VecDeque<Recent>>,
+    reloads_ok: AtomicU64,
+    reloads_failed: AtomicU64,
+    last_reload_ok: std::sync::atomic::AtomicBool,
     net: NetConfig,
     allow: Vec<AllowRule>,
     concurrency: u32,
@@ -278,6 +314,13 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         Ok(engine) => engine,
         Err(e) => return usage_error(e),
     };
+    let modules = match &args.config {
+        Some(path) => match serve_config::load(path, &net.extra_roots) {
+            Ok(m) => m,
+            Err(e) => return usage_error(format!("serve --config: {e}")),
+        },
+        None => Modules::built_in(),
+    };
     let concurrency = within_open_file_limit(args.concurrency);
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
@@ -287,6 +330,12 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     eprintln!("smtp-doctor serve: listening on http://{local}/ (probe: /probe?target=HOST[:PORT])");
     let state = Arc::new(State {
         engine,
+        modules: std::sync::RwLock::new(Arc::new(modules)),
+        config: args.config.clone(),
+        recent: Mutex::new(std::collections::VecDeque::new()),
+        reloads_ok: AtomicU64::new(0),
+        reloads_failed: AtomicU64::new(0),
+        last_reload_ok: std::sync::atomic::AtomicBool::new(true),
         net,
         allow: args.allow,
         concurrency,
@@ -297,6 +346,24 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         lang: args.lang,
         counters: Counters::default(),
     });
+    #[cfg(unix)]
+    {
+        // SIGHUP reloads the modules, as Prometheus' own exporters do.
+        let state = state.clone();
+        if let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    if let Err(e) = reload(&state) {
+                        eprintln!(
+                            "smtp-doctor serve: reload failed, the modules in use are kept: {e}"
+                        );
+                    }
+                }
+            });
+        }
+    }
     // Connections are bounded too: a probe per connection at most, plus room for /metrics.
     let connections = Arc::new(Semaphore::new(connection_limit(concurrency)));
     loop {
@@ -393,18 +460,58 @@ fn refuse(status: StatusCode, why: &str) -> Answer {
     answer(status, "text/plain; charset=utf-8", format!("{why}\n"))
 }
 
+/// Reads `--config` again; on success the new modules serve the next probes.
+fn reload(state: &State) -> Result<(), String> {
+    let Some(path) = &state.config else {
+        return Err("no --config file to reload".into());
+    };
+    match serve_config::load(path, &state.net.extra_roots) {
+        Ok(modules) => {
+            *state.modules.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(modules);
+            state.reloads_ok.fetch_add(1, Ordering::Relaxed);
+            state.last_reload_ok.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => {
+            state.reloads_failed.fetch_add(1, Ordering::Relaxed);
+            state.last_reload_ok.store(false, Ordering::Relaxed);
+            Err(e)
+        }
+    }
+}
+
 async fn handle(state: &State, req: Request<Incoming>) -> Answer {
     let path = req.uri().path();
-    if !matches!(path, "/probe" | "/metrics" | "/-/healthy") {
+    if !matches!(
+        path,
+        "/" | "/probe" | "/metrics" | "/-/healthy" | "/-/reload"
+    ) {
         return refuse(
             StatusCode::NOT_FOUND,
-            "not found: the routes are /probe, /metrics and /-/healthy",
+            "not found: the routes are /, /probe, /metrics, /-/healthy and /-/reload",
         );
+    }
+    if path == "/-/reload" {
+        if req.method() != Method::POST {
+            return refuse(StatusCode::METHOD_NOT_ALLOWED, "/-/reload takes POST");
+        }
+        return match reload(state) {
+            Ok(()) => answer(
+                StatusCode::OK,
+                "text/plain; charset=utf-8",
+                "reloaded\n".into(),
+            ),
+            Err(e) => refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("reload failed, the modules in use are kept: {e}"),
+            ),
+        };
     }
     if req.method() != Method::GET {
         return refuse(StatusCode::METHOD_NOT_ALLOWED, "only GET is served");
     }
     match path {
+        "/" => answer(StatusCode::OK, "text/html; charset=utf-8", index(state)),
         "/-/healthy" => answer(StatusCode::OK, "text/plain; charset=utf-8", "OK\n".into()),
         "/metrics" => {
             let format = Format::from_accept(header(&req, "accept"));
@@ -427,6 +534,7 @@ fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 struct Query {
     host: Host,
     port: Option<u16>,
+    module: String,
     json: bool,
 }
 
@@ -437,6 +545,7 @@ fn parse_query(query: &str) -> Result<Query, String> {
         return Err(format!("the query is longer than {MAX_QUERY} bytes"));
     }
     let mut target = None;
+    let mut module = serve_config::DEFAULT.to_string();
     let mut json = false;
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         let quoted = || smtp_doctor::text::escape(value.as_bytes());
@@ -448,13 +557,8 @@ fn parse_query(query: &str) -> Result<Query, String> {
             }
             "target" if target.is_some() => return Err("target= is given twice".into()),
             "target" => target = Some(value.into_owned()),
-            "module" if value == "default" || value.is_empty() => {}
-            "module" => {
-                return Err(format!(
-                    "unknown module {}: only \"default\" exists (no --config)",
-                    quoted()
-                ))
-            }
+            "module" if value.is_empty() => {}
+            "module" => module = value.into_owned(),
             "format" if value == "json" => json = true,
             "format" if value == "prometheus" || value.is_empty() => {}
             "format" => return Err(format!("unknown format {}: json or prometheus", quoted())),
@@ -469,7 +573,12 @@ fn parse_query(query: &str) -> Result<Query, String> {
     let target = target.ok_or("target= is missing: /probe?target=HOST[:PORT]")?;
     let (host, port) = Host::parse_with_port(target.trim())
         .map_err(|e| smtp_doctor::text::escape(e.to_string().as_bytes()))?;
-    Ok(Query { host, port, json })
+    Ok(Query {
+        host,
+        port,
+        module,
+        json,
+    })
 }
 
 /// How long this probe may take: Prometheus's scrape timeout less the offset, capped by
@@ -511,15 +620,38 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         Ok(q) => q,
         Err(why) => return bad(why),
     };
-    let ports: Vec<u16> = query.port.into_iter().collect();
+    let module = {
+        let modules = state.modules.read().unwrap_or_else(|e| e.into_inner());
+        modules.by_name.get(&query.module).cloned()
+    };
+    let Some(module) = module else {
+        let names: Vec<String> = {
+            let modules = state.modules.read().unwrap_or_else(|e| e.into_inner());
+            modules.by_name.keys().cloned().collect()
+        };
+        return bad(format!(
+            "unknown module {}: the modules are {}",
+            smtp_doctor::text::escape(query.module.as_bytes()),
+            names.join(", ")
+        ));
+    };
+    let ports: Vec<u16> = match query.port {
+        Some(p) => vec![p],
+        None => module.ports.clone(),
+    };
     let mut plan = match state.net.plan(&query.host.to_string(), &ports) {
         Ok(plan) => plan,
         Err(why) => return bad(why),
     };
-    let budget = budget(
-        state.budget,
-        header(req, "x-prometheus-scrape-timeout-seconds"),
-    );
+    if let Some(security) = module.security {
+        for p in &mut plan.ports {
+            p.security = security;
+        }
+    }
+    plan.credentials = module.credentials.clone();
+    plan.insecure_auth = module.insecure_auth;
+    let cap = module.timeout.map_or(state.budget, |t| t.min(state.budget));
+    let budget = budget(cap, header(req, "x-prometheus-scrape-timeout-seconds"));
     plan.timing = timing_within(budget);
 
     let busy = |why: String| {
@@ -543,11 +675,16 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         ));
     };
 
+    let engine: &Engine = module.engine.as_deref().unwrap_or(&state.engine);
+    let target = match query.port {
+        Some(p) => format!("{}:{p}", plan.host),
+        None => plan.host.to_string(),
+    };
     let run = async move {
-        let mut dns = state.engine.resolve(&plan).await;
+        let mut dns = engine.resolve(&plan).await;
         bound_addresses(&mut dns);
         confine(&mut plan, &dns, &state.allow)?;
-        Ok::<_, String>(state.engine.run_resolved(plan, dns).await)
+        Ok::<_, String>(engine.run_resolved(plan, dns).await)
     };
     let observations = match tokio::time::timeout(budget, run).await {
         Ok(Ok(obs)) => obs,
@@ -575,6 +712,17 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         &state.counters.failure
     };
     counter.fetch_add(1, Ordering::Relaxed);
+    remember(
+        state,
+        Recent {
+            at_unix: report.observed_at_unix,
+            target,
+            module: module.name.clone(),
+            verdict: report.verdict.as_str(),
+            cause: report.cause.map(|c| c.as_str()),
+            ms: report.elapsed_ms,
+        },
+    );
     if query.json {
         return answer(
             StatusCode::OK,
@@ -618,6 +766,82 @@ fn confine(plan: &mut Plan, dns: &DnsObservation, rules: &[AllowRule]) -> Result
         plan.control_port = None;
     }
     Ok(())
+}
+
+fn remember(state: &State, probe: Recent) {
+    let mut recent = state.recent.lock().unwrap_or_else(|e| e.into_inner());
+    if recent.len() == RECENT {
+        recent.pop_back();
+    }
+    recent.push_front(probe);
+}
+
+/// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped (everything shown is already free of
+/// control characters: hosts are validated, the rest comes from closed sets).
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The index page: the modules and the last probes, each linking to its full JSON report.
+fn index(state: &State) -> String {
+    let modules: Vec<String> = {
+        let m = state.modules.read().unwrap_or_else(|e| e.into_inner());
+        m.by_name
+            .values()
+            .map(|m| {
+                let ports = if m.ports.is_empty() {
+                    "the target's port, or 587 and 465".to_string()
+                } else {
+                    m.ports
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let login = if m.credentials.is_some() {
+                    ", with a login"
+                } else {
+                    ""
+                };
+                format!(
+                    "<li><code>{}</code>: {}{login}</li>",
+                    html(&m.name),
+                    html(&ports)
+                )
+            })
+            .collect()
+    };
+    let mut rows = String::new();
+    for p in state
+        .recent
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let link: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("target", &p.target)
+            .append_pair("module", &p.module)
+            .append_pair("format", "json")
+            .finish();
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td><a href=\"/probe?{}\">JSON</a></td></tr>\n",
+            html(&smtp_doctor::text::rfc3339(p.at_unix)),
+            html(&p.target),
+            html(&p.module),
+            p.verdict,
+            p.cause.unwrap_or("—"),
+            p.ms,
+            html(&link),
+        ));
+    }
+    format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>smtp-doctor serve</title></head><body>\n<h1>smtp-doctor serve</h1>\n<p><a href=\"/metrics\">/metrics</a> · /probe?target=HOST[:PORT]&amp;module=NAME</p>\n<h2>Modules</h2>\n<ul>{}</ul>\n<h2>Last probes</h2>\n<table>\n<tr><th>time</th><th>target</th><th>module</th><th>verdict</th><th>cause</th><th>ms</th><th>report</th></tr>\n{rows}</table>\n</body></html>\n",
+        modules.join("")
+    )
 }
 
 /// A probe cut off at its budget: failed, with no finding to name.
@@ -665,6 +889,26 @@ fn own_metrics(state: &State, format: Format) -> String {
     x.sample(&[("reason", "busy")], load(&c.busy));
     x.sample(&[("reason", "forbidden")], load(&c.forbidden));
     x.sample(&[("reason", "bad_request")], load(&c.bad_request));
+    x.family(
+        "smtp_doctor_exporter_config_reloads",
+        Kind::Counter,
+        "Reloads of --config (SIGHUP, POST /-/reload), by result.",
+    );
+    x.sample(&[("result", "success")], load(&state.reloads_ok));
+    x.sample(&[("result", "failure")], load(&state.reloads_failed));
+    x.family(
+        "smtp_doctor_exporter_config_last_reload_successful",
+        Kind::Gauge,
+        "Whether the last reload of --config worked (1 before any).",
+    );
+    x.sample(
+        &[],
+        if state.last_reload_ok.load(Ordering::Relaxed) {
+            1.0
+        } else {
+            0.0
+        },
+    );
     x.family(
         "smtp_doctor_exporter_concurrency_limit",
         Kind::Gauge,
@@ -743,7 +987,6 @@ mod tests {
             ("", "missing"),
             ("target=a%20b", "invalid host"),
             ("target=h:70000", "invalid port"),
-            ("target=h&module=x", "unknown module"),
             ("target=h&debug=1", "unknown parameter"),
             ("target=h&target=i", "twice"),
             (
