@@ -228,6 +228,7 @@ struct Recent {
     module: String,
     verdict: &'static str,
     cause: Option<&'static str>,
+    findings: Vec<&'static str>,
     ms: f64,
 }
 
@@ -720,6 +721,7 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
             module: module.name.clone(),
             verdict: report.verdict.as_str(),
             cause: report.cause.map(|c| c.as_str()),
+            findings: report.findings.iter().map(|f| f.code.as_str()).collect(),
             ms: report.elapsed_ms,
         },
     );
@@ -828,18 +830,19 @@ fn index(state: &State) -> String {
             .append_pair("format", "json")
             .finish();
         rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td><a href=\"/probe?{}\">JSON</a></td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td><a href=\"/probe?{}\">JSON</a></td></tr>\n",
             html(&smtp_doctor::text::rfc3339(p.at_unix)),
             html(&p.target),
             html(&p.module),
             p.verdict,
             p.cause.unwrap_or("—"),
+            p.findings.join(", "),
             p.ms,
             html(&link),
         ));
     }
     format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>smtp-doctor serve</title></head><body>\n<h1>smtp-doctor serve</h1>\n<p><a href=\"/metrics\">/metrics</a> · /probe?target=HOST[:PORT]&amp;module=NAME</p>\n<h2>Modules</h2>\n<ul>{}</ul>\n<h2>Last probes</h2>\n<table>\n<tr><th>time</th><th>target</th><th>module</th><th>verdict</th><th>cause</th><th>ms</th><th>report</th></tr>\n{rows}</table>\n</body></html>\n",
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>smtp-doctor serve</title></head><body>\n<h1>smtp-doctor serve</h1>\n<p><a href=\"/metrics\">/metrics</a> · /probe?target=HOST[:PORT]&amp;module=NAME</p>\n<h2>Modules</h2>\n<ul>{}</ul>\n<h2>Last probes</h2>\n<table>\n<tr><th>time</th><th>target</th><th>module</th><th>verdict</th><th>cause</th><th>findings</th><th>ms</th><th>report</th></tr>\n{rows}</table>\n</body></html>\n",
         modules.join("")
     )
 }
