@@ -39,7 +39,8 @@ prometheus_packages() {
     command -v curl >/dev/null 2>&1 || echo curl
 }
 
-# prometheus_write_files DIR: prometheus.yml and rules.yml, the way the README shows them
+# prometheus_write_files DIR: prometheus.yml and rules.yml, as the README's section "`serve`:
+# Prometheus" shows them (there: other targets, a 60 s interval, `for: 5m` and `for: 1h`)
 prometheus_write_files() {
     local d=$1
     mkdir -p "$d"
@@ -92,7 +93,7 @@ groups:
         labels:
           severity: warning
         annotations:
-          summary: 'The certificate of {{ $labels.instance }} (port {{ $labels.port }}) expires in less than 14 days'
+          summary: 'The certificate of {{ $labels.instance }} (port {{ $labels.port }}) expires in {{ $value | humanizeDuration }}'
 EOF
 }
 
