@@ -662,3 +662,72 @@ fn a_config_file_that_does_not_read_is_exit_2_in_one_line() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// issue 16: "file descriptors never exhausted". Under `ulimit -n 120`, 12 probes at once of a
+/// dropped port: each takes the open files its own plan needs, the ones that do not fit are
+/// 503 at once, and none becomes a `tcp.denied` (EMFILE) finding.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_never_run_out_of_open_files() {
+    let dropping = DroppingPort::new().unwrap();
+    let target = dropping.addr.port();
+    let answers = blocking(move || {
+        let script = format!(
+            "ulimit -S -n 120 && ulimit -H -n 120 && exec {} serve --listen 127.0.0.1:0 --concurrency 12 --per-target 12 --timeout 3",
+            env!("CARGO_BIN_EXE_smtp-doctor")
+        );
+        let mut child = Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut port = None;
+        let mut notes = String::new();
+        for _ in 0..4 {
+            let mut line = String::new();
+            stderr.read_line(&mut line).unwrap();
+            notes.push_str(&line);
+            if let Some(p) = line
+                .split("http://127.0.0.1:")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .and_then(|p| p.parse::<u16>().ok())
+            {
+                port = Some(p);
+                break;
+            }
+        }
+        let serve = Serve {
+            child,
+            port: port.unwrap_or_else(|| panic!("no address in {notes:?}")),
+            _stderr: stderr,
+        };
+        assert!(notes.contains("open-files limit"), "{notes}");
+        let serve = std::sync::Arc::new(serve);
+        let path = format!("/probe?target=127.0.0.1:{target}");
+        let threads: Vec<_> = (0..12)
+            .map(|_| {
+                let s = serve.clone();
+                let path = path.clone();
+                std::thread::spawn(move || s.get(&path, &[]))
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect::<Vec<_>>()
+    })
+    .await;
+    let ok = answers.iter().filter(|a| a.status == 200).count();
+    let busy = answers.iter().filter(|a| a.status == 503).count();
+    assert_eq!(ok + busy, 12);
+    assert!(ok >= 1 && busy >= 1, "{ok} answered, {busy} busy");
+    for a in answers.iter().filter(|a| a.status == 200) {
+        assert!(a.body.contains("code=\"tcp.filtered\""), "{}", a.body);
+        assert!(!a.body.contains("tcp.denied"), "{}", a.body);
+    }
+    assert!(answers
+        .iter()
+        .filter(|a| a.status == 503)
+        .all(|a| a.body.contains("busy")));
+}

@@ -249,6 +249,9 @@ struct State {
     per_target_limit: u32,
     global: Arc<Semaphore>,
     per_target: Mutex<HashMap<String, u32>>,
+    /// Open files probes may use: each takes what its own plan needs (ports × addresses ×
+    /// attempts, the control connection), so the limit is never exhausted.
+    descriptors: Arc<Semaphore>,
     budget: Duration,
     lang: Lang,
     counters: Counters,
@@ -322,7 +325,8 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         },
         None => Modules::built_in(),
     };
-    let concurrency = within_open_file_limit(args.concurrency);
+    let concurrency = args.concurrency;
+    let descriptors = descriptor_budget(concurrency);
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => return usage_error(format!("serve: cannot listen on {}: {e}", args.listen)),
@@ -343,6 +347,7 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         per_target_limit: args.per_target,
         global: Arc::new(Semaphore::new(concurrency as usize)),
         per_target: Mutex::new(HashMap::new()),
+        descriptors: Arc::new(Semaphore::new(descriptors)),
         budget: args.timeout.unwrap_or(DEFAULT_BUDGET),
         lang: args.lang,
         counters: Counters::default(),
@@ -419,21 +424,30 @@ fn connection_limit(concurrency: u32) -> usize {
 /// `--concurrency`, or fewer when this process may not open enough sockets for that many
 /// probes at once (each: up to 3 ports × 8 addresses × 4 connect attempts, the control
 /// connection, DNS) beside its HTTP connections. The soft limit is raised first.
-fn within_open_file_limit(wanted: u32) -> u32 {
+/// The open files probes may share: the limit (raised first) less the HTTP connections and
+/// a margin. Said on stderr when it cannot hold `concurrency` probes of one port.
+fn descriptor_budget(concurrency: u32) -> usize {
     let Some(limit) = super::many::raise_open_file_limit() else {
-        return wanted;
+        return Semaphore::MAX_PERMITS;
     };
-    let attempts = Timing::default().connect_attempts.len().max(1) as u64;
-    let per_probe = 3 * 2 * MAX_ADDRESSES_PER_FAMILY as u64 * attempts + attempts + 2;
-    let room = limit.saturating_sub(48) / (per_probe + 2);
-    let fits = u32::try_from(room).unwrap_or(u32::MAX).max(1);
-    if fits < wanted {
+    let budget = limit.saturating_sub(48 + connection_limit(concurrency) as u64);
+    let small = descriptors_needed(1, 1);
+    if budget / (small as u64) < u64::from(concurrency) {
         eprintln!(
-            "smtp-doctor serve: {fits} probes at once (not {wanted}): the open-files limit is {limit} (ulimit -n)"
+            "smtp-doctor serve: the open-files limit ({limit}, ulimit -n) holds about {} probes of one port at once, not {concurrency}: more are answered 503",
+            budget / small as u64
         );
-        return fits;
     }
-    wanted
+    usize::try_from(budget)
+        .unwrap_or(usize::MAX)
+        .clamp(1, Semaphore::MAX_PERMITS)
+}
+
+/// The most sockets a probe of `ports` ports at `addresses` addresses opens at once: each
+/// connect has its attempts in flight, plus the control connection and a margin.
+fn descriptors_needed(ports: usize, addresses: usize) -> usize {
+    let attempts = Timing::default().connect_attempts.len().max(1);
+    (ports * addresses.max(1) + 1) * attempts + 2
 }
 
 /// At most [`MAX_ADDRESSES_PER_FAMILY`] addresses of each family, in the resolver's order.
@@ -684,15 +698,27 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
     let run = async move {
         let mut dns = engine.resolve(&plan).await;
         bound_addresses(&mut dns);
-        confine(&mut plan, &dns, &state.allow)?;
-        Ok::<_, String>(engine.run_resolved(plan, dns).await)
+        confine(&mut plan, &dns, &state.allow).map_err(Refused::Forbidden)?;
+        let ports = plan.ports.len() + plan.fallback_ports.len();
+        let need = descriptors_needed(ports, dns.addresses.len());
+        let Ok(_files) = state
+            .descriptors
+            .clone()
+            .try_acquire_many_owned(u32::try_from(need).unwrap_or(u32::MAX))
+        else {
+            return Err(Refused::Busy(
+                "busy: the open-files limit is taken by the probes running; try again later".into(),
+            ));
+        };
+        Ok(engine.run_resolved(plan, dns).await)
     };
     let observations = match tokio::time::timeout(budget, run).await {
         Ok(Ok(obs)) => obs,
-        Ok(Err(why)) => {
+        Ok(Err(Refused::Forbidden(why))) => {
             state.counters.forbidden.fetch_add(1, Ordering::Relaxed);
             return refuse(StatusCode::FORBIDDEN, &why);
         }
+        Ok(Err(Refused::Busy(why))) => return busy(why),
         Err(_) => {
             state.counters.timeout.fetch_add(1, Ordering::Relaxed);
             return timed_out(
@@ -845,6 +871,14 @@ fn index(state: &State) -> String {
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>smtp-doctor serve</title></head><body>\n<h1>smtp-doctor serve</h1>\n<p><a href=\"/metrics\">/metrics</a> · /probe?target=HOST[:PORT]&amp;module=NAME</p>\n<h2>Modules</h2>\n<ul>{}</ul>\n<h2>Last probes</h2>\n<table>\n<tr><th>time</th><th>target</th><th>module</th><th>verdict</th><th>cause</th><th>findings</th><th>ms</th><th>report</th></tr>\n{rows}</table>\n</body></html>\n",
         modules.join("")
     )
+}
+
+/// Why a probe was refused after its target was resolved, before any connection.
+enum Refused {
+    /// Not in `--allow`: 403.
+    Forbidden(String),
+    /// No open files to spare: 503.
+    Busy(String),
 }
 
 /// A probe cut off at its budget: failed, with no finding to name.
