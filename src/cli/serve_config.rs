@@ -7,7 +7,7 @@
 //! ports = [587]
 //! security = "starttls"
 //! timeout = 8
-//! ca_file = "/etc/ssl/company-root.pem"
+//! ca_file = "/etc/ssl/company-root.pem"   # on Windows, a literal string: 'C:\certs\root.pem'
 //! user = "alerts@example.com"
 //! password_env = "ALERTS_SMTP_PASSWORD"   # or password_file = "/run/secrets/alerts_smtp"
 //! ```
@@ -222,7 +222,7 @@ mod tests {
         let p = file(
             "ok",
             &format!(
-                "[modules.a]\nports = [587]\nsecurity = \"starttls\"\ntimeout = 8\nuser = \"u@x.test\"\npassword_env = \"SMTP_DOCTOR_TEST_MODULE_PW\"\n\n[modules.b]\nports = [465, 2465]\nsecurity = \"implicit_tls\"\nuser = \"v\"\npassword_file = \"{}\"\n",
+                "[modules.a]\nports = [587]\nsecurity = \"starttls\"\ntimeout = 8\nuser = \"u@x.test\"\npassword_env = \"SMTP_DOCTOR_TEST_MODULE_PW\"\n\n[modules.b]\nports = [465, 2465]\nsecurity = \"implicit_tls\"\nuser = \"v\"\npassword_file = '{}'\n",
                 pw.display()
             ),
         );
