@@ -124,6 +124,25 @@ pub struct AppClientReport {
 }
 
 impl AppClientReport {
+    /// The report's line for this client (`Django get_connection() in Python 3.11 (…): works`),
+    /// the same in every renderer.
+    pub fn step_line(&self, lang: Lang) -> String {
+        let who = crate::i18n::app_client::who_of(
+            self.runtime,
+            self.version.as_deref(),
+            self.program.as_deref(),
+        );
+        let line = crate::i18n::app_client::StepLine {
+            client: self.client,
+            who: &who,
+            tls_library: self.tls_library.as_deref(),
+            ehlo_name: self.ehlo_name.as_deref(),
+            outcome: self.outcome,
+            reason: self.reason.as_deref(),
+        };
+        crate::i18n::app_client::step(lang, &line)
+    }
+
     /// The observation, for the report in `lang`.
     pub fn new(o: crate::model::AppClientObservation, lang: Lang) -> AppClientReport {
         let error = o.error.as_ref();

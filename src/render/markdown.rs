@@ -127,20 +127,7 @@ fn header(out: &mut String, report: &Report) {
     );
     // Preflight: the application's own client, as the text report says it.
     if let Some(a) = &report.app_client {
-        let who = i18n::app_client::who_of(a.runtime, a.version.as_deref(), a.program.as_deref());
-        let line = i18n::app_client::StepLine {
-            client: a.client,
-            who: &who,
-            tls_library: a.tls_library.as_deref(),
-            ehlo_name: a.ehlo_name.as_deref(),
-            outcome: a.outcome,
-            reason: a.reason.as_deref(),
-        };
-        let _ = writeln!(
-            out,
-            "{}\n",
-            escape_markdown(&i18n::app_client::step(lang, &line))
-        );
+        let _ = writeln!(out, "{}\n", escape_markdown(&a.step_line(lang)));
         if let Some(error) = &a.error {
             let _ = writeln!(out, "{}\n", code_block("text", error));
         }

@@ -128,20 +128,7 @@ fn configured(out: &mut String, report: &Report, p: &Paint) {
 /// Preflight: the application's own client, and its error when it failed.
 fn app_client(out: &mut String, report: &Report, p: &Paint) {
     let Some(a) = &report.app_client else { return };
-    let who = i18n::app_client::who_of(a.runtime, a.version.as_deref(), a.program.as_deref());
-    let line = i18n::app_client::StepLine {
-        client: a.client,
-        who: &who,
-        tls_library: a.tls_library.as_deref(),
-        ehlo_name: a.ehlo_name.as_deref(),
-        outcome: a.outcome,
-        reason: a.reason.as_deref(),
-    };
-    let _ = writeln!(
-        out,
-        "  {}",
-        p.dim(&i18n::app_client::step(report.lang, &line))
-    );
+    let _ = writeln!(out, "  {}", p.dim(&a.step_line(report.lang)));
     if let Some(error) = &a.error {
         let _ = writeln!(out, "    {}", p.dim(error));
     }
