@@ -129,11 +129,7 @@ fn smtp_blocked(obs: &Observations, lang: Lang) -> Option<Finding> {
     if !all_dropped {
         return None;
     }
-    let hosting = obs
-        .environment
-        .hosting
-        .map(crate::knowledge::hosting::policy);
-    let hosting = hosting.filter(|p| obs.ports.iter().any(|port| p.blocked.contains(port)));
+    let hosting = crate::knowledge::hosting::blocking_any(obs.environment.hosting, &obs.ports);
     let msg = Msg::NetSmtpBlocked {
         ports: obs.ports.clone(),
         control_port: control.port,

@@ -160,11 +160,7 @@ fn for_cause(
             plain(Msg::RecRedirected { proxy })
         }
         C::NetSmtpBlocked => {
-            let hosting = obs
-                .environment
-                .hosting
-                .map(crate::knowledge::hosting::policy);
-            match hosting.filter(|p| obs.ports.iter().any(|port| p.blocked.contains(port))) {
+            match crate::knowledge::hosting::blocking_any(obs.environment.hosting, &obs.ports) {
                 Some(p) => vec![hosting_rec(p, lang)],
                 None => plain(Msg::RecOutboundBlocked),
             }

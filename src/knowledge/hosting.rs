@@ -151,6 +151,13 @@ pub fn blocking(hosting: Option<Hosting>, port: u16) -> Option<&'static HostingP
     hosting.map(policy).filter(|p| p.blocked.contains(&port))
 }
 
+/// The policy of the machine's provider, when it blocks one of `ports`.
+pub fn blocking_any(hosting: Option<Hosting>, ports: &[u16]) -> Option<&'static HostingPolicy> {
+    hosting
+        .map(policy)
+        .filter(|p| ports.iter().any(|port| p.blocked.contains(port)))
+}
+
 /// The policy of `hosting`.
 pub fn policy(hosting: Hosting) -> &'static HostingPolicy {
     POLICIES
