@@ -12,16 +12,22 @@ pub const ROOT_OVERRIDE: &str = "SMTP_DOCTOR_TEST_ROOT";
 /// Azure's fixed chassis asset tag (local Hyper-V VMs share the vendor strings, not this tag).
 const AZURE_ASSET_TAG: &str = "7783-7084-3265-9085-8269-3286-77";
 
-/// The machine this runs on.
+/// The machine this runs on, read once per process: it does not change between the runs of
+/// `--targets` or `serve`'s probes.
 pub fn detect() -> Environment {
-    if !cfg!(target_os = "linux") {
-        return Environment::default();
-    }
-    let root = std::env::var_os(ROOT_OVERRIDE)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/"));
-    let kubernetes = std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
-    detect_in(&root, kubernetes)
+    static MACHINE: std::sync::OnceLock<Environment> = std::sync::OnceLock::new();
+    MACHINE
+        .get_or_init(|| {
+            if !cfg!(target_os = "linux") {
+                return Environment::default();
+            }
+            let root = std::env::var_os(ROOT_OVERRIDE)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/"));
+            let kubernetes = std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
+            detect_in(&root, kubernetes)
+        })
+        .clone()
 }
 
 /// The first 4 KiB of a small system file, trimmed; `None` when absent or unreadable.
