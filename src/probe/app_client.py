@@ -90,6 +90,10 @@ def watch():
     return smtplib
 
 
+# Windows socket errors that Python leaves without an errno it maps.
+WINSOCK = {10060: "timeout", 10061: "refused", 10051: "unreachable", 10065: "unreachable", 10013: "denied"}
+
+
 def kind_of(e, smtplib):
     import errno
 
@@ -110,20 +114,15 @@ def kind_of(e, smtplib):
                       "VERSION_TOO_LOW", "VERSION_TOO_HIGH"):
             return "tls_version"
         return "tls_failed"
-    if isinstance(e, smtplib.SMTPHeloError):
-        return "ehlo_rejected"
-    if isinstance(e, smtplib.SMTPAuthenticationError):
-        return "auth_rejected"
-    if isinstance(e, smtplib.SMTPNotSupportedError):
-        return "not_supported"
-    if isinstance(e, smtplib.SMTPSenderRefused):
-        return "sender_rejected"
-    if isinstance(e, smtplib.SMTPRecipientsRefused):
-        return "recipient_rejected"
-    if isinstance(e, smtplib.SMTPDataError):
-        return "data_rejected"
-    if isinstance(e, smtplib.SMTPConnectError):
-        return "greeting_rejected"
+    for cls, kind in ((smtplib.SMTPHeloError, "ehlo_rejected"),
+                      (smtplib.SMTPAuthenticationError, "auth_rejected"),
+                      (smtplib.SMTPNotSupportedError, "not_supported"),
+                      (smtplib.SMTPSenderRefused, "sender_rejected"),
+                      (smtplib.SMTPRecipientsRefused, "recipient_rejected"),
+                      (smtplib.SMTPDataError, "data_rejected"),
+                      (smtplib.SMTPConnectError, "greeting_rejected")):
+        if isinstance(e, cls):
+            return kind
     if isinstance(e, smtplib.SMTPServerDisconnected):
         return "no_greeting" if state["stage"] == "greeting" else "disconnected"
     if isinstance(e, smtplib.SMTPResponseException) and state["stage"] == "ehlo":
@@ -138,14 +137,9 @@ def kind_of(e, smtplib):
         return "unreachable"
     if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, getattr(errno, "WSAEACCES", -1)):
         return "denied"
-    if isinstance(e, OSError) and getattr(e, "winerror", None) in (10060,):
-        return "timeout"
-    if isinstance(e, OSError) and getattr(e, "winerror", None) in (10061,):
-        return "refused"
-    if isinstance(e, OSError) and getattr(e, "winerror", None) in (10051, 10065):
-        return "unreachable"
-    if isinstance(e, OSError) and getattr(e, "winerror", None) in (10013,):
-        return "denied"
+    winerror = getattr(e, "winerror", None) if isinstance(e, OSError) else None
+    if winerror in WINSOCK:
+        return WINSOCK[winerror]
     if isinstance(e, ValueError):
         return "config"
     return "other"
