@@ -41,7 +41,7 @@ impl Serve {
 
     /// The same, with these variables added to its environment.
     fn start_with(args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        let child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .envs(env.iter().copied())
@@ -50,15 +50,29 @@ impl Serve {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start smtp-doctor serve");
+        Serve::attach(child).0
+    }
+
+    /// Takes over a started `serve`: reads its stderr up to the line naming its address (the
+    /// lines before it, notes, are returned), and waits until /-/healthy answers.
+    fn attach(mut child: Child) -> (Serve, String) {
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
-        let port = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("serve's first line names its address: {line:?}"));
+        let mut notes = String::new();
+        let port = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                panic!("serve ended without naming its address: {notes:?}");
+            }
+            notes.push_str(&line);
+            if let Some(port) = line
+                .split("http://127.0.0.1:")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|p| p.parse().ok())
+            {
+                break port;
+            }
+        };
         let serve = Serve {
             child,
             port,
@@ -68,7 +82,7 @@ impl Serve {
         loop {
             if let Some(a) = serve.try_get("/-/healthy", &[]) {
                 assert_eq!((a.status, a.body.as_str()), (200, "OK\n"));
-                return serve;
+                return (serve, notes);
             }
             assert!(Instant::now() < deadline, "serve never became healthy");
             std::thread::sleep(Duration::from_millis(50));
@@ -106,6 +120,24 @@ impl Serve {
         self.try_get(path, headers)
             .unwrap_or_else(|| panic!("GET {path}: no HTTP answer"))
     }
+}
+
+/// A probe of the dropped `port` on a thread, returned once /metrics counts it in flight.
+fn probe_in_flight(serve: &std::sync::Arc<Serve>, port: u16) -> std::thread::JoinHandle<Answer> {
+    let slow = {
+        let serve = serve.clone();
+        std::thread::spawn(move || serve.get(&format!("/probe?target=127.0.0.1:{port}"), &[]))
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !serve
+        .get("/metrics", &[])
+        .body
+        .contains("smtp_doctor_exporter_probes_in_flight 1\n")
+    {
+        assert!(Instant::now() < deadline, "the slow probe never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    slow
 }
 
 /// The lab CA's root as a PEM file, for --ca-file.
@@ -273,21 +305,7 @@ async fn a_probe_beyond_the_concurrency_limit_is_503_at_once() {
     let refused = closed_port().unwrap().port();
     let (second, elapsed, first) = blocking(move || {
         let serve = std::sync::Arc::new(Serve::start(&["--concurrency", "1"]));
-        let slow = {
-            let serve = serve.clone();
-            std::thread::spawn(move || {
-                serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[])
-            })
-        };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !serve
-            .get("/metrics", &[])
-            .body
-            .contains("smtp_doctor_exporter_probes_in_flight 1\n")
-        {
-            assert!(Instant::now() < deadline, "the slow probe never started");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let slow = probe_in_flight(&serve, dropped);
         let started = Instant::now();
         let second = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &[]);
         let elapsed = started.elapsed();
@@ -502,21 +520,7 @@ async fn a_second_probe_of_one_target_beyond_per_target_is_503_while_others_run(
     let refused = closed_port().unwrap().port();
     let (same, other) = blocking(move || {
         let serve = std::sync::Arc::new(Serve::start(&["--per-target", "1"]));
-        let slow = {
-            let serve = serve.clone();
-            std::thread::spawn(move || {
-                serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[])
-            })
-        };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !serve
-            .get("/metrics", &[])
-            .body
-            .contains("smtp_doctor_exporter_probes_in_flight 1\n")
-        {
-            assert!(Instant::now() < deadline, "the slow probe never started");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let slow = probe_in_flight(&serve, dropped);
         let same = serve.get(&format!("/probe?target=127.0.0.1:{dropped}"), &[]);
         let other = serve.get(&format!("/probe?target=127.0.0.1:{refused}"), &[]);
         assert_eq!(slow.join().unwrap().status, 200);
@@ -685,35 +689,14 @@ async fn probes_never_run_out_of_open_files() {
             "ulimit -S -n 120 && ulimit -H -n 120 && exec {} serve --listen 127.0.0.1:0 --concurrency 12 --per-target 12 --timeout 3",
             env!("CARGO_BIN_EXE_smtp-doctor")
         );
-        let mut child = Command::new("sh")
+        let child = Command::new("sh")
             .args(["-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut port = None;
-        let mut notes = String::new();
-        for _ in 0..4 {
-            let mut line = String::new();
-            stderr.read_line(&mut line).unwrap();
-            notes.push_str(&line);
-            if let Some(p) = line
-                .split("http://127.0.0.1:")
-                .nth(1)
-                .and_then(|r| r.split('/').next())
-                .and_then(|p| p.parse::<u16>().ok())
-            {
-                port = Some(p);
-                break;
-            }
-        }
-        let serve = Serve {
-            child,
-            port: port.unwrap_or_else(|| panic!("no address in {notes:?}")),
-            _stderr: stderr,
-        };
+        let (serve, notes) = Serve::attach(child);
         assert!(notes.contains("open-files limit"), "{notes}");
         let serve = std::sync::Arc::new(serve);
         let path = format!("/probe?target=127.0.0.1:{target}");
