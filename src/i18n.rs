@@ -459,6 +459,12 @@ fn tls_failure(lang: Lang, kind: TlsFailure) -> &'static str {
         }
         (TlsFailure::NotTls, Lang::En) => "the reply is not TLS",
         (TlsFailure::NotTls, Lang::Es) => "la respuesta no es TLS",
+        (TlsFailure::TooLarge, Lang::En) => {
+            "the server sent more than 65,535 bytes in one TLS handshake message (its certificate chain is too large for any client, or it is not a real TLS server)"
+        }
+        (TlsFailure::TooLarge, Lang::Es) => {
+            "el servidor envió más de 65.535 bytes en un solo mensaje de la negociación TLS (su cadena de certificados es demasiado grande para cualquier cliente, o no es un servidor TLS real)"
+        }
         (TlsFailure::ConnectionLost, Lang::En) => "the connection was lost during the handshake",
         (TlsFailure::ConnectionLost, Lang::Es) => "la conexión se perdió durante la negociación",
         (TlsFailure::BadServerName, Lang::En) => "the host cannot be used as a TLS server name",
@@ -1577,6 +1583,7 @@ mod tests {
             TlsFailure::Alert,
             TlsFailure::Incompatible,
             TlsFailure::NotTls,
+            TlsFailure::TooLarge,
             TlsFailure::ConnectionLost,
             TlsFailure::BadServerName,
             TlsFailure::Other,

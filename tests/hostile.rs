@@ -661,3 +661,33 @@ fn ehlo_after_starttls_that_fails_is_a_finding_not_a_healthy_port() {
     assert_eq!(r.verdict, smtp_doctor::report::Verdict::Degraded);
     assert_diagnosed(&r, "smtp.ehlo_rejected", &["554 5.7.1 go away"]);
 }
+
+// ---------------------------------------------------------- an oversized certificate message
+
+#[tokio::test]
+async fn a_ten_megabyte_certificate_chain_is_said_as_such_not_as_not_tls() {
+    // Answers the ClientHello with a TLS handshake record that announces a 10 MB message (the
+    // way a server with a 10 MB certificate chain starts it), then keeps sending. rustls stops
+    // at its 64 KiB limit for one handshake message: the report must say that, not "not TLS".
+    let mut record = vec![0x16, 0x03, 0x03, 0x40, 0x00]; // handshake record, 16 KiB
+    record.extend_from_slice(&[0x0b, 0xa0, 0x00, 0x00]); // Certificate, 10 MiB long
+    record.resize(5 + 0x4000, 0x30);
+    let fake = Fake::start(vec![Act::Send(record.repeat(4)), Act::Hold]).await;
+    let r = probe_plan(lab_plan(HOST, &[(465, fake.addr)], Some(TIMEOUT))).await;
+    assert_diagnosed(&r, "tls.handshake_failed", &[]);
+    let tls = r.endpoints[0].tls.as_ref().expect("a TLS step");
+    assert!(
+        matches!(
+            tls.handshake,
+            smtp_doctor::model::HandshakeOutcome::Failed {
+                kind: smtp_doctor::model::TlsFailure::TooLarge,
+                ..
+            }
+        ),
+        "{:?}",
+        tls.handshake
+    );
+    let message = &finding(&r, "tls.handshake_failed").message;
+    assert!(!message.contains("not TLS"), "{message}");
+    assert!(message.contains("65,535 bytes"), "{message}");
+}

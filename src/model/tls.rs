@@ -103,6 +103,9 @@ pub enum TlsFailure {
     Incompatible,
     /// The reply is not TLS.
     NotTls,
+    /// The server sent one handshake message (in practice its certificate chain) larger than
+    /// any TLS client accepts (65,535 bytes).
+    TooLarge,
     /// The connection closed or broke during the handshake.
     ConnectionLost,
     /// The host cannot be a TLS server name.

@@ -17,7 +17,8 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, InvalidMessage, RootCertStore,
+    SignatureScheme,
 };
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -456,6 +457,11 @@ fn failure_kind(err: &rustls::Error) -> TlsFailure {
     match err {
         rustls::Error::AlertReceived(_) => TlsFailure::Alert,
         rustls::Error::PeerIncompatible(_) => TlsFailure::Incompatible,
+        rustls::Error::InvalidMessage(
+            InvalidMessage::HandshakePayloadTooLarge
+            | InvalidMessage::CertificatePayloadTooLarge
+            | InvalidMessage::MessageTooLarge,
+        ) => TlsFailure::TooLarge,
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
             TlsFailure::NotTls
         }
@@ -473,6 +479,11 @@ fn describe_tls_error(err: &rustls::Error) -> String {
         rustls::Error::PeerIncompatible(_) => {
             format!("no TLS version or cipher in common ({err})")
         }
+        rustls::Error::InvalidMessage(
+            InvalidMessage::HandshakePayloadTooLarge
+            | InvalidMessage::CertificatePayloadTooLarge
+            | InvalidMessage::MessageTooLarge,
+        ) => format!("the server sent a TLS handshake message over the 65,535-byte limit ({err})"),
         rustls::Error::InvalidMessage(_) => format!("the reply is not TLS ({err})"),
         other => other.to_string(),
     }
