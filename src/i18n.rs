@@ -205,6 +205,8 @@ pub enum Msg {
     AuthRateLimited { port: u16, reply: String },
     /// Relaying refused for an unauthenticated client (send.relay_denied).
     SendRelayDenied { port: u16, reply: String },
+    /// AUTH wanted before mail: 530 5.7.0 Authentication Required.
+    AuthRequired { port: u16, reply: String },
     /// A sending limit was hit (send.quota_exceeded).
     SendQuotaExceeded { port: u16, reply: String },
     /// The sender is not verified with the provider (send.sender_not_verified).
@@ -726,6 +728,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::AuthRateLimited { port, reply }, En) => format!("Port {port}: the provider is limiting this client (too many logins or connections): \"{reply}\". Wait, then connect less often."),
         (Msg::AuthRateLimited { port, reply }, Es) => format!("Puerto {port}: el proveedor está limitando a este cliente (demasiados inicios de sesión o conexiones): \"{reply}\". Espere y conéctese con menos frecuencia."),
         (Msg::SendRelayDenied { port, reply }, En) => format!("Port {port}: the server refuses to relay for a client that has not logged in: \"{reply}\". Set the user and password in the settings."),
+        (Msg::AuthRequired { port, reply }, En) => format!("Port {port}: the server requires a login before it takes mail: \"{reply}\". Set the user and password in the settings (many clients log in only over TLS: keep TLS on)."),
+        (Msg::AuthRequired { port, reply }, Es) => format!("Puerto {port}: el servidor exige iniciar sesión antes de aceptar correo: \"{reply}\". Configure el usuario y la contraseña (muchos clientes solo inician sesión sobre TLS: mantenga TLS activado)."),
         (Msg::SendRelayDenied { port, reply }, Es) => format!("Puerto {port}: el servidor se niega a reenviar para un cliente que no ha iniciado sesión: \"{reply}\". Configure el usuario y la contraseña."),
         (Msg::SendQuotaExceeded { port, reply }, En) => format!("Port {port}: the account hit a sending limit: \"{reply}\". Wait for it to reset, or raise it with the provider."),
         (Msg::SendQuotaExceeded { port, reply }, Es) => format!("Puerto {port}: la cuenta alcanzó un límite de envío: \"{reply}\". Espere a que se renueve, o amplíelo con el proveedor."),
@@ -1384,6 +1388,7 @@ pub fn explain_headline(lang: Lang, kind: crate::knowledge::errors::ErrorKind) -
         K::BasicAuthDisabled => ("The provider has disabled password login over SMTP for this account.", "El proveedor ha desactivado el inicio de sesión con contraseña por SMTP para esta cuenta."),
         K::AuthNotOffered => ("The server offered no login (AUTH) on this connection.", "El servidor no ofreció inicio de sesión (AUTH) en esta conexión."),
         K::RateLimited => ("The provider is limiting this client: too many logins or connections, try again later.", "El proveedor está limitando a este cliente: demasiados inicios de sesión o conexiones, inténtelo más tarde."),
+        K::AuthRequired => ("The server requires a login before it takes mail, and the application sent without logging in.", "El servidor exige iniciar sesión antes de aceptar correo, y la aplicación envió sin iniciar sesión."),
         K::RelayDenied => ("The server refused to relay the message for a client that has not logged in.", "El servidor se negó a reenviar el mensaje para un cliente que no ha iniciado sesión."),
         K::QuotaExceeded => ("The account hit a sending limit.", "La cuenta alcanzó un límite de envío."),
         K::SenderNotVerified => ("The provider refused the sender: the From address is not verified for this account.", "El proveedor rechazó el remitente: la dirección From no está verificada para esta cuenta."),

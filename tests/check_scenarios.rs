@@ -774,7 +774,7 @@ async fn port_25_is_never_spoken_to_before_its_greeting() {
 #[tokio::test]
 async fn provider_refusals_are_recorded_with_their_codes() {
     type Tweak = fn(&mut ServerBehaviour);
-    let cases: [(&str, &str, Tweak, bool, &str); 5] = [
+    let cases: [(&str, &str, Tweak, bool, &str); 6] = [
         (
             "gmail_asks_for_a_web_sign_in",
             "smtp.gmail.com",
@@ -802,6 +802,15 @@ async fn provider_refusals_are_recorded_with_their_codes() {
             |b| b.rcpt_reply = "554 5.7.1 <someone@elsewhere.test>: Relay access denied".into(),
             true,
             "send.relay_denied",
+        ),
+        (
+            "gmail_authentication_required",
+            "smtp.gmail.com",
+            |b| {
+                b.mail_reply = "530-5.7.0 Authentication Required. For more information, go to\r\n530 5.7.0  https://support.google.com/mail/?p=WantAuthError x1-20020a - gsmtp".into()
+            },
+            true,
+            "auth.required",
         ),
         (
             "gmail_daily_sending_limit",
@@ -839,8 +848,8 @@ async fn provider_refusals_are_recorded_with_their_codes() {
             secret: smtp_doctor::plan::Secret::new("app-password"),
             kind: smtp_doctor::plan::SecretKind::Password,
         });
-        if code == "send.relay_denied" {
-            // Relaying is refused to a client that did not log in.
+        if code == "send.relay_denied" || code == "auth.required" {
+            // Refused to a client that did not log in.
             plan.credentials = None;
         }
         if send {

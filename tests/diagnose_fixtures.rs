@@ -73,6 +73,7 @@ fn every_situation_has_its_cause_and_first_fix() {
         ("gmail_asks_for_a_web_sign_in",               Failed,   Some("auth.web_login_required"), None),
         ("gmail_too_many_login_attempts",              Failed,   Some("auth.rate_limited"), None),
         ("postfix_relay_access_denied",                Failed,   Some("send.relay_denied"), None),
+        ("gmail_authentication_required",              Failed,   Some("auth.required"), None),
         ("gmail_daily_sending_limit",                  Failed,   Some("send.quota_exceeded"), None),
         ("ses_sandbox_sender_not_verified",            Failed,   Some("send.sender_not_verified"), None),
     ];
@@ -177,6 +178,7 @@ fn text_report_snapshots() {
         ("web_login_required", "gmail_asks_for_a_web_sign_in"),
         ("rate_limited", "gmail_too_many_login_attempts"),
         ("relay_denied", "postfix_relay_access_denied"),
+        ("auth_required", "gmail_authentication_required"),
         ("quota_exceeded", "gmail_daily_sending_limit"),
         ("sender_not_verified", "ses_sandbox_sender_not_verified"),
     ] {

@@ -403,6 +403,7 @@ fn send_refinement(port: u16, reply: &Option<ReplySummary>) -> Option<(FindingCo
     let text = format!("{} {}", r.code, r.text);
     let reply = text.clone();
     Some(match classify_reply(r.code, None, &r.text)? {
+        ErrorKind::AuthRequired => (FindingCode::AuthRequired, Msg::AuthRequired { port, reply }),
         ErrorKind::RelayDenied => (
             FindingCode::SendRelayDenied,
             Msg::SendRelayDenied { port, reply },

@@ -131,6 +131,8 @@ finding_codes! {
     AuthWebLoginRequired = "auth.web_login_required", Auth;
     /// Too many logins or connections: try again later (454 4.7.0, 421 4.7.0).
     AuthRateLimited = "auth.rate_limited", Auth;
+    /// The server requires a login before it takes mail, and none was made.
+    AuthRequired = "auth.required", Auth;
     /// The server refuses to relay for an unauthenticated client.
     SendRelayDenied = "send.relay_denied", Send;
     /// A sending limit was hit (550 5.4.5).

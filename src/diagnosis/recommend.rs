@@ -109,6 +109,7 @@ fn for_cause(
         }
         C::AuthWebLoginRequired
         | C::AuthRateLimited
+        | C::AuthRequired
         | C::SendRelayDenied
         | C::SendQuotaExceeded
         | C::SendSenderNotVerified => {
@@ -116,6 +117,7 @@ fn for_cause(
             let kind = match cause {
                 C::AuthWebLoginRequired => K::WebLoginRequired,
                 C::AuthRateLimited => K::RateLimited,
+                C::AuthRequired => K::AuthRequired,
                 C::SendRelayDenied => K::RelayDenied,
                 C::SendQuotaExceeded => K::QuotaExceeded,
                 _ => K::SenderNotVerified,
@@ -129,11 +131,13 @@ fn for_cause(
             let names = opts.framework.names();
             let generic = match cause {
                 // Refused for not logging in, and no login was set: the login is the fix.
-                C::SendRelayDenied if opts.login_user.is_none() => Some(Msg::RecSetCredentials {
-                    user: names.user,
-                    password: names.password,
-                }),
-                C::SendRelayDenied => Some(Msg::RecServerAdmin),
+                C::SendRelayDenied | C::AuthRequired if opts.login_user.is_none() => {
+                    Some(Msg::RecSetCredentials {
+                        user: names.user,
+                        password: names.password,
+                    })
+                }
+                C::SendRelayDenied | C::AuthRequired => Some(Msg::RecServerAdmin),
                 C::SendSenderNotVerified => Some(Msg::RecVerifySender {
                     sender: frameworks::sender_setting(opts.framework),
                 }),

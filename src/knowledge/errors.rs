@@ -66,8 +66,12 @@ pub enum ErrorKind {
     AuthNotOffered,
     /// Too many logins or connections: try again later (454 4.7.0, 421 4.7.0, throttling).
     RateLimited,
+    /// The server requires a login before it takes mail (530 5.7.0 Authentication Required;
+    /// .NET's "requires a secure connection or the client was not authenticated" around it):
+    /// the client sent without logging in.
+    AuthRequired,
     /// The server refuses to relay for an unauthenticated client (554 5.7.1 Relay access
-    /// denied, 530 5.7.57, 530 5.7.0 Authentication Required).
+    /// denied, 530 5.7.57).
     RelayDenied,
     /// A sending limit was hit (550 5.4.5 and the like).
     QuotaExceeded,
@@ -176,6 +180,7 @@ pub const PROVIDER_REPLIES: &[(&str, u16, &str, &str, ErrorKind, &str)] = &[
     ("Gmail", 454, "4.7.0", "4.7.0 Too many login attempts, please try again later.", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
     ("Gmail", 421, "4.7.0", "4.7.0 Try again later, closing connection. (EHLO)", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
     ("Gmail", 550, "5.4.5", "5.4.5 Daily user sending limit exceeded.", ErrorKind::QuotaExceeded, "https://support.google.com/a/answer/166852"),
+    ("Gmail", 530, "5.7.0", "5.7.0 Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError", ErrorKind::AuthRequired, "https://support.google.com/a/answer/3726730"),
     ("Microsoft 365", 535, "5.7.139", "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
     ("Microsoft 365", 535, "5.7.139", "5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
     ("Microsoft 365", 550, "5.7.30", "5.7.30 Basic authentication is not supported for Client Submission.", ErrorKind::BasicAuthDisabled, "https://learn.microsoft.com/exchange/troubleshoot/email-delivery/fix-error-code-550-5-7-30"),
@@ -423,10 +428,6 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
                 "relay not permitted",
                 "unable to relay",
                 "not authenticated to send",
-                "authentication required",
-                "client was not authenticated",
-                "client not authenticated",
-                "requires a secure connection or the client was not authenticated",
             ],
         )
     {
@@ -441,6 +442,20 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
         ],
     ) {
         return Some(K::StarttlsRequired);
+    }
+    // After the STARTTLS refusals: .NET wraps "5.7.0 Must issue a STARTTLS command first" in
+    // the same "requires a secure connection or the client was not authenticated" sentence.
+    if any(
+        l,
+        &[
+            "authentication required",
+            "authentication is required",
+            "client was not authenticated",
+            "client is not authenticated",
+            "client not authenticated",
+        ],
+    ) {
+        return Some(K::AuthRequired);
     }
     if any(
         l,
@@ -568,6 +583,11 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
             "certificate is not valid for",
             "no alternative certificate subject name matches",
             "peer certificate cn=",
+            "no name matching",
+            "does not match the server certificate",
+            "x509: certificate is valid for",
+            "notvalidforname",
+            "not valid for name",
         ],
     ) {
         return Some(K::CertNameMismatch);
@@ -1092,9 +1112,58 @@ fn plausible_host(h: &str) -> bool {
     !h.starts_with('_') && !h.contains("__")
 }
 
+/// The host a certificate-name mismatch says the client expected, in each runtime's words
+/// (never the certificate's own names, which these messages quote too):
+/// - Python 3.7+: `certificate is not valid for 'HOST'`; before: `hostname 'HOST' doesn't match …`
+/// - Node: `Hostname/IP does not match certificate's altnames: Host: HOST. is not in …`
+/// - Java: `No subject alternative DNS name matching HOST found`, `No name matching HOST found`
+/// - PHP: `Peer certificate CN=`OTHER' did not match expected CN=`HOST'`
+/// - Ruby: `hostname "HOST" does not match the server certificate`
+/// - Go: `x509: certificate is valid for OTHER, not HOST`
+/// - curl: `… does not match target host name 'HOST'`
+/// - rustls: `certificate not valid for name "HOST"` (or `DnsName("HOST")`)
+fn mismatch_host(text: &str) -> Option<String> {
+    const LEADS: &[&str] = &[
+        "certificate is not valid for '",
+        "hostname '",
+        "certificate's altnames: host: ",
+        "no subject alternative dns name matching ",
+        "no name matching ",
+        "did not match expected cn=`",
+        "did not match expected cn='",
+        "hostname \"",
+        ", not ",
+        "target host name '",
+        "not valid for name \"",
+        "not valid for name dnsname(\"",
+    ];
+    let l = text.to_ascii_lowercase();
+    LEADS.iter().find_map(|lead| {
+        let i = l.find(lead)?;
+        // Go's ", not HOST" only after "certificate is valid for".
+        if *lead == ", not " && !l[..i].contains("certificate is valid for ") {
+            return None;
+        }
+        let h: String = text[i + lead.len()..]
+            .chars()
+            .take_while(|&c| host_char(c))
+            .take(254)
+            .collect();
+        // Node ends the name with a full stop of its sentence.
+        let h = h.trim_end_matches('.');
+        plausible_host(h).then(|| h.to_string())
+    })
+}
+
 /// The host and port named in the text, by the forms the libraries print, most specific first.
 fn endpoint(text: &str) -> (Option<String>, Option<u16>) {
     let l = text.to_ascii_lowercase();
+    if let Some(h) = mismatch_host(text) {
+        let port = host_port(text)
+            .filter(|(named, _)| *named == h)
+            .and_then(|(_, p)| p);
+        return (Some(h), port);
+    }
     // Node: `connect ETIMEDOUT 142.250.1.108:587`, `connect ECONNREFUSED fd00::2:587`.
     for code in [
         "connect etimedout ",
@@ -1294,8 +1363,45 @@ mod tests {
             );
             assert!(source.starts_with("https://"), "{provider}");
         }
-        assert!(names_security_defaults(PROVIDER_REPLIES[7].3));
-        assert!(!names_security_defaults(PROVIDER_REPLIES[6].3));
+        assert!(names_security_defaults(PROVIDER_REPLIES[8].3));
+        assert!(!names_security_defaults(PROVIDER_REPLIES[7].3));
+    }
+
+    #[test]
+    fn a_certificate_mismatch_names_the_host_the_client_expected_in_every_runtime() {
+        let cases = [
+            ("ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'smtp.example.com'. (_ssl.c:1006)", "smtp.example.com"),
+            ("ssl.CertificateError: hostname 'smtp.example.com' doesn't match either of 'mail.other.net', 'other.net'", "smtp.example.com"),
+            ("Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: mail.example.org. is not in the cert's altnames: DNS:other.example.org", "mail.example.org"),
+            ("javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException: No subject alternative DNS name matching smtp.example.com found.", "smtp.example.com"),
+            ("java.security.cert.CertificateException: No name matching smtp.example.com found", "smtp.example.com"),
+            ("stream_socket_enable_crypto(): Peer certificate CN=`mail.other.net' did not match expected CN=`smtp.example.com'", "smtp.example.com"),
+            ("OpenSSL::SSL::SSLError: hostname \"smtp.example.com\" does not match the server certificate", "smtp.example.com"),
+            ("x509: certificate is valid for mail.other.net, other.net, not smtp.example.com", "smtp.example.com"),
+            ("curl: (60) SSL: no alternative certificate subject name matches target host name 'smtp.example.com'", "smtp.example.com"),
+            ("invalid peer certificate: certificate not valid for name \"smtp.example.com\"; certificate is only valid for DnsName(\"mail.other.net\")", "smtp.example.com"),
+        ];
+        for (text, host) in cases {
+            let c = classify(text);
+            assert_eq!(c.kind, Some(ErrorKind::CertNameMismatch), "{text}");
+            assert_eq!(c.host.as_deref(), Some(host), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_authentication_required_refusal_is_the_login_not_the_relay() {
+        for text in [
+            "smtplib.SMTPSenderRefused: (530, b'5.7.0 Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError', 'app@example.com')",
+            "System.Net.Mail.SmtpException: The SMTP server requires a secure connection or the client was not authenticated. The server response was: 5.7.0 Authentication Required.",
+            "System.Net.Mail.SmtpException: The SMTP server requires a secure connection or the client was not authenticated.",
+        ] {
+            assert_eq!(classify(text).kind, Some(ErrorKind::AuthRequired), "{text}");
+        }
+        // The same .NET sentence around a more specific reply keeps that reply's meaning.
+        let starttls = "The SMTP server requires a secure connection or the client was not authenticated. The server response was: 5.7.0 Must issue a STARTTLS command first.";
+        assert_eq!(classify(starttls).kind, Some(ErrorKind::StarttlsRequired));
+        let relay = "The SMTP server requires a secure connection or the client was not authenticated. The server response was: 5.7.57 Client not authenticated to send mail.";
+        assert_eq!(classify(relay).kind, Some(ErrorKind::RelayDenied));
     }
 
     #[test]
