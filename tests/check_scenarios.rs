@@ -268,7 +268,39 @@ async fn implicit_tls_found_on_587() {
     assert!(r.endpoints[0]
         .transcript
         .iter()
-        .any(|t| t.text.contains("speaks implicit TLS")));
+        .any(|t| t.text.contains("no greeting after 250 ms")
+            && t.text.contains("speaks implicit TLS")));
+}
+
+#[tokio::test]
+async fn implicit_tls_on_an_unconventional_port_is_tried_at_once_and_starttls_there_still_found() {
+    // 2465, 2587: either mode is as likely, so the TLS attempt does not wait for a greeting
+    // that an implicit-TLS port never sends; 587 keeps its wait (asserted in the 587 case).
+    let pki = Pki::new();
+    let tls = implicit(&pki, Validity::Current).await;
+    let plain = starttls(&pki).await;
+    let plan = trusting(
+        lab_plan(
+            HOST,
+            &[(2465, tls.addr), (2587, plain.addr)],
+            Some(Duration::from_secs(3)),
+        ),
+        &pki,
+    );
+    let r = check(plan).await;
+    assert_eq!(r.verdict, Verdict::Ok, "{:?}", r.findings);
+    let on = |port: u16| r.endpoints.iter().find(|e| e.port == port).unwrap();
+    assert_eq!(on(2465).security, Security::ImplicitTls);
+    assert!(
+        on(2465)
+            .transcript
+            .iter()
+            .any(|t| t.text.contains("started at once")),
+        "{:?}",
+        on(2465).transcript
+    );
+    assert_eq!(on(2587).security, Security::Starttls);
+    assert!(on(2587).tls.as_ref().unwrap().is_secure());
 }
 
 #[tokio::test]
