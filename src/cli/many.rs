@@ -202,16 +202,22 @@ async fn probe_all(
     let total = plans.len() + skipped.0.len();
     let progress = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
-    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    // At most `concurrency` probes exist at a time, each spawned when a slot frees: a probe's
+    // future is allocated whole when spawned (several KB), so spawning every target up front
+    // and gating them on a semaphore cost that much per target for the whole run.
+    let mut waiting = plans.into_iter();
     let mut tasks = JoinSet::new();
-    for plan in plans {
-        let (engine, opts, gate) = (engine.clone(), opts.clone(), gate.clone());
+    let spawn_next = |tasks: &mut JoinSet<Report>, waiting: &mut std::vec::IntoIter<Plan>| {
+        let Some(plan) = waiting.next() else { return };
+        let (engine, opts) = (engine.clone(), opts.clone());
         tasks.spawn(async move {
-            let _permit = gate.acquire_owned().await;
             let obs = engine.run(plan).await;
             let d = diagnosis::diagnose(&obs, &opts);
             Report::new("check", obs, d, &opts)
         });
+    };
+    for _ in 0..concurrency.max(1) {
+        spawn_next(&mut tasks, &mut waiting);
     }
     let mut stdout = std::io::stdout().lock();
     // Targets that could not be probed get their line too, first, with the reason.
@@ -232,6 +238,7 @@ async fn probe_all(
             // A probe that panicked is a bug: say it loudly, never drop the target unseen.
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
+        spawn_next(&mut tasks, &mut waiting);
         tally.count(report.verdict);
         if progress {
             output::note("\r\x1b[2K");
