@@ -8,7 +8,7 @@ use crate::plan::Plan;
 use crate::probe::endpoint::{self, ProbeContext, SessionRole};
 use crate::probe::{dns, tls::TlsContext};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
 
 pub use crate::probe::tls::TlsSetupError as EngineError;
@@ -55,6 +55,9 @@ impl Engine {
     }
 }
 
+/// How long the control connection waits for an SMTP port to answer before it is made.
+const CONTROL_AFTER: Duration = Duration::from_millis(100);
+
 async fn run_with(
     plan: Plan,
     resolved: Option<DnsObservation>,
@@ -84,17 +87,26 @@ async fn run_with(
         rtt: Default::default(),
     };
     let probes = probe_ports(&ctx, &plan.ports, &dns.addresses);
-    // The control connection, beside the probes (a connect only, closed at once).
+    // The control connection, beside the probes (a connect only, closed at once). It tells
+    // something only when no SMTP port answers, so it waits CONTROL_AFTER first and is not
+    // made at all once a port has connected: a healthy check (and each of 10,000 targets)
+    // does not pay for it. Its connect wait is shortened by the same delay, so it still ends
+    // with the probes' own.
     let control = plan
         .control_port
         .zip(dns.addresses.first().copied())
         .map(|(port, address)| {
             let target = plan.connect_target(address, port);
-            let timing = plan.timing.clone();
+            let mut timing = plan.timing.clone();
+            timing.connect_wait = timing.connect_wait.saturating_sub(CONTROL_AFTER);
             let rtt = ctx.rtt.clone();
             tokio::spawn(async move {
+                tokio::select! {
+                    _ = rtt.any_connected() => return None,
+                    _ = tokio::time::sleep(CONTROL_AFTER) => {}
+                }
                 let (tcp, _stream) = crate::probe::tcp::connect(target, &timing, &rtt).await;
-                ControlObservation { address, port, tcp }
+                Some(ControlObservation { address, port, tcp })
             })
         });
     let mut endpoints = probes.await;
@@ -106,7 +118,7 @@ async fn run_with(
         ports.extend(plan.fallback_ports.iter().map(|p| p.port));
     }
     let control = match control {
-        Some(task) => task.await.ok(),
+        Some(task) => task.await.ok().flatten(),
         None => None,
     };
     let certificate_name = certificate_name(&plan, &endpoints, resolvers).await;

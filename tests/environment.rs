@@ -120,6 +120,26 @@ async fn dropped_smtp_ports_with_443_answering_are_a_network_that_blocks_smtp() 
 }
 
 #[tokio::test]
+async fn a_port_that_answers_makes_the_control_connection_moot_and_it_is_not_made() {
+    // The control connection tells something only when no SMTP port answers: with 587
+    // answering it is never made, so a healthy check (or each of 10,000 targets) does not pay
+    // for it.
+    let smtp = LabServer::start(ServerBehaviour::smtp(ServerMode::Smtp { starttls: None }))
+        .await
+        .unwrap();
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    web.set_nonblocking(true).unwrap();
+    let ports = [(587, smtp.addr), (443, web.local_addr().unwrap())];
+    let v = json(&check(&ports, None, "en").await);
+    assert!(v["control"].is_null(), "{}", v["control"]);
+    assert_eq!(
+        web.accept().map_err(|e| e.kind()).err(),
+        Some(std::io::ErrorKind::WouldBlock),
+        "nothing connected to the control port"
+    );
+}
+
+#[tokio::test]
 async fn when_443_is_dropped_too_the_host_may_be_unreachable_and_it_stays_filtered() {
     let drop = DroppingPort::new().unwrap();
     let ports = [(587, drop.addr), (465, drop.addr), (443, drop.addr)];

@@ -162,6 +162,7 @@ const EINPROGRESS: i32 = 10035; // WSAEWOULDBLOCK
 #[derive(Debug, Default)]
 pub struct RttHint {
     fastest_us: std::sync::atomic::AtomicU64,
+    connected: tokio::sync::Notify,
 }
 
 impl RttHint {
@@ -173,6 +174,18 @@ impl RttHint {
         let _ = self
             .fastest_us
             .fetch_update(Relaxed, Relaxed, |cur| (cur == 0 || us < cur).then_some(us));
+        self.connected.notify_waiters();
+    }
+    /// Returns once any port of the host has completed a handshake (at once if one has).
+    pub async fn any_connected(&self) {
+        let notified = self.connected.notified();
+        tokio::pin!(notified);
+        // Registered before the check, so a handshake in between is not missed.
+        notified.as_mut().enable();
+        if self.fastest().is_some() {
+            return;
+        }
+        notified.await;
     }
     /// The fastest handshake, if any.
     pub fn fastest(&self) -> Option<Duration> {
