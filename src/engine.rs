@@ -117,8 +117,15 @@ async fn run_with(
         endpoints.extend(probe_ports(&ctx, &plan.fallback_ports, &dns.addresses).await);
         ports.extend(plan.fallback_ports.iter().map(|p| p.port));
     }
+    // Only a host whose every SMTP port was dropped is judged by the control connection:
+    // otherwise it is not waited for (a refused port answers at once; 443 may be dropped).
+    let control_matters = endpoints.iter().all(|e| e.tcp.state == TcpState::Filtered);
     let control = match control {
-        Some(task) => task.await.ok().flatten(),
+        Some(task) if control_matters => task.await.ok().flatten(),
+        Some(task) => {
+            task.abort();
+            None
+        }
         None => None,
     };
     let certificate_name = certificate_name(&plan, &endpoints, resolvers).await;
