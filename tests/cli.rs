@@ -84,6 +84,34 @@ fn bad_usage_is_one_line_exit_2_and_nothing_on_stdout() {
 }
 
 #[test]
+fn no_flag_takes_a_password_on_the_command_line() {
+    // A password on argv is visible to every user of the machine (ps, /proc): no command has
+    // such a flag, and the refusal does not repeat the value.
+    for args in [
+        &["check", "smtp.gmail.com", "--password", "hunter2-secret"][..],
+        &["preflight", "--password", "hunter2-secret"],
+        &["serve", "--password", "hunter2-secret"],
+        &["check", "smtp.gmail.com", "--password=hunter2-secret"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!stderr(&o).contains("hunter2"), "{args:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty());
+    }
+    for command in ["check", "preflight", "serve"] {
+        let help = String::from_utf8_lossy(&run(&[command, "--help"]).stdout).to_string();
+        let flags: Vec<&str> = help
+            .split_whitespace()
+            .filter(|w| w.starts_with("--") && w.contains("pass"))
+            .collect();
+        assert!(
+            flags.iter().all(|f| f.starts_with("--password-stdin")),
+            "{command}: {flags:?}"
+        );
+    }
+}
+
+#[test]
 fn ca_file_without_certificates_is_a_usage_error() {
     let dir = std::env::temp_dir().join(format!("smtp-doctor-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
