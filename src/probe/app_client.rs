@@ -317,4 +317,39 @@ mod tests {
         assert!(matches!(o.reason, Some(SkipReason::LibraryMissing { .. })));
         assert!(parse(b"no marker").is_none());
     }
+
+    #[test]
+    fn echoed_credentials_are_masked_before_escaping_and_cutting_in_every_mode() {
+        use base64::prelude::{Engine, BASE64_STANDARD};
+        let pw = format!("Zq7\tpässwörd{}", "L".repeat(40));
+        let user = "u@example.com";
+        let forms = [
+            pw.clone(),
+            BASE64_STANDARD.encode(format!("\0{user}\0{pw}")),
+            BASE64_STANDARD.encode(&pw),
+            BASE64_STANDARD.encode(user),
+            BASE64_STANDARD.encode(format!("user={user}\x01auth=Bearer {pw}\x01\x01")),
+        ];
+        for client in [AppClientKind::Django, AppClientKind::Smtplib, AppClientKind::Nodemailer] {
+            for form in &forms {
+                for pad in [10, FIELD_CAP - 20, FIELD_CAP - 16] {
+                    let mut p = plan(client);
+                    p.password = Some(Secret::new(pw.clone()));
+                    let message = format!("535 {} you said {form} ok", "x".repeat(pad));
+                    let answer = serde_json::json!({
+                        "outcome": "failed",
+                        "error": {"kind": "auth_rejected", "error_type": "E", "message": message},
+                    });
+                    let o = parse(format!("{MARKER}{answer}\n").as_bytes())
+                        .unwrap()
+                        .into_observation(&p);
+                    let shown = o.error.unwrap().message;
+                    let escaped = crate::text::escape(form.as_bytes());
+                    for leak in [form.as_str(), escaped.as_str(), &form[..3.min(form.len())]] {
+                        assert!(!shown.contains(leak), "{client:?} {pad}: {leak:?} in {shown}");
+                    }
+                }
+            }
+        }
+    }
 }
