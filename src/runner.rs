@@ -43,9 +43,12 @@ pub struct Job {
     pub answer: Option<Answerer>,
 }
 
+/// What answers one line of a child's output: the bytes to write to its stdin, if any.
+pub type AnswerFn = dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync;
+
 /// A function answering a child's output lines (see [`Job::answer`]).
 #[derive(Clone)]
-pub struct Answerer(pub Arc<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync>);
+pub struct Answerer(pub Arc<AnswerFn>);
 
 impl std::fmt::Debug for Answerer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -270,6 +273,7 @@ fn kill_all(child: &mut Child) {
 /// the child's exit or time limit). A process the child starts before it is assigned (the
 /// first instants) is not in the job; std cannot start it suspended.
 #[cfg(windows)]
+#[allow(unsafe_code)]
 mod windows_job {
     use std::os::windows::io::AsRawHandle;
     use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
@@ -349,7 +353,10 @@ mod reaper {
     }
 
     pub(super) fn reaped(pid: u32) {
-        CHILDREN.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
+        CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pid);
     }
 
     /// The processes whose parent is smtp-doctor and that the runner did not start.
@@ -598,10 +605,18 @@ mod tests {
         assert_eq!((code, stdout), (Some(0), b"answer\n".to_vec()));
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         let stat = format!("/proc/{}/stat", pid.trim());
-        let dead = |s: &str| s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z');
+        let dead = |s: &str| {
+            s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        };
         let alive = std::fs::read_to_string(&stat).is_ok_and(|s| !dead(&s));
         if alive {
-            let _ = std::process::Command::new("kill").args(["-9", pid.trim()]).status();
+            let _ = std::process::Command::new("kill")
+                .args(["-9", pid.trim()])
+                .status();
         }
         assert!(!alive, "the setsid grandchild {pid} survived");
         let _ = std::fs::remove_file(&pidfile);
@@ -609,7 +624,8 @@ mod tests {
 
     #[test]
     fn a_question_on_stdout_is_answered_on_stdin() {
-        let mut job = sh("echo ASK 1; read a; echo got $a; echo other; echo ASK 2; read b; echo got $b");
+        let mut job =
+            sh("echo ASK 1; read a; echo got $a; echo other; echo ASK 2; read b; echo got $b");
         job.answer = Some(Answerer(Arc::new(|line: &[u8]| {
             line.starts_with(b"ASK").then(|| b"yes\n".to_vec())
         })));

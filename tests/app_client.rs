@@ -197,10 +197,11 @@ async fn an_app_whose_own_password_is_rejected_is_told_its_credentials_differ() 
 async fn an_app_that_works_where_the_probe_fails_is_said_honestly() {
     // A certificate from a CA smtp-doctor is not given: its probe stops at TLS; Flask-Mail does
     // not verify certificates, so the app logs in (and would to anyone in the server's place).
+    // Its login goes to a server nobody verified only because --insecure-auth asks for it.
     let ca = LabCa::new("Unknown Root", "smtp-doctor tests").unwrap();
     let server = server(&ca, PASSWORD).await;
     let dir = flask_app("works", server.addr.port(), PASSWORD);
-    let v = json(&run(&dir, &["preflight", "--json"], &[]).await);
+    let v = json(&run(&dir, &["preflight", "--json", "--insecure-auth"], &[]).await);
     assert_eq!(v["cause"], "tls.cert_untrusted", "{v}");
     assert_eq!(v["app_client"]["outcome"], "ok", "{v}");
     let works = v["findings"]
@@ -382,8 +383,19 @@ async fn the_app_client_logs_in_only_to_the_certificate_the_probe_verified() {
     let other = server(&ca, PASSWORD).await;
     let dir = flask_app("pinned", other.addr.port(), PASSWORD);
     let ca_path = ca_file(&dir, &ca);
-    let to = format!("127.0.0.1:{}:127.0.0.1:{}", other.addr.port(), probed.addr.port());
-    let args = ["preflight", "--json", "--ca-file", &ca_path, "--connect-to", &to];
+    let to = format!(
+        "127.0.0.1:{}:127.0.0.1:{}",
+        other.addr.port(),
+        probed.addr.port()
+    );
+    let args = [
+        "preflight",
+        "--json",
+        "--ca-file",
+        &ca_path,
+        "--connect-to",
+        &to,
+    ];
     let v = json(&run(&dir, &args, &[]).await);
     assert_eq!(auths(&probed), 1, "the probe logs in: {v}");
     assert_eq!(auths(&other), 0, "the app logged in elsewhere: {v}");
@@ -427,7 +439,11 @@ fn echo_server(mechanism: &'static str, pad: usize) -> u16 {
                         format!("250-echo\r\n250 AUTH {mechanism}\r\n")
                     } else if up.starts_with("AUTH PLAIN ") {
                         let b = line[11..].trim().to_string();
-                        format!("535 5.7.8 {} you said {b} {}\r\n", "x".repeat(pad), decode(&b))
+                        format!(
+                            "535 5.7.8 {} you said {b} {}\r\n",
+                            "x".repeat(pad),
+                            decode(&b)
+                        )
                     } else if up.starts_with("AUTH LOGIN") {
                         "334 VXNlcm5hbWU6\r\n".to_string()
                     } else if up.starts_with("QUIT") {
@@ -472,7 +488,12 @@ async fn credentials_echoed_by_the_server_are_masked_in_every_output() {
         BASE64_STANDARD.encode(&pw),
         "Zq7vXk".to_string(),
     ];
-    for (mechanism, pad) in [("PLAIN", 10), ("PLAIN", 1960), ("LOGIN", 10), ("LOGIN", 1985)] {
+    for (mechanism, pad) in [
+        ("PLAIN", 10),
+        ("PLAIN", 1960),
+        ("LOGIN", 10),
+        ("LOGIN", 1985),
+    ] {
         let port = echo_server(mechanism, pad);
         let dir = flask_env(
             "echo",
@@ -497,7 +518,10 @@ async fn credentials_echoed_by_the_server_are_masked_in_every_output() {
         assert!(outputs[0].contains("****"), "{}", outputs[0]);
         for out in &outputs {
             for f in &forms {
-                assert!(!out.contains(f.as_str()), "{mechanism} {pad}: {f:?} in {out}");
+                assert!(
+                    !out.contains(f.as_str()),
+                    "{mechanism} {pad}: {f:?} in {out}"
+                );
             }
         }
         std::fs::remove_dir_all(&dir).ok();
@@ -539,7 +563,10 @@ async fn code_in_the_folder_is_not_run_by_the_flask_client() {
     let marker = dir.join("ran");
     std::fs::write(
         dir.join("json.py"),
-        format!("import os\nopen({:?}, 'w').write(repr(dict(os.environ)))\n", marker.display().to_string()),
+        format!(
+            "import os\nopen({:?}, 'w').write(repr(dict(os.environ)))\n",
+            marker.display().to_string()
+        ),
     )
     .unwrap();
     let v = json(&run(&dir, &["preflight", "--json", "--framework", "flask"], &[]).await);
@@ -547,9 +574,14 @@ async fn code_in_the_folder_is_not_run_by_the_flask_client() {
     assert_eq!(v["app_client"]["outcome"], "failed", "{v}");
     assert_eq!(v["app_client"]["error_kind"], "refused", "{v}");
     // The report names what ran: the interpreter, and the standard library's smtplib.
-    let ran = v["app_client"]["ran"].as_array().unwrap_or_else(|| panic!("{v}"));
+    let ran = v["app_client"]["ran"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"));
     assert!(!ran.is_empty(), "{v}");
-    assert!(ran.iter().any(|p| p.as_str().unwrap().contains("python")), "{v}");
+    assert!(
+        ran.iter().any(|p| p.as_str().unwrap().contains("python")),
+        "{v}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -567,11 +599,19 @@ async fn a_nodemailer_outside_the_project_is_never_loaded() {
         marker.display().to_string()
     );
     std::fs::write(evil.join("index.js"), format!("{payload}module.exports = {{ createTransport() {{ return {{ verify: async () => true, close() {{}} }}; }} }};\n")).unwrap();
-    std::fs::write(evil.join("package.json"), "{\"name\":\"nodemailer\",\"version\":\"6.9.9\",\"main\":\"index.js\"}").unwrap();
+    std::fs::write(
+        evil.join("package.json"),
+        "{\"name\":\"nodemailer\",\"version\":\"6.9.9\",\"main\":\"index.js\"}",
+    )
+    .unwrap();
     std::fs::write(base.join("preload.js"), &payload).unwrap();
     let dir = base.join("app");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("package.json"), "{\"name\":\"app\",\"dependencies\":{\"nodemailer\":\"^6\"}}").unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\":\"app\",\"dependencies\":{\"nodemailer\":\"^6\"}}",
+    )
+    .unwrap();
     let closed = lab::closed_port().unwrap().port();
     std::fs::write(
         dir.join(".env"),
@@ -598,7 +638,12 @@ async fn a_nodemailer_outside_the_project_is_never_loaded() {
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => false,
-        Ok(s) => !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Ok(s) => !s
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
     }
 }
 
@@ -617,7 +662,10 @@ async fn nothing_the_project_starts_outlives_the_run_or_holds_it_up() {
     // output pipes, and exits at once.
     std::fs::write(
         &python,
-        format!("#!/bin/sh\nsetsid sh -c 'echo $$ > {}; exec sleep 45' &\nsleep 0.3\nexit 0\n", pidfile.display()),
+        format!(
+            "#!/bin/sh\nsetsid sh -c 'echo $$ > {}; exec sleep 45' &\nsleep 0.3\nexit 0\n",
+            pidfile.display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -674,7 +722,8 @@ async fn in_a_django_project_the_secrets_are_gone_before_manage_py_runs() {
         )
         .await,
     );
-    let seen = std::fs::read_to_string(&seen).unwrap_or_else(|_| panic!("manage.py did not run: {v}"));
+    let seen =
+        std::fs::read_to_string(&seen).unwrap_or_else(|_| panic!("manage.py did not run: {v}"));
     assert_eq!(seen, "clean", "{v}");
     std::fs::remove_dir_all(&dir).ok();
 }
