@@ -155,8 +155,12 @@ def gate(smtp):
 def ran():
     """The interpreter, smtplib, the entry script and every package loaded from outside the
     standard library (the project's and its venv's), by path."""
-    paths = [sys.executable]
-    std = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
+    paths = [sys.executable] + (out.get("ran") or [])
+    where = sysconfig.get_paths()
+    std = {os.path.realpath(where[k]) for k in ("stdlib", "platstdlib")}
+    # A venv's site-packages lies inside its platstdlib: packages there are not the stdlib.
+    site = {os.path.realpath(where[k]) for k in ("purelib", "platlib")}
+    under = lambda p, dirs: any(p.startswith(d + os.sep) for d in dirs)  # noqa: E731
     seen = set()
     for name, mod in sorted(sys.modules.items()):
         top = name.split(".")[0]
@@ -167,12 +171,16 @@ def ran():
             continue
         seen.add(top)
         real = os.path.realpath(f)
-        if top != "smtplib" and any(real.startswith(d + os.sep) for d in std):
+        if top != "smtplib" and under(real, std) and not under(real, site):
             continue
         if os.path.basename(real) == "__init__.py":
             real = os.path.dirname(real)
         paths.append(real)
-    return (out.get("ran") or []) + paths[:63]
+    every = []
+    for p in paths:
+        if p not in every:
+            every.append(p)
+    return every[:64]
 
 
 # Windows socket errors that Python leaves without an errno it maps.
