@@ -727,3 +727,113 @@ async fn in_a_django_project_the_secrets_are_gone_before_manage_py_runs() {
     assert_eq!(seen, "clean", "{v}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A stand-in for nodemailer in `dir/node_modules` (the real one is in the e2e tier; these
+/// tests may not download it): the same entry points the script uses (`createTransport`,
+/// `verify`, `lib/smtp-connection` whose `prototype.login` the script wraps, `_socket`,
+/// `options.host`), a real SMTP dialogue over node's net and tls, STARTTLS when the server
+/// offers it, and nodemailer's own error when a user has no password.
+fn stand_in_nodemailer(dir: &Path) {
+    let root = dir.join("node_modules/nodemailer");
+    std::fs::create_dir_all(root.join("lib/smtp-connection")).unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"nodemailer","version":"0.0.0-stand-in","main":"lib/nodemailer.js"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("lib/smtp-connection/index.js"),
+        r#"'use strict';
+const net = require('net');
+const tls = require('tls');
+class SMTPConnection {
+  constructor(options) { this.options = options || {}; this.port = this.options.port; this.name = 'stand-in.example'; this._buf = ''; this._wait = null; }
+  _attach(s) { this._socket = s; s.setEncoding('utf8'); s.on('data', (d) => { this._buf += d; this._drain(); }); s.on('error', (e) => { const w = this._wait; this._wait = null; if (w) w(null, e); }); }
+  _drain() {
+    const lines = this._buf.split('\r\n');
+    for (let i = 0; i < lines.length - 1; i++) {
+      if (/^\d{3} /.test(lines[i]) && this._wait) { const w = this._wait; this._wait = null; this._buf = lines.slice(i + 1).join('\r\n'); return w(lines.slice(0, i + 1)); }
+    }
+  }
+  _cmd(line, cb) { this._wait = cb; if (line !== null) this._socket.write(line + '\r\n'); this._drain(); }
+  connect(cb) {
+    const o = this.options;
+    this._attach(o.secure ? tls.connect({ host: o.host, port: o.port, rejectUnauthorized: false }) : net.connect(o.port, o.host));
+    this._cmd(null, () => this._cmd('EHLO ' + this.name, (ehlo) => {
+      if (o.secure || !ehlo.some((l) => l.slice(4).toUpperCase() === 'STARTTLS')) return cb();
+      this._cmd('STARTTLS', () => {
+        const raw = this._socket; raw.removeAllListeners('data');
+        this._attach(tls.connect({ socket: raw, rejectUnauthorized: false }));
+        this._socket.once('secureConnect', () => this._cmd('EHLO ' + this.name, () => cb()));
+      });
+    }));
+  }
+  login(auth, cb) {
+    if (!auth.pass) { const e = new Error('Missing credentials for "PLAIN"'); e.code = 'EAUTH'; e.command = 'API'; return cb(e); }
+    this._cmd('AUTH PLAIN ' + Buffer.from('\0' + auth.user + '\0' + auth.pass).toString('base64'), (r) => {
+      if (r[r.length - 1].startsWith('235')) return cb();
+      const e = new Error('Invalid login: ' + r.join(' ')); e.code = 'EAUTH'; e.responseCode = parseInt(r[0], 10); e.command = 'AUTH PLAIN'; cb(e);
+    });
+  }
+  quit() { try { this._socket.write('QUIT\r\n'); } catch (e) { /* closing */ } }
+  close() { if (this._socket) this._socket.destroy(); }
+}
+module.exports = SMTPConnection;
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("lib/nodemailer.js"),
+        r#"'use strict';
+const SMTPConnection = require('./smtp-connection');
+module.exports.createTransport = (options) => ({
+  verify: () => new Promise((resolve, reject) => {
+    const c = new SMTPConnection(options);
+    c.connect(() => {
+      if (!options.auth) { c.quit(); return resolve(true); }
+      c.login(options.auth, (err) => { c.quit(); return err ? reject(err) : resolve(true); });
+    });
+  }),
+  close: () => {},
+});
+"#,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_node_app_logs_in_with_the_given_password_only_to_the_verified_server() {
+    let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
+    let server = server(&ca, PASSWORD).await;
+    let dir = flask_env(
+        "node",
+        &format!(
+            "SMTP_HOST=127.0.0.1\nSMTP_PORT={}\nSMTP_USER=app@example.com\n",
+            server.addr.port()
+        ),
+    );
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name":"app","dependencies":{"nodemailer":"*"}}"#,
+    )
+    .unwrap();
+    stand_in_nodemailer(&dir);
+    let ca = ca_file(&dir, &ca);
+    let env = [("SMTP_DOCTOR_PASSWORD", PASSWORD)];
+    let args = ["preflight", "--json", "--framework", "node"];
+    // The probe does not verify the server (no --ca-file): the app's login is withheld.
+    let v = json(&run(&dir, &args, &env).await);
+    assert_eq!(auths(&server), 0, "{v}");
+    assert_eq!(skipped_login(&v), "not_verified");
+    assert_not_the_app_failing(&v);
+    // It does: both log in, the app with the password the user gave smtp-doctor.
+    let mut verified = args.to_vec();
+    verified.extend(["--ca-file", &ca]);
+    let v = json(&run(&dir, &verified, &env).await);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    assert_eq!(v["app_client"]["outcome"], "ok", "{v}");
+    assert_eq!(auths(&server), 2, "{v}");
+    let ran = v["app_client"]["ran"].to_string();
+    assert!(ran.contains("node_modules/nodemailer"), "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -631,4 +631,97 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_login_goes_only_to_the_certificate_the_probe_verified_on_that_host_and_port() {
+        let p = plan(AppClientKind::Smtplib);
+        let verdict = ProbeVerdict::default();
+        let soon = Instant::now() + Duration::from_millis(50);
+        let q = |host: &str, port: u16, tls: bool, sha: &str| LoginQuestion {
+            host: Some(host.into()),
+            port: Some(port),
+            tls,
+            sha256: Some(sha.into()),
+        };
+        let ok = q("MAIL.example.com.", 587, true, "AB12");
+        // Nothing published yet: no verdict within the bound.
+        assert_eq!(decide(&ok, &p, &verdict, soon), Err(StepSkip::NoVerdict));
+        *verdict.seen.lock().unwrap() = Some(Verified {
+            host: "mail.example.com".into(),
+            ports: vec![(465, "ffff".into()), (587, "ab12".into())],
+        });
+        assert_eq!(decide(&ok, &p, &verdict, soon), Ok(()));
+        assert_eq!(
+            decide(
+                &q("mail.example.com", 587, false, "ab12"),
+                &p,
+                &verdict,
+                soon
+            ),
+            Err(StepSkip::NotEncrypted)
+        );
+        assert_eq!(
+            decide(
+                &q("other.example.com", 587, true, "ab12"),
+                &p,
+                &verdict,
+                soon
+            ),
+            Err(StepSkip::OtherServer)
+        );
+        assert_eq!(
+            decide(&q("mail.example.com", 25, true, "ab12"), &p, &verdict, soon),
+            Err(StepSkip::OtherServer)
+        );
+        // The certificate the probe saw on 465 does not vouch for 587.
+        assert_eq!(
+            decide(
+                &q("mail.example.com", 587, true, "ffff"),
+                &p,
+                &verdict,
+                soon
+            ),
+            Err(StepSkip::OtherCertificate)
+        );
+        *verdict.seen.lock().unwrap() = Some(Verified {
+            host: "mail.example.com".into(),
+            ports: vec![(465, "ffff".into())],
+        });
+        assert_eq!(decide(&ok, &p, &verdict, soon), Err(StepSkip::NotVerified));
+        // --insecure-auth: the user's call.
+        let mut insecure = p.clone();
+        insecure.insecure_auth = true;
+        let plaintext = q("x", 1, false, "");
+        assert_eq!(decide(&plaintext, &insecure, &verdict, soon), Ok(()));
+    }
+
+    #[test]
+    fn a_stop_is_smtp_doctors_record_never_the_childs_claim() {
+        let p = plan(AppClientKind::Smtplib);
+        let stopped = format!("{MARKER}{{\"outcome\":\"stopped\"}}\n");
+        let o = parse(stopped.as_bytes()).unwrap().into_observation(&p, &[]);
+        assert_eq!(o.outcome, AppOutcome::Failed, "a claim alone is no stop");
+        let mut with_send = p.clone();
+        with_send.send = Some(crate::plan::SendPlan {
+            from: crate::plan::Mailbox::parse("a@example.com").unwrap(),
+            to: crate::plan::Mailbox::parse("b@example.com").unwrap(),
+        });
+        let o = parse(stopped.as_bytes())
+            .unwrap()
+            .into_observation(&with_send, &[StepSkip::NotVerified]);
+        assert_eq!(o.outcome, AppOutcome::Ok);
+        assert_eq!(
+            o.skipped_steps,
+            vec![
+                SkippedStep {
+                    step: AppStep::Login,
+                    kind: StepSkip::NotVerified
+                },
+                SkippedStep {
+                    step: AppStep::Send,
+                    kind: StepSkip::LoginSkipped
+                }
+            ]
+        );
+    }
 }
