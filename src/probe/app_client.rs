@@ -362,8 +362,11 @@ fn secret_forms(plan: &AppClientPlan) -> Vec<String> {
             continue;
         }
         forms.extend(super::auth::echo_forms(user, secret));
-        forms.push(python_bytes_repr(secret.as_bytes()));
-        forms.push(python_str_repr(secret));
+        // Python escapes a quote only when it delimits the repr: both ways.
+        for quote in [true, false] {
+            forms.push(python_bytes_repr(secret.as_bytes(), quote));
+            forms.push(python_str_repr(secret, quote));
+        }
     }
     if !forms.is_empty() && !user.is_empty() {
         // AUTH LOGIN's first answer.
@@ -377,30 +380,30 @@ fn secret_forms(plan: &AppClientPlan) -> Vec<String> {
     forms
 }
 
-/// `s` as Python shows it inside `b'…'`.
-fn python_bytes_repr(s: &[u8]) -> String {
+/// `s` as Python shows it inside `b'…'` (`quote`: its `'` escaped, as when `'` delimits it).
+fn python_bytes_repr(s: &[u8], quote: bool) -> String {
     s.iter()
         .map(|&b| match b {
             b'\t' => "\\t".to_string(),
             b'\n' => "\\n".to_string(),
             b'\r' => "\\r".to_string(),
             b'\\' => "\\\\".to_string(),
-            b'\'' => "\\'".to_string(),
+            b'\'' if quote => "\\'".to_string(),
             0x20..=0x7e => (b as char).to_string(),
             _ => format!("\\x{b:02x}"),
         })
         .collect()
 }
 
-/// `s` as Python shows it inside `'…'` (printable characters as they are).
-fn python_str_repr(s: &str) -> String {
+/// `s` as Python shows it inside `'…'` (printable characters as they are; `quote` as above).
+fn python_str_repr(s: &str, quote: bool) -> String {
     s.chars()
         .map(|c| match c {
             '\t' => "\\t".to_string(),
             '\n' => "\\n".to_string(),
             '\r' => "\\r".to_string(),
             '\\' => "\\\\".to_string(),
-            '\'' => "\\'".to_string(),
+            '\'' if quote => "\\'".to_string(),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => format!("\\x{:02x}", c as u32),
             c => c.to_string(),
         })
@@ -723,5 +726,24 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn a_password_as_python_prints_it_is_masked_too() {
+        let mut p = plan(AppClientKind::Django);
+        p.password = None;
+        p.mask = vec![Secret::new("pa\tss\u{e9}'x")];
+        // As Python 3 prints it in a bytes reply and in a str (both with double quotes).
+        for printed in ["pa\\tss\\xc3\\xa9'x", "pa\\tss\u{e9}'x"] {
+            let answer = serde_json::json!({
+                "outcome": "failed",
+                "error": {"kind": "auth_rejected", "error_type": "E", "message": format!("(535, b\"{printed}\")")},
+            });
+            let o = parse(format!("{MARKER}{answer}\n").as_bytes())
+                .unwrap()
+                .into_observation(&p, &[]);
+            let shown = o.error.unwrap().message;
+            assert!(shown.contains("****") && !shown.contains("ss"), "{shown}");
+        }
     }
 }
