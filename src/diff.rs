@@ -238,6 +238,8 @@ mod tests {
             stage: None,
             reason: None,
             skip: None,
+            ran: Vec::new(),
+            skipped_steps: Vec::new(),
             ms: 1.0,
         };
         laptop.app_client = Some(client(

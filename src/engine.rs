@@ -69,11 +69,13 @@ async fn run_with(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    // The application's own client runs beside the probe (a child process: a blocking task).
-    let app_client = plan
-        .app_client
-        .clone()
-        .map(|step| tokio::task::spawn_blocking(move || crate::probe::app_client::run(&step)));
+    // The application's own client runs beside the probe (a child process: a blocking task);
+    // its login waits for what the probe verified, published below.
+    let verdict = Arc::new(crate::probe::app_client::ProbeVerdict::default());
+    let app_client = plan.app_client.clone().map(|step| {
+        let verdict = verdict.clone();
+        tokio::task::spawn_blocking(move || crate::probe::app_client::run(&step, verdict))
+    });
     let plan = Arc::new(plan);
     // A DNS step taken before the run still counts in its wall-clock time.
     let earlier_ms = resolved.as_ref().map_or(0.0, |d| d.ms);
@@ -117,6 +119,7 @@ async fn run_with(
         endpoints.extend(probe_ports(&ctx, &plan.fallback_ports, &dns.addresses).await);
         ports.extend(plan.fallback_ports.iter().map(|p| p.port));
     }
+    verdict.publish(&plan.host.to_string(), &endpoints);
     // Only a host whose every SMTP port was dropped is judged by the control connection:
     // otherwise it is not waited for (a refused port answers at once; 443 may be dropped).
     let control_matters = endpoints.iter().all(|e| e.tcp.state == TcpState::Filtered);

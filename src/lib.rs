@@ -33,8 +33,8 @@
 //!
 //! Library users who want the engine alone depend on the crate with
 //! `default-features = false` (no command line, no lab, no clap, no rcgen).
-// deny, not forbid: one `#[allow(unsafe_code)]` in the lab, Windows only (a socket option
-// socket2 does not offer, `lab::hold_syns`).
+// deny, not forbid: two `#[allow(unsafe_code)]`, Windows only: in the lab (a socket option
+// socket2 does not offer, `lab::hold_syns`) and the runner's job object (`runner::windows_job`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

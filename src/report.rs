@@ -119,8 +119,25 @@ pub struct AppClientReport {
     pub reason: Option<String>,
     /// Why it was skipped, typed.
     pub skip: Option<crate::model::SkipReason>,
+    /// Steps it did not run, each with why (notes: the application is not failing).
+    #[serde(default)]
+    pub skipped_steps: Vec<SkippedStepReport>,
+    /// Every program and library path it ran.
+    #[serde(default)]
+    pub ran: Vec<String>,
     /// How long it took, in milliseconds.
     pub ms: f64,
+}
+
+/// A step the application's client did not run, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedStepReport {
+    /// `login` or `send`.
+    pub step: crate::model::AppStep,
+    /// Why, typed.
+    pub kind: crate::model::StepSkip,
+    /// Why, in the report's language.
+    pub reason: String,
 }
 
 impl AppClientReport {
@@ -139,6 +156,11 @@ impl AppClientReport {
             ehlo_name: self.ehlo_name.as_deref(),
             outcome: self.outcome,
             reason: self.reason.as_deref(),
+            skipped: &self
+                .skipped_steps
+                .iter()
+                .map(|s| s.reason.clone())
+                .collect::<Vec<_>>(),
         };
         crate::i18n::app_client::step(lang, &line)
     }
@@ -169,6 +191,16 @@ impl AppClientReport {
                 .as_ref()
                 .map(|r| crate::i18n::app_client::skipped(lang, r)),
             skip: o.reason,
+            skipped_steps: o
+                .skipped_steps
+                .iter()
+                .map(|s| SkippedStepReport {
+                    step: s.step,
+                    kind: s.kind,
+                    reason: crate::i18n::app_client::skipped_step(lang, s),
+                })
+                .collect(),
+            ran: o.ran,
             ms: o.ms,
         }
     }

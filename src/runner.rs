@@ -1,14 +1,18 @@
-//! The one way smtp-doctor runs a project's own code (its Python, later its real SMTP
-//! client): no shell, standard input closed, smtp-doctor's secrets removed from the child's
-//! environment, its output read concurrently and capped, and on timeout the child killed with
-//! every process it started (its process group, on Unix) and reaped.
+//! The one way smtp-doctor runs a project's own code (its Python, its real SMTP client): no
+//! shell, standard input closed (or, for a job that asks questions, answered line by line),
+//! smtp-doctor's secrets removed from the child's environment, its output read concurrently and
+//! capped, and at its end (exit or time limit) the child killed with every process it started
+//! and reaped. Every process: on Linux smtp-doctor is a child subreaper, so what a child starts
+//! in a session of its own comes back to smtp-doctor when the child exits and is killed too; on
+//! other Unix systems the child's process group (a `setsid` grandchild escapes it); on Windows
+//! the child is in a job object that kills every process in it when closed.
 
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Variables never passed to project code: smtp-doctor's own secrets.
@@ -34,6 +38,22 @@ pub struct Job {
     pub limit: Duration,
     /// The most bytes kept of each of stdout and stderr (the rest is read and dropped).
     pub cap: usize,
+    /// Answers the child's questions: called with each line it prints on stdout (without the
+    /// line end); what it returns is written to the child's stdin. Without it, stdin is closed.
+    pub answer: Option<Answerer>,
+}
+
+/// What answers one line of a child's output: the bytes to write to its stdin, if any.
+pub type AnswerFn = dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync;
+
+/// A function answering a child's output lines (see [`Job::answer`]).
+#[derive(Clone)]
+pub struct Answerer(pub Arc<AnswerFn>);
+
+impl std::fmt::Debug for Answerer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answerer")
+    }
 }
 
 impl Job {
@@ -47,6 +67,7 @@ impl Job {
             dir: dir.into(),
             limit: Duration::from_secs(10),
             cap: OUTPUT_CAP,
+            answer: None,
         }
     }
 }
@@ -160,24 +181,62 @@ impl RunStatus {
     }
 }
 
-/// Reads `from` to its end, keeping at most `cap` bytes; `true` when some were dropped.
-fn drain(mut from: impl Read, cap: usize) -> (Vec<u8>, bool) {
-    let mut kept = Vec::new();
-    let mut truncated = false;
+/// What a reader kept so far, shared with the waiting thread (which takes it when the child
+/// has exited, even if a process that escaped still holds the pipe open).
+#[derive(Default)]
+struct Kept {
+    bytes: Vec<u8>,
+    truncated: bool,
+}
+
+/// The longest line handed to an [`Answerer`].
+const QUESTION_CAP: usize = 64 * 1024;
+
+/// Reads `from` to its end into `kept`, keeping at most `cap` bytes; with `answer`, each line
+/// is handed to it and its reply written to `stdin`.
+fn drain(
+    mut from: impl Read,
+    cap: usize,
+    kept: &Mutex<Kept>,
+    answer: Option<(Answerer, std::process::ChildStdin)>,
+) {
+    use std::io::Write;
     let mut buf = [0u8; 16 * 1024];
+    let mut line: Vec<u8> = Vec::new();
+    let mut answer = answer;
     loop {
-        match from.read(&mut buf) {
+        let n = match from.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => {
-                let room = cap.saturating_sub(kept.len());
-                kept.extend_from_slice(&buf[..n.min(room)]);
-                truncated |= n > room;
-            }
+            Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
+        };
+        {
+            let mut k = kept.lock().unwrap_or_else(|e| e.into_inner());
+            let room = cap.saturating_sub(k.bytes.len());
+            k.bytes.extend_from_slice(&buf[..n.min(room)]);
+            k.truncated |= n > room;
+        }
+        let Some((answerer, stdin)) = answer.as_mut() else {
+            continue;
+        };
+        for &b in &buf[..n] {
+            if b != b'\n' {
+                if line.len() < QUESTION_CAP {
+                    line.push(b);
+                }
+                continue;
+            }
+            let question = std::mem::take(&mut line);
+            let question = question.strip_suffix(b"\r").unwrap_or(&question);
+            if let Some(reply) = (answerer.0)(question) {
+                if stdin.write_all(&reply).and_then(|_| stdin.flush()).is_err() {
+                    answer = None;
+                    break;
+                }
+            }
         }
     }
-    (kept, truncated)
 }
 
 /// Whether the child has exited, without reaping it on Unix (so its process group id stays
@@ -195,7 +254,8 @@ fn has_exited(child: &mut Child) -> bool {
 }
 
 /// Kills every process of the child's group (Unix: the group whose id is the child's pid,
-/// still reserved because the child is not reaped yet), and the child itself.
+/// still reserved because the child is not reaped yet), the child itself, and on Linux every
+/// process that came back to smtp-doctor as their subreaper (what left the group).
 fn kill_all(child: &mut Child) {
     #[cfg(unix)]
     {
@@ -205,6 +265,139 @@ fn kill_all(child: &mut Child) {
         );
     }
     let _ = child.kill();
+    #[cfg(target_os = "linux")]
+    reaper::kill_orphans();
+}
+
+/// Windows: the child in a job object that kills every process in it when it is closed (at
+/// the child's exit or time limit). A process the child starts before it is assigned (the
+/// first instants) is not in the job; std cannot start it suspended.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows_job {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
+        SetInformationJobObject, TerminateJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+    };
+
+    /// The job; terminated and closed when dropped.
+    pub(super) struct Contained(HANDLE);
+
+    impl Drop for Contained {
+        fn drop(&mut self) {
+            // SAFETY: the handle came from CreateJobObjectW and is closed once, here.
+            unsafe {
+                TerminateJobObject(self.0, 1);
+                CloseHandle(self.0);
+            }
+        }
+    }
+
+    pub(super) fn contain(child: &std::process::Child) -> Option<Contained> {
+        // SAFETY: plain Win32 calls on a handle this function owns and the child's own handle,
+        // which lives as long as `child`; the limit structure is zeroed and then filled.
+        unsafe {
+            let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+            if job.is_null() {
+                return None;
+            }
+            let contained = Contained(job);
+            let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+            info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+            let size = std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32;
+            let set = SetInformationJobObject(
+                job,
+                JobObjectExtendedLimitInformation,
+                &info as *const _ as *const std::ffi::c_void,
+                size,
+            );
+            if set == 0 || AssignProcessToJobObject(job, child.as_raw_handle() as HANDLE) == 0 {
+                return None;
+            }
+            Some(contained)
+        }
+    }
+}
+
+/// Linux: smtp-doctor as the child subreaper of what it runs. A process that a child started
+/// and that outlives it (a daemon, `setsid sh -c …`) is re-parented to smtp-doctor instead of
+/// init, so it can be found (its parent is smtp-doctor, and it is not one of the children the
+/// runner started) and killed with whatever it started in turn.
+#[cfg(target_os = "linux")]
+mod reaper {
+    use rustix::process::{getpid, kill_process, set_child_subreaper, Pid, Signal};
+    use std::collections::BTreeSet;
+    use std::sync::{Mutex, Once};
+
+    /// The children the runner started and has not reaped yet: never taken for orphans.
+    static CHILDREN: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+    /// Once per process, before the first child.
+    pub(super) fn become_subreaper() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let _ = set_child_subreaper(Some(getpid()));
+        });
+    }
+
+    /// Starts `cmd` and records its child, under the lock a sweep holds: a child started
+    /// while another thread sweeps is never taken for an orphan.
+    pub(super) fn spawn(cmd: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+        let mut children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        let child = cmd.spawn()?;
+        children.insert(child.id());
+        Ok(child)
+    }
+
+    pub(super) fn reaped(pid: u32) {
+        CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pid);
+    }
+
+    /// The processes whose parent is smtp-doctor and that the runner did not start.
+    fn orphans(ours: &BTreeSet<u32>) -> Vec<u32> {
+        let me = std::process::id();
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        dir.flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| !ours.contains(pid))
+            .filter(|pid| parent(*pid) == Some(me))
+            .collect()
+    }
+
+    /// The parent of `pid`, from `/proc/PID/stat` (after the command name, which may hold
+    /// anything: the last `)`).
+    fn parent(pid: u32) -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rest = &stat[stat.rfind(')')? + 1..];
+        rest.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// Kills and reaps every orphan, and the orphans their death re-parents in turn, until none
+    /// is left (bounded: a fork bomb is killed faster than it forks, but not forever).
+    pub(super) fn kill_orphans() {
+        for _ in 0..200 {
+            let ours = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+            let found = orphans(&ours);
+            if found.is_empty() {
+                return;
+            }
+            for pid in found {
+                let Some(p) = Pid::from_raw(pid as i32) else {
+                    continue;
+                };
+                let _ = kill_process(p, Signal::KILL);
+                let _ = rustix::process::waitpid(Some(p), rustix::process::WaitOptions::empty());
+            }
+        }
+    }
 }
 
 /// Runs `job` to its end or its time limit.
@@ -212,7 +405,11 @@ pub fn run(job: &Job) -> Outcome {
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&job.dir)
-        .stdin(Stdio::null())
+        .stdin(if job.answer.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for name in DENIED_ENV
@@ -232,24 +429,41 @@ pub fn run(job: &Job) -> Outcome {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
+    #[cfg(target_os = "linux")]
+    reaper::become_subreaper();
     let started = Instant::now();
-    let mut child = match cmd.spawn() {
+    #[cfg(target_os = "linux")]
+    let spawned = reaper::spawn(&mut cmd);
+    #[cfg(not(target_os = "linux"))]
+    let spawned = cmd.spawn();
+    let mut child = match spawned {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Outcome::NotFound,
         Err(e) => return Outcome::SpawnFailed(e.kind()),
     };
-    let (tx, rx) = mpsc::channel();
+    #[cfg(windows)]
+    let job_object = windows_job::contain(&child);
+    let (tx, rx) = mpsc::channel::<()>();
     let cap = job.cap;
     let mut readers = 0;
+    let out_kept = Arc::new(Mutex::new(Kept::default()));
+    let err_kept = Arc::new(Mutex::new(Kept::default()));
+    let answer = job.answer.clone().zip(child.stdin.take());
     if let Some(out) = child.stdout.take() {
-        let tx = tx.clone();
+        let (tx, kept) = (tx.clone(), out_kept.clone());
         readers += 1;
-        std::thread::spawn(move || tx.send((true, drain(out, cap))));
+        std::thread::spawn(move || {
+            drain(out, cap, &kept, answer);
+            tx.send(())
+        });
     }
     if let Some(err) = child.stderr.take() {
-        let tx = tx.clone();
+        let (tx, kept) = (tx.clone(), err_kept.clone());
         readers += 1;
-        std::thread::spawn(move || tx.send((false, drain(err, cap))));
+        std::thread::spawn(move || {
+            drain(err, cap, &kept, None);
+            tx.send(())
+        });
     }
     drop(tx);
     let deadline = started + job.limit;
@@ -263,34 +477,40 @@ pub fn run(job: &Job) -> Outcome {
     }
     if timed_out {
         kill_all(&mut child);
+        #[cfg(windows)]
+        drop(job_object);
         let _ = child.wait();
+        #[cfg(target_os = "linux")]
+        reaper::reaped(child.id());
         return Outcome::TimedOut { after: job.limit };
     }
-    // The child is gone; what it left running in its group is not wanted either (and would
-    // hold the pipes open).
+    // The child is gone; what it left running is not wanted either (and would hold the pipes
+    // open).
     kill_all(&mut child);
+    #[cfg(windows)]
+    drop(job_object);
     let code = child.wait().ok().and_then(|s| s.code());
-    let (mut stdout, mut stderr, mut truncated) = (Vec::new(), Vec::new(), false);
+    #[cfg(target_os = "linux")]
+    reaper::reaped(child.id());
+    // With every process killed the pipes close at once; where one escaped (a `setsid`
+    // grandchild on macOS) the wait for their end is short, and what was read is kept.
     let grace = deadline
         .saturating_duration_since(Instant::now())
-        .max(Duration::from_millis(200));
+        .clamp(Duration::from_millis(200), Duration::from_secs(1));
+    let mut truncated = false;
     for _ in 0..readers {
-        match rx.recv_timeout(grace) {
-            Ok((is_out, (bytes, cut))) => {
-                truncated |= cut;
-                if is_out {
-                    stdout = bytes;
-                } else {
-                    stderr = bytes;
-                }
-            }
-            // A process that left the group still holds a pipe: what was read is lost.
-            Err(_) => {
-                truncated = true;
-                break;
-            }
+        if rx.recv_timeout(grace).is_err() {
+            truncated = true;
+            break;
         }
     }
+    let take = |kept: &Mutex<Kept>| {
+        let mut k = kept.lock().unwrap_or_else(|e| e.into_inner());
+        (std::mem::take(&mut k.bytes), k.truncated)
+    };
+    let (stdout, cut_out) = take(&out_kept);
+    let (stderr, cut_err) = take(&err_kept);
+    truncated |= cut_out | cut_err;
     Outcome::Exited {
         code,
         stdout,
@@ -363,6 +583,59 @@ mod tests {
         assert!(!out.contains("hunter2-runner-test"), "{out}");
         assert!(!out.lines().any(|l| l.starts_with("HOME=")), "{out}");
         assert!(out.contains("ADDED=yes") && out.ends_with("end\n"), "{out}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn what_a_child_starts_in_its_own_session_dies_with_it_and_does_not_hold_the_run() {
+        let pidfile =
+            std::env::temp_dir().join(format!("smtp-doctor-runner-setsid-{}", std::process::id()));
+        let _ = std::fs::remove_file(&pidfile);
+        let mut job = sh(&format!(
+            "setsid sh -c 'echo $$ > {}; exec sleep 45' & sleep 0.3; echo answer",
+            pidfile.display()
+        ));
+        job.limit = Duration::from_secs(40);
+        let t = Instant::now();
+        let Outcome::Exited { code, stdout, .. } = run(&job) else {
+            panic!()
+        };
+        // Well before the limit: the run ends with the child, not with the grandchild's pipe.
+        assert!(t.elapsed() < job.limit / 2, "{:?}", t.elapsed());
+        assert_eq!((code, stdout), (Some(0), b"answer\n".to_vec()));
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let stat = format!("/proc/{}/stat", pid.trim());
+        let dead = |s: &str| {
+            s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        };
+        let alive = std::fs::read_to_string(&stat).is_ok_and(|s| !dead(&s));
+        if alive {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", pid.trim()])
+                .status();
+        }
+        assert!(!alive, "the setsid grandchild {pid} survived");
+        let _ = std::fs::remove_file(&pidfile);
+    }
+
+    #[test]
+    fn a_question_on_stdout_is_answered_on_stdin() {
+        let mut job =
+            sh("echo ASK 1; read a; echo got $a; echo other; echo ASK 2; read b; echo got $b");
+        job.answer = Some(Answerer(Arc::new(|line: &[u8]| {
+            line.starts_with(b"ASK").then(|| b"yes\n".to_vec())
+        })));
+        let Outcome::Exited { stdout, .. } = run(&job) else {
+            panic!()
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&stdout),
+            "ASK 1\ngot yes\nother\nASK 2\ngot yes\n"
+        );
     }
 
     #[test]

@@ -197,10 +197,11 @@ async fn an_app_whose_own_password_is_rejected_is_told_its_credentials_differ() 
 async fn an_app_that_works_where_the_probe_fails_is_said_honestly() {
     // A certificate from a CA smtp-doctor is not given: its probe stops at TLS; Flask-Mail does
     // not verify certificates, so the app logs in (and would to anyone in the server's place).
+    // Its login goes to a server nobody verified only because --insecure-auth asks for it.
     let ca = LabCa::new("Unknown Root", "smtp-doctor tests").unwrap();
     let server = server(&ca, PASSWORD).await;
     let dir = flask_app("works", server.addr.port(), PASSWORD);
-    let v = json(&run(&dir, &["preflight", "--json"], &[]).await);
+    let v = json(&run(&dir, &["preflight", "--json", "--insecure-auth"], &[]).await);
     assert_eq!(v["cause"], "tls.cert_untrusted", "{v}");
     assert_eq!(v["app_client"]["outcome"], "ok", "{v}");
     let works = v["findings"]
@@ -298,5 +299,545 @@ async fn the_app_client_is_skipped_with_a_reason() {
     .unwrap();
     let v = json(&o);
     assert_eq!(skip(&v), "runtime_missing", "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A Flask app's folder with this `.env`.
+fn flask_env(name: &str, env: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-app-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".env"), env).unwrap();
+    dir
+}
+
+fn auths(server: &LabServer) -> usize {
+    let verbs = server.verbs.lock().unwrap().clone();
+    verbs.iter().filter(|v| *v == "AUTH").count()
+}
+
+fn skipped_login(v: &serde_json::Value) -> String {
+    let steps = v["app_client"]["skipped_steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no skipped_steps: {v}"));
+    let login = steps
+        .iter()
+        .find(|s| s["step"] == "login")
+        .unwrap_or_else(|| panic!("login not skipped: {v}"));
+    assert!(
+        !login["reason"].as_str().unwrap_or("").is_empty(),
+        "{login}"
+    );
+    login["kind"].as_str().unwrap().to_string()
+}
+
+fn assert_not_the_app_failing(v: &serde_json::Value) {
+    assert_ne!(v["app_client"]["outcome"], "failed", "{v}");
+    for f in v["findings"].as_array().unwrap() {
+        let code = f["code"].as_str().unwrap();
+        assert!(
+            !(code.starts_with("app.") && f["severity"] == "error"),
+            "{v}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_app_client_never_sends_the_password_over_plaintext_or_unverified_tls() {
+    // A plaintext server that offers AUTH, and MAIL_USE_TLS=False.
+    let mut b = ServerBehaviour::smtp(ServerMode::Smtp { starttls: None });
+    b.auth_in_plain = true;
+    let plain = LabServer::start(b).await.unwrap();
+    let dir = flask_env(
+        "plaintext",
+        &format!("MAIL_SERVER=127.0.0.1\nMAIL_PORT={}\nMAIL_USE_TLS=False\nMAIL_USERNAME=app@example.com\nMAIL_PASSWORD={PASSWORD}\n", plain.addr.port()),
+    );
+    let v = json(&run(&dir, &["preflight", "--json"], &[]).await);
+    assert_eq!(auths(&plain), 0, "AUTH went over plaintext: {v}");
+    assert_eq!(skipped_login(&v), "not_encrypted");
+    assert_not_the_app_failing(&v);
+    // In Spanish, the reason too.
+    let o = run(&dir, &["preflight", "--lang", "es"], &[]).await;
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("inicio de sesión"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+
+    // STARTTLS with a certificate smtp-doctor's probe does not verify (no --ca-file).
+    let ca = LabCa::new("Self Signed Root", "smtp-doctor tests").unwrap();
+    let tls = server(&ca, PASSWORD).await;
+    let dir = flask_app("unverified", tls.addr.port(), PASSWORD);
+    let v = json(&run(&dir, &["preflight", "--json"], &[]).await);
+    assert_eq!(auths(&tls), 0, "AUTH went over unverified TLS: {v}");
+    assert_eq!(skipped_login(&v), "not_verified");
+    assert_not_the_app_failing(&v);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn the_app_client_logs_in_only_to_the_certificate_the_probe_verified() {
+    // Two servers with certificates for 127.0.0.1 from the same CA: --connect-to takes the probe
+    // to the first (verified, --ca-file), the app's client goes to the second. Its certificate is
+    // not the one the probe saw, so the password stays home.
+    let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
+    let probed = server(&ca, PASSWORD).await;
+    let other = server(&ca, PASSWORD).await;
+    let dir = flask_app("pinned", other.addr.port(), PASSWORD);
+    let ca_path = ca_file(&dir, &ca);
+    let to = format!(
+        "127.0.0.1:{}:127.0.0.1:{}",
+        other.addr.port(),
+        probed.addr.port()
+    );
+    let args = [
+        "preflight",
+        "--json",
+        "--ca-file",
+        &ca_path,
+        "--connect-to",
+        &to,
+    ];
+    let v = json(&run(&dir, &args, &[]).await);
+    assert_eq!(auths(&probed), 1, "the probe logs in: {v}");
+    assert_eq!(auths(&other), 0, "the app logged in elsewhere: {v}");
+    assert_eq!(skipped_login(&v), "other_certificate");
+    assert_not_the_app_failing(&v);
+    // --insecure-auth: the user asked for it.
+    let mut args = args.to_vec();
+    args.push("--insecure-auth");
+    let v = json(&run(&dir, &args, &[]).await);
+    assert_eq!(auths(&other), 1, "{v}");
+    assert_eq!(v["app_client"]["outcome"], "ok", "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A plaintext server offering only `mechanism`, whose AUTH refusal echoes what it received
+/// (base64 and decoded), after `pad` characters.
+fn echo_server(mechanism: &'static str, pad: usize) -> u16 {
+    use base64::prelude::{Engine, BASE64_STANDARD};
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut w = s.try_clone().unwrap();
+                let mut r = BufReader::new(s);
+                let _ = w.write_all(b"220 echo ESMTP\r\n");
+                let mut line = String::new();
+                let mut got: Vec<String> = Vec::new();
+                let decode = |b: &str| {
+                    String::from_utf8_lossy(&BASE64_STANDARD.decode(b.trim()).unwrap_or_default())
+                        .into_owned()
+                };
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let up = line.to_ascii_uppercase();
+                    let reply = if up.starts_with("EHLO") {
+                        format!("250-echo\r\n250 AUTH {mechanism}\r\n")
+                    } else if up.starts_with("AUTH PLAIN ") {
+                        let b = line[11..].trim().to_string();
+                        format!(
+                            "535 5.7.8 {} you said {b} {}\r\n",
+                            "x".repeat(pad),
+                            decode(&b)
+                        )
+                    } else if up.starts_with("AUTH LOGIN") {
+                        "334 VXNlcm5hbWU6\r\n".to_string()
+                    } else if up.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n");
+                        return;
+                    } else if mechanism == "LOGIN" && got.len() < 2 && !up.starts_with("HELO") {
+                        got.push(line.trim().to_string());
+                        if got.len() == 1 {
+                            "334 UGFzc3dvcmQ6\r\n".to_string()
+                        } else {
+                            format!(
+                                "535 5.7.8 {} you said {} {} {}\r\n",
+                                "x".repeat(pad),
+                                got[0],
+                                got[1],
+                                decode(&got[1])
+                            )
+                        }
+                    } else {
+                        "250 ok\r\n".to_string()
+                    };
+                    let _ = w.write_all(reply.as_bytes());
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn credentials_echoed_by_the_server_are_masked_in_every_output() {
+    use base64::prelude::{Engine, BASE64_STANDARD};
+    // A TAB in it, and long enough that wherever a 2,000-character cut falls near it, the cut
+    // goes through it.
+    let pw = format!("Zq7vXk\tpw{}end", "L".repeat(80));
+    let user = "app@example.com";
+    let forms = [
+        pw.clone(),
+        pw.replace('\t', "\\t"),
+        pw.replace('\t', "\\u{9}"),
+        BASE64_STANDARD.encode(format!("\0{user}\0{pw}")),
+        BASE64_STANDARD.encode(&pw),
+        "Zq7vXk".to_string(),
+    ];
+    for (mechanism, pad) in [
+        ("PLAIN", 10),
+        ("PLAIN", 1960),
+        ("LOGIN", 10),
+        ("LOGIN", 1940),
+    ] {
+        let port = echo_server(mechanism, pad);
+        let dir = flask_env(
+            "echo",
+            &format!("MAIL_SERVER=127.0.0.1\nMAIL_PORT={port}\nMAIL_USE_TLS=False\nMAIL_USERNAME={user}\n"),
+        );
+        let env = [("SMTP_DOCTOR_PASSWORD", pw.as_str())];
+        let mut outputs = Vec::new();
+        for args in [
+            &["preflight", "--json", "--insecure-auth"][..],
+            &["preflight", "--insecure-auth"],
+            &["preflight", "--insecure-auth", "-v"],
+            &["preflight", "--insecure-auth", "--format", "markdown"],
+        ] {
+            let o = run(&dir, args, &env).await;
+            outputs.push(format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ));
+        }
+        // JSON and Markdown show the echo, masked: the masking, not a missing error, keeps it
+        // out (the text report shortens a long error line).
+        for out in [&outputs[0], &outputs[3]] {
+            assert!(out.contains("****"), "{mechanism} {pad}: {out}");
+        }
+        assert!(outputs[0].contains("auth_rejected"), "{}", outputs[0]);
+        for out in &outputs {
+            for f in &forms {
+                assert!(
+                    !out.contains(f.as_str()),
+                    "{mechanism} {pad}: {f:?} in {out}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+#[tokio::test]
+async fn the_password_given_to_smtp_doctor_is_the_app_clients_too() {
+    // The app reads its password from a secret store at run time: the .env has the user only,
+    // and smtp-doctor is given the password. Both clients log in with it.
+    let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
+    let server = server(&ca, PASSWORD).await;
+    let dir = flask_env(
+        "given",
+        &format!("MAIL_SERVER=127.0.0.1\nMAIL_PORT={}\nMAIL_USE_TLS=True\nMAIL_USERNAME=app@example.com\n", server.addr.port()),
+    );
+    let ca = ca_file(&dir, &ca);
+    let o = run(
+        &dir,
+        &["preflight", "--json", "--ca-file", &ca],
+        &[("SMTP_DOCTOR_PASSWORD", PASSWORD)],
+    )
+    .await;
+    let v = json(&o);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    assert_eq!(v["app_client"]["outcome"], "ok", "{v}");
+    assert_eq!(auths(&server), 2, "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn code_in_the_folder_is_not_run_by_the_flask_client() {
+    // A folder with a .env and a json.py: Python's isolated mode keeps the folder off sys.path.
+    let closed = lab::closed_port().unwrap().port();
+    let dir = flask_env(
+        "jsonpy",
+        &format!("MAIL_SERVER=127.0.0.1\nMAIL_PORT={closed}\nMAIL_USERNAME=app@example.com\nMAIL_PASSWORD={PASSWORD}\n"),
+    );
+    let marker = dir.join("ran");
+    std::fs::write(
+        dir.join("json.py"),
+        format!(
+            "import os\nopen({:?}, 'w').write(repr(dict(os.environ)))\n",
+            marker.display().to_string()
+        ),
+    )
+    .unwrap();
+    let v = json(&run(&dir, &["preflight", "--json", "--framework", "flask"], &[]).await);
+    assert!(!marker.exists(), "the folder's json.py ran");
+    assert_eq!(v["app_client"]["outcome"], "failed", "{v}");
+    assert_eq!(v["app_client"]["error_kind"], "refused", "{v}");
+    // The report names what ran: the interpreter, and the standard library's smtplib.
+    let ran = v["app_client"]["ran"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(!ran.is_empty(), "{v}");
+    assert!(
+        ran.iter().any(|p| p.as_str().unwrap().contains("python")),
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_nodemailer_outside_the_project_is_never_loaded() {
+    // nodemailer in a parent folder's node_modules (and on NODE_PATH, and a NODE_OPTIONS
+    // --require): none of it is the project's own.
+    let base = std::env::temp_dir().join(format!("smtp-doctor-app-parent-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let evil = base.join("node_modules/nodemailer");
+    std::fs::create_dir_all(&evil).unwrap();
+    let marker = base.join("ran");
+    let payload = format!(
+        "require('fs').writeFileSync({:?}, require('fs').readFileSync('/proc/self/environ'));\n",
+        marker.display().to_string()
+    );
+    std::fs::write(evil.join("index.js"), format!("{payload}module.exports = {{ createTransport() {{ return {{ verify: async () => true, close() {{}} }}; }} }};\n")).unwrap();
+    std::fs::write(
+        evil.join("package.json"),
+        "{\"name\":\"nodemailer\",\"version\":\"6.9.9\",\"main\":\"index.js\"}",
+    )
+    .unwrap();
+    std::fs::write(base.join("preload.js"), &payload).unwrap();
+    let dir = base.join("app");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\":\"app\",\"dependencies\":{\"nodemailer\":\"^6\"}}",
+    )
+    .unwrap();
+    let closed = lab::closed_port().unwrap().port();
+    std::fs::write(
+        dir.join(".env"),
+        format!("SMTP_HOST=127.0.0.1\nSMTP_PORT={closed}\nSMTP_USER=app@example.com\nSMTP_PASS={PASSWORD}\n"),
+    )
+    .unwrap();
+    let node_path = base.join("node_modules").display().to_string();
+    let options = format!("--require {}", base.join("preload.js").display());
+    let v = json(
+        &run(
+            &dir,
+            &["preflight", "--json", "--framework", "node"],
+            &[("NODE_PATH", &node_path), ("NODE_OPTIONS", &options)],
+        )
+        .await,
+    );
+    assert!(!marker.exists(), "code outside the project ran");
+    assert_eq!(v["app_client"]["outcome"], "skipped", "{v}");
+    assert_eq!(v["app_client"]["skip"]["kind"], "library_missing", "{v}");
+    std::fs::remove_dir_all(&base).ok();
+}
+
+/// Whether `pid` is still a live process (a zombie is dead).
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => false,
+        Ok(s) => !s
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
+    }
+}
+
+#[tokio::test]
+async fn nothing_the_project_starts_outlives_the_run_or_holds_it_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let closed = lab::closed_port().unwrap().port();
+    let dir = flask_env(
+        "setsid",
+        &format!("MAIL_SERVER=127.0.0.1\nMAIL_PORT={closed}\nMAIL_USERNAME=app@example.com\nMAIL_PASSWORD={PASSWORD}\n"),
+    );
+    let pidfile = dir.join("pid");
+    let python = dir.join(".venv/bin/python");
+    std::fs::create_dir_all(python.parent().unwrap()).unwrap();
+    // It starts a process in a session of its own (out of its process group), which holds the
+    // output pipes, and exits at once.
+    std::fs::write(
+        &python,
+        format!(
+            "#!/bin/sh\nsetsid sh -c 'echo $$ > {}; exec sleep 45' &\nsleep 0.3\nexit 0\n",
+            pidfile.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let started = std::time::Instant::now();
+    let v = json(&run(&dir, &["preflight", "--json", "--framework", "flask"], &[]).await);
+    let took = started.elapsed();
+    assert_eq!(v["app_client"]["outcome"], "skipped", "{v}");
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let gone = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        !alive(pid)
+    });
+    if !gone {
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    }
+    assert!(gone, "the project's grandchild {pid} outlived smtp-doctor");
+    // The limit is 17 s: the run ends when the child has exited, well before it.
+    assert!(took < std::time::Duration::from_millis(8500), "{took:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn in_a_django_project_the_secrets_are_gone_before_manage_py_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let closed = lab::closed_port().unwrap().port();
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-app-django-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".venv/bin")).unwrap();
+    let seen = dir.join("seen");
+    // manage.py records whether any of smtp-doctor's inputs are in its environment.
+    std::fs::write(
+        dir.join("manage.py"),
+        format!("import os\nopen({:?}, 'w').write('leaked' if any(k.startswith('SMTP_DOCTOR') for k in os.environ) else 'clean')\n", seen.display().to_string()),
+    )
+    .unwrap();
+    // The project's Python: the settings query is answered as a real Django would; anything
+    // else is the real python3.
+    let python = dir.join(".venv/bin/python");
+    std::fs::write(
+        &python,
+        format!("#!/bin/sh\ncase \"$4\" in *SMTP_DOCTOR_APP_JSON*) exec python3 \"$@\";; esac\nif [ \"$1\" = manage.py ]; then echo 'SMTP_DOCTOR_JSON{{\"EMAIL_HOST\": \"127.0.0.1\", \"EMAIL_PORT\": {closed}, \"EMAIL_USE_TLS\": false, \"EMAIL_HOST_USER\": \"app@example.com\"}}'; exit 0; fi\nexec python3 \"$@\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v = json(
+        &run(
+            &dir,
+            &["preflight", "--json", "--framework", "django"],
+            &[("SMTP_DOCTOR_PASSWORD", PASSWORD)],
+        )
+        .await,
+    );
+    let seen =
+        std::fs::read_to_string(&seen).unwrap_or_else(|_| panic!("manage.py did not run: {v}"));
+    assert_eq!(seen, "clean", "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A stand-in for nodemailer in `dir/node_modules` (the real one is in the e2e tier; these
+/// tests may not download it): the same entry points the script uses (`createTransport`,
+/// `verify`, `lib/smtp-connection` whose `prototype.login` the script wraps, `_socket`,
+/// `options.host`), a real SMTP dialogue over node's net and tls, STARTTLS when the server
+/// offers it, and nodemailer's own error when a user has no password.
+fn stand_in_nodemailer(dir: &Path) {
+    let root = dir.join("node_modules/nodemailer");
+    std::fs::create_dir_all(root.join("lib/smtp-connection")).unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"nodemailer","version":"0.0.0-stand-in","main":"lib/nodemailer.js"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("lib/smtp-connection/index.js"),
+        r#"'use strict';
+const net = require('net');
+const tls = require('tls');
+class SMTPConnection {
+  constructor(options) { this.options = options || {}; this.port = this.options.port; this.name = 'stand-in.example'; this._buf = ''; this._wait = null; }
+  _attach(s) { this._socket = s; s.setEncoding('utf8'); s.on('data', (d) => { this._buf += d; this._drain(); }); s.on('error', (e) => { const w = this._wait; this._wait = null; if (w) w(null, e); }); }
+  _drain() {
+    const lines = this._buf.split('\r\n');
+    for (let i = 0; i < lines.length - 1; i++) {
+      if (/^\d{3} /.test(lines[i]) && this._wait) { const w = this._wait; this._wait = null; this._buf = lines.slice(i + 1).join('\r\n'); return w(lines.slice(0, i + 1)); }
+    }
+  }
+  _cmd(line, cb) { this._wait = cb; if (line !== null) this._socket.write(line + '\r\n'); this._drain(); }
+  connect(cb) {
+    const o = this.options;
+    this._attach(o.secure ? tls.connect({ host: o.host, port: o.port, rejectUnauthorized: false }) : net.connect(o.port, o.host));
+    this._cmd(null, () => this._cmd('EHLO ' + this.name, (ehlo) => {
+      if (o.secure || !ehlo.some((l) => l.slice(4).toUpperCase() === 'STARTTLS')) return cb();
+      this._cmd('STARTTLS', () => {
+        const raw = this._socket; raw.removeAllListeners('data');
+        this._attach(tls.connect({ socket: raw, rejectUnauthorized: false }));
+        this._socket.once('secureConnect', () => this._cmd('EHLO ' + this.name, () => cb()));
+      });
+    }));
+  }
+  login(auth, cb) {
+    if (!auth.pass) { const e = new Error('Missing credentials for "PLAIN"'); e.code = 'EAUTH'; e.command = 'API'; return cb(e); }
+    this._cmd('AUTH PLAIN ' + Buffer.from('\0' + auth.user + '\0' + auth.pass).toString('base64'), (r) => {
+      if (r[r.length - 1].startsWith('235')) return cb();
+      const e = new Error('Invalid login: ' + r.join(' ')); e.code = 'EAUTH'; e.responseCode = parseInt(r[0], 10); e.command = 'AUTH PLAIN'; cb(e);
+    });
+  }
+  quit() { try { this._socket.write('QUIT\r\n'); } catch (e) { /* closing */ } }
+  close() { if (this._socket) this._socket.destroy(); }
+}
+module.exports = SMTPConnection;
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("lib/nodemailer.js"),
+        r#"'use strict';
+const SMTPConnection = require('./smtp-connection');
+module.exports.createTransport = (options) => ({
+  verify: () => new Promise((resolve, reject) => {
+    const c = new SMTPConnection(options);
+    c.connect(() => {
+      if (!options.auth) { c.quit(); return resolve(true); }
+      c.login(options.auth, (err) => { c.quit(); return err ? reject(err) : resolve(true); });
+    });
+  }),
+  close: () => {},
+});
+"#,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_node_app_logs_in_with_the_given_password_only_to_the_verified_server() {
+    let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
+    let server = server(&ca, PASSWORD).await;
+    let dir = flask_env(
+        "node",
+        &format!(
+            "SMTP_HOST=127.0.0.1\nSMTP_PORT={}\nSMTP_USER=app@example.com\n",
+            server.addr.port()
+        ),
+    );
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name":"app","dependencies":{"nodemailer":"*"}}"#,
+    )
+    .unwrap();
+    stand_in_nodemailer(&dir);
+    let ca = ca_file(&dir, &ca);
+    let env = [("SMTP_DOCTOR_PASSWORD", PASSWORD)];
+    let args = ["preflight", "--json", "--framework", "node"];
+    // The probe does not verify the server (no --ca-file): the app's login is withheld.
+    let v = json(&run(&dir, &args, &env).await);
+    assert_eq!(auths(&server), 0, "{v}");
+    assert_eq!(skipped_login(&v), "not_verified");
+    assert_not_the_app_failing(&v);
+    // It does: both log in, the app with the password the user gave smtp-doctor.
+    let mut verified = args.to_vec();
+    verified.extend(["--ca-file", &ca]);
+    let v = json(&run(&dir, &verified, &env).await);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    assert_eq!(v["app_client"]["outcome"], "ok", "{v}");
+    assert_eq!(auths(&server), 2, "{v}");
+    let ran = v["app_client"]["ran"].to_string();
+    assert!(ran.contains("node_modules/nodemailer"), "{v}");
     std::fs::remove_dir_all(&dir).ok();
 }

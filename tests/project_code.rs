@@ -195,6 +195,39 @@ fn a_sleeping_manage_py_is_killed_with_its_children_at_the_time_limit() {
 }
 
 #[test]
+fn a_manage_py_that_leaves_a_process_in_its_own_session_does_not_outlive_or_hold_the_run() {
+    let dir = project("setsid");
+    let pids = dir.join("pids");
+    // It answers, leaves a process in a session of its own (out of its process group, holding
+    // the output pipes), and exits.
+    script(
+        &dir.join(".venv/bin/python"),
+        &format!(
+            "setsid sh -c 'echo $$ > {p}; exec sleep 45' &\nsleep 0.3\n{}",
+            answer("127.0.0.1", closed_port()),
+            p = pids.display()
+        ),
+    );
+    let run = run_in(
+        &dir,
+        &["preflight", "--json", "--timeout", "20", "--no-app-client"],
+        &[],
+        Duration::from_secs(60),
+    );
+    let v = json(&run);
+    assert_eq!(v["runtime"]["run"]["outcome"]["kind"], "ok", "{v}");
+    // The limit is 20 s: the run ends with the child, not with the left-behind process.
+    assert!(run.took < Duration::from_secs(10), "took {:?}", run.took);
+    let pid = std::fs::read_to_string(&pids).unwrap();
+    let survived = pid_alive(&pid);
+    if survived {
+        let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+    }
+    assert!(!survived, "process {pid} outlived smtp-doctor");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_manage_py_printing_400_mb_costs_no_memory() {
     let dir = project("flood");
     script(&dir.join(".venv/bin/python"), "head -c 400000000 /dev/zero");

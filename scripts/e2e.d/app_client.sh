@@ -96,7 +96,9 @@ scenario_app_trust_store_django() { app_trust_store django; }
 scenario_app_trust_store_node() { app_trust_store node; }
 
 # Flask-Mail 0.10 calls starttls() without a context: it verifies no certificate, so a runtime
-# without the lab CA still sends, and preflight must not invent a trust-store divergence.
+# without the lab CA still sends, and preflight must not invent a trust-store divergence. Its
+# login goes through in preflight because smtp-doctor's own probe verified this very server
+# (the same leaf certificate); without --ca-file it would stop before the login (a note).
 scenario_app_trust_store_flask_unverified() {
     local dir="$WORK/apps/app-trust-flask" CLIENT_TRUST=os subject="e2e flask app_trust_store_flask_unverified"
     clients_install || return
@@ -108,6 +110,8 @@ scenario_app_trust_store_flask_unverified() {
     expect_rc 0
     expect_app_client_healthy
     expect .app_client.verifies_certificates false
+    expect_true '.app_client.skipped_steps | length == 0' \
+        "the app's login was withheld although the probe verified the server: $(jqv '.app_client.skipped_steps')"
     client_send flask "$dir" "$subject"
     [ "$CLIENT_RC" = 0 ] || fail "the real Flask-Mail client failed without the lab CA: $CLIENT_OUT"
     mailbox_has "$subject" || fail "Flask-Mail said sent, but '$subject' is not in $WORK/mail/inbox"

@@ -54,7 +54,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         Ok(credentials) => plan.credentials = credentials,
         Err(e) => return usage_error(e),
     }
-    plan.app_client = Some(settings::app_client_step(
+    let mut step = settings::app_client_step(
         &app,
         &sources,
         &settings::AppClientRequest {
@@ -63,7 +63,11 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
             send: send.clone(),
             timing: plan.timing.clone(),
         },
-    ));
+    );
+    if let plan::AppClientStep::Run(client) = &mut step {
+        given_login(client, &plan);
+    }
+    plan.app_client = Some(step);
     plan.send = send;
     let what = format!("testing {}:{} …", app.host, app.port);
     let observations = match probe_with_progress(plan, out, &what).await {
@@ -98,6 +102,21 @@ fn load(
         security: args.security.map(Into::into),
     };
     settings::load(&flags, sources).map_err(|e| e.to_string())
+}
+
+/// The application's client logs in as the user told smtp-doctor: with the password given to
+/// smtp-doctor when the application's settings hold none (it reads its own from a secret store
+/// where it runs), and under the same rule (`--insecure-auth`). Every secret is masked in what
+/// the client reports.
+fn given_login(client: &mut plan::AppClientPlan, plan: &Plan) {
+    client.insecure_auth = plan.insecure_auth;
+    let Some(credentials) = &plan.credentials else {
+        return;
+    };
+    client.mask.push(credentials.secret.clone());
+    if credentials.kind == plan::SecretKind::Password && client.password.is_none() {
+        client.password = Some(credentials.secret.clone());
+    }
 }
 
 /// Where the settings are read from.

@@ -2,7 +2,10 @@
 //! fixes, in English and Spanish. Every value shown here was escaped where it was taken in.
 
 use super::Lang;
-use crate::model::{AppClientKind, AppClientObservation, AppErrorKind, AppRuntime, SkipReason};
+use crate::model::{
+    AppClientKind, AppClientObservation, AppErrorKind, AppRuntime, AppStep, SkipReason,
+    SkippedStep, StepSkip,
+};
 
 /// A message about the application's client.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +193,8 @@ pub struct StepLine<'a> {
     pub outcome: crate::model::AppOutcome,
     /// Why it was skipped, as [`skipped`] says it.
     pub reason: Option<&'a str>,
+    /// The steps it did not run, as [`skipped_step`] says each.
+    pub skipped: &'a [String],
 }
 
 /// The report's line for the application's client.
@@ -215,7 +220,14 @@ pub fn step(lang: Lang, line: &StepLine) -> String {
         .unwrap_or_default();
     let who = line.who;
     let reason = line.reason.unwrap_or("");
+    let notes = line.skipped.join("; ");
     let rest = match (line.outcome, lang) {
+        (AppOutcome::Ok, Lang::En) if !notes.is_empty() => {
+            format!("{client} in {who}{tls}{ehlo}: works as far as it ran; {notes}")
+        }
+        (AppOutcome::Ok, Lang::Es) if !notes.is_empty() => {
+            format!("{client} en {who}{tls}{ehlo}: funciona hasta donde llegó; {notes}")
+        }
         (AppOutcome::Ok, Lang::En) => format!("{client} in {who}{tls}{ehlo}: works"),
         (AppOutcome::Ok, Lang::Es) => format!("{client} en {who}{tls}{ehlo}: funciona"),
         (AppOutcome::Failed, Lang::En) => format!("{client} in {who}{tls}{ehlo}: fails"),
@@ -224,6 +236,42 @@ pub fn step(lang: Lang, line: &StepLine) -> String {
         (AppOutcome::Skipped, Lang::Es) => format!("omitido, porque {reason}"),
     };
     format!("{label}: {rest}")
+}
+
+/// The label before the paths the application's client ran.
+pub fn ran_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Ran",
+        Lang::Es => "Ejecutó",
+    }
+}
+
+/// A step the client did not run, and why, as a clause.
+pub fn skipped_step(lang: Lang, s: &SkippedStep) -> String {
+    use StepSkip as K;
+    let step = match (s.step, lang) {
+        (AppStep::Login, Lang::En) => "its login was not run",
+        (AppStep::Login, Lang::Es) => "su inicio de sesión no se ejecutó",
+        (AppStep::Send, Lang::En) => "its test message was not sent",
+        (AppStep::Send, Lang::Es) => "su mensaje de prueba no se envió",
+    };
+    let why = match (s.kind, lang) {
+        (K::NotEncrypted, Lang::En) => "the connection is not encrypted, and smtp-doctor lets the application's client send the password only over TLS its own probe verified (or with --insecure-auth)",
+        (K::NotEncrypted, Lang::Es) => "la conexión no está cifrada, y smtp-doctor solo deja que el cliente de la aplicación envíe la contraseña por un TLS que su propia prueba verificó (o con --insecure-auth)",
+        (K::NotVerified, Lang::En) => "smtp-doctor's own probe did not verify TLS for this host and port, so the password would go to a server nobody verified (--insecure-auth to send it anyway)",
+        (K::NotVerified, Lang::Es) => "la propia prueba de smtp-doctor no verificó TLS para este host y puerto, así que la contraseña iría a un servidor que nadie verificó (--insecure-auth para enviarla de todos modos)",
+        (K::OtherCertificate, Lang::En) => "the server showed the application's client another certificate than the one smtp-doctor's probe verified for this host and port",
+        (K::OtherCertificate, Lang::Es) => "el servidor mostró al cliente de la aplicación otro certificado que el que la prueba de smtp-doctor verificó para este host y puerto",
+        (K::OtherServer, Lang::En) => "the application's client connected to another host or port than the one smtp-doctor's probe tested",
+        (K::OtherServer, Lang::Es) => "el cliente de la aplicación se conectó a otro host o puerto que el que probó smtp-doctor",
+        (K::NoVerdict, Lang::En) => "smtp-doctor's probe had not finished in time to say whether TLS verified",
+        (K::NoVerdict, Lang::Es) => "la prueba de smtp-doctor no terminó a tiempo para decir si TLS se verificó",
+        (K::NoPassword, Lang::En) => "there is no password: the application's settings hold none (it reads it where it runs) and none was given to smtp-doctor (SMTP_DOCTOR_PASSWORD or --password-stdin)",
+        (K::NoPassword, Lang::Es) => "no hay contraseña: los ajustes de la aplicación no tienen ninguna (la lee donde se ejecuta) y no se le dio ninguna a smtp-doctor (SMTP_DOCTOR_PASSWORD o --password-stdin)",
+        (K::LoginSkipped, Lang::En) => "the login before it was not run",
+        (K::LoginSkipped, Lang::Es) => "el inicio de sesión previo no se ejecutó",
+    };
+    format!("{step}: {why}")
 }
 
 /// Why the client was not run, as a clause.

@@ -89,6 +89,47 @@ pub enum SkipReason {
     },
 }
 
+/// A step of the application's client that smtp-doctor may not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppStep {
+    /// The login (AUTH).
+    Login,
+    /// The test message (`--send-to`).
+    Send,
+}
+
+/// Why a step of the application's client was not run: a note, never the application failing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepSkip {
+    /// The client's connection is not encrypted (and `--insecure-auth` was not given).
+    NotEncrypted,
+    /// smtp-doctor's own probe did not verify TLS for this host and port.
+    NotVerified,
+    /// The server showed the client another certificate than the one smtp-doctor's probe
+    /// verified for this host and port.
+    OtherCertificate,
+    /// The client connected to another host or port than the one smtp-doctor's probe tested.
+    OtherServer,
+    /// smtp-doctor's probe had not finished in time to say.
+    NoVerdict,
+    /// No password: the application's settings hold none and none was given to smtp-doctor
+    /// (the application would read it where it runs).
+    NoPassword,
+    /// The login before it was not run.
+    LoginSkipped,
+}
+
+/// A step not run, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SkippedStep {
+    /// The step.
+    pub step: AppStep,
+    /// Why.
+    pub kind: StepSkip,
+}
+
 /// What kind of error the client raised, as the child classified it from the exception's
 /// type and codes (Python's exception classes, `ssl` verify codes; nodemailer's `code`,
 /// `responseCode` and the TLS error code), never from its message.
@@ -200,6 +241,13 @@ pub struct AppClientObservation {
     /// Why it was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<SkipReason>,
+    /// Steps it did not run (it stopped before them), with why: notes, not failures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_steps: Vec<SkippedStep>,
+    /// Every program and library path it ran (the interpreter, the entry script, each package
+    /// it loaded from outside the runtime's standard library), escaped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ran: Vec<String>,
     /// How long it took, in milliseconds.
     pub ms: f64,
 }
@@ -223,6 +271,8 @@ impl AppClientObservation {
             outcome: AppOutcome::Skipped,
             error: None,
             reason: Some(reason),
+            skipped_steps: Vec::new(),
+            ran: Vec::new(),
             ms: 0.0,
         }
     }

@@ -15,7 +15,8 @@ mod state;
 mod tls;
 
 pub use app_client::{
-    AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppRuntime, SkipReason,
+    AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppRuntime, AppStep,
+    SkipReason, SkippedStep, StepSkip,
 };
 pub use auth::{AuthObservation, AuthOutcome, CredentialLint, Unprotected};
 pub use config::ConfiguredPath;

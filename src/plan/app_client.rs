@@ -33,8 +33,15 @@ pub struct AppClientPlan {
     pub timeout: Option<f64>,
     /// The login user.
     pub user: Option<String>,
-    /// The password: it reaches the child's environment only.
+    /// The password for the client's login: it reaches the child's environment only. For
+    /// smtplib and nodemailer the application's own, else the one given to smtp-doctor; for
+    /// Django the one given to smtp-doctor, used only when Django's settings hold none.
     pub password: Option<Secret>,
+    /// Every secret smtp-doctor knows in this run (the application's password, the one given
+    /// to smtp-doctor): masked in whatever the child reports, in every encoding a client sends.
+    pub mask: Vec<Secret>,
+    /// `--insecure-auth`: the client may log in without the TLS smtp-doctor's probe verified.
+    pub insecure_auth: bool,
     /// Send a test message through the client, when set.
     pub send: Option<SendPlan>,
     /// How long a connect is waited for inside the child.

@@ -1,13 +1,11 @@
-// smtp-doctor's app-client probe (Node.js): nodemailer from the project's node_modules,
-// transporter.verify() (or sendMail with --send-to), with the settings smtp-doctor read.
-// Run by smtp-doctor as `node -e <this>` in the project folder. Everything it needs comes
-// from SMTP_DOCTOR_APP_* environment variables, which it removes from its environment first;
-// it prints one marked JSON line and never the password.
+// smtp-doctor's app-client probe (Node.js): nodemailer from the project's own node_modules
+// (the folder of its package.json, nowhere else), transporter.verify() (or sendMail with
+// --send-to), with the settings smtp-doctor read. Run by smtp-doctor as `node -e <this>` in the
+// project folder, without NODE_OPTIONS or NODE_PATH. Everything it needs comes from
+// SMTP_DOCTOR_APP_* environment variables, which it removes from its environment first; it
+// prints one marked JSON line and never a password. Before the client's login it asks
+// smtp-doctor (a marked line, the answer on stdin).
 'use strict';
-const tls = require('tls');
-const util = require('util');
-const path = require('path');
-const MARK = 'SMTP_DOCTOR_APP_JSON';
 const A = {};
 for (const k of Object.keys(process.env)) {
   if (k.startsWith('SMTP_DOCTOR_APP_')) {
@@ -15,18 +13,58 @@ for (const k of Object.keys(process.env)) {
     delete process.env[k];
   }
 }
+const tls = require('tls');
+const util = require('util');
+const path = require('path');
+const fs = require('fs');
+const crypto = require('crypto');
+const MARK = 'SMTP_DOCTOR_APP_JSON';
+const ASK = 'SMTP_DOCTOR_APP_LOGIN';
 const PASSWORD = A.PASSWORD;
 const started = Date.now();
-const out = { outcome: 'failed', client: 'nodemailer' };
+const out = { outcome: 'failed', client: 'nodemailer', skipped: [], ran: [process.execPath] };
+// Every form in which a client sends the password.
+const FORMS = (() => {
+  if (!PASSWORD) return [];
+  const user = A.USER || '';
+  const b64 = (s) => Buffer.from(s, 'utf8').toString('base64');
+  const found = [PASSWORD];
+  for (const p of [PASSWORD, '\0' + user + '\0' + PASSWORD, user + '\0' + PASSWORD, 'user=' + user + '\x01auth=Bearer ' + PASSWORD + '\x01\x01']) {
+    found.push(b64(p), b64(p).replace(/=+$/, ''));
+  }
+  if (user) found.push(b64(user), b64(user).replace(/=+$/, ''));
+  return [...new Set(found)].sort((a, b) => b.length - a.length);
+})();
 const hide = (t) => {
   t = String(t);
-  if (PASSWORD) t = t.split(PASSWORD).join('****');
-  return t.slice(0, 2000);
+  for (const f of FORMS) if (f) t = t.split(f).join('****');
+  // Masked first; smtp-doctor masks again, then cuts to 2,000 characters.
+  return t.slice(0, 16000);
 };
 const done = () => {
   out.ms = Date.now() - started;
-  process.stdout.write(MARK + JSON.stringify(out) + '\n');
+  process.stdout.write(MARK + JSON.stringify(out) + '\n', () => process.exit(0));
 };
+// Asks smtp-doctor whether the login may go on this connection; resolves to its answer.
+const ask = (question) => new Promise((resolve) => {
+  let buf = '';
+  const finish = (answer) => {
+    process.stdin.removeAllListeners('data');
+    process.stdin.removeAllListeners('end');
+    process.stdin.pause();
+    resolve(answer);
+  };
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d) => {
+    buf += d;
+    const i = buf.indexOf('\n');
+    if (i >= 0) finish(buf.slice(0, i).trim());
+  });
+  process.stdin.on('end', () => finish(''));
+  process.stdout.write(ASK + JSON.stringify(question) + '\n');
+  process.stdin.resume();
+});
+let stopped = null;
 
 out.version = process.versions.node;
 out.program = process.execPath;
@@ -35,9 +73,8 @@ out.tls_minimum = tls.DEFAULT_MIN_VERSION;
 out.trusted_roots = tls.rootCertificates.length;
 out.trust_store = ['bundled'];
 if (process.env.NODE_EXTRA_CA_CERTS) out.trust_store.push('NODE_EXTRA_CA_CERTS=' + process.env.NODE_EXTRA_CA_CERTS);
-const opts = process.env.NODE_OPTIONS || '';
 for (const flag of ['--use-openssl-ca', '--use-system-ca', '--use-bundled-ca']) {
-  if (opts.includes(flag) || process.execArgv.includes(flag)) out.trust_store.push(flag);
+  if (process.execArgv.includes(flag)) out.trust_store.push(flag);
 }
 out.proxies = Object.keys(process.env)
   .filter((k) => ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'].includes(k.toLowerCase()))
@@ -98,7 +135,10 @@ function kindOf(err) {
   if (sys && ERRNO_KINDS[sys]) return ERRNO_KINDS[sys];
   const cmd = String(err.command || '').toUpperCase();
   switch (err.code) {
-    case 'EAUTH': return err.responseCode ? 'auth_rejected' : 'not_supported';
+    case 'EAUTH':
+      if (err.responseCode) return 'auth_rejected';
+      // Raised before any command: the transport's own options (missing credentials).
+      return cmd === 'API' ? 'config' : 'not_supported';
     case 'ETIMEDOUT': return connected ? 'no_greeting' : 'timeout';
     case 'EENVELOPE':
       return cmd.startsWith('RCPT') ? 'recipient_rejected' : 'sender_rejected';
@@ -114,19 +154,59 @@ function kindOf(err) {
   }
 }
 
+// Wraps the login of nodemailer's SMTPConnection: before it, smtp-doctor is asked whether
+// this connection may carry the password (TLS to the very server its probe verified).
+function gate(SMTPConnection) {
+  const login = SMTPConnection.prototype.login;
+  SMTPConnection.prototype.login = function (authData, callback) {
+    const socket = this._socket;
+    const encrypted = !!(socket && socket.encrypted);
+    let sha256 = null;
+    if (encrypted && typeof socket.getPeerCertificate === 'function') {
+      const cert = socket.getPeerCertificate();
+      if (cert && cert.raw) sha256 = crypto.createHash('sha256').update(cert.raw).digest('hex');
+    }
+    const question = { host: this.options.host, port: (socket && socket.remotePort) || this.port, tls: encrypted, sha256 };
+    ask(question).then((answer) => {
+      if (answer === 'go') return login.call(this, authData, callback);
+      stopped = answer.startsWith('stop ') ? answer.slice(5) : 'no_verdict';
+      const err = new Error('smtp-doctor stopped before the login');
+      err.code = 'ESMTPDOCTORSTOP';
+      try { this.quit(); } catch (e) { /* closing politely is all */ }
+      return callback(err);
+    });
+  };
+}
+
+// The package roots of every module loaded from outside Node.js itself, by path.
+function loaded() {
+  const roots = new Set();
+  for (const file of Object.keys(require.cache)) {
+    const i = file.lastIndexOf(path.sep + 'node_modules' + path.sep);
+    if (i < 0) { roots.add(file); continue; }
+    const rest = file.slice(i + 14).split(path.sep);
+    roots.add(file.slice(0, i + 14) + (rest[0].startsWith('@') ? rest.slice(0, 2) : rest.slice(0, 1)).join(path.sep));
+  }
+  return [...roots].slice(0, 63);
+}
+
 async function main() {
   let nodemailer;
+  // Only the project's own: node_modules beside its package.json, never a parent folder's.
+  const project = process.cwd();
+  const own = path.join(project, 'node_modules', 'nodemailer');
   try {
-    const where = require.resolve('nodemailer', { paths: [process.cwd()] });
+    if (!fs.existsSync(path.join(project, 'package.json')) || !fs.statSync(own).isDirectory()) throw new Error('missing');
+    const where = require.resolve(own);
     nodemailer = require(where);
     try {
-      const fs = require('fs');
       const named = (d) => { try { return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')); } catch (e) { return {}; } };
-      let dir = path.dirname(where);
-      while (named(dir).name !== 'nodemailer' && path.dirname(dir) !== dir) dir = path.dirname(dir);
-      out.library_version = named(dir).version;
-      const SMTPConnection = require(require.resolve('nodemailer/lib/smtp-connection', { paths: [process.cwd()] }));
+      out.library_version = named(own).version;
+    } catch (e) { /* the version stays unknown */ }
+    try {
+      const SMTPConnection = require(require.resolve(path.join(own, 'lib', 'smtp-connection')));
       out.ehlo_name = new SMTPConnection({}).name;
+      gate(SMTPConnection);
     } catch (e) { /* older layouts: the name stays unknown */ }
   } catch (e) {
     out.outcome = 'skipped';
@@ -145,17 +225,32 @@ async function main() {
     greetingTimeout: stepMs,
     socketTimeout: stepMs,
   };
-  if (A.USER) options.auth = { user: A.USER, pass: PASSWORD || '' };
+  let to = A.TO;
+  if (A.USER && PASSWORD) options.auth = { user: A.USER, pass: PASSWORD };
+  else if (A.USER) {
+    // Without the password the app has where it runs, the login (and a message that needs
+    // it) is a step not run, not a failure.
+    out.skipped.push('login');
+    to = null;
+  }
   const transporter = nodemailer.createTransport(options);
   out.stage = 'connect';
   try {
-    if (A.TO) {
+    if (to) {
       await transporter.sendMail({ from: A.FROM || A.TO, to: A.TO, subject: 'smtp-doctor test', text: 'A test message sent by smtp-doctor through nodemailer.' });
     } else {
       await transporter.verify();
     }
     out.outcome = 'ok';
   } catch (err) {
+    if (stopped) {
+      // smtp-doctor withheld the login (it knows why): not the application failing.
+      out.outcome = 'stopped';
+      transporter.close();
+      delete out.stage;
+      out.ran = out.ran.concat(loaded());
+      return done();
+    }
     const cmd = String(err.command || '').toUpperCase();
     if (STAGES[cmd]) out.stage = STAGES[cmd];
     else if (cmd.startsWith('MAIL') || cmd.startsWith('RCPT') || cmd === 'DATA') out.stage = 'send';
@@ -169,6 +264,7 @@ async function main() {
   }
   transporter.close();
   delete out.stage;
+  out.ran = out.ran.concat(loaded());
   done();
 }
 

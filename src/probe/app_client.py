@@ -1,31 +1,66 @@
-# smtp-doctor's app-client probe (Python). Run by smtp-doctor as
-#   python manage.py shell -c <this>   (Django: get_connection() with the project's settings)
-#   python -c <this>                   (smtplib, the way Flask-Mail uses it)
+# smtp-doctor's app-client probe (Python). Run by smtp-doctor as `python -I -c <this>` in the
+# project folder: isolated mode, so only the standard library and the interpreter's own
+# packages (the project's venv) can be imported, never a file of the current folder.
+#   Django: it takes its inputs out of the environment, then runs the project's manage.py as
+#           `manage.py shell -c` would, and get_connection() with the project's settings.
+#   smtplib: the way Flask-Mail uses it.
 # Everything it needs comes from SMTP_DOCTOR_APP_* environment variables, which it removes
-# from its environment first; it prints one marked JSON line and never the password.
-import json
+# from its environment before anything else runs; it prints one marked JSON line and never a
+# password. Before the client's login it asks smtp-doctor (a marked line, the answer on stdin).
 import os
-import socket
-import ssl
-import sys
-import time
 
-MARK = "SMTP_DOCTOR_APP_JSON"
 E = os.environ
 ARGS = {k: E.pop(k) for k in list(E) if k.startswith("SMTP_DOCTOR_APP_")}
+
+import base64  # noqa: E402 - the standard library only, after the secrets are out
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import socket  # noqa: E402
+import ssl  # noqa: E402
+import sys  # noqa: E402
+import sysconfig  # noqa: E402
+import time  # noqa: E402
+
+MARK = "SMTP_DOCTOR_APP_JSON"
+ASK = "SMTP_DOCTOR_APP_LOGIN"
 MODE = ARGS.get("SMTP_DOCTOR_APP_MODE", "smtplib")
 PASSWORD = ARGS.get("SMTP_DOCTOR_APP_PASSWORD")
 CONNECT = float(ARGS.get("SMTP_DOCTOR_APP_CONNECT", "3"))
 STEP = float(ARGS.get("SMTP_DOCTOR_APP_STEP", "5"))
-out = {"outcome": "failed"}
+out = {"outcome": "failed", "skipped": [], "ran": []}
 state = {"stage": "connect", "ehlo": None, "code": None}
+# (user, password) pairs whose every encoding is masked in what is reported.
+SECRETS = []
+
+
+class Stopped(Exception):
+    """smtp-doctor said not to log in (its reason is the argument)."""
+
+
+def forms(user, password):
+    """Every form in which a client sends the password, or Python prints it back."""
+    user = user or ""
+    b64 = lambda s: base64.b64encode(s.encode("utf-8", "surrogateescape")).decode()  # noqa: E731
+    found = [password, repr(password)[1:-1], repr(password.encode("utf-8", "surrogateescape"))[2:-1]]
+    for payload in (password, "\0%s\0%s" % (user, password), "%s\0%s" % (user, password),
+                    "user=%s\x01auth=Bearer %s\x01\x01" % (user, password)):
+        found += [b64(payload), b64(payload).rstrip("=")]
+    if user:
+        found += [b64(user), b64(user).rstrip("=")]
+    return found
 
 
 def hide(text):
     text = str(text)
-    if PASSWORD:
-        text = text.replace(PASSWORD, "****")
-    return text[:2000]
+    every = []
+    for user, password in SECRETS + [(ARGS.get("SMTP_DOCTOR_APP_USER"), PASSWORD)]:
+        if password:
+            every += forms(user, password)
+    for f in sorted(set(every), key=len, reverse=True):
+        if f:
+            text = text.replace(f, "****")
+    # Masked first; smtp-doctor masks again, then cuts to 2,000 characters.
+    return text[:16000]
 
 
 def runtime():
@@ -63,6 +98,8 @@ def watch():
         def inner(self, *a, **k):
             outer = state["stage"]
             state["stage"] = stage
+            if name == "login":
+                gate(self)
             if stage == "ehlo":
                 state["ehlo"] = (a[0] if a else k.get("name")) or self.local_hostname or socket.getfqdn()
             answer = orig(self, *a, **k)
@@ -88,6 +125,62 @@ def watch():
 
     socket.create_connection = create_connection
     return smtplib
+
+
+def gate(smtp):
+    """Before the client's own login: asks smtp-doctor whether this connection may carry the
+    password (TLS to the very server its probe verified), and stops the client when not."""
+    sock = smtp.sock
+    tls = isinstance(sock, ssl.SSLSocket)
+    sha = None
+    if tls:
+        der = sock.getpeercert(binary_form=True)
+        sha = hashlib.sha256(der).hexdigest() if der else None
+    try:
+        port = sock.getpeername()[1]
+    except (OSError, AttributeError, IndexError):
+        port = None
+    print(ASK + json.dumps({"host": getattr(smtp, "_host", None), "port": port, "tls": tls, "sha256": sha}),
+          flush=True)
+    answer = sys.stdin.readline().strip()
+    if answer == "go":
+        return
+    try:
+        smtp.quit()
+    except Exception:  # noqa: B902 - a polite goodbye, nothing depends on it
+        smtp.close()
+    raise Stopped(answer[5:] if answer.startswith("stop ") else "no_verdict")
+
+
+def ran():
+    """The interpreter, smtplib, the entry script and every package loaded from outside the
+    standard library (the project's and its venv's), by path."""
+    paths = [sys.executable] + (out.get("ran") or [])
+    where = sysconfig.get_paths()
+    std = {os.path.realpath(where[k]) for k in ("stdlib", "platstdlib")}
+    # A venv's site-packages lies inside its platstdlib: packages there are not the stdlib.
+    site = {os.path.realpath(where[k]) for k in ("purelib", "platlib")}
+    under = lambda p, dirs: any(p.startswith(d + os.sep) for d in dirs)  # noqa: E731
+    seen = set()
+    for name, mod in sorted(sys.modules.items()):
+        top = name.split(".")[0]
+        if top in seen:
+            continue
+        f = getattr(sys.modules.get(top), "__file__", None)
+        if not f:
+            continue
+        seen.add(top)
+        real = os.path.realpath(f)
+        if top != "smtplib" and under(real, std) and not under(real, site):
+            continue
+        if os.path.basename(real) == "__init__.py":
+            real = os.path.dirname(real)
+        paths.append(real)
+    every = []
+    for p in paths:
+        if p not in every:
+            every.append(p)
+    return every[:64]
 
 
 # Windows socket errors that Python leaves without an errno it maps.
@@ -159,7 +252,11 @@ def django_client():
 
     out["client"] = "django"
     out["library_version"] = get_version()
-    conn = get_connection()
+    SECRETS.append((getattr(settings, "EMAIL_HOST_USER", None), getattr(settings, "EMAIL_HOST_PASSWORD", None)))
+    # The password given to smtp-doctor, when the settings hold none (the app reads it where it
+    # runs, from a secret store).
+    given = {"password": PASSWORD} if PASSWORD and not getattr(settings, "EMAIL_HOST_PASSWORD", None) else {}
+    conn = get_connection(**given)
     backend = type(conn).__module__ + "." + type(conn).__name__
     if not hasattr(conn, "ssl_context") and not hasattr(conn, "use_ssl"):
         out["outcome"] = "skipped"
@@ -167,7 +264,13 @@ def django_client():
         return
     out["ehlo_name"] = str(DNS_NAME)
     out["verifies_certificates"] = bool(conn.use_tls or conn.use_ssl)
+    SECRETS.append((getattr(conn, "username", None), getattr(conn, "password", None)))
     to = ARGS.get("SMTP_DOCTOR_APP_TO")
+    if getattr(conn, "username", None) and not getattr(conn, "password", None):
+        # Django logs in only with both: without the password the app has where it runs, the
+        # login (and a message that needs it) is a step not run, not a failure.
+        out["skipped"].append("login")
+        to = None
     if to:
         sender = ARGS.get("SMTP_DOCTOR_APP_FROM") or settings.DEFAULT_FROM_EMAIL
         EmailMessage("smtp-doctor test", "A test message sent by smtp-doctor through Django.",
@@ -195,25 +298,28 @@ def smtplib_client(smtplib):
     if security == "starttls":
         s.starttls()
     user = ARGS.get("SMTP_DOCTOR_APP_USER")
+    to = ARGS.get("SMTP_DOCTOR_APP_TO")
     if user and PASSWORD:
         s.login(user, PASSWORD)
+    elif user:
+        out["skipped"].append("login")
+        to = None
     s.ehlo_or_helo_if_needed()
-    to = ARGS.get("SMTP_DOCTOR_APP_TO")
     if to:
         s.sendmail(ARGS.get("SMTP_DOCTOR_APP_FROM") or to, [to], message())
     s.quit()
     out["outcome"] = "ok"
 
 
-def main():
+def main(client):
     started = time.monotonic()
     runtime()
     smtplib = watch()
     try:
-        if MODE == "django":
-            django_client()
-        else:
-            smtplib_client(smtplib)
+        client(smtplib)
+    except Stopped:
+        # smtp-doctor withheld the login (it knows why): not the application failing.
+        out["outcome"] = "stopped"
     except BaseException as e:  # noqa: B902 - every failure is the answer
         t = type(e)
         name = t.__qualname__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
@@ -228,7 +334,31 @@ def main():
     if state["ehlo"]:
         out["ehlo_name"] = state["ehlo"]
     out["ms"] = (time.monotonic() - started) * 1000.0
+    out["ran"] = ran()
     print(MARK + json.dumps(out, default=str), flush=True)
 
 
-main()
+def django_bootstrap():
+    """Runs the project's manage.py as `manage.py shell -c` does, with this script's client as
+    the command: the project's code starts only now, with the inputs already out of the
+    environment. The project folder goes on sys.path as manage.py's own run would put it."""
+    import runpy
+    import types
+
+    entry = types.ModuleType("_smtp_doctor_app")
+    entry.run = lambda: main(lambda smtplib: django_client())
+    sys.modules["_smtp_doctor_app"] = entry
+    manage = os.path.join(os.getcwd(), "manage.py")
+    out["ran"] = [manage]
+    sys.path.insert(0, os.getcwd())
+    sys.argv = [manage, "shell", "-c", "import _smtp_doctor_app; _smtp_doctor_app.run()"]
+    try:
+        runpy.run_path(manage, run_name="__main__")
+    except SystemExit:
+        pass
+
+
+if MODE == "django":
+    django_bootstrap()
+else:
+    main(smtplib_client)

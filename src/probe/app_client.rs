@@ -1,16 +1,26 @@
 //! The application's own SMTP client, run in its own runtime through [`crate::runner`]: one
 //! fixed script per runtime (`app_client.py`, `app_client.js`), its inputs in environment
 //! variables (never in code or argv), its one marked JSON line read back, every string in it
-//! escaped and bounded.
+//! masked, escaped and bounded.
+//!
+//! Its login is gated: the script wraps the client's own login (`smtplib.SMTP.login`, which
+//! Django's backend calls too; nodemailer's `SMTPConnection.prototype.login`) and, before it,
+//! prints a marked question with the host, the port, whether the socket is TLS and the SHA-256
+//! of the server's leaf certificate, and waits for the answer on its stdin. smtp-doctor answers
+//! `go` only when its own probe, running at the same time, verified TLS for that host and port
+//! and saw that same certificate (or with `--insecure-auth`); else `stop KIND`, and the login is
+//! a skipped step with its reason. The two stay parallel: only the login waits for the probe.
 
 use crate::model::{
-    AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, SkipReason,
+    AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppStep,
+    EndpointObservation, SkipReason, SkippedStep, StepSkip,
 };
 use crate::plan::{AppClientPlan, AppClientStep};
-use crate::runner::{self, Job, Outcome, RunStatus};
+use crate::runner::{self, Answerer, Job, Outcome, RunStatus};
 use serde::Deserialize;
 use std::ffi::OsString;
-use std::time::Instant;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// The Python client (Django's `get_connection()`, or `smtplib` as Flask-Mail uses it).
 const PYTHON: &str = include_str!("app_client.py");
@@ -18,32 +28,194 @@ const PYTHON: &str = include_str!("app_client.py");
 const NODE: &str = include_str!("app_client.js");
 /// The marker before the one JSON line the scripts print.
 const MARKER: &str = "SMTP_DOCTOR_APP_JSON";
+/// The marker before the question the scripts ask before the client's login.
+const ASK: &str = "SMTP_DOCTOR_APP_LOGIN";
 /// The most characters kept of any string the child reports.
 const FIELD_CAP: usize = 2000;
+/// The most paths kept of what the child ran.
+const RAN_CAP: usize = 64;
+/// Node.js flags read from the user's `NODE_OPTIONS` and passed on the command line: the trust
+/// store the application's runtime would use. Nothing else of `NODE_OPTIONS` is honoured.
+const NODE_TRUST_FLAGS: [&str; 3] = ["--use-openssl-ca", "--use-system-ca", "--use-bundled-ca"];
 
-/// Runs the step (blocking: it waits for a child process).
-pub(crate) fn run(step: &AppClientStep) -> AppClientObservation {
+/// What smtp-doctor's own probe verified, published by the engine when its probes end; the
+/// app client's login waits for it (bounded).
+#[derive(Debug, Default)]
+pub(crate) struct ProbeVerdict {
+    seen: Mutex<Option<Verified>>,
+    ready: Condvar,
+}
+
+/// The host the probe tested, and per port the leaf certificates (SHA-256, hex) of the
+/// connections whose TLS verified.
+#[derive(Debug, Clone, Default)]
+struct Verified {
+    host: String,
+    ports: Vec<(u16, String)>,
+}
+
+impl ProbeVerdict {
+    /// Publishes what the probe saw (once; a later call changes nothing).
+    pub(crate) fn publish(&self, host: &str, endpoints: &[EndpointObservation]) {
+        let ports = endpoints
+            .iter()
+            .filter_map(|e| {
+                let tls = e.tls.as_ref().filter(|t| t.is_secure())?;
+                Some((e.port, tls.chain.first()?.sha256.to_ascii_lowercase()))
+            })
+            .collect();
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.is_none() {
+            *seen = Some(Verified {
+                host: host.to_string(),
+                ports,
+            });
+        }
+        self.ready.notify_all();
+    }
+
+    fn wait(&self, until: Instant) -> Option<Verified> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(v) = seen.as_ref() {
+                return Some(v.clone());
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            seen = self
+                .ready
+                .wait_timeout(seen, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+/// The question the script asks before the client's login.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct LoginQuestion {
+    host: Option<String>,
+    port: Option<u16>,
+    tls: bool,
+    sha256: Option<String>,
+}
+
+/// Whether the client may log in: `Ok` only over TLS to the server smtp-doctor's probe verified
+/// for the same host and port, with the same leaf certificate (or with `--insecure-auth`).
+fn decide(
+    q: &LoginQuestion,
+    plan: &AppClientPlan,
+    verdict: &ProbeVerdict,
+    until: Instant,
+) -> Result<(), StepSkip> {
+    if plan.insecure_auth {
+        return Ok(());
+    }
+    if !q.tls {
+        return Err(StepSkip::NotEncrypted);
+    }
+    let same_host = |h: &str| {
+        let norm = |s: &str| {
+            s.trim_end_matches('.')
+                .trim_matches(['[', ']'])
+                .to_ascii_lowercase()
+        };
+        norm(h) == norm(&plan.host)
+    };
+    if !q.host.as_deref().is_some_and(same_host) || q.port != Some(plan.port) {
+        return Err(StepSkip::OtherServer);
+    }
+    let seen = verdict.wait(until).ok_or(StepSkip::NoVerdict)?;
+    if !same_host(&seen.host) {
+        return Err(StepSkip::OtherServer);
+    }
+    let verified: Vec<&str> = seen
+        .ports
+        .iter()
+        .filter(|(port, _)| *port == plan.port)
+        .map(|(_, sha)| sha.as_str())
+        .collect();
+    if verified.is_empty() {
+        return Err(StepSkip::NotVerified);
+    }
+    let sha = q.sha256.as_deref().map(str::to_ascii_lowercase);
+    match sha {
+        Some(sha) if verified.contains(&sha.as_str()) => Ok(()),
+        _ => Err(StepSkip::OtherCertificate),
+    }
+}
+
+/// Runs the step (blocking: it waits for a child process). `verdict` is where smtp-doctor's
+/// own probe publishes what it verified.
+pub(crate) fn run(step: &AppClientStep, verdict: Arc<ProbeVerdict>) -> AppClientObservation {
     match step {
         AppClientStep::Skip(client, reason) => {
             AppClientObservation::skipped(*client, reason.clone())
         }
-        AppClientStep::Run(plan) => run_plan(plan),
+        AppClientStep::Run(plan) => run_plan(plan, verdict),
     }
 }
 
-fn run_plan(plan: &AppClientPlan) -> AppClientObservation {
+/// The arguments: Python in isolated mode (`-I`: no current folder on `sys.path`, no
+/// `PYTHON*` variables, no user site), the script itself running Django's `manage.py` after it
+/// has taken its inputs out of the environment; Node with only the trust flags of the user's
+/// `NODE_OPTIONS`.
+fn arguments(client: AppClientKind) -> Vec<String> {
+    match client {
+        AppClientKind::Django | AppClientKind::Smtplib => {
+            vec!["-I".into(), "-c".into(), PYTHON.into()]
+        }
+        AppClientKind::Nodemailer => {
+            let options = std::env::var("NODE_OPTIONS").unwrap_or_default();
+            let mut args: Vec<String> = NODE_TRUST_FLAGS
+                .iter()
+                .filter(|f| options.split_whitespace().any(|o| o == **f))
+                .map(|f| f.to_string())
+                .collect();
+            args.extend(["-e".into(), NODE.into()]);
+            args
+        }
+    }
+}
+
+fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObservation {
     let started = Instant::now();
-    let args: Vec<&str> = match plan.client {
-        AppClientKind::Django => vec!["manage.py", "shell", "-c", PYTHON],
-        AppClientKind::Smtplib => vec!["-c", PYTHON],
-        AppClientKind::Nodemailer => vec!["-e", NODE],
+    let args = arguments(plan.client);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // The probe's verdict is waited for at most until shortly before the child's own limit.
+    let until = started + plan.limit.saturating_sub(Duration::from_millis(1500));
+    let stops: Arc<Mutex<Vec<StepSkip>>> = Arc::default();
+    let answerer = {
+        let (plan, stops) = (plan.clone(), stops.clone());
+        Answerer(Arc::new(move |line: &[u8]| {
+            let line = String::from_utf8_lossy(line);
+            let q = line.strip_prefix(ASK)?;
+            let q: LoginQuestion = serde_json::from_str(q).unwrap_or_default();
+            Some(match decide(&q, &plan, &verdict, until) {
+                Ok(()) => b"go\n".to_vec(),
+                Err(kind) => {
+                    stops.lock().unwrap_or_else(|e| e.into_inner()).push(kind);
+                    let word = serde_json::to_string(&kind).unwrap_or_default();
+                    format!("stop {}\n", word.trim_matches('"')).into_bytes()
+                }
+            })
+        }))
     };
     let mut last = Outcome::NotFound;
     let mut ran = None;
     for program in &plan.programs {
         let mut job = Job::new(program, &args, &plan.dir);
         job.env = environment(plan);
+        // Code that would load before the script's own: never honoured.
+        job.deny = ["NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP"]
+            .iter()
+            .map(OsString::from)
+            .collect();
         job.limit = plan.limit;
+        job.answer = Some(answerer.clone());
         last = runner::run(&job);
         if last != Outcome::NotFound {
             ran = Some(program);
@@ -60,6 +232,13 @@ fn run_plan(plan: &AppClientPlan) -> AppClientObservation {
             .unwrap_or_default();
         return AppClientObservation::skipped(client, SkipReason::RuntimeMissing { program });
     };
+    let program = crate::text::escape(program.display().to_string().as_bytes());
+    let mut started_paths = vec![program.clone()];
+    if plan.client == AppClientKind::Django {
+        started_paths.push(crate::text::escape(
+            plan.dir.join("manage.py").display().to_string().as_bytes(),
+        ));
+    }
     let answer = match &last {
         Outcome::Exited { stdout, .. } => parse(stdout),
         _ => None,
@@ -71,24 +250,24 @@ fn run_plan(plan: &AppClientPlan) -> AppClientObservation {
                 run: RunStatus::of(&last, false),
             },
         );
-        o.program = Some(crate::text::escape(
-            program.display().to_string().as_bytes(),
-        ));
+        o.program = Some(program);
+        o.ran = started_paths;
         o.ms = ms;
         return o;
     };
-    let mut o = answer.into_observation(plan);
-    o.program = o.program.or_else(|| {
-        Some(crate::text::escape(
-            program.display().to_string().as_bytes(),
-        ))
-    });
+    let stops = stops.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut o = answer.into_observation(plan, &stops);
+    o.program = o.program.or(Some(program));
+    if o.ran.is_empty() {
+        o.ran = started_paths;
+    }
     o.ms = ms;
     o
 }
 
 /// The child's inputs: the settings for smtplib and nodemailer (Django reads its own), the
-/// envelope with `--send-to`, the waits. The password only when the client logs in itself.
+/// envelope with `--send-to`, the waits, and the password for its login (for Django, only the
+/// one given to smtp-doctor, used when Django's settings hold none).
 fn environment(plan: &AppClientPlan) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(String, String)> = vec![
         ("MODE".into(), mode(plan.client).into()),
@@ -108,9 +287,9 @@ fn environment(plan: &AppClientPlan) -> Vec<(OsString, OsString)> {
         if let Some(user) = &plan.user {
             env.push(("USER".into(), user.clone()));
         }
-        if let Some(password) = &plan.password {
-            env.push(("PASSWORD".into(), password.expose().to_string()));
-        }
+    }
+    if let Some(password) = &plan.password {
+        env.push(("PASSWORD".into(), password.expose().to_string()));
     }
     if let Some(send) = &plan.send {
         env.push(("FROM".into(), send.from.to_string()));
@@ -155,6 +334,9 @@ struct Answer {
     backend: Option<String>,
     missing: Option<String>,
     error: Option<AnswerError>,
+    /// Steps the client left out for lack of what the application has at run time.
+    skipped: Vec<String>,
+    ran: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -167,28 +349,81 @@ struct AnswerError {
     stage: Option<String>,
 }
 
-/// Escaped and cut to [`FIELD_CAP`] characters.
-fn clean(s: &str) -> String {
-    let cut: String = s.chars().take(FIELD_CAP).collect();
+/// Every form in which a client sends one of `plan`'s secrets, or a runtime prints it back:
+/// raw, PLAIN's, LOGIN's and XOAUTH2's base64 (padded or not, standard or URL-safe), hex,
+/// percent-encoded, and as Python prints it inside `bytes` and `str` (`\t`, `\xc3\xa9`).
+fn secret_forms(plan: &AppClientPlan) -> Vec<String> {
+    use base64::prelude::{Engine, BASE64_STANDARD};
+    let user = plan.user.as_deref().unwrap_or("");
+    let mut forms = Vec::new();
+    for secret in plan.mask.iter().chain(plan.password.as_ref()) {
+        let secret = secret.expose();
+        if secret.is_empty() {
+            continue;
+        }
+        forms.extend(super::auth::echo_forms(user, secret));
+        // Python escapes a quote only when it delimits the repr: both ways.
+        for quote in [true, false] {
+            forms.push(python_bytes_repr(secret.as_bytes(), quote));
+            forms.push(python_str_repr(secret, quote));
+        }
+    }
+    if !forms.is_empty() && !user.is_empty() {
+        // AUTH LOGIN's first answer.
+        let b64 = BASE64_STANDARD.encode(user);
+        forms.push(b64.trim_end_matches('=').to_string());
+        forms.push(b64);
+    }
+    // The longest first: a form inside another is replaced with it.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+}
+
+/// `s` as Python shows it inside `b'…'` (`quote`: its `'` escaped, as when `'` delimits it).
+fn python_bytes_repr(s: &[u8], quote: bool) -> String {
+    s.iter()
+        .map(|&b| match b {
+            b'\t' => "\\t".to_string(),
+            b'\n' => "\\n".to_string(),
+            b'\r' => "\\r".to_string(),
+            b'\\' => "\\\\".to_string(),
+            b'\'' if quote => "\\'".to_string(),
+            0x20..=0x7e => (b as char).to_string(),
+            _ => format!("\\x{b:02x}"),
+        })
+        .collect()
+}
+
+/// `s` as Python shows it inside `'…'` (printable characters as they are; `quote` as above).
+fn python_str_repr(s: &str, quote: bool) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => "\\t".to_string(),
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\\' => "\\\\".to_string(),
+            '\'' if quote => "\\'".to_string(),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => format!("\\x{:02x}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Masked first (the whole text, before any cut or escape can split or change a secret),
+/// then cut to [`FIELD_CAP`] characters and escaped.
+fn clean(forms: &[String], s: &str) -> String {
+    let masked = super::wire::redact(s, forms);
+    let cut: String = masked.chars().take(FIELD_CAP).collect();
     crate::text::escape(cut.as_bytes())
 }
 
-fn clean_opt(s: Option<String>) -> Option<String> {
-    s.map(|s| clean(&s))
-}
-
-/// Drops any occurrence of the password (the scripts already do; this is the second lock).
-fn without(secret: Option<&crate::plan::Secret>, text: String) -> String {
-    match secret.map(|s| s.expose()).filter(|s| !s.is_empty()) {
-        Some(s) if text.contains(s) => text.replace(s, "****"),
-        _ => text,
-    }
-}
-
 impl Answer {
-    fn into_observation(self, plan: &AppClientPlan) -> AppClientObservation {
+    fn into_observation(self, plan: &AppClientPlan, stops: &[StepSkip]) -> AppClientObservation {
         let client = Some(plan.client);
-        let hide = |s: String| without(plan.password.as_ref(), s);
+        let forms = secret_forms(plan);
+        let clean = |s: &str| clean(&forms, s);
+        let clean_opt = |s: Option<String>| s.map(|s| clean(&s));
         let reason = match (self.outcome.as_deref(), self.backend, self.missing) {
             (Some("skipped"), Some(backend), _) => Some(SkipReason::NotSmtpBackend {
                 backend: clean(&backend),
@@ -198,16 +433,49 @@ impl Answer {
             }),
             _ => None,
         };
-        let outcome = match (self.outcome.as_deref(), &reason) {
-            (_, Some(_)) => AppOutcome::Skipped,
-            (Some("ok"), None) => AppOutcome::Ok,
+        // A stop is what smtp-doctor answered, never what the child claims.
+        let stopped = stops.first().copied();
+        let outcome = match (self.outcome.as_deref(), &reason, stopped) {
+            (_, Some(_), _) => AppOutcome::Skipped,
+            (Some("stopped"), None, Some(_)) => AppOutcome::Ok,
+            (Some("ok"), None, _) => AppOutcome::Ok,
             _ => AppOutcome::Failed,
         };
+        let mut skipped_steps = Vec::new();
+        if let (AppOutcome::Ok, Some("stopped"), Some(kind)) =
+            (outcome, self.outcome.as_deref(), stopped)
+        {
+            skipped_steps.push(SkippedStep {
+                step: AppStep::Login,
+                kind,
+            });
+        }
+        if outcome == AppOutcome::Ok {
+            // What the child says it left out: only the reasons that are its to give.
+            for s in &self.skipped {
+                let step = match s.as_str() {
+                    "login" => SkippedStep {
+                        step: AppStep::Login,
+                        kind: StepSkip::NoPassword,
+                    },
+                    _ => continue,
+                };
+                if !skipped_steps.contains(&step) {
+                    skipped_steps.push(step);
+                }
+            }
+        }
+        if plan.send.is_some() && skipped_steps.iter().any(|s| s.step == AppStep::Login) {
+            skipped_steps.push(SkippedStep {
+                step: AppStep::Send,
+                kind: StepSkip::LoginSkipped,
+            });
+        }
         let error = match (outcome, self.error) {
             (AppOutcome::Failed, Some(e)) => Some(AppError {
                 kind: e.kind.unwrap_or(AppErrorKind::Other),
                 error_type: clean(&e.error_type),
-                message: hide(clean(&e.message)),
+                message: clean(&e.message),
                 smtp_code: e.smtp_code,
                 stage: clean_opt(e.stage),
             }),
@@ -236,6 +504,8 @@ impl Answer {
             outcome,
             error,
             reason,
+            skipped_steps,
+            ran: self.ran.iter().take(RAN_CAP).map(|s| clean(s)).collect(),
             ms: 0.0,
         }
     }
@@ -265,6 +535,8 @@ mod tests {
             timeout: None,
             user: Some("u@example.com".into()),
             password: Some(Secret::new("hunter2")),
+            mask: Vec::new(),
+            insecure_auth: false,
             send: None,
             connect_wait: Duration::from_millis(1500),
             step: Duration::from_secs(5),
@@ -273,7 +545,7 @@ mod tests {
     }
 
     #[test]
-    fn the_password_goes_to_the_child_only_when_it_logs_in_itself() {
+    fn the_password_goes_to_the_child_only_when_the_plan_has_one() {
         let has = |p: &AppClientPlan| {
             environment(p)
                 .iter()
@@ -281,7 +553,10 @@ mod tests {
         };
         assert!(has(&plan(AppClientKind::Smtplib)));
         assert!(has(&plan(AppClientKind::Nodemailer)));
-        assert!(!has(&plan(AppClientKind::Django)));
+        let mut django = plan(AppClientKind::Django);
+        assert!(has(&django));
+        django.password = None;
+        assert!(!has(&django));
     }
 
     #[test]
@@ -292,7 +567,7 @@ mod tests {
         );
         let o = parse(line.as_bytes())
             .unwrap()
-            .into_observation(&plan(AppClientKind::Smtplib));
+            .into_observation(&plan(AppClientKind::Smtplib), &[]);
         assert_eq!(o.outcome, AppOutcome::Failed);
         let e = o.error.unwrap();
         assert_eq!(e.kind, AppErrorKind::AuthRejected);
@@ -306,15 +581,169 @@ mod tests {
     fn an_unknown_kind_is_other_and_a_missing_library_is_a_skip() {
         let o = parse(format!("{MARKER}{{\"outcome\":\"failed\",\"error\":{{\"kind\":\"new_thing\",\"error_type\":\"X\",\"message\":\"m\"}}}}").as_bytes())
             .unwrap()
-            .into_observation(&plan(AppClientKind::Nodemailer));
+            .into_observation(&plan(AppClientKind::Nodemailer), &[]);
         assert_eq!(o.error.unwrap().kind, AppErrorKind::Other);
         let o = parse(
             format!("{MARKER}{{\"outcome\":\"skipped\",\"missing\":\"nodemailer\"}}").as_bytes(),
         )
         .unwrap()
-        .into_observation(&plan(AppClientKind::Nodemailer));
+        .into_observation(&plan(AppClientKind::Nodemailer), &[]);
         assert_eq!(o.outcome, AppOutcome::Skipped);
         assert!(matches!(o.reason, Some(SkipReason::LibraryMissing { .. })));
         assert!(parse(b"no marker").is_none());
+    }
+
+    #[test]
+    fn echoed_credentials_are_masked_before_escaping_and_cutting_in_every_mode() {
+        use base64::prelude::{Engine, BASE64_STANDARD};
+        let pw = format!("Zq7\tpässwörd{}", "L".repeat(40));
+        let user = "u@example.com";
+        let forms = [
+            pw.clone(),
+            BASE64_STANDARD.encode(format!("\0{user}\0{pw}")),
+            BASE64_STANDARD.encode(&pw),
+            BASE64_STANDARD.encode(user),
+            BASE64_STANDARD.encode(format!("user={user}\x01auth=Bearer {pw}\x01\x01")),
+        ];
+        for client in [
+            AppClientKind::Django,
+            AppClientKind::Smtplib,
+            AppClientKind::Nodemailer,
+        ] {
+            for form in &forms {
+                for pad in [10, FIELD_CAP - 20, FIELD_CAP - 16] {
+                    let mut p = plan(client);
+                    p.password = Some(Secret::new(pw.clone()));
+                    let message = format!("535 {} you said {form} ok", "x".repeat(pad));
+                    let answer = serde_json::json!({
+                        "outcome": "failed",
+                        "error": {"kind": "auth_rejected", "error_type": "E", "message": message},
+                    });
+                    let o = parse(format!("{MARKER}{answer}\n").as_bytes())
+                        .unwrap()
+                        .into_observation(&p, &[]);
+                    let shown = o.error.unwrap().message;
+                    let escaped = crate::text::escape(form.as_bytes());
+                    for leak in [form.as_str(), escaped.as_str(), &form[..3.min(form.len())]] {
+                        assert!(
+                            !shown.contains(leak),
+                            "{client:?} {pad}: {leak:?} in {shown}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_login_goes_only_to_the_certificate_the_probe_verified_on_that_host_and_port() {
+        let p = plan(AppClientKind::Smtplib);
+        let verdict = ProbeVerdict::default();
+        let soon = Instant::now() + Duration::from_millis(50);
+        let q = |host: &str, port: u16, tls: bool, sha: &str| LoginQuestion {
+            host: Some(host.into()),
+            port: Some(port),
+            tls,
+            sha256: Some(sha.into()),
+        };
+        let ok = q("MAIL.example.com.", 587, true, "AB12");
+        // Nothing published yet: no verdict within the bound.
+        assert_eq!(decide(&ok, &p, &verdict, soon), Err(StepSkip::NoVerdict));
+        *verdict.seen.lock().unwrap() = Some(Verified {
+            host: "mail.example.com".into(),
+            ports: vec![(465, "ffff".into()), (587, "ab12".into())],
+        });
+        assert_eq!(decide(&ok, &p, &verdict, soon), Ok(()));
+        assert_eq!(
+            decide(
+                &q("mail.example.com", 587, false, "ab12"),
+                &p,
+                &verdict,
+                soon
+            ),
+            Err(StepSkip::NotEncrypted)
+        );
+        assert_eq!(
+            decide(
+                &q("other.example.com", 587, true, "ab12"),
+                &p,
+                &verdict,
+                soon
+            ),
+            Err(StepSkip::OtherServer)
+        );
+        assert_eq!(
+            decide(&q("mail.example.com", 25, true, "ab12"), &p, &verdict, soon),
+            Err(StepSkip::OtherServer)
+        );
+        // The certificate the probe saw on 465 does not vouch for 587.
+        assert_eq!(
+            decide(
+                &q("mail.example.com", 587, true, "ffff"),
+                &p,
+                &verdict,
+                soon
+            ),
+            Err(StepSkip::OtherCertificate)
+        );
+        *verdict.seen.lock().unwrap() = Some(Verified {
+            host: "mail.example.com".into(),
+            ports: vec![(465, "ffff".into())],
+        });
+        assert_eq!(decide(&ok, &p, &verdict, soon), Err(StepSkip::NotVerified));
+        // --insecure-auth: the user's call.
+        let mut insecure = p.clone();
+        insecure.insecure_auth = true;
+        let plaintext = q("x", 1, false, "");
+        assert_eq!(decide(&plaintext, &insecure, &verdict, soon), Ok(()));
+    }
+
+    #[test]
+    fn a_stop_is_smtp_doctors_record_never_the_childs_claim() {
+        let p = plan(AppClientKind::Smtplib);
+        let stopped = format!("{MARKER}{{\"outcome\":\"stopped\"}}\n");
+        let o = parse(stopped.as_bytes()).unwrap().into_observation(&p, &[]);
+        assert_eq!(o.outcome, AppOutcome::Failed, "a claim alone is no stop");
+        let mut with_send = p.clone();
+        with_send.send = Some(crate::plan::SendPlan {
+            from: crate::plan::Mailbox::parse("a@example.com").unwrap(),
+            to: crate::plan::Mailbox::parse("b@example.com").unwrap(),
+        });
+        let o = parse(stopped.as_bytes())
+            .unwrap()
+            .into_observation(&with_send, &[StepSkip::NotVerified]);
+        assert_eq!(o.outcome, AppOutcome::Ok);
+        assert_eq!(
+            o.skipped_steps,
+            vec![
+                SkippedStep {
+                    step: AppStep::Login,
+                    kind: StepSkip::NotVerified
+                },
+                SkippedStep {
+                    step: AppStep::Send,
+                    kind: StepSkip::LoginSkipped
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_password_as_python_prints_it_is_masked_too() {
+        let mut p = plan(AppClientKind::Django);
+        p.password = None;
+        p.mask = vec![Secret::new("pa\tss\u{e9}'x")];
+        // As Python 3 prints it in a bytes reply and in a str (both with double quotes).
+        for printed in ["pa\\tss\\xc3\\xa9'x", "pa\\tss\u{e9}'x"] {
+            let answer = serde_json::json!({
+                "outcome": "failed",
+                "error": {"kind": "auth_rejected", "error_type": "E", "message": format!("(535, b\"{printed}\")")},
+            });
+            let o = parse(format!("{MARKER}{answer}\n").as_bytes())
+                .unwrap()
+                .into_observation(&p, &[]);
+            let shown = o.error.unwrap().message;
+            assert!(shown.contains("****") && !shown.contains("ss"), "{shown}");
+        }
     }
 }

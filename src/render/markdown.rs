@@ -131,6 +131,14 @@ fn header(out: &mut String, report: &Report) {
         if let Some(error) = &a.error {
             let _ = writeln!(out, "{}\n", code_block("text", error));
         }
+        if !a.ran.is_empty() {
+            let label = crate::i18n::app_client::ran_label(lang);
+            let _ = writeln!(
+                out,
+                "{}\n",
+                code_block("text", &format!("{label}:\n{}", a.ran.join("\n")))
+            );
+        }
     }
 }
 

@@ -52,7 +52,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
     let p = Paint { on: opts.color };
     let mut out = String::new();
     heading(&mut out, report, &p);
-    configured(&mut out, report, &p);
+    configured(&mut out, report, &p, opts.verbose);
     if !report.endpoints.is_empty() {
         out.push('\n');
         out.push_str(&table(report, &p));
@@ -98,7 +98,7 @@ fn heading(out: &mut String, report: &Report, p: &Paint) {
 }
 
 /// Preflight: the configured path and every setting read.
-fn configured(out: &mut String, report: &Report, p: &Paint) {
+fn configured(out: &mut String, report: &Report, p: &Paint, verbose: bool) {
     let lang = report.lang;
     let Some(c) = &report.configured else { return };
     let mode = c
@@ -122,15 +122,23 @@ fn configured(out: &mut String, report: &Report, p: &Paint) {
         );
     }
     project_code(out, report, p);
-    app_client(out, report, p);
+    app_client(out, report, p, verbose);
 }
 
 /// Preflight: the application's own client, and its error when it failed.
-fn app_client(out: &mut String, report: &Report, p: &Paint) {
+fn app_client(out: &mut String, report: &Report, p: &Paint, verbose: bool) {
     let Some(a) = &report.app_client else { return };
     let _ = writeln!(out, "  {}", p.dim(&a.step_line(report.lang)));
     if let Some(error) = &a.error {
         let _ = writeln!(out, "    {}", p.dim(error));
+    }
+    if verbose && !a.ran.is_empty() {
+        let label = crate::i18n::app_client::ran_label(report.lang);
+        let _ = writeln!(
+            out,
+            "    {}",
+            p.dim(&format!("{label}: {}", a.ran.join(", ")))
+        );
     }
 }
 

@@ -105,7 +105,13 @@ fn run(
         security,
         timeout: app.timeout,
         user: app.user.clone(),
-        password: app.password.clone(),
+        password: match client {
+            // Django reads its own; smtp-doctor adds only what the user gives it.
+            AppClientKind::Django => None,
+            _ => app.password.clone(),
+        },
+        mask: app.password.clone().into_iter().collect(),
+        insecure_auth: false,
         send: request.send.clone(),
         connect_wait: timing.connect_wait * 2,
         step: timing.step,
