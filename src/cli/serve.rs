@@ -6,6 +6,10 @@
 //! Bounded: a global and a per-target limit taken with `try_acquire`, so a probe that cannot
 //! start now is a 503 at once; a connection limit; a probe never outlives its scrape.
 
+mod allow;
+mod limits;
+mod request;
+
 use super::args::ProbeArgs;
 use super::config::NetConfig;
 use super::serve_config::{self, Modules};
@@ -19,18 +23,22 @@ use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::engine::Engine;
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::DnsObservation;
-use smtp_doctor::plan::{self, Host, Plan, Timing};
+use smtp_doctor::plan::{self, Plan, Timing};
 use smtp_doctor::render::prometheus::{self, Exposition, Format, Kind};
 use smtp_doctor::report::{Report, Verdict};
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+pub(crate) use allow::AllowRule;
+use allow::{allowed, canonical, may_be_allowed};
+use request::{budget, loopback_host, parse_query, timing_within};
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
@@ -39,12 +47,12 @@ Examples:
   curl 'http://127.0.0.1:9925/probe?target=smtp.gmail.com:465&format=json'
   smtp-doctor serve --listen 0.0.0.0:9925 --allow 192.0.2.0/24 --allow smtp.gmail.com:*
   smtp-doctor serve --concurrency 200 --per-target 2 --timeout 8 --ca-file company-root.pem
-  smtp-doctor serve --config modules.toml     # kill -HUP or curl -X POST …/-/reload to re-read
+  smtp-doctor serve --config modules.toml     # kill -HUP to re-read (POST /-/reload: --enable-reload)
 
 Routes: GET /probe?target=HOST[:PORT][&module=NAME][&format=json] (without a port: the
 module's ports, else 587 and 465, exactly as `check HOST`), GET / (the modules and the last
 probes, each linking to its JSON report), GET /metrics (the exporter's own), GET /-/healthy,
-POST /-/reload. Credentials are never taken from the URL (user= or password= is refused with
+POST /-/reload (with --enable-reload). Credentials are never taken from the URL (user= or password= is refused with
 400): a module's login reads its secret from the exporter's environment or a file.
 
 modules.toml:
@@ -71,7 +79,8 @@ Prometheus (the blackbox pattern):
           replacement: 127.0.0.1:9925
 
 A probe is bounded by the scrape timeout Prometheus sends (X-Prometheus-Scrape-Timeout-Seconds)
-less 0.5 s, and by --timeout. Listening on anything but loopback requires --allow.";
+less 0.5 s, and by --timeout. Listening on anything but loopback requires --allow. On
+loopback, the Host header must name loopback (localhost, 127.0.0.1, [::1]) or an --allow-host.";
 
 /// `serve`'s flags.
 #[derive(Args, Debug)]
@@ -83,7 +92,7 @@ pub(crate) struct ServeArgs {
     /// port, or HOST:PORT (a name, *.example.com, an address or [v6]; PORT a number or *).
     /// Repeatable; comma lists accepted. Checked on every address actually dialled; a name
     /// pattern trusts that name's DNS answer. Without it (loopback only) any target is allowed.
-    #[arg(long, value_name = "CIDR|HOST:PORT", value_delimiter = ',', value_parser = allow_arg)]
+    #[arg(long, value_name = "CIDR|HOST:PORT", value_delimiter = ',', value_parser = allow::parse_allow)]
     pub(crate) allow: Vec<AllowRule>,
     /// At most this many probes at once; one more is answered 503 at once.
     #[arg(long, value_name = "N", default_value = "64", value_parser = clap::value_parser!(u32).range(1..=10000))]
@@ -106,6 +115,19 @@ pub(crate) struct ServeArgs {
     /// file that does not read keeps the modules in use.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// Answer POST /-/reload (off by default, as Prometheus' --web.enable-lifecycle: anyone
+    /// who reaches the port could make the exporter read its files). SIGHUP always reloads.
+    #[arg(long = "enable-reload")]
+    pub(crate) enable_reload: bool,
+    /// On a loopback --listen address, accept this name in the Host header too (besides
+    /// localhost, 127.0.0.0/8 and [::1]); repeatable. Other names are refused with 403, so a
+    /// web page cannot reach the exporter by pointing its own name at 127.0.0.1.
+    #[arg(long = "allow-host", value_name = "NAME", value_parser = request::allow_host_arg)]
+    pub(crate) allow_hosts: Vec<String>,
+    /// At most this many connections from one client (an address; IPv6: its /64) at once
+    /// [default: --concurrency + 8]. At the limit, its oldest idle connection makes way.
+    #[arg(long = "per-client", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub(crate) per_client: Option<u32>,
     /// Language of the messages in `format=json` reports: en or es.
     #[arg(long, value_name = "en|es", default_value = "en")]
     pub(crate) lang: Lang,
@@ -120,95 +142,13 @@ fn dns_arg(s: &str) -> Result<SocketAddr, String> {
 
 /// The default bound of one probe.
 const DEFAULT_BUDGET: Duration = Duration::from_secs(10);
-/// What is kept back from Prometheus's scrape timeout for the answer to travel.
-const SCRAPE_OFFSET: Duration = Duration::from_millis(500);
 /// How long one HTTP connection is kept before it is closed after its current request.
 const MAX_CONNECTION_AGE: Duration = Duration::from_secs(60);
-/// The longest query string accepted.
-const MAX_QUERY: usize = 2048;
-/// Query parameters that would carry a credential: refused, never used.
-const CREDENTIAL_PARAMS: &[&str] = &[
-    "user", "username", "login", "password", "pass", "passwd", "secret", "token", "auth",
-];
-
-/// One `--allow` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum AllowRule {
-    /// Any port of these addresses.
-    Net(ipnet::IpNet),
-    /// One host (or every name under a domain) on one port, or on any port (`None`).
-    HostPort(HostPattern, Option<u16>),
-}
-
-/// The host half of a `HOST:PORT` rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum HostPattern {
-    /// This address.
-    Ip(IpAddr),
-    /// This name.
-    Name(String),
-    /// Every name under this domain (`*.example.com`; not the domain itself).
-    Under(String),
-}
-
-fn allow_arg(s: &str) -> Result<AllowRule, String> {
-    let bad = || {
-        format!(
-            "invalid --allow {:?}: expected a CIDR like 10.0.0.0/8 or HOST:PORT like smtp.example.com:587 (PORT may be *)",
-            smtp_doctor::text::escape(s.as_bytes())
-        )
-    };
-    let s = s.trim();
-    if let Ok(net) = s.parse::<ipnet::IpNet>() {
-        return Ok(AllowRule::Net(net.trunc()));
-    }
-    if let Ok(ip) = s.parse::<IpAddr>() {
-        return Ok(AllowRule::Net(ipnet::IpNet::from(ip)));
-    }
-    let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
-    let port = match port {
-        "*" => None,
-        p => Some(plan::parse_port(p).map_err(|_| bad())?),
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let pattern = if let Ok(ip) = host.parse::<IpAddr>() {
-        HostPattern::Ip(ip)
-    } else if let Some(domain) = host.strip_prefix("*.") {
-        HostPattern::Under(Host::parse(domain).map_err(|_| bad())?.to_string())
-    } else {
-        match Host::parse(host).map_err(|_| bad())? {
-            Host::Ip(ip) => HostPattern::Ip(ip),
-            name => HostPattern::Name(name.to_string()),
-        }
-    };
-    Ok(AllowRule::HostPort(pattern, port))
-}
-
-impl AllowRule {
-    fn allows(&self, host: &Host, address: IpAddr, port: u16) -> bool {
-        match self {
-            AllowRule::Net(net) => net.contains(&address),
-            AllowRule::HostPort(pattern, p) => {
-                if p.is_some_and(|p| p != port) {
-                    return false;
-                }
-                let name = host.to_string();
-                match pattern {
-                    HostPattern::Ip(ip) => *ip == address,
-                    HostPattern::Name(n) => *n == name,
-                    HostPattern::Under(d) => name
-                        .strip_suffix(d.as_str())
-                        .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1),
-                }
-            }
-        }
-    }
-}
-
-/// Whether `rules` allow dialling `address:port` for `host` (no rules: everything).
-fn allowed(rules: &[AllowRule], host: &Host, address: IpAddr, port: u16) -> bool {
-    rules.is_empty() || rules.iter().any(|r| r.allows(host, address, port))
-}
+/// How long a client has to send a request's headers, and how long a kept-alive connection
+/// may wait for its next request: Prometheus sends at once, a silent connection is closed.
+const HEADER_DEADLINE: Duration = Duration::from_secs(5);
+/// The longest a reload is waited for before its request is answered (the read goes on).
+const RELOAD_WAIT: Duration = Duration::from_secs(10);
 
 /// The exporter's own counters (`/metrics`).
 #[derive(Default)]
@@ -243,6 +183,13 @@ struct State {
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
     last_reload_ok: std::sync::atomic::AtomicBool,
+    /// A reload is running (one at a time: a file that blocks holds one thread, not many).
+    reloading: Arc<std::sync::atomic::AtomicBool>,
+    enable_reload: bool,
+    /// On a loopback listen address: the names accepted in the Host header besides loopback.
+    /// `None`: no check (listening elsewhere, where `--allow` guards the probes).
+    hosts: Option<Vec<String>>,
+    connections: Arc<limits::Connections>,
     net: NetConfig,
     allow: Vec<AllowRule>,
     concurrency: u32,
@@ -319,10 +266,16 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let modules = match &args.config {
-        Some(path) => match serve_config::load(path, &net.extra_roots) {
-            Ok(m) => m,
-            Err(e) => return usage_error(format!("serve --config: {e}")),
-        },
+        // Off the async workers, as every read of a file here: files are refused when not
+        // regular (a FIFO would block), and a slow disk holds a blocking thread only.
+        Some(path) => {
+            let (path, roots) = (path.clone(), net.extra_roots.clone());
+            match tokio::task::spawn_blocking(move || serve_config::load(&path, &roots)).await {
+                Ok(Ok(m)) => m,
+                Ok(Err(e)) => return usage_error(format!("serve --config: {e}")),
+                Err(e) => return usage_error(format!("serve --config: {e}")),
+            }
+        }
         None => Modules::built_in(),
     };
     let concurrency = args.concurrency;
@@ -341,6 +294,14 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         reloads_ok: AtomicU64::new(0),
         reloads_failed: AtomicU64::new(0),
         last_reload_ok: std::sync::atomic::AtomicBool::new(true),
+        reloading: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        enable_reload: args.enable_reload,
+        hosts: args.listen.ip().is_loopback().then_some(args.allow_hosts),
+        connections: limits::Connections::new(
+            connection_limit(concurrency),
+            args.per_client
+                .map_or(concurrency as usize + 8, |n| n as usize),
+        ),
         net,
         allow: args.allow,
         concurrency,
@@ -361,7 +322,7 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         {
             tokio::spawn(async move {
                 while hangups.recv().await.is_some() {
-                    if let Err(e) = reload(&state) {
+                    if let Err(e) = reload(&state).await {
                         eprintln!(
                             "smtp-doctor serve: reload failed, the modules in use are kept: {e}"
                         );
@@ -370,11 +331,9 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
             });
         }
     }
-    // Connections are bounded too: a probe per connection at most, plus room for /metrics.
-    let connections = Arc::new(Semaphore::new(connection_limit(concurrency)));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(_) => {
                 // Out of descriptors (EMFILE) or a connection gone before accept: wait a little
                 // rather than spin.
@@ -382,7 +341,7 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
                 continue;
             }
         };
-        let Ok(permit) = connections.clone().try_acquire_owned() else {
+        let Some(place) = state.connections.admit(peer.ip()) else {
             drop(stream);
             continue;
         };
@@ -390,25 +349,36 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         // A request in progress when the connection ages out: its probe's bound, and the answer.
         let drain = state.budget + Duration::from_secs(10);
         tokio::spawn(async move {
-            let _permit = permit;
+            let busy = place.busy.clone();
             let service = hyper::service::service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                let busy = limits::Busy::new(&busy);
+                async move {
+                    let answer = handle(&state, req).await;
+                    drop(busy);
+                    Ok::<_, Infallible>(answer)
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
+                .header_read_timeout(HEADER_DEADLINE)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             let mut conn = std::pin::pin!(conn);
-            // An idle keep-alive connection holds a slot: after a while it is closed (the
-            // request in progress, if any, is answered first; Prometheus reconnects).
+            // An idle keep-alive connection holds a place: after a while it is closed (the
+            // request in progress, if any, is answered first; Prometheus reconnects), and at
+            // once when it makes way for a newcomer.
             tokio::select! {
                 _ = conn.as_mut() => {}
                 _ = tokio::time::sleep(MAX_CONNECTION_AGE) => {
                     conn.as_mut().graceful_shutdown();
                     let _ = tokio::time::timeout(drain, conn).await;
                 }
+                _ = place.close.notified() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(drain, conn).await;
+                }
             }
+            drop(place);
         });
     }
 }
@@ -475,27 +445,63 @@ fn refuse(status: StatusCode, why: &str) -> Answer {
     answer(status, "text/plain; charset=utf-8", format!("{why}\n"))
 }
 
-/// Reads `--config` again; on success the new modules serve the next probes.
-fn reload(state: &State) -> Result<(), String> {
-    let Some(path) = &state.config else {
+/// Reads `--config` again, on a blocking thread; on success the new modules serve the next
+/// probes. One reload at a time, waited for at most [`RELOAD_WAIT`] (a read still running
+/// then ends on its own, and its modules are used if it succeeds).
+async fn reload(state: &Arc<State>) -> Result<(), String> {
+    let Some(path) = state.config.clone() else {
         return Err("no --config file to reload".into());
     };
-    match serve_config::load(path, &state.net.extra_roots) {
-        Ok(modules) => {
-            *state.modules.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(modules);
-            state.reloads_ok.fetch_add(1, Ordering::Relaxed);
-            state.last_reload_ok.store(true, Ordering::Relaxed);
-            Ok(())
-        }
-        Err(e) => {
-            state.reloads_failed.fetch_add(1, Ordering::Relaxed);
-            state.last_reload_ok.store(false, Ordering::Relaxed);
-            Err(e)
-        }
+    if state.reloading.swap(true, Ordering::SeqCst) {
+        return Err("a reload is still running".into());
+    }
+    let worker = state.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let result = serve_config::load(&path, &worker.net.extra_roots);
+        let outcome = match result {
+            Ok(modules) => {
+                *worker.modules.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(modules);
+                worker.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                worker.last_reload_ok.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                worker.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                worker.last_reload_ok.store(false, Ordering::Relaxed);
+                Err(e)
+            }
+        };
+        worker.reloading.store(false, Ordering::SeqCst);
+        outcome
+    });
+    match tokio::time::timeout(RELOAD_WAIT, task).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "reading --config took longer than {} s; its modules are used if it ends well",
+            RELOAD_WAIT.as_secs()
+        )),
     }
 }
 
-async fn handle(state: &State, req: Request<Incoming>) -> Answer {
+async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Answer {
+    if let Some(extra) = &state.hosts {
+        let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
+        let named = |v: &str| loopback_host(v, extra);
+        let header_ok = match (hosts.next(), hosts.next()) {
+            (None, _) => true,
+            (Some(h), None) => h.to_str().is_ok_and(named),
+            (Some(_), Some(_)) => false,
+        };
+        let authority_ok = req.uri().authority().is_none_or(|a| named(a.as_str()));
+        if !(header_ok && authority_ok) {
+            state.counters.forbidden.fetch_add(1, Ordering::Relaxed);
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "forbidden: on a loopback address the Host header must be localhost, 127.0.0.1 or [::1] (add a name with --allow-host NAME)",
+            );
+        }
+    }
     let path = req.uri().path();
     if !matches!(
         path,
@@ -510,7 +516,13 @@ async fn handle(state: &State, req: Request<Incoming>) -> Answer {
         if req.method() != Method::POST {
             return refuse(StatusCode::METHOD_NOT_ALLOWED, "/-/reload takes POST");
         }
-        return match reload(state) {
+        if !state.enable_reload {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "reloading over HTTP is off: start serve with --enable-reload (SIGHUP always reloads)",
+            );
+        }
+        return match reload(state).await {
             Ok(()) => answer(
                 StatusCode::OK,
                 "text/plain; charset=utf-8",
@@ -544,87 +556,6 @@ fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// What a `/probe` query asks for.
-#[derive(Debug, PartialEq)]
-struct Query {
-    host: Host,
-    port: Option<u16>,
-    module: String,
-    json: bool,
-}
-
-/// Parses the query string; the error is the one-line reason of a 400 (it never quotes a
-/// credential parameter's value).
-fn parse_query(query: &str) -> Result<Query, String> {
-    if query.len() > MAX_QUERY {
-        return Err(format!("the query is longer than {MAX_QUERY} bytes"));
-    }
-    let mut target = None;
-    let mut module = serve_config::DEFAULT.to_string();
-    let mut json = false;
-    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        let quoted = || smtp_doctor::text::escape(value.as_bytes());
-        match key.as_ref() {
-            k if CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str()) => {
-                return Err(format!(
-                    "credentials are never taken from the URL (parameter {k:?}); they come from the environment of a --config module (a later version)"
-                ));
-            }
-            "target" if target.is_some() => return Err("target= is given twice".into()),
-            "target" => target = Some(value.into_owned()),
-            "module" if value.is_empty() => {}
-            "module" => module = value.into_owned(),
-            "format" if value == "json" => json = true,
-            "format" if value == "prometheus" || value.is_empty() => {}
-            "format" => return Err(format!("unknown format {}: json or prometheus", quoted())),
-            other => {
-                return Err(format!(
-                    "unknown parameter {}: target, module and format are understood",
-                    smtp_doctor::text::escape(other.as_bytes())
-                ))
-            }
-        }
-    }
-    let target = target.ok_or("target= is missing: /probe?target=HOST[:PORT]")?;
-    let (host, port) = Host::parse_with_port(target.trim())
-        .map_err(|e| smtp_doctor::text::escape(e.to_string().as_bytes()))?;
-    Ok(Query {
-        host,
-        port,
-        module,
-        json,
-    })
-}
-
-/// How long this probe may take: Prometheus's scrape timeout less the offset, capped by
-/// `--timeout` (or the default).
-fn budget(cap: Duration, scrape_timeout: Option<&str>) -> Duration {
-    let scrape = scrape_timeout
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map(|s| {
-            let s = Duration::from_secs_f64(s.min(3600.0));
-            if s > SCRAPE_OFFSET * 2 {
-                s - SCRAPE_OFFSET
-            } else {
-                s / 2
-            }
-        });
-    scrape.map_or(cap, |s| s.min(cap))
-}
-
-/// The check's timing shrunk to fit `budget`: each step a share of it, so that a silent peer
-/// still becomes a finding (filtered, no greeting) before the probe's end.
-fn timing_within(budget: Duration) -> Timing {
-    let mut t = Timing::new(None);
-    t.connect_wait = t.connect_wait.min(budget / 2);
-    t.step = t.step.min(budget / 3);
-    t.dns = t.dns.min(budget / 3);
-    let wait = t.connect_wait;
-    t.connect_attempts.retain(|d| d.is_zero() || *d < wait);
-    t
-}
-
 async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
     let started = Instant::now();
     let bad = |why: String| {
@@ -635,9 +566,10 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         Ok(q) => q,
         Err(why) => return bad(why),
     };
+    let module_name = query.module.as_deref().unwrap_or(serve_config::DEFAULT);
     let module = {
         let modules = state.modules.read().unwrap_or_else(|e| e.into_inner());
-        modules.by_name.get(&query.module).cloned()
+        modules.by_name.get(module_name).cloned()
     };
     let Some(module) = module else {
         let names: Vec<String> = {
@@ -646,7 +578,7 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         };
         return bad(format!(
             "unknown module {}: the modules are {}",
-            smtp_doctor::text::escape(query.module.as_bytes()),
+            smtp_doctor::text::escape(module_name.as_bytes()),
             names.join(", ")
         ));
     };
@@ -662,6 +594,28 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         for p in &mut plan.ports {
             p.security = security;
         }
+    }
+    // What the name and port alone refuse is refused before any DNS: a stream of refused
+    // names costs no lookups.
+    if let Some(port) = plan
+        .ports
+        .iter()
+        .find(|p| !may_be_allowed(&state.allow, &plan.host, p.port))
+    {
+        state.counters.forbidden.fetch_add(1, Ordering::Relaxed);
+        return refuse(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "forbidden: {}{} port {} is not in --allow",
+                plan.host,
+                plan.host
+                    .ip()
+                    .filter(|ip| canonical(*ip) != *ip)
+                    .map(|ip| format!(", which reaches {}", canonical(ip)))
+                    .unwrap_or_default(),
+                port.port
+            ),
+        );
     }
     plan.credentials = module.credentials.clone();
     plan.insecure_auth = module.insecure_auth;
@@ -776,8 +730,14 @@ fn confine(plan: &mut Plan, dns: &DnsObservation, rules: &[AllowRule]) -> Result
     for port in &plan.ports {
         for &address in &dns.addresses {
             if !allowed(rules, &plan.host, address, port.port) {
+                let reached = canonical(address);
+                let via = if reached == address {
+                    String::new()
+                } else {
+                    format!(", which reaches {reached}")
+                };
                 return Err(format!(
-                    "forbidden: {} resolves to {address}, and {address} port {} is not in --allow",
+                    "forbidden: {} resolves to {address}{via}, and {reached} port {} is not in --allow",
                     plan.host, port.port
                 ));
             }
@@ -911,6 +871,12 @@ fn own_metrics(state: &State, format: Format) -> String {
     let free = state.global.available_permits() as f64;
     x.sample(&[], f64::from(state.concurrency) - free);
     x.family(
+        "smtp_doctor_exporter_connections",
+        Kind::Gauge,
+        "HTTP connections open now.",
+    );
+    x.sample(&[], state.connections.count() as f64);
+    x.family(
         "smtp_doctor_exporter_probes",
         Kind::Counter,
         "Probes finished, by result (success: verdict ok).",
@@ -958,85 +924,7 @@ fn own_metrics(state: &State, format: Format) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn host(s: &str) -> Host {
-        Host::parse(s).unwrap()
-    }
-
-    #[test]
-    fn allow_rules_parse_and_match_the_dialled_address() {
-        let rules: Vec<AllowRule> = [
-            "10.0.0.0/8",
-            "192.0.2.7",
-            "smtp.gmail.com:465",
-            "*.example.com:*",
-            "[::1]:587",
-        ]
-        .iter()
-        .map(|s| allow_arg(s).unwrap())
-        .collect();
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        let gmail = host("smtp.gmail.com");
-        assert!(allowed(&rules, &gmail, ip("10.1.2.3"), 25));
-        assert!(allowed(&rules, &gmail, ip("192.0.2.7"), 587));
-        assert!(!allowed(&rules, &gmail, ip("192.0.2.8"), 587));
-        assert!(allowed(&rules, &gmail, ip("203.0.113.1"), 465));
-        assert!(!allowed(&rules, &gmail, ip("203.0.113.1"), 587));
-        assert!(allowed(
-            &rules,
-            &host("mx.example.com"),
-            ip("203.0.113.1"),
-            2525
-        ));
-        assert!(!allowed(
-            &rules,
-            &host("example.com"),
-            ip("203.0.113.1"),
-            25
-        ));
-        assert!(!allowed(
-            &rules,
-            &host("evilexample.com"),
-            ip("203.0.113.1"),
-            25
-        ));
-        assert!(allowed(&rules, &host("::1"), ip("::1"), 587));
-        assert!(!allowed(&rules, &host("::1"), ip("::1"), 465));
-        assert!(allowed(&[], &gmail, ip("127.0.0.1"), 1));
-        for bad in ["", "smtp.gmail.com", "10.0.0.0/33", "a b:25", "h:0", "h:x"] {
-            assert!(allow_arg(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn queries_are_validated_and_credentials_refused_without_echo() {
-        let q = parse_query("target=smtp.gmail.com:465&module=default").unwrap();
-        assert_eq!(
-            (q.host.to_string(), q.port, q.json),
-            ("smtp.gmail.com".into(), Some(465), false)
-        );
-        let q = parse_query("target=%5B%3A%3A1%5D&format=json").unwrap();
-        assert_eq!(
-            (q.host.to_string(), q.port, q.json),
-            ("::1".into(), None, true)
-        );
-        for (query, needle) in [
-            ("", "missing"),
-            ("target=a%20b", "invalid host"),
-            ("target=h:70000", "invalid port"),
-            ("target=h&debug=1", "unknown parameter"),
-            ("target=h&target=i", "twice"),
-            (
-                "target=h&password=hunter2secret",
-                "never taken from the URL",
-            ),
-            ("target=h&User=me", "never taken from the URL"),
-        ] {
-            let e = parse_query(query).unwrap_err();
-            assert!(e.contains(needle), "{query}: {e}");
-            assert!(!e.contains("hunter2secret") && !e.contains('\n'), "{e}");
-        }
-    }
+    use std::net::IpAddr;
 
     #[test]
     fn a_name_with_many_addresses_is_probed_at_four_of_each_family() {
@@ -1057,29 +945,6 @@ mod tests {
         assert_eq!(
             dns.addresses[4],
             IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])
-        );
-    }
-
-    #[test]
-    fn the_scrape_timeout_bounds_the_probe() {
-        let cap = Duration::from_secs(10);
-        assert_eq!(budget(cap, None), cap);
-        assert_eq!(budget(cap, Some("4")), Duration::from_millis(3500));
-        assert_eq!(budget(cap, Some("60")), cap);
-        assert_eq!(budget(cap, Some("0.8")), Duration::from_millis(400));
-        assert_eq!(budget(cap, Some("nonsense")), cap);
-        assert_eq!(budget(cap, Some("-3")), cap);
-        let t = timing_within(Duration::from_millis(1500));
-        assert!(
-            t.connect_wait <= Duration::from_millis(750) && t.step <= Duration::from_millis(500)
-        );
-        assert!(t
-            .connect_attempts
-            .iter()
-            .all(|d| *d < t.connect_wait || d.is_zero()));
-        assert_eq!(
-            timing_within(Duration::from_secs(10)).connect_wait,
-            Timing::DEFAULT_CONNECT_WAIT
         );
     }
 }

@@ -1,0 +1,180 @@
+//! The exporter's connections: bounded in all and per client, and an idle connection (no
+//! request being answered: not yet sent its headers, or kept alive between requests) makes
+//! way for a newcomer. So idle connections, however many and however often reopened, never
+//! lock anyone out; only requests being answered hold a place, and probes among them are
+//! bounded by `--concurrency` (one more is 503 at once).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
+
+/// Who a connection is from: its address (an IPv4-mapped one as IPv4), or an IPv6 client by
+/// its /64, which one machine usually has whole.
+pub(crate) fn client_of(peer: IpAddr) -> IpAddr {
+    match super::allow::canonical(peer) {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
+
+struct Entry {
+    client: IpAddr,
+    /// Requests being answered on it now.
+    busy: Arc<AtomicUsize>,
+    close: Arc<Notify>,
+    /// Admission order: the oldest idle connection makes way first.
+    seq: u64,
+}
+
+/// The open connections.
+pub(crate) struct Connections {
+    total: usize,
+    per_client: usize,
+    open: Mutex<(u64, HashMap<u64, Entry>)>,
+}
+
+/// A connection's place, given back on drop.
+pub(crate) struct Place {
+    registry: Arc<Connections>,
+    id: u64,
+    /// Count of requests being answered (see [`Busy`]).
+    pub(crate) busy: Arc<AtomicUsize>,
+    /// Notified when the connection is to close (it made way for another).
+    pub(crate) close: Arc<Notify>,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.registry.lock().1.remove(&self.id);
+    }
+}
+
+/// A request being answered on a connection, for as long as it lives.
+pub(crate) struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    pub(crate) fn new(count: &Arc<AtomicUsize>) -> Busy {
+        count.fetch_add(1, Ordering::SeqCst);
+        Busy(count.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Connections {
+    pub(crate) fn new(total: usize, per_client: usize) -> Arc<Connections> {
+        Arc::new(Connections {
+            total: total.max(1),
+            per_client: per_client.clamp(1, total.max(1)),
+            open: Mutex::new((0, HashMap::new())),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, HashMap<u64, Entry>)> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many connections are open now.
+    pub(crate) fn count(&self) -> usize {
+        self.lock().1.len()
+    }
+
+    /// A place for a connection from `peer`, or `None` when every place it could take is
+    /// answering a request. At its client's limit, that client's oldest idle connection
+    /// makes way; when all places are taken, the oldest idle one of the client with the most.
+    pub(crate) fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<Place> {
+        let client = client_of(peer);
+        let mut guard = self.lock();
+        let (next, open) = &mut *guard;
+        let mut per_client: HashMap<IpAddr, usize> = HashMap::new();
+        for e in open.values() {
+            *per_client.entry(e.client).or_insert(0) += 1;
+        }
+        let mine = per_client.get(&client).copied().unwrap_or(0);
+        let victim = if mine >= self.per_client {
+            Some(oldest_idle(open, |e| e.client == client)?)
+        } else if open.len() >= self.total {
+            let most = open
+                .values()
+                .filter(|e| e.busy.load(Ordering::SeqCst) == 0)
+                .map(|e| per_client.get(&e.client).copied().unwrap_or(0))
+                .max()?;
+            Some(oldest_idle(open, |e| {
+                per_client.get(&e.client).copied().unwrap_or(0) == most
+            })?)
+        } else {
+            None
+        };
+        if let Some(id) = victim {
+            if let Some(e) = open.remove(&id) {
+                e.close.notify_one();
+            }
+        }
+        *next += 1;
+        let id = *next;
+        let busy = Arc::new(AtomicUsize::new(0));
+        let close = Arc::new(Notify::new());
+        open.insert(
+            id,
+            Entry {
+                client,
+                busy: busy.clone(),
+                close: close.clone(),
+                seq: id,
+            },
+        );
+        Some(Place {
+            registry: self.clone(),
+            id,
+            busy,
+            close,
+        })
+    }
+}
+
+fn oldest_idle(open: &HashMap<u64, Entry>, which: impl Fn(&Entry) -> bool) -> Option<u64> {
+    open.iter()
+        .filter(|(_, e)| which(e) && e.busy.load(Ordering::SeqCst) == 0)
+        .min_by_key(|(_, e)| e.seq)
+        .map(|(id, _)| *id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_idle_connection_makes_way_and_a_busy_one_does_not() {
+        let c = Connections::new(4, 2);
+        let a1 = c.admit(ip("127.0.0.1")).unwrap();
+        let _a1_busy = Busy::new(&a1.busy);
+        let a2 = c.admit(ip("127.0.0.1")).unwrap();
+        // At its limit: the client's idle connection makes way, its busy one stays.
+        let a3 = c.admit(ip("127.0.0.1")).unwrap();
+        assert_eq!(c.count(), 2);
+        drop(a2);
+        let _a3_busy = Busy::new(&a3.busy);
+        assert!(c.admit(ip("127.0.0.1")).is_none(), "both answering");
+        // Others still get in; when all are taken, an idle one of the biggest client goes.
+        let b1 = c.admit(ip("::ffff:127.0.0.2")).unwrap();
+        let _b2 = c.admit(ip("127.0.0.2")).unwrap();
+        assert_eq!(c.count(), 4);
+        let _c1 = c.admit(ip("2001:db8::1")).unwrap();
+        assert_eq!(c.count(), 4);
+        drop(b1);
+        assert!(c.admit(ip("2001:db8::2")).is_some(), "one /64, one client");
+    }
+}
