@@ -2,13 +2,19 @@
 //! request being answered: not yet sent its headers, or kept alive between requests) makes
 //! way for a newcomer. So idle connections, however many and however often reopened, never
 //! lock anyone out; only requests being answered hold a place, and probes among them are
-//! bounded by `--concurrency` (one more is 503 at once).
+//! bounded by `--concurrency` (one more is 503 at once). A connection just opened is spared for
+//! a moment ([`GRACE`]) until it has sent its first request, so newcomers do not push each
+//! other out before they could say anything.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
+
+/// How long a new connection that has not sent a request yet is kept from making way.
+pub(crate) const GRACE: Duration = Duration::from_secs(1);
 
 /// Who a connection is from: its address (an IPv4-mapped one as IPv4), or an IPv6 client by
 /// its /64, which one machine usually has whole.
@@ -24,8 +30,9 @@ pub(crate) fn client_of(peer: IpAddr) -> IpAddr {
 
 struct Entry {
     client: IpAddr,
-    /// Requests being answered on it now.
-    busy: Arc<AtomicUsize>,
+    /// Requests being answered on it now, and answered so far.
+    busy: Arc<Counts>,
+    opened: Instant,
     close: Arc<Notify>,
     /// Admission order: the oldest idle connection makes way first.
     seq: u64,
@@ -42,8 +49,8 @@ pub(crate) struct Connections {
 pub(crate) struct Place {
     registry: Arc<Connections>,
     id: u64,
-    /// Count of requests being answered (see [`Busy`]).
-    pub(crate) busy: Arc<AtomicUsize>,
+    /// Its requests (see [`Busy`]).
+    pub(crate) busy: Arc<Counts>,
     /// Notified when the connection is to close (it made way for another).
     pub(crate) close: Arc<Notify>,
 }
@@ -54,19 +61,35 @@ impl Drop for Place {
     }
 }
 
+/// A connection's requests: being answered now, and seen so far.
+#[derive(Default)]
+pub(crate) struct Counts {
+    now: AtomicUsize,
+    seen: AtomicUsize,
+}
+
 /// A request being answered on a connection, for as long as it lives.
-pub(crate) struct Busy(Arc<AtomicUsize>);
+pub(crate) struct Busy(Arc<Counts>);
 
 impl Busy {
-    pub(crate) fn new(count: &Arc<AtomicUsize>) -> Busy {
-        count.fetch_add(1, Ordering::SeqCst);
-        Busy(count.clone())
+    pub(crate) fn new(counts: &Arc<Counts>) -> Busy {
+        counts.now.fetch_add(1, Ordering::SeqCst);
+        counts.seen.fetch_add(1, Ordering::SeqCst);
+        Busy(counts.clone())
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Entry {
+    /// Not answering a request, and past its grace or done with a request already.
+    fn may_make_way(&self, now: Instant) -> bool {
+        self.busy.now.load(Ordering::SeqCst) == 0
+            && (self.busy.seen.load(Ordering::SeqCst) > 0 || now - self.opened >= GRACE)
     }
 }
 
@@ -93,6 +116,7 @@ impl Connections {
     /// makes way; when all places are taken, the oldest idle one of the client with the most.
     pub(crate) fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<Place> {
         let client = client_of(peer);
+        let now = Instant::now();
         let mut guard = self.lock();
         let (next, open) = &mut *guard;
         let mut per_client: HashMap<IpAddr, usize> = HashMap::new();
@@ -101,14 +125,14 @@ impl Connections {
         }
         let mine = per_client.get(&client).copied().unwrap_or(0);
         let victim = if mine >= self.per_client {
-            Some(oldest_idle(open, |e| e.client == client)?)
+            Some(oldest_idle(open, now, |e| e.client == client)?)
         } else if open.len() >= self.total {
             let most = open
                 .values()
-                .filter(|e| e.busy.load(Ordering::SeqCst) == 0)
+                .filter(|e| e.may_make_way(now))
                 .map(|e| per_client.get(&e.client).copied().unwrap_or(0))
                 .max()?;
-            Some(oldest_idle(open, |e| {
+            Some(oldest_idle(open, now, |e| {
                 per_client.get(&e.client).copied().unwrap_or(0) == most
             })?)
         } else {
@@ -121,13 +145,14 @@ impl Connections {
         }
         *next += 1;
         let id = *next;
-        let busy = Arc::new(AtomicUsize::new(0));
+        let busy = Arc::new(Counts::default());
         let close = Arc::new(Notify::new());
         open.insert(
             id,
             Entry {
                 client,
                 busy: busy.clone(),
+                opened: now,
                 close: close.clone(),
                 seq: id,
             },
@@ -141,9 +166,13 @@ impl Connections {
     }
 }
 
-fn oldest_idle(open: &HashMap<u64, Entry>, which: impl Fn(&Entry) -> bool) -> Option<u64> {
+fn oldest_idle(
+    open: &HashMap<u64, Entry>,
+    now: Instant,
+    which: impl Fn(&Entry) -> bool,
+) -> Option<u64> {
     open.iter()
-        .filter(|(_, e)| which(e) && e.busy.load(Ordering::SeqCst) == 0)
+        .filter(|(_, e)| which(e) && e.may_make_way(now))
         .min_by_key(|(_, e)| e.seq)
         .map(|(id, _)| *id)
 }
@@ -159,9 +188,13 @@ mod tests {
     #[test]
     fn an_idle_connection_makes_way_and_a_busy_one_does_not() {
         let c = Connections::new(4, 2);
+        let served = |p: &Place| drop(Busy::new(&p.busy));
         let a1 = c.admit(ip("127.0.0.1")).unwrap();
         let _a1_busy = Busy::new(&a1.busy);
         let a2 = c.admit(ip("127.0.0.1")).unwrap();
+        // Just opened, it has not said anything yet: it is spared.
+        assert!(c.admit(ip("127.0.0.1")).is_none());
+        served(&a2);
         // At its limit: the client's idle connection makes way, its busy one stays.
         let a3 = c.admit(ip("127.0.0.1")).unwrap();
         assert_eq!(c.count(), 2);
@@ -170,7 +203,9 @@ mod tests {
         assert!(c.admit(ip("127.0.0.1")).is_none(), "both answering");
         // Others still get in; when all are taken, an idle one of the biggest client goes.
         let b1 = c.admit(ip("::ffff:127.0.0.2")).unwrap();
-        let _b2 = c.admit(ip("127.0.0.2")).unwrap();
+        let b2 = c.admit(ip("127.0.0.2")).unwrap();
+        served(&b1);
+        served(&b2);
         assert_eq!(c.count(), 4);
         let _c1 = c.admit(ip("2001:db8::1")).unwrap();
         assert_eq!(c.count(), 4);
