@@ -52,8 +52,9 @@ Examples:
 Routes: GET /probe?target=HOST[:PORT][&module=NAME][&format=json] (without a port: the
 module's ports, else 587 and 465, exactly as `check HOST`), GET / (the modules and the last
 probes, each linking to its JSON report), GET /metrics (the exporter's own), GET /-/healthy,
-POST /-/reload (with --enable-reload). Credentials are never taken from the URL (user= or password= is refused with
-400): a module's login reads its secret from the exporter's environment or a file.
+POST /-/reload (with --enable-reload). Credentials are never taken from the URL (user= or
+password= is refused with 400): a module's login reads its secret from the exporter's
+environment or a file.
 
 modules.toml:
   [modules.submission]
@@ -92,6 +93,8 @@ pub(crate) struct ServeArgs {
     /// port, or HOST:PORT (a name, *.example.com, an address or [v6]; PORT a number or *).
     /// Repeatable; comma lists accepted. Checked on every address actually dialled; a name
     /// pattern trusts that name's DNS answer. Without it (loopback only) any target is allowed.
+    /// An IPv4-mapped or -compatible IPv6 address (::ffff:a.b.c.d, ::a.b.c.d) is matched as
+    /// the IPv4 address it reaches.
     #[arg(long, value_name = "CIDR|HOST:PORT", value_delimiter = ',', value_parser = allow::parse_allow)]
     pub(crate) allow: Vec<AllowRule>,
     /// At most this many probes at once; one more is answered 503 at once.
