@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 /// How long a new connection that has not sent a request yet is kept from making way.
 pub(crate) const GRACE: Duration = Duration::from_secs(1);
@@ -175,6 +175,64 @@ fn oldest_idle(
         .filter(|(_, e)| which(e) && e.may_make_way(now))
         .min_by_key(|(_, e)| e.seq)
         .map(|(id, _)| *id)
+}
+
+/// The most connections in all: a probe per connection at most, plus room for /metrics.
+pub(super) fn connection_limit(concurrency: u32) -> usize {
+    concurrency as usize * 2 + 16
+}
+
+/// The open files probes may share: the limit (raised first) less the HTTP connections and
+/// a margin. Said on stderr when it cannot hold `concurrency` probes of one port.
+pub(super) fn descriptor_budget(concurrency: u32) -> usize {
+    let Some(limit) = super::super::many::raise_open_file_limit() else {
+        return Semaphore::MAX_PERMITS;
+    };
+    let budget = limit.saturating_sub(48 + connection_limit(concurrency) as u64);
+    let small = super::probe::descriptors_needed(1, 1);
+    if budget / (small as u64) < u64::from(concurrency) {
+        eprintln!(
+            "smtp-doctor serve: the open-files limit ({limit}, ulimit -n) holds about {} probes of one port at once, not {concurrency}: more are answered 503",
+            budget / small as u64
+        );
+    }
+    usize::try_from(budget)
+        .unwrap_or(usize::MAX)
+        .clamp(1, Semaphore::MAX_PERMITS)
+}
+
+/// A per-target slot, given back on drop (the map never holds idle targets).
+pub(super) struct TargetSlot<'a> {
+    state: &'a super::State,
+    key: String,
+}
+
+impl Drop for TargetSlot<'_> {
+    fn drop(&mut self) {
+        let mut map = self
+            .state
+            .per_target
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.key);
+            }
+        }
+    }
+}
+
+impl super::State {
+    pub(super) fn try_target(&self, key: String) -> Option<TargetSlot<'_>> {
+        let mut map = self.per_target.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(key.clone()).or_insert(0);
+        if *n >= self.per_target_limit {
+            return None;
+        }
+        *n += 1;
+        Some(TargetSlot { state: self, key })
+    }
 }
 
 #[cfg(test)]
