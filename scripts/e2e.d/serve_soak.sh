@@ -73,7 +73,7 @@ soak_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 soak_fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 scenario_serve_soak() {
-    local pid list="$WORK/soak-urls" codes="$WORK/soak-codes" round rss0="" fds0="" rss fds n bad body
+    local pid list="$WORK/soak-urls" codes="$WORK/soak-codes" round rss0="" fds0="" rss fds n bad body p
     fw_mailhost "tcp dport $SOAK_DROPPED_PORT drop"
     soak_urls "$SOAK_ROUND" >"$list"
     ip netns exec "$NS_C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
