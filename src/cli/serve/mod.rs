@@ -42,7 +42,7 @@ use tokio::sync::Semaphore;
 pub(crate) use allow::AllowRule;
 use allow::{allowed, canonical, may_be_allowed};
 pub(crate) use args::{ServeArgs, EXAMPLES};
-use http::{answer, header, refuse, reload, Answer};
+use http::{answer, header, refuse, Answer};
 use limits::{connection_limit, descriptor_budget};
 use page::{index, own_metrics, remember};
 use probe::probe;
@@ -196,7 +196,7 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         {
             tokio::spawn(async move {
                 while hangups.recv().await.is_some() {
-                    if let Err(e) = reload(&state).await {
+                    if let Err(e) = http::reload(&state).await {
                         eprintln!(
                             "smtp-doctor serve: reload failed, the modules in use are kept: {e}"
                         );
