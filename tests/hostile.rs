@@ -691,3 +691,171 @@ async fn a_ten_megabyte_certificate_chain_is_said_as_such_not_as_not_tls() {
     assert!(!message.contains("not TLS"), "{message}");
     assert!(message.contains("65,535 bytes"), "{message}");
 }
+
+// ---------------------------------------------------------------- serve (the exporter)
+
+/// `smtp-doctor serve` on a loopback port; stopped on drop.
+struct Exporter {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Exporter {
+    fn start() -> Exporter {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--timeout", "1.5"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let port = loop {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "serve ended");
+            if let Some(p) = line
+                .split("http://127.0.0.1:")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|p| p.parse().ok())
+            {
+                break p;
+            }
+        };
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Exporter { child, port }
+    }
+
+    /// GET `path` with these extra header lines: the status and the body.
+    fn get(&self, path: &str, headers: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n"
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let raw = String::from_utf8(raw).expect("serve answers UTF-8");
+        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, body.to_string())
+    }
+}
+
+/// Every line of an exposition is a comment or `name{label="value",…} number`, with label
+/// values from the closed sets (no server text: nothing a server sends becomes a label).
+fn assert_exposition_closed(body: &str) {
+    for bad in [
+        "evil", "<", "script", "alert", "\u{1b}", "\u{7}", "\u{202e}",
+    ] {
+        assert!(!body.contains(bad), "the exposition has {bad:?}:\n{body}");
+    }
+    for line in body.lines().filter(|l| !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').unwrap_or(("", ""));
+        assert!(value.parse::<f64>().is_ok(), "{line:?}");
+        let (name, labels) = series.split_once('{').unwrap_or((series, "}"));
+        assert!(
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':'),
+            "{line:?}"
+        );
+        let labels = labels.strip_suffix('}').expect("labels close");
+        for pair in labels.split(',').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').expect("label=value");
+            assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            let inner = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .expect("a quoted value");
+            assert!(
+                inner
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+                "label {key} of {line:?}"
+            );
+        }
+    }
+}
+
+/// A hostile server's greeting and EHLO (HTML, Markdown, terminal escapes, a label-breaking
+/// `"}`) and a non-SMTP banner, probed through serve: the exposition holds only closed-set
+/// labels, the JSON report is valid and escaped, the index page shows none of it raw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_never_reaches_serve_labels_or_the_index_page() {
+    let poison = format!("{MARKDOWN_BAIT} \u{1b}[31m\u{1b}]8;;https://evil.test\u{7} \"}} 1 evil");
+    let smtp = Fake::start(vec![
+        Act::Send(format!("220 {poison}\r\n").into_bytes()),
+        Act::Serve(format!("250-{poison}\r\n250 AUTH PLAIN \"}} evil\r\n").into_bytes()),
+    ])
+    .await;
+    let banner = Fake::start(vec![Act::Send(
+        format!("HTTP/1.1 200 OK\r\nServer: {poison}\r\n\r\n<script>alert(1)</script>\r\n")
+            .into_bytes(),
+    )])
+    .await;
+    let ports = [smtp.addr.port(), banner.addr.port()];
+    let answers = tokio::task::spawn_blocking(move || {
+        let serve = Exporter::start();
+        let mut answers = Vec::new();
+        for port in ports {
+            let path = format!("/probe?target=127.0.0.1:{port}");
+            answers.push(("text", serve.get(&path, "")));
+            let om = "Accept: application/openmetrics-text;version=1.0.0\r\n";
+            answers.push(("openmetrics", serve.get(&path, om)));
+            let json = serve.get(&format!("{path}&format=json"), "");
+            answers.push((
+                if port == ports[0] {
+                    "json"
+                } else {
+                    "json, banner"
+                },
+                json,
+            ));
+        }
+        answers.push(("index", serve.get("/", "")));
+        answers
+    })
+    .await
+    .unwrap();
+    for (kind, (status, body)) in &answers {
+        assert_eq!(*status, 200, "{kind}: {body}");
+        match *kind {
+            "text" | "openmetrics" => {
+                assert!(body.contains("smtp_doctor_failure_info{"), "{body}");
+                assert_exposition_closed(body);
+            }
+            "json" | "json, banner" => {
+                let v: serde_json::Value = serde_json::from_str(body).expect("valid JSON");
+                let all = v.to_string();
+                for bad in ["\\u001b", "\\u0007", "\u{202e}"] {
+                    assert!(!all.contains(bad), "{all}");
+                }
+                // The server's text did reach serve: the report quotes it, escaped.
+                assert!(*kind != "json" || all.contains("evil.test"), "{all}");
+            }
+            _ => {
+                assert!(
+                    body.contains("127.0.0.1:"),
+                    "the index lists the probes: {body}"
+                );
+                for bad in ["<script", "<img", "evil", "\u{1b}", "\"}"] {
+                    assert!(!body.contains(bad), "the index has {bad:?}:\n{body}");
+                }
+            }
+        }
+    }
+}

@@ -94,11 +94,38 @@ impl Serve {
     }
 
     fn try_request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Option<Answer> {
-        let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).ok()?;
+        let s = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).ok()?;
+        Serve::exchange(s, method, path, headers)
+    }
+
+    /// A GET from another loopback address (all of 127.0.0.0/8 is this machine on Linux): to
+    /// the exporter, another client.
+    #[cfg(target_os = "linux")]
+    fn try_get_from(&self, from: Ipv4Addr, path: &str) -> Option<Answer> {
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).ok()?;
+        socket
+            .bind(&std::net::SocketAddr::from((from, 0)).into())
+            .ok()?;
+        socket
+            .connect(&std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)).into())
+            .ok()?;
+        Serve::exchange(socket.into(), "GET", path, &[])
+    }
+
+    /// One request on `s` (`Host: 127.0.0.1` unless `headers` name another), read to its end.
+    fn exchange(
+        mut s: TcpStream,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Option<Answer> {
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
-        );
+        let mut req = format!("{method} {path} HTTP/1.1\r\n");
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req.push_str("Host: 127.0.0.1\r\n");
+        }
+        req.push_str("Connection: close\r\nContent-Length: 0\r\n");
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -567,6 +594,7 @@ async fn modules_from_the_config_file_are_used_and_reloaded() {
         ca_path.to_str().unwrap(),
         "--config",
         config.to_str().unwrap(),
+        "--enable-reload",
     ]
     .map(str::to_string);
     let serve = blocking(move || {
@@ -722,4 +750,278 @@ async fn probes_never_run_out_of_open_files() {
         .iter()
         .filter(|a| a.status == 503)
         .all(|a| a.body.contains("busy")));
+}
+
+/// A figure of `/proc/PID/status` (VmRSS, VmHWM), in kB.
+#[cfg(target_os = "linux")]
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// Memory is bounded under any request stream: distinct scrape timeouts (each once built a
+/// resolver that was kept forever), distinct targets (resolved, refused, unknown) and modules.
+/// Loopback only: the names are asked of the test's DNS responder, and every address they
+/// have is refused by --allow, so nothing is dialled.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_stays_bounded_under_distinct_headers_targets_and_modules() {
+    let dns = DnsResponder::start(&[(
+        "loop.serve.test",
+        DnsAnswer::Addresses(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
+    )])
+    .await;
+    let dns_addr = dns.addr.to_string();
+    let (before, after, statuses) = blocking(move || {
+        let serve = Serve::start(&["--allow", "10.0.0.0/8", "--dns-server", &dns_addr]);
+        let pid = serve.child.id();
+        let mut statuses = std::collections::BTreeMap::new();
+        let mut one = |i: u32| {
+            let target = match i % 3 {
+                0 => format!("n{i}.serve.test"),
+                1 => format!("loop.serve.test:{}", 1000 + i),
+                _ => format!("loop.serve.test&module=m{i}"),
+            };
+            let timeout = format!("{:.3}", 2.0 + f64::from(i) * 0.001);
+            let a = serve.get(
+                &format!("/probe?target={target}"),
+                &[("X-Prometheus-Scrape-Timeout-Seconds", &timeout)],
+            );
+            *statuses.entry(a.status).or_insert(0u32) += 1;
+        };
+        // Warm up: the allocator's arenas and the runtime's threads are in place.
+        for i in 0..300 {
+            one(i);
+        }
+        let before = status_kb(pid, "VmRSS");
+        for i in 300..4300 {
+            one(i);
+        }
+        (before, status_kb(pid, "VmHWM"), statuses)
+    })
+    .await;
+    eprintln!("serve: {before} kB after the warm-up, a peak of {after} kB after 4,000 more");
+    for status in [200, 400, 403] {
+        assert!(statuses.contains_key(&status), "{statuses:?}");
+    }
+    assert!(
+        after < before + 6 * 1024,
+        "4,000 requests grew serve from {before} kB to a peak of {after} kB"
+    );
+}
+
+/// Idle connections from one client, as many as the exporter has room for and reopened,
+/// never lock another client out: the newcomer is served, an idle connection makes way.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_never_lock_other_clients_out() {
+    let (other, same, closed) = blocking(move || {
+        let serve = Serve::start(&["--concurrency", "2"]);
+        let idle: Vec<TcpStream> = (0..60)
+            .filter_map(|_| TcpStream::connect((Ipv4Addr::LOCALHOST, serve.port)).ok())
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let other = serve.try_get_from(Ipv4Addr::new(127, 0, 0, 2), "/-/healthy");
+        // The same client at its limit: once its idle connections are past the grace a new
+        // one has to send its first request, they make way.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let same = loop {
+            match serve.try_get("/metrics", &[]) {
+                Some(a) => break Some(a),
+                None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+                None => break None,
+            }
+        };
+        // The idle connections are closed by the exporter (made way, or past the deadline
+        // for a request's headers), not kept.
+        let closed = idle
+            .into_iter()
+            .filter(|s| {
+                let mut s = s;
+                s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                matches!(s.read(&mut [0u8; 16]), Ok(0) | Err(_))
+            })
+            .count();
+        (other, same, closed)
+    })
+    .await;
+    let other = other.expect("another client is answered");
+    assert_eq!((other.status, other.body.as_str()), (200, "OK\n"));
+    let same = same.expect("the same client is answered too");
+    assert_eq!(same.status, 200);
+    assert_eq!(closed, 60);
+}
+
+/// A module's password_file that is a FIFO: refused at start at once (it used to block the
+/// start forever), and on reload the exporter answers and keeps serving.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_file_that_is_a_fifo_is_refused_without_blocking() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-serve-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("pw.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let config = dir.join("modules.toml");
+    let with_fifo = format!(
+        "[modules.a]\nuser = \"u\"\npassword_file = '{}'\n",
+        fifo.display()
+    );
+    std::fs::write(&config, &with_fifo).unwrap();
+    let (start, reload, healthy, metrics) = blocking({
+        let config = config.clone();
+        move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+                .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+                .arg(&config)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let start = child.wait_with_output().unwrap();
+            std::fs::write(&config, "[modules.a]\nports = [587]\n").unwrap();
+            let serve = Serve::start(&["--config", config.to_str().unwrap(), "--enable-reload"]);
+            std::fs::write(&config, &with_fifo).unwrap();
+            let reload = serve.try_request("POST", "/-/reload", &[]);
+            (
+                start,
+                reload,
+                serve.try_get("/-/healthy", &[]),
+                serve.try_get("/metrics", &[]),
+            )
+        }
+    })
+    .await;
+    std::fs::remove_dir_all(&dir).ok();
+    let err = String::from_utf8_lossy(&start.stderr);
+    assert_eq!(start.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let reload = reload.expect("POST /-/reload is answered");
+    assert_eq!(reload.status, 500, "{}", reload.body);
+    assert!(
+        reload.body.contains("not a regular file"),
+        "{}",
+        reload.body
+    );
+    assert_eq!(healthy.expect("healthy answers").status, 200);
+    let metrics = metrics.expect("/metrics answers");
+    assert!(
+        metrics
+            .body
+            .contains("smtp_doctor_exporter_config_last_reload_successful 0"),
+        "{}",
+        metrics.body
+    );
+}
+
+/// Reloading over HTTP is off unless --enable-reload (as Prometheus' --web.enable-lifecycle):
+/// SIGHUP always reloads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_over_http_needs_enable_reload() {
+    let answer = blocking(move || {
+        let serve = Serve::start(&[]);
+        serve.try_request("POST", "/-/reload", &[]).unwrap()
+    })
+    .await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(answer.body.contains("--enable-reload"), "{}", answer.body);
+}
+
+/// `--allow ::/0` admits IPv6, not IPv4 through an IPv4-mapped or -compatible address, a
+/// literal or a name's AAAA: each is matched as the IPv4 address it reaches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ipv6_allow_rule_never_admits_ipv4_through_a_mapped_address() {
+    let dns = DnsResponder::start(&[(
+        "mapped.serve.test",
+        DnsAnswer::Addresses(vec!["::ffff:127.0.0.1".parse().unwrap()]),
+    )])
+    .await;
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dns_addr = dns.addr.to_string();
+    let answers = blocking(move || {
+        let mut answers = Vec::new();
+        for allow in ["::/0", &format!("[::1]:{port}")] {
+            let serve = Serve::start(&["--allow", allow, "--dns-server", &dns_addr]);
+            for target in [
+                format!("%5B::ffff:127.0.0.1%5D:{port}"),
+                format!("%5B::ffff:7f00:1%5D:{port}"),
+                format!("%5B::127.0.0.1%5D:{port}"),
+                format!("mapped.serve.test:{port}"),
+            ] {
+                let a = serve.get(&format!("/probe?target={target}"), &[]);
+                answers.push((allow.to_string(), target, a));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let dialled = listener.accept();
+        assert!(
+            matches!(&dialled, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "an IPv4 address was dialled through an IPv6 rule: {dialled:?}"
+        );
+        answers
+    })
+    .await;
+    for (allow, target, a) in &answers {
+        assert_eq!(a.status, 403, "--allow {allow}, {target}: {}", a.body);
+        assert!(a.body.contains("127.0.0.1"), "{target}: {}", a.body);
+    }
+}
+
+/// DNS rebinding: on a loopback listen address, a Host header that is not a loopback name or
+/// address is 403 and nothing is probed; --allow-host adds a name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_host_header_on_loopback_is_403_without_a_probe() {
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (foreign, index, dialled, loopback, added) = blocking(move || {
+        let path = format!("/probe?target=127.0.0.1:{port}");
+        let serve = Serve::start(&["--timeout", "2"]);
+        let foreign = serve.get(&path, &[("Host", "attacker.example:9925")]);
+        let index = serve.get("/", &[("Host", "attacker.example")]);
+        std::thread::sleep(Duration::from_millis(200));
+        let dialled = listener.accept().is_ok();
+        let loopback: Vec<u16> = [
+            "localhost:9925",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.9.9.9:1",
+            "[::1]:9925",
+            "[::1]",
+        ]
+        .iter()
+        .map(|h| serve.get("/-/healthy", &[("Host", h)]).status)
+        .collect();
+        let serve = Serve::start(&["--timeout", "2", "--allow-host", "exporter.example"]);
+        let added = (
+            serve
+                .get("/-/healthy", &[("Host", "exporter.example:9925")])
+                .status,
+            serve
+                .get("/-/healthy", &[("Host", "attacker.example")])
+                .status,
+        );
+        (foreign, index, dialled, loopback, added)
+    })
+    .await;
+    assert_eq!(foreign.status, 403, "{}", foreign.body);
+    assert!(foreign.body.contains("--allow-host"), "{}", foreign.body);
+    assert!(!foreign.body.contains("attacker"), "{}", foreign.body);
+    assert_eq!(index.status, 403, "{}", index.body);
+    assert!(!dialled, "a probe ran for a foreign Host");
+    assert!(loopback.iter().all(|s| *s == 200), "{loopback:?}");
+    assert_eq!(added, (200, 403));
 }

@@ -164,13 +164,11 @@ fn module(name: &str, m: ModuleForm, extra_roots: &[Vec<u8>]) -> Result<Module, 
             )
         })?)),
         (None, Some(path)) => {
-            let mut file = std::fs::File::open(path).map_err(|e| {
-                format!(
-                    "password_file {}: {e}",
-                    smtp_doctor::text::escape(path.display().to_string().as_bytes())
-                )
-            })?;
-            let line = smtp_doctor::files::read_first_line(&mut file, "password_file")
+            // Bounded, and refused without blocking when not a regular file (a FIFO with no
+            // writer would hang the start or a reload).
+            let bytes = smtp_doctor::files::read_bytes(path, smtp_doctor::files::FileKind::Secret)
+                .map_err(|e| format!("password_file: {e}"))?;
+            let line = smtp_doctor::files::read_first_line(&mut bytes.as_slice(), "password_file")
                 .map_err(|e| e.to_string())?;
             Some(Secret::new(line))
         }

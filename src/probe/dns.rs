@@ -27,6 +27,9 @@ impl std::fmt::Debug for ResolverCache {
     }
 }
 
+/// The most resolvers one cache keeps (each holds its own answer cache).
+const MAX_RESOLVERS: usize = 16;
+
 impl ResolverCache {
     fn get(&self, server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, String> {
         let key = (server, timeout);
@@ -37,6 +40,10 @@ impl ResolverCache {
         }
         let resolver = build_resolver(server, timeout)?;
         if let Ok(mut built) = self.built.lock() {
+            // Bounded whatever the callers ask for: the oldest makes way.
+            if built.len() >= MAX_RESOLVERS {
+                built.remove(0);
+            }
             built.push((key, resolver.clone()));
         }
         Ok(resolver)
