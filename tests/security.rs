@@ -492,3 +492,52 @@ fn a_hostile_rule_name_never_reaches_a_command() {
     );
     assert!(!text::render(&r, Default::default()).contains('\u{1b}'));
 }
+
+/// The whole chain through the binary: the demo's dropped 587 makes the engine ask for the
+/// machine's security state, which under a test root (`SMTP_DOCTOR_TEST_ROOT`, standing for the
+/// machine) is the fixture there; the report carries it and names the rule.
+#[cfg(feature = "cli")]
+#[test]
+fn the_demo_reads_the_machine_when_587_is_dropped_and_names_the_rule() {
+    let root = std::env::temp_dir().join(format!("smtp-doctor-security-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    let security = SecurityObservation {
+        read: vec![SecuritySource::WindowsFirewall],
+        rules: vec![windows_rule("Block SMTP", None)],
+        ..Default::default()
+    };
+    std::fs::write(
+        root.join("smtp-doctor-security.json"),
+        serde_json::to_string(&security).unwrap(),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            .args(args)
+            .env("SMTP_DOCTOR_TEST_ROOT", &root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(&["demo", "--json"])).unwrap();
+    assert_eq!(json["cause"], "tcp.filtered");
+    assert_eq!(json["security"]["rules"][0]["name"], "Block SMTP", "{json}");
+    assert!(
+        json["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["message"]
+                .as_str()
+                .unwrap()
+                .contains("rule \"Block SMTP\"")),
+        "{json}"
+    );
+    let text = run(&["demo", "--lang", "es"]);
+    assert!(
+        text.contains("quién lo impide: la regla Block SMTP bloquea TCP 587"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -12,7 +12,7 @@ use crate::model::{
 };
 use std::time::{Duration, Instant};
 use windows::core::{Interface, HRESULT};
-use windows::Win32::Foundation::{REGDB_E_CLASSNOTREG, S_OK};
+use windows::Win32::Foundation::{E_NOTIMPL, REGDB_E_CLASSNOTREG, S_OK};
 use windows::Win32::NetworkManagement::WindowsFirewall::{
     INetFwPolicy2, INetFwRule, NetFwPolicy2, NET_FW_ACTION_BLOCK, NET_FW_PROFILE2_DOMAIN,
     NET_FW_PROFILE2_PRIVATE, NET_FW_PROFILE2_PUBLIC,
@@ -49,8 +49,9 @@ impl Drop for Com {
 }
 
 fn reason(code: HRESULT) -> UnreadReason {
-    // A class that is not registered: this Windows has no such component (Server, Wine).
-    if code == REGDB_E_CLASSNOTREG {
+    // A class that is not registered, or a method that is a stub: this Windows has no such
+    // component (Server, Wine).
+    if code == REGDB_E_CLASSNOTREG || code == E_NOTIMPL {
         UnreadReason::NotAvailable
     } else {
         UnreadReason::Failed
@@ -89,6 +90,13 @@ pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) 
             .push(unread(SecuritySource::WindowsSecurityCenter, &e)),
     }
     match firewall(deadline) {
+        // Every Windows has hundreds of firewall rules: an empty list is a stand-in (Wine), not
+        // a firewall with nothing in it.
+        Ok(Some((_, rules))) if rules.is_empty() => obs.unread.push(Unread {
+            source: SecuritySource::WindowsFirewall,
+            reason: UnreadReason::NotAvailable,
+            detail: Some("an empty rule list".into()),
+        }),
         Ok(Some((profiles, rules))) => {
             obs.profiles = profiles;
             obs.rules = decode::windows_blocking(&rules, &ask.ports);
@@ -101,8 +109,7 @@ pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) 
         }),
         Err(e) => obs.unread.push(unread(SecuritySource::WindowsFirewall, &e)),
     }
-    // Every Windows has hundreds of firewall rules: an empty list is a stand-in (Wine), not a
-    // firewall with nothing in it.
+    // No active profile either: not a firewall that could be in the way.
     if obs.read.contains(&SecuritySource::WindowsFirewall) && obs.profiles.is_empty() {
         obs.read.retain(|s| *s != SecuritySource::WindowsFirewall);
         obs.unread.push(Unread {
