@@ -541,3 +541,74 @@ fn the_demo_reads_the_machine_when_587_is_dropped_and_names_the_rule() {
     );
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// Every SMTP port dropped (with 443 answering: `net.smtp_blocked`; without: `tcp.filtered`)
+/// reads as "the network blocks SMTP"; a rule of this machine that drops them is the better
+/// explanation, named first. Without one, the network advice stays first and what could not be
+/// read follows it.
+#[test]
+fn a_local_rule_dropping_every_smtp_port_is_named_before_the_network() {
+    for (fixture, cause) in [
+        (
+            "every_port_dropped_means_outbound_smtp_is_blocked",
+            "tcp.filtered",
+        ),
+        (
+            "every_port_dropped_with_443_answering_on_a_droplet",
+            "net.smtp_blocked",
+        ),
+    ] {
+        let mut obs = observations(fixture);
+        // Not a cloud VM: its provider's policy would explain the block instead.
+        obs.environment = Default::default();
+        let ports = obs.ports.clone();
+        obs.os = smtp_doctor::model::Os::Linux;
+        obs.security = Some(SecurityObservation {
+            read: vec![SecuritySource::Nftables],
+            rules: vec![FirewallRule {
+                source: SecuritySource::Nftables,
+                name: "inet filter output handle 7".into(),
+                table: Some("inet filter".into()),
+                chain: Some("output".into()),
+                handle: Some(7),
+                comment: None,
+                action: RuleAction::Drop,
+                ports,
+                remote_ports: "{ 587, 465 }".into(),
+                program: None,
+            }],
+            ..Default::default()
+        });
+        let r = report(obs.clone(), Lang::En);
+        assert_eq!(r.cause.map(|c| c.as_str()), Some(cause), "{fixture}");
+        assert!(
+            r.recommendations[0]
+                .message
+                .contains("table inet filter, chain output"),
+            "{fixture}: {:?}",
+            r.recommendations
+        );
+        obs.security = Some(SecurityObservation {
+            unread: vec![Unread {
+                source: SecuritySource::Nftables,
+                reason: UnreadReason::NeedsAdministrator,
+                detail: None,
+            }],
+            ..Default::default()
+        });
+        let r = report(obs, Lang::En);
+        let messages: Vec<&str> = r
+            .recommendations
+            .iter()
+            .map(|x| x.message.as_str())
+            .collect();
+        assert!(
+            messages[0].contains("No submission port reaches the server"),
+            "{fixture}: {messages:?}"
+        );
+        assert!(
+            messages[1].contains("cannot tell") && messages[1].contains("root"),
+            "{fixture}: {messages:?}"
+        );
+    }
+}

@@ -129,6 +129,12 @@ fn rule_rec(rule: &FirewallRule, lang: Lang) -> Recommendation {
     }
 }
 
+/// Whether a recommendation of [`recommendations`] names a rule or a product (they carry the
+/// port), rather than saying what could not be read (which carries none).
+pub(crate) fn names_something(rec: &Recommendation) -> bool {
+    rec.port.is_some()
+}
+
 /// What this machine runs that is in the way of `port`, by name, best supported first. An
 /// interception product's name (from the certificate's issuer) puts its row first.
 pub(crate) fn recommendations(

@@ -163,17 +163,19 @@ fn for_cause(
         C::NetSmtpBlocked => {
             match crate::knowledge::hosting::blocking_any(obs.environment.hosting, &obs.ports) {
                 Some(p) => vec![hosting_rec(p, lang)],
-                // A rule of this machine may drop them all: named after the network advice.
-                None => plain(Msg::RecOutboundBlocked)
-                    .into_iter()
-                    .chain(in_the_way::recommendations(
-                        obs,
-                        failing_port,
-                        Blocked::Probe,
-                        None,
-                        lang,
-                    ))
-                    .collect(),
+                // A rule or product of this machine may drop them all: named first, when one
+                // is; then the network advice.
+                None => {
+                    let named =
+                        in_the_way::recommendations(obs, failing_port, Blocked::Probe, None, lang);
+                    let (found, unread): (Vec<_>, Vec<_>) =
+                        named.into_iter().partition(in_the_way::names_something);
+                    found
+                        .into_iter()
+                        .chain(plain(Msg::RecOutboundBlocked))
+                        .chain(unread)
+                        .collect()
+                }
             }
         }
         C::TcpFiltered
@@ -195,7 +197,7 @@ fn for_cause(
             let mut recs = Vec::new();
             // What this machine runs that is in the way, by name, before the generic advice.
             let named = in_the_way::recommendations(obs, failing_port, Blocked::Probe, None, lang);
-            if ports.iter().all(blocked) && named.is_empty() {
+            if ports.iter().all(blocked) && !named.iter().any(in_the_way::names_something) {
                 recs.push(plain_rec(lang, &Msg::RecOutboundBlocked));
             }
             recs.extend(named);
