@@ -301,6 +301,13 @@ pub enum Msg {
     },
     /// Recommendation: a product that is on, not in the knowledge table.
     RecProductOn { product: String },
+    /// Recommendation: a TLS-scanning product's root is in the trust store (`shield`: its row of
+    /// the mail-shield table, English and Spanish, and the source).
+    RecScanningRoot {
+        product: String,
+        subject: String,
+        shield: Option<(&'static str, &'static str, &'static str)>,
+    },
     /// Recommendation: nothing could be read of who is in the way on this machine.
     RecCannotTell {
         unread: Vec<(SecuritySource, UnreadReason)>,
@@ -774,6 +781,14 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::RecMailShield { product, es, source, .. }, Es) => format!("{product} está activo: {es} (fuente: {source})."),
         (Msg::RecProductOn { product }, En) => format!("{product} is on and may filter outgoing mail: look in its settings for mail (SMTP) scanning or a firewall that blocks programs, and turn it off or add this program to its exceptions."),
         (Msg::RecProductOn { product }, Es) => format!("{product} está activo y puede filtrar el correo saliente: busque en su configuración el análisis del correo (SMTP) o un firewall que bloquee programas, y desactívelo o añada este programa a sus excepciones."),
+        (Msg::RecScanningRoot { product, subject, shield }, En) => match shield {
+            Some((en, _, source)) => format!("{product} is installed: its root certificate ({subject}) is in this machine's trust store, so it scans TLS connections, mail included: {en} (source: {source})."),
+            None => format!("{product} is installed: its root certificate ({subject}) is in this machine's trust store, so it can re-sign TLS connections, mail included; exclude this program or the mail server from its scanning."),
+        },
+        (Msg::RecScanningRoot { product, subject, shield }, Es) => match shield {
+            Some((_, es, source)) => format!("{product} está instalado: su certificado raíz ({subject}) está en el almacén de confianza de esta máquina, así que analiza las conexiones TLS, también las del correo: {es} (fuente: {source})."),
+            None => format!("{product} está instalado: su certificado raíz ({subject}) está en el almacén de confianza de esta máquina, así que puede volver a firmar las conexiones TLS, también las del correo; excluya a este programa o al servidor de correo de su análisis."),
+        },
         (Msg::RecCannotTell { unread }, En) => format!("smtp-doctor cannot tell which antivirus or firewall rule on this machine is in the way: {}.", unread.iter().map(|(s, r)| format!("{}: {}", security_source(Lang::En, *s), unread_reason(Lang::En, *r))).collect::<Vec<_>>().join("; ")),
         (Msg::RecCannotTell { unread }, Es) => format!("smtp-doctor no puede saber qué antivirus o regla de firewall de esta máquina lo impide: {}.", unread.iter().map(|(s, r)| format!("{}: {}", security_source(Lang::Es, *s), unread_reason(Lang::Es, *r))).collect::<Vec<_>>().join("; ")),
     }
@@ -1533,6 +1548,8 @@ pub fn security_source(lang: Lang, source: SecuritySource) -> &'static str {
         (SecuritySource::Iptables, Lang::Es) => "las reglas de iptables",
         (SecuritySource::MacosApplications, Lang::En) => "the installed applications",
         (SecuritySource::MacosApplications, Lang::Es) => "las aplicaciones instaladas",
+        (SecuritySource::TrustStore, Lang::En) => "the trust store's root certificates",
+        (SecuritySource::TrustStore, Lang::Es) => "los certificados raíz del almacén de confianza",
     }
 }
 
@@ -1635,12 +1652,26 @@ pub fn who_is_in_the_way(lang: Lang, security: &SecurityObservation) -> String {
             Lang::Es => format!("productos de seguridad: {list}"),
         });
     }
+    if !security.scanning_roots.is_empty() {
+        let list = security
+            .scanning_roots
+            .iter()
+            .map(|r| r.product.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(match lang {
+            Lang::En => format!("TLS-scanning root in the trust store: {list}"),
+            Lang::Es => format!("raíz de análisis TLS en el almacén de confianza: {list}"),
+        });
+    }
     let read_nothing: Vec<&str> = security
         .read
         .iter()
         .filter(|s| {
             !security.rules.iter().any(|r| r.source == **s)
                 && !security.products.iter().any(|p| p.source == **s)
+                // The trust store holds roots, not rules: it never "blocks" anything.
+                && **s != SecuritySource::TrustStore
         })
         .map(|s| security_source(lang, *s))
         .collect();
@@ -1659,6 +1690,7 @@ pub fn who_is_in_the_way(lang: Lang, security: &SecurityObservation) -> String {
     }
     let cannot_tell = security.rules.is_empty()
         && security.active_products().next().is_none()
+        && security.scanning_roots.is_empty()
         && !security.unread.is_empty();
     let head = match (lang, cannot_tell) {
         (Lang::En, true) => "cannot tell: ",

@@ -612,3 +612,64 @@ fn a_local_rule_dropping_every_smtp_port_is_named_before_the_network() {
         );
     }
 }
+
+/// A root named like the one Avast installs for its Web/Mail Shield (made here with rcgen),
+/// among ordinary roots: the antivirus is named from the trust store alone, with its switch,
+/// even though the port only timed out and Security Center was not readable.
+#[cfg(feature = "lab")]
+#[test]
+fn a_scanning_root_in_the_trust_store_names_the_antivirus() {
+    let root = |cn: &str| {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().der().to_vec()
+    };
+    let store = [
+        root("ISRG Root X1"),
+        root("Avast Web/Mail Shield Root"),
+        b"not a certificate".to_vec(),
+        root("Avast Web/Mail Shield Root"),
+    ];
+    let roots = decode::scanning_roots(store.iter().map(Vec::as_slice));
+    assert_eq!(roots.len(), 1, "{roots:?}");
+    assert_eq!(roots[0].product, "Avast Mail Shield");
+    assert!(roots[0].subject.contains("Avast Web/Mail Shield Root"));
+    let security = SecurityObservation {
+        read: vec![SecuritySource::TrustStore],
+        scanning_roots: roots,
+        unread: vec![Unread {
+            source: SecuritySource::WindowsSecurityCenter,
+            reason: UnreadReason::NotAvailable,
+            detail: None,
+        }],
+        ..Default::default()
+    };
+    for (lang, words) in [
+        (
+            Lang::En,
+            [
+                "Avast Mail Shield is installed",
+                "Scan outbound emails (SMTP)",
+            ],
+        ),
+        (
+            Lang::Es,
+            [
+                "Avast Mail Shield está instalado",
+                "Analizar correos salientes (SMTP)",
+            ],
+        ),
+    ] {
+        let r = report(incident_with(security.clone()), lang);
+        let b = fix_b(&r);
+        assert!(b[0].contains(words[0]) && b[0].contains(words[1]), "{b:?}");
+        let text = text::render(&r, Default::default());
+        assert!(
+            !text.contains("cannot tell") && !text.contains("no se puede saber"),
+            "{text}"
+        );
+    }
+}

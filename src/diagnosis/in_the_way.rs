@@ -190,6 +190,32 @@ pub(crate) fn recommendations(
             commands: Vec::new(),
         });
     }
+    // A scanning product's root in the trust store: installed (Security Center may not list
+    // it, or the OS may have none), named unless its product already was.
+    let named_rows: Vec<&str> = security
+        .active_products()
+        .filter_map(|p| security_products::for_product(&p.name).map(|r| r.product))
+        .collect();
+    for root in &security.scanning_roots {
+        let row = security_products::for_product(&root.product);
+        if row.is_some_and(|r| named_rows.contains(&r.product)) {
+            continue;
+        }
+        recs.push(Recommendation {
+            port: Some(port),
+            security: None,
+            message: i18n::text(
+                lang,
+                &Msg::RecScanningRoot {
+                    product: root.product.clone(),
+                    subject: root.subject.clone(),
+                    shield: row.map(|r| (r.en, r.es, r.source)),
+                },
+            ),
+            settings: BTreeMap::new(),
+            commands: Vec::new(),
+        });
+    }
     // No rule and no product named: say what could not be read, so that silence is not read
     // as "nothing is there".
     if recs.is_empty() && !security.unread.is_empty() {

@@ -23,8 +23,8 @@ pub use config::ConfiguredPath;
 pub use environment::{Container, ControlObservation, Environment, Hosting};
 pub use reply::{Broken, Reply, ReplySummary};
 pub use security::{
-    FirewallProfile, FirewallRule, ProductKind, ProductState, RuleAction, SecurityObservation,
-    SecurityProduct, SecuritySource, Unread, UnreadReason,
+    FirewallProfile, FirewallRule, ProductKind, ProductState, RuleAction, ScanningRoot,
+    SecurityObservation, SecurityProduct, SecuritySource, Unread, UnreadReason,
 };
 pub use send::{SendObservation, SendOutcome};
 pub use smtp::{

@@ -19,6 +19,8 @@ pub enum SecuritySource {
     Iptables,
     /// Application bundles and processes on macOS (Little Snitch, LuLu).
     MacosApplications,
+    /// The OS trust store's root certificates (a TLS-scanning antivirus installs its own).
+    TrustStore,
 }
 
 /// What kind of security product.
@@ -61,6 +63,16 @@ pub struct SecurityProduct {
     pub signatures_up_to_date: Option<bool>,
     /// Where this came from.
     pub source: SecuritySource,
+}
+
+/// A root certificate in the OS trust store that a TLS-scanning product installed: it is
+/// present (and can re-sign mail's TLS) even when the port itself timed out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanningRoot {
+    /// The product, as the interception table names it.
+    pub product: String,
+    /// The root's subject (escaped).
+    pub subject: String,
 }
 
 /// What a matching rule does to the connection.
@@ -160,6 +172,9 @@ pub struct SecurityObservation {
     /// Firewall rules that block one of the probed ports.
     #[serde(default)]
     pub rules: Vec<FirewallRule>,
+    /// Roots of TLS-scanning products found in the OS trust store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scanning_roots: Vec<ScanningRoot>,
     /// Windows Defender Firewall's active profiles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<FirewallProfile>,

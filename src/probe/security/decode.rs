@@ -5,7 +5,8 @@
 //! answers.
 
 use crate::model::{
-    FirewallRule, ProductKind, ProductState, RuleAction, SecurityProduct, SecuritySource,
+    FirewallRule, ProductKind, ProductState, RuleAction, ScanningRoot, SecurityProduct,
+    SecuritySource,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -754,4 +755,29 @@ pub fn same_program(rule_program: &str, program: &str) -> bool {
     }
     let file = |s: &str| s.rsplit('\\').next().unwrap_or("").to_string();
     !p.contains('\\') && file(&r) == p || (file(&r) == file(&p) && r.contains('%'))
+}
+
+// ---- the trust store ------------------------------------------------------------------------
+
+/// The roots among `certificates` (DER) whose subject names a TLS-scanning product of the
+/// interception table ("Avast Web/Mail Shield Root"), one per product. A certificate that does
+/// not parse is skipped: the store is the OS's, not evidence of anything.
+pub fn scanning_roots<'a>(certificates: impl IntoIterator<Item = &'a [u8]>) -> Vec<ScanningRoot> {
+    let mut out: Vec<ScanningRoot> = Vec::new();
+    for der in certificates {
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+            continue;
+        };
+        let subject = cert.subject().to_string();
+        let Some(product) = crate::knowledge::interception::product_in(&subject) else {
+            continue;
+        };
+        if out.iter().all(|r| r.product != product.product) {
+            out.push(ScanningRoot {
+                product: product.product.to_string(),
+                subject: clean(&subject),
+            });
+        }
+    }
+    out
 }

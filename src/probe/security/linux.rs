@@ -31,7 +31,32 @@ fn unread(
     });
 }
 
+/// The system's CA bundle (Debian, Ubuntu, Alpine; Fedora and RHEL): where a TLS-scanning
+/// product's root is added on Linux. Readable without root.
+const BUNDLES: [&str; 2] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+];
+
+/// The roots of TLS-scanning products in the system's CA bundle.
+fn trust_store(obs: &mut SecurityObservation) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let Some(bytes) = BUNDLES
+        .iter()
+        .find_map(|p| crate::files::read_bytes(Path::new(p), crate::files::FileKind::CaFile).ok())
+    else {
+        return;
+    };
+    let ders: Vec<CertificateDer> = CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .collect();
+    obs.scanning_roots = decode::scanning_roots(ders.iter().map(|d| d.as_ref()));
+    obs.read.push(SecuritySource::TrustStore);
+}
+
 pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) {
+    trust_store(obs);
     let (nft, iptables) = (program("nft"), program("iptables-save"));
     let (source, path, args): (SecuritySource, String, &[&str]) = match (nft, iptables) {
         (Some(p), _) => (SecuritySource::Nftables, p, &["-j", "list", "ruleset"]),

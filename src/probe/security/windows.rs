@@ -66,8 +66,43 @@ fn unread(source: SecuritySource, e: &windows::core::Error) -> Unread {
     }
 }
 
+/// The roots of TLS-scanning products in the user's view of the ROOT store (which includes the
+/// machine's roots), read without elevation.
+fn trust_store(obs: &mut SecurityObservation) {
+    use windows::Win32::Security::Cryptography::{
+        CertCloseStore, CertEnumCertificatesInStore, CertOpenSystemStoreW,
+    };
+    let mut ders: Vec<Vec<u8>> = Vec::new();
+    // SAFETY: the store handle is closed below; each context is valid until the next call to
+    // CertEnumCertificatesInStore, and its bytes are copied out before that call.
+    unsafe {
+        let Ok(store) = CertOpenSystemStoreW(None, windows::core::w!("ROOT")) else {
+            obs.unread.push(Unread {
+                source: SecuritySource::TrustStore,
+                reason: UnreadReason::Failed,
+                detail: None,
+            });
+            return;
+        };
+        let mut context = CertEnumCertificatesInStore(store, None);
+        while !context.is_null() && ders.len() < 2000 {
+            let c = &*context;
+            if !c.pbCertEncoded.is_null() {
+                ders.push(
+                    std::slice::from_raw_parts(c.pbCertEncoded, c.cbCertEncoded as usize).to_vec(),
+                );
+            }
+            context = CertEnumCertificatesInStore(store, Some(context));
+        }
+        let _ = CertCloseStore(Some(store), 0);
+    }
+    obs.scanning_roots = decode::scanning_roots(ders.iter().map(Vec::as_slice));
+    obs.read.push(SecuritySource::TrustStore);
+}
+
 pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) {
     let deadline = Instant::now() + limit;
+    trust_store(obs);
     let _com = Com::init();
     let mut products = Vec::new();
     let mut failed = None;
