@@ -673,3 +673,54 @@ fn a_scanning_root_in_the_trust_store_names_the_antivirus() {
         );
     }
 }
+
+/// preflight: smtp-doctor connects, the application's Python does not; a Windows rule for that
+/// Python (by path) is the first fix, before "let this program through".
+#[test]
+fn a_rule_for_the_applications_runtime_is_named_when_only_the_app_is_blocked() {
+    use smtp_doctor::model::{ConfiguredPath, Security};
+    let mut obs = observations("healthy_starttls_and_implicit_tls");
+    obs.os = smtp_doctor::model::Os::Windows;
+    let python = "C:\\Users\\ana\\AppData\\Local\\Programs\\Python\\Python312\\python.exe";
+    obs.app_client = Some(
+        serde_json::from_value(serde_json::json!({
+            "runtime": "python",
+            "program": python,
+            "outcome": "failed",
+            "error": {"kind": "timeout", "error_type": "TimeoutError", "message": "timed out"},
+            "ms": 3000.0
+        }))
+        .unwrap(),
+    );
+    let rules = decode::windows_blocking(
+        &decode::powershell_rules(&fixture("powershell_firewall_rules.json")).unwrap(),
+        &obs.ports,
+    );
+    obs.security = Some(SecurityObservation {
+        read: vec![SecuritySource::WindowsFirewall],
+        rules,
+        program: Some("C:\\Tools\\smtp-doctor.exe".into()),
+        ..Default::default()
+    });
+    let path = ConfiguredPath {
+        host: obs.host.clone(),
+        port: 587,
+        security: Some(Security::Starttls),
+        timeout: Some(10.0),
+        login: false,
+        send: false,
+        host_as_written: None,
+    };
+    let d = smtp_doctor::diagnosis::preflight::diagnose(&obs, &path, &Options::default());
+    assert_eq!(d.cause.map(|c| c.as_str()), Some("app.connection_blocked"));
+    let first = &d.recommendations[0];
+    assert!(
+        first.message.contains("rule \"Block SMTP\"") && first.message.contains(python),
+        "{:?}",
+        d.recommendations
+    );
+    assert_eq!(
+        first.commands,
+        vec!["Disable-NetFirewallRule -DisplayName \"Block SMTP\""]
+    );
+}
