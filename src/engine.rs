@@ -2,7 +2,7 @@
 
 use crate::model::{
     CertificateNameCheck, ControlObservation, DnsObservation, EndpointObservation, Observations,
-    TcpState, Verification,
+    SecurityObservation, TcpState, Verification,
 };
 use crate::plan::Plan;
 use crate::probe::endpoint::{self, ProbeContext, SessionRole};
@@ -89,6 +89,9 @@ async fn run_with(
         rtt: Default::default(),
     };
     let probes = probe_ports(&ctx, &plan.ports, &dns.addresses);
+    let security = plan
+        .machine_security
+        .then(|| MachineSecurity::start(&plan, &dns.addresses));
     // The control connection, beside the probes (a connect only, closed at once). It tells
     // something only when no SMTP port answers, so it waits CONTROL_AFTER first and is not
     // made at all once a port has connected: a healthy check (and each of 10,000 targets)
@@ -131,6 +134,7 @@ async fn run_with(
         }
         None => None,
     };
+
     let certificate_name = certificate_name(&plan, &endpoints, resolvers).await;
     let app_client = match app_client {
         Some(task) => match task.await {
@@ -138,6 +142,10 @@ async fn run_with(
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => panic!("the app-client task was cancelled: {e}"),
         },
+        None => None,
+    };
+    let security = match security {
+        Some(s) => s.finish(&endpoints, app_client.as_ref()).await,
         None => None,
     };
     Observations {
@@ -163,6 +171,69 @@ async fn run_with(
                 )
             })
             .unwrap_or_default(),
+        security,
+    }
+}
+
+/// The machine's security queries, beside the probes: started when a connect has been waiting
+/// a while (a healthy machine's probes are done before then and never pay for them), or at once
+/// when the probes end with a port filtered, denied or intercepted; otherwise never.
+struct MachineSecurity {
+    now: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<Option<SecurityObservation>>,
+}
+
+/// How long a connect waits before the queries start beside it.
+const SECURITY_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl MachineSecurity {
+    fn start(plan: &Plan, addresses: &[std::net::IpAddr]) -> MachineSecurity {
+        let ask = crate::probe::security::Ask {
+            ports: plan
+                .ports
+                .iter()
+                .chain(&plan.fallback_ports)
+                .map(|p| p.port)
+                .collect(),
+            addresses: addresses.to_vec(),
+        };
+        let now = Arc::new(tokio::sync::Notify::new());
+        let signal = now.clone();
+        let task = tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(SECURITY_AFTER) => {}
+                _ = signal.notified() => {}
+            }
+            crate::probe::security::for_run(ask).await
+        });
+        MachineSecurity { now, task }
+    }
+
+    /// The observation when a port was filtered, denied or intercepted; `None` otherwise.
+    async fn finish(
+        self,
+        endpoints: &[EndpointObservation],
+        app: Option<&crate::model::AppClientObservation>,
+    ) -> Option<SecurityObservation> {
+        use crate::model::AppErrorKind as K;
+        let app_blocked = app.and_then(|a| a.error.as_ref()).is_some_and(|e| {
+            matches!(e.kind, K::Timeout | K::Refused | K::Unreachable | K::Denied)
+        });
+        let in_the_way = app_blocked
+            || endpoints.iter().any(|e| {
+                matches!(e.tcp.state, TcpState::Filtered | TcpState::Denied)
+                    || e.tls.as_ref().is_some_and(|t| t.interception.is_some())
+            });
+        if !in_the_way {
+            self.task.abort();
+            return None;
+        }
+        self.now.notify_one();
+        match self.task.await {
+            Ok(obs) => obs,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => None,
+        }
     }
 }
 

@@ -5,8 +5,9 @@ pub mod app_client;
 
 use crate::frameworks::{Framework, Timeout};
 use crate::model::{
-    Broken, EhloFailure, Family, Os, Security, SmtpState, TcpState, TlsFailure, TlsState,
-    Unprotected,
+    Broken, EhloFailure, Family, Os, ProductKind, ProductState, RuleAction, Security,
+    SecurityObservation, SecuritySource, SmtpState, TcpState, TlsFailure, TlsState, Unprotected,
+    UnreadReason,
 };
 use serde::{Deserialize, Serialize};
 
@@ -269,6 +270,50 @@ pub enum Msg {
     RecCheckRoute,
     /// Recommendation: trust a private CA.
     RecTrustPrivateCa,
+    /// Recommendation: a Windows Defender Firewall rule blocks the port (`program`: `None` for
+    /// every program).
+    RecWindowsRule {
+        name: String,
+        ports: String,
+        program: Option<String>,
+    },
+    /// Recommendation: an nftables rule of this machine drops or rejects the port.
+    RecNftablesRule {
+        table: String,
+        chain: String,
+        handle: Option<u64>,
+        comment: Option<String>,
+        ports: String,
+        action: RuleAction,
+    },
+    /// Recommendation: an iptables rule of this machine drops or rejects the port.
+    RecIptablesRule {
+        table: String,
+        chain: String,
+        position: u64,
+        ports: String,
+        action: RuleAction,
+    },
+    /// Recommendation: a product that is on, whose mail shield is in the knowledge table.
+    RecMailShield {
+        product: String,
+        en: &'static str,
+        es: &'static str,
+        source: &'static str,
+    },
+    /// Recommendation: a product that is on, not in the knowledge table.
+    RecProductOn { product: String },
+    /// Recommendation: a TLS-scanning product's root is in the trust store (`shield`: its row of
+    /// the mail-shield table, English and Spanish, and the source).
+    RecScanningRoot {
+        product: String,
+        subject: String,
+        shield: Option<(&'static str, &'static str, &'static str)>,
+    },
+    /// Recommendation: nothing could be read of who is in the way on this machine.
+    RecCannotTell {
+        unread: Vec<(SecuritySource, UnreadReason)>,
+    },
 }
 
 fn mode(lang: Lang, s: Security) -> &'static str {
@@ -736,6 +781,26 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::SendSenderNotVerified { port, reply }, En) => format!("Port {port}: the provider sends only from verified senders: \"{reply}\". Verify the From address or its domain with the provider."),
         (Msg::SendSenderNotVerified { port, reply }, Es) => format!("Puerto {port}: el proveedor solo envía desde remitentes verificados: \"{reply}\". Verifique la dirección From o su dominio con el proveedor."),
         (Msg::RecServerAdmin, Es) => "El problema está en el servidor: envíe este informe a su administrador o al soporte del proveedor.".into(),
+        (Msg::RecWindowsRule { name, ports, program }, En) => format!("The Windows Defender Firewall rule \"{name}\" (outbound, TCP {ports}, {}) blocks it: turn it off in wf.msc ▸ Outbound Rules ▸ \"{name}\" ▸ Disable Rule, or from PowerShell run as administrator (the command below).", match program { Some(p) => format!("program {p}"), None => "every program".into() }),
+        (Msg::RecWindowsRule { name, ports, program }, Es) => format!("La regla del Firewall de Windows Defender «{name}» (salida, TCP {ports}, {}) lo bloquea: desactívela en wf.msc ▸ Reglas de salida ▸ «{name}» ▸ Deshabilitar regla, o desde PowerShell ejecutado como administrador (el comando de abajo).", match program { Some(p) => format!("programa {p}"), None => "todos los programas".into() }),
+        (Msg::RecNftablesRule { table, chain, handle, comment, ports, action }, En) => format!("The nftables rule in table {table}, chain {chain}{} {} outbound TCP {ports} from this machine: remove it as root (the command below) and from the file that loads it at boot (often /etc/nftables.conf).", rule_details(*handle, comment.as_deref(), "comment"), rule_action(Lang::En, *action)),
+        (Msg::RecNftablesRule { table, chain, handle, comment, ports, action }, Es) => format!("La regla de nftables de la tabla {table}, cadena {chain}{} {} la salida TCP {ports} de esta máquina: quítela como root (el comando de abajo) y del archivo que la carga al arrancar (a menudo /etc/nftables.conf).", rule_details(*handle, comment.as_deref(), "comentario"), rule_action(Lang::Es, *action)),
+        (Msg::RecIptablesRule { table, chain, position, ports, action }, En) => format!("The iptables rule number {position} of table {table}, chain {chain}, {} outbound TCP {ports} from this machine: remove it as root (the command below) and from the rules saved for boot.", rule_action(Lang::En, *action)),
+        (Msg::RecIptablesRule { table, chain, position, ports, action }, Es) => format!("La regla de iptables número {position} de la tabla {table}, cadena {chain}, {} la salida TCP {ports} de esta máquina: quítela como root (el comando de abajo) y de las reglas guardadas para el arranque.", rule_action(Lang::Es, *action)),
+        (Msg::RecMailShield { product, en, source, .. }, En) => format!("{product} is on: {en} (source: {source})."),
+        (Msg::RecMailShield { product, es, source, .. }, Es) => format!("{product} está activo: {es} (fuente: {source})."),
+        (Msg::RecProductOn { product }, En) => format!("{product} is on and may filter outgoing mail: look in its settings for mail (SMTP) scanning or a firewall that blocks programs, and turn it off or add this program to its exceptions."),
+        (Msg::RecProductOn { product }, Es) => format!("{product} está activo y puede filtrar el correo saliente: busque en su configuración el análisis del correo (SMTP) o un firewall que bloquee programas, y desactívelo o añada este programa a sus excepciones."),
+        (Msg::RecScanningRoot { product, subject, shield }, En) => match shield {
+            Some((en, _, source)) => format!("{product} is installed: its root certificate ({subject}) is in this machine's trust store, so it scans TLS connections, mail included: {en} (source: {source})."),
+            None => format!("{product} is installed: its root certificate ({subject}) is in this machine's trust store, so it can re-sign TLS connections, mail included; exclude this program or the mail server from its scanning."),
+        },
+        (Msg::RecScanningRoot { product, subject, shield }, Es) => match shield {
+            Some((_, es, source)) => format!("{product} está instalado: su certificado raíz ({subject}) está en el almacén de confianza de esta máquina, así que analiza las conexiones TLS, también las del correo: {es} (fuente: {source})."),
+            None => format!("{product} está instalado: su certificado raíz ({subject}) está en el almacén de confianza de esta máquina, así que puede volver a firmar las conexiones TLS, también las del correo; excluya a este programa o al servidor de correo de su análisis."),
+        },
+        (Msg::RecCannotTell { unread }, En) => format!("smtp-doctor cannot tell which antivirus or firewall rule on this machine is in the way: {}.", unread.iter().map(|(s, r)| format!("{}: {}", security_source(Lang::En, *s), unread_reason(Lang::En, *r))).collect::<Vec<_>>().join("; ")),
+        (Msg::RecCannotTell { unread }, Es) => format!("smtp-doctor no puede saber qué antivirus o regla de firewall de esta máquina lo impide: {}.", unread.iter().map(|(s, r)| format!("{}: {}", security_source(Lang::Es, *s), unread_reason(Lang::Es, *r))).collect::<Vec<_>>().join("; ")),
     }
 }
 
@@ -800,6 +865,8 @@ pub enum Word {
     CertNotVerified,
     /// The demo's introduction.
     DemoIntro,
+    /// The label of the "who is in the way" line.
+    WhoInTheWay,
     /// SMTP dialogue ready.
     Ready,
     /// A refused greeting.
@@ -890,6 +957,8 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         (Word::NotVerified, Es) => "sin verificar",
         (Word::DemoIntro, En) => "Demo: the origin incident in a loopback lab. smtp.demo.test stands for smtp.gmail.com;\nits port 587 silently drops SYNs (an antivirus mail shield), 465 speaks implicit TLS.\n",
         (Word::DemoIntro, Es) => "Demo: el incidente de origen en un laboratorio local. smtp.demo.test hace de smtp.gmail.com;\nsu puerto 587 descarta los SYN en silencio (un escudo de correo), el 465 habla TLS implícito.\n",
+        (Word::WhoInTheWay, En) => "who is in the way",
+        (Word::WhoInTheWay, Es) => "quién lo impide",
     }
 }
 
@@ -1441,6 +1510,205 @@ pub fn explain_word(lang: Lang, w: ExplainWord) -> &'static str {
         Lang::En => en,
         Lang::Es => es,
     }
+}
+
+// ---- who is in the way (the machine's security state) ---------------------------------------
+
+/// ` (handle 4, comment "x")`, or what of it there is.
+fn rule_details(handle: Option<u64>, comment: Option<&str>, comment_word: &str) -> String {
+    let parts: Vec<String> = handle
+        .map(|h| format!("handle {h}"))
+        .into_iter()
+        .chain(comment.map(|c| format!("{comment_word} \"{c}\"")))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+/// What a rule does, as a verb.
+fn rule_action(lang: Lang, action: RuleAction) -> &'static str {
+    match (action, lang) {
+        (RuleAction::Drop, Lang::En) => "drops",
+        (RuleAction::Drop, Lang::Es) => "descarta",
+        (RuleAction::Reject, Lang::En) => "rejects",
+        (RuleAction::Reject, Lang::Es) => "rechaza",
+        (RuleAction::Block, Lang::En) => "blocks",
+        (RuleAction::Block, Lang::Es) => "bloquea",
+    }
+}
+
+/// A source of the machine's security state, as a noun.
+pub fn security_source(lang: Lang, source: SecuritySource) -> &'static str {
+    match (source, lang) {
+        (SecuritySource::WindowsSecurityCenter, Lang::En) => {
+            "Windows Security Center's product list"
+        }
+        (SecuritySource::WindowsSecurityCenter, Lang::Es) => {
+            "la lista de productos del Centro de seguridad de Windows"
+        }
+        (SecuritySource::WindowsFirewall, Lang::En) => "Windows Defender Firewall's rules",
+        (SecuritySource::WindowsFirewall, Lang::Es) => {
+            "las reglas del Firewall de Windows Defender"
+        }
+        (SecuritySource::Nftables, Lang::En) => "the nftables rules",
+        (SecuritySource::Nftables, Lang::Es) => "las reglas de nftables",
+        (SecuritySource::Iptables, Lang::En) => "the iptables rules",
+        (SecuritySource::Iptables, Lang::Es) => "las reglas de iptables",
+        (SecuritySource::MacosApplications, Lang::En) => "the installed applications",
+        (SecuritySource::MacosApplications, Lang::Es) => "las aplicaciones instaladas",
+        (SecuritySource::TrustStore, Lang::En) => "the trust store's root certificates",
+        (SecuritySource::TrustStore, Lang::Es) => "los certificados raíz del almacén de confianza",
+    }
+}
+
+/// Why a source could not be read, as a predicate.
+pub fn unread_reason(lang: Lang, reason: UnreadReason) -> &'static str {
+    match (reason, lang) {
+        (UnreadReason::NeedsAdministrator, Lang::En) => {
+            "readable only as root (run smtp-doctor with sudo to name the rule)"
+        }
+        (UnreadReason::NeedsAdministrator, Lang::Es) => {
+            "legible solo como root (ejecute smtp-doctor con sudo para nombrar la regla)"
+        }
+        (UnreadReason::NotAvailable, Lang::En) => {
+            "not on this system (Windows Server, Wine or a container lack it)"
+        }
+        (UnreadReason::NotAvailable, Lang::Es) => {
+            "no existe en este sistema (Windows Server, Wine o un contenedor no lo tienen)"
+        }
+        (UnreadReason::Failed, Lang::En) => "the system answered with an error",
+        (UnreadReason::Failed, Lang::Es) => "el sistema respondió con un error",
+        (UnreadReason::TimedOut, Lang::En) => "no answer in time",
+        (UnreadReason::TimedOut, Lang::Es) => "sin respuesta a tiempo",
+        (UnreadReason::NotImplemented, Lang::En) => "not read on this system yet",
+        (UnreadReason::NotImplemented, Lang::Es) => "aún no se lee en este sistema",
+        (UnreadReason::Undecodable, Lang::En) => "an answer that could not be decoded",
+        (UnreadReason::Undecodable, Lang::Es) => "una respuesta que no se pudo descifrar",
+    }
+}
+
+fn product_state(lang: Lang, state: ProductState) -> &'static str {
+    match (state, lang) {
+        (ProductState::On, Lang::En) => "on",
+        (ProductState::On, Lang::Es) => "activo",
+        (ProductState::Off, Lang::En) => "off",
+        (ProductState::Off, Lang::Es) => "desactivado",
+        (ProductState::Snoozed, Lang::En) => "snoozed",
+        (ProductState::Snoozed, Lang::Es) => "en pausa",
+        (ProductState::Expired, Lang::En) => "expired",
+        (ProductState::Expired, Lang::Es) => "caducado",
+        (ProductState::Unknown, Lang::En) => "state unknown",
+        (ProductState::Unknown, Lang::Es) => "estado desconocido",
+    }
+}
+
+fn product_kind(lang: Lang, kind: ProductKind) -> &'static str {
+    match (kind, lang) {
+        (ProductKind::Antivirus, Lang::En) => "antivirus",
+        (ProductKind::Antivirus, Lang::Es) => "antivirus",
+        (ProductKind::Firewall, Lang::En) => "firewall",
+        (ProductKind::Firewall, Lang::Es) => "firewall",
+    }
+}
+
+/// The report's "who is in the way" line: the rules named, the products with their state, and
+/// what could not be read ("cannot tell"), or "none found" only for sources that were read.
+pub fn who_is_in_the_way(lang: Lang, security: &SecurityObservation) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for r in &security.rules {
+        let ports = r
+            .ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let program = r.program.as_ref().map(|p| match lang {
+            Lang::En => format!(", program {p}"),
+            Lang::Es => format!(", programa {p}"),
+        });
+        parts.push(match lang {
+            Lang::En => format!(
+                "rule {} {} TCP {ports}{}",
+                r.name,
+                rule_action(lang, r.action),
+                program.unwrap_or_default()
+            ),
+            Lang::Es => format!(
+                "la regla {} {} TCP {ports}{}",
+                r.name,
+                rule_action(lang, r.action),
+                program.unwrap_or_default()
+            ),
+        });
+    }
+    if !security.products.is_empty() {
+        let list = security
+            .products
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} ({}, {})",
+                    p.name,
+                    product_kind(lang, p.kind),
+                    product_state(lang, p.state)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(match lang {
+            Lang::En => format!("security products: {list}"),
+            Lang::Es => format!("productos de seguridad: {list}"),
+        });
+    }
+    if !security.scanning_roots.is_empty() {
+        let list = security
+            .scanning_roots
+            .iter()
+            .map(|r| r.product.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(match lang {
+            Lang::En => format!("TLS-scanning root in the trust store: {list}"),
+            Lang::Es => format!("raíz de análisis TLS en el almacén de confianza: {list}"),
+        });
+    }
+    let read_nothing: Vec<&str> = security
+        .read
+        .iter()
+        .filter(|s| {
+            !security.rules.iter().any(|r| r.source == **s)
+                && !security.products.iter().any(|p| p.source == **s)
+                // The trust store holds roots, not rules: it never "blocks" anything.
+                && **s != SecuritySource::TrustStore
+        })
+        .map(|s| security_source(lang, *s))
+        .collect();
+    if !read_nothing.is_empty() {
+        parts.push(match lang {
+            Lang::En => format!("nothing in {} blocks these ports", read_nothing.join(", ")),
+            Lang::Es => format!("nada en {} bloquea estos puertos", read_nothing.join(", ")),
+        });
+    }
+    for u in &security.unread {
+        parts.push(format!(
+            "{}: {}",
+            security_source(lang, u.source),
+            unread_reason(lang, u.reason)
+        ));
+    }
+    let cannot_tell = security.rules.is_empty()
+        && security.active_products().next().is_none()
+        && security.scanning_roots.is_empty()
+        && !security.unread.is_empty();
+    let head = match (lang, cannot_tell) {
+        (Lang::En, true) => "cannot tell: ",
+        (Lang::Es, true) => "no se puede saber: ",
+        _ => "",
+    };
+    format!("{head}{}", parts.join("; "))
 }
 
 #[cfg(test)]

@@ -75,6 +75,10 @@ pub struct Report {
     /// The control connection (443) to the same address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control: Option<crate::model::ControlObservation>,
+    /// Who is in the way on this machine: security products, blocking firewall rules, what
+    /// could not be read and why (only when a port was filtered, denied or intercepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<crate::model::SecurityObservation>,
 }
 
 /// The application's own client as the report shows it (CONTRACT-facing: `runtime`,
@@ -235,6 +239,7 @@ impl Report {
             app_client: obs.app_client.map(|o| AppClientReport::new(o, opts.lang)),
             environment: obs.environment,
             control: obs.control,
+            security: obs.security,
         }
     }
 

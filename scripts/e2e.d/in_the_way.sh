@@ -11,6 +11,11 @@
 #                                      the way a shared host's transparent proxy intercepts SMTP
 #   send_relay_denied_postfix          Postfix's own "554 5.7.1 …: Relay access denied" at RCPT
 #                                      for an unauthenticated client on port 25
+#   in_the_way_client_nft_rule_named   the client's own nftables rule drops 587: the report names
+#                                      it (table, chain, handle, comment) and prints the command
+#                                      that removes it; run as printed, 587 works again
+#   in_the_way_rules_unread_without_root  the same rule, smtp-doctor run as nobody: it cannot
+#                                      read the ruleset and says so ("cannot tell"), never "none"
 
 IN_THE_WAY_SCENARIOS=(
     net_smtp_blocked_443_refused
@@ -18,6 +23,8 @@ IN_THE_WAY_SCENARIOS=(
     net_smtp_blocked_host_unreachable
     net_smtp_redirected_hosting_proxy
     send_relay_denied_postfix
+    in_the_way_client_nft_rule_named
+    in_the_way_rules_unread_without_root
 )
 SCENARIOS+=("${IN_THE_WAY_SCENARIOS[@]}")
 
@@ -214,4 +221,51 @@ scenario_send_relay_denied_postfix() {
     fi
     grep -qE "554 5\.7\.1 <$RELAY_RCPT>: Relay access denied" "$WORK/swaks.log" ||
         fail "swaks did not get 554 5.7.1 Relay access denied: $(grep -E '^ *<' "$WORK/swaks.log" | tail -n 2 | tr '\n' ' ')"
+}
+
+# ---- who is in the way, by name ---------------------------------------------
+# Rule (sdc output): tcp dport 587 drop comment "sd_e2e_mail_block"
+# Observed: connect() to 587 times out (the kernel retransmits the dropped SYN), 465 opens.
+# smtp-doctor runs as root in sdc, so it reads sdc's ruleset (nft -j list ruleset).
+scenario_in_the_way_client_nft_rule_named() {
+    local cmd
+    fw_client 'tcp dport 587 drop comment "sd_e2e_mail_block"' || return
+    expect_probe "$M4" 587 timeout
+    check_mailhost
+    expect_shape
+    expect .cause tcp.filtered
+    expect_true '.security.read | index("nftables")' \
+        "the nftables ruleset was not read: $(jqv .security)"
+    expect_true 'any(.security.rules[]; .table == "inet sd_e2e" and .chain == "output"
+            and (.handle | type) == "number" and .comment == "sd_e2e_mail_block"
+            and .ports == [587] and .action == "drop")' \
+        "the rule is not named by table, chain, handle and comment: $(jqv .security.rules)"
+    expect_true '.recommendations[1].message | contains("table inet sd_e2e, chain output") and contains("sd_e2e_mail_block") and contains("587")' \
+        "Fix B does not name the rule: $(jqv '[.recommendations[].message]')"
+    cmd=$(printf '%s' "$OUT" | jq -r '.recommendations[1].commands[0] // ""' 2>/dev/null)
+    case "$cmd" in
+        "nft delete rule inet sd_e2e output handle "[0-9]*) ;;
+        *) fail "Fix B's command is '$cmd', expected nft delete rule inet sd_e2e output handle N"; return ;;
+    esac
+    # The command, run as printed, removes the rule: 587 connects again.
+    # shellcheck disable=SC2086 # the printed command is split as a shell would
+    in_c $cmd || fail "the printed command failed: $cmd"
+    expect_probe "$M4" 587 open
+    DOCTOR_TEXT=1 check_mailhost
+    DOCTOR_TEXT=0
+    grep -q "who is in the way" <<<"$OUT" && fail "a healthy run read the machine's rules: $OUT"
+}
+
+# The same rule; smtp-doctor as nobody cannot read the ruleset (nft needs CAP_NET_ADMIN).
+scenario_in_the_way_rules_unread_without_root() {
+    fw_client 'tcp dport 587 drop comment "sd_e2e_mail_block"' || return
+    DOCTOR_WRAP=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    check_mailhost
+    expect_shape
+    expect .cause tcp.filtered
+    expect_true 'any(.security.unread[]; .reason == "needs_administrator")' \
+        "the unread ruleset is not said to need root: $(jqv .security)"
+    expect_true '(.security.rules | length) == 0' "rules named without reading them: $(jqv .security.rules)"
+    expect_true 'any(.recommendations[]; .message | contains("cannot tell") and contains("root"))' \
+        "Fix B does not say it cannot tell, and why: $(jqv '[.recommendations[].message]')"
 }

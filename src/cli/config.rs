@@ -65,6 +65,9 @@ impl NetConfig {
         // One connect to 443 beside the probes: dropped SMTP ports with 443 answering are a
         // network that blocks SMTP, not a host that is down.
         plan.control_port = Some(443);
+        // Who is in the way on this machine, read only when a port is filtered, denied or
+        // intercepted.
+        plan.machine_security = true;
     }
 }
 

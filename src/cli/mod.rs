@@ -140,7 +140,10 @@ async fn demo(out: &args::OutputArgs) -> ExitCode {
             return code;
         }
     }
-    match probe_with_progress(lab.plan.clone(), out, "probing the lab …").await {
+    // The lab stands for the origin incident; the machine that would be in the way is this one.
+    let mut plan = lab.plan.clone();
+    plan.machine_security = true;
+    match probe_with_progress(plan, out, "probing the lab …").await {
         Ok(observations) => emit("demo", observations, out),
         Err(code) => code,
     }

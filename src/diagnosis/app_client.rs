@@ -166,13 +166,23 @@ fn divergence(
     let mut assessed = plain(code, Severity::Error, path, &msg, opts);
     assessed.finding.evidence = error.map(|e| format!("{}: {}", e.error_type, e.message));
     assessed.blocks = true;
-    assessed.recommendations = vec![Recommendation {
+    // A rule or product of this machine that blocks the app's runtime, by name, first.
+    if code == FindingCode::AppConnectionBlocked {
+        assessed.recommendations = super::in_the_way::recommendations(
+            obs,
+            path.port,
+            super::in_the_way::Blocked::App(app.program.as_deref().unwrap_or_default()),
+            None,
+            opts.lang,
+        );
+    }
+    assessed.recommendations.push(Recommendation {
         port: None,
         security: None,
         message: text::text(opts.lang, &fix),
         settings: BTreeMap::new(),
         commands,
-    }];
+    });
     assessed
 }
 

@@ -4,6 +4,7 @@
 mod app_client;
 mod endpoint;
 pub mod finding;
+pub(crate) mod in_the_way;
 pub mod preflight;
 mod recommend;
 mod redirect;

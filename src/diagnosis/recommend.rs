@@ -1,5 +1,6 @@
 //! The fixes, best first: a port that works from here, then what the cause asks for.
 
+use super::in_the_way::{self, Blocked};
 use super::verdict::{cause_for, PortStatus};
 use super::{working_security, Finding, FindingCode, Options, PortHealth, Recommendation};
 use crate::frameworks::{self, Framework};
@@ -166,7 +167,19 @@ fn for_cause(
         C::NetSmtpBlocked => {
             match crate::knowledge::hosting::blocking_any(obs.environment.hosting, &obs.ports) {
                 Some(p) => vec![hosting_rec(p, lang)],
-                None => plain(Msg::RecOutboundBlocked),
+                // A rule or product of this machine may drop them all: named first, when one
+                // is; then the network advice.
+                None => {
+                    let named =
+                        in_the_way::recommendations(obs, failing_port, Blocked::Probe, None, lang);
+                    let (found, unread): (Vec<_>, Vec<_>) =
+                        named.into_iter().partition(in_the_way::names_something);
+                    found
+                        .into_iter()
+                        .chain(plain(Msg::RecOutboundBlocked))
+                        .chain(unread)
+                        .collect()
+                }
             }
         }
         C::TcpFiltered
@@ -186,9 +199,12 @@ fn for_cause(
                     )
             };
             let mut recs = Vec::new();
-            if ports.iter().all(blocked) {
+            // What this machine runs that is in the way, by name, before the generic advice.
+            let named = in_the_way::recommendations(obs, failing_port, Blocked::Probe, None, lang);
+            if ports.iter().all(blocked) && !named.iter().any(in_the_way::names_something) {
                 recs.push(plain_rec(lang, &Msg::RecOutboundBlocked));
             }
+            recs.extend(named);
             recs.push(allow_through(obs, failing_port, lang, opts.framework));
             recs
         }
@@ -197,7 +213,16 @@ fn for_cause(
                 .endpoints
                 .iter()
                 .find_map(|e| e.tls.as_ref()?.interception.as_ref()?.product.clone());
-            plain(Msg::RecInterception { product })
+            let named = in_the_way::recommendations(
+                obs,
+                failing_port,
+                Blocked::Probe,
+                product.as_deref(),
+                lang,
+            );
+            let mut recs = named;
+            recs.push(plain_rec(lang, &Msg::RecInterception { product }));
+            recs
         }
         C::TlsCertNameMismatch => vec![certificate_name(obs, failing_port, lang, opts.framework)],
         C::AuthAppPasswordRequired

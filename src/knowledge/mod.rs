@@ -7,3 +7,4 @@ pub mod errors;
 pub mod hosting;
 pub mod interception;
 pub mod providers;
+pub mod security_products;

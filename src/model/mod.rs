@@ -9,6 +9,7 @@ mod auth;
 mod config;
 mod environment;
 mod reply;
+mod security;
 mod send;
 mod smtp;
 mod state;
@@ -22,6 +23,10 @@ pub use auth::{AuthObservation, AuthOutcome, CredentialLint, Unprotected};
 pub use config::ConfiguredPath;
 pub use environment::{Container, ControlObservation, Environment, Hosting};
 pub use reply::{Broken, Reply, ReplySummary};
+pub use security::{
+    FirewallProfile, FirewallRule, ProductKind, ProductState, RuleAction, ScanningRoot,
+    SecurityObservation, SecurityProduct, SecuritySource, Unread, UnreadReason,
+};
 pub use send::{SendObservation, SendOutcome};
 pub use smtp::{
     Capabilities, EhloFailure, EhloOutcome, GreetingOutcome, SmtpObservation, StarttlsOutcome,
@@ -288,6 +293,10 @@ pub struct Observations {
     /// What the credentials break of the provider's known rules, seen before any login.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub credential_lints: Vec<CredentialLint>,
+    /// The machine's security state (products, blocking firewall rules, what could not be
+    /// read), gathered only when a port was filtered, denied or intercepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<SecurityObservation>,
 }
 
 /// A certificate name checked before a fix may suggest it as the host.

@@ -309,6 +309,9 @@ pub struct Plan {
     /// A port that is not SMTP (443) to connect to once on the first address, so that SMTP
     /// ports that are all dropped can be told from a host that is unreachable.
     pub control_port: Option<u16>,
+    /// Read this machine's security state (products, firewall rules) when a port is filtered,
+    /// denied or intercepted: the command line does; a library caller or `serve` opts in.
+    pub machine_security: bool,
 }
 
 /// The provider's extra submission port, when the ports are the defaults.
@@ -363,6 +366,7 @@ impl Plan {
             send_port: None,
             app_client: None,
             control_port: None,
+            machine_security: false,
             fallback_ports: fallback,
         })
     }

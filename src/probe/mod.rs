@@ -6,6 +6,7 @@ pub mod dns;
 pub(crate) mod endpoint;
 pub mod environment;
 pub(crate) mod os_error;
+pub mod security;
 pub(crate) mod send;
 pub(crate) mod smtp;
 pub(crate) mod tcp;

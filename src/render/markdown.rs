@@ -330,6 +330,19 @@ fn findings(out: &mut String, report: &Report, cause: Option<&Finding>) {
             f.code.as_str()
         );
     }
+    if let Some(security) = &report.security {
+        let word = i18n::word(lang, i18n::Word::WhoInTheWay);
+        let mut label = word.chars();
+        let label: String = label
+            .next()
+            .map(|c| c.to_uppercase().chain(label).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "**{label}:** {}\n",
+            escape_markdown(&i18n::who_is_in_the_way(lang, security))
+        );
+    }
     let others: Vec<_> = report
         .findings
         .iter()

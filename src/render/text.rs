@@ -58,6 +58,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         out.push_str(&table(report, &p));
     }
     findings(&mut out, report, &p);
+    who_is_in_the_way(&mut out, report, &p);
     recommendations(&mut out, report, &p);
     if opts.verbose {
         out.push_str(&details(report, &p));
@@ -190,6 +191,19 @@ fn findings(out: &mut String, report: &Report, p: &Paint) {
             "{mark} {}  {}",
             f.message,
             p.dim(&format!("[{}]", f.code.as_str()))
+        );
+    }
+}
+
+/// The machine's security state, when it was read (a port filtered, denied or intercepted).
+fn who_is_in_the_way(out: &mut String, report: &Report, p: &Paint) {
+    if let Some(security) = &report.security {
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            p.dim("i"),
+            i18n::word(report.lang, Word::WhoInTheWay),
+            i18n::who_is_in_the_way(report.lang, security)
         );
     }
 }

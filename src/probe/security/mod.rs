@@ -1,0 +1,109 @@
+//! Who is in the way on this machine: its security products and the firewall rules that block
+//! a probed port, read without administrator rights where the OS allows it (Windows Security
+//! Center, Windows Defender Firewall's rules), as root only where it does not (nftables,
+//! iptables). Every query is bounded; one that fails or is not implemented says so and costs
+//! nothing. Decoding and matching are pure ([`decode`]).
+
+pub mod decode;
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "macos")]
+mod macos;
+// COM: the `windows` crate's calls are unsafe by signature (see the module's note).
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows;
+
+use crate::model::{SecurityObservation, SecuritySource, Unread, UnreadReason};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+/// The longest the machine's security queries may take, counted in the time to verdict.
+pub const LIMIT: Duration = Duration::from_millis(300);
+
+/// What the queries look for.
+#[derive(Debug, Clone, Default)]
+pub struct Ask {
+    /// The ports probed.
+    pub ports: Vec<u16>,
+    /// The addresses dialled (a rule for other addresses is not in the way).
+    pub addresses: Vec<IpAddr>,
+}
+
+/// The sources this OS has, for saying which timed out.
+fn sources() -> &'static [SecuritySource] {
+    if cfg!(windows) {
+        &[
+            SecuritySource::WindowsSecurityCenter,
+            SecuritySource::WindowsFirewall,
+        ]
+    } else if cfg!(target_os = "macos") {
+        &[SecuritySource::MacosApplications]
+    } else {
+        &[SecuritySource::Nftables]
+    }
+}
+
+/// Reads this machine's security state (blocking; each query bounded by `limit`).
+pub fn gather(ask: &Ask, limit: Duration) -> SecurityObservation {
+    let started = Instant::now();
+    #[allow(unused_mut)]
+    let mut obs = SecurityObservation::default();
+    #[cfg(target_os = "linux")]
+    linux::gather(ask, limit, &mut obs);
+    #[cfg(windows)]
+    windows::gather(ask, limit, &mut obs);
+    #[cfg(target_os = "macos")]
+    macos::gather(ask, limit, &mut obs);
+    #[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
+    {
+        let _ = (ask, limit);
+        obs.unread.push(Unread {
+            source: SecuritySource::Nftables,
+            reason: UnreadReason::NotImplemented,
+            detail: None,
+        });
+    }
+    obs.program = std::env::current_exe()
+        .ok()
+        .map(|p| crate::text::escape(p.to_string_lossy().as_bytes()));
+    obs.ms = started.elapsed().as_secs_f64() * 1000.0;
+    obs
+}
+
+/// The observation for one run: the machine's, or under a test root (`SMTP_DOCTOR_TEST_ROOT`,
+/// which stands for the machine) the fixture `smtp-doctor-security.json` there, or nothing.
+pub async fn for_run(ask: Ask) -> Option<SecurityObservation> {
+    match std::env::var_os(super::environment::ROOT_OVERRIDE) {
+        Some(root) => {
+            let path = std::path::Path::new(&root).join("smtp-doctor-security.json");
+            let text = std::fs::read_to_string(path).ok()?;
+            serde_json::from_str(&text).ok()
+        }
+        None => Some(gather_bounded(ask).await),
+    }
+}
+
+/// [`gather`] on a blocking thread, waited for at most [`LIMIT`]: past it, every source of this
+/// OS is "timed out" and the thread is left to finish on its own (its child is killed at the
+/// same limit by the runner).
+pub async fn gather_bounded(ask: Ask) -> SecurityObservation {
+    let started = Instant::now();
+    let task = tokio::task::spawn_blocking(move || gather(&ask, LIMIT));
+    match tokio::time::timeout(LIMIT + Duration::from_millis(50), task).await {
+        Ok(Ok(obs)) => obs,
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(_)) | Err(_) => SecurityObservation {
+            unread: sources()
+                .iter()
+                .map(|s| Unread {
+                    source: *s,
+                    reason: UnreadReason::TimedOut,
+                    detail: None,
+                })
+                .collect(),
+            ms: started.elapsed().as_secs_f64() * 1000.0,
+            ..Default::default()
+        },
+    }
+}
