@@ -33,8 +33,10 @@
 //!
 //! Library users who want the engine alone depend on the crate with
 //! `default-features = false` (no command line, no lab, no clap, no rcgen).
-// deny, not forbid: two `#[allow(unsafe_code)]`, Windows only: in the lab (a socket option
-// socket2 does not offer, `lab::hold_syns`) and the runner's job object (`runner::windows_job`).
+// deny, not forbid: three `#[allow(unsafe_code)]`, Windows only: in the lab (a socket option
+// socket2 does not offer, `lab::hold_syns`), the runner's job object (`runner::windows_job`) and
+// the COM calls that read the machine's security products and firewall rules
+// (`probe::security::windows`). SECURITY.md names them; tests/security_promises.rs holds it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
