@@ -193,6 +193,8 @@ pub fn layer_str(layer: Layer) -> &'static str {
         Layer::Tls => "tls",
         Layer::Auth => "auth",
         Layer::Send => "send",
+        // A receiver's refusal of the domain shows at sending.
+        Layer::Domain => "send",
     }
 }
 

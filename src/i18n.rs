@@ -2,6 +2,7 @@
 //! Codes and JSON keys never change with the language; only this text does.
 
 pub mod app_client;
+pub mod domain;
 
 use crate::frameworks::{Framework, Timeout};
 use crate::model::{

@@ -75,6 +75,9 @@ pub struct Report {
     /// The control connection (443) to the same address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control: Option<crate::model::ControlObservation>,
+    /// The sender's domain as DNS shows it (SPF, DKIM, DMARC, PTR), when a sender was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<crate::model::DomainObservation>,
 }
 
 /// The application's own client as the report shows it (CONTRACT-facing: `runtime`,
@@ -203,6 +206,7 @@ impl Report {
             app_client: obs.app_client.map(|o| AppClientReport::new(o, opts.lang)),
             environment: obs.environment,
             control: obs.control,
+            domain: obs.domain,
         }
     }
 

@@ -274,6 +274,16 @@ impl Default for Timing {
     }
 }
 
+/// The sender's domain step: the sender and the DKIM selectors to look at besides the
+/// provider's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainCheck {
+    /// The sender address (`From`).
+    pub sender: Mailbox,
+    /// `--dkim-selector` values.
+    pub dkim_selectors: Vec<String>,
+}
+
 /// Everything a run needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -309,6 +319,8 @@ pub struct Plan {
     /// A port that is not SMTP (443) to connect to once on the first address, so that SMTP
     /// ports that are all dropped can be told from a host that is unreachable.
     pub control_port: Option<u16>,
+    /// Check the sender's domain (SPF, DKIM, DMARC, PTR) beside the probes.
+    pub domain: Option<DomainCheck>,
 }
 
 /// The provider's extra submission port, when the ports are the defaults.
@@ -364,6 +376,7 @@ impl Plan {
             app_client: None,
             control_port: None,
             fallback_ports: fallback,
+            domain: None,
         })
     }
 

@@ -181,6 +181,7 @@ pub fn step_of(code: FindingCode) -> &'static str {
         Layer::Tls => "tls",
         Layer::Auth => "auth",
         Layer::Send => "send",
+        Layer::Domain => "domain",
     }
 }
 
