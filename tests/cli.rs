@@ -61,6 +61,25 @@ fn bad_usage_is_one_line_exit_2_and_nothing_on_stdout() {
             "--ca-file",
         ),
         (&["check", "smtp.gmail.com", "--lang", "fr"], "fr"),
+        (
+            &["check", "smtp.gmail.com", "--from", "no-at-sign"],
+            "--from: invalid address",
+        ),
+        (
+            &["check", "smtp.gmail.com", "--dkim-selector", "s1"],
+            "--dkim-selector needs a sender",
+        ),
+        (
+            &[
+                "check",
+                "smtp.gmail.com",
+                "--from",
+                "a@example.com",
+                "--dkim-selector",
+                "a b",
+            ],
+            "invalid --dkim-selector",
+        ),
         (&["check", "smtp.gmail.com", "--frobnicate"], "--frobnicate"),
         (&["check"], "HOST"),
         (&["launch"], "launch"),

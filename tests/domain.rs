@@ -594,3 +594,55 @@ async fn messages_exist_in_spanish() {
         .unwrap();
     assert!(f.message.contains("rechazado"), "{}", f.message);
 }
+
+#[tokio::test]
+async fn every_format_shows_the_domain() {
+    let zone = Zone::new()
+        .domain("shop.test")
+        .txt("shop.test", "v=spf1 include:spf.brevo.test ~all")
+        .txt("spf.brevo.test", "v=spf1 ip4:192.0.2.0/24 ~all")
+        .txt("_dmarc.shop.test", "v=DMARC1; p=reject");
+    let r = run(BREVO, "app@shop.test", zone, &[]).await;
+    let text = smtp_doctor::render::text::render(
+        &r,
+        smtp_doctor::render::text::TextOptions {
+            color: false,
+            verbose: false,
+        },
+    );
+    assert!(text.contains("Will it arrive"), "{text}");
+    assert!(text.contains("DNS lookups 1/10, void 0/2"), "{text}");
+    assert!(
+        text.contains("brevo1._domainkey.shop.test: no record"),
+        "{text}"
+    );
+    assert!(
+        text.contains("_dmarc.shop.test: v=DMARC1; p=reject"),
+        "{text}"
+    );
+    assert!(text.contains("brevo1._domainkey.shop.test. CNAME b1.shop-test.dkim.brevo.com."));
+    let md = smtp_doctor::render::markdown::render(&r);
+    assert!(md.contains("### Will it arrive"), "{md}");
+    assert!(
+        md.contains("--from app\\@shop.test") || md.contains("--from app@shop.test"),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&smtp_doctor::render::json::render(&r)).unwrap();
+    assert_eq!(json["domain"]["provider"], "brevo");
+    assert_eq!(json["domain"]["spf"]["lookups"], 1);
+    assert_eq!(json["domain"]["dmarc"]["effective_policy"], "reject");
+    assert_eq!(json["cause"], "domain.dkim_missing");
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "domain.dmarc_will_fail" && f["port"].is_null()));
+    let metrics =
+        smtp_doctor::render::prometheus::render(&r, smtp_doctor::render::prometheus::Format::Text);
+    assert!(
+        metrics
+            .contains(r#"smtp_doctor_failure_info{code="domain.dmarc_will_fail",step="domain"} 1"#),
+        "{metrics}"
+    );
+}

@@ -309,6 +309,8 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         user: None,
         password_stdin: false,
         insecure_auth: false,
+        from: None,
+        dkim_selectors: Vec::new(),
     };
     let net = match NetConfig::from_args(&probe) {
         Ok(net) => net,
@@ -665,6 +667,7 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
     }
     plan.credentials = module.credentials.clone();
     plan.insecure_auth = module.insecure_auth;
+    plan.domain = module.domain.clone();
     let cap = module.timeout.map_or(state.budget, |t| t.min(state.budget));
     let budget = budget(cap, header(req, "x-prometheus-scrape-timeout-seconds"));
     plan.timing = timing_within(budget);

@@ -231,6 +231,12 @@ pub(crate) async fn check(
         ptr: None,
         ms: 0.0,
     };
+    // A one-label domain (Django's default webmaster@localhost) exists nowhere receivers look.
+    if !domain.contains('.') {
+        obs.existence = DomainExistence::NotFound;
+        obs.ms = started.elapsed().as_secs_f64() * 1000.0;
+        return Some(obs);
+    }
     // A free-mail domain's records are its owner's, not the sender's to change.
     if freemail.is_some() {
         obs.ms = started.elapsed().as_secs_f64() * 1000.0;
