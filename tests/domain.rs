@@ -646,3 +646,74 @@ async fn every_format_shows_the_domain() {
         "{metrics}"
     );
 }
+
+#[test]
+fn receivers_refusals_are_classified_by_explain() {
+    use smtp_doctor::explain::explain;
+    let cases: &[(&str, &str)] = &[
+        ("550-5.7.26 Unauthenticated email from shop.example is not accepted due to domain's DMARC policy.", "domain.dmarc_will_fail"),
+        ("421-4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message.", "domain.spf_provider_not_authorised"),
+        ("550-5.7.27 This mail has been blocked because the sender is unauthenticated. SPF authentication did not pass.", "domain.spf_provider_not_authorised"),
+        ("421-4.7.30 Your email has been rate limited because DKIM authentication didn't pass for this message.", "domain.dkim_missing"),
+        ("550-5.7.30 This mail has been blocked because DKIM authentication didn't pass for this message.", "domain.dkim_missing"),
+        ("421-4.7.32 Your email has been rate limited because the From: header (RFC5322) in this message isn't aligned with either the authenticated SPF or DKIM organizational domain.", "domain.dmarc_will_fail"),
+        ("421-4.7.40 Your email has been rate limited because DMARC policy is not enabled for the domain.", "domain.dmarc_missing"),
+        ("421-4.7.23 The sending IP does not have a PTR record setup", "domain.ptr_missing"),
+        ("550-5.7.25 The IP address sending this message does not have a PTR record setup", "domain.ptr_missing"),
+        ("421-4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection.", "config.tls_disabled"),
+        ("421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.", "send.throttled"),
+        ("550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all senders to authenticate with either SPF or DKIM.", "domain.dmarc_will_fail"),
+        ("554 5.7.9 Message not accepted for policy reasons. See https://senders.yahooinc.com/error-codes", "domain.dmarc_will_fail"),
+        ("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints", "send.throttled"),
+        ("553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list", "send.ip_blocklisted"),
+        ("550 5.7.515 Access denied, sending domain [SHOP.EXAMPLE] doesn't meet the required authentication level.", "domain.dmarc_will_fail"),
+        // Codes shared with other meanings keep them.
+        ("534-5.7.9 Application-specific password required.", "auth.app_password_required"),
+        ("550 5.7.30 Basic authentication is not supported for Client Submission.", "auth.basic_auth_disabled"),
+        ("421 4.7.0 Try again later, closing connection. (EHLO)", "auth.rate_limited"),
+    ];
+    for (text, want) in cases {
+        let e = explain(text, None).unwrap();
+        assert_eq!(e.code.map(|c| c.as_str()), Some(*want), "{text}");
+    }
+    let e = explain(cases[15].0, None).unwrap();
+    assert_eq!(e.sender_domain.as_deref(), Some("shop.example"));
+    assert!(
+        e.next().ends_with(" --from postmaster@shop.example"),
+        "{}",
+        e.next()
+    );
+    let e = explain(cases[0].0, None).unwrap();
+    assert_eq!(e.sender().as_deref(), Some("postmaster@shop.example"));
+    assert!(!e.causes.is_empty());
+}
+
+#[tokio::test]
+async fn a_receivers_refusal_at_send_is_said_for_what_it_is() {
+    let ca = LabCa::new("smtp-doctor test CA", "smtp-doctor tests").unwrap();
+    let cfg = lab::server_tls(&ca.issue(&[OWN], Validity::Current).unwrap()).unwrap();
+    let mut behaviour = ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(cfg),
+    });
+    behaviour.data_reply = "550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users, and has been blocked.".into();
+    let server = LabServer::start(behaviour).await.unwrap();
+    let mut plan = lab_plan(OWN, &[(587, server.addr)], None);
+    plan.extra_roots.push(ca.root_der());
+    plan.send = Some(smtp_doctor::plan::SendPlan {
+        from: Mailbox::parse("app@shop.test").unwrap(),
+        to: Mailbox::parse("someone@gmail.test").unwrap(),
+    });
+    plan.send_port = Some(587);
+    let r = check(plan).await;
+    assert_eq!(cause(&r), Some("send.message_rejected"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::SendMessageRejected)
+        .unwrap();
+    assert!(
+        f.message.contains("unauthenticated") && f.message.contains("--from"),
+        "{}",
+        f.message
+    );
+}

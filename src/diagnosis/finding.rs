@@ -139,6 +139,11 @@ finding_codes! {
     SendQuotaExceeded = "send.quota_exceeded", Send;
     /// The provider requires a verified sender.
     SendSenderNotVerified = "send.sender_not_verified", Send;
+    /// A receiver defers mail from this address or domain for its rate or complaints (Gmail
+    /// 4.7.28, Yahoo TSS04).
+    SendThrottled = "send.throttled", Send;
+    /// A receiver refuses the sending address: it is on a blocklist (Yahoo BL21).
+    SendIpBlocklisted = "send.ip_blocklisted", Send;
     /// The sender's domain does not exist (no SOA, MX or address).
     DomainNotFound = "domain.not_found", Domain;
     /// A free-mail From sent through another service.
