@@ -155,8 +155,12 @@ impl Assessment<'_> {
     /// (or your server's address) added before `all`, one record.
     fn merged_spf(&self) -> String {
         let mut terms: Vec<String> = Vec::new();
-        let mut all: Option<String> = None;
-        for record in &self.obs.spf.records {
+        let mut alls: Vec<String> = Vec::new();
+        // In a stable order (DNS returns a record set in any order), so the fix reads the same
+        // on every run.
+        let mut records = self.obs.spf.records.clone();
+        records.sort();
+        for record in &records {
             for term in record.split_ascii_whitespace().skip(1) {
                 let alone = format!("v=spf1 {term}");
                 let Ok(parsed) = super::records::parse_spf(&alone) else {
@@ -167,12 +171,19 @@ impl Assessment<'_> {
                     .first()
                     .is_some_and(|d| d.mechanism == super::records::Mechanism::All);
                 if is_all {
-                    all.get_or_insert_with(|| term.to_string());
+                    alls.push(term.to_ascii_lowercase());
                 } else if !terms.iter().any(|t| t.eq_ignore_ascii_case(term)) {
                     terms.push(term.to_string());
                 }
             }
         }
+        // The records disagreed or said nothing: ~all, which no receiver refuses on alone; a
+        // -all kept only when it is all they said; never +all.
+        let all = if alls.iter().all(|a| a == "-all") && !alls.is_empty() {
+            "-all"
+        } else {
+            "~all"
+        };
         let wanted = match (self.profile, self.obs.spf.address) {
             (Some(p), _) => p.spf_include.map(|i| format!("include:{i}")),
             (None, Some(std::net::IpAddr::V4(a))) => Some(format!("ip4:{a}")),
@@ -190,7 +201,7 @@ impl Assessment<'_> {
             out.push_str(&t);
         }
         out.push(' ');
-        out.push_str(all.as_deref().unwrap_or("~all"));
+        out.push_str(all);
         out
     }
 
