@@ -717,3 +717,30 @@ async fn a_receivers_refusal_at_send_is_said_for_what_it_is() {
         f.message
     );
 }
+
+#[tokio::test]
+async fn the_address_result_stops_at_its_match_as_a_receiver_does() {
+    // ip4: matches first: a receiver answers pass before the 11 lookups behind it; the record
+    // is still over the limit for every other sender.
+    let mut zone = Zone::new()
+        .domain("shop.test")
+        .txt(
+            "shop.test",
+            "v=spf1 ip4:192.0.2.25 include:i1.shop.test -all",
+        )
+        .txt("_dmarc.shop.test", "v=DMARC1; p=none");
+    for i in 1..=11 {
+        let next = if i < 11 {
+            format!("v=spf1 include:i{}.shop.test -all", i + 1)
+        } else {
+            "v=spf1 ip4:198.51.100.1 -all".to_string()
+        };
+        zone = zone.txt(&format!("i{i}.shop.test"), &next);
+    }
+    let r = run(OWN, "app@shop.test", zone, &[]).await;
+    let spf = &r.domain.as_ref().unwrap().spf;
+    assert_eq!(spf.result, Some(smtp_doctor::model::SpfResult::Pass));
+    assert_eq!(spf.lookups, 11);
+    assert!(has(&r, FindingCode::DomainSpfTooManyLookups));
+    assert!(!has(&r, FindingCode::DomainSpfProviderNotAuthorised));
+}

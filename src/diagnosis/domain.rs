@@ -691,3 +691,71 @@ pub fn spf_result_str(r: SpfResult) -> &'static str {
         SpfResult::Temperror => "temperror",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DmarcObservation, SpfObservation};
+
+    fn observed(provider: Option<ProviderId>, spf: &[&str]) -> DomainObservation {
+        DomainObservation {
+            sender: "app@shop.example".into(),
+            domain: "shop.example".into(),
+            organizational_domain: "shop.example".into(),
+            provider,
+            freemail_of: None,
+            existence: DomainExistence::Exists {
+                has: vec!["mx".into()],
+            },
+            spf: SpfObservation {
+                records: spf.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            },
+            dkim: Vec::new(),
+            dmarc: DmarcObservation::default(),
+            ptr: None,
+            ms: 0.0,
+        }
+    }
+
+    fn spf_fix(obs: &DomainObservation) -> Vec<String> {
+        assess(obs, Lang::En)
+            .1
+            .into_iter()
+            .flat_map(|r| r.commands)
+            .filter(|c| c.starts_with("shop.example. TXT"))
+            .collect()
+    }
+
+    #[test]
+    fn the_merged_spf_record_does_not_depend_on_the_order_dns_returns() {
+        let a = "v=spf1 include:_spf.google.com ~all";
+        let b = "v=spf1 mx -all";
+        let one = spf_fix(&observed(Some(ProviderId::Google), &[a, b]));
+        let other = spf_fix(&observed(Some(ProviderId::Google), &[b, a]));
+        assert_eq!(one, other);
+        assert_eq!(
+            one,
+            vec!["shop.example. TXT \"v=spf1 include:_spf.google.com mx ~all\"".to_string()]
+        );
+        // Never +all, whatever a record said; terms that do not parse are left out.
+        let fix = spf_fix(&observed(
+            Some(ProviderId::Google),
+            &["v=spf1 +all", "v=spf1 inclde:x.example a"],
+        ));
+        assert_eq!(
+            fix,
+            vec!["shop.example. TXT \"v=spf1 a include:_spf.google.com ~all\"".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_free_mail_address_through_its_own_service_says_nothing() {
+        let mut obs = observed(Some(ProviderId::Microsoft365), &[]);
+        obs.domain = "outlook.com".into();
+        assert!(assess(&obs, Lang::En).0.is_empty());
+        obs.provider = Some(ProviderId::Sendgrid);
+        let codes: Vec<FindingCode> = assess(&obs, Lang::Es).0.iter().map(|f| f.code).collect();
+        assert_eq!(codes, vec![FindingCode::DomainFreemailFrom]);
+    }
+}

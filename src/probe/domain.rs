@@ -357,8 +357,12 @@ async fn spf(dns: &Dns, domain: &str, address: Option<IpAddr>) -> SpfObservation
     obs.includes = state.includes;
     obs.macros = state.macros;
     if address.is_some() {
-        let over = state.lookups > SPF_LOOKUP_LIMIT || state.void > SPF_VOID_LIMIT;
-        obs.result = Some(if over || obs.invalid.is_some() {
+        let (lookups, void, invalid) =
+            state
+                .at_match
+                .unwrap_or((obs.lookups, obs.void_lookups, obs.invalid.is_some()));
+        let over = lookups > SPF_LOOKUP_LIMIT || void > SPF_VOID_LIMIT;
+        obs.result = Some(if over || invalid {
             SpfResult::Permerror
         } else {
             result
@@ -377,6 +381,10 @@ struct SpfState {
     macros: bool,
     /// The domains being evaluated, outermost first (an include loop is an error).
     stack: Vec<String>,
+    /// Lookups, void lookups and whether an error was met when the outermost record's result
+    /// was decided: a receiver stops there, so the limits count up to that point for the
+    /// address's result (the totals, for the record's findings, count every term).
+    at_match: Option<(u32, u32, bool)>,
 }
 
 impl SpfState {
@@ -426,6 +434,9 @@ fn evaluate<'a>(
                     Some(true) => result = Some(qualified(d.qualifier)),
                     Some(false) => {}
                     None => result = Some(SpfResult::Permerror),
+                }
+                if result.is_some() && depth == 0 {
+                    st.at_match = Some((st.lookups, st.void, st.invalid.is_some()));
                 }
             }
         }
