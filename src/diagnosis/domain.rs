@@ -163,13 +163,13 @@ impl Assessment<'_> {
         for record in &records {
             for term in record.split_ascii_whitespace().skip(1) {
                 let alone = format!("v=spf1 {term}");
-                let Ok(parsed) = super::records::parse_spf(&alone) else {
+                let Ok(parsed) = crate::knowledge::records::parse_spf(&alone) else {
                     continue;
                 };
                 let is_all = parsed
                     .directives
                     .first()
-                    .is_some_and(|d| d.mechanism == super::records::Mechanism::All);
+                    .is_some_and(|d| d.mechanism == crate::knowledge::records::Mechanism::All);
                 if is_all {
                     alls.push(term.to_ascii_lowercase());
                 } else if !terms.iter().any(|t| t.eq_ignore_ascii_case(term)) {
@@ -271,7 +271,7 @@ impl Assessment<'_> {
         } else {
             spf.includes.join(", ")
         };
-        if spf.lookups > super::records::SPF_LOOKUP_LIMIT {
+        if spf.lookups > crate::knowledge::records::SPF_LOOKUP_LIMIT {
             let msg = DomainMsg::SpfTooManyLookups {
                 domain: domain.clone(),
                 lookups: spf.lookups,
@@ -286,7 +286,7 @@ impl Assessment<'_> {
             );
             self.rec(DomainMsg::RecFlattenSpf { includes }, Vec::new());
         }
-        if spf.void_lookups > super::records::SPF_VOID_LIMIT {
+        if spf.void_lookups > crate::knowledge::records::SPF_VOID_LIMIT {
             let names = spf.void_names.join(", ");
             let msg = DomainMsg::SpfVoidLookups {
                 domain: domain.clone(),
@@ -345,8 +345,8 @@ impl Assessment<'_> {
         let spf = &self.obs.spf;
         let broken = spf.records.len() != 1
             || spf.invalid.is_some()
-            || spf.lookups > super::records::SPF_LOOKUP_LIMIT
-            || spf.void_lookups > super::records::SPF_VOID_LIMIT;
+            || spf.lookups > crate::knowledge::records::SPF_LOOKUP_LIMIT
+            || spf.void_lookups > crate::knowledge::records::SPF_VOID_LIMIT;
         let es = self.lang == Lang::Es;
         match self.envelope() {
             Envelope::FromDomain if broken => (
@@ -617,7 +617,7 @@ impl Assessment<'_> {
             return;
         }
         let Some(parsed) = &dmarc.parsed else { return };
-        if !super::records::enforcing(dmarc.effective_policy) {
+        if !crate::knowledge::records::enforcing(dmarc.effective_policy) {
             return;
         }
         let (spf, spf_why) = self.spf_aligned(parsed.aspf);

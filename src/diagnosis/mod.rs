@@ -7,7 +7,6 @@ mod endpoint;
 pub mod finding;
 pub mod preflight;
 mod recommend;
-pub mod records;
 mod redirect;
 mod verdict;
 

@@ -1,9 +1,9 @@
 //! The sender's domain step: SPF, DKIM, DMARC and (for your own server) PTR, read through the
 //! plan's resolver (`--dns-server` and `--resolve` apply), every group of lookups concurrent.
 
-use crate::diagnosis::records::{self, Mechanism, Qualifier};
-use crate::diagnosis::records::{SPF_LOOKUP_LIMIT, SPF_VOID_LIMIT};
 use crate::knowledge::providers::{self, DkimPublishing, SendingProfile};
+use crate::knowledge::records::{self, Mechanism, Qualifier};
+use crate::knowledge::records::{SPF_LOOKUP_LIMIT, SPF_VOID_LIMIT};
 use crate::model::{
     DkimKeyState, DkimSelectorObservation, DmarcObservation, DomainExistence, DomainObservation,
     PtrObservation, SpfObservation, SpfResult,
