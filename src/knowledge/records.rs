@@ -5,6 +5,10 @@
 use crate::model::{Alignment, DkimKeyState, DmarcPolicy, DmarcRecord};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+fn esc(text: &str) -> String {
+    crate::text::escape(text.as_bytes())
+}
+
 /// Most DNS-querying terms RFC 7208 §4.6.4 allows.
 pub const SPF_LOOKUP_LIMIT: u32 = 10;
 /// Most void lookups RFC 7208 §4.6.4 advises.
@@ -112,7 +116,7 @@ fn domain_spec(value: &str, term: &str) -> Result<String, String> {
     if ok && macro_ok && (has_macro(value) || value.contains('.')) {
         Ok(value.trim_end_matches('.').to_ascii_lowercase())
     } else {
-        Err(format!("{term}: {value:?} is not a domain"))
+        Err(format!("{term}: \"{}\" is not a domain", esc(value)))
     }
 }
 
@@ -146,7 +150,8 @@ fn cidr(text: &str, max: u8, term: &str) -> Result<u8, String> {
     match text.parse::<u8>() {
         Ok(n) if n <= max && (text == "0" || !text.starts_with('0')) => Ok(n),
         _ => Err(format!(
-            "{term}: /{text} is not a prefix length up to {max}"
+            "{term}: /{} is not a prefix length up to {max}",
+            esc(text)
         )),
     }
 }
@@ -160,7 +165,7 @@ fn a_args(rest: &str, term: &str) -> Result<(Option<String>, u8, u8), String> {
     let domain = match domain_part.strip_prefix(':') {
         Some(d) => Some(domain_spec(d, term)?),
         None if domain_part.is_empty() => None,
-        None => return Err(format!("{term}: unexpected {domain_part:?}")),
+        None => return Err(format!("{term}: unexpected \"{}\"", esc(domain_part))),
     };
     let (mut v4, mut v6) = (32, 128);
     if let Some(c) = cidrs.strip_prefix("//") {
@@ -227,7 +232,7 @@ pub fn parse_spf(txt: &str) -> Result<SpfRecord, String> {
             match rest.strip_prefix(':') {
                 Some(d) => domain_spec(d, &printable),
                 None if prefix_required => Err(format!("{printable}: a domain is required")),
-                None => Err(format!("{printable}: unexpected {rest:?}")),
+                None => Err(format!("{printable}: unexpected \"{}\"", esc(rest))),
             }
         };
         let mechanism = match name {
@@ -249,9 +254,9 @@ pub fn parse_spf(txt: &str) -> Result<SpfRecord, String> {
                     .strip_prefix(':')
                     .ok_or_else(|| format!("{printable}: an address is required"))?;
                 let (addr, len) = value.split_once('/').unwrap_or((value, "32"));
-                let addr: Ipv4Addr = addr
-                    .parse()
-                    .map_err(|_| format!("{printable}: {addr:?} is not an IPv4 address"))?;
+                let addr: Ipv4Addr = addr.parse().map_err(|_| {
+                    format!("{printable}: \"{}\" is not an IPv4 address", esc(addr))
+                })?;
                 Mechanism::Ip4(addr, cidr(len, 32, &printable)?)
             }
             "ip6" => {
@@ -259,9 +264,9 @@ pub fn parse_spf(txt: &str) -> Result<SpfRecord, String> {
                     .strip_prefix(':')
                     .ok_or_else(|| format!("{printable}: an address is required"))?;
                 let (addr, len) = value.split_once('/').unwrap_or((value, "128"));
-                let addr: Ipv6Addr = addr
-                    .parse()
-                    .map_err(|_| format!("{printable}: {addr:?} is not an IPv6 address"))?;
+                let addr: Ipv6Addr = addr.parse().map_err(|_| {
+                    format!("{printable}: \"{}\" is not an IPv6 address", esc(addr))
+                })?;
                 Mechanism::Ip6(addr, cidr(len, 128, &printable)?)
             }
             _ => return Err(format!("{printable}: unknown mechanism")),
@@ -303,13 +308,13 @@ fn tags(txt: &str) -> Result<Vec<(String, String)>, String> {
         }
         let Some((name, value)) = part.split_once('=') else {
             return Err(format!(
-                "{:?} is not tag=value",
+                "\"{}\" is not tag=value",
                 crate::text::escape(part.as_bytes())
             ));
         };
         let name = name.trim().to_ascii_lowercase();
         if out.iter().any(|(n, _)| *n == name) {
-            return Err(format!("the tag {name} appears twice"));
+            return Err(format!("the tag {} appears twice", esc(&name)));
         }
         out.push((name, value.trim().to_string()));
     }
