@@ -162,6 +162,14 @@ impl Assessment<'_> {
         records.sort();
         for record in &records {
             for term in record.split_ascii_whitespace().skip(1) {
+                // Only plain SPF characters go into the record suggested (no quote, backslash
+                // or semicolon that would change the zone line around it).
+                let plain = term
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_:/%{}+~?=".contains(c));
+                if !plain {
+                    continue;
+                }
                 let alone = format!("v=spf1 {term}");
                 let Ok(parsed) = crate::knowledge::records::parse_spf(&alone) else {
                     continue;
@@ -738,10 +746,14 @@ mod tests {
             one,
             vec!["shop.example. TXT \"v=spf1 include:_spf.google.com mx ~all\"".to_string()]
         );
-        // Never +all, whatever a record said; terms that do not parse are left out.
+        // Never +all, whatever a record said; terms that do not parse, or that hold a quote
+        // or a semicolon, are left out.
         let fix = spf_fix(&observed(
             Some(ProviderId::Google),
-            &["v=spf1 +all", "v=spf1 inclde:x.example a"],
+            &[
+                "v=spf1 +all",
+                "v=spf1 inclde:x.example a include:x\";evil.example",
+            ],
         ));
         assert_eq!(
             fix,
