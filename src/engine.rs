@@ -89,6 +89,8 @@ async fn run_with(
             resolver: resolvers.get(plan.dns_server, plan.timing.dns).ok(),
             timeout: plan.timing.dns,
             overrides: plan.resolve.clone(),
+            // Three query timeouts in all: sequential includes share them.
+            deadline: Instant::now() + plan.timing.dns * 3,
         };
         let host = plan.host.to_string();
         let reached = dns.addresses.first().copied();

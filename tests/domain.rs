@@ -744,3 +744,34 @@ async fn the_address_result_stops_at_its_match_as_a_receiver_does() {
     assert!(has(&r, FindingCode::DomainSpfTooManyLookups));
     assert!(!has(&r, FindingCode::DomainSpfProviderNotAuthorised));
 }
+
+#[tokio::test]
+async fn a_resolver_that_never_answers_is_said_and_changes_no_verdict() {
+    let ca = LabCa::new("smtp-doctor test CA", "smtp-doctor tests").unwrap();
+    let cfg = lab::server_tls(&ca.issue(&[GOOGLE], Validity::Current).unwrap()).unwrap();
+    let server = LabServer::start(ServerBehaviour::smtp(ServerMode::Smtp {
+        starttls: Some(cfg),
+    }))
+    .await
+    .unwrap();
+    let dead = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut plan = lab_plan(
+        GOOGLE,
+        &[(587, server.addr)],
+        Some(std::time::Duration::from_millis(400)),
+    );
+    plan.extra_roots.push(ca.root_der());
+    plan.dns_server = Some(dead.local_addr().unwrap());
+    plan.domain = Some(DomainCheck {
+        sender: Mailbox::parse("app@shop.test").unwrap(),
+        dkim_selectors: Vec::new(),
+    });
+    let r = check(plan).await;
+    assert!(
+        has(&r, FindingCode::DomainLookupFailed),
+        "{:?}",
+        domain_codes(&r)
+    );
+    assert_eq!(domain_codes(&r), vec!["domain.lookup_failed"]);
+    assert_eq!(r.verdict, Verdict::Ok);
+}

@@ -50,6 +50,9 @@ pub(crate) struct Dns {
     pub(crate) resolver: Option<TokioResolver>,
     pub(crate) timeout: Duration,
     pub(crate) overrides: Vec<ResolveOverride>,
+    /// No query starts after this: a chain of slow includes cannot hold the verdict back
+    /// for long (what was not read is said as a failed lookup).
+    pub(crate) deadline: Instant,
 }
 
 impl Dns {
@@ -57,9 +60,14 @@ impl Dns {
         let Some(resolver) = &self.resolver else {
             return Answer::Failed("no resolver configuration".into());
         };
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Answer::Failed("the domain checks ran out of time".into());
+        }
         let fqdn = format!("{}.", name.trim_end_matches('.'));
         let lookup = resolver.lookup(fqdn.as_str(), rtype);
-        match tokio::time::timeout(self.timeout + Duration::from_millis(200), lookup).await {
+        let wait = (self.timeout + Duration::from_millis(200)).min(left);
+        match tokio::time::timeout(wait, lookup).await {
             Ok(Ok(found)) => {
                 let data: Vec<RData> = found
                     .answers()
