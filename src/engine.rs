@@ -88,6 +88,19 @@ async fn run_with(
         tls,
         rtt: Default::default(),
     };
+    // The sender's domain, beside the probes (DNS only, the plan's resolver).
+    let domain = plan.domain.clone().map(|check| {
+        let lookups = crate::probe::domain::Dns {
+            resolver: resolvers.get(plan.dns_server, plan.timing.dns).ok(),
+            timeout: plan.timing.dns,
+            overrides: plan.resolve.clone(),
+            // Three query timeouts in all: sequential includes share them.
+            deadline: Instant::now() + plan.timing.dns * 3,
+        };
+        let host = plan.host.to_string();
+        let reached = dns.addresses.first().copied();
+        tokio::spawn(crate::probe::domain::check(lookups, check, host, reached))
+    });
     let probes = probe_ports(&ctx, &plan.ports, &dns.addresses);
     let security = plan
         .machine_security
@@ -136,6 +149,14 @@ async fn run_with(
     };
 
     let certificate_name = certificate_name(&plan, &endpoints, resolvers).await;
+    let domain = match domain {
+        Some(task) => match task.await {
+            Ok(observed) => observed,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("the domain task was cancelled: {e}"),
+        },
+        None => None,
+    };
     let app_client = match app_client {
         Some(task) => match task.await {
             Ok(observed) => Some(observed),
@@ -172,6 +193,7 @@ async fn run_with(
             })
             .unwrap_or_default(),
         security,
+        domain,
     }
 }
 

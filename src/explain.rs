@@ -28,6 +28,9 @@ pub struct Explanation {
     pub causes: Vec<Cause>,
     /// The ports the confirming command probes.
     pub ports: Vec<u16>,
+    /// The sender's domain a receiver's refusal names, validated: the confirming command
+    /// checks it (`--from postmaster@DOMAIN`).
+    pub sender_domain: Option<String>,
 }
 
 /// Explains `text`. `host` (from `--host`), when given, must be valid and replaces the text's.
@@ -64,6 +67,11 @@ pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::pla
             ports.push(p);
         }
     }
+    let sender_domain = classified
+        .sender_domain
+        .as_deref()
+        .and_then(|d| crate::plan::validate_host(d).ok())
+        .filter(|d| d.parse::<std::net::IpAddr>().is_err());
     Ok(Explanation {
         classified,
         code,
@@ -72,6 +80,7 @@ pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::pla
         port,
         causes,
         ports,
+        sender_domain,
     })
 }
 
@@ -112,6 +121,14 @@ pub fn code_for(kind: ErrorKind, port: Option<u16>) -> Option<FindingCode> {
         K::SenderRejected => C::SendSenderRejected,
         K::RecipientRejected => C::SendRecipientRejected,
         K::MessageRejected => C::SendMessageRejected,
+        K::DomainUnauthenticated | K::DomainAlignment => C::DomainDmarcWillFail,
+        K::DomainSpf => C::DomainSpfProviderNotAuthorised,
+        K::DomainDkim => C::DomainDkimMissing,
+        K::DomainNoDmarc => C::DomainDmarcMissing,
+        K::DomainPtr => C::DomainPtrMissing,
+        K::ReceiverRequiresTls => C::ConfigTlsDisabled,
+        K::ReceiverThrottled => C::SendThrottled,
+        K::IpBlocklisted => C::SendIpBlocklisted,
     })
 }
 
@@ -180,6 +197,19 @@ pub fn causes_for(kind: ErrorKind, port: Option<u16>) -> Vec<Cause> {
         K::SenderRejected => vec![C::FromMustMatchLogin, C::VerifySender],
         K::RecipientRejected => vec![C::RecipientTypo],
         K::MessageRejected => vec![C::ContentRefused],
+        K::DomainUnauthenticated => vec![
+            C::DomainNotAuthenticated,
+            C::DkimNotSigning,
+            C::SpfNotAuthorising,
+        ],
+        K::DomainSpf => vec![C::SpfNotAuthorising],
+        K::DomainDkim => vec![C::DkimNotSigning],
+        K::DomainAlignment => vec![C::DomainNotAuthenticated, C::DkimNotSigning],
+        K::DomainNoDmarc => vec![C::NoDmarcRecord],
+        K::DomainPtr => vec![C::NoReverseDns],
+        K::ReceiverRequiresTls => vec![C::DeliveredWithoutTls],
+        K::ReceiverThrottled => vec![C::SenderReputation],
+        K::IpBlocklisted => vec![C::AddressBlocklisted],
     }
 }
 
@@ -193,6 +223,8 @@ pub fn layer_str(layer: Layer) -> &'static str {
         Layer::Tls => "tls",
         Layer::Auth => "auth",
         Layer::Send => "send",
+        // A receiver's refusal of the domain shows at sending.
+        Layer::Domain => "send",
     }
 }
 
@@ -212,7 +244,18 @@ impl Explanation {
         for p in &self.ports {
             cmd.push_str(&format!(" --port {p}"));
         }
+        if let Some(from) = self.sender() {
+            cmd.push_str(&format!(" --from {from}"));
+        }
         cmd
+    }
+
+    /// The sender whose domain the confirming check examines, when a receiver's refusal
+    /// names the domain (a validated host name: safe in a command).
+    pub fn sender(&self) -> Option<String> {
+        self.sender_domain
+            .as_ref()
+            .map(|d| format!("postmaster@{d}"))
     }
 
     /// The contract's JSON object (`explain --json`).

@@ -2,6 +2,7 @@
 //! Codes and JSON keys never change with the language; only this text does.
 
 pub mod app_client;
+pub mod domain;
 
 use crate::frameworks::{Framework, Timeout};
 use crate::model::{
@@ -212,6 +213,13 @@ pub enum Msg {
     SendQuotaExceeded { port: u16, reply: String },
     /// The sender is not verified with the provider (send.sender_not_verified).
     SendSenderNotVerified { port: u16, reply: String },
+    /// The receiving side refused the sender's domain or address (SPF, DKIM, DMARC, PTR,
+    /// reputation): what its reply means.
+    SendRefusedByReceiver {
+        port: u16,
+        reply: String,
+        kind: crate::knowledge::errors::ErrorKind,
+    },
     /// Both TLS flags set, named as the framework names them.
     ConfigConflictingTlsFlags {
         framework: Framework,
@@ -737,6 +745,8 @@ pub fn text(lang: Lang, msg: &Msg) -> String {
         (Msg::SendSenderRejected { port, reply, sender }, Es) => format!("Puerto {port}: el servidor rechazó el remitente (MAIL FROM): \"{reply}\". La mayoría de proveedores solo aceptan como remitente la dirección de la cuenta (o un alias verificado): ajuste {sender}."),
         (Msg::SendRecipientRejected { port, reply }, En) => format!("Port {port}: the server refused the recipient (RCPT TO): \"{reply}\"."),
         (Msg::SendRecipientRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el destinatario (RCPT TO): \"{reply}\"."),
+        (Msg::SendRefusedByReceiver { port, reply, kind }, En) => format!("Port {port}: \"{reply}\". {} Run smtp-doctor check with --from SENDER to see the sender's domain as receivers see it.", explain_headline(En, *kind)),
+        (Msg::SendRefusedByReceiver { port, reply, kind }, Es) => format!("Puerto {port}: \"{reply}\". {} Ejecute smtp-doctor check con --from REMITENTE para ver el dominio del remitente como lo ven los receptores.", explain_headline(Es, *kind)),
         (Msg::SendMessageRejected { port, reply }, En) => format!("Port {port}: the server refused the message itself: \"{reply}\"."),
         (Msg::SendMessageRejected { port, reply }, Es) => format!("Puerto {port}: el servidor rechazó el mensaje: \"{reply}\"."),
         (Msg::ConfigConflictingTlsFlags { framework: Framework::Django, starttls, implicit_tls }, En) => format!("{starttls} and {implicit_tls} are both true: Django refuses to send at all (\"{starttls}/{implicit_tls} are mutually exclusive\"). Keep exactly one: {starttls} for STARTTLS (587), {implicit_tls} for implicit TLS (465)."),
@@ -1376,6 +1386,23 @@ pub enum Cause {
     ContentRefused,
     /// Both TLS settings are on.
     BothTlsFlags,
+    /// The sender's domain is not authenticated for the service that sends (SPF, DKIM, DMARC).
+    DomainNotAuthenticated,
+    /// SPF of the sender's domain does not authorise the sending service or address.
+    SpfNotAuthorising,
+    /// The sending service does not sign with the sender's domain (its DKIM keys are not
+    /// published or not enabled).
+    DkimNotSigning,
+    /// The sender's domain publishes no DMARC record.
+    NoDmarcRecord,
+    /// The sending address has no forward-confirmed reverse DNS.
+    NoReverseDns,
+    /// The sending server delivered without TLS.
+    DeliveredWithoutTls,
+    /// The sending address or domain has a poor reputation (volume, complaints).
+    SenderReputation,
+    /// The sending address is on a blocklist.
+    AddressBlocklisted,
 }
 
 /// A cause in words.
@@ -1405,6 +1432,14 @@ pub fn cause(lang: Lang, c: Cause) -> &'static str {
         C::ClockWrong => ("This machine's date and time are wrong, so a valid certificate looks expired or not yet valid.", "La fecha y hora de esta máquina son incorrectas, así que un certificado válido parece caducado o aún no válido."),
         C::HostNotOnCertificate => ("The host setting is not a name on the server's certificate (an IP address, an alias or an old name): use the name the provider documents.", "El host configurado no es un nombre del certificado del servidor (una dirección IP, un alias o un nombre antiguo): use el nombre que documenta el proveedor."),
         C::NoStarttlsHere => ("This port of this server does not offer STARTTLS: use the provider's submission port (587 with STARTTLS or 465 with implicit TLS).", "Este puerto de este servidor no ofrece STARTTLS: use el puerto de envío del proveedor (587 con STARTTLS o 465 con TLS implícito)."),
+        C::DomainNotAuthenticated => ("The sender's domain is not authenticated for the service that sends it: neither SPF nor DKIM passes aligned with the From domain, and its DMARC policy (or the receiver's own rules) refuses such mail. Run smtp-doctor check with --from to see the records to publish.", "El dominio del remitente no está autenticado para el servicio que lo envía: ni SPF ni DKIM pasan alineados con el dominio From, y su política DMARC (o las reglas del receptor) rechaza ese correo. Ejecute smtp-doctor check con --from para ver los registros que publicar."),
+        C::SpfNotAuthorising => ("The SPF record of the envelope domain does not authorise the service or server that sent the message (a missing include:, several SPF records, or more than 10 lookups).", "El registro SPF del dominio del sobre no autoriza al servicio o servidor que envió el mensaje (falta un include:, hay varios registros SPF o más de 10 consultas)."),
+        C::DkimNotSigning => ("The message is not signed with the sender's domain: the service's DKIM keys are not published (or not enabled in its console), or a key is revoked or shorter than 1024 bits.", "El mensaje no está firmado con el dominio del remitente: las claves DKIM del servicio no están publicadas (o no activadas en su consola), o una clave está revocada o tiene menos de 1024 bits."),
+        C::NoDmarcRecord => ("The From domain publishes no DMARC record (_dmarc.): publish one, starting with p=none.", "El dominio From no publica registro DMARC (_dmarc.): publique uno, empezando por p=none."),
+        C::NoReverseDns => ("The sending server's address has no reverse DNS name, or that name does not resolve back to it: ask whoever runs the address to set the PTR record.", "La dirección del servidor que envía no tiene nombre DNS inverso, o ese nombre no resuelve de vuelta a ella: pida a quien gestiona la dirección que configure el registro PTR."),
+        C::DeliveredWithoutTls => ("The sending server delivered the message without TLS: enable TLS for outgoing mail on it.", "El servidor que envía entregó el mensaje sin TLS: active TLS para el correo saliente en él."),
+        C::SenderReputation => ("The receiver limits mail from this address or domain because of its volume or recipients' complaints: slow down, send only to people who asked, and check the receiver's postmaster tools.", "El receptor limita el correo de esta dirección o dominio por su volumen o las quejas de los destinatarios: reduzca el ritmo, envíe solo a quien lo pidió y revise las herramientas postmaster del receptor."),
+        C::AddressBlocklisted => ("The sending address is on a blocklist (Spamhaus): look it up there and ask for removal, or send through a service whose addresses are not listed.", "La dirección que envía está en una lista de bloqueo (Spamhaus): búsquela allí y pida la baja, o envíe a través de un servicio cuyas direcciones no estén listadas."),
         C::TlsTurnedOff => ("TLS is off in the settings and the server requires it: turn STARTTLS on (EMAIL_USE_TLS = True on 587).", "TLS está desactivado en la configuración y el servidor lo exige: active STARTTLS (EMAIL_USE_TLS = True en el 587)."),
         C::EhloNameInvalid => ("The name the client sends in EHLO (this machine's name) is not a valid host name, e.g. it has an underscore or a space: set a valid one (Django: DNS_NAME; smtplib: local_hostname).", "El nombre que el cliente envía en EHLO (el nombre de esta máquina) no es un nombre de host válido, p. ej. tiene un guion bajo o un espacio: configure uno válido (Django: DNS_NAME; smtplib: local_hostname)."),
         C::WrongCredentials => ("The user name or password is wrong (or has stray spaces or quotes in the settings).", "El usuario o la contraseña son incorrectos (o tienen espacios o comillas de más en la configuración)."),
@@ -1464,6 +1499,15 @@ pub fn explain_headline(lang: Lang, kind: crate::knowledge::errors::ErrorKind) -
         K::SenderRejected => ("The server rejected the sender address (MAIL FROM).", "El servidor rechazó la dirección del remitente (MAIL FROM)."),
         K::RecipientRejected => ("The server rejected a recipient address (RCPT TO).", "El servidor rechazó una dirección de destinatario (RCPT TO)."),
         K::MessageRejected => ("The server rejected the message itself (DATA).", "El servidor rechazó el mensaje en sí (DATA)."),
+        K::DomainUnauthenticated => ("The receiver refused the message as unauthenticated: the sender's domain does not pass SPF or DKIM aligned, and DMARC (or the receiver's rules) refuses it.", "El receptor rechazó el mensaje por no estar autenticado: el dominio del remitente no pasa SPF ni DKIM alineados, y DMARC (o las reglas del receptor) lo rechaza."),
+        K::DomainSpf => ("The receiver refused or deferred the message because SPF did not pass.", "El receptor rechazó o aplazó el mensaje porque SPF no pasó."),
+        K::DomainDkim => ("The receiver refused or deferred the message because DKIM did not pass.", "El receptor rechazó o aplazó el mensaje porque DKIM no pasó."),
+        K::DomainAlignment => ("The receiver deferred the message because the From domain is not aligned with the domain SPF or DKIM authenticated.", "El receptor aplazó el mensaje porque el dominio From no está alineado con el dominio que autenticaron SPF o DKIM."),
+        K::DomainNoDmarc => ("The receiver deferred the message because the From domain publishes no DMARC record.", "El receptor aplazó el mensaje porque el dominio From no publica registro DMARC."),
+        K::DomainPtr => ("The receiver refused the sending address: it has no reverse DNS (PTR), or the name does not resolve back to it.", "El receptor rechazó la dirección que envía: no tiene DNS inverso (PTR), o el nombre no resuelve de vuelta a ella."),
+        K::ReceiverRequiresTls => ("The receiver deferred the message because it was not sent over TLS.", "El receptor aplazó el mensaje porque no se envió por TLS."),
+        K::ReceiverThrottled => ("The receiver is limiting mail from this address or domain (rate or complaints).", "El receptor está limitando el correo de esta dirección o dominio (ritmo o quejas)."),
+        K::IpBlocklisted => ("The receiver refuses connections from the sending address: it is on a blocklist.", "El receptor rechaza las conexiones de la dirección que envía: está en una lista de bloqueo."),
     };
     match lang {
         Lang::En => en,

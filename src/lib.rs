@@ -80,6 +80,7 @@ pub mod fuzzing {
     use std::task::{Context, Poll};
     use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+    pub use crate::knowledge::records::{is_dmarc, is_spf, parse_dkim, parse_dmarc, parse_spf};
     pub use crate::probe::wire::{MAX_LINE, MAX_REPLY_LINES, MAX_TOTAL};
     pub use crate::settings::{mask_url, parse_dotenv, parse_email_url, EmailUrl};
     pub use crate::text::escape;

@@ -79,6 +79,9 @@ pub struct Report {
     /// could not be read and why (only when a port was filtered, denied or intercepted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<crate::model::SecurityObservation>,
+    /// The sender's domain as DNS shows it (SPF, DKIM, DMARC, PTR), when a sender was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<crate::model::DomainObservation>,
 }
 
 /// The application's own client as the report shows it (CONTRACT-facing: `runtime`,
@@ -240,6 +243,7 @@ impl Report {
             environment: obs.environment,
             control: obs.control,
             security: obs.security,
+            domain: obs.domain,
         }
     }
 

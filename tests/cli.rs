@@ -61,6 +61,25 @@ fn bad_usage_is_one_line_exit_2_and_nothing_on_stdout() {
             "--ca-file",
         ),
         (&["check", "smtp.gmail.com", "--lang", "fr"], "fr"),
+        (
+            &["check", "smtp.gmail.com", "--from", "no-at-sign"],
+            "--from: invalid address",
+        ),
+        (
+            &["check", "smtp.gmail.com", "--dkim-selector", "s1"],
+            "--dkim-selector needs a sender",
+        ),
+        (
+            &[
+                "check",
+                "smtp.gmail.com",
+                "--from",
+                "a@example.com",
+                "--dkim-selector",
+                "a b",
+            ],
+            "invalid --dkim-selector",
+        ),
         (&["check", "smtp.gmail.com", "--frobnicate"], "--frobnicate"),
         (&["check"], "HOST"),
         (&["launch"], "launch"),
@@ -803,5 +822,50 @@ fn terminal_escapes_from_files_never_reach_the_terminal() {
             assert!(!raw(&d.stdout), "{}", String::from_utf8_lossy(&d.stdout));
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// preflight checks the domain of the application's own sender setting, shown with its origin:
+/// Django's default `webmaster@localhost` is a domain no receiver will take.
+#[test]
+fn preflight_checks_the_applications_sender() {
+    let dir = std::env::temp_dir().join(format!("smtp-doctor-sender-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    std::fs::write(
+        dir.join(".env"),
+        format!("EMAIL_HOST=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_USE_TLS=True\nDEFAULT_FROM_EMAIL=webmaster@localhost\n"),
+    )
+    .unwrap();
+    let o = run_in(
+        &dir,
+        &[
+            "preflight",
+            "--no-app-client",
+            "--no-project-code",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["domain"]["domain"], "localhost");
+    assert_eq!(v["domain"]["existence"]["status"], "not_found");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"domain.not_found"), "{codes:?}");
+    // The path's own cause stays the cause.
+    assert_eq!(v["cause"], "tcp.refused");
+    assert!(v["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "DEFAULT_FROM_EMAIL" && s["value"] == "webmaster@localhost"));
     std::fs::remove_dir_all(&dir).ok();
 }

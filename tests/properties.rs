@@ -802,3 +802,57 @@ fn explain_takes_any_text_and_keeps_only_host_characters() {
     }
     check(prop as fn(ErrorText) -> bool);
 }
+
+/// DNS TXT records of the sender's domain (SPF, DKIM, DMARC) are the domain owner's text and
+/// anyone's: their readers never panic, and what they say back is escaped.
+#[test]
+fn sender_domain_records_never_panic_and_errors_are_escaped() {
+    fn prop(input: Hostile, g: u8) -> bool {
+        use smtp_doctor::fuzzing as records;
+        let mut gen = Gen::new(16 + usize::from(g));
+        let fragments = [
+            "v=spf1 ",
+            "v=DMARC1; ",
+            "v=DKIM1; ",
+            "include:",
+            "a:",
+            "mx/",
+            "ip4:",
+            "ip6:",
+            "/33",
+            "//129",
+            "redirect=",
+            "exists:%{i}.",
+            "%{z}",
+            "p=",
+            "sp=",
+            "adkim=",
+            "pct=101",
+            "t=y",
+            "k=ed25519",
+            ";",
+            " ",
+            "=",
+            "\u{1b}[31m",
+            "\u{202e}",
+        ];
+        let mut text = glue(&mut gen, &fragments);
+        text.push_str(&String::from_utf8_lossy(&input.0));
+        let escaped = |why: &str| safe(why);
+        let spf_ok = match records::parse_spf(&text) {
+            Ok(_) => true,
+            Err(why) => escaped(&why),
+        };
+        let dmarc_ok = match records::parse_dmarc(&text) {
+            Ok(_) => true,
+            Err(why) => escaped(&why),
+        };
+        let dkim_ok = match records::parse_dkim(&text) {
+            smtp_doctor::model::DkimKeyState::Invalid { why } => escaped(&why),
+            _ => true,
+        };
+        let _ = records::is_spf(&text) || records::is_dmarc(&text);
+        spf_ok && dmarc_ok && dkim_ok
+    }
+    check(prop as fn(Hostile, u8) -> bool);
+}

@@ -176,6 +176,16 @@ pub(crate) struct ProbeArgs {
     /// Send credentials even when the connection is not encrypted with a verified certificate.
     #[arg(long = "insecure-auth")]
     pub(crate) insecure_auth: bool,
+    /// The sender address: its domain is checked by DNS the way Gmail, Yahoo and Outlook
+    /// check it (SPF, DKIM, DMARC) for the server's provider. In preflight, also the test
+    /// message's sender [preflight default: the application's sender setting
+    /// (DEFAULT_FROM_EMAIL, MAIL_FROM_ADDRESS, MAIL_DEFAULT_SENDER…), else the login user].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) from: Option<String>,
+    /// A DKIM selector to check besides the provider's own (Amazon SES tokens, Postmark,
+    /// Mailgun, Zoho, your own server); repeatable.
+    #[arg(long = "dkim-selector", value_name = "SELECTOR")]
+    pub(crate) dkim_selectors: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -211,9 +221,6 @@ pub(crate) struct PreflightArgs {
     /// Send a real test message to ADDR through the configured path.
     #[arg(long = "send-to", value_name = "ADDR")]
     pub(crate) send_to: Option<String>,
-    /// The test message's sender [default: the login user, or DEFAULT_FROM_EMAIL].
-    #[arg(long, value_name = "ADDR")]
-    pub(crate) from: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

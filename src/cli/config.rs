@@ -71,6 +71,38 @@ impl NetConfig {
     }
 }
 
+/// The sender's domain step for `sender` (`--dkim-selector` from `args`), checked as a
+/// mailbox first; `origin` names where the address came from in the error.
+pub(crate) fn domain_check(
+    args: &ProbeArgs,
+    sender: Option<&str>,
+    origin: &str,
+) -> Result<Option<plan::DomainCheck>, String> {
+    let Some(sender) = sender else {
+        if !args.dkim_selectors.is_empty() {
+            return Err("--dkim-selector needs a sender: give --from ADDR".into());
+        }
+        return Ok(None);
+    };
+    let sender = plan::Mailbox::parse(sender).map_err(|e| format!("{origin}: {e}"))?;
+    for s in &args.dkim_selectors {
+        let ok = !s.is_empty()
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        if !ok {
+            return Err(format!(
+                "invalid --dkim-selector {}: expected a DNS label like s1 or google",
+                smtp_doctor::text::escape(s.as_bytes())
+            ));
+        }
+    }
+    Ok(Some(plan::DomainCheck {
+        sender,
+        dkim_selectors: args.dkim_selectors.clone(),
+    }))
+}
+
 /// The login for `user`, when there is one: the secret comes from --password-stdin, then
 /// SMTP_DOCTOR_OAUTH_TOKEN (XOAUTH2), then SMTP_DOCTOR_PASSWORD, then what the settings hold.
 /// A user without any secret is an error.

@@ -100,6 +100,10 @@ async fn run_check(e: &Explanation, probe: &ProbeArgs, out: &OutputArgs) -> Exit
     if probe.ports.is_empty() {
         probe.ports = e.ports.clone();
     }
+    // A receiver's refusal of the sender's domain: the check examines that domain too.
+    if probe.from.is_none() {
+        probe.from = e.sender();
+    }
     let observations = match super::check_observations(host, &probe, out).await {
         Ok(o) => o,
         Err(code) => return code,

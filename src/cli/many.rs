@@ -45,12 +45,18 @@ pub(crate) async fn run(
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    // The same sender checked for each target's provider.
+    let domain = match config::domain_check(probe, probe.from.as_deref(), "--from") {
+        Ok(d) => d,
+        Err(e) => return usage_error(e),
+    };
     let mut plans = Vec::with_capacity(list.len());
     for t in list {
         let ports = t.port.map(|p| vec![p]).unwrap_or_else(|| net.ports.clone());
         match net.plan(&t.host, &ports) {
             Ok(mut plan) => {
                 plan.credentials = credentials.clone();
+                plan.domain = domain.clone();
                 plans.push(plan);
             }
             // The file's hosts and ports were checked when it was read; this is a bug if

@@ -122,6 +122,8 @@ async fn check_observations(
     let net = NetConfig::from_args(probe).map_err(usage_error)?;
     let mut plan = net.plan(host, &net.ports).map_err(usage_error)?;
     plan.credentials = config::login(probe, probe.user.clone(), None).map_err(usage_error)?;
+    plan.domain =
+        config::domain_check(probe, probe.from.as_deref(), "--from").map_err(usage_error)?;
     let what = format!("probing {} …", plan.host);
     probe_with_progress(plan, out, &what).await
 }

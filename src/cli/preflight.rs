@@ -39,7 +39,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
             Err(e) => return usage_error(e),
         },
     }
-    let send = match send_plan(args, app.user.as_deref()) {
+    let send = match send_plan(probe, args, app.sender.as_deref(), app.user.as_deref()) {
         Ok(send) => send,
         Err(e) => return usage_error(e),
     };
@@ -50,6 +50,26 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         Err(e) => return usage_error(e),
     };
     net.route(&mut plan);
+    // The sender's domain: --from, else the application's own sender setting (its origin is
+    // in the settings shown, like every other value).
+    let (sender, origin) = match (&probe.from, &app.sender) {
+        (Some(f), _) => (Some(f.as_str()), "--from".to_string()),
+        (None, Some(s)) => (
+            Some(s.as_str()),
+            format!(
+                "the application's sender setting ({})",
+                smtp_doctor::settings::sender_keys(app.framework).join(" / ")
+            ),
+        ),
+        (None, None) => (None, String::new()),
+    };
+    match config::domain_check(probe, sender, &origin) {
+        Ok(check) => plan.domain = check,
+        // A sender setting that is not a mailbox is the application's to fix, not a usage
+        // error: the settings shown say what it holds, and its domain is not checked.
+        Err(_) if probe.from.is_none() && probe.dkim_selectors.is_empty() => {}
+        Err(e) => return usage_error(e),
+    }
     match config::login(probe, app.user.clone(), app.password.clone()) {
         Ok(credentials) => plan.credentials = credentials,
         Err(e) => return usage_error(e),
@@ -137,9 +157,15 @@ fn sources(
 }
 
 /// The test message's envelope, when `--send-to` asks for one: the sender is `--from`, else
-/// `DEFAULT_FROM_EMAIL`, else the login user when it is an address, else the recipient. Each is
-/// checked as an RFC 5321 mailbox before any packet, naming where it came from.
-fn send_plan(args: &PreflightArgs, user: Option<&str>) -> Result<Option<SendPlan>, String> {
+/// the application's sender setting, else `DEFAULT_FROM_EMAIL` in the environment, else the
+/// login user when it is an address, else the recipient. Each is checked as an RFC 5321
+/// mailbox before any packet, naming where it came from.
+fn send_plan(
+    probe: &ProbeArgs,
+    args: &PreflightArgs,
+    app_sender: Option<&str>,
+    user: Option<&str>,
+) -> Result<Option<SendPlan>, String> {
     let Some(to) = &args.send_to else {
         return Ok(None);
     };
@@ -147,8 +173,10 @@ fn send_plan(args: &PreflightArgs, user: Option<&str>) -> Result<Option<SendPlan
         plan::Mailbox::parse(value).map_err(|e| format!("{origin}: {e}"))
     };
     let to = mailbox(to, "--send-to")?;
-    let from = if let Some(from) = &args.from {
+    let from = if let Some(from) = &probe.from {
         mailbox(from, "--from")?
+    } else if let Some(from) = app_sender {
+        mailbox(from, "the application's sender setting")?
     } else if let Ok(from) = std::env::var("DEFAULT_FROM_EMAIL") {
         mailbox(&from, "DEFAULT_FROM_EMAIL (environment)")?
     } else if let Some(user) = user.filter(|u| u.contains('@')) {

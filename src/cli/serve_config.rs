@@ -44,6 +44,10 @@ struct ModuleForm {
     password_file: Option<PathBuf>,
     #[serde(default)]
     insecure_auth: bool,
+    /// The sender whose domain each probe checks (SPF, DKIM, DMARC): `step="domain"`.
+    from: Option<String>,
+    #[serde(default)]
+    dkim_selectors: Vec<String>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -70,6 +74,8 @@ pub(crate) struct Module {
     pub(crate) credentials: Option<Credentials>,
     /// Log in even over a connection that is not encrypted and verified.
     pub(crate) insecure_auth: bool,
+    /// The sender's domain to check with each probe.
+    pub(crate) domain: Option<plan::DomainCheck>,
 }
 
 impl Module {
@@ -82,6 +88,7 @@ impl Module {
             engine: None,
             credentials: None,
             insecure_auth: false,
+            domain: None,
         }
     }
 }
@@ -196,6 +203,14 @@ fn module(name: &str, m: ModuleForm, extra_roots: &[Vec<u8>]) -> Result<Module, 
         engine,
         credentials,
         insecure_auth: m.insecure_auth,
+        domain: match m.from {
+            Some(from) => Some(plan::DomainCheck {
+                sender: plan::Mailbox::parse(&from).map_err(|e| format!("from: {e}"))?,
+                dkim_selectors: m.dkim_selectors,
+            }),
+            None if m.dkim_selectors.is_empty() => None,
+            None => return Err("dkim_selectors needs from".into()),
+        },
     })
 }
 

@@ -398,7 +398,11 @@ fn auth_rejection(
 
 /// A refused envelope or message that the provider's reply explains further: relaying without
 /// a login, a sender the provider has not verified, a sending limit, a rate limit.
-fn send_refinement(port: u16, reply: &Option<ReplySummary>) -> Option<(FindingCode, Msg)> {
+fn send_refinement(
+    port: u16,
+    stage: FindingCode,
+    reply: &Option<ReplySummary>,
+) -> Option<(FindingCode, Msg)> {
     let r = reply.as_ref()?;
     let text = format!("{} {}", r.code, r.text);
     let reply = text.clone();
@@ -420,6 +424,27 @@ fn send_refinement(port: u16, reply: &Option<ReplySummary>) -> Option<(FindingCo
             FindingCode::AuthRateLimited,
             Msg::AuthRateLimited { port, reply },
         ),
+        ErrorKind::ReceiverThrottled => (
+            FindingCode::SendThrottled,
+            Msg::SendRefusedByReceiver {
+                port,
+                reply,
+                kind: ErrorKind::ReceiverThrottled,
+            },
+        ),
+        ErrorKind::IpBlocklisted => (
+            FindingCode::SendIpBlocklisted,
+            Msg::SendRefusedByReceiver {
+                port,
+                reply,
+                kind: ErrorKind::IpBlocklisted,
+            },
+        ),
+        // The sender's domain, refused by the receiving side: the step's own code (the
+        // domain codes are the DNS checks' facts), said with what the reply means.
+        kind if kind.is_receiver_policy() => {
+            (stage, Msg::SendRefusedByReceiver { port, reply, kind })
+        }
         _ => return None,
     })
 }
@@ -433,14 +458,16 @@ fn send_finding(ep: &EndpointObservation, framework: Framework) -> Option<Endpoi
             .map(|r| format!("{} {}", r.code, r.text))
             .unwrap_or_default()
     };
-    let refusal = match &send.outcome {
-        SendOutcome::SenderRejected => &send.mail_from,
-        SendOutcome::RecipientRejected => &send.rcpt_to,
-        SendOutcome::MessageRejected if send.final_reply.is_some() => &send.final_reply,
-        SendOutcome::MessageRejected => &send.data,
-        _ => &None,
+    let (refusal, stage) = match &send.outcome {
+        SendOutcome::SenderRejected => (&send.mail_from, FindingCode::SendSenderRejected),
+        SendOutcome::RecipientRejected => (&send.rcpt_to, FindingCode::SendRecipientRejected),
+        SendOutcome::MessageRejected if send.final_reply.is_some() => {
+            (&send.final_reply, FindingCode::SendMessageRejected)
+        }
+        SendOutcome::MessageRejected => (&send.data, FindingCode::SendMessageRejected),
+        _ => (&None, FindingCode::SendMessageRejected),
     };
-    if let Some((code, msg)) = send_refinement(port, refusal) {
+    if let Some((code, msg)) = send_refinement(port, stage, refusal) {
         let evidence = reply(refusal);
         return Some(err(code, msg, Some(evidence)));
     }

@@ -139,6 +139,49 @@ finding_codes! {
     SendQuotaExceeded = "send.quota_exceeded", Send;
     /// The provider requires a verified sender.
     SendSenderNotVerified = "send.sender_not_verified", Send;
+    /// A receiver defers mail from this address or domain for its rate or complaints (Gmail
+    /// 4.7.28, Yahoo TSS04).
+    SendThrottled = "send.throttled", Send;
+    /// A receiver refuses the sending address: it is on a blocklist (Yahoo BL21).
+    SendIpBlocklisted = "send.ip_blocklisted", Send;
+    /// The sender's domain does not exist (no SOA, MX or address).
+    DomainNotFound = "domain.not_found", Domain;
+    /// A free-mail From sent through another service.
+    DomainFreemailFrom = "domain.freemail_from", Domain;
+    /// The sender's domain could not be checked (no answer from the resolver).
+    DomainLookupFailed = "domain.lookup_failed", Domain;
+    /// No SPF record.
+    DomainSpfMissing = "domain.spf_missing", Domain;
+    /// More than one SPF record.
+    DomainSpfMultiple = "domain.spf_multiple", Domain;
+    /// The SPF record does not parse.
+    DomainSpfInvalid = "domain.spf_invalid", Domain;
+    /// SPF evaluation needs more than 10 DNS-querying terms.
+    DomainSpfTooManyLookups = "domain.spf_too_many_lookups", Domain;
+    /// More than 2 SPF lookups return no answer.
+    DomainSpfVoidLookups = "domain.spf_void_lookups", Domain;
+    /// SPF does not authorise the sending service (or your server's address).
+    DomainSpfProviderNotAuthorised = "domain.spf_provider_not_authorised", Domain;
+    /// No DKIM key at the provider's selectors.
+    DomainDkimMissing = "domain.dkim_missing", Domain;
+    /// A DKIM key record has an empty `p=`.
+    DomainDkimRevoked = "domain.dkim_revoked", Domain;
+    /// A DKIM key record has `t=y`.
+    DomainDkimTesting = "domain.dkim_testing", Domain;
+    /// A DKIM key shorter than 1024 bits.
+    DomainDkimKeyTooShort = "domain.dkim_key_too_short", Domain;
+    /// A DKIM selector's CNAME leads to no record.
+    DomainDkimDangling = "domain.dkim_dangling", Domain;
+    /// No DMARC record for the domain or its organisational domain.
+    DomainDmarcMissing = "domain.dmarc_missing", Domain;
+    /// The DMARC record does not parse, or there are several.
+    DomainDmarcInvalid = "domain.dmarc_invalid", Domain;
+    /// Neither SPF nor DKIM can pass aligned, and the policy is quarantine or reject.
+    DomainDmarcWillFail = "domain.dmarc_will_fail", Domain;
+    /// Your own server's address has no reverse DNS name.
+    DomainPtrMissing = "domain.ptr_missing", Domain;
+    /// The reverse name does not resolve back to the address.
+    DomainPtrMismatch = "domain.ptr_mismatch", Domain;
 }
 
 impl FindingCode {
@@ -183,6 +226,9 @@ pub enum Layer {
     Auth,
     /// Sending a message.
     Send,
+    /// The sender's domain (SPF, DKIM, DMARC, PTR): whether the mail will be accepted after
+    /// it is sent. Last: a domain finding never explains a path that does not work.
+    Domain,
 }
 
 /// How bad a finding is.

@@ -2,6 +2,7 @@
 //! No I/O here, so every failure mode is tested on hand-built or recorded observations.
 
 mod app_client;
+pub mod domain;
 mod endpoint;
 pub mod finding;
 pub(crate) mod in_the_way;
@@ -19,7 +20,7 @@ use crate::model::{GreetingOutcome, SendOutcome};
 use endpoint::{endpoint_findings, EndpointFinding};
 use recommend::plain_rec;
 use std::net::IpAddr;
-use verdict::{verdict_and_cause, Judged, PortStatus};
+use verdict::{verdict_and_cause, with_domain, Judged, PortStatus};
 
 /// Certificates expiring within this many days get a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
@@ -59,14 +60,22 @@ enum PortHealth {
 /// Observations → diagnosis. Pure.
 pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     let ports = port_statuses(obs);
+    let (domain_findings, domain_recs) = obs
+        .domain
+        .as_ref()
+        .map(|d| domain::assess(d, opts.lang))
+        .unwrap_or_default();
     if let Some((finding, rec)) = dns_failure(obs, opts.lang) {
-        let findings = vec![finding];
+        let mut findings = vec![finding];
+        findings.extend(domain_findings);
         let (verdict, cause) = verdict_and_cause(&findings, &ports, Judged::EveryPort);
+        let mut recommendations = vec![rec];
+        recommendations.extend(domain_recs);
         return Diagnosis {
             verdict,
             cause,
             findings,
-            recommendations: vec![rec],
+            recommendations,
         };
     }
     let mut findings: Vec<Finding> = Vec::new();
@@ -104,10 +113,16 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     if let Some(blocked) = smtp_blocked(obs, opts.lang) {
         findings.insert(0, blocked);
     }
+    // The sender's domain: after the path's findings, and never their cause.
+    findings.extend(domain_findings);
     // Errors first, then warnings, then info; stable within a severity (port order).
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let (verdict, cause) = verdict_and_cause(&findings, &ports, Judged::EveryPort);
-    let recommendations = recommend::recommend(obs, &ports, &findings, opts);
+    let (verdict, cause) = with_domain(
+        verdict_and_cause(&findings, &ports, Judged::EveryPort),
+        &findings,
+    );
+    let mut recommendations = recommend::recommend(obs, &ports, &findings, opts);
+    recommendations.extend(domain_recs);
     Diagnosis {
         verdict,
         cause,

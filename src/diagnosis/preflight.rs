@@ -4,7 +4,7 @@
 //! configured path.
 
 use super::recommend::{plain_rec, use_port};
-use super::verdict::{verdict_and_cause, Judged};
+use super::verdict::{verdict_and_cause, with_domain, Judged};
 use super::{port_statuses, Diagnosis, Options};
 use crate::diagnosis::{self, endpoint_is_healthy};
 use crate::diagnosis::{Finding, FindingCode, Recommendation, Severity};
@@ -90,7 +90,10 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         works,
         same_port_is_another_path: mode_mismatch || path.security.is_none(),
     };
-    let (verdict, cause) = verdict_and_cause(&findings, &port_statuses(obs), judged);
+    let (verdict, cause) = with_domain(
+        verdict_and_cause(&findings, &port_statuses(obs), judged),
+        &findings,
+    );
     // The application's own client: a divergence from the probe is said first, and when it is
     // what stops the configured path it is the cause and its fix the only one.
     let app = super::app_client::assess(obs, path, works, opts);
@@ -129,6 +132,11 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         }
         recs
     };
+    let mut recommendations = recommendations;
+    // The sender's domain: its fixes (the DNS records) after the path's.
+    if let Some(domain) = &obs.domain {
+        recommendations.extend(super::domain::assess(domain, opts.lang).1);
+    }
     Diagnosis {
         verdict,
         cause,

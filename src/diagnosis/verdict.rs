@@ -50,6 +50,25 @@ pub(super) fn verdict_and_cause(
     (verdict, cause)
 }
 
+/// A domain finding never hides a path finding: it changes nothing when the path does not
+/// work (the path's cause stays the cause); when the path works and a domain check fails, the
+/// verdict is degraded and the cause is the first domain error (they come root cause first).
+pub(super) fn with_domain(
+    (verdict, cause): (Verdict, Option<FindingCode>),
+    findings: &[Finding],
+) -> (Verdict, Option<FindingCode>) {
+    if verdict != Verdict::Ok {
+        return (verdict, cause);
+    }
+    match findings
+        .iter()
+        .find(|f| f.severity == Severity::Error && f.code.layer() == super::finding::Layer::Domain)
+    {
+        Some(f) => (Verdict::Degraded, Some(f.code)),
+        None => (verdict, cause),
+    }
+}
+
 fn verdict(ports: &[PortStatus], judged: Judged) -> Verdict {
     let health = |h: PortHealth| move |s: &PortStatus| s.health == h;
     match judged {
@@ -189,6 +208,38 @@ mod tests {
             verdict_and_cause(only_587, &ports, judged(true)).1,
             Some(FindingCode::TcpFiltered)
         );
+    }
+
+    #[test]
+    fn a_domain_finding_degrades_a_working_path_and_never_hides_a_broken_one() {
+        let domain = error(FindingCode::DomainDmarcWillFail, None);
+        let ports = [status(587, PortHealth::Healthy)];
+        let findings = [domain.clone()];
+        let got = with_domain(
+            verdict_and_cause(&findings, &ports, Judged::EveryPort),
+            &findings,
+        );
+        assert_eq!(
+            got,
+            (Verdict::Degraded, Some(FindingCode::DomainDmarcWillFail))
+        );
+        let findings = [domain, error(FindingCode::TcpFiltered, Some(587))];
+        let ports = [status(587, PortHealth::Failed)];
+        let got = with_domain(
+            verdict_and_cause(&findings, &ports, Judged::EveryPort),
+            &findings,
+        );
+        assert_eq!(got, (Verdict::Failed, Some(FindingCode::TcpFiltered)));
+        // A warning (no DMARC record) leaves a working path ok.
+        let mut warning = error(FindingCode::DomainDmarcMissing, None);
+        warning.severity = Severity::Warning;
+        let ports = [status(587, PortHealth::Healthy)];
+        let findings = [warning];
+        let got = with_domain(
+            verdict_and_cause(&findings, &ports, Judged::EveryPort),
+            &findings,
+        );
+        assert_eq!(got, (Verdict::Ok, None));
     }
 
     #[test]

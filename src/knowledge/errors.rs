@@ -84,6 +84,48 @@ pub enum ErrorKind {
     RecipientRejected,
     /// DATA rejected.
     MessageRejected,
+    /// A receiver refused the mail as unauthenticated: neither SPF nor DKIM passes aligned and
+    /// the domain's DMARC policy refuses it (Gmail 550 5.7.26, Yahoo 550/554 5.7.9, Outlook.com
+    /// 550 5.7.515).
+    DomainUnauthenticated,
+    /// A receiver refused or deferred the mail because SPF did not pass (Gmail 4.7.27/5.7.27).
+    DomainSpf,
+    /// … because DKIM did not pass (Gmail 4.7.30/5.7.30).
+    DomainDkim,
+    /// … because the From domain is not aligned with SPF or DKIM (Gmail 4.7.32).
+    DomainAlignment,
+    /// … because the domain publishes no DMARC record (Gmail 4.7.40).
+    DomainNoDmarc,
+    /// … because the sending address has no (forward-confirmed) reverse DNS (Gmail 4.7.23,
+    /// 5.7.25).
+    DomainPtr,
+    /// … because the message did not come over TLS (Gmail 4.7.29).
+    ReceiverRequiresTls,
+    /// A receiver defers mail from this address or domain for its rate or complaints (Gmail
+    /// 4.7.28, Yahoo 421 4.7.0 [TSS04]).
+    ReceiverThrottled,
+    /// A receiver refuses the sending address: it is on a blocklist (Yahoo 553 5.7.1 [BL21]).
+    IpBlocklisted,
+}
+
+impl ErrorKind {
+    /// A refusal by the receiving side about the sender's domain or address (what
+    /// `check --from` examines), not about the connection or the login.
+    pub fn is_receiver_policy(self) -> bool {
+        use ErrorKind as K;
+        matches!(
+            self,
+            K::DomainUnauthenticated
+                | K::DomainSpf
+                | K::DomainDkim
+                | K::DomainAlignment
+                | K::DomainNoDmarc
+                | K::DomainPtr
+                | K::ReceiverRequiresTls
+                | K::ReceiverThrottled
+                | K::IpBlocklisted
+        )
+    }
 }
 
 /// The runtime (language and its mail library) that printed the text.
@@ -136,6 +178,9 @@ pub struct Classified {
     /// The refusal came in answer to EHLO/HELO (`(EHLO)`, `EHLO command failed`): the name
     /// the client introduced itself with is the first suspect.
     pub at_ehlo: bool,
+    /// The sender's domain a receiver's refusal names (`sending domain [example.com]`,
+    /// `Unauthenticated email from example.com`): host-name characters only, not validated.
+    pub sender_domain: Option<String>,
 }
 
 /// Classifies an error text. Reads at most [`MAX_INPUT`] bytes; any bytes are fine.
@@ -159,6 +204,9 @@ pub fn classify(text: &str) -> Classified {
             "helo command failed",
         ],
     );
+    let sender_domain = kind
+        .filter(|k| k.is_receiver_policy())
+        .and_then(|_| sender_domain(&lower));
     Classified {
         kind,
         runtime: runtime(&lower),
@@ -167,7 +215,28 @@ pub fn classify(text: &str) -> Classified {
         code,
         enhanced,
         at_ehlo,
+        sender_domain,
     }
+}
+
+/// The sender's domain in a receiver's refusal: Outlook.com's `sending domain [X]`, Gmail's
+/// `email from X is not accepted`. Only host-name characters are kept.
+fn sender_domain(lower: &str) -> Option<String> {
+    let after = |marker: &str| -> Option<&str> {
+        let i = lower.find(marker)?;
+        Some(&lower[i + marker.len()..])
+    };
+    let raw = after("sending domain [")
+        .or_else(|| after("sending domain "))
+        .or_else(|| after("unauthenticated email from "))
+        .or_else(|| after("email from "))?;
+    let name: String = raw
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+        .take(253)
+        .collect();
+    let name = name.trim_end_matches('.').to_string();
+    (name.contains('.') && !name.starts_with('.')).then_some(name)
 }
 
 /// Providers' refusals as they send them, what they mean, and where the provider documents it:
@@ -192,6 +261,23 @@ pub const PROVIDER_REPLIES: &[(&str, u16, &str, &str, ErrorKind, &str)] = &[
     ("SendGrid", 550, "", "The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.", ErrorKind::SenderNotVerified, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/sender-identity"),
     ("SendGrid", 535, "", "Authentication failed: Bad username / password", ErrorKind::AuthFailed, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/integrating-with-the-smtp-api"),
     ("Postfix", 554, "5.7.1", "5.7.1 <someone@example.org>: Relay access denied", ErrorKind::RelayDenied, "https://www.postfix.org/SMTPD_ACCESS_README.html"),
+    ("Gmail", 550, "5.7.26", "5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy. Please contact the administrator of example.com domain if this was a legitimate mail.", ErrorKind::DomainUnauthenticated, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 550, "5.7.26", "5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or DKIM.", ErrorKind::DomainUnauthenticated, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.27", "4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message.", ErrorKind::DomainSpf, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 550, "5.7.27", "5.7.27 This mail has been blocked because the sender is unauthenticated. SPF authentication did not pass for this message.", ErrorKind::DomainSpf, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.30", "4.7.30 Your email has been rate limited because DKIM authentication didn't pass for this message.", ErrorKind::DomainDkim, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 550, "5.7.30", "5.7.30 This mail has been blocked because DKIM authentication didn't pass for this message.", ErrorKind::DomainDkim, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.32", "4.7.32 Your email has been rate limited because the From: header (RFC5322) in this message isn't aligned with either the authenticated SPF or DKIM organizational domain.", ErrorKind::DomainAlignment, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.40", "4.7.40 Your email has been rate limited because DMARC policy is not enabled for the domain in the From: header.", ErrorKind::DomainNoDmarc, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.23", "4.7.23 The sending IP does not have a PTR record setup, or the corresponding forward DNS entry does not match the sending IP.", ErrorKind::DomainPtr, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 550, "5.7.25", "5.7.25 The IP address sending this message does not have a PTR record setup, or the corresponding forward DNS entry does not point to the sending IP.", ErrorKind::DomainPtr, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.29", "4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection.", ErrorKind::ReceiverRequiresTls, "https://support.google.com/a/answer/3726730"),
+    ("Gmail", 421, "4.7.28", "4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited.", ErrorKind::ReceiverThrottled, "https://support.google.com/a/answer/3726730"),
+    ("Yahoo", 550, "5.7.9", "5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all senders to authenticate with either SPF or DKIM.", ErrorKind::DomainUnauthenticated, "https://senders.yahooinc.com/smtp-error-codes/"),
+    ("Yahoo", 554, "5.7.9", "5.7.9 Message not accepted for policy reasons. See https://senders.yahooinc.com/error-codes", ErrorKind::DomainUnauthenticated, "https://senders.yahooinc.com/smtp-error-codes/"),
+    ("Yahoo", 421, "4.7.0", "4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", ErrorKind::ReceiverThrottled, "https://senders.yahooinc.com/smtp-error-codes/"),
+    ("Yahoo", 553, "5.7.1", "5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes", ErrorKind::IpBlocklisted, "https://senders.yahooinc.com/smtp-error-codes/"),
+    ("Outlook.com", 550, "5.7.515", "5.7.515 Access denied, sending domain [EXAMPLE.COM] doesn't meet the required authentication level.", ErrorKind::DomainUnauthenticated, "https://techcommunity.microsoft.com/blog/microsoftdefenderforoffice365blog/strengthening-email-ecosystem-outlook%E2%80%99s-new-requirements-for-high%E2%80%90volume-senders/4399730"),
 ];
 
 /// Where `provider` documents a refusal of this kind, from [`PROVIDER_REPLIES`].
@@ -210,6 +296,46 @@ pub fn classify_reply(code: u16, enhanced: Option<&str>, text: &str) -> Option<E
     lower.insert_str(0, &format!("{code} "));
     let found = reply_code(&lower).1;
     kind(&lower, Some(code), enhanced.or(found.as_deref()))
+}
+
+/// A receiver's refusal of the sender's domain or address, by its enhanced code (and, where a
+/// code is shared with another meaning, the reply code or the wording).
+fn receiver_policy(l: &str, code: Option<u16>, enh: &dyn Fn(&str) -> bool) -> Option<ErrorKind> {
+    use ErrorKind as K;
+    if enh("5.7.26") || enh("5.7.515") {
+        return Some(K::DomainUnauthenticated);
+    }
+    if enh("5.7.9")
+        && (matches!(code, Some(550 | 554))
+            || any(l, &["policy reasons", "sender is unauthenticated"]))
+    {
+        return Some(K::DomainUnauthenticated);
+    }
+    if enh("4.7.27") || enh("5.7.27") {
+        return Some(K::DomainSpf);
+    }
+    if (enh("4.7.30") || enh("5.7.30")) && l.contains("dkim") {
+        return Some(K::DomainDkim);
+    }
+    if enh("4.7.32") {
+        return Some(K::DomainAlignment);
+    }
+    if enh("4.7.40") {
+        return Some(K::DomainNoDmarc);
+    }
+    if enh("4.7.23") || enh("5.7.25") {
+        return Some(K::DomainPtr);
+    }
+    if enh("4.7.29") {
+        return Some(K::ReceiverRequiresTls);
+    }
+    if enh("4.7.28") || l.contains("[tss04]") {
+        return Some(K::ReceiverThrottled);
+    }
+    if l.contains("[bl21]") || l.contains("spamhaus") {
+        return Some(K::IpBlocklisted);
+    }
+    None
 }
 
 /// Microsoft 365's refusal names its security defaults (not the tenant's SMTP AUTH switch).
@@ -316,6 +442,13 @@ fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind>
     // Providers' policies: the enhanced code or the wording names them exactly.
     if l.contains("application-specific password") {
         return Some(K::AppPasswordRequired);
+    }
+    // Receivers' refusals of the sender's domain or address (Gmail's, Yahoo's and
+    // Outlook.com's sender requirements): before the login and rate wordings they share codes
+    // with (Gmail's 534 5.7.9 is an app password, Yahoo's 550/554 5.7.9 a policy refusal;
+    // Microsoft 365's 5.7.30 is about basic auth, Gmail's about DKIM).
+    if let Some(k) = receiver_policy(l, code, &enh) {
+        return Some(k);
     }
     if enh("5.7.14")
         || any(

@@ -1,5 +1,5 @@
 //! What smtp-doctor knows of the world, as tables: mail providers, TLS-inspecting products,
-//! what providers' refusals mean, what
+//! what providers' refusals mean, the grammar of SPF, DKIM and DMARC records, what
 //! applications' error texts say. Pure data and lookups, used by the probes (to name what they
 //! see) and by the diagnosis (to explain it); one home per table.
 
@@ -7,4 +7,5 @@ pub mod errors;
 pub mod hosting;
 pub mod interception;
 pub mod providers;
+pub mod records;
 pub mod security_products;

@@ -154,6 +154,292 @@ pub fn credential_lints(host: &str, user: &str, secret: &str) -> Vec<crate::mode
     lints
 }
 
+/// Where a sending service puts the envelope sender (the domain SPF is checked against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// The From domain itself: SPF at the From domain must authorise the service.
+    FromDomain,
+    /// A subdomain of the From domain that the service's set-up creates (its SPF is the
+    /// service's, published by a CNAME or by records the console gives).
+    Subdomain(&'static str),
+    /// A subdomain whose name the console chooses (SendGrid's `emNNNN`): not visible from DNS.
+    ChosenSubdomain,
+    /// The service's own domain: SPF passes for the service, never aligned with the From domain.
+    ServiceDomain,
+}
+
+/// How a service's DKIM keys are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DkimPublishing {
+    /// TXT records the console gives, at these selectors.
+    Txt(&'static [&'static str]),
+    /// CNAMEs to the service's keys, at these selectors (`{sel}._domainkey` → the service).
+    Cname(&'static [&'static str]),
+    /// Selectors the console chooses (tokens, dates): give them with `--dkim-selector`.
+    Chosen,
+}
+
+/// What a sending service needs in the sender's DNS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendingProfile {
+    /// Its identity.
+    pub id: crate::model::ProviderId,
+    /// Its name, for people.
+    pub name: &'static str,
+    /// Host suffixes of its SMTP servers.
+    pub hosts: &'static [&'static str],
+    /// The `include:` its SPF needs, where SPF is checked against the sender's domain.
+    pub spf_include: Option<&'static str>,
+    /// Where its envelope sender is.
+    pub envelope: Envelope,
+    /// Its DKIM keys.
+    pub dkim: DkimPublishing,
+    /// The CNAME target of a DKIM selector, `{sel}` and `{domain-dashed}` filled in; `None`
+    /// when the console gives the value.
+    pub dkim_target: Option<&'static str>,
+    /// Free-mail domains whose addresses it sends (gmail.com for Google).
+    pub freemail: &'static [&'static str],
+    /// Where in its console the DKIM keys are made, English.
+    pub console_en: &'static str,
+    /// Lo mismo, en español.
+    pub console_es: &'static str,
+}
+
+/// The sending services smtp-doctor knows, keyed by identity. Sources: each service's own
+/// domain-authentication page (Google Admin Help 174124 and 180504; Microsoft Learn "Set up
+/// SPF/DKIM to send mail from your domain"; AWS SES "Authenticating Email with DKIM" and
+/// "Using a custom MAIL FROM domain"; SendGrid "How to set up domain authentication"; Mailgun
+/// "Domain verification setup"; Postmark "DKIM and Return-Path"; Brevo "Authenticate your
+/// domain"; Zoho "SPF/DKIM configuration"; Mandrill "Authentication and delivery"; Resend
+/// "Domains").
+pub const SENDING: &[SendingProfile] = &[
+    SendingProfile {
+        id: crate::model::ProviderId::Google,
+        name: "Google Workspace / Gmail",
+        hosts: &["gmail.com", "googlemail.com", "google.com"],
+        spf_include: Some("_spf.google.com"),
+        envelope: Envelope::FromDomain,
+        dkim: DkimPublishing::Txt(&["google"]),
+        dkim_target: None,
+        freemail: &["gmail.com", "googlemail.com"],
+        console_en: "Google Admin console > Apps > Google Workspace > Gmail > Authenticate email: generate a 2048-bit key with selector \"google\", publish the TXT record it shows, then press Start authentication",
+        console_es: "Consola de administración de Google > Aplicaciones > Google Workspace > Gmail > Autenticar correo: genere una clave de 2048 bits con el selector \"google\", publique el registro TXT que muestra y pulse Iniciar autenticación",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Microsoft365,
+        name: "Microsoft 365",
+        hosts: &["office365.com", "outlook.office.com", "protection.outlook.com"],
+        spf_include: Some("spf.protection.outlook.com"),
+        envelope: Envelope::FromDomain,
+        dkim: DkimPublishing::Cname(&["selector1", "selector2"]),
+        dkim_target: Some("{sel}-{domain-dashed}._domainkey.TENANT.onmicrosoft.com"),
+        freemail: &[],
+        console_en: "Microsoft Defender portal > Email & collaboration > Policies & rules > Threat policies > Email authentication settings > DKIM: select the domain, publish the two CNAMEs it shows (TENANT is your onmicrosoft.com name), then turn on \"Sign messages for this domain with DKIM signatures\"",
+        console_es: "Portal de Microsoft Defender > Correo electrónico y colaboración > Directivas y reglas > Directivas de amenazas > Configuración de autenticación de correo > DKIM: elija el dominio, publique los dos CNAME que muestra (TENANT es su nombre onmicrosoft.com) y active \"Firmar mensajes para este dominio con firmas DKIM\"",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::OutlookCom,
+        name: "Outlook.com",
+        hosts: &["outlook.com", "hotmail.com", "live.com"],
+        spf_include: None,
+        envelope: Envelope::ServiceDomain,
+        dkim: DkimPublishing::Chosen,
+        dkim_target: None,
+        freemail: &["outlook.com", "hotmail.com", "live.com", "msn.com"],
+        console_en: "Outlook.com signs its own addresses; a domain of yours needs Microsoft 365",
+        console_es: "Outlook.com firma sus propias direcciones; un dominio propio necesita Microsoft 365",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Yahoo,
+        name: "Yahoo",
+        hosts: &["yahoo.com"],
+        spf_include: None,
+        envelope: Envelope::ServiceDomain,
+        dkim: DkimPublishing::Chosen,
+        dkim_target: None,
+        freemail: &["yahoo.com", "ymail.com", "rocketmail.com", "aol.com"],
+        console_en: "Yahoo signs its own addresses only",
+        console_es: "Yahoo solo firma sus propias direcciones",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::AmazonSes,
+        name: "Amazon SES",
+        hosts: &["amazonaws.com"],
+        spf_include: Some("amazonses.com"),
+        envelope: Envelope::ServiceDomain,
+        dkim: DkimPublishing::Chosen,
+        dkim_target: None,
+        freemail: &[],
+        console_en: "Amazon SES console > Configuration > Identities > your domain > Authentication: Easy DKIM (RSA 2048) gives three CNAMEs TOKEN._domainkey → TOKEN.dkim.amazonses.com; pass their tokens with --dkim-selector. For aligned SPF, set a custom MAIL FROM domain there too",
+        console_es: "Consola de Amazon SES > Configuration > Identities > su dominio > Authentication: Easy DKIM (RSA 2048) da tres CNAME TOKEN._domainkey → TOKEN.dkim.amazonses.com; pase sus tokens con --dkim-selector. Para un SPF alineado, configure allí también un dominio MAIL FROM propio",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Sendgrid,
+        name: "SendGrid",
+        hosts: &["sendgrid.net"],
+        spf_include: Some("sendgrid.net"),
+        envelope: Envelope::ChosenSubdomain,
+        dkim: DkimPublishing::Cname(&["s1", "s2"]),
+        dkim_target: Some("{sel}.domainkey.uNNNN.wlNNN.sendgrid.net"),
+        freemail: &[],
+        console_en: "SendGrid > Settings > Sender Authentication > Authenticate Your Domain: publish the three CNAMEs it gives (emNNNN, s1._domainkey, s2._domainkey), then press Verify",
+        console_es: "SendGrid > Settings > Sender Authentication > Authenticate Your Domain: publique los tres CNAME que da (emNNNN, s1._domainkey, s2._domainkey) y pulse Verify",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Mailgun,
+        name: "Mailgun",
+        hosts: &["mailgun.org"],
+        spf_include: Some("mailgun.org"),
+        envelope: Envelope::FromDomain,
+        dkim: DkimPublishing::Chosen,
+        dkim_target: None,
+        freemail: &[],
+        console_en: "Mailgun > Sending > Domain settings > DNS records: publish the TXT record of its DKIM selector (pass the selector with --dkim-selector), then press Verify DNS settings",
+        console_es: "Mailgun > Sending > Domain settings > DNS records: publique el registro TXT de su selector DKIM (pase el selector con --dkim-selector) y pulse Verify DNS settings",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Postmark,
+        name: "Postmark",
+        hosts: &["postmarkapp.com"],
+        spf_include: None,
+        envelope: Envelope::Subdomain("pm-bounces"),
+        dkim: DkimPublishing::Chosen,
+        dkim_target: None,
+        freemail: &[],
+        console_en: "Postmark > Sender Signatures > your domain > DNS Settings: publish the DKIM TXT record (selector DATEpm, pass it with --dkim-selector) and the Return-Path CNAME pm-bounces → pm.mtasv.net",
+        console_es: "Postmark > Sender Signatures > su dominio > DNS Settings: publique el registro TXT de DKIM (selector FECHApm, páselo con --dkim-selector) y el CNAME de Return-Path pm-bounces → pm.mtasv.net",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Brevo,
+        name: "Brevo",
+        hosts: &["brevo.com", "sendinblue.com"],
+        spf_include: None,
+        envelope: Envelope::ServiceDomain,
+        dkim: DkimPublishing::Cname(&["brevo1", "brevo2"]),
+        dkim_target: Some("b{n}.{domain-dashed}.dkim.brevo.com"),
+        freemail: &[],
+        console_en: "Brevo > Senders, Domains & Dedicated IPs > Domains > Authenticate: publish the brevo-code TXT, the two CNAMEs brevo1._domainkey and brevo2._domainkey and the DMARC record it shows",
+        console_es: "Brevo > Remitentes, dominios e IP dedicadas > Dominios > Autenticar: publique el TXT brevo-code, los dos CNAME brevo1._domainkey y brevo2._domainkey y el registro DMARC que muestra",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Zoho,
+        name: "Zoho Mail",
+        hosts: &["zoho.com", "zoho.eu", "zoho.in", "zohomail.com"],
+        spf_include: Some("zoho.com"),
+        envelope: Envelope::FromDomain,
+        dkim: DkimPublishing::Chosen,
+        dkim_target: None,
+        freemail: &["zohomail.com"],
+        console_en: "Zoho Mail Admin Console > Domains > your domain > Email configuration > DKIM: add a selector, publish its TXT record (pass the selector with --dkim-selector) and verify it",
+        console_es: "Consola de administración de Zoho Mail > Dominios > su dominio > Configuración de correo > DKIM: añada un selector, publique su registro TXT (pase el selector con --dkim-selector) y verifíquelo",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Mandrill,
+        name: "Mandrill",
+        hosts: &["mandrillapp.com"],
+        spf_include: None,
+        envelope: Envelope::ServiceDomain,
+        dkim: DkimPublishing::Cname(&["mte1", "mte2"]),
+        dkim_target: Some("dkim{n}.mandrillapp.com"),
+        freemail: &[],
+        console_en: "Mandrill > Settings > Domains > Sending Domains: add the domain, publish the two CNAMEs mte1._domainkey and mte2._domainkey, then Test DNS Settings",
+        console_es: "Mandrill > Settings > Domains > Sending Domains: añada el dominio, publique los dos CNAME mte1._domainkey y mte2._domainkey y pulse Test DNS Settings",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Resend,
+        name: "Resend",
+        hosts: &["resend.com"],
+        spf_include: None,
+        envelope: Envelope::Subdomain("send"),
+        dkim: DkimPublishing::Txt(&["resend"]),
+        dkim_target: None,
+        freemail: &[],
+        console_en: "Resend > Domains > Add Domain: publish the resend._domainkey TXT record and the MX and TXT records of the send subdomain it shows, then Verify DNS Records",
+        console_es: "Resend > Domains > Add Domain: publique el registro TXT resend._domainkey y los registros MX y TXT del subdominio send que muestra, y pulse Verify DNS Records",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Icloud,
+        name: "iCloud Mail",
+        hosts: &["mail.me.com", "icloud.com"],
+        spf_include: Some("icloud.com"),
+        envelope: Envelope::FromDomain,
+        dkim: DkimPublishing::Cname(&["sig1"]),
+        dkim_target: Some("sig1.dkim.{domain}.at.icloudmailadmin.com"),
+        freemail: &["icloud.com", "me.com", "mac.com"],
+        console_en: "iCloud > Custom Email Domain: the records it lists (sig1._domainkey CNAME, SPF include:icloud.com)",
+        console_es: "iCloud > Dominio de correo personalizado: los registros que indica (CNAME sig1._domainkey, SPF include:icloud.com)",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Fastmail,
+        name: "Fastmail",
+        hosts: &["fastmail.com"],
+        spf_include: Some("spf.messagingengine.com"),
+        envelope: Envelope::FromDomain,
+        dkim: DkimPublishing::Cname(&["fm1", "fm2", "fm3"]),
+        dkim_target: Some("{sel}.{domain}.dkim.fmhosted.com"),
+        freemail: &["fastmail.com"],
+        console_en: "Fastmail > Settings > Domains > your domain > DNS settings: the fm1/fm2/fm3._domainkey CNAMEs",
+        console_es: "Fastmail > Ajustes > Dominios > su dominio > Ajustes DNS: los CNAME fm1/fm2/fm3._domainkey",
+    },
+    SendingProfile {
+        id: crate::model::ProviderId::Gmx,
+        name: "GMX",
+        hosts: &["gmx.com", "gmx.net"],
+        spf_include: None,
+        envelope: Envelope::ServiceDomain,
+        dkim: DkimPublishing::Chosen,
+        dkim_target: None,
+        freemail: &["gmx.com", "gmx.net", "gmx.de"],
+        console_en: "GMX signs its own addresses only",
+        console_es: "GMX solo firma sus propias direcciones",
+    },
+];
+
+/// The sending service of an SMTP host, if it is a known one.
+pub fn sending_for_host(host: &str) -> Option<&'static SendingProfile> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    SENDING.iter().find(|p| {
+        p.hosts
+            .iter()
+            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+    })
+}
+
+/// A sending service by identity.
+pub fn sending(id: crate::model::ProviderId) -> &'static SendingProfile {
+    SENDING.iter().find(|p| p.id == id).unwrap_or(&SENDING[0])
+}
+
+/// Other free-mail domains (no sending service of smtp-doctor's sends them).
+const OTHER_FREEMAIL: &[&str] = &[
+    "aol.com",
+    "mail.com",
+    "proton.me",
+    "protonmail.com",
+    "yandex.ru",
+    "yandex.com",
+    "mail.ru",
+    "web.de",
+    "libero.it",
+    "orange.fr",
+    "laposte.net",
+    "qq.com",
+    "163.com",
+];
+
+/// Whether `domain` is a free-mail domain, and whose (`None` inside: a free-mail domain of a
+/// service smtp-doctor does not send through).
+pub fn freemail(domain: &str) -> Option<Option<crate::model::ProviderId>> {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    if let Some(p) = SENDING
+        .iter()
+        .find(|p| p.freemail.contains(&domain.as_str()))
+    {
+        return Some(Some(p.id));
+    }
+    OTHER_FREEMAIL.contains(&domain.as_str()).then_some(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +464,27 @@ mod tests {
             Some("SendGrid")
         );
         assert_eq!(for_host("mail.example.com"), None);
+    }
+
+    #[test]
+    fn sending_services_by_identity() {
+        use crate::model::ProviderId as P;
+        let id = |h: &str| sending_for_host(h).map(|p| p.id);
+        assert_eq!(id("smtp.gmail.com"), Some(P::Google));
+        assert_eq!(id("smtp-relay.gmail.com"), Some(P::Google));
+        assert_eq!(id("smtp.office365.com"), Some(P::Microsoft365));
+        assert_eq!(id("email-smtp.eu-west-1.amazonaws.com"), Some(P::AmazonSes));
+        assert_eq!(id("smtp.sendgrid.net"), Some(P::Sendgrid));
+        assert_eq!(id("smtp-relay.brevo.com"), Some(P::Brevo));
+        assert_eq!(id("smtp.mandrillapp.com"), Some(P::Mandrill));
+        assert_eq!(id("smtp.resend.com"), Some(P::Resend));
+        assert_eq!(id("mail.example.com"), None);
+        assert_eq!(freemail("Gmail.com"), Some(Some(P::Google)));
+        assert_eq!(freemail("hotmail.com"), Some(Some(P::OutlookCom)));
+        assert_eq!(freemail("proton.me"), Some(None));
+        assert_eq!(freemail("example.com"), None);
+        for p in SENDING {
+            assert_eq!(sending(p.id).id, p.id);
+        }
     }
 }

@@ -7,6 +7,7 @@
 mod app_client;
 mod auth;
 mod config;
+mod domain;
 mod environment;
 mod reply;
 mod security;
@@ -21,6 +22,10 @@ pub use app_client::{
 };
 pub use auth::{AuthObservation, AuthOutcome, CredentialLint, Unprotected};
 pub use config::ConfiguredPath;
+pub use domain::{
+    Alignment, DkimKeyState, DkimSelectorObservation, DmarcObservation, DmarcPolicy, DmarcRecord,
+    DomainExistence, DomainObservation, ProviderId, PtrObservation, SpfObservation, SpfResult,
+};
 pub use environment::{Container, ControlObservation, Environment, Hosting};
 pub use reply::{Broken, Reply, ReplySummary};
 pub use security::{
@@ -297,6 +302,9 @@ pub struct Observations {
     /// read), gathered only when a port was filtered, denied or intercepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<SecurityObservation>,
+    /// The sender's domain (SPF, DKIM, DMARC, PTR), when a sender was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainObservation>,
 }
 
 /// A certificate name checked before a fix may suggest it as the host.

@@ -274,6 +274,16 @@ impl Default for Timing {
     }
 }
 
+/// The sender's domain step: the sender and the DKIM selectors to look at besides the
+/// provider's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainCheck {
+    /// The sender address (`From`).
+    pub sender: Mailbox,
+    /// `--dkim-selector` values.
+    pub dkim_selectors: Vec<String>,
+}
+
 /// Everything a run needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -312,6 +322,8 @@ pub struct Plan {
     /// Read this machine's security state (products, firewall rules) when a port is filtered,
     /// denied or intercepted: the command line does; a library caller or `serve` opts in.
     pub machine_security: bool,
+    /// Check the sender's domain (SPF, DKIM, DMARC, PTR) beside the probes.
+    pub domain: Option<DomainCheck>,
 }
 
 /// The provider's extra submission port, when the ports are the defaults.
@@ -368,6 +380,7 @@ impl Plan {
             control_port: None,
             machine_security: false,
             fallback_ports: fallback,
+            domain: None,
         })
     }
 

@@ -31,7 +31,11 @@ impl std::fmt::Debug for ResolverCache {
 const MAX_RESOLVERS: usize = 16;
 
 impl ResolverCache {
-    fn get(&self, server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, String> {
+    pub(crate) fn get(
+        &self,
+        server: Option<SocketAddr>,
+        timeout: Duration,
+    ) -> Result<TokioResolver, String> {
         let key = (server, timeout);
         if let Ok(built) = self.built.lock() {
             if let Some((_, r)) = built.iter().find(|(k, _)| *k == key) {

@@ -3,6 +3,7 @@
 pub(crate) mod app_client;
 pub(crate) mod auth;
 pub mod dns;
+pub mod domain;
 pub(crate) mod endpoint;
 pub mod environment;
 pub(crate) mod os_error;

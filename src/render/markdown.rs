@@ -89,6 +89,7 @@ pub fn render(report: &Report) -> String {
         .and_then(|c| report.findings.iter().find(|f| f.code == c));
     problem(&mut out, report.lang, cause);
     diagnostic_table(&mut out, report);
+    will_it_arrive(&mut out, report);
     findings(&mut out, report, cause);
     solutions(&mut out, report);
     verification(&mut out, report);
@@ -362,6 +363,19 @@ fn findings(out: &mut String, report: &Report, cause: Option<&Finding>) {
     }
 }
 
+/// The sender's domain ("will it arrive"): the records as read.
+fn will_it_arrive(out: &mut String, report: &Report) {
+    let Some(section) = super::domain::section(report) else {
+        return;
+    };
+    let _ = writeln!(out, "### {}\n", escape_markdown(&section.heading));
+    let _ = writeln!(out, "| | |\n| --- | --- |");
+    for (label, value) in &section.rows {
+        let _ = writeln!(out, "| {label} | {} |", cell(value));
+    }
+    let _ = writeln!(out, "\n*{}*\n", escape_markdown(&section.note));
+}
+
 /// 3. Solutions, best first, with the settings to paste.
 fn solutions(out: &mut String, report: &Report) {
     let lang = report.lang;
@@ -413,7 +427,18 @@ fn verification(out: &mut String, report: &Report) {
         .map(|p| format!(" --port {p}"))
         .collect();
     let lang_flag = if lang == Lang::Es { " --lang es" } else { "" };
-    let command = format!("smtp-doctor check {}{ports}{lang_flag}", report.host);
+    let from = report
+        .domain
+        .as_ref()
+        // Only an address a shell takes as one plain word goes into the command.
+        .filter(|d| {
+            d.sender
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "@._+-".contains(c))
+        })
+        .map(|d| format!(" --from {}", d.sender))
+        .unwrap_or_default();
+    let command = format!("smtp-doctor check {}{ports}{from}{lang_flag}", report.host);
     let _ = write!(out, "{}", code_block("sh", &command));
 }
 

@@ -181,6 +181,7 @@ pub fn step_of(code: FindingCode) -> &'static str {
         Layer::Tls => "tls",
         Layer::Auth => "auth",
         Layer::Send => "send",
+        Layer::Domain => "domain",
     }
 }
 
@@ -398,6 +399,7 @@ mod tests {
     fn every_code_has_a_step_of_the_closed_set() {
         let steps = [
             "config", "dns", "connect", "greeting", "ehlo", "starttls", "tls", "auth", "send",
+            "domain",
         ];
         for code in FindingCode::ALL {
             assert!(steps.contains(&step_of(*code)), "{code:?}");
@@ -406,6 +408,7 @@ mod tests {
         assert_eq!(step_of(FindingCode::SmtpStarttlsMissing), "starttls");
         assert_eq!(step_of(FindingCode::SmtpNoGreeting), "greeting");
         assert_eq!(step_of(FindingCode::DnsNxdomain), "dns");
+        assert_eq!(step_of(FindingCode::DomainDmarcWillFail), "domain");
     }
 
     #[test]

@@ -57,6 +57,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         out.push('\n');
         out.push_str(&table(report, &p));
     }
+    will_it_arrive(&mut out, report, &p);
     findings(&mut out, report, &p);
     who_is_in_the_way(&mut out, report, &p);
     recommendations(&mut out, report, &p);
@@ -206,6 +207,18 @@ fn who_is_in_the_way(out: &mut String, report: &Report, p: &Paint) {
             i18n::who_is_in_the_way(report.lang, security)
         );
     }
+}
+
+/// The sender's domain, as read: SPF, DKIM, DMARC, PTR.
+fn will_it_arrive(out: &mut String, report: &Report, p: &Paint) {
+    let Some(section) = super::domain::section(report) else {
+        return;
+    };
+    let _ = writeln!(out, "\n{}", p.bold(&section.heading));
+    for (label, value) in &section.rows {
+        let _ = writeln!(out, "  {:<6} {value}", label);
+    }
+    let _ = writeln!(out, "  {}", p.dim(&section.note));
 }
 
 fn recommendations(out: &mut String, report: &Report, p: &Paint) {

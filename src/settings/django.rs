@@ -71,8 +71,10 @@ pub(super) fn read_project(
 }
 
 /// The settings asked of Django's runtime.
-fn runtime_keys() -> [&'static str; 8] {
+fn runtime_keys() -> [&'static str; 10] {
     [
+        "DEFAULT_FROM_EMAIL",
+        "SERVER_EMAIL",
         NAMES.host,
         NAMES.port,
         NAMES.user,
@@ -135,7 +137,9 @@ pub(super) fn parse_python_settings(
             continue;
         };
         let name = name.trim();
-        if !name.starts_with(prefix)
+        // The sender settings are read beside the prefix's (Django's have no EMAIL_ prefix).
+        let sender = matches!(name, "DEFAULT_FROM_EMAIL" | "SERVER_EMAIL");
+        if !(name.starts_with(prefix) || sender)
             || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
             || expr.starts_with('=')
         {

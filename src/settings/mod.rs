@@ -204,6 +204,8 @@ pub struct AppSettings {
     pub user: Option<String>,
     /// Login password.
     pub password: Option<Secret>,
+    /// The sender address the application uses (`DEFAULT_FROM_EMAIL`, `MAIL_FROM_ADDRESS`…).
+    pub sender: Option<String>,
     /// Every value with its origin, secrets masked.
     pub report: Vec<SettingReport>,
     /// Whether the project's code was run to read them, and how that went.
@@ -482,6 +484,7 @@ struct Interpreted {
     starttls: bool,
     implicit: bool,
     timeout: Option<f64>,
+    sender: Option<String>,
 }
 
 /// Reads values from the layers, noting each one read (secrets masked) for the report.
@@ -551,6 +554,24 @@ impl<'a> Interpreter<'a> {
         Ok(())
     }
 
+    /// The sender address, under the first of the framework's names that is set.
+    fn read_sender(&mut self, framework: Framework, path: &mut Interpreted) {
+        for key in sender_keys(framework) {
+            if let Some(raw) = self.get(key) {
+                let value = raw.value.trim();
+                // Django's and Laravel's "Name <addr>" form: the address inside the brackets.
+                let address = match (value.rfind('<'), value.rfind('>')) {
+                    (Some(a), Some(b)) if a < b => &value[a + 1..b],
+                    _ => value,
+                };
+                if !address.is_empty() {
+                    path.sender = Some(address.to_string());
+                    return;
+                }
+            }
+        }
+    }
+
     /// The command line wins over everything.
     fn apply_flags(&mut self, flags: &FlagSettings, path: &mut Interpreted) {
         let flag = |name: &str| Origin::Flag {
@@ -600,6 +621,7 @@ impl<'a> Interpreter<'a> {
             timeout: path.timeout,
             user: path.user,
             password: path.password,
+            sender: path.sender,
             report: self.report,
             runtime: None,
             shadowed: Vec::new(),
@@ -633,8 +655,27 @@ fn interpret(
         Framework::Node => node::read_tls(&mut it, &mut path)?,
         _ => django::read_tls(&mut it, &mut path)?,
     }
+    it.read_sender(framework, &mut path);
     it.apply_flags(flags, &mut path);
     Ok(it.finish(framework, path))
+}
+
+/// Where each framework's application sets its sender address, most specific first: Django's
+/// `DEFAULT_FROM_EMAIL` (and `SERVER_EMAIL` for error mail), Laravel's `MAIL_FROM_ADDRESS`,
+/// Flask-Mail's `MAIL_DEFAULT_SENDER`, JavaMail's `mail.smtp.from` through Spring's
+/// `spring.mail.properties.*`, and the usual variables of Node and .NET projects. Rails sets
+/// it in code (`default from:`), so there is nothing to read.
+pub fn sender_keys(framework: Framework) -> &'static [&'static str] {
+    match framework {
+        Framework::Django | Framework::Url => &["DEFAULT_FROM_EMAIL", "SERVER_EMAIL"],
+        Framework::Laravel => &["MAIL_FROM_ADDRESS"],
+        Framework::Flask => &["MAIL_DEFAULT_SENDER"],
+        Framework::Spring => &["spring.mail.properties.mail.smtp.from"],
+        Framework::Node => &["MAIL_FROM", "SMTP_FROM", "EMAIL_FROM"],
+        Framework::Dotnet => &["Smtp__From", "Email__From", "MAIL_FROM"],
+        Framework::Phpmailer => &["MAIL_FROM", "SMTP_FROM"],
+        Framework::Rails => &[],
+    }
 }
 
 #[cfg(test)]
@@ -688,6 +729,25 @@ mod tests {
             "flags beat everything"
         );
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn the_sender_setting_is_read_with_its_origin() {
+        let src = sources(&[
+            ("MAIL_HOST", "smtp.example.com"),
+            ("MAIL_FROM_ADDRESS", "\"Shop <orders@shop.example>\""),
+        ]);
+        let mut src = src;
+        src.framework = Some(Framework::Laravel);
+        let s = load(&FlagSettings::default(), &src).unwrap();
+        assert_eq!(s.sender.as_deref(), Some("orders@shop.example"));
+        assert!(s.report.iter().any(|r| r.name == "MAIL_FROM_ADDRESS"));
+        let src = sources(&[
+            ("EMAIL_HOST", "smtp.example.com"),
+            ("SERVER_EMAIL", "errors@shop.example"),
+        ]);
+        let s = load(&FlagSettings::default(), &src).unwrap();
+        assert_eq!(s.sender.as_deref(), Some("errors@shop.example"));
     }
 
     #[test]

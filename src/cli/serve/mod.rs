@@ -130,6 +130,8 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         user: None,
         password_stdin: false,
         insecure_auth: false,
+        from: None,
+        dkim_selectors: Vec::new(),
     };
     let net = match NetConfig::from_args(&probe) {
         Ok(net) => net,

@@ -92,6 +92,7 @@ pub(super) async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
     }
     plan.credentials = module.credentials.clone();
     plan.insecure_auth = module.insecure_auth;
+    plan.domain = module.domain.clone();
     // A monitoring probe says what it saw; reading this machine's firewall on every scrape
     // of a dropped target would cost a child process each time.
     plan.machine_security = false;
