@@ -43,8 +43,12 @@ pub(super) fn effective_settings(dir: &Path, keys: &[&str], limit: Duration) -> 
         .iter()
         .all(|k| k.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')));
     let keys: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
+    // The sender settings only when the project sets them: Django's own defaults
+    // (webmaster@localhost, root@localhost) are what it sends when the code passes no sender,
+    // not a choice of the application's, and checking their domain would fail every project
+    // that passes its sender in code.
     let script = format!(
-        "import json\nfrom django.conf import settings as s\nkeys=[{}]\nprint('{MARKER}'+json.dumps({{k: getattr(s,k,None) for k in keys}}, default=str))",
+        "import json\nfrom django.conf import settings as s\nkeys=[{}]\nsenders=('DEFAULT_FROM_EMAIL','SERVER_EMAIL')\nprint('{MARKER}'+json.dumps({{k: (getattr(s,k,None) if k not in senders or s.is_overridden(k) else None) for k in keys}}, default=str))",
         keys.join(",")
     );
     let args = ["manage.py", "shell", "-c", script.as_str()];
