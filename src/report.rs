@@ -1,4 +1,4 @@
-//! The report: observations plus diagnosis, in the shape of CONTRACT.md (schema 1).
+//! The report: observations plus diagnosis, in the shape of docs/CONTRACT.md (schema 1).
 
 pub use crate::diagnosis::{Recommendation, Verdict};
 
@@ -84,7 +84,7 @@ pub struct Report {
     pub domain: Option<crate::model::DomainObservation>,
 }
 
-/// The application's own client as the report shows it (CONTRACT-facing: `runtime`,
+/// The application's own client as the report shows it (docs/CONTRACT.md: `runtime`,
 /// `version`, `tls_library`, `ehlo_name`, `outcome`, `error`, `reason`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppClientReport {

@@ -297,7 +297,7 @@ apply_fix() {
             done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' <<<"$settings")
             ;;
         node)
-            # JSON settings are strings (CONTRACT); the printed snippet writes them with their
+            # JSON settings are strings (docs/CONTRACT.md); the printed snippet writes them with their
             # JavaScript types (`secure: false`, `port: 465`), as a user pastes them.
             settings=$(jq -c 'with_entries(.value |= (if . == "true" then true
                 elif . == "false" then false elif test("^[0-9]+$") then tonumber else . end))' \

@@ -1,4 +1,4 @@
-//! Findings: the diagnosis' vocabulary. Codes are stable (CONTRACT.md); messages are not.
+//! Findings: the diagnosis' vocabulary. Codes are stable (docs/CONTRACT.md); messages are not.
 
 use crate::i18n::Symptom;
 use crate::model::Security;

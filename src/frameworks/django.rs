@@ -1,5 +1,5 @@
 //! Django `settings.py`: `EMAIL_USE_TLS` is STARTTLS, `EMAIL_USE_SSL` implicit TLS. These are
-//! also CONTRACT.md's keys, used when no settings source was read.
+//! also docs/CONTRACT.md's keys, used when no settings source was read.
 
 use super::value::double_quoted;
 use super::{Names, SettingValue, Settings, Spec, ValueKind};

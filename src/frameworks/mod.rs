@@ -1,5 +1,5 @@
 //! Exact settings for a fix, in the names of the application's framework, and the snippet to
-//! paste. Django is the default (CONTRACT.md's keys). Each framework's file holds the names it
+//! paste. Django is the default (docs/CONTRACT.md's keys). Each framework's file holds the names it
 //! reads, the settings of a fix in its types, and its snippet; this file holds the enum and the
 //! dispatch. `settings/` reads the names from here.
 

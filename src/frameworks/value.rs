@@ -22,7 +22,7 @@ pub enum ValueKind {
 }
 
 /// One value to set: its kind and its text in the framework's spelling. Serialises as the
-/// text (CONTRACT: `recommendations[].settings` is a map of string to string).
+/// text (docs/CONTRACT.md: `recommendations[].settings` is a map of string to string).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingValue {
     kind: ValueKind,

@@ -1,7 +1,7 @@
 //! Observations: pure data describing what the probes saw. Facts, never opinions.
 //!
 //! Every type here serialises to the JSON report; the field names are part of the
-//! report's shape (see CONTRACT.md, schema 1). This is the bottom layer: it imports nothing
+//! report's shape (see docs/CONTRACT.md, schema 1). This is the bottom layer: it imports nothing
 //! of the crate, and every other layer may use it.
 
 mod app_client;
@@ -145,7 +145,7 @@ pub struct DnsObservation {
     pub resolver_answers: Option<bool>,
 }
 
-/// The state of a TCP connection attempt, as CONTRACT.md names them.
+/// The state of a TCP connection attempt, as docs/CONTRACT.md names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TcpState {

@@ -1,4 +1,4 @@
-//! The JSON report (CONTRACT.md, schema 1).
+//! The JSON report (docs/CONTRACT.md, schema 1).
 
 use crate::report::Report;
 

@@ -34,7 +34,7 @@ pub struct EmailUrl {
 /// The TLS flags and the port a scheme means when the URL names none, as the app ends up
 /// using them: django-environ 0.14 and dj-email-url 1.0.6 leave the port unset (so Python's
 /// smtplib uses 25, or 465 for SMTP_SSL) except dj-email-url's `submission` (587); both read
-/// `smtps` as STARTTLS (CONTRACT.md); only django-environ knows `smtp+tls`/`smtp+ssl`.
+/// `smtps` as STARTTLS (docs/CONTRACT.md); only django-environ knows `smtp+tls`/`smtp+ssl`.
 fn scheme_defaults(scheme: &str) -> Result<(bool, bool, u16), String> {
     match scheme.to_ascii_lowercase().as_str() {
         "smtp" => Ok((false, false, 25)),
@@ -308,7 +308,7 @@ mod tests {
         assert!(shown.contains("Secret(****)"), "{shown}");
     }
 
-    /// CONTRACT.md: each scheme means what django-environ 0.14 and dj-email-url 1.0.6 mean;
+    /// docs/CONTRACT.md: each scheme means what django-environ 0.14 and dj-email-url 1.0.6 mean;
     /// `smtps://` and `smtp+tls://` set EMAIL_USE_TLS (STARTTLS), only `smtp+ssl://` sets
     /// EMAIL_USE_SSL.
     #[test]
