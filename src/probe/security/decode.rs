@@ -563,17 +563,26 @@ pub fn wmi_product_state(value: u32) -> (ProductState, bool) {
     (state, (value >> 4) & 0xF == 0)
 }
 
+/// ConvertTo-Json's output, parsed.
+fn json_value(json: &str) -> Result<Value, DecodeError> {
+    serde_json::from_str(json).map_err(|e| DecodeError::Shape(format!("json: {e}")))
+}
+
+/// ConvertTo-Json writes one object for one item and an array for more (nothing for none).
+fn one_or_many(v: &Value) -> Result<Vec<&Value>, DecodeError> {
+    match v {
+        Value::Array(a) => Ok(a.iter().collect()),
+        Value::Object(_) => Ok(vec![v]),
+        Value::Null => Ok(Vec::new()),
+        _ => Err(DecodeError::Shape("neither an object nor an array".into())),
+    }
+}
+
 /// The products of `Get-CimInstance -Namespace root/SecurityCenter2 -ClassName
 /// AntiVirusProduct | ConvertTo-Json` (an object for one product, an array for more).
 pub fn wmi_products(json: &str, kind: ProductKind) -> Result<Vec<SecurityProduct>, DecodeError> {
-    let v: Value =
-        serde_json::from_str(json).map_err(|e| DecodeError::Shape(format!("json: {e}")))?;
-    let items: Vec<&Value> = match &v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(_) => vec![&v],
-        Value::Null => Vec::new(),
-        _ => return Err(DecodeError::Shape("neither an object nor an array".into())),
-    };
+    let v = json_value(json)?;
+    let items = one_or_many(&v)?;
     items
         .into_iter()
         .map(|p| {
@@ -651,14 +660,8 @@ impl WindowsRule {
 /// them carries `Protocol`, `RemotePort` and `Program` beside the rule's own fields; without
 /// them a rule is for any protocol, port and program.
 pub fn powershell_rules(json: &str) -> Result<Vec<WindowsRule>, DecodeError> {
-    let v: Value =
-        serde_json::from_str(json).map_err(|e| DecodeError::Shape(format!("json: {e}")))?;
-    let items: Vec<&Value> = match &v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(_) => vec![&v],
-        Value::Null => Vec::new(),
-        _ => return Err(DecodeError::Shape("neither an object nor an array".into())),
-    };
+    let v = json_value(json)?;
+    let items = one_or_many(&v)?;
     let is = |v: Option<&Value>, number: u64, word: &str| match v {
         Some(Value::Number(n)) => n.as_u64() == Some(number),
         Some(Value::String(s)) => s.eq_ignore_ascii_case(word),
