@@ -12,6 +12,7 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,10 @@ pub struct Job {
     /// Answers the child's questions: called with each line it prints on stdout (without the
     /// line end); what it returns is written to the child's stdin. Without it, stdin is closed.
     pub answer: Option<Answerer>,
+    /// Set by the caller when the run is no longer wanted: the child is then killed with every
+    /// process it started, as at the time limit (the outcome is [`Outcome::TimedOut`] with the
+    /// time it ran).
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What answers one line of a child's output: the bytes to write to its stdin, if any.
@@ -68,6 +73,7 @@ impl Job {
             limit: Duration::from_secs(10),
             cap: OUTPUT_CAP,
             answer: None,
+            stop: None,
         }
     }
 }
@@ -467,22 +473,27 @@ pub fn run(job: &Job) -> Outcome {
     }
     drop(tx);
     let deadline = started + job.limit;
-    let mut timed_out = false;
+    let mut timed_out = None;
+    let stopped = || job.stop.as_ref().is_some_and(|s| s.load(Ordering::Acquire));
     while !has_exited(&mut child) {
         if Instant::now() >= deadline {
-            timed_out = true;
+            timed_out = Some(job.limit);
+            break;
+        }
+        if stopped() {
+            timed_out = Some(started.elapsed());
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    if timed_out {
+    if let Some(after) = timed_out {
         kill_all(&mut child);
         #[cfg(windows)]
         drop(job_object);
         let _ = child.wait();
         #[cfg(target_os = "linux")]
         reaper::reaped(child.id());
-        return Outcome::TimedOut { after: job.limit };
+        return Outcome::TimedOut { after };
     }
     // The child is gone; what it left running is not wanted either (and would hold the pipes
     // open).
@@ -636,6 +647,27 @@ mod tests {
             String::from_utf8_lossy(&stdout),
             "ASK 1\ngot yes\nother\nASK 2\ngot yes\n"
         );
+    }
+
+    #[test]
+    fn a_run_no_longer_wanted_is_stopped_with_what_it_started() {
+        let marker =
+            std::env::temp_dir().join(format!("smtp-doctor-runner-stop-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        let mut job = sh(&format!("(sleep 1; touch {}) & sleep 30", marker.display()));
+        job.limit = Duration::from_secs(60);
+        let stop = Arc::new(AtomicBool::new(false));
+        job.stop = Some(stop.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            stop.store(true, Ordering::Release);
+        });
+        match run(&job) {
+            Outcome::TimedOut { after } => assert!(after < job.limit, "{after:?}"),
+            other => panic!("{other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(1300));
+        assert!(!marker.exists(), "the grandchild survived the stop");
     }
 
     #[test]
