@@ -192,7 +192,7 @@ async fn run_with(
 
 /// How long the application's client is still waited for, beyond its own connect wait from the
 /// probe's start, when the configured port did not connect for the probe (its start-up).
-const APP_CLIENT_GRACE: Duration = Duration::from_millis(250);
+const APP_CLIENT_GRACE: Duration = Duration::from_millis(400);
 
 /// Whether the probe found the port the application's client uses closed at TCP on every
 /// address (dropped, refused, unreachable, denied).

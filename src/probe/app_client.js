@@ -45,6 +45,8 @@ const hide = (t) => {
   return t.slice(0, 16000);
 };
 const done = () => {
+  for (const began of pending.values()) step('connect', began);
+  pending.clear();
   out.ms = Date.now() - started;
   process.stdout.write(MARK + JSON.stringify(out) + '\n', () => process.exit(0));
 };
@@ -93,18 +95,24 @@ const net = require('net');
 const protoConnect = net.Socket.prototype.connect;
 // When each socket's TCP connect ended (its TLS handshake is timed from there).
 const tcpDone = new WeakMap();
+// Connects not ended yet: a timed-out one is recorded when the answer is printed.
+const pending = new Map();
 net.Socket.prototype.connect = function (...args) {
   const began = now();
   let done = false;
+  pending.set(this, began);
   this.once('connect', () => {
     connected = true;
     done = true;
+    pending.delete(this);
     step('connect', began);
     // Its answer is on its way: smtp-doctor waits for it even when its probe did not connect.
     process.stdout.write('SMTP_DOCTOR_APP_CONNECTED\n');
     tcpDone.set(this, now());
   });
-  this.once('close', () => { if (!done) step('connect', began); });
+  this.once('close', () => {
+    if (!done && pending.delete(this)) step('connect', began);
+  });
   return protoConnect.apply(this, args);
 };
 const tlsConnect = tls.connect;

@@ -25,9 +25,16 @@ MARK = "SMTP_DOCTOR_APP_JSON"
 ASK = "SMTP_DOCTOR_APP_LOGIN"
 CONNECTED = "SMTP_DOCTOR_APP_CONNECTED"
 MODE = ARGS.get("SMTP_DOCTOR_APP_MODE", "smtplib")
-PASSWORD = ARGS.get("SMTP_DOCTOR_APP_PASSWORD")
-CONNECT = float(ARGS.get("SMTP_DOCTOR_APP_CONNECT", "3"))
-STEP = float(ARGS.get("SMTP_DOCTOR_APP_STEP", "5"))
+
+
+def inputs():
+    global PASSWORD, CONNECT, STEP
+    PASSWORD = ARGS.get("SMTP_DOCTOR_APP_PASSWORD")
+    CONNECT = float(ARGS.get("SMTP_DOCTOR_APP_CONNECT", "3"))
+    STEP = float(ARGS.get("SMTP_DOCTOR_APP_STEP", "5"))
+
+
+inputs()
 out = {"outcome": "failed", "skipped": [], "ran": [], "steps": []}
 state = {"stage": "connect", "ehlo": None, "code": None}
 # (user, password) pairs whose every encoding is masked in what is reported.
@@ -416,7 +423,6 @@ def smtplib_client(smtplib):
 
 def main(client):
     started = time.monotonic()
-    runtime()
     smtplib = watch()
     try:
         client(smtplib)
@@ -434,6 +440,9 @@ def main(client):
             code = list(e.recipients.values())[0][0]
         if isinstance(code, int):
             out["error"]["smtp_code"] = code
+    out["ms"] = (time.monotonic() - started) * 1000.0
+    # What the runtime is (its trust store loads the CA bundle): after the client, off its path.
+    runtime()
     if state["ehlo"]:
         out["ehlo_name"] = state["ehlo"]
     elif state.get("fqdn"):
@@ -441,9 +450,28 @@ def main(client):
         lookup.join(1.0)
         if fqdn.get("name"):
             out["ehlo_name"] = fqdn["name"]
-    out["ms"] = (time.monotonic() - started) * 1000.0
     out["ran"] = ran()
     print(MARK + json.dumps(out, default=str), flush=True)
+
+
+def django_session():
+    """With SMTP_DOCTOR_APP_KEYS: prints Django's effective settings of those names (marked),
+    then waits for smtp-doctor's word on stdin: `go {inputs}` runs Django's client in this same
+    process (the project's Python starts once), with the inputs of that word (the password
+    given to smtp-doctor among them: it never was in the environment); anything else exits."""
+    keys = ARGS.get("SMTP_DOCTOR_APP_KEYS")
+    if keys is not None:
+        from django.conf import settings as s
+
+        names = [k for k in keys.split(",") if k]
+        print("SMTP_DOCTOR_JSON" + json.dumps({k: getattr(s, k, None) for k in names}, default=str), flush=True)
+        word = sys.stdin.readline()
+        if not word.startswith("go "):
+            return
+        given = json.loads(word[3:])
+        ARGS.update({k: v for k, v in given.items() if k.startswith("SMTP_DOCTOR_APP_") and isinstance(v, str)})
+        inputs()
+    main(lambda smtplib: django_client())
 
 
 def django_bootstrap():
@@ -454,7 +482,7 @@ def django_bootstrap():
     import types
 
     entry = types.ModuleType("_smtp_doctor_app")
-    entry.run = lambda: main(lambda smtplib: django_client())
+    entry.run = django_session
     sys.modules["_smtp_doctor_app"] = entry
     manage = os.path.join(os.getcwd(), "manage.py")
     out["ran"] = [manage]

@@ -23,8 +23,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// The Python client (Django's `get_connection()`, or `smtplib` as Flask-Mail uses it).
-const PYTHON: &str = include_str!("app_client.py");
+/// The Python client (Django's `get_connection()`, or `smtplib` as Flask-Mail uses it); in a
+/// Django project it also reads the settings (see `settings::DjangoSession`).
+pub(crate) const PYTHON: &str = include_str!("app_client.py");
 /// The Node.js client (nodemailer's `verify()`).
 const NODE: &str = include_str!("app_client.js");
 /// The marker before the one JSON line the scripts print.
@@ -40,6 +41,8 @@ const RAN_CAP: usize = 64;
 /// Node.js flags read from the user's `NODE_OPTIONS` and passed on the command line: the trust
 /// store the application's runtime would use. Nothing else of `NODE_OPTIONS` is honoured.
 const NODE_TRUST_FLAGS: [&str; 3] = ["--use-openssl-ca", "--use-system-ca", "--use-bundled-ca"];
+/// Variables of code that would load before the script's own: never passed on.
+pub(crate) const DENY: [&str; 4] = ["NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
 
 /// What smtp-doctor's own probe verified, published by the engine when its probes end; the
 /// app client's login waits for it (bounded).
@@ -227,14 +230,43 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
     };
     let mut last = Outcome::NotFound;
     let mut ran = None;
-    for program in &plan.programs {
+    let mut startup = None;
+    if let Some(session) = plan
+        .session
+        .as_ref()
+        .filter(|_| plan.client == AppClientKind::Django)
+    {
+        // The project's Python that read the settings, waiting: it runs the client now, its
+        // inputs (the password among them) in smtp-doctor's word on its stdin.
+        let inputs: serde_json::Map<String, serde_json::Value> = environment(plan)
+            .into_iter()
+            .map(|(k, v)| {
+                let v = v.to_string_lossy().into_owned();
+                (
+                    k.to_string_lossy().into_owned(),
+                    serde_json::Value::String(v),
+                )
+            })
+            .collect();
+        let line = format!("go {}\n", serde_json::Value::Object(inputs)).into_bytes();
+        let stop = verdict.stop.clone();
+        let stopped = move || stop.load(Ordering::Acquire);
+        last = session
+            .resume(line, answerer.clone(), plan.limit, &stopped)
+            .unwrap_or(Outcome::Exited {
+                code: None,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                truncated: false,
+            });
+        ran = Some(&session.program);
+        startup = Some(session.ready_ms);
+    }
+    for program in plan.programs.iter().filter(|_| ran.is_none()) {
         let mut job = Job::new(program, &args, &plan.dir);
         job.env = environment(plan);
         // Code that would load before the script's own: never honoured.
-        job.deny = ["NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP"]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        job.deny = DENY.iter().map(OsString::from).collect();
         job.limit = plan.limit;
         job.answer = Some(answerer.clone());
         job.stop = Some(verdict.stop.clone());
@@ -286,10 +318,13 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
     }
     o.ms = ms;
     // Start-up is what the run took beyond the client's own calls (the interpreter, the
-    // project's imports, the exit).
-    o.timings.startup_ms = client_ms
-        .filter(|c| c.is_finite() && (0.0..=ms).contains(c))
-        .map(|c| ((ms - c) * 10.0).round() / 10.0);
+    // project's imports, the exit); in a Django project, what reading the settings took, in
+    // the same process.
+    o.timings.startup_ms = startup.or_else(|| {
+        client_ms
+            .filter(|c| c.is_finite() && (0.0..=ms).contains(c))
+            .map(|c| ((ms - c) * 10.0).round() / 10.0)
+    });
     o
 }
 
@@ -607,6 +642,7 @@ mod tests {
             connect_wait: Duration::from_millis(1500),
             step: Duration::from_secs(5),
             limit: Duration::from_secs(10),
+            session: None,
         }
     }
 

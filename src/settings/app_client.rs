@@ -117,5 +117,9 @@ fn run(
         connect_wait: timing.connect_wait,
         step: timing.step,
         limit,
+        session: match client {
+            AppClientKind::Django => app.session.clone(),
+            _ => None,
+        },
     }))
 }

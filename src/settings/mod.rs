@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 mod app_client;
 mod django;
 mod django_runtime;
+pub use django_runtime::DjangoSession;
 mod dotenv;
 mod email_url;
 mod env;
@@ -210,6 +211,9 @@ pub struct AppSettings {
     pub runtime: Option<RuntimeUse>,
     /// Values found that the application does not use (its runtime says otherwise).
     pub shadowed: Vec<Shadowed>,
+    /// Django: the project's Python that read the settings, waiting to run Django's client
+    /// (dropped, it is told to exit and stopped).
+    pub session: Option<std::sync::Arc<DjangoSession>>,
 }
 
 impl AppSettings {
@@ -357,6 +361,7 @@ pub(crate) struct Layers {
     values: BTreeMap<String, Raw>,
     runtime: Option<RuntimeUse>,
     shadowed: Vec<Shadowed>,
+    session: Option<std::sync::Arc<DjangoSession>>,
 }
 
 impl Layers {
@@ -404,6 +409,7 @@ pub fn load(flags: &FlagSettings, sources: &Sources) -> Result<AppSettings, Sett
         values: BTreeMap::new(),
         runtime: None,
         shadowed: Vec::new(),
+        session: None,
     };
     env::read_process_env(&sources.env, &mut layers);
     dotenv::read_env_file(sources, &mut layers)?;
@@ -426,6 +432,7 @@ pub fn load(flags: &FlagSettings, sources: &Sources) -> Result<AppSettings, Sett
     let mut app = interpret(flags, &layers, framework)?;
     app.runtime = layers.runtime;
     app.shadowed = layers.shadowed;
+    app.session = layers.session;
     Ok(app)
 }
 
@@ -603,6 +610,7 @@ impl<'a> Interpreter<'a> {
             report: self.report,
             runtime: None,
             shadowed: Vec::new(),
+            session: None,
         }
     }
 }
