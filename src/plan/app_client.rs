@@ -52,5 +52,5 @@ pub struct AppClientPlan {
     pub limit: Duration,
     /// Django: the project's Python that read the settings, waiting to run the client (it is
     /// not started again).
-    pub session: Option<std::sync::Arc<crate::settings::DjangoSession>>,
+    pub session: Option<std::sync::Arc<crate::runner::Session>>,
 }

@@ -24,7 +24,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// The Python client (Django's `get_connection()`, or `smtplib` as Flask-Mail uses it); in a
-/// Django project it also reads the settings (see `settings::DjangoSession`).
+/// Django project it also reads the settings (a [`runner::Session`]).
 pub(crate) const PYTHON: &str = include_str!("app_client.py");
 /// The Node.js client (nodemailer's `verify()`).
 const NODE: &str = include_str!("app_client.js");

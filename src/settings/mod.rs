@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 mod app_client;
 mod django;
 mod django_runtime;
-pub use django_runtime::DjangoSession;
 mod dotenv;
 mod email_url;
 mod env;
@@ -213,7 +212,7 @@ pub struct AppSettings {
     pub shadowed: Vec<Shadowed>,
     /// Django: the project's Python that read the settings, waiting to run Django's client
     /// (dropped, it is told to exit and stopped).
-    pub session: Option<std::sync::Arc<DjangoSession>>,
+    pub session: Option<std::sync::Arc<crate::runner::Session>>,
 }
 
 impl AppSettings {
@@ -361,7 +360,7 @@ pub(crate) struct Layers {
     values: BTreeMap<String, Raw>,
     runtime: Option<RuntimeUse>,
     shadowed: Vec<Shadowed>,
-    session: Option<std::sync::Arc<DjangoSession>>,
+    session: Option<std::sync::Arc<crate::runner::Session>>,
 }
 
 impl Layers {
