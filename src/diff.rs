@@ -241,6 +241,7 @@ mod tests {
             ran: Vec::new(),
             skipped_steps: Vec::new(),
             ms: 1.0,
+            timings: Default::default(),
         };
         laptop.app_client = Some(client(
             crate::model::AppOutcome::Ok,

@@ -158,11 +158,35 @@ async fn run_with(
         None => None,
     };
     let app_client = match app_client {
-        Some(task) => match task.await {
-            Ok(observed) => Some(observed),
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => panic!("the app-client task was cancelled: {e}"),
-        },
+        Some(mut task) => {
+            // When the configured port did not connect for the probe, the verdict is already
+            // decided: the client can only add a warning (it connects where the probe did
+            // not). It is waited for as long as its own connect may take from the probe's
+            // start, plus a grace, and then only if it said it connected; else its failure is
+            // the finding and it is waited for to its end.
+            let bound = configured_closed(&plan, &endpoints).then(|| {
+                plan.timing.connect_wait.saturating_sub(started.elapsed()) + APP_CLIENT_GRACE
+            });
+            let joined = match bound {
+                Some(bound) => tokio::time::timeout(bound, &mut task).await.ok(),
+                None => Some((&mut task).await),
+            };
+            let joined = match joined {
+                Some(joined) => joined,
+                // It connected where the probe did not: its answer is the warning, on its way.
+                None if verdict.client_connected() => task.await,
+                None => {
+                    verdict.stop();
+                    let after_ms = bound.unwrap_or_default().as_millis() as u64;
+                    task.await.map(|o| not_waited(o, after_ms))
+                }
+            };
+            match joined {
+                Ok(observed) => Some(observed),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("the app-client task was cancelled: {e}"),
+            }
+        }
         None => None,
     };
     let security = match security {
@@ -257,6 +281,49 @@ impl MachineSecurity {
             Err(_) => None,
         }
     }
+}
+
+/// How long the application's client is still waited for, beyond its own connect wait from the
+/// probe's start, when the configured port did not connect for the probe (its start-up).
+const APP_CLIENT_GRACE: Duration = Duration::from_millis(400);
+
+/// Whether the probe found the port the application's client uses closed at TCP on every
+/// address (dropped, refused, unreachable, denied).
+fn configured_closed(plan: &Plan, endpoints: &[EndpointObservation]) -> bool {
+    let Some(crate::plan::AppClientStep::Run(client)) = &plan.app_client else {
+        return false;
+    };
+    let mut on_port = endpoints
+        .iter()
+        .filter(|e| e.port == client.port)
+        .peekable();
+    on_port.peek().is_some() && on_port.all(|e| e.tcp.state != TcpState::Open)
+}
+
+/// The client's observation when it was stopped before it answered (what it finished with
+/// still shows, as an answer it gave in time).
+fn not_waited(
+    observed: crate::model::AppClientObservation,
+    after_ms: u64,
+) -> crate::model::AppClientObservation {
+    use crate::model::{AppOutcome, SkipReason};
+    let stopped = matches!(
+        observed.reason,
+        Some(SkipReason::NoAnswer {
+            run: crate::runner::RunStatus::TimedOut { .. }
+        })
+    );
+    if observed.outcome != AppOutcome::Skipped || !stopped {
+        return observed;
+    }
+    let mut o = crate::model::AppClientObservation::skipped(
+        observed.client,
+        SkipReason::NotWaited { after_ms },
+    );
+    o.program = observed.program;
+    o.ran = observed.ran;
+    o.ms = observed.ms;
+    o
 }
 
 /// Every (port, address) of `ports` probed concurrently; the results in plan order.

@@ -134,6 +134,9 @@ pub struct AppClientReport {
     pub ran: Vec<String>,
     /// How long it took, in milliseconds.
     pub ms: f64,
+    /// Where its time went: start-up and each step (connect, TLS, login).
+    #[serde(default, skip_serializing_if = "crate::model::AppTimings::is_empty")]
+    pub timings: crate::model::AppTimings,
 }
 
 /// A step the application's client did not run, as the report shows it.
@@ -209,6 +212,7 @@ impl AppClientReport {
                 .collect(),
             ran: o.ran,
             ms: o.ms,
+            timings: o.timings,
         }
     }
 }

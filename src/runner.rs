@@ -12,6 +12,7 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,10 @@ pub struct Job {
     /// Answers the child's questions: called with each line it prints on stdout (without the
     /// line end); what it returns is written to the child's stdin. Without it, stdin is closed.
     pub answer: Option<Answerer>,
+    /// Set by the caller when the run is no longer wanted: the child is then killed with every
+    /// process it started, as at the time limit (the outcome is [`Outcome::TimedOut`] with the
+    /// time it ran).
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What answers one line of a child's output: the bytes to write to its stdin, if any.
@@ -68,6 +73,7 @@ impl Job {
             limit: Duration::from_secs(10),
             cap: OUTPUT_CAP,
             answer: None,
+            stop: None,
         }
     }
 }
@@ -467,22 +473,27 @@ pub fn run(job: &Job) -> Outcome {
     }
     drop(tx);
     let deadline = started + job.limit;
-    let mut timed_out = false;
+    let mut timed_out = None;
+    let stopped = || job.stop.as_ref().is_some_and(|s| s.load(Ordering::Acquire));
     while !has_exited(&mut child) {
         if Instant::now() >= deadline {
-            timed_out = true;
+            timed_out = Some(job.limit);
+            break;
+        }
+        if stopped() {
+            timed_out = Some(started.elapsed());
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    if timed_out {
+    if let Some(after) = timed_out {
         kill_all(&mut child);
         #[cfg(windows)]
         drop(job_object);
         let _ = child.wait();
         #[cfg(target_os = "linux")]
         reaper::reaped(child.id());
-        return Outcome::TimedOut { after: job.limit };
+        return Outcome::TimedOut { after };
     }
     // The child is gone; what it left running is not wanted either (and would hold the pipes
     // open).
@@ -517,6 +528,192 @@ pub fn run(job: &Job) -> Outcome {
         stderr,
         truncated,
     }
+}
+
+/// What a session's child tells the thread that runs it.
+enum Event {
+    /// Its marked line.
+    Marked(Vec<u8>),
+    /// The run ended.
+    Ended(Outcome),
+}
+
+/// What the caller sends on: the line the child waits for and what answers its questions from
+/// then on.
+struct Resume {
+    line: Vec<u8>,
+    answer: Answerer,
+}
+
+/// A child started once that printed a marked line and now waits for its next word on stdin
+/// (Django's Python: it printed the settings and waits to run Django's own client in the same
+/// process, its inputs, the password among them, only in that word). Dropped, its stdin gets
+/// `quit` and it is stopped with everything it started.
+pub struct Session {
+    /// The program that runs.
+    pub(crate) program: PathBuf,
+    /// How long it took to print its marked line, in milliseconds.
+    pub(crate) ready_ms: f64,
+    go: Mutex<Option<mpsc::Sender<Resume>>>,
+    events: Mutex<mpsc::Receiver<Event>>,
+    stop: Arc<AtomicBool>,
+    /// Whether its end was seen.
+    ended: AtomicBool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("program", &self.program)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Sends `line` (the client's inputs) and from then on answers its questions with
+    /// `answer`; then waits for the run's end, stopping it when `stopped` says so or at
+    /// `limit`. `None` when the session was already used or had ended.
+    pub(crate) fn resume(
+        &self,
+        line: Vec<u8>,
+        answer: Answerer,
+        limit: Duration,
+        stopped: &dyn Fn() -> bool,
+    ) -> Option<Outcome> {
+        let go = self.go.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        go.send(Resume { line, answer }).ok()?;
+        drop(go);
+        let until = Instant::now() + limit;
+        let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match events.recv_timeout(Duration::from_millis(5)) {
+                Ok(Event::Ended(outcome)) => {
+                    self.ended.store(true, Ordering::Release);
+                    return Some(outcome);
+                }
+                Ok(Event::Marked(_)) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    self.ended.store(true, Ordering::Release);
+                    return None;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if Instant::now() >= until {
+                        self.stop.store(true, Ordering::Release);
+                        let _ = wait_end(&events);
+                        self.ended.store(true, Ordering::Release);
+                        return Some(Outcome::TimedOut { after: limit });
+                    }
+                    if stopped() {
+                        self.stop.store(true, Ordering::Release);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Told to exit (its word is `quit`), and stopped: nothing it started outlives the run.
+        drop(self.go.lock().unwrap_or_else(|e| e.into_inner()).take());
+        self.stop.store(true, Ordering::Release);
+        if !self.ended.load(Ordering::Acquire) {
+            let _ = wait_end(&self.events.lock().unwrap_or_else(|e| e.into_inner()));
+        }
+    }
+}
+
+/// How a session started.
+pub enum Started {
+    /// It printed its marked line (given here) and waits for its word.
+    Ready(Session, Vec<u8>),
+    /// It ended first, or did not print the line within the wait (then it was stopped).
+    Ended(Outcome),
+}
+
+/// Starts `job` as a [`Session`]: waits at most `wait` for a line of its stdout that starts
+/// with `marker`. The job's own limit is the backstop of the whole session; its answerer and
+/// stop flag are the session's.
+pub fn start_session(mut job: Job, marker: &'static str, wait: Duration) -> Started {
+    let started = Instant::now();
+    let (tx, events) = mpsc::channel::<Event>();
+    let (go_tx, go_rx) = mpsc::channel::<Resume>();
+    let stop = Arc::new(AtomicBool::new(false));
+    job.answer = Some(session_answerer(marker, tx.clone(), go_rx));
+    job.stop = Some(stop.clone());
+    let program = job.program.clone();
+    std::thread::spawn(move || {
+        let outcome = run(&job);
+        drop(job);
+        let _ = tx.send(Event::Ended(outcome));
+    });
+    match events.recv_timeout(wait) {
+        Ok(Event::Marked(line)) => Started::Ready(
+            Session {
+                program,
+                ready_ms: started.elapsed().as_secs_f64() * 1000.0,
+                go: Mutex::new(Some(go_tx)),
+                events: Mutex::new(events),
+                stop,
+                ended: AtomicBool::new(false),
+            },
+            line,
+        ),
+        Ok(Event::Ended(outcome)) => Started::Ended(outcome),
+        Err(_) => {
+            // Not answered within the wait: stopped with everything it started.
+            stop.store(true, Ordering::Release);
+            drop(go_tx);
+            let _ = wait_end(&events);
+            Started::Ended(Outcome::TimedOut { after: wait })
+        }
+    }
+}
+
+/// Waits for the run's end (bounded).
+fn wait_end(events: &mpsc::Receiver<Event>) -> Option<Outcome> {
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        match events.recv_timeout(until.saturating_duration_since(Instant::now())) {
+            Ok(Event::Ended(outcome)) => return Some(outcome),
+            Ok(Event::Marked(_)) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Answers a session's output: its marked line goes to the caller, and its stdin gets the
+/// caller's word once it is given (or `quit` when none will come); after that word, every line
+/// goes to the caller's answerer.
+fn session_answerer(
+    marker: &'static str,
+    tx: mpsc::Sender<Event>,
+    go: mpsc::Receiver<Resume>,
+) -> Answerer {
+    let tx = Mutex::new(tx);
+    let go = Mutex::new(go);
+    let client: Mutex<Option<Answerer>> = Mutex::new(None);
+    Answerer(Arc::new(move |line: &[u8]| {
+        if let Some(answer) = client.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return (answer.0)(line);
+        }
+        if !line.starts_with(marker.as_bytes()) {
+            return None;
+        }
+        let _ = tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(Event::Marked(line.to_vec()));
+        // The child waits on its stdin for this word: so may its output's reader.
+        let next = go.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        match next {
+            Ok(resume) => {
+                *client.lock().unwrap_or_else(|e| e.into_inner()) = Some(resume.answer);
+                Some(resume.line)
+            }
+            Err(_) => Some(b"quit\n".to_vec()),
+        }
+    }))
 }
 
 #[cfg(all(test, unix))]
@@ -636,6 +833,47 @@ mod tests {
             String::from_utf8_lossy(&stdout),
             "ASK 1\ngot yes\nother\nASK 2\ngot yes\n"
         );
+    }
+
+    #[test]
+    fn a_run_no_longer_wanted_is_stopped_with_what_it_started() {
+        let marker =
+            std::env::temp_dir().join(format!("smtp-doctor-runner-stop-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        let mut job = sh(&format!("(sleep 1; touch {}) & sleep 30", marker.display()));
+        job.limit = Duration::from_secs(60);
+        let stop = Arc::new(AtomicBool::new(false));
+        job.stop = Some(stop.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            stop.store(true, Ordering::Release);
+        });
+        match run(&job) {
+            Outcome::TimedOut { after } => assert!(after < job.limit, "{after:?}"),
+            other => panic!("{other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(1300));
+        assert!(!marker.exists(), "the grandchild survived the stop");
+    }
+
+    #[test]
+    fn a_session_prints_its_line_then_waits_for_its_word_or_is_stopped() {
+        let job = sh("echo noise; echo MARK ready; read w; echo got $w");
+        let Started::Ready(session, line) = start_session(job, "MARK", Duration::from_secs(5))
+        else {
+            panic!("no marked line")
+        };
+        assert_eq!(line, b"MARK ready");
+        let none = Answerer(Arc::new(|_: &[u8]| None));
+        match session.resume(b"go\n".to_vec(), none, Duration::from_secs(5), &|| false) {
+            Some(Outcome::Exited { stdout, .. }) => {
+                assert!(String::from_utf8_lossy(&stdout).ends_with("got go\n"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // No marked line within the wait: stopped there.
+        let started = start_session(sh("sleep 30"), "MARK", Duration::from_millis(200));
+        assert!(matches!(started, Started::Ended(Outcome::TimedOut { .. })));
     }
 
     #[test]

@@ -114,6 +114,17 @@ async fn a_healthy_app_client_is_recorded_and_adds_no_finding() {
         "Flask-Mail 0.10 passes no SSL context"
     );
     assert!(codes(&v).iter().all(|c| !c.starts_with("app.")), "{v}");
+    // Where the client's time went: its start-up, then connect, TLS, the wait for the probe's
+    // verdict and the login, in that order.
+    let timings = &app["timings"];
+    assert!(timings["startup_ms"].as_f64().unwrap() > 0.0, "{app}");
+    let steps: Vec<&str> = timings["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{app}"))
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["connect", "tls", "verdict_wait", "login"], "{app}");
     // Both clients logged in: smtp-doctor's probe and the application's.
     let verbs = server.verbs.lock().unwrap().clone();
     assert_eq!(
@@ -121,10 +132,15 @@ async fn a_healthy_app_client_is_recorded_and_adds_no_finding() {
         2,
         "{verbs:?}"
     );
-    // The text report names the interpreter and the client.
-    let o = run(&dir, &["preflight", "--ca-file", &ca], &[]).await;
+    // The text report names the interpreter and the client, and with -v its timings.
+    let o = run(&dir, &["preflight", "-v", "--ca-file", &ca], &[]).await;
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("smtplib (Flask-Mail) in Python 3"), "{text}");
+    assert!(text.contains("Timings: start-up "), "{text}");
+    assert!(
+        text.contains(", connect ") && text.contains(", login "),
+        "{text}"
+    );
     assert!(!text.contains(PASSWORD));
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -692,6 +708,123 @@ async fn nothing_the_project_starts_outlives_the_run_or_holds_it_up() {
     assert!(gone, "the project's grandchild {pid} outlived smtp-doctor");
     // The limit is 17 s: the run ends when the child has exited, well before it.
     assert!(took < std::time::Duration::from_millis(8500), "{took:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_client_that_can_no_longer_change_the_verdict_is_not_waited_for() {
+    use std::os::unix::fs::PermissionsExt;
+    // The configured port is closed (the probe's path fails at TCP); the project's Python
+    // never answers. Its answer could only add a warning: it is stopped, not waited for to
+    // its 17 s limit, and stopped with what it started.
+    let closed = lab::closed_port().unwrap().port();
+    let dir = flask_env(
+        "not-waited",
+        &format!("MAIL_SERVER=127.0.0.1\nMAIL_PORT={closed}\nMAIL_USERNAME=app@example.com\nMAIL_PASSWORD={PASSWORD}\n"),
+    );
+    let pidfile = dir.join("pid");
+    let python = dir.join(".venv/bin/python");
+    std::fs::create_dir_all(python.parent().unwrap()).unwrap();
+    std::fs::write(
+        &python,
+        format!(
+            "#!/bin/sh\necho $$ > {}\nexec sleep 60\n",
+            pidfile.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v = json(&run(&dir, &["preflight", "--json", "--framework", "flask"], &[]).await);
+    assert_eq!(v["verdict"], "failed", "{v}");
+    let app = &v["app_client"];
+    assert_eq!(app["outcome"], "skipped", "{v}");
+    assert_eq!(app["skip"]["kind"], "not_waited", "{app}");
+    assert!(
+        app["reason"].as_str().unwrap().contains("not waited for"),
+        "{app}"
+    );
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let gone = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        !alive(pid)
+    });
+    if !gone {
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    }
+    assert!(gone, "the project's Python {pid} outlived smtp-doctor");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_django_projects_python_starts_once_and_runs_its_client_after_reading_the_settings() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = LabServer::start(ServerBehaviour::smtp(ServerMode::Smtp { starttls: None }))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "smtp-doctor-app-django-once-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".venv/bin")).unwrap();
+    let (count, seen) = (dir.join("count"), dir.join("seen"));
+    // The project's Python counts its starts, then is the real python3.
+    let python = dir.join(".venv/bin/python");
+    std::fs::write(
+        &python,
+        format!(
+            "#!/bin/sh\necho run >> {}\nexec python3 \"$@\"\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // manage.py as Django's does it for `shell -c`, and a stand-in Django (its settings, its
+    // SMTP backend over smtplib, DNS_NAME) in the project: the real one is in the e2e tier.
+    let files = [
+        ("manage.py", format!("import os, sys\nopen({:?}, 'w').write('leaked' if any(k.startswith('SMTP_DOCTOR') for k in os.environ) else 'clean')\nif sys.argv[1:3] == ['shell', '-c']:\n    exec(sys.argv[3], {{'__name__': '__main__'}})\n", seen.display().to_string())),
+        ("django/__init__.py", "def get_version():\n    return '0.0-stand-in'\n".into()),
+        ("django/conf.py", format!("class Settings:\n    EMAIL_BACKEND = 'django.core.mail.backends.smtp.EmailBackend'\n    EMAIL_HOST = '127.0.0.1'\n    EMAIL_PORT = {}\n    EMAIL_USE_TLS = False\n    EMAIL_USE_SSL = False\n\n\nsettings = Settings()\n", server.addr.port())),
+        ("django/core/__init__.py", String::new()),
+        ("django/core/mail/__init__.py", "import smtplib\nfrom django.conf import settings\n\n\nclass EmailBackend:\n    def __init__(self, password=None):\n        self.use_tls = self.use_ssl = False\n        self.username, self.password, self.connection = None, password, None\n\n    def open(self):\n        self.connection = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT)\n\n    def close(self):\n        self.connection.quit()\n\n\ndef get_connection(**kw):\n    return EmailBackend(**kw)\n\n\nclass EmailMessage:\n    pass\n".into()),
+        ("django/core/mail/utils.py", "DNS_NAME = 'stand-in.example.com'\n".into()),
+    ];
+    for (path, text) in files {
+        std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(path), text).unwrap();
+    }
+    let v = json(
+        &run(
+            &dir,
+            &["preflight", "--json", "-v", "--framework", "django"],
+            &[("SMTP_DOCTOR_PASSWORD", PASSWORD)],
+        )
+        .await,
+    );
+    assert_eq!(v["runtime"]["run"]["outcome"]["kind"], "ok", "{v}");
+    let app = &v["app_client"];
+    assert_eq!(app["outcome"], "ok", "{v}");
+    assert_eq!(app["client"], "django", "{app}");
+    assert_eq!(app["library_version"], "0.0-stand-in", "{app}");
+    // One process: the one that read the settings ran the client.
+    assert_eq!(std::fs::read_to_string(&count).unwrap(), "run\n", "{v}");
+    // The secrets were never in its environment.
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), "clean", "{v}");
+    // Its start-up is the settings' read; then its connect.
+    assert!(
+        app["timings"]["startup_ms"].as_f64().unwrap() > 0.0,
+        "{app}"
+    );
+    assert_eq!(app["timings"]["steps"][0]["step"], "connect", "{app}");
+    let verbs = server.verbs.lock().unwrap().clone();
+    assert!(
+        verbs.iter().filter(|v| *v == "EHLO").count() >= 2,
+        "{verbs:?}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

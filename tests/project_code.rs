@@ -581,9 +581,9 @@ fn without_a_virtualenv_python3_then_python_is_run_once() {
         Duration::from_secs(30),
     );
     let v = json(&run);
-    // Once to read the settings, once more as the application's own client (issue 14); never
-    // python3 after python, nor python again after one ran.
-    assert_eq!(std::fs::read_to_string(&count).unwrap(), "python\npython\n");
+    // Once: the process that read the settings is the one that runs the application's own
+    // client; never python3 after python, nor python again after one ran.
+    assert_eq!(std::fs::read_to_string(&count).unwrap(), "python\n");
     assert_eq!(v["app_client"]["program"], "python", "{v}");
     assert_eq!(v["app_client"]["outcome"], "skipped", "{v}");
     assert_eq!(v["app_client"]["skip"]["kind"], "no_answer", "{v}");

@@ -87,6 +87,9 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
     if let plan::AppClientStep::Run(client) = &mut step {
         given_login(client, &plan);
     }
+    // Django's Python that read the settings waits for its word: the plan holds it when it
+    // runs the client; else it is told to exit now, not at the end of the run.
+    app.session = None;
     plan.app_client = Some(step);
     plan.send = send;
     let what = format!("testing {}:{} …", app.host, app.port);

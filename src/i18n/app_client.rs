@@ -238,6 +238,38 @@ pub fn step(lang: Lang, line: &StepLine) -> String {
     format!("{label}: {rest}")
 }
 
+/// The line of the client's timings (`-v`): start-up, then each step.
+pub fn timings(lang: Lang, t: &crate::model::AppTimings) -> String {
+    use crate::model::TimedStep as T;
+    let mut parts = Vec::new();
+    if let Some(ms) = t.startup_ms {
+        let word = match lang {
+            Lang::En => "start-up",
+            Lang::Es => "arranque",
+        };
+        parts.push(format!("{word} {ms:.0} ms"));
+    }
+    for s in &t.steps {
+        let word = match (s.step, lang) {
+            (T::Connect, Lang::En) => "connect",
+            (T::Connect, Lang::Es) => "conexión",
+            (T::Tls, _) => "TLS",
+            (T::VerdictWait, Lang::En) => "wait for the probe's verdict",
+            (T::VerdictWait, Lang::Es) => "espera al veredicto de la sonda",
+            (T::Login, Lang::En) => "login",
+            (T::Login, Lang::Es) => "inicio de sesión",
+            (T::Send, Lang::En) => "message",
+            (T::Send, Lang::Es) => "mensaje",
+        };
+        parts.push(format!("{word} {:.0} ms", s.ms));
+    }
+    let label = match lang {
+        Lang::En => "Timings",
+        Lang::Es => "Tiempos",
+    };
+    format!("{label}: {}", parts.join(", "))
+}
+
 /// The label before the paths the application's client ran.
 pub fn ran_label(lang: Lang) -> &'static str {
     match lang {
@@ -326,6 +358,14 @@ pub fn skipped(lang: Lang, reason: &SkipReason) -> String {
         (R::NoAnswer { run }, Lang::Es) => {
             format!("el cliente no respondió ({})", run_status(Lang::Es, run))
         }
+        (R::NotWaited { after_ms }, Lang::En) => format!(
+            "not waited for: the configured port did not connect for smtp-doctor's probe, so the client could only add a warning, and it had not answered {:.1} s after the probe ended",
+            *after_ms as f64 / 1000.0
+        ),
+        (R::NotWaited { after_ms }, Lang::Es) => format!(
+            "no se esperó: el puerto configurado no conectó para la sonda de smtp-doctor, así que el cliente solo podía añadir un aviso, y no había respondido {:.1} s después de que la sonda terminara",
+            *after_ms as f64 / 1000.0
+        ),
     }
 }
 

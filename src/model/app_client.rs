@@ -87,6 +87,57 @@ pub enum SkipReason {
         /// How the run ended.
         run: crate::runner::RunStatus,
     },
+    /// Not waited for: smtp-doctor's probe found the configured path closed at TCP, so the
+    /// client could only add a warning, and it had not answered `after_ms` after the probe
+    /// ended (it was stopped with everything it started).
+    NotWaited {
+        /// How long it was waited for after the probe ended, in milliseconds.
+        after_ms: u64,
+    },
+}
+
+/// A step of the application's client whose duration is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimedStep {
+    /// The TCP connect (every address of the name at once).
+    Connect,
+    /// A TLS handshake (implicit TLS, or after STARTTLS).
+    Tls,
+    /// The wait for smtp-doctor's answer before the login (its probe's verdict).
+    VerdictWait,
+    /// The login.
+    Login,
+    /// The test message.
+    Send,
+}
+
+/// How long one step took.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepTiming {
+    /// The step.
+    pub step: TimedStep,
+    /// Its duration, in milliseconds.
+    pub ms: f64,
+}
+
+/// Where the application's client spent its time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppTimings {
+    /// From starting the runtime to the client's first call (the interpreter, the project's
+    /// imports: Django's set-up, nodemailer's loading), plus its exit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_ms: Option<f64>,
+    /// Each timed step, in the order the client took them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepTiming>,
+}
+
+impl AppTimings {
+    /// Nothing timed.
+    pub fn is_empty(&self) -> bool {
+        self.startup_ms.is_none() && self.steps.is_empty()
+    }
 }
 
 /// A step of the application's client that smtp-doctor may not run.
@@ -250,6 +301,9 @@ pub struct AppClientObservation {
     pub ran: Vec<String>,
     /// How long it took, in milliseconds.
     pub ms: f64,
+    /// Where its time went: start-up and each step.
+    #[serde(default, skip_serializing_if = "AppTimings::is_empty")]
+    pub timings: AppTimings,
 }
 
 impl AppClientObservation {
@@ -274,6 +328,7 @@ impl AppClientObservation {
             skipped_steps: Vec::new(),
             ran: Vec::new(),
             ms: 0.0,
+            timings: AppTimings::default(),
         }
     }
 }

@@ -18,7 +18,7 @@ mod tls;
 
 pub use app_client::{
     AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppRuntime, AppStep,
-    SkipReason, SkippedStep, StepSkip,
+    AppTimings, SkipReason, SkippedStep, StepSkip, StepTiming, TimedStep,
 };
 pub use auth::{AuthObservation, AuthOutcome, CredentialLint, Unprotected};
 pub use config::ConfiguredPath;

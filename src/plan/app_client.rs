@@ -50,4 +50,7 @@ pub struct AppClientPlan {
     pub step: Duration,
     /// The whole run's limit, after which the child is killed.
     pub limit: Duration,
+    /// Django: the project's Python that read the settings, waiting to run the client (it is
+    /// not started again).
+    pub session: Option<std::sync::Arc<crate::runner::Session>>,
 }

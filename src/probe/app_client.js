@@ -21,8 +21,11 @@ const crypto = require('crypto');
 const MARK = 'SMTP_DOCTOR_APP_JSON';
 const ASK = 'SMTP_DOCTOR_APP_LOGIN';
 const PASSWORD = A.PASSWORD;
-const started = Date.now();
-const out = { outcome: 'failed', client: 'nodemailer', skipped: [], ran: [process.execPath] };
+let started = Date.now();
+const out = { outcome: 'failed', client: 'nodemailer', skipped: [], ran: [process.execPath], steps: [] };
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+// Records how long a step of the client took (milliseconds).
+const step = (name, began) => out.steps.push({ step: name, ms: Math.round((now() - began) * 10) / 10 });
 // Every form in which a client sends the password.
 const FORMS = (() => {
   if (!PASSWORD) return [];
@@ -42,7 +45,11 @@ const hide = (t) => {
   return t.slice(0, 16000);
 };
 const done = () => {
+  for (const began of pending.values()) step('connect', began);
+  pending.clear();
   out.ms = Date.now() - started;
+  // Reading the bundled roots parses each of them: after the client, off its connect's path.
+  out.trusted_roots = tls.rootCertificates.length;
   process.stdout.write(MARK + JSON.stringify(out) + '\n', () => process.exit(0));
 };
 // Asks smtp-doctor whether the login may go on this connection; resolves to its answer.
@@ -70,7 +77,6 @@ out.version = process.versions.node;
 out.program = process.execPath;
 out.tls_library = 'OpenSSL ' + process.versions.openssl;
 out.tls_minimum = tls.DEFAULT_MIN_VERSION;
-out.trusted_roots = tls.rootCertificates.length;
 out.trust_store = ['bundled'];
 if (process.env.NODE_EXTRA_CA_CERTS) out.trust_store.push('NODE_EXTRA_CA_CERTS=' + process.env.NODE_EXTRA_CA_CERTS);
 for (const flag of ['--use-openssl-ca', '--use-system-ca', '--use-bundled-ca']) {
@@ -88,14 +94,34 @@ let tlsCode = null;
 let connected = false;
 const net = require('net');
 const protoConnect = net.Socket.prototype.connect;
+// When each socket's TCP connect ended (its TLS handshake is timed from there).
+const tcpDone = new WeakMap();
+// Connects not ended yet: a timed-out one is recorded when the answer is printed.
+const pending = new Map();
 net.Socket.prototype.connect = function (...args) {
-  this.once('connect', () => { connected = true; });
+  const began = now();
+  let done = false;
+  pending.set(this, began);
+  this.once('connect', () => {
+    connected = true;
+    done = true;
+    pending.delete(this);
+    step('connect', began);
+    // Its answer is on its way: smtp-doctor waits for it even when its probe did not connect.
+    process.stdout.write('SMTP_DOCTOR_APP_CONNECTED\n');
+    tcpDone.set(this, now());
+  });
+  this.once('close', () => {
+    if (!done && pending.delete(this)) step('connect', began);
+  });
   return protoConnect.apply(this, args);
 };
 const tlsConnect = tls.connect;
 tls.connect = function (...args) {
+  const began = now();
   const socket = tlsConnect.apply(this, args);
   socket.once('error', (e) => { tlsCode = e && e.code; });
+  socket.once('secureConnect', () => step('tls', tcpDone.get(socket) || began));
   return socket;
 };
 
@@ -167,8 +193,13 @@ function gate(SMTPConnection) {
       if (cert && cert.raw) sha256 = crypto.createHash('sha256').update(cert.raw).digest('hex');
     }
     const question = { host: this.options.host, port: (socket && socket.remotePort) || this.port, tls: encrypted, sha256 };
+    const asked = now();
     ask(question).then((answer) => {
-      if (answer === 'go') return login.call(this, authData, callback);
+      step('verdict_wait', asked);
+      if (answer === 'go') {
+        const began = now();
+        return login.call(this, authData, (...r) => { step('login', began); return callback(...r); });
+      }
       stopped = answer.startsWith('stop ') ? answer.slice(5) : 'no_verdict';
       const err = new Error('smtp-doctor stopped before the login');
       err.code = 'ESMTPDOCTORSTOP';
@@ -234,6 +265,8 @@ async function main() {
     to = null;
   }
   const transporter = nodemailer.createTransport(options);
+  // The client's own time starts here: loading the runtime and nodemailer is start-up.
+  started = Date.now();
   out.stage = 'connect';
   try {
     if (to) {

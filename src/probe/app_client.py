@@ -23,11 +23,19 @@ import time  # noqa: E402
 
 MARK = "SMTP_DOCTOR_APP_JSON"
 ASK = "SMTP_DOCTOR_APP_LOGIN"
+CONNECTED = "SMTP_DOCTOR_APP_CONNECTED"
 MODE = ARGS.get("SMTP_DOCTOR_APP_MODE", "smtplib")
-PASSWORD = ARGS.get("SMTP_DOCTOR_APP_PASSWORD")
-CONNECT = float(ARGS.get("SMTP_DOCTOR_APP_CONNECT", "3"))
-STEP = float(ARGS.get("SMTP_DOCTOR_APP_STEP", "5"))
-out = {"outcome": "failed", "skipped": [], "ran": []}
+
+
+def inputs():
+    global PASSWORD, CONNECT, STEP
+    PASSWORD = ARGS.get("SMTP_DOCTOR_APP_PASSWORD")
+    CONNECT = float(ARGS.get("SMTP_DOCTOR_APP_CONNECT", "3"))
+    STEP = float(ARGS.get("SMTP_DOCTOR_APP_STEP", "5"))
+
+
+inputs()
+out = {"outcome": "failed", "skipped": [], "ran": [], "steps": []}
 state = {"stage": "connect", "ehlo": None, "code": None}
 # (user, password) pairs whose every encoding is masked in what is reported.
 SECRETS = []
@@ -99,10 +107,17 @@ def watch():
             outer = state["stage"]
             state["stage"] = stage
             if name == "login":
+                asked = time.monotonic()
                 gate(self)
+                step("verdict_wait", asked)
             if stage == "ehlo":
                 state["ehlo"] = (a[0] if a else k.get("name")) or self.local_hostname or socket.getfqdn()
-            answer = orig(self, *a, **k)
+            began = time.monotonic()
+            try:
+                answer = orig(self, *a, **k)
+            finally:
+                if name in ("login", "sendmail"):
+                    step(stage, began)
             if stage == "ehlo" and outer in ("starttls", "login", "send"):
                 # The EHLO that login(), starttls() and sendmail() send first: back to theirs.
                 state["stage"] = outer
@@ -115,16 +130,104 @@ def watch():
         wrap(name, stage)
     orig_cc = socket.create_connection
 
-    def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, *a, **k):
+    def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, *a, **k):
         # Bounded like smtp-doctor's own connect, then each read like its steps.
         t = CONNECT if timeout in (None, socket._GLOBAL_DEFAULT_TIMEOUT) else min(timeout, CONNECT)
-        s = orig_cc(address, t, *a, **k)
+        began = time.monotonic()
+        try:
+            if os.name == "nt" or a or k:
+                s = orig_cc(address, t, source_address, *a, **k)
+            else:
+                s = race(address, t, source_address)
+        finally:
+            step("connect", began)
         s.settimeout(STEP if timeout in (None, socket._GLOBAL_DEFAULT_TIMEOUT) else min(timeout, STEP))
         state["stage"] = "greeting"
+        # Its answer is on its way: smtp-doctor waits for it even when its probe did not connect.
+        print(CONNECTED, flush=True)
         return s
 
     socket.create_connection = create_connection
+    orig_wrap = ssl.SSLContext.wrap_socket
+
+    def wrap_socket(self, *a, **k):
+        # The handshake (STARTTLS's or implicit TLS's), timed; changes nothing.
+        began = time.monotonic()
+        try:
+            return orig_wrap(self, *a, **k)
+        finally:
+            step("tls", began)
+
+    ssl.SSLContext.wrap_socket = wrap_socket
     return smtplib
+
+
+def step(name, began):
+    """Records how long a step of the client took (milliseconds)."""
+    out["steps"].append({"step": name, "ms": round((time.monotonic() - began) * 1000.0, 1)})
+
+
+def race(address, wait, source_address=None):
+    """The connect smtp-doctor's probe makes: every address of the name at once (IPv6 and IPv4),
+    the first that connects wins, one wait for all, so a dropped port costs one wait, not one per
+    address as socket.create_connection's sequential tries do. Its failure is the one
+    create_connection would raise (that of the last address), with the same exception classes."""
+    import errno
+    import selectors
+
+    host, port = address[0], address[1]
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    deadline = time.monotonic() + wait
+    sel = selectors.DefaultSelector()
+    errors = [None] * len(infos)
+    socks = []
+    winner = None
+    try:
+        for i, (family, kind, proto, _, sockaddr) in enumerate(infos):
+            try:
+                s = socket.socket(family, kind, proto)
+            except OSError as e:
+                errors[i] = e
+                continue
+            socks.append(s)
+            try:
+                s.setblocking(False)
+                if source_address:
+                    s.bind(source_address)
+                err = s.connect_ex(sockaddr)
+            except OSError as e:
+                errors[i] = e
+                continue
+            if err == 0:
+                winner = s
+                break
+            if err in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY):
+                sel.register(s, selectors.EVENT_WRITE, i)
+            else:
+                errors[i] = OSError(err, os.strerror(err))
+        while winner is None and sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(left):
+                sel.unregister(key.fileobj)
+                err = key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err == 0:
+                    winner = key.fileobj
+                    break
+                errors[key.data] = OSError(err, os.strerror(err))
+    finally:
+        sel.close()
+        for s in socks:
+            if s is not winner:
+                s.close()
+    if winner is not None:
+        winner.setblocking(True)
+        return winner
+    if not infos:
+        raise OSError("getaddrinfo returns an empty list")
+    last = errors[-1]
+    raise last if last is not None else socket.timeout("timed out")
 
 
 def gate(smtp):
@@ -288,7 +391,14 @@ def smtplib_client(smtplib):
     # Flask-Mail 0.10: SMTP_SSL or SMTP, starttls() and login() without an SSL context.
     out["client"] = "smtplib"
     out["verifies_certificates"] = False
-    out["ehlo_name"] = socket.getfqdn()
+    # The name smtplib would announce, looked up beside the connect (a reverse lookup can take
+    # longer than the connect itself): used only when the client never got to EHLO.
+    fqdn = {}
+    import threading
+
+    lookup = threading.Thread(target=lambda: fqdn.setdefault("name", socket.getfqdn()), daemon=True)
+    lookup.start()
+    state["fqdn"] = (lookup, fqdn)
     host = ARGS.get("SMTP_DOCTOR_APP_HOST")
     port = int(ARGS.get("SMTP_DOCTOR_APP_PORT", "25"))
     security = ARGS.get("SMTP_DOCTOR_APP_SECURITY", "plain")
@@ -313,7 +423,6 @@ def smtplib_client(smtplib):
 
 def main(client):
     started = time.monotonic()
-    runtime()
     smtplib = watch()
     try:
         client(smtplib)
@@ -331,11 +440,43 @@ def main(client):
             code = list(e.recipients.values())[0][0]
         if isinstance(code, int):
             out["error"]["smtp_code"] = code
+    out["ms"] = (time.monotonic() - started) * 1000.0
+    # What the runtime is (its trust store loads the CA bundle): after the client, off its path.
+    runtime()
     if state["ehlo"]:
         out["ehlo_name"] = state["ehlo"]
-    out["ms"] = (time.monotonic() - started) * 1000.0
+    elif state.get("fqdn"):
+        lookup, fqdn = state["fqdn"]
+        lookup.join(1.0)
+        if fqdn.get("name"):
+            out["ehlo_name"] = fqdn["name"]
     out["ran"] = ran()
     print(MARK + json.dumps(out, default=str), flush=True)
+
+
+def django_session():
+    """With SMTP_DOCTOR_APP_KEYS: prints Django's effective settings of those names (marked),
+    then waits for smtp-doctor's word on stdin: `go {inputs}` runs Django's client in this same
+    process (the project's Python starts once), with the inputs of that word (the password
+    given to smtp-doctor among them: it never was in the environment); anything else exits."""
+    keys = ARGS.get("SMTP_DOCTOR_APP_KEYS")
+    if keys is not None:
+        from django.conf import settings as s
+
+        names = [k for k in keys.split(",") if k]
+        # The sender settings only when the project sets them: Django's own defaults
+        # (webmaster@localhost, root@localhost) are what it sends when the code passes no
+        # sender, not the application's choice, and their domain is nobody's to fix.
+        senders = ("DEFAULT_FROM_EMAIL", "SERVER_EMAIL")
+        answer = {k: (getattr(s, k, None) if k not in senders or s.is_overridden(k) else None) for k in names}
+        print("SMTP_DOCTOR_JSON" + json.dumps(answer, default=str), flush=True)
+        word = sys.stdin.readline()
+        if not word.startswith("go "):
+            return
+        given = json.loads(word[3:])
+        ARGS.update({k: v for k, v in given.items() if k.startswith("SMTP_DOCTOR_APP_") and isinstance(v, str)})
+        inputs()
+    main(lambda smtplib: django_client())
 
 
 def django_bootstrap():
@@ -346,7 +487,7 @@ def django_bootstrap():
     import types
 
     entry = types.ModuleType("_smtp_doctor_app")
-    entry.run = lambda: main(lambda smtplib: django_client())
+    entry.run = django_session
     sys.modules["_smtp_doctor_app"] = entry
     manage = os.path.join(os.getcwd(), "manage.py")
     out["ran"] = [manage]

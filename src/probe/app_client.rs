@@ -12,24 +12,28 @@
 //! a skipped step with its reason. The two stay parallel: only the login waits for the probe.
 
 use crate::model::{
-    AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppStep,
-    EndpointObservation, SkipReason, SkippedStep, StepSkip,
+    AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppStep, AppTimings,
+    EndpointObservation, SkipReason, SkippedStep, StepSkip, StepTiming, TimedStep,
 };
 use crate::plan::{AppClientPlan, AppClientStep};
 use crate::runner::{self, Answerer, Job, Outcome, RunStatus};
 use serde::Deserialize;
 use std::ffi::OsString;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// The Python client (Django's `get_connection()`, or `smtplib` as Flask-Mail uses it).
-const PYTHON: &str = include_str!("app_client.py");
+/// The Python client (Django's `get_connection()`, or `smtplib` as Flask-Mail uses it); in a
+/// Django project it also reads the settings (a [`runner::Session`]).
+pub(crate) const PYTHON: &str = include_str!("app_client.py");
 /// The Node.js client (nodemailer's `verify()`).
 const NODE: &str = include_str!("app_client.js");
 /// The marker before the one JSON line the scripts print.
 const MARKER: &str = "SMTP_DOCTOR_APP_JSON";
 /// The marker before the question the scripts ask before the client's login.
 const ASK: &str = "SMTP_DOCTOR_APP_LOGIN";
+/// The line the scripts print when the client's TCP connect succeeded.
+const CONNECTED: &str = "SMTP_DOCTOR_APP_CONNECTED";
 /// The most characters kept of any string the child reports.
 const FIELD_CAP: usize = 2000;
 /// The most paths kept of what the child ran.
@@ -37,6 +41,8 @@ const RAN_CAP: usize = 64;
 /// Node.js flags read from the user's `NODE_OPTIONS` and passed on the command line: the trust
 /// store the application's runtime would use. Nothing else of `NODE_OPTIONS` is honoured.
 const NODE_TRUST_FLAGS: [&str; 3] = ["--use-openssl-ca", "--use-system-ca", "--use-bundled-ca"];
+/// Variables of code that would load before the script's own: never passed on.
+pub(crate) const DENY: [&str; 4] = ["NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
 
 /// What smtp-doctor's own probe verified, published by the engine when its probes end; the
 /// app client's login waits for it (bounded).
@@ -44,6 +50,10 @@ const NODE_TRUST_FLAGS: [&str; 3] = ["--use-openssl-ca", "--use-system-ca", "--u
 pub(crate) struct ProbeVerdict {
     seen: Mutex<Option<Verified>>,
     ready: Condvar,
+    /// Set when the client's answer is no longer wanted: its run is stopped.
+    stop: Arc<AtomicBool>,
+    /// Set when the client said its TCP connect succeeded: its answer is then on its way.
+    connected: AtomicBool,
 }
 
 /// The host the probe tested, and per port the leaf certificates (SHA-256, hex) of the
@@ -72,6 +82,16 @@ impl ProbeVerdict {
             });
         }
         self.ready.notify_all();
+    }
+
+    /// Whether the client said it connected to the server.
+    pub(crate) fn client_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// Stops the client's run (it is killed with everything it started).
+    pub(crate) fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
     }
 
     fn wait(&self, until: Instant) -> Option<Verified> {
@@ -189,9 +209,13 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
     let until = started + plan.limit.saturating_sub(Duration::from_millis(1500));
     let stops: Arc<Mutex<Vec<StepSkip>>> = Arc::default();
     let answerer = {
-        let (plan, stops) = (plan.clone(), stops.clone());
+        let (plan, stops, verdict) = (plan.clone(), stops.clone(), verdict.clone());
         Answerer(Arc::new(move |line: &[u8]| {
             let line = String::from_utf8_lossy(line);
+            if line == CONNECTED {
+                verdict.connected.store(true, Ordering::Release);
+                return None;
+            }
             let q = line.strip_prefix(ASK)?;
             let q: LoginQuestion = serde_json::from_str(q).unwrap_or_default();
             Some(match decide(&q, &plan, &verdict, until) {
@@ -206,16 +230,46 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
     };
     let mut last = Outcome::NotFound;
     let mut ran = None;
-    for program in &plan.programs {
+    let mut startup = None;
+    if let Some(session) = plan
+        .session
+        .as_ref()
+        .filter(|_| plan.client == AppClientKind::Django)
+    {
+        // The project's Python that read the settings, waiting: it runs the client now, its
+        // inputs (the password among them) in smtp-doctor's word on its stdin.
+        let inputs: serde_json::Map<String, serde_json::Value> = environment(plan)
+            .into_iter()
+            .map(|(k, v)| {
+                let v = v.to_string_lossy().into_owned();
+                (
+                    k.to_string_lossy().into_owned(),
+                    serde_json::Value::String(v),
+                )
+            })
+            .collect();
+        let line = format!("go {}\n", serde_json::Value::Object(inputs)).into_bytes();
+        let stop = verdict.stop.clone();
+        let stopped = move || stop.load(Ordering::Acquire);
+        last = session
+            .resume(line, answerer.clone(), plan.limit, &stopped)
+            .unwrap_or(Outcome::Exited {
+                code: None,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                truncated: false,
+            });
+        ran = Some(&session.program);
+        startup = Some(session.ready_ms);
+    }
+    for program in plan.programs.iter().filter(|_| ran.is_none()) {
         let mut job = Job::new(program, &args, &plan.dir);
         job.env = environment(plan);
         // Code that would load before the script's own: never honoured.
-        job.deny = ["NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP"]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        job.deny = DENY.iter().map(OsString::from).collect();
         job.limit = plan.limit;
         job.answer = Some(answerer.clone());
+        job.stop = Some(verdict.stop.clone());
         last = runner::run(&job);
         if last != Outcome::NotFound {
             ran = Some(program);
@@ -256,12 +310,21 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
         return o;
     };
     let stops = stops.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let client_ms = answer.ms;
     let mut o = answer.into_observation(plan, &stops);
     o.program = o.program.or(Some(program));
     if o.ran.is_empty() {
         o.ran = started_paths;
     }
     o.ms = ms;
+    // Start-up is what the run took beyond the client's own calls (the interpreter, the
+    // project's imports, the exit); in a Django project, what reading the settings took, in
+    // the same process.
+    o.timings.startup_ms = startup.or_else(|| {
+        client_ms
+            .filter(|c| c.is_finite() && (0.0..=ms).contains(c))
+            .map(|c| ((ms - c) * 10.0).round() / 10.0)
+    });
     o
 }
 
@@ -337,6 +400,40 @@ struct Answer {
     /// Steps the client left out for lack of what the application has at run time.
     skipped: Vec<String>,
     ran: Vec<String>,
+    /// How long the client's own calls took, in milliseconds (start-up excluded).
+    ms: Option<f64>,
+    /// Each timed step.
+    steps: Vec<AnswerStep>,
+}
+
+/// A step the child timed.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct AnswerStep {
+    step: String,
+    ms: f64,
+}
+
+/// The most timed steps kept.
+const STEPS_CAP: usize = 16;
+
+/// The steps the child timed that smtp-doctor knows, each a finite duration.
+fn timed_steps(steps: &[AnswerStep]) -> Vec<StepTiming> {
+    steps
+        .iter()
+        .filter_map(|s| {
+            let step = match s.step.as_str() {
+                "connect" => TimedStep::Connect,
+                "tls" => TimedStep::Tls,
+                "verdict_wait" => TimedStep::VerdictWait,
+                "login" => TimedStep::Login,
+                "send" => TimedStep::Send,
+                _ => return None,
+            };
+            (s.ms.is_finite() && s.ms >= 0.0).then_some(StepTiming { step, ms: s.ms })
+        })
+        .take(STEPS_CAP)
+        .collect()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -507,6 +604,10 @@ impl Answer {
             skipped_steps,
             ran: self.ran.iter().take(RAN_CAP).map(|s| clean(s)).collect(),
             ms: 0.0,
+            timings: AppTimings {
+                startup_ms: None,
+                steps: timed_steps(&self.steps),
+            },
         }
     }
 }
@@ -541,6 +642,7 @@ mod tests {
             connect_wait: Duration::from_millis(1500),
             step: Duration::from_secs(5),
             limit: Duration::from_secs(10),
+            session: None,
         }
     }
 

@@ -132,6 +132,10 @@ fn header(out: &mut String, report: &Report) {
         if let Some(error) = &a.error {
             let _ = writeln!(out, "{}\n", code_block("text", error));
         }
+        if !a.timings.is_empty() {
+            let line = crate::i18n::app_client::timings(lang, &a.timings);
+            let _ = writeln!(out, "{}\n", escape_markdown(&line));
+        }
         if !a.ran.is_empty() {
             let label = crate::i18n::app_client::ran_label(lang);
             let _ = writeln!(

@@ -134,6 +134,10 @@ fn app_client(out: &mut String, report: &Report, p: &Paint, verbose: bool) {
     if let Some(error) = &a.error {
         let _ = writeln!(out, "    {}", p.dim(error));
     }
+    if verbose && !a.timings.is_empty() {
+        let line = crate::i18n::app_client::timings(report.lang, &a.timings);
+        let _ = writeln!(out, "    {}", p.dim(&line));
+    }
     if verbose && !a.ran.is_empty() {
         let label = crate::i18n::app_client::ran_label(report.lang);
         let _ = writeln!(

@@ -113,8 +113,13 @@ fn run(
         mask: app.password.clone().into_iter().collect(),
         insecure_auth: false,
         send: request.send.clone(),
-        connect_wait: timing.connect_wait * 2,
+        // The probe's own wait: a dropped port costs the client what it costs the probe.
+        connect_wait: timing.connect_wait,
         step: timing.step,
         limit,
+        session: match client {
+            AppClientKind::Django => app.session.clone(),
+            _ => None,
+        },
     }))
 }

@@ -42,6 +42,7 @@ pub(super) fn read_project(
         Some(limit) => {
             let asked = super::django_runtime::effective_settings(dir, &runtime_keys(), limit);
             layers.runtime = Some(RuntimeUse::Ran { run: asked.record });
+            layers.session = asked.session;
             if let Some(map) = asked.settings {
                 // What Django says is what the application uses: a different value in the
                 // environment or the env file is shown beside it, not used.

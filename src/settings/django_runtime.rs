@@ -1,10 +1,13 @@
 //! Django's effective settings, asked of the project's own Python through
 //! [`crate::runner`]: once, bounded in time and output, without smtp-doctor's secrets, and
-//! recorded for the report.
+//! recorded for the report. The same process then runs Django's own client when preflight
+//! asks for it ([`crate::runner::Session`]): the project's Python starts once.
 
-use crate::runner::{self, Job, Outcome, RunRecord, RunStatus};
+use crate::runner::{self, Job, Outcome, RunRecord, RunStatus, Session, Started};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The marker before the one JSON line the query prints.
@@ -32,62 +35,96 @@ pub(super) struct Asked {
     pub(super) settings: Option<BTreeMap<String, String>>,
     /// What ran and how it ended.
     pub(super) record: RunRecord,
+    /// The process, still running and waiting for smtp-doctor's word, when it answered.
+    pub(super) session: Option<Arc<Session>>,
 }
 
-/// Runs the project's own Python to ask Django for its effective email settings, within
-/// `limit`. The interpreter is tried once: the next candidate only when this one does not
-/// exist, never after one ran and failed.
+/// The most the session's process may live (the settings' limit and the client's are enforced
+/// by the two waits; this is the backstop).
+const SESSION_BACKSTOP: Duration = Duration::from_secs(120);
+
+/// Starts the project's Python with smtp-doctor's fixed script (isolated mode, its inputs out
+/// of the environment before `manage.py` runs), which prints Django's effective email settings
+/// (`keys`) and then waits; waits for them within `limit`. The interpreter is tried once: the
+/// next candidate only when this one does not exist, never after one ran and failed.
 pub(super) fn effective_settings(dir: &Path, keys: &[&str], limit: Duration) -> Asked {
-    // The keys are our own constants (upper-case names), so they are safe inside the literal.
+    // The keys are our own constants (upper-case names).
     debug_assert!(keys
         .iter()
         .all(|k| k.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')));
-    let keys: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
-    // The sender settings only when the project sets them: Django's own defaults
-    // (webmaster@localhost, root@localhost) are what it sends when the code passes no sender,
-    // not a choice of the application's, and checking their domain would fail every project
-    // that passes its sender in code.
-    let script = format!(
-        "import json\nfrom django.conf import settings as s\nkeys=[{}]\nsenders=('DEFAULT_FROM_EMAIL','SERVER_EMAIL')\nprint('{MARKER}'+json.dumps({{k: (getattr(s,k,None) if k not in senders or s.is_overridden(k) else None) for k in keys}}, default=str))",
-        keys.join(",")
-    );
-    let args = ["manage.py", "shell", "-c", script.as_str()];
+    // What manage.py is asked to run, as the report shows it.
+    let shown = ["manage.py", "shell", "-c", QUERY_SHOWN];
+    let args: Vec<String> = shown.iter().map(|a| a.to_string()).collect();
     let mut last = RunRecord {
         program: "python".into(),
-        args: args.iter().map(|a| a.to_string()).collect(),
+        args: args.clone(),
         outcome: RunStatus::NotFound,
         ms: 0.0,
     };
     for python in candidates(dir) {
-        let mut job = Job::new(&python, &args, dir);
-        job.limit = limit;
+        let mut job = Job::new(
+            &python,
+            &["-I", "-c", crate::probe::app_client::PYTHON],
+            dir,
+        );
+        job.env = vec![
+            ("SMTP_DOCTOR_APP_MODE".into(), "django".into()),
+            ("SMTP_DOCTOR_APP_KEYS".into(), keys.join(",").into()),
+        ];
+        job.deny = crate::probe::app_client::DENY
+            .iter()
+            .map(OsString::from)
+            .collect();
+        job.limit = limit + SESSION_BACKSTOP;
         let started = Instant::now();
-        let outcome = runner::run(&job);
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        let settings = match &outcome {
-            Outcome::Exited {
-                code: Some(0),
-                stdout,
-                ..
-            } => parse_answer(stdout),
-            _ => None,
-        };
-        let record = RunRecord {
+        let record = |outcome: &Outcome, answered: bool| RunRecord {
             program: crate::text::escape(python.display().to_string().as_bytes()),
-            args: args.iter().map(|a| a.to_string()).collect(),
-            outcome: RunStatus::of(&outcome, settings.is_some()),
-            ms,
+            args: args.clone(),
+            outcome: RunStatus::of(outcome, answered),
+            ms: started.elapsed().as_secs_f64() * 1000.0,
         };
+        let answered = Outcome::Exited {
+            code: Some(0),
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            truncated: false,
+        };
+        let outcome = match runner::start_session(job, MARKER, limit) {
+            Started::Ready(session, line) => match parse_answer(&line) {
+                Some(settings) => {
+                    return Asked {
+                        settings: Some(settings),
+                        record: RunRecord {
+                            ms: session.ready_ms,
+                            ..record(&answered, true)
+                        },
+                        session: Some(Arc::new(session)),
+                    }
+                }
+                // A marked line that does not read: no answer (and the process is stopped).
+                None => answered,
+            },
+            Started::Ended(outcome) => outcome,
+        };
+        let record = record(&outcome, false);
         if outcome != Outcome::NotFound {
-            return Asked { settings, record };
+            return Asked {
+                settings: None,
+                record,
+                session: None,
+            };
         }
         last = record;
     }
     Asked {
         settings: None,
         record: last,
+        session: None,
     }
 }
+
+/// The query as the report shows it (the script itself is smtp-doctor's fixed one).
+const QUERY_SHOWN: &str = "print(the email settings)";
 
 /// The settings in the marked JSON line of the query's output.
 fn parse_answer(stdout: &[u8]) -> Option<BTreeMap<String, String>> {

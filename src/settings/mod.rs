@@ -212,6 +212,9 @@ pub struct AppSettings {
     pub runtime: Option<RuntimeUse>,
     /// Values found that the application does not use (its runtime says otherwise).
     pub shadowed: Vec<Shadowed>,
+    /// Django: the project's Python that read the settings, waiting to run Django's client
+    /// (dropped, it is told to exit and stopped).
+    pub session: Option<std::sync::Arc<crate::runner::Session>>,
 }
 
 impl AppSettings {
@@ -359,6 +362,7 @@ pub(crate) struct Layers {
     values: BTreeMap<String, Raw>,
     runtime: Option<RuntimeUse>,
     shadowed: Vec<Shadowed>,
+    session: Option<std::sync::Arc<crate::runner::Session>>,
 }
 
 impl Layers {
@@ -406,6 +410,7 @@ pub fn load(flags: &FlagSettings, sources: &Sources) -> Result<AppSettings, Sett
         values: BTreeMap::new(),
         runtime: None,
         shadowed: Vec::new(),
+        session: None,
     };
     env::read_process_env(&sources.env, &mut layers);
     dotenv::read_env_file(sources, &mut layers)?;
@@ -428,6 +433,7 @@ pub fn load(flags: &FlagSettings, sources: &Sources) -> Result<AppSettings, Sett
     let mut app = interpret(flags, &layers, framework)?;
     app.runtime = layers.runtime;
     app.shadowed = layers.shadowed;
+    app.session = layers.session;
     Ok(app)
 }
 
@@ -625,6 +631,7 @@ impl<'a> Interpreter<'a> {
             report: self.report,
             runtime: None,
             shadowed: Vec::new(),
+            session: None,
         }
     }
 }
