@@ -516,6 +516,8 @@ fn the_demo_reads_the_machine_when_587_is_dropped_and_names_the_rule() {
             .args(args)
             .env("SMTP_DOCTOR_TEST_ROOT", &root)
             .env("NO_COLOR", "1")
+            // UTF-8 even to a pipe on Windows, where a redirected report is ASCII by default.
+            .env("SMTP_DOCTOR_ASCII", "0")
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
