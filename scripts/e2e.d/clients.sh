@@ -268,8 +268,10 @@ write_app_node() {
     [ "$C_TIMEOUT" = 1 ] && extra=$(jq -c --argjson t "$((CLIENT_APP_TIMEOUT * 1000))" \
         '. + {connectionTimeout: $t, greetingTimeout: $t, socketTimeout: $t}' <<<"$extra")
     mkdir -p "$dir"
-    # preflight's nodemailer is the project's own, resolved from the project folder
+    # preflight's nodemailer is the project's own: node_modules beside the project's
+    # package.json (a folder without one is no Node project to smtp-doctor)
     ln -sfn "$CLIENTS_DIR/node/node_modules" "$dir/node_modules"
+    cp "$CLIENTS_DIR/node/package.json" "$dir/package.json"
     jq -n --arg host "$MAILHOST" --argjson port "$C_PORT" --argjson secure "$secure" \
         --arg user "$MAIL_USER" --arg pass "$MAIL_PASS" --argjson extra "$extra" \
         '{host: $host, port: $port, secure: $secure, auth: {user: $user, pass: $pass}} + $extra' \
