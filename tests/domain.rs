@@ -101,6 +101,19 @@ fn has(r: &Report, code: FindingCode) -> bool {
     r.findings.iter().any(|f| f.code == code)
 }
 
+/// The finding with `code`; a test that needs it fails naming the codes there are.
+fn finding(r: &Report, code: FindingCode) -> &smtp_doctor::diagnosis::Finding {
+    r.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {code:?} among {:?}",
+                r.findings.iter().map(|f| f.code).collect::<Vec<_>>()
+            )
+        })
+}
+
 fn domain_codes(r: &Report) -> Vec<&'static str> {
     r.findings
         .iter()
@@ -116,8 +129,7 @@ fn assert_cause(r: &Report, code: FindingCode) {
     assert_eq!(r.verdict, Verdict::Degraded, "{:?}", domain_codes(r));
     assert_eq!(r.cause, Some(code), "{:?}", domain_codes(r));
     assert_eq!(r.exit_code(), 1);
-    let f = r.findings.iter().find(|f| f.code == code).unwrap();
-    assert_eq!(f.port, None);
+    assert_eq!(finding(r, code).port, None);
 }
 
 const GOOGLE: &str = "smtp.gmail.com";
@@ -249,11 +261,7 @@ async fn an_eleven_include_chain_is_too_many_lookups() {
     let r = run(GOOGLE, "app@shop.test", zone2, &[]).await;
     assert_cause(&r, FindingCode::DomainSpfTooManyLookups);
     assert_eq!(r.domain.as_ref().unwrap().spf.lookups, 11);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == FindingCode::DomainSpfTooManyLookups)
-        .unwrap();
+    let f = finding(&r, FindingCode::DomainSpfTooManyLookups);
     assert!(f.message.contains("11 DNS lookups"), "{}", f.message);
 }
 
@@ -300,11 +308,7 @@ async fn p_reject_with_the_providers_dkim_missing() {
         domain_codes(&r)
     );
     assert_cause(&r, FindingCode::DomainDkimMissing);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == FindingCode::DomainDmarcWillFail)
-        .unwrap();
+    let f = finding(&r, FindingCode::DomainDmarcWillFail);
     assert!(f.message.contains("550 5.7.26"), "{}", f.message);
     // The fix: Brevo's two DKIM CNAMEs, and where its console makes them.
     let commands: Vec<&String> = r.recommendations.iter().flat_map(|r| &r.commands).collect();
@@ -374,11 +378,7 @@ async fn a_512_bit_key_is_too_short() {
         .txt("_dmarc.shop.test", "v=DMARC1; p=none");
     let r = run(GOOGLE, "app@shop.test", zone, &[]).await;
     assert_cause(&r, FindingCode::DomainDkimKeyTooShort);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == FindingCode::DomainDkimKeyTooShort)
-        .unwrap();
+    let f = finding(&r, FindingCode::DomainDkimKeyTooShort);
     assert!(f.message.contains("512 bits"), "{}", f.message);
 }
 
@@ -435,11 +435,7 @@ async fn strict_alignment_with_a_parent_domain_signature() {
     };
     let r = run(MANDRILL, "app@news.shop.test", zone("s"), &[]).await;
     assert_cause(&r, FindingCode::DomainDmarcWillFail);
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == FindingCode::DomainDmarcWillFail)
-        .unwrap();
+    let f = finding(&r, FindingCode::DomainDmarcWillFail);
     assert!(f.message.contains("adkim=s"), "{}", f.message);
     // Relaxed: the parent-domain signature aligns.
     let r = run(MANDRILL, "app@news.shop.test", zone("r"), &[]).await;
@@ -587,11 +583,7 @@ async fn messages_exist_in_spanish() {
         dkim_selectors: Vec::new(),
     });
     let r = check_in(plan, smtp_doctor::i18n::Lang::Es).await;
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == FindingCode::DomainDmarcWillFail)
-        .unwrap();
+    let f = finding(&r, FindingCode::DomainDmarcWillFail);
     assert!(f.message.contains("rechazado"), "{}", f.message);
 }
 
@@ -706,11 +698,7 @@ async fn a_receivers_refusal_at_send_is_said_for_what_it_is() {
     plan.send_port = Some(587);
     let r = check(plan).await;
     assert_eq!(cause(&r), Some("send.message_rejected"));
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.code == FindingCode::SendMessageRejected)
-        .unwrap();
+    let f = finding(&r, FindingCode::SendMessageRejected);
     assert!(
         f.message.contains("unauthenticated") && f.message.contains("--from"),
         "{}",
