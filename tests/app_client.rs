@@ -1,4 +1,4 @@
-//! Issue 14: preflight runs the application's own client beside its probe, and names where the
+//! preflight runs the application's own client beside its probe, and names where the
 //! two differ. The client here is the real one of a Flask-Mail app: Debian's Python and its
 //! smtplib (`scripts/test` installs python3 and nodejs when they are missing), against lab
 //! servers on loopback. Django's and nodemailer's clients, a runtime's trust store and a refused

@@ -353,7 +353,7 @@ async fn wrong_name_certificate() {
     assert_eq!(fix.settings["EMAIL_HOST"], "other.lab.test");
 }
 
-/// Issue 12: with a chain that verifies, the certificate's name went verbatim into Fix A's
+/// Regression: with a chain that verifies, the certificate's name went verbatim into Fix A's
 /// `EMAIL_HOST = …` (code injection in every framework's snippet, terminal escapes on screen),
 /// and a man in the middle with a valid certificate for its own domain was recommended. A name
 /// is suggested only inside the configured host's registrable domain, when it resolves to an
@@ -800,7 +800,7 @@ async fn port_25_is_never_spoken_to_before_its_greeting() {
     );
 }
 
-/// Issue 15: providers' refusals, recorded (the diagnosis tests replay them in both languages).
+/// Providers' refusals, recorded (the diagnosis tests replay them in both languages).
 /// Each server speaks STARTTLS on 587 for `host`, with a certificate for it, and refuses the
 /// login, the sender, the recipient or the message the way the provider does.
 #[tokio::test]

@@ -191,7 +191,7 @@ fn demo_json_is_the_incident_and_only_json() {
     assert_eq!(v2["cause"], "tcp.filtered");
 }
 
-/// Issue 12: `smtp-doctor demo | true` exited 101 with "failed printing to stdout".
+/// Regression: `smtp-doctor demo | true` exited 101 with "failed printing to stdout".
 #[test]
 fn a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
     for args in [
@@ -293,7 +293,7 @@ fn diff_exit_status() {
 
 fn run_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
-    // A plain machine: no container, WSL or cloud VM recognised (issue 15).
+    // A plain machine: no container, WSL or cloud VM recognised.
     cmd.env(
         "SMTP_DOCTOR_TEST_ROOT",
         "/nonexistent-smtp-doctor-test-root",
@@ -557,7 +557,7 @@ async fn targets_log_in_as_the_user_given() {
         let file = file.clone();
         tokio::task::spawn_blocking(move || {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
-            // A plain machine: no container, WSL or cloud VM recognised (issue 15).
+            // A plain machine: no container, WSL or cloud VM recognised.
             cmd.env(
                 "SMTP_DOCTOR_TEST_ROOT",
                 "/nonexistent-smtp-doctor-test-root",
@@ -623,7 +623,7 @@ fn preflight_takes_one_port() {
 
 #[test]
 fn odd_email_url_is_read_not_a_panic() {
-    // issue 10: `p%aé` made percent-decoding slice a str inside `é` (exit 101, backtrace).
+    // Regression: `p%aé` made percent-decoding slice a str inside `é` (exit 101, backtrace).
     let dir = std::env::temp_dir().join(format!("smtp-doctor-url-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -664,7 +664,7 @@ fn preflight_with_no_settings_anywhere_says_so() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Issue 12: a CR/LF in `EMAIL_HOST_USER` (the dotenv reader expands `\n`), `--send-to` or
+/// Regression: a CR/LF in `EMAIL_HOST_USER` (the dotenv reader expands `\n`), `--send-to` or
 /// `--from` made the server receive an extra `RCPT TO`. Every address is an RFC 5321 mailbox
 /// before any packet: exit 2, and the server never sees a connection.
 #[test]
@@ -717,7 +717,7 @@ fn addresses_that_would_inject_smtp_commands_stop_before_any_packet() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Issue 12: `--targets` with 300 hosts under `ulimit -n 1024` reported 183 `tcp.denied` ("a
+/// Regression: `--targets` with 300 hosts under `ulimit -n 1024` reported 183 `tcp.denied` ("a
 /// local firewall blocks this program"): errno 24, EMFILE. The number of targets probed at once
 /// now fits the open-files limit, and running out is never a network state.
 #[cfg(unix)]
@@ -737,7 +737,7 @@ fn many_targets_never_run_out_of_descriptors_into_a_firewall_finding() {
     let out = String::from_utf8_lossy(&o.stdout);
     let err = stderr(&o);
     // Every target is a dropped port whose address (127.0.0.1) refuses on 443: the network
-    // blocks SMTP (issue 15), never a local firewall for want of descriptors.
+    // blocks SMTP, never a local firewall for want of descriptors.
     assert_eq!(
         out.lines()
             .filter(|l| l.contains("tcp.filtered") || l.contains("net.smtp_blocked"))
@@ -753,7 +753,7 @@ fn many_targets_never_run_out_of_descriptors_into_a_firewall_finding() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Issue 12: an ESC in `EMAIL_HOST_USER` reached the text report and stderr, and `diff` of a
+/// Regression: an ESC in `EMAIL_HOST_USER` reached the text report and stderr, and `diff` of a
 /// JSON report holding `\u001b` printed it raw. Every boundary where untrusted text enters is
 /// escaped: settings files, their paths, reports read back.
 #[test]

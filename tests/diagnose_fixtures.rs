@@ -168,7 +168,7 @@ fn text_report_snapshots() {
         "nxdomain_es",
         text::render(&report("dns_dns_nxdomain", Lang::Es), plain)
     );
-    // Issue 15: who is in the way, in both languages.
+    // Who is in the way, in both languages.
     for (name, fixture) in [
         (
             "smtp_blocked_droplet",

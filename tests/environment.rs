@@ -1,4 +1,4 @@
-//! Issue 15: who is in the way. Dropped SMTP ports with the control port (443) of the same
+//! Who is in the way. Dropped SMTP ports with the control port (443) of the same
 //! address answering are a network that blocks SMTP (`net.smtp_blocked`), not a host that is
 //! down; a cloud VM's own port block is said as that provider's policy, never as an antivirus.
 //! The machine is a fixture folder of DMI strings (`SMTP_DOCTOR_TEST_ROOT`, test-only).

@@ -254,7 +254,7 @@ fn run_checks_the_host_and_port_from_the_text_on_loopback() {
     assert_eq!(v["code"], "tcp.filtered");
     assert_eq!(v["host"], "127.0.0.1");
     // The check's own control connection: 127.0.0.1 refuses on 443, so the dropped port is a
-    // blocked network (issue 15), said with the dropped port's own finding beside it.
+    // blocked network, said with the dropped port's own finding beside it.
     assert_eq!(v["check"]["cause"], "net.smtp_blocked");
     assert!(v["check"]["findings"].to_string().contains("tcp.filtered"));
     assert_eq!(v["check"]["verdict"], "failed");

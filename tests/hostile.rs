@@ -234,7 +234,7 @@ fn assert_diagnosed(r: &Report, code: &str, fragments: &[&str]) {
     assert_escaped(r);
 }
 
-// ---------------------------------------------------------------- EHLO (issue 12 item 6)
+// ---------------------------------------------------------------- EHLO
 
 #[tokio::test]
 async fn endless_ehlo_continuation() {
@@ -390,7 +390,7 @@ async fn slow_multi_line_greeting() {
     assert!(!m.contains("no SMTP greeting came"), "{m}");
 }
 
-// ----------------------------------------------------- injection (issue 12 items 10, 15)
+// ----------------------------------------------------- injection
 
 const MARKDOWN_BAIT: &str = "<img src=x onerror=alert(1)> ![](https://evil.test/p.png) \
     [click](https://evil.test/login) <a href=\"https://evil.test\">x</a> | cell | `evil` \
@@ -484,7 +484,7 @@ async fn nuls_and_invalid_utf8_in_a_bad_reply() {
     assert_diagnosed(&r, "smtp.not_smtp", &["EHLO"]);
 }
 
-// ------------------------------------------------------ credential echo (issue 12 item 15)
+// ------------------------------------------------------ credential echo
 
 const USER: &str = "alice@hostile.test";
 const PASSWORD: &str = "S3cr3t-Pa55word!";
@@ -542,7 +542,7 @@ async fn password_echoed_in_the_auth_reply_is_redacted() {
     }
 }
 
-// ------------------------------------------------------ certificate names (issue 12 item 10)
+// ------------------------------------------------------ certificate names
 
 #[tokio::test]
 async fn markdown_html_and_escapes_in_certificate_names() {

@@ -453,7 +453,7 @@ async fn credentials_are_not_sent_over_an_unverified_connection() {
 
 #[tokio::test]
 async fn tls_turned_off_on_587_is_fixed_by_turning_it_on() {
-    // issue 11 case 1: EMAIL_USE_TLS = False with a login on a port that offers STARTTLS.
+    // Regression: EMAIL_USE_TLS = False with a login on a port that offers STARTTLS.
     let lab = Lab::start(HOST, |_| {}).await;
     let run = preflight_run(
         &lab,
@@ -537,7 +537,7 @@ async fn rejected_sender_recipient_and_message() {
 
 #[tokio::test]
 async fn smtps_url_on_465_is_the_starttls_trap_and_smtp_ssl_is_the_fix() {
-    // issue 11 case 2: django-environ and dj-email-url read smtps:// as EMAIL_USE_TLS
+    // Regression: django-environ and dj-email-url read smtps:// as EMAIL_USE_TLS
     // (STARTTLS), so the app hangs on 465; it was reported ok.
     let lab = Lab::start(HOST, |_| {}).await;
     let url = format!(
@@ -602,7 +602,7 @@ fn unreachable_configured_port_recommends_a_working_one() {
     assert_eq!(d.recommendations[0].settings["EMAIL_USE_SSL"], "True");
 }
 
-/// Issue 15: providers' refusals beyond a wrong password, from the provider reply table
+/// Providers' refusals beyond a wrong password, from the provider reply table
 /// (`knowledge::errors::PROVIDER_REPLIES`), each with its own code and the provider's page.
 #[tokio::test]
 async fn provider_refusals_get_their_own_codes_and_the_providers_page() {
@@ -711,7 +711,7 @@ async fn relay_access_denied_without_a_login_says_to_set_the_credentials() {
     assert!(f.message.contains("Relay access denied") && f.message.contains("user and password"));
 }
 
-/// Issue 15: credentials that break the provider's own rules are said before any login (a
+/// Credentials that break the provider's own rules are said before any login (a
 /// warning), and first among the fixes when the provider then refuses the login.
 #[tokio::test]
 async fn credential_lints_are_warnings_confirmed_by_a_refusal() {

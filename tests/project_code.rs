@@ -1,4 +1,4 @@
-//! issue 12 item 4: the project's own code (its `.venv/bin/python manage.py shell`) is run
+//! The project's own code (its `.venv/bin/python manage.py shell`) is run
 //! through one runner: announced in the report, bounded in time and output, killed with its
 //! children, without smtp-doctor's secrets, tried once; and bounded reads of every file the
 //! command line names (items 8, 9). Linux only: the fake interpreters are shell scripts and
@@ -57,7 +57,7 @@ fn run_with(
     stdin: Stdio,
 ) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
-    // A plain machine: no container, WSL or cloud VM recognised (issue 15).
+    // A plain machine: no container, WSL or cloud VM recognised.
     cmd.env(
         "SMTP_DOCTOR_TEST_ROOT",
         "/nonexistent-smtp-doctor-test-root",
@@ -427,7 +427,7 @@ fn assert_usage_error(run: &Run, what: &str, needle: &str) {
 
 #[test]
 fn every_file_named_on_the_command_line_is_bounded_and_must_be_a_regular_file() {
-    // issue 12 item 8: /dev/zero was read until allocation failed, a FIFO without a writer
+    // Regression: /dev/zero was read until allocation failed, a FIFO without a writer
     // hung forever, --password-stdin </dev/zero aborted.
     let dir = project("reads");
     std::fs::remove_file(dir.join("manage.py")).unwrap();
@@ -507,7 +507,7 @@ fn every_file_named_on_the_command_line_is_bounded_and_must_be_a_regular_file() 
 
 #[test]
 fn settings_with_a_latin1_byte_are_read_not_replaced_by_localhost() {
-    // issue 12 item 9: one Latin-1 byte made the file be skipped and localhost:25 tested.
+    // Regression: one Latin-1 byte made the file be skipped and localhost:25 tested.
     let port = closed_port();
     let dir = project("latin1");
     std::fs::create_dir_all(dir.join("shop")).unwrap();

@@ -560,7 +560,7 @@ async fn a_second_probe_of_one_target_beyond_per_target_is_503_while_others_run(
     assert_eq!(other.status, 200, "{}", other.body);
 }
 
-/// issue 16: modules from `--config` (ports, TLS mode, a login whose password comes from the
+/// Modules from `--config` (ports, TLS mode, a login whose password comes from the
 /// exporter's environment), reloaded by POST /-/reload and SIGHUP; a file that does not read
 /// keeps the modules in use; the index lists the last probes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -704,7 +704,7 @@ fn a_config_file_that_does_not_read_is_exit_2_in_one_line() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// issue 16: "file descriptors never exhausted". Under `ulimit -n 120`, 12 probes at once of a
+/// File descriptors are never exhausted. Under `ulimit -n 120`, 12 probes at once of a
 /// dropped port: each takes the open files its own plan needs, the ones that do not fit are
 /// 503 at once, and none becomes a `tcp.denied` (EMFILE) finding.
 #[cfg(unix)]

@@ -1,4 +1,4 @@
-# scripts/e2e.d/app_client.sh — preflight's run of the application's own client (issue 14),
+# scripts/e2e.d/app_client.sh — preflight's run of the application's own client,
 # against the real clients of the client tier (clients.sh, sourced first). Sourced by scripts/e2e.
 #
 # Each divergence is made real in the app's runtime, not faked in smtp-doctor: smtp-doctor's

@@ -1,4 +1,4 @@
-# scripts/e2e.d/clients.sh — the real-client tier of scripts/e2e (issue 11). Sourced by scripts/e2e.
+# scripts/e2e.d/clients.sh — the real-client tier of scripts/e2e. Sourced by scripts/e2e.
 #
 # For each case where a settings change is the fix, and each real client it applies to, do what a
 # user does:

@@ -1,4 +1,4 @@
-# scripts/e2e.d/in_the_way.sh — who is in the way (issue 15), against real peers. Sourced by
+# scripts/e2e.d/in_the_way.sh — who is in the way, against real peers. Sourced by
 # scripts/e2e after its constants; uses its helpers (fw_*, doctor, expect*, swaks_*, maillog_*).
 #
 #   net_smtp_blocked_443_refused       587 and 465 dropped on the mailhost, nothing on 443 (RST):

@@ -1,4 +1,4 @@
-# scripts/e2e.d/prometheus.sh — `smtp-doctor serve` scraped by the real Prometheus (issue 16).
+# scripts/e2e.d/prometheus.sh — `smtp-doctor serve` scraped by the real Prometheus.
 # Sourced by scripts/e2e after its constants; uses its helpers (fw_*, in_c, in_m, fail, note).
 #
 # Debian's prometheus package (server and promtool) is installed by the suite's install step,

@@ -282,7 +282,7 @@ mod tests {
             snippet(Framework::Dotnet, &dotnet),
             "client.Connect(host, 465, SecureSocketOptions.SslOnConnect);\n"
         );
-        // issue 11 case 6: never a placeholder that looks like real credentials; the user's
+        // Regression: never a placeholder that looks like real credentials; the user's
         // own name, percent-encoded, when it is known.
         let url = port_settings(Framework::Url, "smtp.gmail.com", 465, Security::ImplicitTls);
         assert_eq!(
@@ -330,7 +330,7 @@ mod tests {
         assert_eq!(host_settings(Framework::Url, "h")["EMAIL_URL host"], "h");
     }
 
-    /// Issue 12: a value that holds a line end, quotes or `$` must stay one value on one line
+    /// Regression: a value that holds a line end, quotes or `$` must stay one value on one line
     /// in every framework's snippet, quoted by that language's rules.
     #[test]
     fn no_value_can_add_a_line_to_a_snippet() {

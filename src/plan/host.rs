@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(Host::parse("mx.test").unwrap().ip(), None);
     }
 
-    /// Issue 12: on a name mismatch the fix named whatever the certificate showed, a SAN
+    /// Regression: on a name mismatch the fix named whatever the certificate showed, a SAN
     /// carrying code or terminal escapes included.
     #[test]
     fn only_names_inside_the_registrable_domain_are_alternatives() {

@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(classify(Platform::Linux, None, K::OutOfMemory), None);
     }
 
-    /// Issue 12: EMFILE under `--targets` read as "a local firewall blocks this program".
+    /// Regression: EMFILE under `--targets` read as "a local firewall blocks this program".
     #[test]
     fn running_out_of_descriptors_is_local_not_a_network_state() {
         for (platform, code, name) in [

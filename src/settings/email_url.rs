@@ -270,7 +270,7 @@ mod tests {
         );
     }
 
-    /// Issue 12: an unencoded `/` in the password made `alice` the host and `12345` the port,
+    /// Regression: an unencoded `/` in the password made `alice` the host and `12345` the port,
     /// and the report printed the whole URL.
     #[test]
     fn an_unencoded_slash_in_the_password_is_an_error_that_hides_it() {

@@ -821,7 +821,7 @@ mod tests {
 
     #[test]
     fn flask_and_node_settings_are_read_in_their_own_names() {
-        // issue 11 case 5: Flask's MAIL_* and a Node app's SMTP_* were ignored, and Django's
+        // Regression: Flask's MAIL_* and a Node app's SMTP_* were ignored, and Django's
         // defaults (localhost:25) tested instead.
         let dir = std::env::temp_dir().join(format!("smtp-doctor-flask-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -906,7 +906,7 @@ mod tests {
 
     #[test]
     fn timeouts_that_are_not_a_finite_positive_number_of_seconds_are_refused_with_their_origin() {
-        // issue 12 item 14: nan, -inf, 1e309, -5 and 0 were accepted and shown as null.
+        // Regression: nan, -inf, 1e309, -5 and 0 were accepted and shown as null.
         let bad = [
             "nan", "NaN", "inf", "-inf", "1e309", "-5", "0", "", "3601", "soon",
         ];

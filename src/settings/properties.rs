@@ -132,7 +132,7 @@ mod tests {
             .collect()
     }
 
-    /// Issue 12 follow-up: `key: value`, `key value` and continued lines were misread by the
+    /// Regression: `key: value`, `key value` and continued lines were misread by the
     /// dotenv reader (`enable=\` became the value `\`).
     #[test]
     fn the_forms_java_reads() {

@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(get(&v, "spring.mail.host").unwrap().0, "h");
     }
 
-    /// Issue 12: a syntax error silently ended the reading, and `port: [587` became port 25.
+    /// Regression: a syntax error silently ended the reading, and `port: [587` became port 25.
     #[test]
     fn a_yaml_syntax_error_is_an_error_with_its_line() {
         let why = flatten_yaml("spring:\n  mail:\n    host: h\n    port: [587\n", "y").unwrap_err();
