@@ -1,6 +1,5 @@
 //! Findings: the diagnosis' vocabulary. Codes are stable (docs/CONTRACT.md); messages are not.
 
-use crate::i18n::Symptom;
 use crate::model::Security;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -184,31 +183,6 @@ finding_codes! {
     DomainPtrMismatch = "domain.ptr_mismatch", Domain;
 }
 
-impl FindingCode {
-    /// What the application itself reports when this is the cause.
-    pub fn symptom(self) -> Symptom {
-        use FindingCode as C;
-        match self {
-            C::TcpFiltered => Symptom::ConnectTimeout,
-            C::TcpRefused => Symptom::ConnectRefused,
-            C::TcpUnreachable => Symptom::NoRoute,
-            C::TcpDenied => Symptom::ConnectDenied,
-            C::SmtpNoGreeting | C::ConfigStarttlsOnImplicitPort => Symptom::GreetingTimeout,
-            C::ConfigImplicitTlsOnStarttlsPort => Symptom::WrongVersionNumber,
-            C::TlsCertUntrusted
-            | C::TlsCertExpired
-            | C::TlsCertNameMismatch
-            | C::TlsCertExpiringSoon
-            | C::TlsIntercepted => Symptom::CertificateVerifyFailed,
-            C::SmtpStarttlsMissing => Symptom::StarttlsNotSupported,
-            C::AppTrustStoreMissingCa => Symptom::CertificateVerifyFailed,
-            c if c.layer() == Layer::Dns => Symptom::NameNotResolved,
-            c if c.layer() == Layer::Auth => Symptom::AuthenticationError,
-            _ => Symptom::Other,
-        }
-    }
-}
-
 /// Protocol layers, in the order a connection goes through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Layer {
@@ -304,6 +278,7 @@ pub struct Recommendation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::causes::Symptom;
 
     #[test]
     fn codes_serialise_as_their_contract_spelling() {

@@ -10,6 +10,7 @@ pub mod preflight;
 mod recommend;
 mod redirect;
 mod verdict;
+pub mod vocabulary;
 
 pub use finding::{Finding, FindingCode, Recommendation, Severity, Verdict};
 

@@ -114,15 +114,8 @@ fn for_cause(
         | C::SendRelayDenied
         | C::SendQuotaExceeded
         | C::SendSenderNotVerified => {
-            use crate::knowledge::errors::{documented, ErrorKind as K};
-            let kind = match cause {
-                C::AuthWebLoginRequired => K::WebLoginRequired,
-                C::AuthRateLimited => K::RateLimited,
-                C::AuthRequired => K::AuthRequired,
-                C::SendRelayDenied => K::RelayDenied,
-                C::SendQuotaExceeded => K::QuotaExceeded,
-                _ => K::SenderNotVerified,
-            };
+            use crate::knowledge::errors::documented;
+            let kind = super::vocabulary::kind_for(cause);
             let provider = crate::knowledge::providers::for_host(&obs.host);
             let mut recs: Vec<Recommendation> = provider
                 .filter(|_| cause == C::AuthWebLoginRequired)
@@ -148,7 +141,7 @@ fn for_cause(
             };
             recs.extend(generic.map(|m| plain_rec(lang, &m)));
             if let Some((name, url)) =
-                provider.and_then(|p| Some((p.name, documented(p.name, kind)?)))
+                provider.and_then(|p| Some((p.name, documented(p.name, kind?)?)))
             {
                 recs.push(plain_rec(
                     lang,

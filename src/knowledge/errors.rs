@@ -12,100 +12,113 @@
 /// The most bytes of a text that are read; the rest is ignored.
 pub const MAX_INPUT: usize = 64 * 1024;
 
-/// What failed, as the text says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
+macro_rules! error_kinds {
+    ($( $(#[$doc:meta])* $variant:ident; )*) => {
+        /// What failed, as the text says it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order (for the tables keyed by kind and their tests).
+            pub const ALL: &'static [ErrorKind] = &[ $(ErrorKind::$variant),* ];
+        }
+    };
+}
+
+error_kinds! {
     /// Both TLS settings are on (Django's "mutually exclusive" error).
-    ConflictingTlsFlags,
+    ConflictingTlsFlags;
     /// The name does not exist (NXDOMAIN, "Name or service not known", ENOTFOUND).
-    DnsNxdomain,
+    DnsNxdomain;
     /// The resolver gave no answer ("Temporary failure in name resolution", EAI_AGAIN).
-    DnsFailed,
+    DnsFailed;
     /// The connect timed out (WinError 10060, errno 110, ETIMEDOUT, Net::OpenTimeout).
-    ConnectTimeout,
+    ConnectTimeout;
     /// The connect was refused (WinError 10061, errno 111, ECONNREFUSED).
-    ConnectRefused,
+    ConnectRefused;
     /// No route to the host or network (WinError 10051/10065, errno 101/113).
-    Unreachable,
+    Unreachable;
     /// This machine refused to open the connection (WinError 10013, EACCES, EPERM).
-    Denied,
+    Denied;
     /// The connection could not be made, and the text does not say why.
-    ConnectFailed,
+    ConnectFailed;
     /// Connected, then no greeting before the timeout ("Greeting never received").
-    NoGreeting,
+    NoGreeting;
     /// The server closed the connection before or during the dialogue.
-    ConnectionClosed,
+    ConnectionClosed;
     /// TLS spoken to a port that starts in plain text ("wrong version number").
-    WrongVersionNumber,
+    WrongVersionNumber;
     /// The TLS handshake failed (alert, ciphers, "handshake failure").
-    TlsHandshake,
+    TlsHandshake;
     /// No TLS version both sides accept ("unsupported protocol", "protocol version").
-    TlsVersion,
+    TlsVersion;
     /// The chain does not lead to a trusted root ("unable to get local issuer certificate",
     /// "PKIX path building failed", "self-signed certificate").
-    CertUntrusted,
+    CertUntrusted;
     /// The certificate is expired or not yet valid.
-    CertExpired,
+    CertExpired;
     /// The certificate is not valid for the host name.
-    CertNameMismatch,
+    CertNameMismatch;
     /// The server does not offer STARTTLS.
-    StarttlsMissing,
+    StarttlsMissing;
     /// The server requires STARTTLS before it goes on ("Must issue a STARTTLS command first").
-    StarttlsRequired,
+    StarttlsRequired;
     /// EHLO/HELO refused (e.g. `501 5.5.4 HELO/EHLO argument invalid`).
-    EhloRejected,
+    EhloRejected;
     /// The server rejected the credentials (535 5.7.8 and the like).
-    AuthFailed,
+    AuthFailed;
     /// The provider requires an app password (Gmail 534 5.7.9).
-    AppPasswordRequired,
+    AppPasswordRequired;
     /// The provider asks for an interactive sign-in (Gmail 534 5.7.14).
-    WebLoginRequired,
+    WebLoginRequired;
     /// The provider has disabled password AUTH (Microsoft 365 5.7.139, 5.7.30).
-    BasicAuthDisabled,
+    BasicAuthDisabled;
     /// The server offers no AUTH ("SMTP AUTH extension not supported by server").
-    AuthNotOffered,
+    AuthNotOffered;
     /// Too many logins or connections: try again later (454 4.7.0, 421 4.7.0, throttling).
-    RateLimited,
+    RateLimited;
     /// The server requires a login before it takes mail (530 5.7.0 Authentication Required;
     /// .NET's "requires a secure connection or the client was not authenticated" around it):
     /// the client sent without logging in.
-    AuthRequired,
+    AuthRequired;
     /// The server refuses to relay for an unauthenticated client (554 5.7.1 Relay access
     /// denied, 530 5.7.57).
-    RelayDenied,
+    RelayDenied;
     /// A sending limit was hit (550 5.4.5 and the like).
-    QuotaExceeded,
+    QuotaExceeded;
     /// The provider requires a verified sender (SES sandbox, SendGrid sender identity,
     /// Microsoft 365 5.7.60).
-    SenderNotVerified,
+    SenderNotVerified;
     /// MAIL FROM rejected.
-    SenderRejected,
+    SenderRejected;
     /// RCPT TO rejected.
-    RecipientRejected,
+    RecipientRejected;
     /// DATA rejected.
-    MessageRejected,
+    MessageRejected;
     /// A receiver refused the mail as unauthenticated: neither SPF nor DKIM passes aligned and
     /// the domain's DMARC policy refuses it (Gmail 550 5.7.26, Yahoo 550/554 5.7.9, Outlook.com
     /// 550 5.7.515).
-    DomainUnauthenticated,
+    DomainUnauthenticated;
     /// A receiver refused or deferred the mail because SPF did not pass (Gmail 4.7.27/5.7.27).
-    DomainSpf,
+    DomainSpf;
     /// … because DKIM did not pass (Gmail 4.7.30/5.7.30).
-    DomainDkim,
+    DomainDkim;
     /// … because the From domain is not aligned with SPF or DKIM (Gmail 4.7.32).
-    DomainAlignment,
+    DomainAlignment;
     /// … because the domain publishes no DMARC record (Gmail 4.7.40).
-    DomainNoDmarc,
+    DomainNoDmarc;
     /// … because the sending address has no (forward-confirmed) reverse DNS (Gmail 4.7.23,
     /// 5.7.25).
-    DomainPtr,
+    DomainPtr;
     /// … because the message did not come over TLS (Gmail 4.7.29).
-    ReceiverRequiresTls,
+    ReceiverRequiresTls;
     /// A receiver defers mail from this address or domain for its rate or complaints (Gmail
     /// 4.7.28, Yahoo 421 4.7.0 [TSS04]).
-    ReceiverThrottled,
+    ReceiverThrottled;
     /// A receiver refuses the sending address: it is on a blocklist (Yahoo 553 5.7.1 [BL21]).
-    IpBlocklisted,
+    IpBlocklisted;
 }
 
 impl ErrorKind {
