@@ -84,28 +84,30 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         && path.security.is_some()
         && !configured.is_empty()
         && configured.iter().all(|e| works_as_configured(e, path));
+    // The application's own client: a divergence from the probe is said first, and when it is
+    // what stops the configured path it is the cause (the verdict rule's case) and its fix the
+    // only one.
+    let app = super::app_client::assess(obs, path, works, opts);
+    let blocking = app.iter().find(|a| a.blocks).cloned();
     // Another path: another port that works, or the same port in the mode it really speaks.
     let judged = Judged::Configured {
         port: path.port,
         works,
         same_port_is_another_path: mode_mismatch || path.security.is_none(),
+        app_fails: blocking.as_ref().map(|b| b.finding.code),
     };
     let (verdict, cause) = with_domain(
         verdict_and_cause(&findings, &port_statuses(obs), judged),
         &findings,
     );
-    // The application's own client: a divergence from the probe is said first, and when it is
-    // what stops the configured path it is the cause and its fix the only one.
-    let app = super::app_client::assess(obs, path, works, opts);
-    let blocking = app.iter().find(|a| a.blocks).cloned();
     for (i, a) in app.into_iter().enumerate() {
         findings.insert(i, a.finding);
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     if let Some(block) = blocking {
         return Diagnosis {
-            verdict: crate::diagnosis::Verdict::Failed,
-            cause: Some(block.finding.code),
+            verdict,
+            cause,
             findings,
             recommendations: block.recommendations,
         };
