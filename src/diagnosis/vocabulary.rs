@@ -1,13 +1,15 @@
 //! The one table between the vocabularies of what failed: an error text's kind
 //! ([`ErrorKind`], from `knowledge::errors`) → the contract's finding code and the likely
-//! causes ([`Cause`]); a finding code → what the application shows ([`Symptom`]). `explain`,
-//! the endpoint findings (a provider's reply to smtp-doctor's own login or message) and the
-//! fixes (where a provider documents a refusal) all read them here. The matches are
-//! exhaustive: a new kind or cause without a row does not compile.
+//! causes ([`Cause`]); the application's own client's failure ([`AppErrorKind`]) → the finding
+//! about its runtime; a finding code → what the application shows ([`Symptom`]). `explain`,
+//! the endpoint findings (a provider's reply to smtp-doctor's own login or message), the app
+//! client's assessment and the fixes (where a provider documents a refusal) all read them here.
+//! The matches are exhaustive: a new kind without a row does not compile.
 
 use super::finding::{FindingCode, Layer};
 pub use crate::knowledge::causes::{Cause, Symptom};
 use crate::knowledge::errors::ErrorKind;
+use crate::model::AppErrorKind;
 
 /// What an error kind means to the diagnosis, on no particular port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +205,36 @@ pub fn kind_for(code: FindingCode) -> Option<ErrorKind> {
         .iter()
         .copied()
         .find(|k| meaning(*k).code == Some(code))
+}
+
+/// What the application's own client failing with `kind` means where smtp-doctor's probe of
+/// the same path works: the finding about the application's runtime.
+pub fn app_divergence(kind: AppErrorKind) -> FindingCode {
+    use AppErrorKind as A;
+    use FindingCode as F;
+    match kind {
+        A::CertUntrusted => F::AppTrustStoreMissingCa,
+        A::EhloRejected => F::SmtpEhloNameInvalid,
+        A::TlsVersion => F::AppTlsVersionMismatch,
+        // What the probe got through and the app did not: something on this machine stops
+        // the app's runtime.
+        A::Timeout | A::Refused | A::Unreachable | A::Denied | A::Dns | A::NoGreeting => {
+            F::AppConnectionBlocked
+        }
+        A::AuthRejected => F::AppLoginRejected,
+        A::Disconnected
+        | A::GreetingRejected
+        | A::CertExpired
+        | A::CertNameMismatch
+        | A::WrongVersionNumber
+        | A::TlsFailed
+        | A::NotSupported
+        | A::SenderRejected
+        | A::RecipientRejected
+        | A::DataRejected
+        | A::Config
+        | A::Other => F::AppClientFailed,
+    }
 }
 
 impl FindingCode {
