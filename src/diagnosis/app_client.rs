@@ -175,6 +175,7 @@ fn divergence(
         port: None,
         security: None,
         message: text::text(opts.lang, &fix),
+        said: super::Said::App(Box::new(fix)),
         settings: BTreeMap::new(),
         commands,
     });

@@ -166,18 +166,17 @@ fn host_findings(
         };
         let code = FindingCode::ConfigHostMalformed;
         findings.push(finding(code, Severity::Error, None, &msg, opts));
+        let fix = Msg::RecSetHost {
+            setting,
+            host: path.host.clone(),
+        };
         recs.push(Recommendation {
             port: None,
             security: None,
-            message: i18n::text(
-                opts.lang,
-                &Msg::RecSetHost {
-                    setting,
-                    host: path.host.clone(),
-                },
-            ),
+            message: i18n::text(opts.lang, &fix),
             settings: frameworks::host_settings(opts.framework, &path.host),
             commands: Vec::new(),
+            said: super::Said::Msg(Box::new(fix)),
         });
     }
     let configured: Vec<&EndpointObservation> = obs.on_port(path.port).collect();
@@ -348,12 +347,13 @@ fn recommend(
     }
     for r in base {
         // The same change twice (a port fix found both ways); advice without a port is
-        // the same only when it says the same.
+        // the same only when it says the same (compared as the diagnosis said it, not as
+        // the catalogue words it).
         let duplicate = recs.iter().any(|x| {
             x.port == r.port
                 && x.security == r.security
                 && x.settings == r.settings
-                && (r.port.is_some() || x.message == r.message)
+                && (r.port.is_some() || x.said == r.said)
         });
         if !duplicate {
             recs.push(r);
@@ -368,6 +368,7 @@ fn recommend(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnosis::Said;
     use crate::frameworks::Framework;
     use crate::i18n::Lang;
 
@@ -404,6 +405,42 @@ mod tests {
             message(FindingCode::ConfigConflictingTlsFlags).expect("conflicting flags"),
             message(FindingCode::ConfigNoTimeout),
         )
+    }
+
+    #[test]
+    fn fixes_without_a_port_are_told_apart_by_what_they_say_not_by_their_sentence() {
+        let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
+        let obs: Observations = serde_json::from_str(json).unwrap();
+        let path = ConfiguredPath {
+            host: "smtp.gmail.com".into(),
+            port: 587,
+            security: Some(Security::Starttls),
+            timeout: None,
+            login: false,
+            send: false,
+            host_as_written: None,
+        };
+        let opts = Options::default();
+        let fix = |msg: Msg, sentence: &str| Recommendation {
+            message: sentence.into(),
+            ..plain_rec(opts.lang, &msg)
+        };
+        let base = vec![
+            fix(Msg::RecServerAdmin, "Ask the server's administrator."),
+            // The same fix again, worded otherwise: still the same fix.
+            fix(Msg::RecServerAdmin, "ask the administrator"),
+            // Another fix that happens to read the same: kept.
+            fix(Msg::RecCheckRoute, "Ask the server's administrator."),
+        ];
+        let recs = recommend(&obs, &path, false, base, &opts);
+        let said: Vec<&Said> = recs.iter().map(|r| &r.said).collect();
+        assert_eq!(
+            said,
+            [
+                &Said::Msg(Box::new(Msg::RecServerAdmin)),
+                &Said::Msg(Box::new(Msg::RecCheckRoute))
+            ]
+        );
     }
 
     #[test]
