@@ -1068,6 +1068,13 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_has_a_row() {
+        for kind in ErrorKind::ALL {
+            assert!(RULES.iter().any(|r| r.kind == *kind), "{kind:?}");
+        }
+    }
+
+    #[test]
     fn the_word_boundary_matcher_looks_only_where_the_needle_has_an_edge() {
         let alnum = |c: u8| c.is_ascii_alphanumeric();
         let digit = |c: u8| c.is_ascii_digit();
