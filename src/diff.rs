@@ -1,7 +1,7 @@
 //! `smtp-doctor diff A.json B.json`: "it works on my laptop and not on the new server: what
 //! differs?" Compares two JSON reports endpoint by endpoint (port and address family).
 
-use crate::model::{DnsOutcome, EndpointObservation, Family};
+use crate::model::{Container, DnsOutcome, EndpointObservation, Family, Hosting};
 use crate::report::Report;
 use std::collections::BTreeSet;
 
@@ -46,6 +46,31 @@ fn issuer(ep: &EndpointObservation) -> String {
         .and_then(|t| t.chain.first())
         .map(|c| c.issuer.clone())
         .unwrap_or_else(|| "—".into())
+}
+
+/// The hosting provider as `diff` has always shown it (the names of the model's variants).
+fn hosting_name(h: Hosting) -> &'static str {
+    match h {
+        Hosting::AwsEc2 => "AwsEc2",
+        Hosting::GoogleCloud => "GoogleCloud",
+        Hosting::Azure => "Azure",
+        Hosting::DigitalOcean => "DigitalOcean",
+        Hosting::Hetzner => "Hetzner",
+        Hosting::Linode => "Linode",
+        Hosting::Vultr => "Vultr",
+        Hosting::OracleCloud => "OracleCloud",
+        Hosting::AlibabaCloud => "AlibabaCloud",
+    }
+}
+
+/// The container runtime as `diff` has always shown it.
+fn container_name(c: Container) -> &'static str {
+    match c {
+        Container::Docker => "Docker",
+        Container::Podman => "Podman",
+        Container::Kubernetes => "Kubernetes",
+        Container::Lxc => "Lxc",
+    }
 }
 
 fn family_name(f: Family) -> &'static str {
@@ -112,13 +137,13 @@ pub fn diff(a: &Report, b: &Report) -> Vec<Difference> {
         let e = &r.environment;
         let mut parts: Vec<String> = Vec::new();
         if let Some(h) = e.hosting {
-            parts.push(format!("{h:?}"));
+            parts.push(hosting_name(h).to_string());
         }
         if e.wsl {
             parts.push("WSL".into());
         }
         if let Some(c) = e.container {
-            parts.push(format!("{c:?}"));
+            parts.push(container_name(c).to_string());
         }
         if parts.is_empty() {
             "—".into()
@@ -139,7 +164,7 @@ fn compare_app_client(out: &mut Differences, a: &Report, b: &Report) {
     };
     let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
     let outcome = |c: &crate::report::AppClientReport| {
-        let o = format!("{:?}", c.outcome).to_ascii_lowercase();
+        let o = c.outcome.as_str().to_string();
         match &c.error {
             Some(e) => format!("{o}: {e}"),
             None => o,
@@ -261,6 +286,42 @@ mod tests {
             "{d:?}"
         );
         assert!(d.iter().any(|x| x.what == "app trust store" && !x.matters));
+    }
+
+    #[test]
+    fn the_machine_and_the_app_client_are_shown_in_their_words() {
+        let json = include_str!("../tests/fixtures/observations/incident_gmail_dual_stack.json");
+        let obs: crate::model::Observations = serde_json::from_str(json).unwrap();
+        let opts = crate::diagnosis::Options::default();
+        let d = crate::diagnosis::diagnose(&obs, &opts);
+        let a = Report::new("check", obs, d, &opts);
+        let mut b = a.clone();
+        b.environment.hosting = Some(Hosting::AwsEc2);
+        b.environment.wsl = true;
+        b.environment.container = Some(Container::Kubernetes);
+        let d = diff(&a, &b);
+        let machine = d.iter().find(|x| x.what == "machine").expect("compared");
+        assert_eq!(
+            (machine.a.as_str(), machine.b.as_str()),
+            ("—", "AwsEc2, WSL, Kubernetes")
+        );
+        let mut c = b.clone();
+        c.environment.hosting = Some(Hosting::AlibabaCloud);
+        c.environment.container = Some(Container::Lxc);
+        let d = diff(&b, &c);
+        let machine = d.iter().find(|x| x.what == "machine").expect("compared");
+        assert_eq!(machine.b, "AlibabaCloud, WSL, Lxc");
+        for (outcome, word) in [
+            (crate::model::AppOutcome::Ok, "ok"),
+            (crate::model::AppOutcome::Failed, "failed"),
+            (crate::model::AppOutcome::Skipped, "skipped"),
+        ] {
+            assert_eq!(outcome.as_str(), word);
+            assert_eq!(
+                serde_json::to_string(&outcome).unwrap(),
+                format!("\"{word}\"")
+            );
+        }
     }
 
     #[test]

@@ -102,3 +102,33 @@ fn the_check_sees_a_wrong_use() {
     );
     assert!(layer_of("diagnosis") > layer_of("probe"));
 }
+
+/// The diagnosis decides with its own words: the message catalogue defines none of the
+/// vocabularies it chooses among (what failed, the causes, the symptoms, the codes); it holds
+/// their sentences, keyed by them, so a decision never depends on the catalogue's types.
+#[test]
+fn the_catalogue_defines_no_vocabulary_of_the_diagnosis() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.join("i18n.rs")];
+    for entry in std::fs::read_dir(src.join("i18n")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    let mut wrong = Vec::new();
+    for file in &files {
+        let source = std::fs::read_to_string(file).unwrap();
+        for name in [
+            "Cause",
+            "Symptom",
+            "ErrorKind",
+            "AppErrorKind",
+            "FindingCode",
+            "Severity",
+            "Verdict",
+        ] {
+            if source.contains(&format!("pub enum {name} ")) {
+                wrong.push(format!("{}: defines {name}", file.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -95,9 +95,9 @@ fn divergence(
     let smtp_code = error.and_then(|e| e.smtp_code);
     let who = text::who(app);
     let runtime = app.runtime.unwrap_or(AppRuntime::Python);
-    let (code, msg, fix, commands) = match kind {
-        AppErrorKind::CertUntrusted => (
-            FindingCode::AppTrustStoreMissingCa,
+    let (code, msg, fix, commands) = match super::vocabulary::app_divergence(kind) {
+        code @ FindingCode::AppTrustStoreMissingCa => (
+            code,
             AppMsg::TrustStoreMissingCa {
                 who,
                 store: app.trust_store.join(", "),
@@ -106,12 +106,12 @@ fn divergence(
             AppMsg::RecTrustStore { runtime },
             trust_store_commands(app, obs.os),
         ),
-        AppErrorKind::EhloRejected => {
+        code @ FindingCode::SmtpEhloNameInvalid => {
             let name = app.ehlo_name.clone().unwrap_or_default();
             let valid = valid_name_like(&name);
             let client = app.client.unwrap_or(AppClientKind::Smtplib);
             (
-                FindingCode::SmtpEhloNameInvalid,
+                code,
                 AppMsg::EhloNameRefused {
                     name,
                     code: smtp_code,
@@ -123,8 +123,8 @@ fn divergence(
                 ehlo_commands(client, &valid, obs.os),
             )
         }
-        AppErrorKind::TlsVersion => (
-            FindingCode::AppTlsVersionMismatch,
+        code @ FindingCode::AppTlsVersionMismatch => (
+            code,
             AppMsg::TlsVersion {
                 who,
                 library: app.tls_library.clone().unwrap_or_default(),
@@ -132,16 +132,11 @@ fn divergence(
             AppMsg::RecTlsVersion,
             Vec::new(),
         ),
-        AppErrorKind::Timeout
-        | AppErrorKind::Refused
-        | AppErrorKind::Unreachable
-        | AppErrorKind::Denied
-        | AppErrorKind::Dns
-        | AppErrorKind::NoGreeting => {
+        code @ FindingCode::AppConnectionBlocked => {
             let program = app.program.clone().unwrap_or_default();
             let commands = allow_program_commands(&program, path.port, obs.os);
             (
-                FindingCode::AppConnectionBlocked,
+                code,
                 AppMsg::ConnectionBlocked { who, kind },
                 AppMsg::RecAllowProgram {
                     program,
@@ -150,8 +145,8 @@ fn divergence(
                 commands,
             )
         }
-        AppErrorKind::AuthRejected => (
-            FindingCode::AppLoginRejected,
+        code @ FindingCode::AppLoginRejected => (
+            code,
             AppMsg::LoginRejected { code: smtp_code },
             AppMsg::RecCheckAppCredentials,
             Vec::new(),
@@ -180,6 +175,7 @@ fn divergence(
         port: None,
         security: None,
         message: text::text(opts.lang, &fix),
+        said: super::Said::App(Box::new(fix)),
         settings: BTreeMap::new(),
         commands,
     });

@@ -86,20 +86,22 @@ impl Assessment<'_> {
     }
 
     fn rec(&mut self, msg: DomainMsg, commands: Vec<String>) {
-        let message = text(self.lang, &msg);
+        let said = crate::diagnosis::Said::Domain(Box::new(msg.clone()));
+        // The same advice twice (two checks that lead to one record): once.
         if self
             .recs
             .iter()
-            .any(|r| r.message == message && r.commands == commands)
+            .any(|r| r.said == said && r.commands == commands)
         {
             return;
         }
         self.recs.push(Recommendation {
             port: None,
             security: None,
-            message,
+            message: text(self.lang, &msg),
             settings: BTreeMap::new(),
             commands,
+            said,
         });
     }
 

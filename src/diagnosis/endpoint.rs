@@ -364,23 +364,25 @@ fn auth_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
     Some(err(code, msg, Some(evidence)))
 }
 
-/// What a rejected login means, by the provider's reply (`knowledge::errors`).
+/// What a rejected login means, by the provider's reply (`knowledge::errors`) and its finding
+/// code in the one table (`vocabulary`); a login refusal it does not name is a failed login.
 fn auth_rejection(
     port: u16,
     kind: Option<ErrorKind>,
     security_defaults: bool,
     reply: String,
 ) -> (FindingCode, Msg) {
-    match kind {
-        Some(ErrorKind::AppPasswordRequired) => (
+    let code = kind.and_then(|k| super::vocabulary::meaning(k).code);
+    match code {
+        Some(FindingCode::AuthAppPasswordRequired) => (
             FindingCode::AuthAppPasswordRequired,
             Msg::AuthAppPasswordRequired { port, reply },
         ),
-        Some(ErrorKind::WebLoginRequired) => (
+        Some(FindingCode::AuthWebLoginRequired) => (
             FindingCode::AuthWebLoginRequired,
             Msg::AuthWebLoginRequired { port, reply },
         ),
-        Some(ErrorKind::BasicAuthDisabled) => (
+        Some(FindingCode::AuthBasicAuthDisabled) => (
             FindingCode::AuthBasicAuthDisabled,
             Msg::AuthBasicAuthDisabled {
                 port,
@@ -388,7 +390,7 @@ fn auth_rejection(
                 security_defaults,
             },
         ),
-        Some(ErrorKind::RateLimited) => (
+        Some(FindingCode::AuthRateLimited) => (
             FindingCode::AuthRateLimited,
             Msg::AuthRateLimited { port, reply },
         ),
@@ -406,45 +408,34 @@ fn send_refinement(
     let r = reply.as_ref()?;
     let text = format!("{} {}", r.code, r.text);
     let reply = text.clone();
-    Some(match classify_reply(r.code, None, &r.text)? {
-        ErrorKind::AuthRequired => (FindingCode::AuthRequired, Msg::AuthRequired { port, reply }),
-        ErrorKind::RelayDenied => (
+    let kind = classify_reply(r.code, None, &r.text)?;
+    let code = super::vocabulary::meaning(kind).code;
+    Some(match code {
+        Some(FindingCode::AuthRequired) => {
+            (FindingCode::AuthRequired, Msg::AuthRequired { port, reply })
+        }
+        Some(FindingCode::SendRelayDenied) => (
             FindingCode::SendRelayDenied,
             Msg::SendRelayDenied { port, reply },
         ),
-        ErrorKind::SenderNotVerified => (
+        Some(FindingCode::SendSenderNotVerified) => (
             FindingCode::SendSenderNotVerified,
             Msg::SendSenderNotVerified { port, reply },
         ),
-        ErrorKind::QuotaExceeded => (
+        Some(FindingCode::SendQuotaExceeded) => (
             FindingCode::SendQuotaExceeded,
             Msg::SendQuotaExceeded { port, reply },
         ),
-        ErrorKind::RateLimited => (
+        Some(FindingCode::AuthRateLimited) => (
             FindingCode::AuthRateLimited,
             Msg::AuthRateLimited { port, reply },
         ),
-        ErrorKind::ReceiverThrottled => (
-            FindingCode::SendThrottled,
-            Msg::SendRefusedByReceiver {
-                port,
-                reply,
-                kind: ErrorKind::ReceiverThrottled,
-            },
-        ),
-        ErrorKind::IpBlocklisted => (
-            FindingCode::SendIpBlocklisted,
-            Msg::SendRefusedByReceiver {
-                port,
-                reply,
-                kind: ErrorKind::IpBlocklisted,
-            },
-        ),
+        Some(code @ (FindingCode::SendThrottled | FindingCode::SendIpBlocklisted)) => {
+            (code, Msg::SendRefusedByReceiver { port, reply, kind })
+        }
         // The sender's domain, refused by the receiving side: the step's own code (the
         // domain codes are the DNS checks' facts), said with what the reply means.
-        kind if kind.is_receiver_policy() => {
-            (stage, Msg::SendRefusedByReceiver { port, reply, kind })
-        }
+        _ if kind.is_receiver_policy() => (stage, Msg::SendRefusedByReceiver { port, reply, kind }),
         _ => return None,
     })
 }

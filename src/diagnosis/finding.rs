@@ -1,6 +1,5 @@
 //! Findings: the diagnosis' vocabulary. Codes are stable (docs/CONTRACT.md); messages are not.
 
-use crate::i18n::Symptom;
 use crate::model::Security;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -184,31 +183,6 @@ finding_codes! {
     DomainPtrMismatch = "domain.ptr_mismatch", Domain;
 }
 
-impl FindingCode {
-    /// What the application itself reports when this is the cause.
-    pub fn symptom(self) -> Symptom {
-        use FindingCode as C;
-        match self {
-            C::TcpFiltered => Symptom::ConnectTimeout,
-            C::TcpRefused => Symptom::ConnectRefused,
-            C::TcpUnreachable => Symptom::NoRoute,
-            C::TcpDenied => Symptom::ConnectDenied,
-            C::SmtpNoGreeting | C::ConfigStarttlsOnImplicitPort => Symptom::GreetingTimeout,
-            C::ConfigImplicitTlsOnStarttlsPort => Symptom::WrongVersionNumber,
-            C::TlsCertUntrusted
-            | C::TlsCertExpired
-            | C::TlsCertNameMismatch
-            | C::TlsCertExpiringSoon
-            | C::TlsIntercepted => Symptom::CertificateVerifyFailed,
-            C::SmtpStarttlsMissing => Symptom::StarttlsNotSupported,
-            C::AppTrustStoreMissingCa => Symptom::CertificateVerifyFailed,
-            c if c.layer() == Layer::Dns => Symptom::NameNotResolved,
-            c if c.layer() == Layer::Auth => Symptom::AuthenticationError,
-            _ => Symptom::Other,
-        }
-    }
-}
-
 /// Protocol layers, in the order a connection goes through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Layer {
@@ -285,8 +259,26 @@ impl Verdict {
     }
 }
 
+/// What a fix says, as the diagnosis chose it. Fixes are told apart by this, never by their
+/// sentences (the catalogue's rendering, in the reader's language). It is not in the report:
+/// a report read back has only the sentence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Said {
+    /// Read back from a report: the sentence is all there is.
+    #[default]
+    ReadBack,
+    /// A message of the catalogue.
+    Msg(Box<crate::i18n::Msg>),
+    /// A message about the application's own client.
+    App(Box<crate::i18n::app_client::AppMsg>),
+    /// A message about the sender's domain.
+    Domain(Box<crate::i18n::domain::DomainMsg>),
+    /// A cloud provider's own way out of its SMTP block (its page, in its words).
+    Hosting(crate::model::Hosting),
+}
+
 /// One thing to change, best first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Recommendation {
     /// The port to use, when the fix is a port.
     pub port: Option<u16>,
@@ -299,11 +291,27 @@ pub struct Recommendation {
     /// Commands that carry out the fix, where there are some (e.g. a firewall rule).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
+    /// What the message says, typed: how the diagnosis compares two fixes.
+    #[serde(skip)]
+    pub said: Said,
+}
+
+/// Two fixes are the same when the report says the same of them: what the message was made
+/// from is the diagnosis' business (a report read back no longer has it).
+impl PartialEq for Recommendation {
+    fn eq(&self, other: &Self) -> bool {
+        self.port == other.port
+            && self.security == other.security
+            && self.message == other.message
+            && self.settings == other.settings
+            && self.commands == other.commands
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::causes::Symptom;
 
     #[test]
     fn codes_serialise_as_their_contract_spelling() {
@@ -313,6 +321,23 @@ mod tests {
             let back: FindingCode = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *code);
         }
+    }
+
+    #[test]
+    fn a_fix_read_back_from_its_report_is_the_same_fix_without_what_it_was_made_from() {
+        let fix = Recommendation {
+            port: Some(465),
+            security: Some(Security::ImplicitTls),
+            message: "Use 465.".into(),
+            settings: Default::default(),
+            commands: vec!["a command".into()],
+            said: Said::Msg(Box::new(crate::i18n::Msg::RecServerAdmin)),
+        };
+        let json = serde_json::to_value(&fix).unwrap();
+        assert!(json.get("said").is_none(), "{json}");
+        let back: Recommendation = serde_json::from_value(json).unwrap();
+        assert_eq!(back.said, Said::ReadBack);
+        assert_eq!(back, fix);
     }
 
     #[test]

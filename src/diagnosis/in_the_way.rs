@@ -4,7 +4,7 @@
 //! intercept SMTP, then a product that is on, unknown to the table. When nothing could be read,
 //! what could not be read and why ("cannot tell"), never "none". Pure.
 
-use super::Recommendation;
+use super::{Recommendation, Said};
 use crate::i18n::{self, Lang, Msg};
 use crate::knowledge::security_products::{self, MailBehaviour};
 use crate::model::{FirewallRule, Observations, ProductState, SecurityObservation, SecuritySource};
@@ -124,6 +124,7 @@ fn rule_rec(rule: &FirewallRule, lang: Lang) -> Recommendation {
         port: rule.ports.first().copied(),
         security: None,
         message: i18n::text(lang, &msg),
+        said: Said::Msg(Box::new(msg)),
         settings: BTreeMap::new(),
         commands,
     }
@@ -186,6 +187,7 @@ pub(crate) fn recommendations(
             port: Some(port),
             security: None,
             message: i18n::text(lang, &msg),
+            said: Said::Msg(Box::new(msg)),
             settings: BTreeMap::new(),
             commands: Vec::new(),
         });
@@ -201,39 +203,37 @@ pub(crate) fn recommendations(
         if row.is_some_and(|r| named_rows.contains(&r.product)) {
             continue;
         }
+        let msg = Msg::RecScanningRoot {
+            product: root.product.clone(),
+            subject: root.subject.clone(),
+            shield: row.map(|r| (r.en, r.es, r.source)),
+        };
         recs.push(Recommendation {
             port: Some(port),
             security: None,
-            message: i18n::text(
-                lang,
-                &Msg::RecScanningRoot {
-                    product: root.product.clone(),
-                    subject: root.subject.clone(),
-                    shield: row.map(|r| (r.en, r.es, r.source)),
-                },
-            ),
+            message: i18n::text(lang, &msg),
             settings: BTreeMap::new(),
             commands: Vec::new(),
+            said: Said::Msg(Box::new(msg)),
         });
     }
     // No rule and no product named: say what could not be read, so that silence is not read
     // as "nothing is there".
     if recs.is_empty() && !security.unread.is_empty() {
+        let msg = Msg::RecCannotTell {
+            unread: security
+                .unread
+                .iter()
+                .map(|u| (u.source, u.reason))
+                .collect(),
+        };
         recs.push(Recommendation {
             port: None,
             security: None,
-            message: i18n::text(
-                lang,
-                &Msg::RecCannotTell {
-                    unread: security
-                        .unread
-                        .iter()
-                        .map(|u| (u.source, u.reason))
-                        .collect(),
-                },
-            ),
+            message: i18n::text(lang, &msg),
             settings: BTreeMap::new(),
             commands: Vec::new(),
+            said: Said::Msg(Box::new(msg)),
         });
     }
     recs

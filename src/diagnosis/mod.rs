@@ -10,8 +10,9 @@ pub mod preflight;
 mod recommend;
 mod redirect;
 mod verdict;
+pub mod vocabulary;
 
-pub use finding::{Finding, FindingCode, Recommendation, Severity, Verdict};
+pub use finding::{Finding, FindingCode, Recommendation, Said, Severity, Verdict};
 
 use crate::frameworks;
 use crate::i18n::{self, Lang, Msg};
@@ -21,6 +22,18 @@ use endpoint::{endpoint_findings, EndpointFinding};
 use recommend::plain_rec;
 use std::net::IpAddr;
 use verdict::{verdict_and_cause, with_domain, Judged, PortStatus};
+
+/// The user the login was tried with, escaped, as the credentials' findings and fixes show it.
+fn login_user_shown(obs: &Observations) -> String {
+    obs.endpoints
+        .iter()
+        .find_map(|e| {
+            e.auth
+                .as_ref()
+                .map(|a| crate::text::escape(a.user.as_bytes()))
+        })
+        .unwrap_or_default()
+}
 
 /// Certificates expiring within this many days get a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
@@ -88,15 +101,7 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     }
     // What the credentials break of the provider's rules: warnings, never the cause.
     for lint in &obs.credential_lints {
-        let user = obs
-            .endpoints
-            .iter()
-            .find_map(|e| {
-                e.auth
-                    .as_ref()
-                    .map(|a| crate::text::escape(a.user.as_bytes()))
-            })
-            .unwrap_or_default();
+        let user = login_user_shown(obs);
         findings.push(Finding {
             code: FindingCode::AuthCredentialsSuspect,
             severity: Severity::Warning,

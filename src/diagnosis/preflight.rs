@@ -84,28 +84,30 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         && path.security.is_some()
         && !configured.is_empty()
         && configured.iter().all(|e| works_as_configured(e, path));
+    // The application's own client: a divergence from the probe is said first, and when it is
+    // what stops the configured path it is the cause (the verdict rule's case) and its fix the
+    // only one.
+    let app = super::app_client::assess(obs, path, works, opts);
+    let blocking = app.iter().find(|a| a.blocks).cloned();
     // Another path: another port that works, or the same port in the mode it really speaks.
     let judged = Judged::Configured {
         port: path.port,
         works,
         same_port_is_another_path: mode_mismatch || path.security.is_none(),
+        app_fails: blocking.as_ref().map(|b| b.finding.code),
     };
     let (verdict, cause) = with_domain(
         verdict_and_cause(&findings, &port_statuses(obs), judged),
         &findings,
     );
-    // The application's own client: a divergence from the probe is said first, and when it is
-    // what stops the configured path it is the cause and its fix the only one.
-    let app = super::app_client::assess(obs, path, works, opts);
-    let blocking = app.iter().find(|a| a.blocks).cloned();
     for (i, a) in app.into_iter().enumerate() {
         findings.insert(i, a.finding);
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     if let Some(block) = blocking {
         return Diagnosis {
-            verdict: crate::diagnosis::Verdict::Failed,
-            cause: Some(block.finding.code),
+            verdict,
+            cause,
             findings,
             recommendations: block.recommendations,
         };
@@ -164,18 +166,17 @@ fn host_findings(
         };
         let code = FindingCode::ConfigHostMalformed;
         findings.push(finding(code, Severity::Error, None, &msg, opts));
+        let fix = Msg::RecSetHost {
+            setting,
+            host: path.host.clone(),
+        };
         recs.push(Recommendation {
             port: None,
             security: None,
-            message: i18n::text(
-                opts.lang,
-                &Msg::RecSetHost {
-                    setting,
-                    host: path.host.clone(),
-                },
-            ),
+            message: i18n::text(opts.lang, &fix),
             settings: frameworks::host_settings(opts.framework, &path.host),
             commands: Vec::new(),
+            said: super::Said::Msg(Box::new(fix)),
         });
     }
     let configured: Vec<&EndpointObservation> = obs.on_port(path.port).collect();
@@ -346,12 +347,13 @@ fn recommend(
     }
     for r in base {
         // The same change twice (a port fix found both ways); advice without a port is
-        // the same only when it says the same.
+        // the same only when it says the same (compared as the diagnosis said it, not as
+        // the catalogue words it).
         let duplicate = recs.iter().any(|x| {
             x.port == r.port
                 && x.security == r.security
                 && x.settings == r.settings
-                && (r.port.is_some() || x.message == r.message)
+                && (r.port.is_some() || x.said == r.said)
         });
         if !duplicate {
             recs.push(r);
@@ -366,6 +368,7 @@ fn recommend(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnosis::Said;
     use crate::frameworks::Framework;
     use crate::i18n::Lang;
 
@@ -402,6 +405,42 @@ mod tests {
             message(FindingCode::ConfigConflictingTlsFlags).expect("conflicting flags"),
             message(FindingCode::ConfigNoTimeout),
         )
+    }
+
+    #[test]
+    fn fixes_without_a_port_are_told_apart_by_what_they_say_not_by_their_sentence() {
+        let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
+        let obs: Observations = serde_json::from_str(json).unwrap();
+        let path = ConfiguredPath {
+            host: "smtp.gmail.com".into(),
+            port: 587,
+            security: Some(Security::Starttls),
+            timeout: None,
+            login: false,
+            send: false,
+            host_as_written: None,
+        };
+        let opts = Options::default();
+        let fix = |msg: Msg, sentence: &str| Recommendation {
+            message: sentence.into(),
+            ..plain_rec(opts.lang, &msg)
+        };
+        let base = vec![
+            fix(Msg::RecServerAdmin, "Ask the server's administrator."),
+            // The same fix again, worded otherwise: still the same fix.
+            fix(Msg::RecServerAdmin, "ask the administrator"),
+            // Another fix that happens to read the same: kept.
+            fix(Msg::RecCheckRoute, "Ask the server's administrator."),
+        ];
+        let recs = recommend(&obs, &path, false, base, &opts);
+        let said: Vec<&Said> = recs.iter().map(|r| &r.said).collect();
+        assert_eq!(
+            said,
+            [
+                &Said::Msg(Box::new(Msg::RecServerAdmin)),
+                &Said::Msg(Box::new(Msg::RecCheckRoute))
+            ]
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::in_the_way::{self, Blocked};
 use super::verdict::{cause_for, PortStatus};
-use super::{working_security, Finding, FindingCode, Options, PortHealth, Recommendation};
+use super::{working_security, Finding, FindingCode, Options, PortHealth, Recommendation, Said};
 use crate::frameworks::{self, Framework};
 use crate::i18n::{self, Lang, Msg};
 use crate::model::{Observations, Os, Security};
@@ -16,6 +16,7 @@ pub(super) fn plain_rec(lang: Lang, msg: &Msg) -> Recommendation {
         message: i18n::text(lang, msg),
         settings: BTreeMap::new(),
         commands: Vec::new(),
+        said: Said::Msg(Box::new(msg.clone())),
     }
 }
 
@@ -44,6 +45,7 @@ pub(super) fn use_port(
             security,
         ),
         commands: Vec::new(),
+        said: Said::Msg(Box::new(msg)),
     }
 }
 
@@ -114,15 +116,8 @@ fn for_cause(
         | C::SendRelayDenied
         | C::SendQuotaExceeded
         | C::SendSenderNotVerified => {
-            use crate::knowledge::errors::{documented, ErrorKind as K};
-            let kind = match cause {
-                C::AuthWebLoginRequired => K::WebLoginRequired,
-                C::AuthRateLimited => K::RateLimited,
-                C::AuthRequired => K::AuthRequired,
-                C::SendRelayDenied => K::RelayDenied,
-                C::SendQuotaExceeded => K::QuotaExceeded,
-                _ => K::SenderNotVerified,
-            };
+            use crate::knowledge::errors::documented;
+            let kind = super::vocabulary::kind_for(cause);
             let provider = crate::knowledge::providers::for_host(&obs.host);
             let mut recs: Vec<Recommendation> = provider
                 .filter(|_| cause == C::AuthWebLoginRequired)
@@ -148,7 +143,7 @@ fn for_cause(
             };
             recs.extend(generic.map(|m| plain_rec(lang, &m)));
             if let Some((name, url)) =
-                provider.and_then(|p| Some((p.name, documented(p.name, kind)?)))
+                provider.and_then(|p| Some((p.name, documented(p.name, kind?)?)))
             {
                 recs.push(plain_rec(
                     lang,
@@ -231,15 +226,13 @@ fn for_cause(
         | C::AuthNotOffered => {
             // A refused login with credentials that break the provider's own rule: that rule
             // first (the lint is confirmed by the refusal).
-            let confirmed = findings
+            let confirmed = obs
+                .credential_lints
                 .iter()
-                .filter(|f| cause == C::AuthFailed && f.code == C::AuthCredentialsSuspect)
-                .map(|f| Recommendation {
-                    port: None,
-                    security: None,
-                    message: f.message.clone(),
-                    settings: BTreeMap::new(),
-                    commands: Vec::new(),
+                .filter(|_| cause == C::AuthFailed)
+                .map(|lint| {
+                    let user = super::login_user_shown(obs);
+                    plain_rec(lang, &Msg::AuthCredentialsSuspect { lint: *lint, user })
                 });
             confirmed
                 .chain(
@@ -295,6 +288,7 @@ fn hosting_rec(policy: &crate::knowledge::hosting::HostingPolicy, lang: Lang) ->
         message: format!("{text} ({})", policy.source),
         settings: BTreeMap::new(),
         commands: Vec::new(),
+        said: Said::Hosting(policy.hosting),
     }
 }
 
@@ -314,10 +308,12 @@ fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Re
         )],
         Os::Macos | Os::Linux | Os::Other => Vec::new(),
     };
+    let msg = Msg::RecAllowThrough { port, os: obs.os };
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
-        message: i18n::text(lang, &Msg::RecAllowThrough { port, os: obs.os }),
+        message: i18n::text(lang, &msg),
+        said: Said::Msg(Box::new(msg)),
         settings: BTreeMap::new(),
         commands,
     }
@@ -346,10 +342,12 @@ fn certificate_name(obs: &Observations, port: u16, lang: Lang, fw: Framework) ->
             },
         );
     };
+    let msg = Msg::RecUseCertificateName { name: name.clone() };
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
-        message: i18n::text(lang, &Msg::RecUseCertificateName { name: name.clone() }),
+        message: i18n::text(lang, &msg),
+        said: Said::Msg(Box::new(msg)),
         settings: frameworks::host_settings(fw, &name),
         commands: Vec::new(),
     }

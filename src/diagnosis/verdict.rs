@@ -24,6 +24,10 @@ pub(super) enum Judged {
         /// The same port in the mode it really speaks counts as another path (the settings
         /// name the wrong mode, or both).
         same_port_is_another_path: bool,
+        /// The application's own client fails where smtp-doctor's probe of the same path
+        /// works, for this reason (a finding about the app's runtime): the path does not work
+        /// for the application, whatever the probe saw, and this is why.
+        app_fails: Option<FindingCode>,
     },
 }
 
@@ -43,6 +47,13 @@ pub(super) fn verdict_and_cause(
     let cause = match (verdict, judged) {
         (Verdict::Ok, _) => None,
         (_, Judged::EveryPort) => cause_for(findings, first_failing),
+        (
+            _,
+            Judged::Configured {
+                app_fails: Some(code),
+                ..
+            },
+        ) => Some(code),
         (_, Judged::Configured { port, .. }) => {
             cause_for(findings, Some(port)).or_else(|| cause_for(findings, first_failing))
         }
@@ -76,6 +87,10 @@ fn verdict(ports: &[PortStatus], judged: Judged) -> Verdict {
         Judged::EveryPort if ports.iter().all(health(PortHealth::Failed)) => Verdict::Failed,
         Judged::EveryPort if ports.iter().all(health(PortHealth::Healthy)) => Verdict::Ok,
         Judged::EveryPort => Verdict::Degraded,
+        // Nothing else is tried for the application: its own client is how it sends.
+        Judged::Configured {
+            app_fails: Some(_), ..
+        } => Verdict::Failed,
         Judged::Configured { works: true, .. } => Verdict::Ok,
         Judged::Configured {
             port,
@@ -190,6 +205,7 @@ mod tests {
             port: 465,
             works: false,
             same_port_is_another_path,
+            app_fails: None,
         };
         assert_eq!(
             verdict_and_cause(&findings, &ports, judged(true)),
@@ -240,6 +256,39 @@ mod tests {
             &findings,
         );
         assert_eq!(got, (Verdict::Ok, None));
+    }
+
+    #[test]
+    fn an_application_whose_own_client_fails_fails_its_path_for_that_reason() {
+        // The probe's path works and another port too; a domain error is there as well.
+        let findings = [
+            error(FindingCode::DomainDmarcWillFail, None),
+            error(FindingCode::TcpFiltered, Some(25)),
+        ];
+        let ports = [
+            status(587, PortHealth::Healthy),
+            status(25, PortHealth::Failed),
+        ];
+        let judged = |app_fails| Judged::Configured {
+            port: 587,
+            works: true,
+            same_port_is_another_path: false,
+            app_fails,
+        };
+        let blocked = Some(FindingCode::AppTrustStoreMissingCa);
+        let got = with_domain(
+            verdict_and_cause(&findings, &ports, judged(blocked)),
+            &findings,
+        );
+        assert_eq!(got, (Verdict::Failed, blocked));
+        let got = with_domain(
+            verdict_and_cause(&findings, &ports, judged(None)),
+            &findings,
+        );
+        assert_eq!(
+            got,
+            (Verdict::Degraded, Some(FindingCode::DomainDmarcWillFail))
+        );
     }
 
     #[test]

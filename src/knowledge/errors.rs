@@ -12,100 +12,113 @@
 /// The most bytes of a text that are read; the rest is ignored.
 pub const MAX_INPUT: usize = 64 * 1024;
 
-/// What failed, as the text says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
+macro_rules! error_kinds {
+    ($( $(#[$doc:meta])* $variant:ident; )*) => {
+        /// What failed, as the text says it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order (for the tables keyed by kind and their tests).
+            pub const ALL: &'static [ErrorKind] = &[ $(ErrorKind::$variant),* ];
+        }
+    };
+}
+
+error_kinds! {
     /// Both TLS settings are on (Django's "mutually exclusive" error).
-    ConflictingTlsFlags,
+    ConflictingTlsFlags;
     /// The name does not exist (NXDOMAIN, "Name or service not known", ENOTFOUND).
-    DnsNxdomain,
+    DnsNxdomain;
     /// The resolver gave no answer ("Temporary failure in name resolution", EAI_AGAIN).
-    DnsFailed,
+    DnsFailed;
     /// The connect timed out (WinError 10060, errno 110, ETIMEDOUT, Net::OpenTimeout).
-    ConnectTimeout,
+    ConnectTimeout;
     /// The connect was refused (WinError 10061, errno 111, ECONNREFUSED).
-    ConnectRefused,
+    ConnectRefused;
     /// No route to the host or network (WinError 10051/10065, errno 101/113).
-    Unreachable,
+    Unreachable;
     /// This machine refused to open the connection (WinError 10013, EACCES, EPERM).
-    Denied,
+    Denied;
     /// The connection could not be made, and the text does not say why.
-    ConnectFailed,
+    ConnectFailed;
     /// Connected, then no greeting before the timeout ("Greeting never received").
-    NoGreeting,
+    NoGreeting;
     /// The server closed the connection before or during the dialogue.
-    ConnectionClosed,
+    ConnectionClosed;
     /// TLS spoken to a port that starts in plain text ("wrong version number").
-    WrongVersionNumber,
+    WrongVersionNumber;
     /// The TLS handshake failed (alert, ciphers, "handshake failure").
-    TlsHandshake,
+    TlsHandshake;
     /// No TLS version both sides accept ("unsupported protocol", "protocol version").
-    TlsVersion,
+    TlsVersion;
     /// The chain does not lead to a trusted root ("unable to get local issuer certificate",
     /// "PKIX path building failed", "self-signed certificate").
-    CertUntrusted,
+    CertUntrusted;
     /// The certificate is expired or not yet valid.
-    CertExpired,
+    CertExpired;
     /// The certificate is not valid for the host name.
-    CertNameMismatch,
+    CertNameMismatch;
     /// The server does not offer STARTTLS.
-    StarttlsMissing,
+    StarttlsMissing;
     /// The server requires STARTTLS before it goes on ("Must issue a STARTTLS command first").
-    StarttlsRequired,
+    StarttlsRequired;
     /// EHLO/HELO refused (e.g. `501 5.5.4 HELO/EHLO argument invalid`).
-    EhloRejected,
+    EhloRejected;
     /// The server rejected the credentials (535 5.7.8 and the like).
-    AuthFailed,
+    AuthFailed;
     /// The provider requires an app password (Gmail 534 5.7.9).
-    AppPasswordRequired,
+    AppPasswordRequired;
     /// The provider asks for an interactive sign-in (Gmail 534 5.7.14).
-    WebLoginRequired,
+    WebLoginRequired;
     /// The provider has disabled password AUTH (Microsoft 365 5.7.139, 5.7.30).
-    BasicAuthDisabled,
+    BasicAuthDisabled;
     /// The server offers no AUTH ("SMTP AUTH extension not supported by server").
-    AuthNotOffered,
+    AuthNotOffered;
     /// Too many logins or connections: try again later (454 4.7.0, 421 4.7.0, throttling).
-    RateLimited,
+    RateLimited;
     /// The server requires a login before it takes mail (530 5.7.0 Authentication Required;
     /// .NET's "requires a secure connection or the client was not authenticated" around it):
     /// the client sent without logging in.
-    AuthRequired,
+    AuthRequired;
     /// The server refuses to relay for an unauthenticated client (554 5.7.1 Relay access
     /// denied, 530 5.7.57).
-    RelayDenied,
+    RelayDenied;
     /// A sending limit was hit (550 5.4.5 and the like).
-    QuotaExceeded,
+    QuotaExceeded;
     /// The provider requires a verified sender (SES sandbox, SendGrid sender identity,
     /// Microsoft 365 5.7.60).
-    SenderNotVerified,
+    SenderNotVerified;
     /// MAIL FROM rejected.
-    SenderRejected,
+    SenderRejected;
     /// RCPT TO rejected.
-    RecipientRejected,
+    RecipientRejected;
     /// DATA rejected.
-    MessageRejected,
+    MessageRejected;
     /// A receiver refused the mail as unauthenticated: neither SPF nor DKIM passes aligned and
     /// the domain's DMARC policy refuses it (Gmail 550 5.7.26, Yahoo 550/554 5.7.9, Outlook.com
     /// 550 5.7.515).
-    DomainUnauthenticated,
+    DomainUnauthenticated;
     /// A receiver refused or deferred the mail because SPF did not pass (Gmail 4.7.27/5.7.27).
-    DomainSpf,
+    DomainSpf;
     /// … because DKIM did not pass (Gmail 4.7.30/5.7.30).
-    DomainDkim,
+    DomainDkim;
     /// … because the From domain is not aligned with SPF or DKIM (Gmail 4.7.32).
-    DomainAlignment,
+    DomainAlignment;
     /// … because the domain publishes no DMARC record (Gmail 4.7.40).
-    DomainNoDmarc,
+    DomainNoDmarc;
     /// … because the sending address has no (forward-confirmed) reverse DNS (Gmail 4.7.23,
     /// 5.7.25).
-    DomainPtr,
+    DomainPtr;
     /// … because the message did not come over TLS (Gmail 4.7.29).
-    ReceiverRequiresTls,
+    ReceiverRequiresTls;
     /// A receiver defers mail from this address or domain for its rate or complaints (Gmail
     /// 4.7.28, Yahoo 421 4.7.0 [TSS04]).
-    ReceiverThrottled,
+    ReceiverThrottled;
     /// A receiver refuses the sending address: it is on a blocklist (Yahoo 553 5.7.1 [BL21]).
-    IpBlocklisted,
+    IpBlocklisted;
 }
 
 impl ErrorKind {
@@ -298,722 +311,236 @@ pub fn classify_reply(code: u16, enhanced: Option<&str>, text: &str) -> Option<E
     kind(&lower, Some(code), enhanced.or(found.as_deref()))
 }
 
-/// A receiver's refusal of the sender's domain or address, by its enhanced code (and, where a
-/// code is shared with another meaning, the reply code or the wording).
-fn receiver_policy(l: &str, code: Option<u16>, enh: &dyn Fn(&str) -> bool) -> Option<ErrorKind> {
-    use ErrorKind as K;
-    if enh("5.7.26") || enh("5.7.515") {
-        return Some(K::DomainUnauthenticated);
-    }
-    if enh("5.7.9")
-        && (matches!(code, Some(550 | 554))
-            || any(l, &["policy reasons", "sender is unauthenticated"]))
-    {
-        return Some(K::DomainUnauthenticated);
-    }
-    if enh("4.7.27") || enh("5.7.27") {
-        return Some(K::DomainSpf);
-    }
-    if (enh("4.7.30") || enh("5.7.30")) && l.contains("dkim") {
-        return Some(K::DomainDkim);
-    }
-    if enh("4.7.32") {
-        return Some(K::DomainAlignment);
-    }
-    if enh("4.7.40") {
-        return Some(K::DomainNoDmarc);
-    }
-    if enh("4.7.23") || enh("5.7.25") {
-        return Some(K::DomainPtr);
-    }
-    if enh("4.7.29") {
-        return Some(K::ReceiverRequiresTls);
-    }
-    if enh("4.7.28") || l.contains("[tss04]") {
-        return Some(K::ReceiverThrottled);
-    }
-    if l.contains("[bl21]") || l.contains("spamhaus") {
-        return Some(K::IpBlocklisted);
-    }
-    None
-}
-
 /// Microsoft 365's refusal names its security defaults (not the tenant's SMTP AUTH switch).
 pub fn names_security_defaults(text: &str) -> bool {
     text.to_ascii_lowercase().contains("security defaults")
 }
 
-/// True when one of `needles` occurs in `hay`. A needle that is an errno-style code (`etimedout`,
-/// `eauth`: an `e` and letters only) must stand as a word of its own, so `modulenotfounderror`
-/// is not `enotfound`.
-fn any(hay: &str, needles: &[&str]) -> bool {
-    needles.iter().any(|n| {
-        if is_code(n) {
-            word(hay, n)
-        } else {
-            hay.contains(n)
-        }
-    })
+/// One thing a text can say that tells what failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clue {
+    /// Words as the libraries print them, in lower case. An errno-style name (`etimedout`,
+    /// `eauth`: an `e` and letters only) must stand as a word of its own, so
+    /// `modulenotfounderror` is not `enotfound`.
+    Phrase(&'static str),
+    /// An enhanced status code (`5.7.8`): the reply's own, or one standing alone in the text.
+    Enhanced(&'static str),
+    /// The reply code.
+    Code(u16),
+    /// A Windows socket error: its number (WinError, WSA code), its HRESULT-style hex (.NET)
+    /// and its WSA name.
+    Winsock(&'static str, &'static str, &'static str),
+    /// A POSIX errno as the runtimes print it: `[Errno 111]`, `errno 111`, `errno=111`,
+    /// `errno: 111`.
+    Errno(&'static str),
 }
 
-fn is_code(n: &str) -> bool {
-    [
-        "eacces",
-        "eperm",
-        "eproto",
-        "eauth",
-        "esocket",
-        "econnection",
-        "eenvelope",
-        "econnreset",
-        "econnrefused",
-        "etimedout",
-        "ehostunreach",
-        "enetunreach",
-        "enotfound",
-        "eai_again",
-    ]
-    .contains(&n)
+/// One row of [`RULES`]: the text says `kind` when it says one of `any`, and one of `also`
+/// when `also` is not empty, and none of `unless`.
+#[derive(Debug)]
+struct Rule {
+    kind: ErrorKind,
+    any: &'static [Clue],
+    also: &'static [Clue],
+    unless: &'static [Clue],
 }
 
-/// True when `w` occurs in `hay` with no letter or digit right before or after it.
-fn word(hay: &str, w: &str) -> bool {
-    let b = hay.as_bytes();
-    let mut from = 0;
-    while let Some(i) = hay[from..].find(w) {
-        let at = from + i;
-        let before = at.checked_sub(1).map(|j| b[j]);
-        let after = b.get(at + w.len()).copied();
-        let part = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        if !part(before) && !part(after) {
-            return true;
-        }
-        from = at + w.len();
+const fn row(kind: ErrorKind, any: &'static [Clue]) -> Rule {
+    Rule {
+        kind,
+        any,
+        also: &[],
+        unless: &[],
     }
-    false
 }
 
-/// True when `n` occurs in `hay` as a number of its own (no digit right before or after).
-fn number(hay: &str, n: &str) -> bool {
-    let b = hay.as_bytes();
-    let mut from = 0;
-    while let Some(i) = hay[from..].find(n) {
-        let at = from + i;
-        let before = at.checked_sub(1).map(|j| b[j]);
-        let after = b.get(at + n.len()).copied();
-        let digit = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit());
-        if !digit(before) && !digit(after) {
-            return true;
-        }
-        from = at + n.len();
+impl Rule {
+    /// Only together with one of `also` (a code shared by two meanings).
+    const fn with(self, also: &'static [Clue]) -> Rule {
+        Rule { also, ..self }
     }
-    false
+
+    /// Never when the text says one of `unless`.
+    const fn unless(self, unless: &'static [Clue]) -> Rule {
+        Rule { unless, ..self }
+    }
 }
 
-/// An errno as the runtimes print it: `[Errno 111]`, `errno 111`, `errno=111`, `errno: 111`,
-/// `(111)` after a POSIX wording is handled by the wording itself.
-fn errno(hay: &str, n: &str) -> bool {
-    ["errno ", "errno=", "errno: ", "errno:"].iter().any(|p| {
-        let pat = format!("{p}{n}");
-        let mut from = 0;
-        while let Some(i) = hay[from..].find(&pat) {
-            let after = hay.as_bytes().get(from + i + pat.len());
-            if !after.is_some_and(|c| c.is_ascii_digit()) {
-                return true;
-            }
-            from += i + pat.len();
-        }
-        false
-    })
-}
-
-/// The Windows socket error `n` (WinError, WSA code or its HRESULT-style hex in .NET).
-fn winsock(hay: &str, n: &str, hex: &str, name: &str) -> bool {
-    number(hay, n) || hay.contains(hex) || hay.contains(name)
-}
-
-fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind> {
+/// What failed, by what the text says: the first row that matches decides, so a row comes
+/// before the rows whose wording or code it shares a part of.
+#[rustfmt::skip]
+const RULES: &[Rule] = {
+    use Clue::{Code as C, Enhanced as E, Errno as N, Phrase as P, Winsock as W};
     use ErrorKind as K;
-    let enh = |e: &str| enhanced == Some(e) || number_code(l, e);
+    &[
     // Settings that cannot work at all.
-    if l.contains("email_use_tls/email_use_ssl are mutually exclusive") {
-        return Some(K::ConflictingTlsFlags);
-    }
+    row(K::ConflictingTlsFlags, &[P("email_use_tls/email_use_ssl are mutually exclusive")]),
     // Providers' policies: the enhanced code or the wording names them exactly.
-    if l.contains("application-specific password") {
-        return Some(K::AppPasswordRequired);
-    }
+    row(K::AppPasswordRequired, &[P("application-specific password")]),
     // Receivers' refusals of the sender's domain or address (Gmail's, Yahoo's and
     // Outlook.com's sender requirements): before the login and rate wordings they share codes
     // with (Gmail's 534 5.7.9 is an app password, Yahoo's 550/554 5.7.9 a policy refusal;
     // Microsoft 365's 5.7.30 is about basic auth, Gmail's about DKIM).
-    if let Some(k) = receiver_policy(l, code, &enh) {
-        return Some(k);
-    }
-    if enh("5.7.14")
-        || any(
-            l,
-            &[
-                "log in via your web browser",
-                "log in with your web browser",
-            ],
-        )
-    {
-        return Some(K::WebLoginRequired);
-    }
-    if enh("5.7.9") {
-        return Some(K::AppPasswordRequired);
-    }
-    if enh("5.7.139")
-        || enh("5.7.30")
-        || any(
-            l,
-            &[
-                "smtpclientauthentication is disabled",
-                "basic authentication is disabled",
-                "basic authentication is not supported",
-                "security defaults",
-            ],
-        )
-    {
-        return Some(K::BasicAuthDisabled);
-    }
-    if enh("5.7.60")
-        || any(
-            l,
-            &[
-                "email address is not verified",
-                "address is not verified",
-                "verified sender identity",
-                "does not have permissions to send as this sender",
-                "sender identity",
-            ],
-        )
-    {
-        return Some(K::SenderNotVerified);
-    }
-    if enh("5.4.5")
-        || any(
-            l,
-            &[
-                "sending limit exceeded",
-                "sending quota exceeded",
-                "daily message quota exceeded",
-                "message quota exceeded",
-                "quota exceeded",
-                "sending limits",
-            ],
-        )
-    {
-        return Some(K::QuotaExceeded);
-    }
-    if any(
-        l,
-        &[
-            "too many login attempts",
-            "try again later",
-            "throttling failure",
-            "temporary authentication failure",
-            "rate limit",
-            "too many connections",
-            "too many concurrent",
-        ],
-    ) || (enh("4.7.0") && matches!(code, Some(421 | 454)))
-    {
-        return Some(K::RateLimited);
-    }
-    let dotnet_tls = any(
-        l,
-        &[
-            "authentication failed, see inner exception",
-            "authentication failed because the remote party",
-        ],
-    );
-    if !dotnet_tls
-        && (enh("5.7.8")
-            || code == Some(535)
-            || any(
-                l,
-                &[
-                    "username and password not accepted",
-                    "authentication unsuccessful",
-                    "authentication failed",
-                    "smtpauthenticationerror",
-                    "invalid login",
-                    "could not authenticate",
-                    "failed to authenticate",
-                    "authenticationfailedexception",
-                    "authenticationexception",
-                    "bad credentials",
-                    "incorrect authentication data",
-                    "eauth",
-                ],
-            ))
-    {
-        return Some(K::AuthFailed);
-    }
-    if enh("5.7.57")
-        || any(
-            l,
-            &[
-                "relay access denied",
-                "relaying denied",
-                "relay not permitted",
-                "unable to relay",
-                "not authenticated to send",
-            ],
-        )
-    {
-        return Some(K::RelayDenied);
-    }
-    if any(
-        l,
-        &[
-            "must issue a starttls command first",
-            "starttls is required to send mail",
-            "must issue a starttls",
-        ],
-    ) {
-        return Some(K::StarttlsRequired);
-    }
+    row(K::DomainUnauthenticated, &[E("5.7.26"), E("5.7.515")]),
+    row(K::DomainUnauthenticated, &[E("5.7.9")])
+        .with(&[C(550), C(554), P("policy reasons"), P("sender is unauthenticated")]),
+    row(K::DomainSpf, &[E("4.7.27"), E("5.7.27")]),
+    row(K::DomainDkim, &[E("4.7.30"), E("5.7.30")]).with(&[P("dkim")]),
+    row(K::DomainAlignment, &[E("4.7.32")]),
+    row(K::DomainNoDmarc, &[E("4.7.40")]),
+    row(K::DomainPtr, &[E("4.7.23"), E("5.7.25")]),
+    row(K::ReceiverRequiresTls, &[E("4.7.29")]),
+    row(K::ReceiverThrottled, &[E("4.7.28"), P("[tss04]")]),
+    row(K::IpBlocklisted, &[P("[bl21]"), P("spamhaus")]),
+    row(K::WebLoginRequired, &[E("5.7.14"), P("log in via your web browser"), P("log in with your web browser")]),
+    row(K::AppPasswordRequired, &[E("5.7.9")]),
+    row(K::BasicAuthDisabled, &[E("5.7.139"), E("5.7.30"), P("smtpclientauthentication is disabled"), P("basic authentication is disabled"), P("basic authentication is not supported"), P("security defaults")]),
+    row(K::SenderNotVerified, &[E("5.7.60"), P("email address is not verified"), P("address is not verified"), P("verified sender identity"), P("does not have permissions to send as this sender"), P("sender identity")]),
+    row(K::QuotaExceeded, &[E("5.4.5"), P("sending limit exceeded"), P("sending quota exceeded"), P("daily message quota exceeded"), P("message quota exceeded"), P("quota exceeded"), P("sending limits")]),
+    row(K::RateLimited, &[P("too many login attempts"), P("try again later"), P("throttling failure"), P("temporary authentication failure"), P("rate limit"), P("too many connections"), P("too many concurrent")]),
+    row(K::RateLimited, &[E("4.7.0")]).with(&[C(421), C(454)]),
+    // .NET says "authentication failed" of a TLS handshake too: those are not the login.
+    row(K::AuthFailed, &[E("5.7.8"), C(535), P("username and password not accepted"), P("authentication unsuccessful"), P("authentication failed"), P("smtpauthenticationerror"), P("invalid login"), P("could not authenticate"), P("failed to authenticate"), P("authenticationfailedexception"), P("authenticationexception"), P("bad credentials"), P("incorrect authentication data"), P("eauth")])
+        .unless(&[P("authentication failed, see inner exception"), P("authentication failed because the remote party")]),
+    row(K::RelayDenied, &[E("5.7.57"), P("relay access denied"), P("relaying denied"), P("relay not permitted"), P("unable to relay"), P("not authenticated to send")]),
+    row(K::StarttlsRequired, &[P("must issue a starttls command first"), P("starttls is required to send mail"), P("must issue a starttls")]),
     // After the STARTTLS refusals: .NET wraps "5.7.0 Must issue a STARTTLS command first" in
     // the same "requires a secure connection or the client was not authenticated" sentence.
-    if any(
-        l,
-        &[
-            "authentication required",
-            "authentication is required",
-            "client was not authenticated",
-            "client is not authenticated",
-            "client not authenticated",
-        ],
-    ) {
-        return Some(K::AuthRequired);
-    }
-    if any(
-        l,
-        &[
-            "smtp auth extension not supported",
-            "auth extension not supported",
-            "does not support authentication",
-            "authentication not enabled",
-            "no supported authentication",
-            "authentication mechanism not supported",
-        ],
-    ) {
-        return Some(K::AuthNotOffered);
-    }
+    row(K::AuthRequired, &[P("authentication required"), P("authentication is required"), P("client was not authenticated"), P("client is not authenticated"), P("client not authenticated")]),
+    row(K::AuthNotOffered, &[P("smtp auth extension not supported"), P("auth extension not supported"), P("does not support authentication"), P("authentication not enabled"), P("no supported authentication"), P("authentication mechanism not supported")]),
     // The envelope.
-    if any(
-        l,
-        &[
-            "sender address rejected",
-            "smtpsenderrefused",
-            "mail command failed",
-            "mail from command failed",
-            "mailfromfailed",
-            "sender rejected",
-        ],
-    ) {
-        return Some(K::SenderRejected);
-    }
-    if any(
-        l,
-        &[
-            "recipient address rejected",
-            "smtprecipientsrefused",
-            "recipient command failed",
-            "all recipients were rejected",
-            "user unknown",
-            "no such user",
-            "mailbox unavailable",
-            "invalid addresses",
-            "does not exist. please try double-checking the recipient",
-            "recipientnotaccepted",
-        ],
-    ) || enh("5.1.1")
-    {
-        return Some(K::RecipientRejected);
-    }
-    if any(
-        l,
-        &["data command failed", "message rejected", "smtpdataerror"],
-    ) {
-        return Some(K::MessageRejected);
-    }
+    row(K::SenderRejected, &[P("sender address rejected"), P("smtpsenderrefused"), P("mail command failed"), P("mail from command failed"), P("mailfromfailed"), P("sender rejected")]),
+    row(K::RecipientRejected, &[P("recipient address rejected"), P("smtprecipientsrefused"), P("recipient command failed"), P("all recipients were rejected"), P("user unknown"), P("no such user"), P("mailbox unavailable"), P("invalid addresses"), P("does not exist. please try double-checking the recipient"), P("recipientnotaccepted"), E("5.1.1")]),
+    row(K::MessageRejected, &[P("data command failed"), P("message rejected"), P("smtpdataerror")]),
     // STARTTLS and EHLO.
-    if any(
-        l,
-        &[
-            "starttls extension not supported",
-            "starttls is required but host does not support starttls",
-            "does not support the starttls extension",
-            "server does not support secure connections",
-            "does not support starttls",
-            "starttls not supported",
-        ],
-    ) {
-        return Some(K::StarttlsMissing);
-    }
-    if any(
-        l,
-        &[
-            "helo/ehlo argument",
-            "smtphelo",
-            "helo command rejected",
-            "ehlo command failed",
-            "invalid helo",
-            "syntactically invalid helo",
-            "syntactically invalid ehlo",
-        ],
-    ) || enh("5.5.4") && code == Some(501)
-    {
-        return Some(K::EhloRejected);
-    }
+    row(K::StarttlsMissing, &[P("starttls extension not supported"), P("starttls is required but host does not support starttls"), P("does not support the starttls extension"), P("server does not support secure connections"), P("does not support starttls"), P("starttls not supported")]),
+    row(K::EhloRejected, &[P("helo/ehlo argument"), P("smtphelo"), P("helo command rejected"), P("ehlo command failed"), P("invalid helo"), P("syntactically invalid helo"), P("syntactically invalid ehlo")]),
+    row(K::EhloRejected, &[E("5.5.4")]).with(&[C(501)]),
     // TLS.
-    if any(
-        l,
-        &[
-            "wrong version number",
-            "wrong_version_number",
-            "unrecognized ssl message, plaintext connection",
-            "unexpected packet format",
-            "packet length too long",
-            "unknown protocol",
-            "port 587 is typically reserved for plain-text connections",
-        ],
-    ) {
-        return Some(K::WrongVersionNumber);
-    }
-    if any(
-        l,
-        &[
-            "certificate has expired",
-            "cert_has_expired",
-            "certificate expired",
-            "certificateexpiredexception",
-            "certificate_expired",
-            "validity check failed",
-            "certificate is not yet valid",
-            "certificatenotyetvalid",
-            "nottimevalid",
-        ],
-    ) {
-        return Some(K::CertExpired);
-    }
-    if any(
-        l,
-        &[
-            "hostname mismatch",
-            "host name mismatch",
-            "err_tls_cert_altname_invalid",
-            "does not match certificate's altnames",
-            "doesn't match",
-            "no subject alternative dns name matching",
-            "no subject alternative names matching",
-            "remotecertificatenamemismatch",
-            "host name did not match",
-            "certificate is not valid for",
-            "no alternative certificate subject name matches",
-            "peer certificate cn=",
-            "no name matching",
-            "does not match the server certificate",
-            "x509: certificate is valid for",
-            "notvalidforname",
-            "not valid for name",
-        ],
-    ) {
-        return Some(K::CertNameMismatch);
-    }
-    if any(
-        l,
-        &[
-            "certificate_verify_failed",
-            "certificate verify failed",
-            "unable to get local issuer certificate",
-            "unable_to_get_issuer_cert",
-            "unable to verify the first certificate",
-            "unable_to_verify_leaf_signature",
-            "self signed certificate",
-            "self-signed certificate",
-            "self_signed_cert_in_chain",
-            "depth_zero_self_signed_cert",
-            "pkix path building failed",
-            "pkix path validation failed",
-            "unable to find valid certification path",
-            "remote certificate is invalid",
-            "remotecertificatechainerrors",
-            "not trusted by the system",
-            "untrusted root",
-            "unknown ca",
-            "certificate unknown",
-            "certificate_unknown",
-            "unable to check revocation",
-            "certificate could not be validated",
-        ],
-    ) {
-        return Some(K::CertUntrusted);
-    }
-    if any(
-        l,
-        &[
-            "unsupported protocol",
-            "protocol version",
-            "no protocols available",
-            "protocol is disabled or cipher suites are inappropriate",
-            "tlsv1_alert_protocol_version",
-            "version too low",
-        ],
-    ) {
-        return Some(K::TlsVersion);
-    }
-    if any(
-        l,
-        &[
-            "sslhandshakeexception",
-            "authentication failed, see inner exception",
-            "authentication failed because the remote party",
-            "handshake failure",
-            "handshake_failure",
-            "handshake failed",
-            "ssl handshake",
-            "tls handshake",
-            "establish an ssl or tls connection",
-            "ssl routines",
-            "sslerror",
-            "ssl_error_ssl",
-            "could not convert socket to tls",
-            "openssl::ssl::sslerror",
-            "eproto",
-        ],
-    ) {
-        return Some(K::TlsHandshake);
-    }
+    row(K::WrongVersionNumber, &[P("wrong version number"), P("wrong_version_number"), P("unrecognized ssl message, plaintext connection"), P("unexpected packet format"), P("packet length too long"), P("unknown protocol"), P("port 587 is typically reserved for plain-text connections")]),
+    row(K::CertExpired, &[P("certificate has expired"), P("cert_has_expired"), P("certificate expired"), P("certificateexpiredexception"), P("certificate_expired"), P("validity check failed"), P("certificate is not yet valid"), P("certificatenotyetvalid"), P("nottimevalid")]),
+    row(K::CertNameMismatch, &[P("hostname mismatch"), P("host name mismatch"), P("err_tls_cert_altname_invalid"), P("does not match certificate's altnames"), P("doesn't match"), P("no subject alternative dns name matching"), P("no subject alternative names matching"), P("remotecertificatenamemismatch"), P("host name did not match"), P("certificate is not valid for"), P("no alternative certificate subject name matches"), P("peer certificate cn="), P("no name matching"), P("does not match the server certificate"), P("x509: certificate is valid for"), P("notvalidforname"), P("not valid for name")]),
+    row(K::CertUntrusted, &[P("certificate_verify_failed"), P("certificate verify failed"), P("unable to get local issuer certificate"), P("unable_to_get_issuer_cert"), P("unable to verify the first certificate"), P("unable_to_verify_leaf_signature"), P("self signed certificate"), P("self-signed certificate"), P("self_signed_cert_in_chain"), P("depth_zero_self_signed_cert"), P("pkix path building failed"), P("pkix path validation failed"), P("unable to find valid certification path"), P("remote certificate is invalid"), P("remotecertificatechainerrors"), P("not trusted by the system"), P("untrusted root"), P("unknown ca"), P("certificate unknown"), P("certificate_unknown"), P("unable to check revocation"), P("certificate could not be validated")]),
+    row(K::TlsVersion, &[P("unsupported protocol"), P("protocol version"), P("no protocols available"), P("protocol is disabled or cipher suites are inappropriate"), P("tlsv1_alert_protocol_version"), P("version too low")]),
+    row(K::TlsHandshake, &[P("sslhandshakeexception"), P("authentication failed, see inner exception"), P("authentication failed because the remote party"), P("handshake failure"), P("handshake_failure"), P("handshake failed"), P("ssl handshake"), P("tls handshake"), P("establish an ssl or tls connection"), P("ssl routines"), P("sslerror"), P("ssl_error_ssl"), P("could not convert socket to tls"), P("openssl::ssl::sslerror"), P("eproto")]),
     // The greeting: before the connect errors, since it also says "timed out"/ETIMEDOUT.
-    if any(
-        l,
-        &[
-            "greeting never received",
-            "connection unexpectedly closed: timed out",
-            "timed out waiting for greeting",
-            "greeting timeout",
-            "no greeting",
-            "timeout while waiting for the greeting",
-        ],
-    ) {
-        return Some(K::NoGreeting);
-    }
-    if any(
-        l,
-        &[
-            // Not SMTPServerDisconnected by its name: "please run connect() first" is a
-            // client used after an earlier failure, which says nothing of the network.
-            "connection unexpectedly closed",
-            "connection closed unexpectedly",
-            "unexpected socket close",
-            "connection closed by remote host",
-            "the server unexpectedly disconnected",
-            "eof caught",
-            "forcibly closed by the remote host",
-            "econnreset",
-            "connection reset by peer",
-            "response: -1",
-        ],
-    ) {
-        return Some(K::ConnectionClosed);
-    }
+    row(K::NoGreeting, &[P("greeting never received"), P("connection unexpectedly closed: timed out"), P("timed out waiting for greeting"), P("greeting timeout"), P("no greeting"), P("timeout while waiting for the greeting")]),
+    // Not SMTPServerDisconnected by its name: "please run connect() first" is a client used
+    // after an earlier failure, which says nothing of the network.
+    row(K::ConnectionClosed, &[P("connection unexpectedly closed"), P("connection closed unexpectedly"), P("unexpected socket close"), P("connection closed by remote host"), P("the server unexpectedly disconnected"), P("eof caught"), P("forcibly closed by the remote host"), P("econnreset"), P("connection reset by peer"), P("response: -1")]),
     // DNS.
-    if any(
-        l,
-        &[
-            "temporary failure in name resolution",
-            "eai_again",
-            "getaddrinfo failed: try again",
-            "name resolution failed",
-            "server misbehaving",
-        ],
-    ) || winsock(l, "11002", "0x2afa", "wsatry_again")
-        || errno(l, "-3")
-    {
-        return Some(K::DnsFailed);
-    }
-    if any(
-        l,
-        &[
-            "name or service not known",
-            "nodename nor servname provided",
-            "enotfound",
-            "no such host is known",
-            "no such host",
-            "unknownhostexception",
-            "unknown smtp host",
-            "getaddrinfo failed",
-            "getaddrinfo: name",
-            "could not resolve host",
-            "host not found",
-            "no address associated with hostname",
-            "name does not resolve",
-            "nxdomain",
-            "no se conoce ese host",
-            "host desconocido",
-        ],
-    ) || winsock(l, "11001", "0x2af9", "wsahost_not_found")
-        || errno(l, "-2")
-    {
-        return Some(K::DnsNxdomain);
-    }
+    row(K::DnsFailed, &[P("temporary failure in name resolution"), P("eai_again"), P("getaddrinfo failed: try again"), P("name resolution failed"), P("server misbehaving"), W("11002", "0x2afa", "wsatry_again"), N("-3")]),
+    row(K::DnsNxdomain, &[P("name or service not known"), P("nodename nor servname provided"), P("enotfound"), P("no such host is known"), P("no such host"), P("unknownhostexception"), P("unknown smtp host"), P("getaddrinfo failed"), P("getaddrinfo: name"), P("could not resolve host"), P("host not found"), P("no address associated with hostname"), P("name does not resolve"), P("nxdomain"), P("no se conoce ese host"), P("host desconocido"), W("11001", "0x2af9", "wsahost_not_found"), N("-2")]),
     // The connect, by the number first (same in every language), then by the words.
-    if winsock(l, "10060", "0x274c", "wsaetimedout") || any_errno(l, &["110", "60"]) {
-        return Some(K::ConnectTimeout);
-    }
-    if winsock(l, "10061", "0x274d", "wsaeconnrefused") || any_errno(l, &["111", "61"]) {
-        return Some(K::ConnectRefused);
-    }
-    if winsock(l, "10051", "0x2743", "wsaenetunreach")
-        || winsock(l, "10065", "0x2751", "wsaehostunreach")
-        || any_errno(l, &["101", "113", "51", "65"])
-    {
-        return Some(K::Unreachable);
-    }
+    row(K::ConnectTimeout, &[W("10060", "0x274c", "wsaetimedout"), N("110"), N("60")]),
+    row(K::ConnectRefused, &[W("10061", "0x274d", "wsaeconnrefused"), N("111"), N("61")]),
+    row(K::Unreachable, &[W("10051", "0x2743", "wsaenetunreach"), W("10065", "0x2751", "wsaehostunreach"), N("101"), N("113"), N("51"), N("65")]),
     // errno 1 and 13 are too common to stand alone ("npm ERR! errno 1"): their wording decides.
-    if winsock(l, "10013", "0x271d", "wsaeacces") {
-        return Some(K::Denied);
-    }
-    if any(
-        l,
-        &[
-            "connection refused",
-            "econnrefused",
-            "actively refused",
-            "connectionrefusederror",
-            // es, fr, de, pt wordings of WSAECONNREFUSED and ECONNREFUSED.
-            "denegó expresamente",
-            "conexión rehusada",
-            "conexión rechazada",
-            "l’a expressément refusée",
-            "l'a expressément refusée",
-            "connexion refusée",
-            "die verbindung verweigerte",
-            "verbindung abgelehnt",
-            "recusou ativamente",
-            "conexão recusada",
-        ],
-    ) {
-        return Some(K::ConnectRefused);
-    }
-    if any(
-        l,
-        &[
-            "network is unreachable",
-            "no route to host",
-            "enetunreach",
-            "ehostunreach",
-            "unreachable network",
-            "unreachable host",
-            "noroutetohostexception",
-            // es, fr, de, pt.
-            "red no accesible",
-            "host no accesible",
-            "la red es inaccesible",
-            "no hay ninguna ruta",
-            "réseau inaccessible",
-            "hôte inaccessible",
-            "netzwerk ist nicht erreichbar",
-            "nicht erreichbar",
-            "rede inacessível",
-            "rede inalcançável",
-        ],
-    ) {
-        return Some(K::Unreachable);
-    }
-    if any(
-        l,
-        &[
-            "forbidden by its access permissions",
-            "permission denied",
-            "operation not permitted",
-            "eacces",
-            "eperm",
-            "permissionerror",
-            // es, fr, de, pt.
-            "prohibida por sus permisos de acceso",
-            "interdite par ses autorisations",
-            "aufgrund der zugriffsrechte",
-            "proibida por suas permissões",
-        ],
-    ) {
-        return Some(K::Denied);
-    }
-    if any(
-        l,
-        &[
-            "connection timed out",
-            "connect timed out",
-            "operation timed out",
-            "connection timeout",
-            "etimedout",
-            "net::opentimeout",
-            "connecttimeoutexception",
-            "sockettimeoutexception",
-            "did not properly respond after a period of time",
-            "timeouterror",
-            "socket.timeout",
-            "timed out",
-            "execution expired",
-            // es, fr, de, pt wordings of WSAETIMEDOUT and ETIMEDOUT.
-            "no respondió adecuadamente",
-            "tiempo de espera de la conexión",
-            "se agotó el tiempo de espera",
-            "la conexión ha expirado",
-            "n’a pas répondu convenablement",
-            "n'a pas répondu convenablement",
-            "délai d’attente",
-            "nach einer bestimmten zeitspanne nicht richtig reagiert",
-            "zeitüberschreitung",
-            "não respondeu corretamente",
-            "tempo limite",
-        ],
-    ) {
-        return Some(K::ConnectTimeout);
-    }
-    if any(
-        l,
-        &[
-            "smtp connect() failed",
-            "could not connect to smtp host",
-            "couldn't connect to host",
-            "connection could not be established with host",
-            "failed to connect to server",
-            "unable to connect to the remote server",
-            "failed to open tcp connection",
-            "failure sending mail",
-            "mailconnectexception",
-            "econnection",
-            "esocket",
-        ],
-    ) {
-        return Some(K::ConnectFailed);
-    }
-    None
+    row(K::Denied, &[W("10013", "0x271d", "wsaeacces")]),
+    // es, fr, de, pt wordings of WSAECONNREFUSED and ECONNREFUSED after the English ones.
+    row(K::ConnectRefused, &[P("connection refused"), P("econnrefused"), P("actively refused"), P("connectionrefusederror"), P("denegó expresamente"), P("conexión rehusada"), P("conexión rechazada"), P("l’a expressément refusée"), P("l'a expressément refusée"), P("connexion refusée"), P("die verbindung verweigerte"), P("verbindung abgelehnt"), P("recusou ativamente"), P("conexão recusada")]),
+    row(K::Unreachable, &[P("network is unreachable"), P("no route to host"), P("enetunreach"), P("ehostunreach"), P("unreachable network"), P("unreachable host"), P("noroutetohostexception"), P("red no accesible"), P("host no accesible"), P("la red es inaccesible"), P("no hay ninguna ruta"), P("réseau inaccessible"), P("hôte inaccessible"), P("netzwerk ist nicht erreichbar"), P("nicht erreichbar"), P("rede inacessível"), P("rede inalcançável")]),
+    row(K::Denied, &[P("forbidden by its access permissions"), P("permission denied"), P("operation not permitted"), P("eacces"), P("eperm"), P("permissionerror"), P("prohibida por sus permisos de acceso"), P("interdite par ses autorisations"), P("aufgrund der zugriffsrechte"), P("proibida por suas permissões")]),
+    row(K::ConnectTimeout, &[P("connection timed out"), P("connect timed out"), P("operation timed out"), P("connection timeout"), P("etimedout"), P("net::opentimeout"), P("connecttimeoutexception"), P("sockettimeoutexception"), P("did not properly respond after a period of time"), P("timeouterror"), P("socket.timeout"), P("timed out"), P("execution expired"), P("no respondió adecuadamente"), P("tiempo de espera de la conexión"), P("se agotó el tiempo de espera"), P("la conexión ha expirado"), P("n’a pas répondu convenablement"), P("n'a pas répondu convenablement"), P("délai d’attente"), P("nach einer bestimmten zeitspanne nicht richtig reagiert"), P("zeitüberschreitung"), P("não respondeu corretamente"), P("tempo limite")]),
+    row(K::ConnectFailed, &[P("smtp connect() failed"), P("could not connect to smtp host"), P("couldn't connect to host"), P("connection could not be established with host"), P("failed to connect to server"), P("unable to connect to the remote server"), P("failed to open tcp connection"), P("failure sending mail"), P("mailconnectexception"), P("econnection"), P("esocket")]),
+    ]
+};
+
+/// The errno-style names that must stand as words of their own.
+const ERRNO_NAMES: &[&str] = &[
+    "eacces",
+    "eperm",
+    "eproto",
+    "eauth",
+    "esocket",
+    "econnection",
+    "eenvelope",
+    "econnreset",
+    "econnrefused",
+    "etimedout",
+    "ehostunreach",
+    "enetunreach",
+    "enotfound",
+    "eai_again",
+];
+
+/// A lower-cased text with the reply code and enhanced code found in (or given with) it.
+struct Said<'a> {
+    lower: &'a str,
+    code: Option<u16>,
+    enhanced: Option<&'a str>,
 }
 
-fn any_errno(l: &str, numbers: &[&str]) -> bool {
-    numbers.iter().any(|n| errno(l, n))
+impl Said<'_> {
+    fn says(&self, clue: Clue) -> bool {
+        let l = self.lower;
+        match clue {
+            Clue::Phrase(p) => phrase(l, p),
+            Clue::Enhanced(e) => {
+                self.enhanced == Some(e) || standalone(l, e, |c| c.is_ascii_digit() || c == b'.')
+            }
+            Clue::Code(c) => self.code == Some(c),
+            Clue::Winsock(n, hex, name) => {
+                standalone(l, n, |c| c.is_ascii_digit()) || l.contains(hex) || l.contains(name)
+            }
+            Clue::Errno(n) => ["errno ", "errno=", "errno: ", "errno:"]
+                .iter()
+                .any(|p| standalone(l, &format!("{p}{n}"), |c| c.is_ascii_digit())),
+        }
+    }
+
+    fn says_any(&self, clues: &[Clue]) -> bool {
+        clues.iter().any(|c| self.says(*c))
+    }
+
+    fn matches(&self, rule: &Rule) -> bool {
+        self.says_any(rule.any)
+            && (rule.also.is_empty() || self.says_any(rule.also))
+            && !self.says_any(rule.unless)
+    }
 }
 
-/// True when the enhanced code `e` (e.g. `5.7.9`) stands on its own in `l`.
-fn number_code(l: &str, e: &str) -> bool {
-    let b = l.as_bytes();
+fn kind(l: &str, code: Option<u16>, enhanced: Option<&str>) -> Option<ErrorKind> {
+    let said = Said {
+        lower: l,
+        code,
+        enhanced,
+    };
+    RULES.iter().find(|r| said.matches(r)).map(|r| r.kind)
+}
+
+/// True when one of `needles` occurs in `hay` (as [`Clue::Phrase`] reads them).
+fn any(hay: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| phrase(hay, n))
+}
+
+fn phrase(hay: &str, p: &str) -> bool {
+    if ERRNO_NAMES.contains(&p) {
+        standalone(hay, p, |c| c.is_ascii_alphanumeric())
+    } else {
+        hay.contains(p)
+    }
+}
+
+/// True when `needle` occurs in `hay` with no `part` byte against it: on each side where the
+/// needle's own edge is a `part` byte, the byte next to it must not be one (`eauth` in
+/// `eauth:` but not `reauth`; `110` in `errno 110` but not `1100`; `errno 11` not in
+/// `errno 110`, whatever stands before `errno`). The one word-boundary matcher of this file.
+fn standalone(hay: &str, needle: &str, part: impl Fn(u8) -> bool) -> bool {
+    let (b, n) = (hay.as_bytes(), needle.as_bytes());
+    let (Some(&first), Some(&last)) = (n.first(), n.last()) else {
+        return false;
+    };
     let mut from = 0;
-    while let Some(i) = l[from..].find(e) {
+    while let Some(i) = hay[from..].find(needle) {
         let at = from + i;
         let before = at.checked_sub(1).map(|j| b[j]);
-        let after = b.get(at + e.len()).copied();
-        let part = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit() || c == b'.');
-        if !part(before) && !part(after) {
+        let after = b.get(at + n.len()).copied();
+        let clear = |edge: u8, next: Option<u8>| !part(edge) || !next.is_some_and(&part);
+        if clear(first, before) && clear(last, after) {
             return true;
         }
-        from = at + e.len();
+        from = at + n.len();
     }
     false
 }
@@ -1484,6 +1011,87 @@ fn port_word(l: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A text that says `clue` (and `also`, when given): its lower-cased words and its codes.
+    fn sample(clues: &[Clue]) -> (String, Option<u16>) {
+        let mut text = Vec::new();
+        let mut code = None;
+        for clue in clues {
+            match *clue {
+                Clue::Phrase(p) | Clue::Enhanced(p) => text.push(p.to_string()),
+                Clue::Code(c) => code = Some(c),
+                Clue::Winsock(n, _, _) => text.push(n.to_string()),
+                Clue::Errno(n) => text.push(format!("[errno {n}]")),
+            }
+        }
+        (text.join(" "), code)
+    }
+
+    #[test]
+    fn every_clue_in_the_table_classifies_to_its_own_row() {
+        let mut shadowed = Vec::new();
+        for (i, rule) in RULES.iter().enumerate() {
+            for clue in rule.any {
+                let mut clues = vec![*clue];
+                clues.extend(rule.also.first());
+                let (text, code) = sample(&clues);
+                let got = kind(&text, code, None);
+                if got != Some(rule.kind) {
+                    shadowed.push(format!("row {i} {:?} {clue:?}: {got:?}", rule.kind));
+                }
+                // The Windows error's other spellings, one at a time.
+                if let Clue::Winsock(_, hex, name) = clue {
+                    for other in [hex, name] {
+                        let got = kind(other, None, None);
+                        if got != Some(rule.kind) {
+                            shadowed.push(format!("row {i} {:?} {other}: {got:?}", rule.kind));
+                        }
+                    }
+                }
+            }
+            // A row that needs a second clue does not match without it.
+            if !rule.also.is_empty() {
+                for clue in rule.any {
+                    let (text, code) = sample(&[*clue]);
+                    let got = kind(&text, code, None);
+                    assert_ne!(got, Some(rule.kind), "row {i} {clue:?} without its pair");
+                }
+            }
+            // A row's exceptions keep it from matching.
+            for clue in rule.unless {
+                let (text, code) = sample(&[rule.any[0], *clue]);
+                let got = kind(&text, code, None);
+                assert_ne!(got, Some(rule.kind), "row {i} with {clue:?}");
+            }
+        }
+        assert!(shadowed.is_empty(), "{}", shadowed.join("\n"));
+    }
+
+    #[test]
+    fn every_kind_has_a_row() {
+        for kind in ErrorKind::ALL {
+            assert!(RULES.iter().any(|r| r.kind == *kind), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_boundary_matcher_looks_only_where_the_needle_has_an_edge() {
+        let alnum = |c: u8| c.is_ascii_alphanumeric();
+        let digit = |c: u8| c.is_ascii_digit();
+        assert!(standalone("error: eauth.", "eauth", alnum));
+        assert!(!standalone("reauth", "eauth", alnum));
+        assert!(!standalone("eauthx eauth2", "eauth", alnum));
+        assert!(standalone("x eauthx eauth", "eauth", alnum));
+        assert!(standalone("[errno 110]", "110", digit));
+        assert!(!standalone("errno 1100", "110", digit));
+        assert!(!standalone("9110", "110", digit));
+        // The edge is a letter: what stands before it does not count for a digit boundary.
+        assert!(standalone("5errno 110", "errno 110", digit));
+        assert!(!standalone("errno 1101", "errno 110", digit));
+        assert!(!standalone("anything", "", digit));
+        assert!(standalone("ß 5.7.9", "5.7.9", |c| c.is_ascii_digit() || c == b'.'));
+        assert!(!standalone("5.7.90", "5.7.9", |c| c.is_ascii_digit() || c == b'.'));
+    }
 
     #[test]
     fn every_provider_reply_in_the_table_means_what_its_row_says() {

@@ -3,6 +3,7 @@
 //! applications' error texts say. Pure data and lookups, used by the probes (to name what they
 //! see) and by the diagnosis (to explain it); one home per table.
 
+pub mod causes;
 pub mod errors;
 pub mod hosting;
 pub mod interception;

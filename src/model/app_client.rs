@@ -48,6 +48,17 @@ pub enum AppOutcome {
     Skipped,
 }
 
+impl AppOutcome {
+    /// The JSON spelling: `ok`, `failed`, `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppOutcome::Ok => "ok",
+            AppOutcome::Failed => "failed",
+            AppOutcome::Skipped => "skipped",
+        }
+    }
+}
+
 /// Why the application's client was not run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
