@@ -27,7 +27,7 @@ pub use domain::{
     DomainExistence, DomainObservation, ProviderId, PtrObservation, SpfObservation, SpfResult,
 };
 pub use environment::{Container, ControlObservation, Environment, Hosting};
-pub use reply::{Broken, Reply, ReplySummary};
+pub use reply::{with_enhanced, Broken, EnhancedCode, Reply, ReplySummary};
 pub use security::{
     FirewallProfile, FirewallRule, ProductKind, ProductState, RuleAction, ScanningRoot,
     SecurityObservation, SecurityProduct, SecuritySource, Unread, UnreadReason,

@@ -171,7 +171,7 @@ impl DnsOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Capabilities, EhloOutcome, Security};
+    use crate::model::{Capabilities, EhloOutcome, ReplySummary, Security};
 
     fn smtp(
         greeting: GreetingOutcome,
@@ -179,8 +179,7 @@ mod tests {
         starttls: Option<StarttlsOutcome>,
     ) -> SmtpObservation {
         let ehlo = EhloOutcome {
-            code: ehlo_code,
-            text: String::new(),
+            reply: ReplySummary::new(ehlo_code, String::new()),
             ms: 1.0,
             capabilities: Capabilities::default(),
             used_helo: false,
@@ -198,8 +197,7 @@ mod tests {
     #[test]
     fn smtp_state_follows_the_dialogue() {
         let ok = || GreetingOutcome::Ok {
-            code: 220,
-            text: "ready".into(),
+            reply: ReplySummary::new(220, "ready".into()),
             ms: 1.0,
         };
         assert_eq!(smtp(ok(), 250, None).state(), SmtpState::Ready);

@@ -31,15 +31,8 @@ pub fn refused_plaintext(creds: &Credentials, reason: Unprotected, ms: f64) -> A
 
 fn outcome_of(result: Result<Reply, ReplyError>) -> AuthOutcome {
     match result {
-        Ok(r) if r.code == 235 => AuthOutcome::Accepted {
-            code: r.code,
-            text: r.text(),
-        },
-        Ok(r) => AuthOutcome::Rejected {
-            code: r.code,
-            enhanced: r.enhanced_code(),
-            text: r.text(),
-        },
+        Ok(r) if r.code == 235 => AuthOutcome::Accepted { reply: (&r).into() },
+        Ok(r) => AuthOutcome::Rejected { reply: (&r).into() },
         Err(e) => AuthOutcome::NoReply { broke: e.into() },
     }
 }

@@ -4,7 +4,9 @@
 //! that never comes, or comes malformed, is an observation too, with what arrived of it.
 
 use super::wire::{ReadError, ReplyError, Wire, MAX_LINE, MAX_REPLY_LINES, MAX_TOTAL};
-use crate::model::{Capabilities, EhloFailure, EhloOutcome, GreetingOutcome, StarttlsOutcome};
+use crate::model::{
+    Capabilities, EhloFailure, EhloOutcome, GreetingOutcome, ReplySummary, StarttlsOutcome,
+};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
@@ -50,13 +52,11 @@ pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
     let Arrived { lines, bytes } = mark.arrived(wire);
     match result {
         Ok(reply) if reply.is_positive() => GreetingOutcome::Ok {
-            code: reply.code,
-            text: reply.text(),
+            reply: (&reply).into(),
             ms,
         },
         Ok(reply) => GreetingOutcome::Rejected {
-            code: reply.code,
-            text: reply.text(),
+            reply: (&reply).into(),
             ms,
         },
         Err(ReplyError::NotSmtp(evidence)) => GreetingOutcome::NotSmtp { evidence, ms },
@@ -84,8 +84,7 @@ pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     let reply = command(wire, &format!("EHLO {name}"), deadline).await?;
     if reply.is_positive() {
         return Ok(EhloOutcome {
-            code: reply.code,
-            text: reply.lines.first().cloned().unwrap_or_default(),
+            reply: ReplySummary::first_line(&reply),
             ms: wire.elapsed_ms(),
             capabilities: Capabilities::parse(&reply),
             used_helo: false,
@@ -94,16 +93,14 @@ pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     if (500..600).contains(&reply.code) {
         let helo = command(wire, &format!("HELO {name}"), deadline).await?;
         return Ok(EhloOutcome {
-            code: helo.code,
-            text: helo.text(),
+            reply: (&helo).into(),
             ms: wire.elapsed_ms(),
             capabilities: Capabilities::default(),
             used_helo: true,
         });
     }
     Ok(EhloOutcome {
-        code: reply.code,
-        text: reply.text(),
+        reply: (&reply).into(),
         ms: wire.elapsed_ms(),
         capabilities: Capabilities::default(),
         used_helo: false,
@@ -145,8 +142,7 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
     match wire.command("STARTTLS", deadline).await {
         Ok(reply) if reply.code == 220 => StarttlsOutcome::Ready { code: reply.code },
         Ok(reply) => StarttlsOutcome::Refused {
-            code: reply.code,
-            text: reply.text(),
+            reply: (&reply).into(),
         },
         Err(e) => StarttlsOutcome::NoReply { broke: e.into() },
     }

@@ -260,11 +260,11 @@ fn smtp_result(lang: Lang, smtp: &SmtpObservation) -> String {
     let mark = if state.is_ok() { "✅" } else { "❌" };
     let word = i18n::smtp_state(lang, state);
     match &smtp.greeting {
-        GreetingOutcome::Ok { code, text, .. } if state.is_ok() => {
-            format!("{mark} {code} {}", cell(text))
+        GreetingOutcome::Ok { reply, .. } if state.is_ok() => {
+            format!("{mark} {} {}", reply.code, cell(&reply.text))
         }
         // Greeted, then EHLO or STARTTLS failed.
-        GreetingOutcome::Ok { code, text, .. } => {
+        GreetingOutcome::Ok { reply, .. } => {
             let failure = smtp
                 .ehlo_failed
                 .as_ref()
@@ -273,9 +273,11 @@ fn smtp_result(lang: Lang, smtp: &SmtpObservation) -> String {
                 Some(f) => format!("EHLO: {}", i18n::ehlo_failure_short(lang, f)),
                 None => word.to_string(),
             };
-            format!("{mark} {code} {} ({word})", cell(text))
+            format!("{mark} {} {} ({word})", reply.code, cell(&reply.text))
         }
-        GreetingOutcome::Rejected { code, text, .. } => format!("{mark} {code} {}", cell(text)),
+        GreetingOutcome::Rejected { reply, .. } => {
+            format!("{mark} {} {}", reply.code, cell(&reply.text))
+        }
         GreetingOutcome::Silent { waited_ms, .. } => {
             format!("{mark} {word} ({:.1} s)", waited_ms / 1000.0)
         }

@@ -301,14 +301,14 @@ fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
     let state = smtp.state();
     let word = i18n::smtp_state(lang, state);
     let greeting_code = match &smtp.greeting {
-        GreetingOutcome::Ok { code, .. } | GreetingOutcome::Rejected { code, .. } => *code,
+        GreetingOutcome::Ok { reply, .. } | GreetingOutcome::Rejected { reply, .. } => reply.code,
         _ => 0,
     };
     let detail = match state {
         SmtpState::Ready | SmtpState::Rejected => greeting_code.to_string(),
         SmtpState::NoStarttls => format!("{greeting_code}, {word}"),
         SmtpState::StarttlsRefused => match &smtp.starttls {
-            Some(StarttlsOutcome::Refused { code, .. }) => format!("STARTTLS {code}"),
+            Some(StarttlsOutcome::Refused { reply }) => format!("STARTTLS {}", reply.code),
             _ => word.to_string(),
         },
         SmtpState::EhloRejected => {
@@ -322,7 +322,7 @@ fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
                 .find(|e| !e.accepted());
             match (failed, refused) {
                 (Some(f), _) => format!("EHLO: {}", i18n::ehlo_failure_short(lang, f)),
-                (None, Some(e)) => format!("EHLO {}", e.code),
+                (None, Some(e)) => format!("EHLO {}", e.reply.code),
                 (None, None) => word.to_string(),
             }
         }
