@@ -10,7 +10,7 @@ use smtp_doctor::diagnosis::Options;
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
 use smtp_doctor::model::ConfiguredPath;
-use smtp_doctor::model::Security;
+use smtp_doctor::model::{Security, TlsSetting};
 use smtp_doctor::plan::SendPlan;
 use smtp_doctor::plan::{ConnectTo, ResolveOverride};
 use smtp_doctor::plan::{Credentials, Plan, SecretKind};
@@ -589,7 +589,7 @@ fn unreachable_configured_port_recommends_a_working_one() {
     let path = ConfiguredPath {
         host: "smtp.gmail.com".into(),
         port: 587,
-        security: Some(Security::Starttls),
+        security: TlsSetting::Mode(Security::Starttls),
         timeout: Some(10.0),
         login: false,
         send: false,

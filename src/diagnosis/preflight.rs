@@ -10,7 +10,7 @@ use crate::diagnosis::{self, endpoint_is_healthy};
 use crate::diagnosis::{Finding, FindingCode, Recommendation, Severity};
 use crate::frameworks;
 use crate::i18n::{self, Msg};
-use crate::model::{ConfiguredPath, EndpointObservation, Observations, Security};
+use crate::model::{ConfiguredPath, EndpointObservation, Observations, Security, TlsSetting};
 
 fn finding(
     code: FindingCode,
@@ -32,8 +32,8 @@ fn finding(
 /// Whether an endpoint works in the mode the application is configured for.
 fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool {
     match path.security {
-        None => false,
-        Some(Security::Plain) => {
+        TlsSetting::BothFlags => false,
+        TlsSetting::Mode(Security::Plain) => {
             // No TLS: the greeting and EHLO must work, and no login may be needed.
             let smtp_ok = ep.smtp.as_ref().is_some_and(|s| {
                 matches!(s.greeting, crate::model::GreetingOutcome::Ok { .. })
@@ -46,7 +46,7 @@ fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool 
                     .as_ref()
                     .is_none_or(|s| s.outcome == crate::model::SendOutcome::Accepted)
         }
-        Some(sec) => endpoint_is_healthy(ep) && ep.security == sec,
+        TlsSetting::Mode(sec) => endpoint_is_healthy(ep) && ep.security == sec,
     }
 }
 
@@ -81,14 +81,14 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         findings.insert(i, f);
     }
     let works = !host_broken
-        && path.security.is_some()
+        && path.security != TlsSetting::BothFlags
         && !configured.is_empty()
         && configured.iter().all(|e| works_as_configured(e, path));
     // Another path: another port that works, or the same port in the mode it really speaks.
     let judged = Judged::Configured {
         port: path.port,
         works,
-        same_port_is_another_path: mode_mismatch || path.security.is_none(),
+        same_port_is_another_path: mode_mismatch || path.security == TlsSetting::BothFlags,
     };
     let (verdict, cause) = with_domain(
         verdict_and_cause(&findings, &port_statuses(obs), judged),
@@ -228,7 +228,7 @@ fn settings_findings(
 ) -> (Vec<Finding>, bool) {
     let names = frameworks::tls_and_timeout_names(opts.framework);
     let mut findings = Vec::new();
-    if path.security.is_none() {
+    if path.security == TlsSetting::BothFlags {
         let msg = Msg::ConfigConflictingTlsFlags {
             framework: opts.framework,
             starttls: names.starttls,
@@ -237,7 +237,7 @@ fn settings_findings(
         let code = FindingCode::ConfigConflictingTlsFlags;
         findings.push(finding(code, Severity::Error, None, &msg, opts));
     }
-    let mode = match (reached, path.security) {
+    let mode = match (reached, path.security.mode()) {
         (Some(ep), Some(sec)) => mode_finding(path, sec, ep.security, opts),
         _ => None,
     };
@@ -335,12 +335,15 @@ fn recommend(
     let mut recs = Vec::new();
     // The same port in the mode it really speaks, when that works: the smallest change. TLS
     // turned off where the port offers STARTTLS is fixed the same way.
-    let same_port =
-        if mode_mismatch || path.security.is_none() || path.security == Some(Security::Plain) {
-            diagnosis::working_security(obs, path.port).filter(|s| Some(*s) != path.security)
-        } else {
-            None
-        };
+    let same_port = if mode_mismatch
+        || matches!(
+            path.security,
+            TlsSetting::BothFlags | TlsSetting::Mode(Security::Plain)
+        ) {
+        diagnosis::working_security(obs, path.port).filter(|s| Some(*s) != path.security.mode())
+    } else {
+        None
+    };
     if let Some(sec) = same_port {
         recs.push(use_port(&path.host, path.port, sec, path.port, opts));
     }
@@ -377,7 +380,7 @@ mod tests {
         let path = ConfiguredPath {
             host: "smtp.gmail.com".into(),
             port: 587,
-            security: None,
+            security: TlsSetting::BothFlags,
             timeout: None,
             login: false,
             send: false,
@@ -467,7 +470,7 @@ mod tests {
         let mut path = ConfiguredPath {
             host: "smtp.gmail.com".into(),
             port: 587,
-            security: Some(Security::Starttls),
+            security: TlsSetting::Mode(Security::Starttls),
             timeout: None,
             login: false,
             send: false,
@@ -494,7 +497,7 @@ mod tests {
         assert!(!d.recommendations[0].settings.contains_key("EMAIL_TIMEOUT"));
         // 465 works as configured: the missing timeout is a note, not a warning.
         path.port = 465;
-        path.security = Some(Security::ImplicitTls);
+        path.security = TlsSetting::Mode(Security::ImplicitTls);
         path.timeout = None;
         let d = diagnose(&obs, &path, &opts);
         let note = d

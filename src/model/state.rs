@@ -3,7 +3,7 @@
 
 use super::{
     DnsOutcome, EndpointObservation, GreetingOutcome, HandshakeOutcome, SmtpObservation,
-    StarttlsOutcome, TlsObservation, Verification,
+    StarttlsOutcome, TlsObservation, TlsVersion, Verification,
 };
 
 /// How the SMTP dialogue before TLS went.
@@ -136,7 +136,7 @@ impl TlsObservation {
     }
 
     /// The negotiated version (`TLSv1.3`), when the handshake completed.
-    pub fn version(&self) -> Option<&str> {
+    pub fn version(&self) -> Option<&TlsVersion> {
         match &self.handshake {
             HandshakeOutcome::Done { version, .. } => Some(version),
             HandshakeOutcome::Failed { .. } => None,
@@ -228,7 +228,7 @@ mod tests {
             mode: Security::ImplicitTls,
             server_name: "h".into(),
             handshake: HandshakeOutcome::Done {
-                version: "TLSv1.3".into(),
+                version: TlsVersion::Tls13,
                 cipher: "x".into(),
                 ms: 1.0,
             },
@@ -238,7 +238,7 @@ mod tests {
         };
         assert_eq!(
             (tls.state(), tls.version()),
-            (TlsState::Verified, Some("TLSv1.3"))
+            (TlsState::Verified, Some(&TlsVersion::Tls13))
         );
         tls.verification = Some(Verification::NameMismatch {
             expected: "h".into(),

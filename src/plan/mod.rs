@@ -10,7 +10,7 @@ pub use credentials::{Credentials, Secret, SecretKind, SendPlan};
 pub use host::Host;
 pub use mailbox::Mailbox;
 
-use crate::model::{ConfiguredPath, Security};
+use crate::model::{ConfiguredPath, Security, DEFAULT_PORTS};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
@@ -344,7 +344,7 @@ impl Plan {
         let host = Host::parse(host)?;
         let fallback = fallback_ports(&host, ports.is_empty());
         let ports = if ports.is_empty() {
-            &[587, 465][..]
+            &DEFAULT_PORTS[..]
         } else {
             ports
         };
@@ -408,7 +408,7 @@ impl Plan {
         user_timeout: Option<Duration>,
     ) -> Result<Plan, PlanError> {
         let mut ports = vec![path.port];
-        for alt in [587, 465] {
+        for alt in DEFAULT_PORTS {
             if !ports.contains(&alt) {
                 ports.push(alt);
             }
@@ -419,7 +419,7 @@ impl Plan {
             .filter(|p| !ports.contains(&p.port))
             .collect();
         // The configured port is tested the way the application will use it first.
-        if let Some(sec) = path.security {
+        if let Some(sec) = path.security.mode() {
             plan.ports[0] = PortPlan {
                 port: path.port,
                 security: if sec == Security::Plain {

@@ -5,6 +5,7 @@
 use crate::diagnosis::{Finding, Severity};
 use crate::frameworks;
 use crate::i18n::{self, Lang, Md, Word};
+use crate::model::TlsVersion;
 use crate::model::{DnsOutcome, EndpointObservation, GreetingOutcome, SmtpObservation, TcpState};
 use crate::model::{HandshakeOutcome, TlsObservation, Verification};
 use crate::report::{Report, Verdict};
@@ -293,7 +294,7 @@ fn tls_result(lang: Lang, tls: &TlsObservation) -> String {
     if let HandshakeOutcome::Failed { reason, .. } = &tls.handshake {
         return format!("❌ {}", cell(reason));
     }
-    let version = tls.version().unwrap_or_default();
+    let version = tls.version().map_or("", TlsVersion::as_str);
     let state = tls.state();
     if state.is_ok() {
         let issuer = tls.chain.first().map(|c| c.issuer.as_str());

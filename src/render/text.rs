@@ -6,6 +6,7 @@ use crate::diagnosis::Severity;
 use crate::i18n::{self, Lang, Word};
 use crate::model::{Direction, DnsOutcome, DnsSource, EndpointObservation, TcpState};
 use crate::model::{GreetingOutcome, HandshakeOutcome, SmtpState, StarttlsOutcome, TlsState};
+use crate::model::{TlsSetting, TlsVersion};
 use crate::report::{Report, Verdict};
 use std::fmt::Write as _;
 
@@ -103,10 +104,10 @@ fn heading(out: &mut String, report: &Report, p: &Paint) {
 fn configured(out: &mut String, report: &Report, p: &Paint, verbose: bool) {
     let lang = report.lang;
     let Some(c) = &report.configured else { return };
-    let mode = c
-        .security
-        .map(|s| i18n::mode_short(lang, s))
-        .unwrap_or("STARTTLS + SSL?");
+    let mode = match c.security {
+        TlsSetting::Mode(s) => i18n::mode_short(lang, s),
+        TlsSetting::BothFlags => "STARTTLS + SSL?",
+    };
     let _ = writeln!(
         out,
         "{}: {}:{} {mode}",
@@ -351,7 +352,10 @@ fn tls_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
         .first()
         .map(|c| short_issuer(&c.issuer))
         .unwrap_or_default();
-    let version = tls.version().unwrap_or_default().replace("TLSv", "TLS ");
+    let version = tls
+        .version()
+        .map_or("", TlsVersion::as_str)
+        .replace("TLSv", "TLS ");
     let text = match state {
         TlsState::HandshakeFailed => format!("✗ {why}"),
         TlsState::Verified => format!("✓ {version} · {issuer}"),
