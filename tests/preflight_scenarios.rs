@@ -70,7 +70,8 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         framework: None,
     };
     let app = settings::load(&FlagSettings::default(), &sources).unwrap();
-    let path = app.configured_path(send.is_some());
+    let host = smtp_doctor::plan::validate_host(&app.host).unwrap();
+    let path = app.configured_path(host, send.is_some());
     let mut plan = Plan::preflight(&path, Some(Duration::from_secs(3))).unwrap();
     plan.resolve.push(ResolveOverride {
         host: plan.host.clone(),
@@ -587,7 +588,7 @@ fn unreachable_configured_port_recommends_a_working_one() {
     .unwrap();
     let obs: smtp_doctor::model::Observations = serde_json::from_str(&text).unwrap();
     let path = ConfiguredPath {
-        host: "smtp.gmail.com".into(),
+        host: "smtp.gmail.com".parse().unwrap(),
         port: 587,
         security: TlsSetting::Mode(Security::Starttls),
         timeout: Some(10.0),

@@ -705,7 +705,7 @@ fn a_rule_for_the_applications_runtime_is_named_when_only_the_app_is_blocked() {
         ..Default::default()
     });
     let path = ConfiguredPath {
-        host: obs.host.clone(),
+        host: obs.host.parse().unwrap(),
         port: 587,
         security: TlsSetting::Mode(Security::Starttls),
         timeout: Some(10.0),

@@ -10,7 +10,7 @@ use crate::diagnosis::{self, endpoint_is_healthy};
 use crate::diagnosis::{Finding, FindingCode, Recommendation, Severity};
 use crate::frameworks;
 use crate::i18n::{self, Msg};
-use crate::model::{ConfiguredPath, EndpointObservation, Observations, Security, TlsSetting};
+use crate::model::{ConfiguredPath, EndpointObservation, Host, Observations, Security, TlsSetting};
 
 fn finding(
     code: FindingCode,
@@ -160,7 +160,7 @@ fn host_findings(
         let msg = Msg::ConfigHostMalformed {
             setting,
             written: written.clone(),
-            corrected: path.host.clone(),
+            corrected: path.host.to_string(),
         };
         let code = FindingCode::ConfigHostMalformed;
         findings.push(finding(code, Severity::Error, None, &msg, opts));
@@ -171,10 +171,10 @@ fn host_findings(
                 opts.lang,
                 &Msg::RecSetHost {
                     setting,
-                    host: path.host.clone(),
+                    host: path.host.to_string(),
                 },
             ),
-            settings: frameworks::host_settings(opts.framework, &path.host),
+            settings: frameworks::host_settings(opts.framework, &path.host.to_string()),
             commands: Vec::new(),
         });
     }
@@ -182,14 +182,9 @@ fn host_findings(
     let answered = configured
         .iter()
         .any(|e| e.tcp.state == crate::model::TcpState::Open);
-    let host = path.host.to_ascii_lowercase();
-    let loopback = host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
+    let loopback = path.host.is_loopback();
     if loopback && !answered && !configured.is_empty() {
-        let (host, port) = (path.host.clone(), path.port);
+        let (host, port) = (path.host.to_string(), path.port);
         let found = if obs.environment.container.is_some() {
             Some((
                 FindingCode::ConfigLocalhostInContainer,
@@ -207,11 +202,11 @@ fn host_findings(
             findings.push(finding(code, Severity::Error, None, &msg, opts));
         }
     }
-    let one_label = !host.contains('.') && !loopback && host.parse::<std::net::IpAddr>().is_err();
+    let one_label = matches!(&path.host, Host::Name(n) if !n.contains('.')) && !loopback;
     let unresolved = matches!(obs.dns.outcome, crate::model::DnsOutcome::NxDomain);
     if one_label && unresolved {
         let msg = Msg::ConfigServiceNameUnresolved {
-            host: path.host.clone(),
+            host: path.host.to_string(),
             in_container: obs.environment.container.is_some(),
         };
         let code = FindingCode::ConfigServiceNameUnresolved;
@@ -345,7 +340,13 @@ fn recommend(
         None
     };
     if let Some(sec) = same_port {
-        recs.push(use_port(&path.host, path.port, sec, path.port, opts));
+        recs.push(use_port(
+            &path.host.to_string(),
+            path.port,
+            sec,
+            path.port,
+            opts,
+        ));
     }
     for r in base {
         // The same change twice (a port fix found both ways); advice without a port is
@@ -378,7 +379,7 @@ mod tests {
         let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: Observations = serde_json::from_str(json).unwrap();
         let path = ConfiguredPath {
-            host: "smtp.gmail.com".into(),
+            host: Host::parse("smtp.gmail.com").unwrap(),
             port: 587,
             security: TlsSetting::BothFlags,
             timeout: None,
@@ -468,7 +469,7 @@ mod tests {
         let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: Observations = serde_json::from_str(json).unwrap();
         let mut path = ConfiguredPath {
-            host: "smtp.gmail.com".into(),
+            host: Host::parse("smtp.gmail.com").unwrap(),
             port: 587,
             security: TlsSetting::Mode(Security::Starttls),
             timeout: None,

@@ -1,13 +1,13 @@
 //! The application's configured path, as the diagnosis needs it (no secrets).
 
-use super::TlsSetting;
+use super::{Host, TlsSetting};
 use serde::{Deserialize, Serialize};
 
 /// The configured path: what the application will do when it sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfiguredPath {
-    /// Host.
-    pub host: String,
+    /// Host, validated.
+    pub host: Host,
     /// Port.
     pub port: u16,
     /// The TLS mode, or both flags (written `null`).

@@ -9,6 +9,7 @@ mod auth;
 mod config;
 mod domain;
 mod environment;
+mod host;
 mod reply;
 mod security;
 mod send;
@@ -27,6 +28,7 @@ pub use domain::{
     DomainExistence, DomainObservation, ProviderId, PtrObservation, SpfObservation, SpfResult,
 };
 pub use environment::{Container, ControlObservation, Environment, Hosting};
+pub use host::{BadHost, Host};
 pub use reply::{with_enhanced, Broken, EnhancedCode, Reply, ReplySummary};
 pub use security::{
     FirewallProfile, FirewallRule, ProductKind, ProductState, RuleAction, ScanningRoot,

@@ -16,6 +16,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
+impl From<crate::model::BadHost> for PlanError {
+    fn from(e: crate::model::BadHost) -> PlanError {
+        PlanError::BadHost(e.0)
+    }
+}
+
 /// Invalid input, said in one line the user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -87,8 +93,8 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<Vec<u8>>, PlanError> {
 
 /// Checks that `host` is an IP literal or a syntactically valid DNS name, and returns its
 /// one spelling (see [`Host`]).
-pub fn validate_host(host: &str) -> Result<String, PlanError> {
-    Host::parse(host).map(|h| h.to_string())
+pub fn validate_host(host: &str) -> Result<Host, PlanError> {
+    Ok(Host::parse(host)?)
 }
 
 /// Parses a port from 1 to 65535.
@@ -341,7 +347,11 @@ fn fallback_ports(host: &Host, defaults: bool) -> Vec<PortPlan> {
 impl Plan {
     /// A plan for `host` on `ports` (default 587 and 465) with default timing.
     pub fn new(host: &str, ports: &[u16]) -> Result<Plan, PlanError> {
-        let host = Host::parse(host)?;
+        Plan::for_host(Host::parse(host)?, ports)
+    }
+
+    /// A plan for a host already validated, on `ports` (default 587 and 465), default timing.
+    pub fn for_host(host: Host, ports: &[u16]) -> Result<Plan, PlanError> {
         let fallback = fallback_ports(&host, ports.is_empty());
         let ports = if ports.is_empty() {
             &DEFAULT_PORTS[..]
@@ -413,7 +423,7 @@ impl Plan {
                 ports.push(alt);
             }
         }
-        let mut plan = Plan::new(&path.host, &ports)?;
+        let mut plan = Plan::for_host(path.host.clone(), &ports)?;
         plan.fallback_ports = fallback_ports(&plan.host, true)
             .into_iter()
             .filter(|p| !ports.contains(&p.port))
@@ -463,7 +473,10 @@ mod tests {
         ] {
             assert!(validate_host(bad).is_err(), "{bad}");
         }
-        assert_eq!(validate_host("SMTP.Gmail.com").unwrap(), "smtp.gmail.com");
+        assert_eq!(
+            validate_host("SMTP.Gmail.com").unwrap().to_string(),
+            "smtp.gmail.com"
+        );
     }
 
     #[test]

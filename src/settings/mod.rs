@@ -8,7 +8,7 @@
 //! [`crate::frameworks`].
 
 use crate::frameworks::{Framework, Names};
-use crate::model::{ConfiguredPath, Security, TlsSetting, SUBMISSIONS_PORT};
+use crate::model::{ConfiguredPath, Host, Security, TlsSetting, SUBMISSIONS_PORT};
 use crate::plan::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -217,10 +217,11 @@ pub struct AppSettings {
 }
 
 impl AppSettings {
-    /// The path the application will take when it sends (no secrets), for the diagnosis.
-    pub fn configured_path(&self, send: bool) -> ConfiguredPath {
+    /// The path the application will take when it sends (no secrets), for the diagnosis, to
+    /// `host`: the settings' host once validated (or corrected, see [`corrected_host`]).
+    pub fn configured_path(&self, host: Host, send: bool) -> ConfiguredPath {
         ConfiguredPath {
-            host: self.host.clone(),
+            host,
             port: self.port,
             security: self.tls,
             timeout: self.timeout,
@@ -234,7 +235,7 @@ impl AppSettings {
 /// The host a malformed setting meant, when it can be told: surrounding spaces and quotes, a
 /// URL scheme (`https://`, `smtp://`…), a path, a trailing `,` `;` or `.` left over from a list,
 /// a `:port` suffix. `None` when nothing like that explains it (or it was not malformed).
-pub fn corrected_host(written: &str) -> Option<String> {
+pub fn corrected_host(written: &str) -> Option<Host> {
     // Spaces around a name are read past by smtp-doctor's parser, not by the application's
     // resolver (`getaddrinfo(" smtp.gmail.com ")` fails).
     if crate::plan::validate_host(written).is_ok() && written.trim() == written {
@@ -259,7 +260,7 @@ pub fn corrected_host(written: &str) -> Option<String> {
         }
     }
     let h = h.trim_matches(litter);
-    crate::plan::validate_host(h).ok().filter(|c| !c.is_empty())
+    crate::plan::validate_host(h).ok()
 }
 
 /// What the command line says (highest precedence).
