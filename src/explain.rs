@@ -38,11 +38,12 @@ pub struct Explanation {
 pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::plan::PlanError> {
     let classified = crate::knowledge::errors::classify(text);
     let host = match host {
-        Some(h) => Some(crate::plan::validate_host(h)?),
+        Some(h) => Some(crate::plan::validate_host(h)?.to_string()),
         None => classified
             .host
             .as_deref()
-            .and_then(|h| crate::plan::validate_host(h).ok()),
+            .and_then(|h| crate::plan::validate_host(h).ok())
+            .map(|h| h.to_string()),
     };
     let port = classified.port;
     let (code, layer, causes) = match classified.kind {
@@ -72,7 +73,8 @@ pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::pla
         .sender_domain
         .as_deref()
         .and_then(|d| crate::plan::validate_host(d).ok())
-        .filter(|d| d.parse::<std::net::IpAddr>().is_err());
+        .filter(|d| d.ip().is_none())
+        .map(|d| d.to_string());
     Ok(Explanation {
         classified,
         code,

@@ -170,7 +170,8 @@ pub mod fuzzing {
                     let read = if replies.is_empty() {
                         wire.read_reply(deadline).await
                     } else {
-                        wire.command("EHLO fuzz.test", deadline).await
+                        let ehlo = crate::probe::command::Command::Ehlo("fuzz.test");
+                        wire.command(&ehlo, deadline).await
                     };
                     match read {
                         Ok(reply) => replies.push(reply),

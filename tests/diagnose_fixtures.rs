@@ -319,7 +319,7 @@ fn diff_names_what_changed_between_two_machines() {
 
 #[test]
 fn a_failed_login_fails_the_port_on_every_address() {
-    use smtp_doctor::model::{AuthObservation, AuthOutcome};
+    use smtp_doctor::model::{AuthObservation, AuthOutcome, ReplySummary};
     let mut obs = load("incident_gmail_dual_stack");
     let v4 = obs
         .endpoints
@@ -330,9 +330,7 @@ fn a_failed_login_fails_the_port_on_every_address() {
         user: "me@gmail.com".into(),
         mechanism: Some("PLAIN".into()),
         outcome: AuthOutcome::Rejected {
-            code: 535,
-            enhanced: Some("5.7.8".into()),
-            text: "5.7.8 Username and Password not accepted.".into(),
+            reply: ReplySummary::new(535, "5.7.8 Username and Password not accepted.".into()),
         },
         ms: 40.0,
     });

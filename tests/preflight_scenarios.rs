@@ -10,7 +10,7 @@ use smtp_doctor::diagnosis::Options;
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
 use smtp_doctor::model::ConfiguredPath;
-use smtp_doctor::model::Security;
+use smtp_doctor::model::{Security, TlsSetting};
 use smtp_doctor::plan::SendPlan;
 use smtp_doctor::plan::{ConnectTo, ResolveOverride};
 use smtp_doctor::plan::{Credentials, Plan, SecretKind};
@@ -70,7 +70,8 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         framework: None,
     };
     let app = settings::load(&FlagSettings::default(), &sources).unwrap();
-    let path = app.configured_path(send.is_some());
+    let host = smtp_doctor::plan::validate_host(&app.host).unwrap();
+    let path = app.configured_path(host, send.is_some());
     let mut plan = Plan::preflight(&path, Some(Duration::from_secs(3))).unwrap();
     plan.resolve.push(ResolveOverride {
         host: plan.host.clone(),
@@ -587,9 +588,9 @@ fn unreachable_configured_port_recommends_a_working_one() {
     .unwrap();
     let obs: smtp_doctor::model::Observations = serde_json::from_str(&text).unwrap();
     let path = ConfiguredPath {
-        host: "smtp.gmail.com".into(),
+        host: "smtp.gmail.com".parse().unwrap(),
         port: 587,
-        security: Some(Security::Starttls),
+        security: TlsSetting::Mode(Security::Starttls),
         timeout: Some(10.0),
         login: false,
         send: false,

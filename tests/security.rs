@@ -680,7 +680,7 @@ fn a_scanning_root_in_the_trust_store_names_the_antivirus() {
 /// Python (by path) is the first fix, before "let this program through".
 #[test]
 fn a_rule_for_the_applications_runtime_is_named_when_only_the_app_is_blocked() {
-    use smtp_doctor::model::{ConfiguredPath, Security};
+    use smtp_doctor::model::{ConfiguredPath, Security, TlsSetting};
     let mut obs = observations("healthy_starttls_and_implicit_tls");
     obs.os = smtp_doctor::model::Os::Windows;
     let python = "C:\\Users\\ana\\AppData\\Local\\Programs\\Python\\Python312\\python.exe";
@@ -705,9 +705,9 @@ fn a_rule_for_the_applications_runtime_is_named_when_only_the_app_is_blocked() {
         ..Default::default()
     });
     let path = ConfiguredPath {
-        host: obs.host.clone(),
+        host: obs.host.parse().unwrap(),
         port: 587,
-        security: Some(Security::Starttls),
+        security: TlsSetting::Mode(Security::Starttls),
         timeout: Some(10.0),
         login: false,
         send: false,

@@ -85,7 +85,9 @@ async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skippe
             Ok((list, Skipped(Vec::new())))
         }
         Source::Mx(domain) => {
-            let domain = smtp_doctor::plan::validate_host(domain).map_err(usage_error)?;
+            let domain = smtp_doctor::plan::validate_host(domain)
+                .map_err(usage_error)?
+                .to_string();
             let timing = Timing::new(net.timeout);
             let answer = smtp_doctor::probe::dns::mx_hosts(&domain, net.dns_server(), timing.dns)
                 .await

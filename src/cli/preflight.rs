@@ -29,21 +29,22 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
     // application's settings is a finding (config.host_malformed) when what it meant is clear,
     // and the corrected host is what gets tested.
     let mut host_as_written = None;
-    match settings::corrected_host(&app.host).filter(|_| args.host.is_none()) {
+    let host = match settings::corrected_host(&app.host).filter(|_| args.host.is_none()) {
         Some(corrected) => {
             host_as_written = Some(smtp_doctor::text::escape(app.host.as_bytes()));
-            app.host = corrected;
+            corrected
         }
         None => match plan::validate_host(&app.host) {
-            Ok(host) => app.host = host,
+            Ok(host) => host,
             Err(e) => return usage_error(e),
         },
-    }
+    };
+    app.host = host.to_string();
     let send = match send_plan(probe, args, app.sender.as_deref(), app.user.as_deref()) {
         Ok(send) => send,
         Err(e) => return usage_error(e),
     };
-    let mut path = app.configured_path(send.is_some());
+    let mut path = app.configured_path(host, send.is_some());
     path.host_as_written = host_as_written;
     let mut plan = match Plan::preflight(&path, net.timeout) {
         Ok(p) => p,

@@ -174,10 +174,9 @@ fn smtp_findings(port: u16, smtp: &SmtpObservation) -> (Vec<EndpointFinding>, bo
             )],
             true,
         ),
-        Some(StarttlsOutcome::Refused { code, text }) => (
-            vec![starttls_missing(port, format!("{code} {text}"))],
-            false,
-        ),
+        Some(StarttlsOutcome::Refused { reply }) => {
+            (vec![starttls_missing(port, reply.to_string())], false)
+        }
         Some(StarttlsOutcome::NoReply { broke }) => (
             vec![broke_off(
                 FindingCode::SmtpStarttlsMissing,
@@ -262,8 +261,8 @@ fn greeting_finding(port: u16, greeting: &GreetingOutcome) -> Option<EndpointFin
                 format!("the server closed the connection mid-greeting, after {bytes} bytes")
             }),
         ),
-        GreetingOutcome::Rejected { code, text, .. } => {
-            let reply = format!("{code} {text}");
+        GreetingOutcome::Rejected { reply, .. } => {
+            let reply = reply.to_string();
             err(
                 FindingCode::SmtpRejectedGreeting,
                 Msg::SmtpRejectedGreeting {
@@ -308,7 +307,7 @@ fn ehlo_finding(port: u16, ehlo: &EhloOutcome) -> Option<EndpointFinding> {
     if ehlo.accepted() {
         return None;
     }
-    let reply = format!("{} {}", ehlo.code, ehlo.text);
+    let reply = ehlo.reply.to_string();
     Some(err(
         FindingCode::SmtpEhloRejected,
         Msg::SmtpEhloRejected {
@@ -324,14 +323,11 @@ fn auth_finding(ep: &EndpointObservation) -> Option<EndpointFinding> {
     let port = ep.port;
     let (code, msg, evidence) = match &ep.auth.as_ref()?.outcome {
         AuthOutcome::Accepted { .. } => return None,
-        AuthOutcome::Rejected {
-            code,
-            enhanced,
-            text,
-        } => {
-            let reply = format!("{code} {text}");
-            let kind = classify_reply(*code, enhanced.as_deref(), text);
-            let (c, msg) = auth_rejection(port, kind, names_security_defaults(text), reply.clone());
+        AuthOutcome::Rejected { reply } => {
+            let kind = classify_reply(reply.code, reply.enhanced_str(), &reply.text);
+            let security_defaults = names_security_defaults(&reply.text);
+            let reply = reply.to_string();
+            let (c, msg) = auth_rejection(port, kind, security_defaults, reply.clone());
             (c, msg, reply)
         }
         AuthOutcome::NotOffered { offered } => {
@@ -406,8 +402,7 @@ fn send_refinement(
     reply: &Option<ReplySummary>,
 ) -> Option<(FindingCode, Msg)> {
     let r = reply.as_ref()?;
-    let text = format!("{} {}", r.code, r.text);
-    let reply = text.clone();
+    let reply = r.to_string();
     let kind = classify_reply(r.code, None, &r.text)?;
     let code = super::vocabulary::meaning(kind).code;
     Some(match code {
@@ -444,11 +439,8 @@ fn send_refinement(
 fn send_finding(ep: &EndpointObservation, framework: Framework) -> Option<EndpointFinding> {
     let port = ep.port;
     let send = ep.send.as_ref()?;
-    let reply = |r: &Option<ReplySummary>| {
-        r.as_ref()
-            .map(|r| format!("{} {}", r.code, r.text))
-            .unwrap_or_default()
-    };
+    let reply =
+        |r: &Option<ReplySummary>| r.as_ref().map(ReplySummary::to_string).unwrap_or_default();
     let (refusal, stage) = match &send.outcome {
         SendOutcome::SenderRejected => (&send.mail_from, FindingCode::SendSenderRejected),
         SendOutcome::RecipientRejected => (&send.rcpt_to, FindingCode::SendRecipientRejected),

@@ -10,7 +10,7 @@ use crate::diagnosis::{self, endpoint_is_healthy};
 use crate::diagnosis::{Finding, FindingCode, Recommendation, Severity};
 use crate::frameworks;
 use crate::i18n::{self, Msg};
-use crate::model::{ConfiguredPath, EndpointObservation, Observations, Security};
+use crate::model::{ConfiguredPath, EndpointObservation, Host, Observations, Security, TlsSetting};
 
 fn finding(
     code: FindingCode,
@@ -32,8 +32,8 @@ fn finding(
 /// Whether an endpoint works in the mode the application is configured for.
 fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool {
     match path.security {
-        None => false,
-        Some(Security::Plain) => {
+        TlsSetting::BothFlags => false,
+        TlsSetting::Mode(Security::Plain) => {
             // No TLS: the greeting and EHLO must work, and no login may be needed.
             let smtp_ok = ep.smtp.as_ref().is_some_and(|s| {
                 matches!(s.greeting, crate::model::GreetingOutcome::Ok { .. })
@@ -46,7 +46,7 @@ fn works_as_configured(ep: &EndpointObservation, path: &ConfiguredPath) -> bool 
                     .as_ref()
                     .is_none_or(|s| s.outcome == crate::model::SendOutcome::Accepted)
         }
-        Some(sec) => endpoint_is_healthy(ep) && ep.security == sec,
+        TlsSetting::Mode(sec) => endpoint_is_healthy(ep) && ep.security == sec,
     }
 }
 
@@ -81,7 +81,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
         findings.insert(i, f);
     }
     let works = !host_broken
-        && path.security.is_some()
+        && path.security != TlsSetting::BothFlags
         && !configured.is_empty()
         && configured.iter().all(|e| works_as_configured(e, path));
     // The application's own client: a divergence from the probe is said first, and when it is
@@ -93,7 +93,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
     let judged = Judged::Configured {
         port: path.port,
         works,
-        same_port_is_another_path: mode_mismatch || path.security.is_none(),
+        same_port_is_another_path: mode_mismatch || path.security == TlsSetting::BothFlags,
         app_fails: blocking.as_ref().map(|b| b.finding.code),
     };
     let (verdict, cause) = with_domain(
@@ -162,19 +162,19 @@ fn host_findings(
         let msg = Msg::ConfigHostMalformed {
             setting,
             written: written.clone(),
-            corrected: path.host.clone(),
+            corrected: path.host.to_string(),
         };
         let code = FindingCode::ConfigHostMalformed;
         findings.push(finding(code, Severity::Error, None, &msg, opts));
         let fix = Msg::RecSetHost {
             setting,
-            host: path.host.clone(),
+            host: path.host.to_string(),
         };
         recs.push(Recommendation {
             port: None,
             security: None,
             message: i18n::text(opts.lang, &fix),
-            settings: frameworks::host_settings(opts.framework, &path.host),
+            settings: frameworks::host_settings(opts.framework, &path.host.to_string()),
             commands: Vec::new(),
             said: super::Said::Msg(Box::new(fix)),
         });
@@ -183,14 +183,9 @@ fn host_findings(
     let answered = configured
         .iter()
         .any(|e| e.tcp.state == crate::model::TcpState::Open);
-    let host = path.host.to_ascii_lowercase();
-    let loopback = host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
+    let loopback = path.host.is_loopback();
     if loopback && !answered && !configured.is_empty() {
-        let (host, port) = (path.host.clone(), path.port);
+        let (host, port) = (path.host.to_string(), path.port);
         let found = if obs.environment.container.is_some() {
             Some((
                 FindingCode::ConfigLocalhostInContainer,
@@ -208,11 +203,11 @@ fn host_findings(
             findings.push(finding(code, Severity::Error, None, &msg, opts));
         }
     }
-    let one_label = !host.contains('.') && !loopback && host.parse::<std::net::IpAddr>().is_err();
+    let one_label = matches!(&path.host, Host::Name(n) if !n.contains('.')) && !loopback;
     let unresolved = matches!(obs.dns.outcome, crate::model::DnsOutcome::NxDomain);
     if one_label && unresolved {
         let msg = Msg::ConfigServiceNameUnresolved {
-            host: path.host.clone(),
+            host: path.host.to_string(),
             in_container: obs.environment.container.is_some(),
         };
         let code = FindingCode::ConfigServiceNameUnresolved;
@@ -229,7 +224,7 @@ fn settings_findings(
 ) -> (Vec<Finding>, bool) {
     let names = frameworks::tls_and_timeout_names(opts.framework);
     let mut findings = Vec::new();
-    if path.security.is_none() {
+    if path.security == TlsSetting::BothFlags {
         let msg = Msg::ConfigConflictingTlsFlags {
             framework: opts.framework,
             starttls: names.starttls,
@@ -238,7 +233,7 @@ fn settings_findings(
         let code = FindingCode::ConfigConflictingTlsFlags;
         findings.push(finding(code, Severity::Error, None, &msg, opts));
     }
-    let mode = match (reached, path.security) {
+    let mode = match (reached, path.security.mode()) {
         (Some(ep), Some(sec)) => mode_finding(path, sec, ep.security, opts),
         _ => None,
     };
@@ -336,14 +331,23 @@ fn recommend(
     let mut recs = Vec::new();
     // The same port in the mode it really speaks, when that works: the smallest change. TLS
     // turned off where the port offers STARTTLS is fixed the same way.
-    let same_port =
-        if mode_mismatch || path.security.is_none() || path.security == Some(Security::Plain) {
-            diagnosis::working_security(obs, path.port).filter(|s| Some(*s) != path.security)
-        } else {
-            None
-        };
+    let same_port = if mode_mismatch
+        || matches!(
+            path.security,
+            TlsSetting::BothFlags | TlsSetting::Mode(Security::Plain)
+        ) {
+        diagnosis::working_security(obs, path.port).filter(|s| Some(*s) != path.security.mode())
+    } else {
+        None
+    };
     if let Some(sec) = same_port {
-        recs.push(use_port(&path.host, path.port, sec, path.port, opts));
+        recs.push(use_port(
+            &path.host.to_string(),
+            path.port,
+            sec,
+            path.port,
+            opts,
+        ));
     }
     for r in base {
         // The same change twice (a port fix found both ways); advice without a port is
@@ -378,9 +382,9 @@ mod tests {
         let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: Observations = serde_json::from_str(json).unwrap();
         let path = ConfiguredPath {
-            host: "smtp.gmail.com".into(),
+            host: Host::parse("smtp.gmail.com").unwrap(),
             port: 587,
-            security: None,
+            security: TlsSetting::BothFlags,
             timeout: None,
             login: false,
             send: false,
@@ -412,9 +416,9 @@ mod tests {
         let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: Observations = serde_json::from_str(json).unwrap();
         let path = ConfiguredPath {
-            host: "smtp.gmail.com".into(),
+            host: Host::parse("smtp.gmail.com").unwrap(),
             port: 587,
-            security: Some(Security::Starttls),
+            security: TlsSetting::Mode(Security::Starttls),
             timeout: None,
             login: false,
             send: false,
@@ -504,9 +508,9 @@ mod tests {
         let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: Observations = serde_json::from_str(json).unwrap();
         let mut path = ConfiguredPath {
-            host: "smtp.gmail.com".into(),
+            host: Host::parse("smtp.gmail.com").unwrap(),
             port: 587,
-            security: Some(Security::Starttls),
+            security: TlsSetting::Mode(Security::Starttls),
             timeout: None,
             login: false,
             send: false,
@@ -533,7 +537,7 @@ mod tests {
         assert!(!d.recommendations[0].settings.contains_key("EMAIL_TIMEOUT"));
         // 465 works as configured: the missing timeout is a note, not a warning.
         path.port = 465;
-        path.security = Some(Security::ImplicitTls);
+        path.security = TlsSetting::Mode(Security::ImplicitTls);
         path.timeout = None;
         let d = diagnose(&obs, &path, &opts);
         let note = d

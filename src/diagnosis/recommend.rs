@@ -143,7 +143,7 @@ fn for_cause(
             };
             recs.extend(generic.map(|m| plain_rec(lang, &m)));
             if let Some((name, url)) =
-                provider.and_then(|p| Some((p.name, documented(p.name, kind?)?)))
+                provider.and_then(|p| Some((p.name, documented(p.id, kind?)?)))
             {
                 recs.push(plain_rec(
                     lang,

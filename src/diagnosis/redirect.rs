@@ -40,12 +40,14 @@ pub(super) fn foreign_names(
     }
     let smtp = ep.smtp.as_ref();
     let greeting = smtp.and_then(|s| match &s.greeting {
-        GreetingOutcome::Ok { text, .. } | GreetingOutcome::Rejected { text, .. } => {
-            Some(text.as_str())
+        GreetingOutcome::Ok { reply, .. } | GreetingOutcome::Rejected { reply, .. } => {
+            Some(reply.text.as_str())
         }
         _ => None,
     });
-    let ehlo = smtp.and_then(|s| s.ehlo.as_ref()).map(|e| e.text.as_str());
+    let ehlo = smtp
+        .and_then(|s| s.ehlo.as_ref())
+        .map(|e| e.reply.text.as_str());
     let smtp_names: Vec<Host> = [greeting, ehlo]
         .into_iter()
         .flatten()
@@ -100,7 +102,7 @@ pub(super) fn findings(obs: &Observations, lang: Lang) -> Vec<Finding> {
             continue;
         };
         let evidence = match ep.smtp.as_ref().map(|s| &s.greeting) {
-            Some(GreetingOutcome::Ok { code, text, .. }) => Some(format!("{code} {text}")),
+            Some(GreetingOutcome::Ok { reply, .. }) => Some(reply.to_string()),
             _ => None,
         };
         let msg = Msg::NetSmtpRedirected {

@@ -9,6 +9,8 @@
 //! input but a host candidate made only of host-name characters (which a caller still has to
 //! validate, e.g. with `plan::validate_host`), a port and a reply code.
 
+use crate::model::ProviderId;
+
 /// The most bytes of a text that are read; the rest is ignored.
 pub const MAX_INPUT: usize = 64 * 1024;
 
@@ -252,52 +254,62 @@ fn sender_domain(lower: &str) -> Option<String> {
     (name.contains('.') && !name.starts_with('.')).then_some(name)
 }
 
+/// One row of [`PROVIDER_REPLIES`]: the provider (`None` for a server software's own wording),
+/// code, enhanced code, reply text, kind, source.
+pub type ProviderReply = (
+    Option<ProviderId>,
+    u16,
+    &'static str,
+    &'static str,
+    ErrorKind,
+    &'static str,
+);
+
 /// Providers' refusals as they send them, what they mean, and where the provider documents it:
-/// the table [`classify_reply`] is tested on (provider, code, enhanced code, reply text, kind,
-/// source).
-pub const PROVIDER_REPLIES: &[(&str, u16, &str, &str, ErrorKind, &str)] = &[
-    ("Gmail", 534, "5.7.9", "5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor", ErrorKind::AppPasswordRequired, "https://support.google.com/mail/?p=InvalidSecondFactor"),
-    ("Gmail", 534, "5.7.14", "5.7.14 <https://accounts.google.com/signin/continue?...> Please log in via your web browser and then try again.", ErrorKind::WebLoginRequired, "https://support.google.com/mail/answer/7126229"),
-    ("Gmail", 535, "5.7.8", "5.7.8 Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials", ErrorKind::AuthFailed, "https://support.google.com/mail/?p=BadCredentials"),
-    ("Gmail", 454, "4.7.0", "4.7.0 Too many login attempts, please try again later.", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.0", "4.7.0 Try again later, closing connection. (EHLO)", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 550, "5.4.5", "5.4.5 Daily user sending limit exceeded.", ErrorKind::QuotaExceeded, "https://support.google.com/a/answer/166852"),
-    ("Gmail", 530, "5.7.0", "5.7.0 Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError", ErrorKind::AuthRequired, "https://support.google.com/a/answer/3726730"),
-    ("Microsoft 365", 535, "5.7.139", "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
-    ("Microsoft 365", 535, "5.7.139", "5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
-    ("Microsoft 365", 550, "5.7.30", "5.7.30 Basic authentication is not supported for Client Submission.", ErrorKind::BasicAuthDisabled, "https://learn.microsoft.com/exchange/troubleshoot/email-delivery/fix-error-code-550-5-7-30"),
-    ("Microsoft 365", 530, "5.7.57", "5.7.57 Client not authenticated to send mail.", ErrorKind::RelayDenied, "https://learn.microsoft.com/exchange/troubleshoot/email-delivery/send-receive-emails-smtp-error"),
-    ("Microsoft 365", 550, "5.7.60", "5.7.60 SMTP; Client does not have permissions to send as this sender.", ErrorKind::SenderNotVerified, "https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/fix-error-code-5-7-60"),
-    ("Amazon SES", 554, "", "Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: app@example.com", ErrorKind::SenderNotVerified, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
-    ("Amazon SES", 454, "", "Throttling failure: Maximum sending rate exceeded.", ErrorKind::RateLimited, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
-    ("Amazon SES", 454, "", "Throttling failure: Daily message quota exceeded.", ErrorKind::QuotaExceeded, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
-    ("SendGrid", 550, "", "The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.", ErrorKind::SenderNotVerified, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/sender-identity"),
-    ("SendGrid", 535, "", "Authentication failed: Bad username / password", ErrorKind::AuthFailed, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/integrating-with-the-smtp-api"),
-    ("Postfix", 554, "5.7.1", "5.7.1 <someone@example.org>: Relay access denied", ErrorKind::RelayDenied, "https://www.postfix.org/SMTPD_ACCESS_README.html"),
-    ("Gmail", 550, "5.7.26", "5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy. Please contact the administrator of example.com domain if this was a legitimate mail.", ErrorKind::DomainUnauthenticated, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 550, "5.7.26", "5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or DKIM.", ErrorKind::DomainUnauthenticated, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.27", "4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message.", ErrorKind::DomainSpf, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 550, "5.7.27", "5.7.27 This mail has been blocked because the sender is unauthenticated. SPF authentication did not pass for this message.", ErrorKind::DomainSpf, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.30", "4.7.30 Your email has been rate limited because DKIM authentication didn't pass for this message.", ErrorKind::DomainDkim, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 550, "5.7.30", "5.7.30 This mail has been blocked because DKIM authentication didn't pass for this message.", ErrorKind::DomainDkim, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.32", "4.7.32 Your email has been rate limited because the From: header (RFC5322) in this message isn't aligned with either the authenticated SPF or DKIM organizational domain.", ErrorKind::DomainAlignment, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.40", "4.7.40 Your email has been rate limited because DMARC policy is not enabled for the domain in the From: header.", ErrorKind::DomainNoDmarc, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.23", "4.7.23 The sending IP does not have a PTR record setup, or the corresponding forward DNS entry does not match the sending IP.", ErrorKind::DomainPtr, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 550, "5.7.25", "5.7.25 The IP address sending this message does not have a PTR record setup, or the corresponding forward DNS entry does not point to the sending IP.", ErrorKind::DomainPtr, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.29", "4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection.", ErrorKind::ReceiverRequiresTls, "https://support.google.com/a/answer/3726730"),
-    ("Gmail", 421, "4.7.28", "4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited.", ErrorKind::ReceiverThrottled, "https://support.google.com/a/answer/3726730"),
-    ("Yahoo", 550, "5.7.9", "5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all senders to authenticate with either SPF or DKIM.", ErrorKind::DomainUnauthenticated, "https://senders.yahooinc.com/smtp-error-codes/"),
-    ("Yahoo", 554, "5.7.9", "5.7.9 Message not accepted for policy reasons. See https://senders.yahooinc.com/error-codes", ErrorKind::DomainUnauthenticated, "https://senders.yahooinc.com/smtp-error-codes/"),
-    ("Yahoo", 421, "4.7.0", "4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", ErrorKind::ReceiverThrottled, "https://senders.yahooinc.com/smtp-error-codes/"),
-    ("Yahoo", 553, "5.7.1", "5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes", ErrorKind::IpBlocklisted, "https://senders.yahooinc.com/smtp-error-codes/"),
-    ("Outlook.com", 550, "5.7.515", "5.7.515 Access denied, sending domain [EXAMPLE.COM] doesn't meet the required authentication level.", ErrorKind::DomainUnauthenticated, "https://techcommunity.microsoft.com/blog/microsoftdefenderforoffice365blog/strengthening-email-ecosystem-outlook%E2%80%99s-new-requirements-for-high%E2%80%90volume-senders/4399730"),
+/// the table [`classify_reply`] is tested on.
+pub const PROVIDER_REPLIES: &[ProviderReply] = &[
+    (Some(ProviderId::Google), 534, "5.7.9", "5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor", ErrorKind::AppPasswordRequired, "https://support.google.com/mail/?p=InvalidSecondFactor"),
+    (Some(ProviderId::Google), 534, "5.7.14", "5.7.14 <https://accounts.google.com/signin/continue?...> Please log in via your web browser and then try again.", ErrorKind::WebLoginRequired, "https://support.google.com/mail/answer/7126229"),
+    (Some(ProviderId::Google), 535, "5.7.8", "5.7.8 Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials", ErrorKind::AuthFailed, "https://support.google.com/mail/?p=BadCredentials"),
+    (Some(ProviderId::Google), 454, "4.7.0", "4.7.0 Too many login attempts, please try again later.", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.0", "4.7.0 Try again later, closing connection. (EHLO)", ErrorKind::RateLimited, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 550, "5.4.5", "5.4.5 Daily user sending limit exceeded.", ErrorKind::QuotaExceeded, "https://support.google.com/a/answer/166852"),
+    (Some(ProviderId::Google), 530, "5.7.0", "5.7.0 Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError", ErrorKind::AuthRequired, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Microsoft365), 535, "5.7.139", "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
+    (Some(ProviderId::Microsoft365), 535, "5.7.139", "5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.", ErrorKind::BasicAuthDisabled, "https://aka.ms/smtp_auth_disabled"),
+    (Some(ProviderId::Microsoft365), 550, "5.7.30", "5.7.30 Basic authentication is not supported for Client Submission.", ErrorKind::BasicAuthDisabled, "https://learn.microsoft.com/exchange/troubleshoot/email-delivery/fix-error-code-550-5-7-30"),
+    (Some(ProviderId::Microsoft365), 530, "5.7.57", "5.7.57 Client not authenticated to send mail.", ErrorKind::RelayDenied, "https://learn.microsoft.com/exchange/troubleshoot/email-delivery/send-receive-emails-smtp-error"),
+    (Some(ProviderId::Microsoft365), 550, "5.7.60", "5.7.60 SMTP; Client does not have permissions to send as this sender.", ErrorKind::SenderNotVerified, "https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/fix-error-code-5-7-60"),
+    (Some(ProviderId::AmazonSes), 554, "", "Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: app@example.com", ErrorKind::SenderNotVerified, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
+    (Some(ProviderId::AmazonSes), 454, "", "Throttling failure: Maximum sending rate exceeded.", ErrorKind::RateLimited, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
+    (Some(ProviderId::AmazonSes), 454, "", "Throttling failure: Daily message quota exceeded.", ErrorKind::QuotaExceeded, "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html"),
+    (Some(ProviderId::Sendgrid), 550, "", "The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.", ErrorKind::SenderNotVerified, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/sender-identity"),
+    (Some(ProviderId::Sendgrid), 535, "", "Authentication failed: Bad username / password", ErrorKind::AuthFailed, "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/integrating-with-the-smtp-api"),
+    (None, 554, "5.7.1", "5.7.1 <someone@example.org>: Relay access denied", ErrorKind::RelayDenied, "https://www.postfix.org/SMTPD_ACCESS_README.html"),
+    (Some(ProviderId::Google), 550, "5.7.26", "5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy. Please contact the administrator of example.com domain if this was a legitimate mail.", ErrorKind::DomainUnauthenticated, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 550, "5.7.26", "5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or DKIM.", ErrorKind::DomainUnauthenticated, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.27", "4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message.", ErrorKind::DomainSpf, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 550, "5.7.27", "5.7.27 This mail has been blocked because the sender is unauthenticated. SPF authentication did not pass for this message.", ErrorKind::DomainSpf, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.30", "4.7.30 Your email has been rate limited because DKIM authentication didn't pass for this message.", ErrorKind::DomainDkim, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 550, "5.7.30", "5.7.30 This mail has been blocked because DKIM authentication didn't pass for this message.", ErrorKind::DomainDkim, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.32", "4.7.32 Your email has been rate limited because the From: header (RFC5322) in this message isn't aligned with either the authenticated SPF or DKIM organizational domain.", ErrorKind::DomainAlignment, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.40", "4.7.40 Your email has been rate limited because DMARC policy is not enabled for the domain in the From: header.", ErrorKind::DomainNoDmarc, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.23", "4.7.23 The sending IP does not have a PTR record setup, or the corresponding forward DNS entry does not match the sending IP.", ErrorKind::DomainPtr, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 550, "5.7.25", "5.7.25 The IP address sending this message does not have a PTR record setup, or the corresponding forward DNS entry does not point to the sending IP.", ErrorKind::DomainPtr, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.29", "4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection.", ErrorKind::ReceiverRequiresTls, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Google), 421, "4.7.28", "4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited.", ErrorKind::ReceiverThrottled, "https://support.google.com/a/answer/3726730"),
+    (Some(ProviderId::Yahoo), 550, "5.7.9", "5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all senders to authenticate with either SPF or DKIM.", ErrorKind::DomainUnauthenticated, "https://senders.yahooinc.com/smtp-error-codes/"),
+    (Some(ProviderId::Yahoo), 554, "5.7.9", "5.7.9 Message not accepted for policy reasons. See https://senders.yahooinc.com/error-codes", ErrorKind::DomainUnauthenticated, "https://senders.yahooinc.com/smtp-error-codes/"),
+    (Some(ProviderId::Yahoo), 421, "4.7.0", "4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", ErrorKind::ReceiverThrottled, "https://senders.yahooinc.com/smtp-error-codes/"),
+    (Some(ProviderId::Yahoo), 553, "5.7.1", "5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes", ErrorKind::IpBlocklisted, "https://senders.yahooinc.com/smtp-error-codes/"),
+    (Some(ProviderId::OutlookCom), 550, "5.7.515", "5.7.515 Access denied, sending domain [EXAMPLE.COM] doesn't meet the required authentication level.", ErrorKind::DomainUnauthenticated, "https://techcommunity.microsoft.com/blog/microsoftdefenderforoffice365blog/strengthening-email-ecosystem-outlook%E2%80%99s-new-requirements-for-high%E2%80%90volume-senders/4399730"),
 ];
 
 /// Where `provider` documents a refusal of this kind, from [`PROVIDER_REPLIES`].
-pub fn documented(provider: &str, kind: ErrorKind) -> Option<&'static str> {
+pub fn documented(provider: ProviderId, kind: ErrorKind) -> Option<&'static str> {
     PROVIDER_REPLIES
         .iter()
-        .find(|row| row.0 == provider && row.4 == kind)
+        .find(|row| row.0 == Some(provider) && row.4 == kind)
         .map(|row| row.5)
 }
 
@@ -1100,9 +1112,9 @@ mod tests {
             assert_eq!(
                 classify_reply(*code, enhanced, text),
                 Some(*want),
-                "{provider}: {text}"
+                "{provider:?}: {text}"
             );
-            assert!(source.starts_with("https://"), "{provider}");
+            assert!(source.starts_with("https://"), "{provider:?}");
         }
         assert!(names_security_defaults(PROVIDER_REPLIES[8].3));
         assert!(!names_security_defaults(PROVIDER_REPLIES[7].3));

@@ -1,6 +1,6 @@
 //! The login step as observed.
 
-use super::Broken;
+use super::{Broken, ReplySummary};
 use serde::{Deserialize, Serialize};
 
 /// How the login went.
@@ -9,19 +9,15 @@ use serde::{Deserialize, Serialize};
 pub enum AuthOutcome {
     /// 235: logged in.
     Accepted {
-        /// Reply code.
-        code: u16,
-        /// Reply text.
-        text: String,
+        /// The reply.
+        #[serde(flatten)]
+        reply: ReplySummary,
     },
     /// The server refused the credentials (or the mechanism).
     Rejected {
-        /// Reply code.
-        code: u16,
-        /// Enhanced status code, e.g. `5.7.9`.
-        enhanced: Option<String>,
-        /// Reply text.
-        text: String,
+        /// The refusal, written with its enhanced status code (e.g. `5.7.9`) as a key.
+        #[serde(flatten, with = "super::with_enhanced")]
+        reply: ReplySummary,
     },
     /// No mechanism we can use with this kind of secret.
     NotOffered {

@@ -9,6 +9,7 @@ mod auth;
 mod config;
 mod domain;
 mod environment;
+mod host;
 mod reply;
 mod security;
 mod send;
@@ -27,7 +28,8 @@ pub use domain::{
     DomainExistence, DomainObservation, ProviderId, PtrObservation, SpfObservation, SpfResult,
 };
 pub use environment::{Container, ControlObservation, Environment, Hosting};
-pub use reply::{Broken, Reply, ReplySummary};
+pub use host::{BadHost, Host};
+pub use reply::{with_enhanced, Broken, EnhancedCode, Reply, ReplySummary};
 pub use security::{
     FirewallProfile, FirewallRule, ProductKind, ProductState, RuleAction, ScanningRoot,
     SecurityObservation, SecurityProduct, SecuritySource, Unread, UnreadReason,
@@ -38,7 +40,8 @@ pub use smtp::{
 };
 pub use state::{SmtpState, TlsState};
 pub use tls::{
-    CertificateInfo, HandshakeOutcome, Interception, TlsFailure, TlsObservation, Verification,
+    CertificateInfo, HandshakeOutcome, Interception, TlsFailure, TlsObservation, TlsVersion,
+    Verification,
 };
 
 use serde::{Deserialize, Serialize};
@@ -56,11 +59,18 @@ pub enum Security {
     ImplicitTls,
 }
 
+/// Port 587, message submission: plain text first, then STARTTLS (RFC 6409).
+pub const SUBMISSION_PORT: u16 = 587;
+/// Port 465, message submission over TLS from the first byte (RFC 8314 §7.3).
+pub const SUBMISSIONS_PORT: u16 = 465;
+/// The ports tried when none is given: submission, then submission over implicit TLS.
+pub const DEFAULT_PORTS: [u16; 2] = [SUBMISSION_PORT, SUBMISSIONS_PORT];
+
 impl Security {
     /// What a port conventionally speaks (RFC 8314 §3, RFC 6409).
     pub fn conventional_for_port(port: u16) -> Security {
         match port {
-            465 | 993 | 995 => Security::ImplicitTls,
+            SUBMISSIONS_PORT | 993 | 995 => Security::ImplicitTls,
             _ => Security::Starttls,
         }
     }
@@ -72,6 +82,48 @@ impl Security {
             Security::Starttls => "starttls",
             Security::ImplicitTls => "implicit_tls",
         }
+    }
+}
+
+/// The TLS mode an application's settings ask for: one mode, or both flags at once (STARTTLS
+/// and implicit TLS both set, which Django refuses and other clients resolve one way or the
+/// other). In JSON it is the mode, or `null` for both flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlsSetting {
+    /// One mode (no TLS, STARTTLS or implicit TLS).
+    Mode(Security),
+    /// STARTTLS and implicit TLS are both set.
+    BothFlags,
+}
+
+impl TlsSetting {
+    /// The setting two flags make: STARTTLS asked for, implicit TLS asked for.
+    pub fn from_flags(starttls: bool, implicit_tls: bool) -> TlsSetting {
+        match (starttls, implicit_tls) {
+            (true, true) => TlsSetting::BothFlags,
+            (true, false) => TlsSetting::Mode(Security::Starttls),
+            (false, true) => TlsSetting::Mode(Security::ImplicitTls),
+            (false, false) => TlsSetting::Mode(Security::Plain),
+        }
+    }
+    /// The one mode asked for, `None` when both flags are set.
+    pub fn mode(self) -> Option<Security> {
+        match self {
+            TlsSetting::Mode(s) => Some(s),
+            TlsSetting::BothFlags => None,
+        }
+    }
+}
+
+impl Serialize for TlsSetting {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.mode().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TlsSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TlsSetting, D::Error> {
+        Ok(Option::<Security>::deserialize(d)?.map_or(TlsSetting::BothFlags, TlsSetting::Mode))
     }
 }
 

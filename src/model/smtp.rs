@@ -1,6 +1,6 @@
 //! The SMTP dialogue as observed: greeting, EHLO capabilities, STARTTLS.
 
-use super::{Broken, Reply};
+use super::{Broken, Reply, ReplySummary};
 use serde::{Deserialize, Serialize};
 
 /// What the server said first.
@@ -9,19 +9,17 @@ use serde::{Deserialize, Serialize};
 pub enum GreetingOutcome {
     /// A 2xx greeting.
     Ok {
-        /// Reply code (220).
-        code: u16,
-        /// Its text.
-        text: String,
+        /// The greeting (220).
+        #[serde(flatten)]
+        reply: ReplySummary,
         /// Milliseconds after connect.
         ms: f64,
     },
     /// A 4xx/5xx greeting: busy, blocked.
     Rejected {
-        /// Reply code.
-        code: u16,
-        /// Its text.
-        text: String,
+        /// The greeting.
+        #[serde(flatten)]
+        reply: ReplySummary,
         /// Milliseconds after connect.
         ms: f64,
     },
@@ -217,10 +215,9 @@ impl Capabilities {
 /// The reply to EHLO (or HELO when EHLO was refused).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EhloOutcome {
-    /// Reply code.
-    pub code: u16,
-    /// The first line (the server's name and banner).
-    pub text: String,
+    /// The reply: its code and first line (the server's name and banner).
+    #[serde(flatten)]
+    pub reply: ReplySummary,
     /// Milliseconds after connect.
     pub ms: f64,
     /// Parsed extensions (empty when refused).
@@ -233,7 +230,7 @@ pub struct EhloOutcome {
 impl EhloOutcome {
     /// 250.
     pub fn accepted(&self) -> bool {
-        (200..300).contains(&self.code)
+        self.reply.is_positive()
     }
 }
 
@@ -250,10 +247,9 @@ pub enum StarttlsOutcome {
     },
     /// The server refused it.
     Refused {
-        /// Reply code.
-        code: u16,
-        /// Its text.
-        text: String,
+        /// The refusal.
+        #[serde(flatten)]
+        reply: ReplySummary,
     },
     /// No reply before the deadline, or the connection broke.
     NoReply {

@@ -3,7 +3,7 @@
 
 use super::{
     DnsOutcome, EndpointObservation, GreetingOutcome, HandshakeOutcome, SmtpObservation,
-    StarttlsOutcome, TlsObservation, Verification,
+    StarttlsOutcome, TlsObservation, TlsVersion, Verification,
 };
 
 /// How the SMTP dialogue before TLS went.
@@ -136,7 +136,7 @@ impl TlsObservation {
     }
 
     /// The negotiated version (`TLSv1.3`), when the handshake completed.
-    pub fn version(&self) -> Option<&str> {
+    pub fn version(&self) -> Option<&TlsVersion> {
         match &self.handshake {
             HandshakeOutcome::Done { version, .. } => Some(version),
             HandshakeOutcome::Failed { .. } => None,
@@ -171,7 +171,7 @@ impl DnsOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Capabilities, EhloOutcome, Security};
+    use crate::model::{Capabilities, EhloOutcome, ReplySummary, Security};
 
     fn smtp(
         greeting: GreetingOutcome,
@@ -179,8 +179,7 @@ mod tests {
         starttls: Option<StarttlsOutcome>,
     ) -> SmtpObservation {
         let ehlo = EhloOutcome {
-            code: ehlo_code,
-            text: String::new(),
+            reply: ReplySummary::new(ehlo_code, String::new()),
             ms: 1.0,
             capabilities: Capabilities::default(),
             used_helo: false,
@@ -198,8 +197,7 @@ mod tests {
     #[test]
     fn smtp_state_follows_the_dialogue() {
         let ok = || GreetingOutcome::Ok {
-            code: 220,
-            text: "ready".into(),
+            reply: ReplySummary::new(220, "ready".into()),
             ms: 1.0,
         };
         assert_eq!(smtp(ok(), 250, None).state(), SmtpState::Ready);
@@ -230,7 +228,7 @@ mod tests {
             mode: Security::ImplicitTls,
             server_name: "h".into(),
             handshake: HandshakeOutcome::Done {
-                version: "TLSv1.3".into(),
+                version: TlsVersion::Tls13,
                 cipher: "x".into(),
                 ms: 1.0,
             },
@@ -240,7 +238,7 @@ mod tests {
         };
         assert_eq!(
             (tls.state(), tls.version()),
-            (TlsState::Verified, Some("TLSv1.3"))
+            (TlsState::Verified, Some(&TlsVersion::Tls13))
         );
         tls.verification = Some(Verification::NameMismatch {
             expected: "h".into(),

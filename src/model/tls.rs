@@ -1,7 +1,65 @@
 //! The TLS step as observed: handshake, chain, verification, signs of interception.
 
 use super::Security;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// A negotiated TLS version. Written as OpenSSL and rustls name them (`TLSv1.3`); a version
+/// rustls does not name is kept as its code point (`0x0301`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TlsVersion {
+    /// TLS 1.2 (RFC 5246).
+    Tls12,
+    /// TLS 1.3 (RFC 8446).
+    Tls13,
+    /// Any other version, as written (`0x0301`; empty when the library named none).
+    Other(String),
+}
+
+impl TlsVersion {
+    /// The version with this code point on the wire (`0x0304` is TLS 1.3).
+    pub fn from_code(code: u16) -> TlsVersion {
+        match code {
+            0x0303 => TlsVersion::Tls12,
+            0x0304 => TlsVersion::Tls13,
+            other => TlsVersion::Other(format!("0x{other:04x}")),
+        }
+    }
+    /// The version as written: `TLSv1.3`, `TLSv1.2`, or the code point.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TlsVersion::Tls12 => "TLSv1.2",
+            TlsVersion::Tls13 => "TLSv1.3",
+            TlsVersion::Other(s) => s,
+        }
+    }
+    /// The version a text names, as [`TlsVersion::as_str`] writes it.
+    pub fn parse(s: &str) -> TlsVersion {
+        match s {
+            "TLSv1.2" => TlsVersion::Tls12,
+            "TLSv1.3" => TlsVersion::Tls13,
+            other => TlsVersion::Other(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for TlsVersion {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TlsVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TlsVersion, D::Error> {
+        Ok(TlsVersion::parse(&String::deserialize(d)?))
+    }
+}
 
 /// One certificate of the chain, as presented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,7 +131,7 @@ pub enum HandshakeOutcome {
     /// TLS is up.
     Done {
         /// `TLSv1.3`, `TLSv1.2`.
-        version: String,
+        version: TlsVersion,
         /// The cipher suite.
         cipher: String,
         /// Handshake time in milliseconds.
@@ -140,5 +198,25 @@ impl TlsObservation {
     pub fn is_secure(&self) -> bool {
         matches!(self.handshake, HandshakeOutcome::Done { .. })
             && self.verification == Some(Verification::Verified)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The version is written as it always was: rustls's names, else the code point, else
+    /// nothing.
+    #[test]
+    fn tls_versions_keep_their_spelling() {
+        for (code, written) in [(0x0304, "TLSv1.3"), (0x0303, "TLSv1.2"), (0x0301, "0x0301")] {
+            let v = TlsVersion::from_code(code);
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(json, format!("\"{written}\""));
+            assert_eq!(serde_json::from_str::<TlsVersion>(&json).unwrap(), v);
+        }
+        let none: TlsVersion = serde_json::from_str("\"\"").unwrap();
+        assert_eq!(none, TlsVersion::Other(String::new()));
+        assert_eq!(none.to_string(), "");
     }
 }

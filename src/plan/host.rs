@@ -1,67 +1,9 @@
-//! The host to probe, normalised once: every layer below gets the same spelling.
+//! The host to probe, as the plan reads it: with a port, and the names it may be pointed at.
 
 use super::PlanError;
-use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
-use std::str::FromStr;
-
-/// A validated host: a DNS name (ASCII, lower case, no trailing dot; international names in
-/// their `xn--` form) or an IP address (IPv6 without brackets).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Host {
-    /// A DNS name.
-    Name(String),
-    /// An IP literal: no DNS is asked.
-    Ip(IpAddr),
-}
+pub use crate::model::Host;
 
 impl Host {
-    /// Parses what a user (or a settings file, or a DNS answer) wrote: `smtp.gmail.com`,
-    /// `SMTP.Gmail.com.`, `bücher.example`, `192.0.2.1`, `[2001:db8::1]`, `2001:db8::1`.
-    pub fn parse(text: &str) -> Result<Host, PlanError> {
-        let bad = || PlanError::BadHost(text.to_string());
-        if let Some(inner) = text.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            return inner
-                .parse::<Ipv6Addr>()
-                .map(|ip| Host::Ip(IpAddr::V6(ip)))
-                .map_err(|_| bad());
-        }
-        if let Ok(ip) = text.parse::<IpAddr>() {
-            return Ok(Host::Ip(ip));
-        }
-        let name = text.strip_suffix('.').unwrap_or(text);
-        // International names become their ASCII (punycode) form; anything IDNA refuses
-        // (spaces, controls, symbols) is not a host name.
-        let ascii = if name.is_ascii() {
-            name.to_ascii_lowercase()
-        } else {
-            idna::domain_to_ascii(name).map_err(|_| bad())?
-        };
-        if ascii.is_empty() || ascii.len() > 253 {
-            return Err(bad());
-        }
-        for label in ascii.split('.') {
-            let ok = !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !ok {
-                return Err(bad());
-            }
-        }
-        // An all-numeric dotted name is a mistyped IPv4 address, not a host name.
-        if ascii
-            .split('.')
-            .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(bad());
-        }
-        Ok(Host::Name(ascii))
-    }
-
     /// Parses `host`, `host:port`, `[v6]:port`, `[v6]` or a bare IPv6 address (whose colons
     /// are not a port).
     pub fn parse_with_port(text: &str) -> Result<(Host, Option<u16>), PlanError> {
@@ -78,14 +20,6 @@ impl Host {
         match text.split_once(':') {
             Some((h, p)) if !p.contains(':') => Ok((Host::parse(h)?, Some(super::parse_port(p)?))),
             _ => Ok((Host::parse(text)?, None)),
-        }
-    }
-
-    /// The address, when the host is an IP literal.
-    pub fn ip(&self) -> Option<IpAddr> {
-        match self {
-            Host::Ip(ip) => Some(*ip),
-            Host::Name(_) => None,
         }
     }
 }
@@ -115,29 +49,6 @@ impl Host {
         }
         let mine = self.registrable_domain()?;
         (candidate.registrable_domain()? == mine).then_some(candidate)
-    }
-}
-
-impl fmt::Display for Host {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Host::Name(n) => f.write_str(n),
-            Host::Ip(ip) => write!(f, "{ip}"),
-        }
-    }
-}
-
-impl FromStr for Host {
-    type Err = PlanError;
-    fn from_str(s: &str) -> Result<Host, PlanError> {
-        Host::parse(s)
-    }
-}
-
-impl PartialEq<str> for Host {
-    fn eq(&self, other: &str) -> bool {
-        matches!(self, Host::Name(n) if n == other)
-            || matches!(self, Host::Ip(ip) if other.parse::<IpAddr>().ok() == Some(*ip))
     }
 }
 

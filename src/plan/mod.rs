@@ -10,11 +10,17 @@ pub use credentials::{Credentials, Secret, SecretKind, SendPlan};
 pub use host::Host;
 pub use mailbox::Mailbox;
 
-use crate::model::{ConfiguredPath, Security};
+use crate::model::{ConfiguredPath, Security, DEFAULT_PORTS};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
+
+impl From<crate::model::BadHost> for PlanError {
+    fn from(e: crate::model::BadHost) -> PlanError {
+        PlanError::BadHost(e.0)
+    }
+}
 
 /// Invalid input, said in one line the user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,8 +93,8 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<Vec<u8>>, PlanError> {
 
 /// Checks that `host` is an IP literal or a syntactically valid DNS name, and returns its
 /// one spelling (see [`Host`]).
-pub fn validate_host(host: &str) -> Result<String, PlanError> {
-    Host::parse(host).map(|h| h.to_string())
+pub fn validate_host(host: &str) -> Result<Host, PlanError> {
+    Ok(Host::parse(host)?)
 }
 
 /// Parses a port from 1 to 65535.
@@ -341,10 +347,14 @@ fn fallback_ports(host: &Host, defaults: bool) -> Vec<PortPlan> {
 impl Plan {
     /// A plan for `host` on `ports` (default 587 and 465) with default timing.
     pub fn new(host: &str, ports: &[u16]) -> Result<Plan, PlanError> {
-        let host = Host::parse(host)?;
+        Plan::for_host(Host::parse(host)?, ports)
+    }
+
+    /// A plan for a host already validated, on `ports` (default 587 and 465), default timing.
+    pub fn for_host(host: Host, ports: &[u16]) -> Result<Plan, PlanError> {
         let fallback = fallback_ports(&host, ports.is_empty());
         let ports = if ports.is_empty() {
-            &[587, 465][..]
+            &DEFAULT_PORTS[..]
         } else {
             ports
         };
@@ -408,18 +418,18 @@ impl Plan {
         user_timeout: Option<Duration>,
     ) -> Result<Plan, PlanError> {
         let mut ports = vec![path.port];
-        for alt in [587, 465] {
+        for alt in DEFAULT_PORTS {
             if !ports.contains(&alt) {
                 ports.push(alt);
             }
         }
-        let mut plan = Plan::new(&path.host, &ports)?;
+        let mut plan = Plan::for_host(path.host.clone(), &ports)?;
         plan.fallback_ports = fallback_ports(&plan.host, true)
             .into_iter()
             .filter(|p| !ports.contains(&p.port))
             .collect();
         // The configured port is tested the way the application will use it first.
-        if let Some(sec) = path.security {
+        if let Some(sec) = path.security.mode() {
             plan.ports[0] = PortPlan {
                 port: path.port,
                 security: if sec == Security::Plain {
@@ -463,7 +473,10 @@ mod tests {
         ] {
             assert!(validate_host(bad).is_err(), "{bad}");
         }
-        assert_eq!(validate_host("SMTP.Gmail.com").unwrap(), "smtp.gmail.com");
+        assert_eq!(
+            validate_host("SMTP.Gmail.com").unwrap().to_string(),
+            "smtp.gmail.com"
+        );
     }
 
     #[test]

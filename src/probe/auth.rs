@@ -1,6 +1,7 @@
 //! AUTH step (RFC 4954): PLAIN, LOGIN and XOAUTH2, only over TLS whose certificate verified
 //! (unless the user explicitly allows otherwise). Secrets never reach the transcript.
 
+use super::command::Command;
 use super::wire::{ReplyError, Wire};
 use crate::model::{AuthObservation, AuthOutcome, Reply, Unprotected};
 use crate::plan::{Credentials, SecretKind};
@@ -31,15 +32,8 @@ pub fn refused_plaintext(creds: &Credentials, reason: Unprotected, ms: f64) -> A
 
 fn outcome_of(result: Result<Reply, ReplyError>) -> AuthOutcome {
     match result {
-        Ok(r) if r.code == 235 => AuthOutcome::Accepted {
-            code: r.code,
-            text: r.text(),
-        },
-        Ok(r) => AuthOutcome::Rejected {
-            code: r.code,
-            enhanced: r.enhanced_code(),
-            text: r.text(),
-        },
+        Ok(r) if r.code == 235 => AuthOutcome::Accepted { reply: (&r).into() },
+        Ok(r) => AuthOutcome::Rejected { reply: (&r).into() },
         Err(e) => AuthOutcome::NoReply { broke: e.into() },
     }
 }
@@ -108,9 +102,8 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     wire.redact_from_now_on(echo_forms(user, secret));
     let outcome = match mechanism {
         "PLAIN" => {
-            let token = BASE64_STANDARD.encode(format!("\0{user}\0{secret}").as_bytes());
             let sent = wire
-                .send(&format!("AUTH PLAIN {token}"), "AUTH PLAIN ****", deadline)
+                .send(&Command::AuthPlain { user, secret }, deadline)
                 .await;
             match sent {
                 Ok(()) => outcome_of(wire.read_reply(deadline).await),
@@ -119,20 +112,15 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
         }
         "LOGIN" => login(wire, user, secret, deadline).await,
         _ => {
-            let token = BASE64_STANDARD
-                .encode(format!("user={user}\x01auth=Bearer {secret}\x01\x01").as_bytes());
+            let token = secret;
             let sent = wire
-                .send(
-                    &format!("AUTH XOAUTH2 {token}"),
-                    "AUTH XOAUTH2 ****",
-                    deadline,
-                )
+                .send(&Command::AuthXoauth2 { user, token }, deadline)
                 .await;
             match sent {
                 Ok(()) => match wire.read_reply(deadline).await {
                     // 334 carries a JSON error; an empty line asks for the final reply.
                     Ok(r) if r.code == 334 => {
-                        let _ = wire.send("", "", deadline).await;
+                        let _ = wire.send(&Command::Empty, deadline).await;
                         outcome_of(wire.read_reply(deadline).await)
                     }
                     other => outcome_of(other),
@@ -155,31 +143,18 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
     secret: &str,
     deadline: Deadline,
 ) -> AuthOutcome {
-    match wire.command("AUTH LOGIN", deadline).await {
+    match wire.command(&Command::AuthLogin, deadline).await {
         Ok(r) if r.code == 334 => {}
         other => return outcome_of(other),
     }
-    if let Err(e) = wire
-        .send(
-            &BASE64_STANDARD.encode(user.as_bytes()),
-            &format!(
-                "{} (user name, base64)",
-                BASE64_STANDARD.encode(user.as_bytes())
-            ),
-            deadline,
-        )
-        .await
-    {
+    if let Err(e) = wire.send(&Command::LoginUser(user), deadline).await {
         return AuthOutcome::NoReply { broke: e.into() };
     }
     match wire.read_reply(deadline).await {
         Ok(r) if r.code == 334 => {}
         other => return outcome_of(other),
     }
-    if let Err(e) = wire
-        .send(&BASE64_STANDARD.encode(secret.as_bytes()), "****", deadline)
-        .await
-    {
+    if let Err(e) = wire.send(&Command::LoginSecret(secret), deadline).await {
         return AuthOutcome::NoReply { broke: e.into() };
     }
     outcome_of(wire.read_reply(deadline).await)

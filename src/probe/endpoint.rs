@@ -429,7 +429,10 @@ async fn nudge_if_silent(
     }
     let probe_deadline = Deadline::now() + Duration::from_millis(500);
     let name = ctx.plan.ehlo_name.clone();
-    match wire.command(&format!("EHLO {name}"), probe_deadline).await {
+    match wire
+        .command(&super::command::Command::Ehlo(&name), probe_deadline)
+        .await
+    {
         Err(super::wire::ReplyError::NotSmtp(text)) => GreetingOutcome::NotSmtp {
             evidence: text,
             ms: wire.elapsed_ms(),

@@ -2,6 +2,7 @@
 
 pub(crate) mod app_client;
 pub(crate) mod auth;
+pub(crate) mod command;
 pub mod dns;
 pub mod domain;
 pub(crate) mod endpoint;

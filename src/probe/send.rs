@@ -1,6 +1,7 @@
 //! Sending step: MAIL FROM, RCPT TO, DATA with a real, well-formed test message (RFC 5321
 //! §3.3, RFC 5322), and the queue id from the final reply.
 
+use super::command::Command;
 use super::wire::{ReplyError, Wire};
 use crate::model::{Broken, Reply, ReplySummary, SendObservation, SendOutcome};
 use crate::plan::SendPlan;
@@ -119,21 +120,21 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
     deadline: Deadline,
     obs: &mut SendObservation,
 ) -> Result<SendOutcome, SendOutcome> {
-    let mail = format!("MAIL FROM:<{}>", plan.from);
+    let mail = Command::MailFrom(&plan.from);
     let r = command(wire, &mail, deadline, &mut obs.mail_from).await?;
     if !r.is_positive() {
         return Err(SendOutcome::SenderRejected);
     }
-    let rcpt = format!("RCPT TO:<{}>", plan.to);
+    let rcpt = Command::RcptTo(&plan.to);
     let r = command(wire, &rcpt, deadline, &mut obs.rcpt_to).await?;
     if !r.is_positive() {
         return Err(SendOutcome::RecipientRejected);
     }
-    let r = command(wire, "DATA", deadline, &mut obs.data).await?;
+    let r = command(wire, &Command::Data, deadline, &mut obs.data).await?;
     if r.code != 354 {
         return Err(SendOutcome::MessageRejected);
     }
-    wire.send(text, "(message headers and body)\r\n.", deadline)
+    wire.send(&Command::Message(text), deadline)
         .await
         .map_err(|e| SendOutcome::Interrupted { broke: e.into() })?;
     let r = wire.read_reply(deadline).await.map_err(interrupted)?;
@@ -148,11 +149,11 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
 /// One command; its reply is kept in `slot`.
 async fn command<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
-    line: &str,
+    cmd: &Command<'_>,
     deadline: Deadline,
     slot: &mut Option<ReplySummary>,
 ) -> Result<Reply, SendOutcome> {
-    let r = wire.command(line, deadline).await.map_err(interrupted)?;
+    let r = wire.command(cmd, deadline).await.map_err(interrupted)?;
     *slot = Some((&r).into());
     Ok(r)
 }

@@ -3,8 +3,11 @@
 //! Replies are recorded as they come; a 4xx/5xx is an observation, never an error. A reply
 //! that never comes, or comes malformed, is an observation too, with what arrived of it.
 
+use super::command::Command;
 use super::wire::{ReadError, ReplyError, Wire, MAX_LINE, MAX_REPLY_LINES, MAX_TOTAL};
-use crate::model::{Capabilities, EhloFailure, EhloOutcome, GreetingOutcome, StarttlsOutcome};
+use crate::model::{
+    Capabilities, EhloFailure, EhloOutcome, GreetingOutcome, ReplySummary, StarttlsOutcome,
+};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
@@ -50,13 +53,11 @@ pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
     let Arrived { lines, bytes } = mark.arrived(wire);
     match result {
         Ok(reply) if reply.is_positive() => GreetingOutcome::Ok {
-            code: reply.code,
-            text: reply.text(),
+            reply: (&reply).into(),
             ms,
         },
         Ok(reply) => GreetingOutcome::Rejected {
-            code: reply.code,
-            text: reply.text(),
+            reply: (&reply).into(),
             ms,
         },
         Err(ReplyError::NotSmtp(evidence)) => GreetingOutcome::NotSmtp { evidence, ms },
@@ -81,29 +82,26 @@ pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     name: &str,
     deadline: Deadline,
 ) -> Result<EhloOutcome, EhloFailure> {
-    let reply = command(wire, &format!("EHLO {name}"), deadline).await?;
+    let reply = command(wire, &Command::Ehlo(name), deadline).await?;
     if reply.is_positive() {
         return Ok(EhloOutcome {
-            code: reply.code,
-            text: reply.lines.first().cloned().unwrap_or_default(),
+            reply: ReplySummary::first_line(&reply),
             ms: wire.elapsed_ms(),
             capabilities: Capabilities::parse(&reply),
             used_helo: false,
         });
     }
     if (500..600).contains(&reply.code) {
-        let helo = command(wire, &format!("HELO {name}"), deadline).await?;
+        let helo = command(wire, &Command::Helo(name), deadline).await?;
         return Ok(EhloOutcome {
-            code: helo.code,
-            text: helo.text(),
+            reply: (&helo).into(),
             ms: wire.elapsed_ms(),
             capabilities: Capabilities::default(),
             used_helo: true,
         });
     }
     Ok(EhloOutcome {
-        code: reply.code,
-        text: reply.text(),
+        reply: (&reply).into(),
         ms: wire.elapsed_ms(),
         capabilities: Capabilities::default(),
         used_helo: false,
@@ -113,12 +111,12 @@ pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
 /// One EHLO/HELO command and its reply, or what went wrong with the reply.
 async fn command<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
-    line: &str,
+    cmd: &Command<'_>,
     deadline: Deadline,
 ) -> Result<crate::model::Reply, EhloFailure> {
     let sent_at = Deadline::now();
     let mark = Mark::at(wire);
-    let result = wire.command(line, deadline).await;
+    let result = wire.command(cmd, deadline).await;
     let Arrived { lines, bytes } = mark.arrived(wire);
     result.map_err(|e| match e {
         ReplyError::NotSmtp(line) => EhloFailure::BadReplyLine { line },
@@ -142,11 +140,10 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
     deadline: Deadline,
 ) -> StarttlsOutcome {
-    match wire.command("STARTTLS", deadline).await {
+    match wire.command(&Command::Starttls, deadline).await {
         Ok(reply) if reply.code == 220 => StarttlsOutcome::Ready { code: reply.code },
         Ok(reply) => StarttlsOutcome::Refused {
-            code: reply.code,
-            text: reply.text(),
+            reply: (&reply).into(),
         },
         Err(e) => StarttlsOutcome::NoReply { broke: e.into() },
     }
@@ -155,5 +152,5 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
 /// Says goodbye politely, without waiting long: the verdict does not depend on it.
 pub async fn quit<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>) {
     let deadline = Deadline::now() + Duration::from_millis(300);
-    let _ = wire.command("QUIT", deadline).await;
+    let _ = wire.command(&Command::Quit, deadline).await;
 }

@@ -9,7 +9,7 @@
 use crate::knowledge::interception;
 use crate::model::{
     CertificateInfo, HandshakeOutcome, Interception, Security, TlsFailure, TlsObservation,
-    Verification,
+    TlsVersion, Verification,
 };
 use ring::digest;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -181,12 +181,9 @@ impl TlsContext {
     ) -> TlsObservation {
         let version = conn
             .protocol_version()
-            .map(|v| match v {
-                rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
-                rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
-                other => format!("0x{:04x}", u16::from(other)),
-            })
-            .unwrap_or_default();
+            .map_or(TlsVersion::Other(String::new()), |v| {
+                TlsVersion::from_code(u16::from(v))
+            });
         let cipher = conn
             .negotiated_cipher_suite()
             .map(|c| suite_name(c.suite()))

@@ -4,6 +4,7 @@
 //! reply, so a server trickling one byte a second cannot stretch it), in line length and in
 //! total size, and everything kept is escaped so no control character reaches a terminal.
 
+use super::command::Command;
 use crate::model::{Broken, Direction, Reply, TranscriptLine};
 use crate::text::escape;
 use serde::{Deserialize, Serialize};
@@ -273,19 +274,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         }
     }
 
-    /// Sends one command line (CRLF added). `shown` is what the transcript records.
-    pub async fn send(
-        &mut self,
-        line: &str,
-        shown: &str,
-        deadline: Deadline,
-    ) -> Result<(), ReadError> {
+    /// Sends one command line (CRLF added); the transcript records its shown form.
+    pub async fn send(&mut self, cmd: &Command<'_>, deadline: Deadline) -> Result<(), ReadError> {
         let ms = self.elapsed_ms();
         self.transcript.push(TranscriptLine {
             ms,
             dir: Direction::Client,
-            text: shown.to_string(),
+            text: cmd.shown().into_owned(),
         });
+        let line = cmd.to_string();
         let mut data = Vec::with_capacity(line.len() + 2);
         data.extend_from_slice(line.as_bytes());
         data.extend_from_slice(b"\r\n");
@@ -302,10 +299,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Sends a command and reads its reply.
-    pub async fn command(&mut self, line: &str, deadline: Deadline) -> Result<Reply, ReplyError> {
-        self.send(line, line, deadline)
-            .await
-            .map_err(ReplyError::Read)?;
+    pub async fn command(
+        &mut self,
+        cmd: &Command<'_>,
+        deadline: Deadline,
+    ) -> Result<Reply, ReplyError> {
+        self.send(cmd, deadline).await.map_err(ReplyError::Read)?;
         self.read_reply(deadline).await
     }
 

@@ -5,6 +5,7 @@
 use crate::diagnosis::{Finding, Severity};
 use crate::frameworks;
 use crate::i18n::{self, Lang, Md, Word};
+use crate::model::TlsVersion;
 use crate::model::{DnsOutcome, EndpointObservation, GreetingOutcome, SmtpObservation, TcpState};
 use crate::model::{HandshakeOutcome, TlsObservation, Verification};
 use crate::report::{Report, Verdict};
@@ -260,11 +261,11 @@ fn smtp_result(lang: Lang, smtp: &SmtpObservation) -> String {
     let mark = if state.is_ok() { "✅" } else { "❌" };
     let word = i18n::smtp_state(lang, state);
     match &smtp.greeting {
-        GreetingOutcome::Ok { code, text, .. } if state.is_ok() => {
-            format!("{mark} {code} {}", cell(text))
+        GreetingOutcome::Ok { reply, .. } if state.is_ok() => {
+            format!("{mark} {} {}", reply.code, cell(&reply.text))
         }
         // Greeted, then EHLO or STARTTLS failed.
-        GreetingOutcome::Ok { code, text, .. } => {
+        GreetingOutcome::Ok { reply, .. } => {
             let failure = smtp
                 .ehlo_failed
                 .as_ref()
@@ -273,9 +274,11 @@ fn smtp_result(lang: Lang, smtp: &SmtpObservation) -> String {
                 Some(f) => format!("EHLO: {}", i18n::ehlo_failure_short(lang, f)),
                 None => word.to_string(),
             };
-            format!("{mark} {code} {} ({word})", cell(text))
+            format!("{mark} {} {} ({word})", reply.code, cell(&reply.text))
         }
-        GreetingOutcome::Rejected { code, text, .. } => format!("{mark} {code} {}", cell(text)),
+        GreetingOutcome::Rejected { reply, .. } => {
+            format!("{mark} {} {}", reply.code, cell(&reply.text))
+        }
         GreetingOutcome::Silent { waited_ms, .. } => {
             format!("{mark} {word} ({:.1} s)", waited_ms / 1000.0)
         }
@@ -291,7 +294,7 @@ fn tls_result(lang: Lang, tls: &TlsObservation) -> String {
     if let HandshakeOutcome::Failed { reason, .. } = &tls.handshake {
         return format!("❌ {}", cell(reason));
     }
-    let version = tls.version().unwrap_or_default();
+    let version = tls.version().map_or("", TlsVersion::as_str);
     let state = tls.state();
     if state.is_ok() {
         let issuer = tls.chain.first().map(|c| c.issuer.as_str());

@@ -8,7 +8,7 @@
 
 use crate::diagnosis::finding::Layer;
 use crate::diagnosis::{FindingCode, Severity, Verdict};
-use crate::model::{EndpointObservation, GreetingOutcome, HandshakeOutcome};
+use crate::model::{EndpointObservation, GreetingOutcome, HandshakeOutcome, TlsVersion};
 use crate::report::Report;
 
 /// Which exposition format to write.
@@ -186,10 +186,10 @@ pub fn step_of(code: FindingCode) -> &'static str {
 }
 
 /// The TLS version as a label: the versions rustls negotiates, else `other`.
-fn version_label(v: &str) -> &str {
+fn version_label(v: &TlsVersion) -> &str {
     match v {
-        "TLSv1.3" | "TLSv1.2" => v,
-        _ => "other",
+        TlsVersion::Tls12 | TlsVersion::Tls13 => v.as_str(),
+        TlsVersion::Other(_) => "other",
     }
 }
 
@@ -413,8 +413,8 @@ mod tests {
 
     #[test]
     fn tls_labels_come_from_closed_sets() {
-        assert_eq!(version_label("TLSv1.3"), "TLSv1.3");
-        assert_eq!(version_label("0x0301"), "other");
+        assert_eq!(version_label(&TlsVersion::Tls13), "TLSv1.3");
+        assert_eq!(version_label(&TlsVersion::from_code(0x0301)), "other");
         assert_eq!(
             cipher_label("TLS13_AES_128_GCM_SHA256"),
             "TLS13_AES_128_GCM_SHA256"

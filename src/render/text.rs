@@ -6,6 +6,7 @@ use crate::diagnosis::Severity;
 use crate::i18n::{self, Lang, Word};
 use crate::model::{Direction, DnsOutcome, DnsSource, EndpointObservation, TcpState};
 use crate::model::{GreetingOutcome, HandshakeOutcome, SmtpState, StarttlsOutcome, TlsState};
+use crate::model::{TlsSetting, TlsVersion};
 use crate::report::{Report, Verdict};
 use std::fmt::Write as _;
 
@@ -103,10 +104,10 @@ fn heading(out: &mut String, report: &Report, p: &Paint) {
 fn configured(out: &mut String, report: &Report, p: &Paint, verbose: bool) {
     let lang = report.lang;
     let Some(c) = &report.configured else { return };
-    let mode = c
-        .security
-        .map(|s| i18n::mode_short(lang, s))
-        .unwrap_or("STARTTLS + SSL?");
+    let mode = match c.security {
+        TlsSetting::Mode(s) => i18n::mode_short(lang, s),
+        TlsSetting::BothFlags => "STARTTLS + SSL?",
+    };
     let _ = writeln!(
         out,
         "{}: {}:{} {mode}",
@@ -301,14 +302,14 @@ fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
     let state = smtp.state();
     let word = i18n::smtp_state(lang, state);
     let greeting_code = match &smtp.greeting {
-        GreetingOutcome::Ok { code, .. } | GreetingOutcome::Rejected { code, .. } => *code,
+        GreetingOutcome::Ok { reply, .. } | GreetingOutcome::Rejected { reply, .. } => reply.code,
         _ => 0,
     };
     let detail = match state {
         SmtpState::Ready | SmtpState::Rejected => greeting_code.to_string(),
         SmtpState::NoStarttls => format!("{greeting_code}, {word}"),
         SmtpState::StarttlsRefused => match &smtp.starttls {
-            Some(StarttlsOutcome::Refused { code, .. }) => format!("STARTTLS {code}"),
+            Some(StarttlsOutcome::Refused { reply }) => format!("STARTTLS {}", reply.code),
             _ => word.to_string(),
         },
         SmtpState::EhloRejected => {
@@ -322,7 +323,7 @@ fn smtp_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
                 .find(|e| !e.accepted());
             match (failed, refused) {
                 (Some(f), _) => format!("EHLO: {}", i18n::ehlo_failure_short(lang, f)),
-                (None, Some(e)) => format!("EHLO {}", e.code),
+                (None, Some(e)) => format!("EHLO {}", e.reply.code),
                 (None, None) => word.to_string(),
             }
         }
@@ -351,7 +352,10 @@ fn tls_cell(ep: &EndpointObservation, lang: Lang) -> Option<(String, bool)> {
         .first()
         .map(|c| short_issuer(&c.issuer))
         .unwrap_or_default();
-    let version = tls.version().unwrap_or_default().replace("TLSv", "TLS ");
+    let version = tls
+        .version()
+        .map_or("", TlsVersion::as_str)
+        .replace("TLSv", "TLS ");
     let text = match state {
         TlsState::HandshakeFailed => format!("✗ {why}"),
         TlsState::Verified => format!("✓ {version} · {issuer}"),

@@ -74,7 +74,7 @@ pub fn app_client_step(
         }
         AppClientKind::Nodemailer => (sources.dir.clone(), vec![PathBuf::from("node")]),
     };
-    let Some(security) = app.security() else {
+    let Some(security) = app.tls.mode() else {
         if client != AppClientKind::Django {
             return skip(SkipReason::SettingsConflict);
         }

@@ -25,7 +25,7 @@ pub(super) fn read_tls(
         }
     }
     // Symfony Mailer uses implicit TLS on 465 whatever the name says.
-    if path.port == Some(465) && path.starttls && !path.implicit {
+    if path.port == Some(crate::model::SUBMISSIONS_PORT) && path.starttls && !path.implicit {
         path.starttls = false;
         path.implicit = true;
     }

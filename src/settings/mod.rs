@@ -8,7 +8,7 @@
 //! [`crate::frameworks`].
 
 use crate::frameworks::{Framework, Names};
-use crate::model::{ConfiguredPath, Security};
+use crate::model::{ConfiguredPath, Host, Security, TlsSetting, SUBMISSIONS_PORT};
 use crate::plan::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -194,10 +194,9 @@ pub struct AppSettings {
     pub host: String,
     /// The port.
     pub port: u16,
-    /// STARTTLS asked for (`EMAIL_USE_TLS`).
-    pub use_starttls: bool,
-    /// Implicit TLS asked for (`EMAIL_USE_SSL`).
-    pub use_implicit_tls: bool,
+    /// The TLS mode asked for (`EMAIL_USE_TLS`, `EMAIL_USE_SSL`): both at once is its own case
+    /// (Django refuses to send at all then).
+    pub tls: TlsSetting,
     /// Timeout in seconds, `None` when unset (Django then waits forever).
     pub timeout: Option<f64>,
     /// Login user.
@@ -218,27 +217,17 @@ pub struct AppSettings {
 }
 
 impl AppSettings {
-    /// The path the application will take when it sends (no secrets), for the diagnosis.
-    pub fn configured_path(&self, send: bool) -> ConfiguredPath {
+    /// The path the application will take when it sends (no secrets), for the diagnosis, to
+    /// `host`: the settings' host once validated (or corrected, see [`corrected_host`]).
+    pub fn configured_path(&self, host: Host, send: bool) -> ConfiguredPath {
         ConfiguredPath {
-            host: self.host.clone(),
+            host,
             port: self.port,
-            security: self.security(),
+            security: self.tls,
             timeout: self.timeout,
             login: self.user.is_some(),
             send,
             host_as_written: None,
-        }
-    }
-
-    /// The TLS mode the application will use: `None` when both flags are set (Django refuses
-    /// to send at all then).
-    pub fn security(&self) -> Option<Security> {
-        match (self.use_starttls, self.use_implicit_tls) {
-            (true, true) => None,
-            (true, false) => Some(Security::Starttls),
-            (false, true) => Some(Security::ImplicitTls),
-            (false, false) => Some(Security::Plain),
         }
     }
 }
@@ -246,7 +235,7 @@ impl AppSettings {
 /// The host a malformed setting meant, when it can be told: surrounding spaces and quotes, a
 /// URL scheme (`https://`, `smtp://`…), a path, a trailing `,` `;` or `.` left over from a list,
 /// a `:port` suffix. `None` when nothing like that explains it (or it was not malformed).
-pub fn corrected_host(written: &str) -> Option<String> {
+pub fn corrected_host(written: &str) -> Option<Host> {
     // Spaces around a name are read past by smtp-doctor's parser, not by the application's
     // resolver (`getaddrinfo(" smtp.gmail.com ")` fails).
     if crate::plan::validate_host(written).is_ok() && written.trim() == written {
@@ -271,7 +260,7 @@ pub fn corrected_host(written: &str) -> Option<String> {
         }
     }
     let h = h.trim_matches(litter);
-    crate::plan::validate_host(h).ok().filter(|c| !c.is_empty())
+    crate::plan::validate_host(h).ok()
 }
 
 /// What the command line says (highest precedence).
@@ -614,7 +603,7 @@ impl<'a> Interpreter<'a> {
             "localhost".to_string()
         });
         let port = path.port.unwrap_or_else(|| {
-            let p = if path.implicit { 465 } else { 25 };
+            let p = if path.implicit { SUBMISSIONS_PORT } else { 25 };
             self.note(names.port, &p.to_string(), &Origin::Default, false);
             p
         });
@@ -622,8 +611,7 @@ impl<'a> Interpreter<'a> {
             framework,
             host,
             port,
-            use_starttls: path.starttls,
-            use_implicit_tls: path.implicit,
+            tls: TlsSetting::from_flags(path.starttls, path.implicit),
             timeout: path.timeout,
             user: path.user,
             password: path.password,
@@ -718,7 +706,7 @@ mod tests {
         let s = load(&FlagSettings::default(), &src).unwrap();
         assert_eq!(s.host, "file.example.com", "from the env file");
         assert_eq!(s.port, 465, "the environment beats the file");
-        assert_eq!(s.security(), Some(Security::ImplicitTls));
+        assert_eq!(s.tls, TlsSetting::Mode(Security::ImplicitTls));
         assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("fromfile"));
         let pw = s
             .report
@@ -792,7 +780,7 @@ mod tests {
             &sources(&[("EMAIL_USE_TLS", "True"), ("EMAIL_USE_SSL", "True")]),
         )
         .unwrap();
-        assert_eq!(s.security(), None);
+        assert_eq!(s.tls, TlsSetting::BothFlags);
     }
 
     #[test]
@@ -808,7 +796,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.framework, Framework::Laravel);
-        assert_eq!(s.security(), Some(Security::Starttls));
+        assert_eq!(s.tls, TlsSetting::Mode(Security::Starttls));
         let yaml = "spring:\n  mail:\n    host: smtp.gmail.com\n    port: 465\n    properties:\n      mail:\n        smtp:\n          ssl:\n            enable: true\n";
         let v = flatten_yaml(yaml, "application.yml").unwrap();
         assert!(v.iter().any(
@@ -835,7 +823,7 @@ mod tests {
         let s = load(&FlagSettings::default(), &src).unwrap();
         assert_eq!(s.framework, Framework::Flask);
         assert_eq!((s.host.as_str(), s.port), ("smtp.example.com", 465));
-        assert_eq!(s.security(), Some(Security::ImplicitTls));
+        assert_eq!(s.tls, TlsSetting::Mode(Security::ImplicitTls));
         assert_eq!(s.user.as_deref(), Some("app@example.com"));
         let origin = &s
             .report
@@ -857,7 +845,7 @@ mod tests {
         assert_eq!(s.framework, Framework::Node);
         assert_eq!((s.host.as_str(), s.port), ("smtp.example.com", 465));
         // secure: false on 465 is STARTTLS on an implicit-TLS port: the trap preflight reports.
-        assert_eq!(s.security(), Some(Security::Starttls));
+        assert_eq!(s.tls, TlsSetting::Mode(Security::Starttls));
         assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("p"));
 
         // --framework flask reads Flask's names even when Django's are set too.
@@ -898,7 +886,7 @@ mod tests {
         let mut src = sources(&[]);
         src.dir = dir.clone();
         let s = load(&FlagSettings::default(), &src).unwrap();
-        assert_eq!(s.security(), Some(Security::ImplicitTls));
+        assert_eq!(s.tls, TlsSetting::Mode(Security::ImplicitTls));
         let tls = s.report.iter().find(|r| r.name == "MAIL_USE_TLS").unwrap();
         assert_eq!(tls.value, "False");
         std::fs::remove_dir_all(&dir).ok();
