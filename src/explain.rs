@@ -64,7 +64,7 @@ pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::pla
     if let Some(p) = port {
         ports.push(p);
     }
-    for p in [587, 465] {
+    for p in crate::model::DEFAULT_PORTS {
         if !ports.contains(&p) {
             ports.push(p);
         }

@@ -177,7 +177,8 @@ pub const fn meaning(kind: ErrorKind) -> Meaning {
 /// Whether a greeting that never came (or a connection closed before it) is about port 465,
 /// where it is the STARTTLS-on-an-implicit-port mistake rather than a missing greeting.
 fn greeting_on_implicit_port(kind: ErrorKind, port: Option<u16>) -> Option<bool> {
-    matches!(kind, ErrorKind::NoGreeting | ErrorKind::ConnectionClosed).then_some(port == Some(465))
+    matches!(kind, ErrorKind::NoGreeting | ErrorKind::ConnectionClosed)
+        .then_some(port == Some(crate::model::SUBMISSIONS_PORT))
 }
 
 /// The finding code for what a text says, on `port` when the text names one.
