@@ -686,11 +686,7 @@ async fn mx_targets_are_probed_on_port_25() {
     // The CLI probes each exchanger on 25, one JSON line each.
     let server = dns.addr.to_string();
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-            .env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                "/nonexistent-smtp-doctor-test-root",
-            )
+        support::binary::smtp_doctor()
             .args([
                 "check",
                 "--mx",
@@ -720,11 +716,7 @@ async fn mx_targets_are_probed_on_port_25() {
 async fn check_mx(dns: &DnsResponder, domain: &'static str) -> std::process::Output {
     let server = dns.addr.to_string();
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-            .env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                "/nonexistent-smtp-doctor-test-root",
-            )
+        support::binary::smtp_doctor()
             .args(["check", "--mx", domain, "--dns-server", &server])
             .args(["--timeout", "1", "--no-color"])
             .output()

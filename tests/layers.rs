@@ -102,3 +102,29 @@ fn the_check_sees_a_wrong_use() {
     );
     assert!(layer_of("diagnosis") > layer_of("probe"));
 }
+
+/// Every test starts the binary through `tests/support/binary.rs`, which runs it on a plain
+/// machine: a hand-built spawn forgets the machine override, and the container or cloud VM
+/// the tests run in then changes the findings.
+#[test]
+fn the_binary_is_started_only_through_the_support_helper() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let helper = tests.join("support").join("binary.rs");
+    let needle = concat!("CARGO_BIN_", "EXE_");
+    let mut hand_built = Vec::new();
+    for dir in [tests.clone(), tests.join("support")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") && path != helper {
+                let source = std::fs::read_to_string(&path).unwrap();
+                if source.contains(needle) {
+                    hand_built.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        hand_built.is_empty(),
+        "start the binary with support::binary::smtp_doctor(): {hand_built:?}"
+    );
+}

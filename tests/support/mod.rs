@@ -2,6 +2,8 @@
 //! one-call way to probe and diagnose a plan. Nothing here leaves 127.0.0.1 / ::1.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::plan::{ConnectTo, Plan, ResolveOverride, Timing};
