@@ -4,7 +4,7 @@
 use super::args::{OutputArgs, ProbeArgs};
 use super::config::{self, NetConfig};
 use super::output::{self, is_json, options};
-use super::usage_error;
+use super::usage::usage_error;
 use smtp_doctor::diagnosis;
 use smtp_doctor::engine::Engine;
 use smtp_doctor::plan::{Plan, Timing};

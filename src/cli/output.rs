@@ -1,7 +1,7 @@
 //! Writing reports: the format and colour the flags ask for, progress only on a terminal.
 
 use super::args::{FormatArg, OutputArgs};
-use super::usage_error;
+use super::usage::usage_error;
 use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::model::Observations;
 use smtp_doctor::plan::Plan;
