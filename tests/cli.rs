@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
     support::binary::smtp_doctor()
@@ -709,7 +709,7 @@ fn many_targets_never_run_out_of_descriptors_into_a_firewall_finding() {
         support::binary::path(),
         dir.join("targets.txt").display()
     );
-    let o = support::binary::on_a_plain_machine(&mut Command::new("sh"))
+    let o = support::binary::on_a_plain_machine(&mut std::process::Command::new("sh"))
         .args(["-c", &script])
         .output()
         .unwrap();

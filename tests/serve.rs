@@ -8,7 +8,7 @@ use smtp_doctor::lab::{
 };
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
-use std::process::{Child, ChildStderr, Command, Stdio};
+use std::process::{Child, ChildStderr, Stdio};
 use std::time::{Duration, Instant};
 use support::{DnsAnswer, DnsResponder};
 
@@ -650,7 +650,10 @@ async fn modules_from_the_config_file_are_used_and_reloaded() {
     #[cfg(unix)]
     {
         let pid = serve.child.id().to_string();
-        let killed = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+        let killed = std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap();
         assert!(killed.success());
     }
     #[cfg(not(unix))]
@@ -720,7 +723,7 @@ async fn probes_never_run_out_of_open_files() {
             "ulimit -S -n 120 && ulimit -H -n 120 && exec {} serve --listen 127.0.0.1:0 --concurrency 12 --per-target 12 --timeout 3",
             support::binary::path()
         );
-        let child = support::binary::on_a_plain_machine(&mut Command::new("sh"))
+        let child = support::binary::on_a_plain_machine(&mut std::process::Command::new("sh"))
             .args(["-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -867,7 +870,10 @@ async fn a_password_file_that_is_a_fifo_is_refused_without_blocking() {
     let dir = std::env::temp_dir().join(format!("smtp-doctor-serve-fifo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("pw.fifo");
-    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
     let config = dir.join("modules.toml");
     let with_fifo = format!(
