@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["diagnosis"],
     &["settings", "targets", "explain"],
     &["report", "diff", "render"],
-    &["lab"],
+    &["lab", "fuzzing"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
@@ -101,6 +101,57 @@ fn the_check_sees_a_wrong_use() {
         vec!["probe", "report"]
     );
     assert!(layer_of("diagnosis") > layer_of("probe"));
+}
+
+/// The crate's documentation lists its layers: it names every module of `src/lib.rs`, each in
+/// the layer `LAYERS` gives it (a public module as a link, but for `lab`, which exists only with
+/// its feature, and the hidden `fuzzing`).
+#[test]
+fn the_layer_list_in_lib_rs_names_every_module_in_its_layer() {
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let doc: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .skip_while(|l| !l.contains("Layers, bottom first"))
+        .collect();
+    // One bullet per layer: "- [`model`], [`text`]: …", carried on over indented lines.
+    let mut bullets: Vec<String> = Vec::new();
+    for line in &doc {
+        if let Some(b) = line.trim_start().strip_prefix("- ") {
+            bullets.push(b.to_string());
+        } else if line.starts_with("   ") && !bullets.is_empty() {
+            bullets.last_mut().unwrap().push_str(line);
+        }
+    }
+    let mut wrong = Vec::new();
+    for line in lib.lines().filter(|l| !l.starts_with("//")) {
+        let Some(decl) = line.trim().strip_suffix(';') else {
+            continue;
+        };
+        let name = match decl.split_whitespace().collect::<Vec<_>>()[..] {
+            ["pub" | "pub(crate)", "mod", name] | ["mod", name] => name,
+            _ => continue,
+        };
+        let bullet = bullets.iter().position(|b| {
+            let head = b.split(':').next().unwrap_or("");
+            head.contains(&format!("[`{name}`]"))
+                || b.contains(&format!("`{name}` ("))
+                || head.contains(&format!("`{name}`"))
+        });
+        let Some(bullet) = bullet else {
+            wrong.push(format!("{name}: not named in lib.rs's layer list"));
+            continue;
+        };
+        // fuzzing and lab share the last bullet; the test layers are LAYERS' own.
+        if name != "fuzzing" && layer_of(name) != Some(bullet) {
+            wrong.push(format!(
+                "{name}: in bullet {bullet} of lib.rs, layer {:?} of LAYERS",
+                layer_of(name)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 /// The command line's modules (`src/cli`), bottom first. `args` owns every flag and every

@@ -5,12 +5,12 @@
 mod support;
 
 use smtp_doctor::diagnosis::{diagnose, Options};
+use smtp_doctor::fuzzing::decode::{self, WindowsRule};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::{
     FirewallRule, Observations, ProductKind, ProductState, RuleAction, SecurityObservation,
     SecuritySource, Unread, UnreadReason,
 };
-use smtp_doctor::probe::security::decode::{self, WindowsRule};
 use smtp_doctor::render::{json, markdown, text};
 use smtp_doctor::report::Report;
 

@@ -190,7 +190,7 @@ pub(crate) async fn probe_with_progress(
     what: &str,
 ) -> Result<Observations, ExitCode> {
     let spinner = Progress::start(out, what);
-    let result = smtp_doctor::engine::run(plan).await;
+    let result = smtp_doctor::run(plan).await;
     spinner.stop();
     result.map_err(usage_error)
 }

@@ -37,7 +37,7 @@ pub fn report_of(obs: smtp_doctor::model::Observations, lang: Lang) -> Report {
 
 /// Probes `plan`, bounded by a generous guard against hangs.
 pub async fn observe(plan: Plan) -> smtp_doctor::model::Observations {
-    tokio::time::timeout(Duration::from_secs(60), smtp_doctor::engine::run(plan))
+    tokio::time::timeout(Duration::from_secs(60), smtp_doctor::run(plan))
         .await
         .expect("a probe must never hang past its timeouts")
         .expect("engine")
