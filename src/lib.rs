@@ -21,7 +21,7 @@
 //! Layers, bottom first; each uses only those above it in this list (`tests/layers.rs` holds
 //! it):
 //!
-//! - [`model`], [`text`], [`files`], [`runner`]: observations as pure data; escaping and dates;
+//! - [`model`], [`text`], [`files`], `runner`: observations as pure data; escaping and dates;
 //!   reading the user's files within limits; running the application's own programs, bounded
 //! - `knowledge`: tables of providers, TLS-inspecting products, refusals and error texts
 //! - [`plan`]: what to probe, validated ([`Host`], ports, timing, credentials)
@@ -35,9 +35,10 @@
 //! - `lab` (feature `lab`): loopback servers with a throw-away CA, for `demo` and tests;
 //!   `fuzzing` (hidden): entry points for the fuzz targets, not a stable API
 //!
-//! The modules in code font are private: what they offer is re-exported here ([`run`],
-//! [`Engine`], [`mx_hosts`]). The public modules are the types a report is made of and the
-//! functions that read, diagnose and render them.
+//! `knowledge`, `runner`, `probe` and `engine` are private: what they offer is re-exported here
+//! ([`run`], [`Engine`], [`mx_hosts`], and the record of a program run that a report carries,
+//! [`RunRecord`] and [`RunStatus`]). The public modules are the types a report is made of and
+//! the functions that read, diagnose and render them.
 //!
 //! Library users who want the engine alone depend on the crate with
 //! `default-features = false` (no command line, no lab, no clap, no rcgen).
@@ -63,7 +64,7 @@ pub mod plan;
 mod probe;
 pub mod render;
 pub mod report;
-pub mod runner;
+mod runner;
 pub mod settings;
 pub mod targets;
 pub mod text;
@@ -78,6 +79,7 @@ pub use model::{Observations, Security};
 pub use plan::{Host, Plan, PlanError};
 pub use probe::dns::{mx_hosts, MxAnswer};
 pub use report::Report;
+pub use runner::{RunRecord, RunStatus};
 
 /// Entry points for the fuzz targets and the tests that feed hostile or recorded bytes; not a
 /// stable API.
