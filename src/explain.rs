@@ -2,7 +2,7 @@
 //! message) to the layer that failed, the contract's finding code, the likely causes ranked, and
 //! the smtp-doctor command that confirms it.
 //!
-//! The text is untrusted: it is classified by [`crate::knowledge::errors::classify`] (bounded,
+//! The text is untrusted: it is classified by `knowledge::errors::classify` (bounded,
 //! pure), a host it names reaches the confirming command only once [`crate::plan::validate_host`]
 //! accepted it, and nothing of the input is echoed except through [`crate::text::escape`].
 

@@ -663,10 +663,9 @@ async fn mx_targets_are_probed_on_port_25() {
         ),
     ])
     .await;
-    let hosts =
-        smtp_doctor::probe::dns::mx_hosts("lab.test", Some(dns.addr), Duration::from_secs(2))
-            .await
-            .unwrap();
+    let hosts = smtp_doctor::mx_hosts("lab.test", Some(dns.addr), Duration::from_secs(2))
+        .await
+        .unwrap();
     let hosts: Vec<(u16, String)> = hosts
         .hosts
         .into_iter()
@@ -679,18 +678,12 @@ async fn mx_targets_are_probed_on_port_25() {
             (20, "mx2.lab.test".to_string())
         ]
     );
-    let none =
-        smtp_doctor::probe::dns::mx_hosts("nope.lab.test", Some(dns.addr), Duration::from_secs(2))
-            .await;
+    let none = smtp_doctor::mx_hosts("nope.lab.test", Some(dns.addr), Duration::from_secs(2)).await;
     assert!(none.unwrap_err().contains("NXDOMAIN"));
     // The CLI probes each exchanger on 25, one JSON line each.
     let server = dns.addr.to_string();
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-            .env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                "/nonexistent-smtp-doctor-test-root",
-            )
+        support::binary::smtp_doctor()
             .args([
                 "check",
                 "--mx",
@@ -720,11 +713,7 @@ async fn mx_targets_are_probed_on_port_25() {
 async fn check_mx(dns: &DnsResponder, domain: &'static str) -> std::process::Output {
     let server = dns.addr.to_string();
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-            .env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                "/nonexistent-smtp-doctor-test-root",
-            )
+        support::binary::smtp_doctor()
             .args(["check", "--mx", domain, "--dns-server", &server])
             .args(["--timeout", "1", "--no-color"])
             .output()
@@ -751,10 +740,9 @@ async fn mx_answers_that_name_no_host_are_said_not_dropped() {
         ),
     ])
     .await;
-    let answer =
-        smtp_doctor::probe::dns::mx_hosts("null.lab.test", Some(dns.addr), Duration::from_secs(2))
-            .await
-            .unwrap();
+    let answer = smtp_doctor::mx_hosts("null.lab.test", Some(dns.addr), Duration::from_secs(2))
+        .await
+        .unwrap();
     assert!(answer.null_mx && answer.hosts.is_empty(), "{answer:?}");
     // A null MX (RFC 7505) is the domain saying it takes no mail: one line, exit 1.
     let o = check_mx(&dns, "null.lab.test").await;

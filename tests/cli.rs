@@ -1,13 +1,11 @@
 //! The command line as users and scripts meet it: exit status, stdout/stderr discipline.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-        .env(
-            "SMTP_DOCTOR_TEST_ROOT",
-            "/nonexistent-smtp-doctor-test-root",
-        )
+    support::binary::smtp_doctor()
         .args(args)
         .env("NO_COLOR", "1")
         .output()
@@ -199,11 +197,7 @@ fn a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
         &["demo", "--json"],
         &["demo", "--format", "markdown"],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-            .env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                "/nonexistent-smtp-doctor-test-root",
-            )
+        let mut child = support::binary::smtp_doctor()
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -292,12 +286,7 @@ fn diff_exit_status() {
 }
 
 fn run_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
-    // A plain machine: no container, WSL or cloud VM recognised.
-    cmd.env(
-        "SMTP_DOCTOR_TEST_ROOT",
-        "/nonexistent-smtp-doctor-test-root",
-    );
+    let mut cmd = support::binary::smtp_doctor();
     cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
     for var in [
         "EMAIL_HOST",
@@ -479,11 +468,7 @@ async fn public_provider_chain_trusted_only_by_this_machine_is_interception() {
         let store = store.clone();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         move || {
-            Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-                .env(
-                    "SMTP_DOCTOR_TEST_ROOT",
-                    "/nonexistent-smtp-doctor-test-root",
-                )
+            support::binary::smtp_doctor()
                 .args(&args)
                 .env("SSL_CERT_FILE", &store)
                 .env_remove("SSL_CERT_DIR")
@@ -518,11 +503,7 @@ async fn public_provider_chain_trusted_only_by_this_machine_is_interception() {
     let mut with_ca: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     with_ca.extend(["--ca-file".to_string(), store.display().to_string()]);
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-            .env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                "/nonexistent-smtp-doctor-test-root",
-            )
+        support::binary::smtp_doctor()
             .args(&with_ca)
             .env("SSL_CERT_FILE", "/nonexistent")
             .output()
@@ -556,12 +537,7 @@ async fn targets_log_in_as_the_user_given() {
     let run_with = move |password: Option<&'static str>| {
         let file = file.clone();
         tokio::task::spawn_blocking(move || {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
-            // A plain machine: no container, WSL or cloud VM recognised.
-            cmd.env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                "/nonexistent-smtp-doctor-test-root",
-            );
+            let mut cmd = support::binary::smtp_doctor();
             cmd.args(["check", "--targets", &file, "--user", "bob"])
                 .args(["--insecure-auth", "--json", "--timeout", "2"])
                 .env_remove("SMTP_DOCTOR_PASSWORD")
@@ -730,10 +706,13 @@ fn many_targets_never_run_out_of_descriptors_into_a_firewall_finding() {
     std::fs::write(dir.join("targets.txt"), list).unwrap();
     let script = format!(
         "ulimit -S -n 100 && ulimit -H -n 100 && exec {} check --targets {} --timeout 0.3 --no-color",
-        env!("CARGO_BIN_EXE_smtp-doctor"),
+        support::binary::path(),
         dir.join("targets.txt").display()
     );
-    let o = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let o = support::binary::on_a_plain_machine(&mut std::process::Command::new("sh"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     let err = stderr(&o);
     // Every target is a dropped port whose address (127.0.0.1) refuses on 443: the network

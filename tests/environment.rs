@@ -6,7 +6,7 @@
 
 use smtp_doctor::lab::{self, DroppingPort, LabCa, LabServer, ServerBehaviour, ServerMode};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// A fixture root whose `/sys/class/dmi/id/sys_vendor` says `vendor`.
 fn machine(name: &str, vendor: &str) -> PathBuf {
@@ -55,16 +55,12 @@ async fn check(
     ]);
     let root = root.cloned();
     tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
-        cmd.args(&args).env_remove("KUBERNETES_SERVICE_HOST");
-        match root {
-            Some(r) => cmd.env("SMTP_DOCTOR_TEST_ROOT", r),
-            // An empty machine: nothing recognised, whatever this host is.
-            None => cmd.env(
-                "SMTP_DOCTOR_TEST_ROOT",
-                std::env::temp_dir().join("smtp-doctor-no-such-root"),
-            ),
-        };
+        // Without a root: an empty machine, nothing recognised, whatever this host is.
+        let mut cmd = support::binary::smtp_doctor();
+        cmd.args(&args);
+        if let Some(r) = root {
+            cmd.env(support::binary::MACHINE_ROOT, r);
+        }
         cmd.output().unwrap()
     })
     .await
@@ -265,7 +261,7 @@ async fn check_gmail(server: &LabServer, ca_pem: &str, lang: &str) -> (Output, P
     .map(|s| s.to_string())
     .collect();
     let o = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        support::binary::smtp_doctor()
             .args(&args)
             .env("SMTP_DOCTOR_PASSWORD", "app-password-123")
             .output()
@@ -359,12 +355,11 @@ async fn preflight_in(env: &str, root: Option<&PathBuf>, extra: &[&str]) -> Outp
         .cloned()
         .unwrap_or_else(|| std::env::temp_dir().join("smtp-doctor-no-such-root"));
     tokio::task::spawn_blocking(move || {
-        let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        let o = support::binary::smtp_doctor_in_an_empty_environment()
             .args(&args)
             .current_dir(&dir)
-            .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("SMTP_DOCTOR_TEST_ROOT", root)
+            .env(support::binary::MACHINE_ROOT, root)
             .output()
             .unwrap();
         std::fs::remove_dir_all(&dir).ok();
@@ -504,10 +499,7 @@ async fn port_2525_is_tried_and_recommended_only_when_587_and_465_do_not_connect
         ]
         .to_vec();
         tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-                .args(&args)
-                .output()
-                .unwrap()
+            support::binary::smtp_doctor().args(&args).output().unwrap()
         })
     };
     // 587 dropped, 465 answering: 2525 is not tried.

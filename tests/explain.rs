@@ -1,9 +1,11 @@
 //! `explain`: the corpus of real error texts (tests/data/explain_corpus.jsonl, each with where it
 //! came from) classified field by field, and the command as users and scripts meet it.
 
+mod support;
+
 use serde_json::Value;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn corpus() -> Vec<Value> {
     let text = include_str!("data/explain_corpus.jsonl");
@@ -56,11 +58,7 @@ fn every_corpus_row_is_classified_as_expected() {
 }
 
 fn explain(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-        .env(
-            "SMTP_DOCTOR_TEST_ROOT",
-            "/nonexistent-smtp-doctor-test-root",
-        )
+    let mut child = support::binary::smtp_doctor()
         .arg("explain")
         .args(args)
         .env("NO_COLOR", "1")

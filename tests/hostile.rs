@@ -710,7 +710,7 @@ impl Drop for Exporter {
 impl Exporter {
     fn start() -> Exporter {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        let mut child = support::binary::smtp_doctor()
             .args(["serve", "--listen", "127.0.0.1:0", "--timeout", "1.5"])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())

@@ -1,6 +1,6 @@
-//! The library's layers (README, "How it works"): a module may use only modules of its own
-//! layer or of the layers before it. Read from the sources, so a new `use crate::…` that points
-//! down the list fails here.
+//! The library's layers (README, "How it works"), and the command line's: a module may use
+//! only modules of its own layer or of the layers before it. Read from the sources, so a new
+//! `use crate::…` (or, in the binary, `super::…`) that points down the list fails here.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["diagnosis"],
     &["settings", "targets", "explain"],
     &["report", "diff", "render"],
-    &["lab"],
+    &["lab", "fuzzing"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
@@ -101,6 +101,245 @@ fn the_check_sees_a_wrong_use() {
         vec!["probe", "report"]
     );
     assert!(layer_of("diagnosis") > layer_of("probe"));
+}
+
+/// The crate's documentation lists its layers: it names every module of `src/lib.rs`, each in
+/// the layer `LAYERS` gives it (a public module as a link, but for `lab`, which exists only with
+/// its feature, and the hidden `fuzzing`).
+#[test]
+fn the_layer_list_in_lib_rs_names_every_module_in_its_layer() {
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let doc: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .skip_while(|l| !l.contains("Layers, bottom first"))
+        .collect();
+    // One bullet per layer: "- [`model`], [`text`]: …", carried on over indented lines.
+    let mut bullets: Vec<String> = Vec::new();
+    for line in &doc {
+        if let Some(b) = line.trim_start().strip_prefix("- ") {
+            bullets.push(b.to_string());
+        } else if line.starts_with("   ") && !bullets.is_empty() {
+            bullets.last_mut().unwrap().push_str(line);
+        }
+    }
+    let mut wrong = Vec::new();
+    for line in lib.lines().filter(|l| !l.starts_with("//")) {
+        let Some(decl) = line.trim().strip_suffix(';') else {
+            continue;
+        };
+        let name = match decl.split_whitespace().collect::<Vec<_>>()[..] {
+            ["pub" | "pub(crate)", "mod", name] | ["mod", name] => name,
+            _ => continue,
+        };
+        let bullet = bullets.iter().position(|b| {
+            let head = b.split(':').next().unwrap_or("");
+            head.contains(&format!("[`{name}`]"))
+                || b.contains(&format!("`{name}` ("))
+                || head.contains(&format!("`{name}`"))
+        });
+        let Some(bullet) = bullet else {
+            wrong.push(format!("{name}: not named in lib.rs's layer list"));
+            continue;
+        };
+        // fuzzing and lab share the last bullet; the test layers are LAYERS' own.
+        if name != "fuzzing" && layer_of(name) != Some(bullet) {
+            wrong.push(format!(
+                "{name}: in bullet {bullet} of lib.rs, layer {:?} of LAYERS",
+                layer_of(name)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The command line's modules (`src/cli`), bottom first. `args` owns every flag and every
+/// usage text; the commands use it, never the reverse. `serve::allow` and `serve::request` are
+/// `serve`'s pure parsers (`args` parses `--allow` and `--allow-host` with them); `cli` is
+/// `src/cli/mod.rs`, the dispatch, which nothing uses.
+const CLI_LAYERS: &[&[&str]] = &[
+    &["usage", "serve::allow", "serve::request"],
+    &["args"],
+    &["output", "config", "serve_config"],
+    &["check", "explain", "many", "preflight", "serve"],
+    &["cli"],
+];
+
+fn cli_layer_of(module: &str) -> Option<usize> {
+    CLI_LAYERS.iter().position(|l| l.contains(&module))
+}
+
+/// The `CLI_LAYERS` module of a module path (`["cli", "serve", "probe"]`): a file of
+/// `serve/` is `serve` but for its two pure parsers; an item of `src/cli/mod.rs` is `cli`.
+fn cli_module(path: &[String], modules: &[String]) -> String {
+    match path {
+        [_, serve, pure, ..] if serve == "serve" && (pure == "allow" || pure == "request") => {
+            format!("serve::{pure}")
+        }
+        [_, name, ..] if modules.contains(name) => name.clone(),
+        _ => "cli".to_string(),
+    }
+}
+
+/// The module paths a file at `me` (`["cli", "serve", "probe"]`) names with `super::`,
+/// `crate::cli::` or `self::`, outside its `#[cfg(test)]` module.
+fn cli_uses(source: &str, me: &[String]) -> Vec<Vec<String>> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or("");
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < code.len() {
+        let rest = &code[at..];
+        let starts_word = at == 0 || !code[..at].ends_with(ident);
+        let (mut base, mut tail): (Vec<String>, &str) = if !starts_word {
+            (Vec::new(), "")
+        } else if let Some(t) = rest.strip_prefix("crate::cli::") {
+            (vec!["cli".to_string()], t)
+        } else if rest.starts_with("super::") {
+            (me.to_vec(), rest)
+        } else {
+            (Vec::new(), "")
+        };
+        if base.is_empty() {
+            at += rest.chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        while let Some(t) = tail.strip_prefix("super::") {
+            base.pop();
+            tail = t;
+        }
+        let mut path = base;
+        loop {
+            let name: String = tail.chars().take_while(|c| ident(*c)).collect();
+            if name.is_empty() {
+                break;
+            }
+            tail = &tail[name.len()..];
+            path.push(name);
+            match tail.strip_prefix("::") {
+                Some(t) => tail = t,
+                None => break,
+            }
+        }
+        found.push(path);
+        at = code.len() - tail.len();
+    }
+    found
+}
+
+/// Every file of `src/cli` with its module path.
+fn cli_files(dir: &Path, path: Vec<String>, out: &mut Vec<(Vec<String>, std::path::PathBuf)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let file = entry.unwrap().path();
+        let name = file.file_stem().unwrap().to_string_lossy().to_string();
+        let mut child = path.clone();
+        if file.is_dir() {
+            child.push(name);
+            cli_files(&file, child, out);
+        } else if file.extension().is_some_and(|e| e == "rs") {
+            if name != "mod" {
+                child.push(name);
+            }
+            out.push((child, file));
+        }
+    }
+}
+
+#[test]
+fn no_module_of_the_command_line_uses_one_further_down() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("cli");
+    let mut files = Vec::new();
+    cli_files(&dir, vec!["cli".to_string()], &mut files);
+    let modules: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .filter(|m| m != "mod")
+        .collect();
+    assert!(modules.contains(&"args".to_string()), "{modules:?}");
+    let mut wrong = Vec::new();
+    for (path, file) in &files {
+        let mine = cli_module(path, &modules);
+        let Some(my_layer) = cli_layer_of(&mine) else {
+            wrong.push(format!("{mine} is in no layer: add it to CLI_LAYERS"));
+            continue;
+        };
+        let source = std::fs::read_to_string(file).unwrap();
+        for used in cli_uses(&source, path) {
+            let theirs = cli_module(&used, &modules);
+            if theirs == mine {
+                continue;
+            }
+            match cli_layer_of(&theirs) {
+                Some(l) if l <= my_layer => {}
+                Some(_) => wrong.push(format!(
+                    "{}: {mine} uses {theirs} ({}), a later layer",
+                    file.display(),
+                    used.join("::")
+                )),
+                None => wrong.push(format!("{}: {theirs} is in no layer", file.display())),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_check_sees_a_wrong_use_in_the_command_line() {
+    let me = ["cli".to_string(), "args".to_string()];
+    let uses = cli_uses(
+        "#[command(after_help = super::explain::EXAMPLES)]\nuse super::super::x;\nfn f() { super::check_observations() }\nuse crate::cli::serve::allow::parse;\n#[cfg(test)]\nuse super::y;",
+        &me,
+    );
+    assert_eq!(
+        uses,
+        vec![
+            vec!["cli", "explain", "EXAMPLES"],
+            vec!["x"],
+            vec!["cli", "check_observations"],
+            vec!["cli", "serve", "allow", "parse"],
+        ]
+    );
+    let modules = ["explain".to_string(), "serve".to_string()];
+    assert_eq!(cli_module(&uses[0], &modules), "explain");
+    assert_eq!(cli_module(&uses[2], &modules), "cli");
+    assert_eq!(cli_module(&uses[3], &modules), "serve::allow");
+    assert!(cli_layer_of("explain") > cli_layer_of("args"));
+}
+
+/// Every test starts the binary through `tests/support/binary.rs`, which runs it on a plain
+/// machine: a hand-built spawn forgets the machine override, and the container or cloud VM
+/// the tests run in then changes the findings.
+#[test]
+fn the_binary_is_started_only_through_the_support_helper() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let helper = tests.join("support").join("binary.rs");
+    let needle = concat!("CARGO_BIN_", "EXE_");
+    let mut hand_built = Vec::new();
+    for dir in [tests.clone(), tests.join("support")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") && path != helper {
+                let source = std::fs::read_to_string(&path).unwrap();
+                if source.contains(needle) {
+                    hand_built.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        hand_built.is_empty(),
+        "start the binary with support::binary::smtp_doctor(): {hand_built:?}"
+    );
 }
 
 /// The diagnosis decides with its own words: the message catalogue defines none of the

@@ -5,6 +5,8 @@
 //! processes and memory are watched in /proc.
 #![cfg(target_os = "linux")]
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -56,12 +58,7 @@ fn run_with(
     deadline: Duration,
     stdin: Stdio,
 ) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"));
-    // A plain machine: no container, WSL or cloud VM recognised.
-    cmd.env(
-        "SMTP_DOCTOR_TEST_ROOT",
-        "/nonexistent-smtp-doctor-test-root",
-    );
+    let mut cmd = support::binary::smtp_doctor();
     cmd.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")

@@ -2,13 +2,15 @@
 //! whose README says where each comes from), and the diagnosis on recorded observations with a
 //! security state attached. Pure: no network, no root, no Windows.
 
+mod support;
+
 use smtp_doctor::diagnosis::{diagnose, Options};
+use smtp_doctor::fuzzing::decode::{self, WindowsRule};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::{
     FirewallRule, Observations, ProductKind, ProductState, RuleAction, SecurityObservation,
     SecuritySource, Unread, UnreadReason,
 };
-use smtp_doctor::probe::security::decode::{self, WindowsRule};
 use smtp_doctor::render::{json, markdown, text};
 use smtp_doctor::report::Report;
 
@@ -512,9 +514,9 @@ fn the_demo_reads_the_machine_when_587_is_dropped_and_names_the_rule() {
     )
     .unwrap();
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        let out = support::binary::smtp_doctor()
             .args(args)
-            .env("SMTP_DOCTOR_TEST_ROOT", &root)
+            .env(support::binary::MACHINE_ROOT, &root)
             .env("NO_COLOR", "1")
             // UTF-8 even to a pipe on Windows, where a redirected report is ASCII by default.
             .env("SMTP_DOCTOR_ASCII", "0")

@@ -8,7 +8,7 @@ use smtp_doctor::lab::{
 };
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
-use std::process::{Child, ChildStderr, Command, Stdio};
+use std::process::{Child, ChildStderr, Stdio};
 use std::time::{Duration, Instant};
 use support::{DnsAnswer, DnsResponder};
 
@@ -41,7 +41,7 @@ impl Serve {
 
     /// The same, with these variables added to its environment.
     fn start_with(args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        let child = support::binary::smtp_doctor()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .envs(env.iter().copied())
@@ -248,6 +248,12 @@ async fn a_healthy_server_is_probe_success_1_with_its_tls_series() {
         (v["schema"].as_u64(), v["verdict"].as_str()),
         (Some(1), Some("ok"))
     );
+    // Started on a plain machine: the container or cloud VM the tests run in is not in it.
+    let machine = &v["environment"];
+    assert!(
+        machine.get("container").is_none() && machine.get("hosting").is_none(),
+        "{machine}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -357,7 +363,7 @@ async fn a_probe_beyond_the_concurrency_limit_is_503_at_once() {
 
 #[test]
 fn a_non_loopback_listen_address_without_allow_is_exit_2() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+    let mut child = support::binary::smtp_doctor()
         .args(["serve", "--listen", "0.0.0.0:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -499,7 +505,7 @@ async fn openmetrics_when_the_scraper_asks_for_it() {
 
 #[test]
 fn help_has_examples_and_a_scrape_config_and_bad_flags_are_one_line() {
-    let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+    let o = support::binary::smtp_doctor()
         .args(["serve", "--help"])
         .output()
         .unwrap();
@@ -528,10 +534,7 @@ fn help_has_examples_and_a_scrape_config_and_bad_flags_are_one_line() {
         (&["serve", "--concurrency", "0"][..], "--concurrency"),
         (&["serve", "--listen", "localhost"][..], "--listen"),
     ] {
-        let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
-            .args(args)
-            .output()
-            .unwrap();
+        let o = support::binary::smtp_doctor().args(args).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(o.stdout.is_empty());
@@ -647,7 +650,10 @@ async fn modules_from_the_config_file_are_used_and_reloaded() {
     #[cfg(unix)]
     {
         let pid = serve.child.id().to_string();
-        let killed = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+        let killed = std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap();
         assert!(killed.success());
     }
     #[cfg(not(unix))]
@@ -691,7 +697,7 @@ fn a_config_file_that_does_not_read_is_exit_2_in_one_line() {
     let bad = dir.join("modules.toml");
     std::fs::write(&bad, "[modules.a]\nports = [\"x\"]\n").unwrap();
     for path in [bad.clone(), dir.join("missing.toml")] {
-        let o = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+        let o = support::binary::smtp_doctor()
             .args(["serve", "--listen", "127.0.0.1:0", "--config"])
             .arg(&path)
             .output()
@@ -715,9 +721,9 @@ async fn probes_never_run_out_of_open_files() {
     let answers = blocking(move || {
         let script = format!(
             "ulimit -S -n 120 && ulimit -H -n 120 && exec {} serve --listen 127.0.0.1:0 --concurrency 12 --per-target 12 --timeout 3",
-            env!("CARGO_BIN_EXE_smtp-doctor")
+            support::binary::path()
         );
-        let child = Command::new("sh")
+        let child = support::binary::on_a_plain_machine(&mut std::process::Command::new("sh"))
             .args(["-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -864,7 +870,10 @@ async fn a_password_file_that_is_a_fifo_is_refused_without_blocking() {
     let dir = std::env::temp_dir().join(format!("smtp-doctor-serve-fifo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("pw.fifo");
-    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
     let config = dir.join("modules.toml");
     let with_fifo = format!(
@@ -875,7 +884,7 @@ async fn a_password_file_that_is_a_fifo_is_refused_without_blocking() {
     let (start, reload, healthy, metrics) = blocking({
         let config = config.clone();
         move || {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-doctor"))
+            let mut child = support::binary::smtp_doctor()
                 .args(["serve", "--listen", "127.0.0.1:0", "--config"])
                 .arg(&config)
                 .stdin(Stdio::null())

@@ -8,6 +8,9 @@ use smtp_doctor::plan::{self, ConnectTo, ResolveOverride};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod serve;
+pub(crate) use serve::ServeArgs;
+
 const PREFLIGHT_EXAMPLES: &str = "\
 Examples:
   smtp-doctor preflight                        # in the Django project folder (.env, settings.py)
@@ -33,6 +36,20 @@ smtp.ehlo_name_invalid) instead of reported as ok. --ca-file, --resolve and --co
 to smtp-doctor's probe only.
 
 Exit status: 0 the configured path works, 1 it does not, 2 settings that cannot be read.";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  smtp-doctor explain 'TimeoutError: [WinError 10060] Se produjo un error durante el intento de conexión ya que la parte conectada no respondió adecuadamente'
+  smtp-doctor explain --file error.log --lang es
+  python manage.py sendtestemail me@example.com 2>&1 | smtp-doctor explain
+  smtp-doctor explain 'Error: connect ETIMEDOUT 142.250.1.108:587' --json
+  smtp-doctor explain --file traceback.txt --host smtp.gmail.com --run
+
+Standard input is read when neither TEXT nor --file is given (at most 1 MiB).
+With --run, the check probes the port the text names and 587/465 (or the --port flags), on the
+server the text names (or --host); --timeout, --resolve, --connect-to, --ca-file and --user
+apply to that check as they do to `check`.
+Exit status: 0 recognised, 1 not recognised, 2 bad usage; with --run, the check's status.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -111,7 +128,7 @@ pub(crate) enum Command {
     },
     /// Explain a pasted error or traceback (TEXT, --file FILE, or standard input): which layer
     /// failed, the likely causes ranked, and the smtp-doctor command that confirms it.
-    #[command(after_help = super::explain::EXAMPLES)]
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain {
         /// The error text [default: read from --file, else standard input].
         #[arg(conflicts_with = "file")]
@@ -134,8 +151,8 @@ pub(crate) enum Command {
     /// Serve Prometheus probes (the blackbox pattern): GET /probe?target=HOST[:PORT] runs what
     /// `check` runs and answers probe_success, probe_duration_seconds and smtp_doctor_* series
     /// naming the failed step and its finding code.
-    #[command(after_help = super::serve::EXAMPLES)]
-    Serve(super::serve::ServeArgs),
+    #[command(after_help = serve::EXAMPLES)]
+    Serve(ServeArgs),
     /// Reproduce the origin incident (587 silently dropped, 465 implicit TLS working) in a
     /// loopback lab and diagnose it. Needs no network.
     Demo {

@@ -2,27 +2,14 @@
 //! words, with the command that confirms it; `--run` runs that command.
 
 use super::args::{OutputArgs, ProbeArgs};
+use super::check;
 use super::output::{self, is_json};
-use super::usage_error;
+use super::usage::usage_error;
 use smtp_doctor::explain::Explanation;
 use smtp_doctor::files::{self, FileKind};
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
-
-pub(crate) const EXAMPLES: &str = "\
-Examples:
-  smtp-doctor explain 'TimeoutError: [WinError 10060] Se produjo un error durante el intento de conexión ya que la parte conectada no respondió adecuadamente'
-  smtp-doctor explain --file error.log --lang es
-  python manage.py sendtestemail me@example.com 2>&1 | smtp-doctor explain
-  smtp-doctor explain 'Error: connect ETIMEDOUT 142.250.1.108:587' --json
-  smtp-doctor explain --file traceback.txt --host smtp.gmail.com --run
-
-Standard input is read when neither TEXT nor --file is given (at most 1 MiB).
-With --run, the check probes the port the text names and 587/465 (or the --port flags), on the
-server the text names (or --host); --timeout, --resolve, --connect-to, --ca-file and --user
-apply to that check as they do to `check`.
-Exit status: 0 recognised, 1 not recognised, 2 bad usage; with --run, the check's status.";
 
 /// What `explain` was given.
 pub(crate) struct Input<'a> {
@@ -104,7 +91,7 @@ async fn run_check(e: &Explanation, probe: &ProbeArgs, out: &OutputArgs) -> Exit
     if probe.from.is_none() {
         probe.from = e.sender();
     }
-    let observations = match super::check_observations(host, &probe, out).await {
+    let observations = match check::observations(host, &probe, out).await {
         Ok(o) => o,
         Err(code) => return code,
     };

@@ -4,12 +4,12 @@
 use super::args::{OutputArgs, ProbeArgs};
 use super::config::{self, NetConfig};
 use super::output::{self, is_json, options};
-use super::usage_error;
+use super::usage::usage_error;
 use smtp_doctor::diagnosis;
-use smtp_doctor::engine::Engine;
 use smtp_doctor::plan::{Plan, Timing};
 use smtp_doctor::report::{Report, Verdict};
 use smtp_doctor::targets::{self, Target};
+use smtp_doctor::Engine;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,7 +89,7 @@ async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skippe
                 .map_err(usage_error)?
                 .to_string();
             let timing = Timing::new(net.timeout);
-            let answer = smtp_doctor::probe::dns::mx_hosts(&domain, net.dns_server(), timing.dns)
+            let answer = smtp_doctor::mx_hosts(&domain, net.dns_server(), timing.dns)
                 .await
                 .map_err(|e| {
                     eprintln!("smtp-doctor: cannot look up the MX of {domain}: {e}");

@@ -2,6 +2,7 @@
 //! purpose: every decision about mail lives in the library.
 
 mod args;
+mod check;
 mod config;
 mod explain;
 mod many;
@@ -13,12 +14,11 @@ mod usage;
 
 use args::{Cli, Command, FormatArg};
 use clap::Parser;
-use config::NetConfig;
 use output::{emit, is_json, probe_with_progress};
 use smtp_doctor::report::Report;
 use std::io::Write;
 use std::process::ExitCode;
-pub(crate) use usage::usage_error;
+use usage::usage_error;
 
 /// Parses the command line and runs it; the process exit status comes back.
 pub fn main() -> ExitCode {
@@ -78,7 +78,7 @@ async fn run(cli: Cli) -> ExitCode {
             probe,
             out,
             ..
-        } => check(&host, &probe, &out).await,
+        } => check::run(&host, &probe, &out).await,
         Command::Diff { a, b } => diff(&a, &b),
         Command::Preflight {
             probe,
@@ -104,28 +104,6 @@ async fn run(cli: Cli) -> ExitCode {
             explain::run(input, &probe, &out).await
         }
     }
-}
-
-async fn check(host: &str, probe: &args::ProbeArgs, out: &args::OutputArgs) -> ExitCode {
-    match check_observations(host, probe, out).await {
-        Ok(observations) => emit("check", observations, out),
-        Err(code) => code,
-    }
-}
-
-/// What `check HOST` observes (also `explain --run`'s probe).
-async fn check_observations(
-    host: &str,
-    probe: &args::ProbeArgs,
-    out: &args::OutputArgs,
-) -> Result<smtp_doctor::model::Observations, ExitCode> {
-    let net = NetConfig::from_args(probe).map_err(usage_error)?;
-    let mut plan = net.plan(host, &net.ports).map_err(usage_error)?;
-    plan.credentials = config::login(probe, probe.user.clone(), None).map_err(usage_error)?;
-    plan.domain =
-        config::domain_check(probe, probe.from.as_deref(), "--from").map_err(usage_error)?;
-    let what = format!("probing {} …", plan.host);
-    probe_with_progress(plan, out, &what).await
 }
 
 async fn demo(out: &args::OutputArgs) -> ExitCode {

@@ -1,7 +1,7 @@
 //! Writing reports: the format and colour the flags ask for, progress only on a terminal.
 
 use super::args::{FormatArg, OutputArgs};
-use super::usage_error;
+use super::usage::usage_error;
 use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::model::Observations;
 use smtp_doctor::plan::Plan;
@@ -190,7 +190,7 @@ pub(crate) async fn probe_with_progress(
     what: &str,
 ) -> Result<Observations, ExitCode> {
     let spinner = Progress::start(out, what);
-    let result = smtp_doctor::engine::run(plan).await;
+    let result = smtp_doctor::run(plan).await;
     spinner.stop();
     result.map_err(usage_error)
 }

@@ -3,7 +3,7 @@
 use super::args::{OutputArgs, PreflightArgs, ProbeArgs};
 use super::config::{self, NetConfig};
 use super::output::{options, probe_with_progress, write_report};
-use super::usage_error;
+use super::usage::usage_error;
 use smtp_doctor::diagnosis::{preflight, Options};
 use smtp_doctor::plan::{self, Plan, SendPlan};
 use smtp_doctor::report::Report;

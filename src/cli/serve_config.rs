@@ -13,9 +13,9 @@
 //! ```
 
 use serde::Deserialize;
-use smtp_doctor::engine::Engine;
 use smtp_doctor::model::Security;
 use smtp_doctor::plan::{self, Credentials, Secret, SecretKind};
+use smtp_doctor::Engine;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

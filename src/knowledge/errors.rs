@@ -117,9 +117,9 @@ error_kinds! {
     /// … because the message did not come over TLS (Gmail 4.7.29).
     ReceiverRequiresTls;
     /// A receiver defers mail from this address or domain for its rate or complaints (Gmail
-    /// 4.7.28, Yahoo 421 4.7.0 [TSS04]).
+    /// 4.7.28, Yahoo 421 4.7.0 \[TSS04\]).
     ReceiverThrottled;
-    /// A receiver refuses the sending address: it is on a blocklist (Yahoo 553 5.7.1 [BL21]).
+    /// A receiver refuses the sending address: it is on a blocklist (Yahoo 553 5.7.1 \[BL21\]).
     IpBlocklisted;
 }
 
@@ -174,7 +174,7 @@ impl Runtime {
     }
 }
 
-/// What [`classify`] found in a text.
+/// What `classify` found in a text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Classified {
     /// What failed, when the text says it.

@@ -6,7 +6,12 @@ use crate::model::{Container, Environment, Hosting};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// A test-only override of `/`, so fixtures stand for a cloud VM, WSL or a container.
+/// When set, stands for `/`: fixture folders stand for a cloud VM, WSL or a container (and,
+/// with a `smtp-doctor-security.json` in them, for the machine's security state). Meant for
+/// tests, and honoured by every build, release included: the end-to-end tier and the
+/// benchmarks run the release binary. It opens no door: whoever sets this process's
+/// environment already chooses what it runs and loads (`PATH`, `LD_PRELOAD`), and the override
+/// only chooses where this machine's description is read from, parsed as untrusted as `/sys`.
 pub const ROOT_OVERRIDE: &str = "SMTP_DOCTOR_TEST_ROOT";
 
 /// Azure's fixed chassis asset tag (local Hyper-V VMs share the vendor strings, not this tag).

@@ -52,7 +52,7 @@ impl Format {
 
 /// A metric family's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A value that goes up and down.
     Gauge,
     /// A count that only goes up; its samples are `NAME_total`.
@@ -63,9 +63,10 @@ pub enum Kind {
 }
 
 /// Writes metric families in one format. Families must be declared before their samples, each
-/// once (both formats require a family's samples together).
+/// once (both formats require a family's samples together). Private to this file, so that
+/// every series the crate writes is written here.
 #[derive(Debug)]
-pub struct Exposition {
+pub(crate) struct Exposition {
     format: Format,
     out: String,
     family: Option<(String, Kind)>,
@@ -228,22 +229,123 @@ fn greeting_ms(g: &GreetingOutcome) -> f64 {
     }
 }
 
-/// The `/probe` answer for `report`: `probe_success`, `probe_duration_seconds` and the
-/// `smtp_doctor_*` series.
-pub fn render(report: &Report, format: Format) -> String {
-    let mut x = Exposition::new(format);
+/// The two series every `/probe` answer starts with, as blackbox_exporter writes them:
+/// `probe_success` and `probe_duration_seconds`.
+fn probe_outcome(x: &mut Exposition, success: bool, seconds: f64) {
     x.family(
         "probe_success",
         Kind::Gauge,
         "Whether every probed port completed its handshake securely (verdict ok).",
     );
-    x.sample(&[], f64::from(u8::from(report.verdict == Verdict::Ok)));
+    x.sample(&[], f64::from(u8::from(success)));
     x.family(
         "probe_duration_seconds",
         Kind::Gauge,
         "How long the probe took, in seconds.",
     );
-    x.sample(&[], report.elapsed_ms / 1000.0);
+    x.sample(&[], seconds);
+}
+
+/// The `/probe` answer for a probe cut off at its budget after `elapsed`: failed, with no
+/// finding to name (there is no report to describe).
+pub fn timed_out(elapsed: std::time::Duration, format: Format) -> String {
+    let mut x = Exposition::new(format);
+    probe_outcome(&mut x, false, elapsed.as_secs_f64());
+    x.finish()
+}
+
+/// The exporter's own state (`serve`'s `/metrics`), read at one moment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExporterState {
+    /// Probes running now.
+    pub probes_in_flight: u32,
+    /// HTTP connections open now.
+    pub connections: usize,
+    /// Probes finished with verdict ok.
+    pub probes_succeeded: u64,
+    /// Probes finished with another verdict.
+    pub probes_failed: u64,
+    /// Probes cut off at their time budget.
+    pub probes_timed_out: u64,
+    /// Probe requests refused for want of a slot or of open files (503).
+    pub refused_busy: u64,
+    /// Probe requests refused by `--allow` (403).
+    pub refused_forbidden: u64,
+    /// Probe requests refused as malformed (400).
+    pub refused_bad_request: u64,
+    /// Reloads of the modules that worked.
+    pub reloads_succeeded: u64,
+    /// Reloads of the modules that failed (the modules in use were kept).
+    pub reloads_failed: u64,
+    /// Whether the last reload worked (true before any).
+    pub last_reload_ok: bool,
+    /// The `--concurrency` limit.
+    pub concurrency: u32,
+}
+
+/// The exporter's own series (`serve`'s `/metrics`): `smtp_doctor_exporter_*`.
+pub fn exporter(s: &ExporterState, format: Format) -> String {
+    let count = |n: u64| n as f64;
+    let mut x = Exposition::new(format);
+    x.family(
+        "smtp_doctor_exporter_probes_in_flight",
+        Kind::Gauge,
+        "Probes running now.",
+    );
+    x.sample(&[], f64::from(s.probes_in_flight));
+    x.family(
+        "smtp_doctor_exporter_connections",
+        Kind::Gauge,
+        "HTTP connections open now.",
+    );
+    x.sample(&[], s.connections as f64);
+    x.family(
+        "smtp_doctor_exporter_probes",
+        Kind::Counter,
+        "Probes finished, by result (success: verdict ok).",
+    );
+    x.sample(&[("result", "success")], count(s.probes_succeeded));
+    x.sample(&[("result", "failure")], count(s.probes_failed));
+    x.sample(&[("result", "timeout")], count(s.probes_timed_out));
+    x.family(
+        "smtp_doctor_exporter_probes_refused",
+        Kind::Counter,
+        "Probe requests refused before any connection, by reason.",
+    );
+    x.sample(&[("reason", "busy")], count(s.refused_busy));
+    x.sample(&[("reason", "forbidden")], count(s.refused_forbidden));
+    x.sample(&[("reason", "bad_request")], count(s.refused_bad_request));
+    x.family(
+        "smtp_doctor_exporter_config_reloads",
+        Kind::Counter,
+        "Reloads of --config (SIGHUP, POST /-/reload), by result.",
+    );
+    x.sample(&[("result", "success")], count(s.reloads_succeeded));
+    x.sample(&[("result", "failure")], count(s.reloads_failed));
+    x.family(
+        "smtp_doctor_exporter_config_last_reload_successful",
+        Kind::Gauge,
+        "Whether the last reload of --config worked (1 before any).",
+    );
+    x.sample(&[], if s.last_reload_ok { 1.0 } else { 0.0 });
+    x.family(
+        "smtp_doctor_exporter_concurrency_limit",
+        Kind::Gauge,
+        "The --concurrency limit.",
+    );
+    x.sample(&[], f64::from(s.concurrency));
+    x.finish()
+}
+
+/// The `/probe` answer for `report`: `probe_success`, `probe_duration_seconds` and the
+/// `smtp_doctor_*` series.
+pub fn render(report: &Report, format: Format) -> String {
+    let mut x = Exposition::new(format);
+    probe_outcome(
+        &mut x,
+        report.verdict == Verdict::Ok,
+        report.elapsed_ms / 1000.0,
+    );
 
     x.family(
         "smtp_doctor_verdict",
@@ -393,6 +495,68 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn the_timed_out_answer_is_failure_and_its_duration() {
+        let text = timed_out(std::time::Duration::from_millis(1500), Format::Text);
+        assert_eq!(
+            text,
+            "# HELP probe_success Whether every probed port completed its handshake securely (verdict ok).\n\
+             # TYPE probe_success gauge\n\
+             probe_success 0\n\
+             # HELP probe_duration_seconds How long the probe took, in seconds.\n\
+             # TYPE probe_duration_seconds gauge\n\
+             probe_duration_seconds 1.5\n"
+        );
+        let open = timed_out(std::time::Duration::from_millis(250), Format::OpenMetrics);
+        assert!(
+            open.ends_with("probe_duration_seconds 0.25\n# EOF\n"),
+            "{open}"
+        );
+    }
+
+    #[test]
+    fn the_exporter_series_are_its_counters() {
+        let s = ExporterState {
+            probes_in_flight: 2,
+            connections: 3,
+            probes_succeeded: 5,
+            probes_failed: 7,
+            probes_timed_out: 11,
+            refused_busy: 13,
+            refused_forbidden: 17,
+            refused_bad_request: 19,
+            reloads_succeeded: 23,
+            reloads_failed: 29,
+            last_reload_ok: false,
+            concurrency: 64,
+        };
+        let text = exporter(&s, Format::Text);
+        let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(
+            samples,
+            [
+                "smtp_doctor_exporter_probes_in_flight 2",
+                "smtp_doctor_exporter_connections 3",
+                "smtp_doctor_exporter_probes_total{result=\"success\"} 5",
+                "smtp_doctor_exporter_probes_total{result=\"failure\"} 7",
+                "smtp_doctor_exporter_probes_total{result=\"timeout\"} 11",
+                "smtp_doctor_exporter_probes_refused_total{reason=\"busy\"} 13",
+                "smtp_doctor_exporter_probes_refused_total{reason=\"forbidden\"} 17",
+                "smtp_doctor_exporter_probes_refused_total{reason=\"bad_request\"} 19",
+                "smtp_doctor_exporter_config_reloads_total{result=\"success\"} 23",
+                "smtp_doctor_exporter_config_reloads_total{result=\"failure\"} 29",
+                "smtp_doctor_exporter_config_last_reload_successful 0",
+                "smtp_doctor_exporter_concurrency_limit 64",
+            ]
+        );
+        let open = exporter(&s, Format::OpenMetrics);
+        assert!(
+            open.contains("# TYPE smtp_doctor_exporter_probes counter\n"),
+            "{open}"
+        );
+        assert!(open.ends_with("# EOF\n"), "{open}");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! one-call way to probe and diagnose a plan. Nothing here leaves 127.0.0.1 / ::1.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::plan::{ConnectTo, Plan, ResolveOverride, Timing};
@@ -35,7 +37,7 @@ pub fn report_of(obs: smtp_doctor::model::Observations, lang: Lang) -> Report {
 
 /// Probes `plan`, bounded by a generous guard against hangs.
 pub async fn observe(plan: Plan) -> smtp_doctor::model::Observations {
-    tokio::time::timeout(Duration::from_secs(60), smtp_doctor::engine::run(plan))
+    tokio::time::timeout(Duration::from_secs(60), smtp_doctor::run(plan))
         .await
         .expect("a probe must never hang past its timeouts")
         .expect("engine")

@@ -6,32 +6,31 @@
 //! Bounded: a global and a per-target limit taken with `try_acquire`, so a probe that cannot
 //! start now is a 503 at once; a connection limit; a probe never outlives its scrape.
 //!
-//! Here: the shared state and the start. `args` (flags, `--help`), `allow` (`--allow`),
-//! `limits` (connections, per-target slots, open files), `request` (query, scrape timeout, Host
-//! header: pure), `http` (connections, routing, reload), `probe` (`/probe`), `page` (the index
-//! page and `/metrics`).
+//! Here: the shared state and the start. Its flags and `--help` are in `cli::args`; beside
+//! this file: `allow` (`--allow`: pure), `limits` (connections, per-target slots, open
+//! files), `request` (query, scrape timeout, Host header: pure), `http` (connections, routing,
+//! reload), `probe` (`/probe`), `page` (the index page and `/metrics`).
 
-mod allow;
-mod args;
+// `allow` and `request` are pure (they use no other module of the command line): `cli::args`
+// parses `--allow` and `--allow-host` with them.
+pub(super) mod allow;
 mod http;
 mod limits;
 mod page;
 mod probe;
-mod request;
+pub(super) mod request;
 
-use super::args::ProbeArgs;
+use super::args::{ProbeArgs, ServeArgs};
 use super::config::NetConfig;
 use super::serve_config::{self, Modules};
-use super::usage_error;
+use super::usage::usage_error;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
-use smtp_doctor::engine::Engine;
 use smtp_doctor::i18n::Lang;
-use smtp_doctor::plan;
 use smtp_doctor::render::prometheus::Format;
+use smtp_doctor::Engine;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,9 +38,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-pub(crate) use allow::AllowRule;
-use allow::{allowed, canonical, may_be_allowed};
-pub(crate) use args::{ServeArgs, EXAMPLES};
+use allow::{allowed, canonical, may_be_allowed, AllowRule};
 use http::{answer, header, refuse, Answer};
 use limits::{connection_limit, descriptor_budget};
 use page::{index, own_metrics, remember};

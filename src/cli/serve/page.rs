@@ -2,7 +2,7 @@
 //! the last probes) and `/metrics`.
 
 use super::*;
-use smtp_doctor::render::prometheus::{Exposition, Kind};
+use smtp_doctor::render::prometheus;
 use std::sync::atomic::AtomicU64;
 
 pub(super) fn remember(state: &State, probe: Recent) {
@@ -84,62 +84,23 @@ pub(super) fn index(state: &State) -> String {
 
 pub(super) fn own_metrics(state: &State, format: Format) -> String {
     let c = &state.counters;
-    let load = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64;
-    let mut x = Exposition::new(format);
-    x.family(
-        "smtp_doctor_exporter_probes_in_flight",
-        Kind::Gauge,
-        "Probes running now.",
-    );
-    let free = state.global.available_permits() as f64;
-    x.sample(&[], f64::from(state.concurrency) - free);
-    x.family(
-        "smtp_doctor_exporter_connections",
-        Kind::Gauge,
-        "HTTP connections open now.",
-    );
-    x.sample(&[], state.connections.count() as f64);
-    x.family(
-        "smtp_doctor_exporter_probes",
-        Kind::Counter,
-        "Probes finished, by result (success: verdict ok).",
-    );
-    x.sample(&[("result", "success")], load(&c.success));
-    x.sample(&[("result", "failure")], load(&c.failure));
-    x.sample(&[("result", "timeout")], load(&c.timeout));
-    x.family(
-        "smtp_doctor_exporter_probes_refused",
-        Kind::Counter,
-        "Probe requests refused before any connection, by reason.",
-    );
-    x.sample(&[("reason", "busy")], load(&c.busy));
-    x.sample(&[("reason", "forbidden")], load(&c.forbidden));
-    x.sample(&[("reason", "bad_request")], load(&c.bad_request));
-    x.family(
-        "smtp_doctor_exporter_config_reloads",
-        Kind::Counter,
-        "Reloads of --config (SIGHUP, POST /-/reload), by result.",
-    );
-    x.sample(&[("result", "success")], load(&state.reloads_ok));
-    x.sample(&[("result", "failure")], load(&state.reloads_failed));
-    x.family(
-        "smtp_doctor_exporter_config_last_reload_successful",
-        Kind::Gauge,
-        "Whether the last reload of --config worked (1 before any).",
-    );
-    x.sample(
-        &[],
-        if state.last_reload_ok.load(Ordering::Relaxed) {
-            1.0
-        } else {
-            0.0
-        },
-    );
-    x.family(
-        "smtp_doctor_exporter_concurrency_limit",
-        Kind::Gauge,
-        "The --concurrency limit.",
-    );
-    x.sample(&[], f64::from(state.concurrency));
-    x.finish()
+    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let free = state.global.available_permits();
+    let now = prometheus::ExporterState {
+        probes_in_flight: state
+            .concurrency
+            .saturating_sub(u32::try_from(free).unwrap_or(u32::MAX)),
+        connections: state.connections.count(),
+        probes_succeeded: load(&c.success),
+        probes_failed: load(&c.failure),
+        probes_timed_out: load(&c.timeout),
+        refused_busy: load(&c.busy),
+        refused_forbidden: load(&c.forbidden),
+        refused_bad_request: load(&c.bad_request),
+        reloads_succeeded: load(&state.reloads_ok),
+        reloads_failed: load(&state.reloads_failed),
+        last_reload_ok: state.last_reload_ok.load(Ordering::Relaxed),
+        concurrency: state.concurrency,
+    };
+    prometheus::exporter(&now, format)
 }

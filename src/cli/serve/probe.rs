@@ -5,7 +5,7 @@ use super::*;
 use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::model::DnsObservation;
 use smtp_doctor::plan::{Plan, Timing};
-use smtp_doctor::render::prometheus::{self, Exposition, Kind};
+use smtp_doctor::render::prometheus;
 use smtp_doctor::report::{Report, Verdict};
 
 /// The most addresses of one target probed (per family): a name with many A records must not
@@ -152,9 +152,11 @@ pub(super) async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         Ok(Err(Refused::Busy(why))) => return busy(why),
         Err(_) => {
             state.counters.timeout.fetch_add(1, Ordering::Relaxed);
-            return timed_out(
-                started.elapsed(),
-                Format::from_accept(header(req, "accept")),
+            let format = Format::from_accept(header(req, "accept"));
+            return answer(
+                StatusCode::OK,
+                format.content_type(),
+                prometheus::timed_out(started.elapsed(), format),
             );
         }
     };
@@ -239,24 +241,6 @@ enum Refused {
     Forbidden(String),
     /// No open files to spare: 503.
     Busy(String),
-}
-
-/// A probe cut off at its budget: failed, with no finding to name.
-fn timed_out(elapsed: Duration, format: Format) -> Answer {
-    let mut x = Exposition::new(format);
-    x.family(
-        "probe_success",
-        Kind::Gauge,
-        "Whether every probed port completed its handshake securely (verdict ok).",
-    );
-    x.sample(&[], 0.0);
-    x.family(
-        "probe_duration_seconds",
-        Kind::Gauge,
-        "How long the probe took, in seconds.",
-    );
-    x.sample(&[], elapsed.as_secs_f64());
-    answer(StatusCode::OK, format.content_type(), x.finish())
 }
 
 #[cfg(test)]

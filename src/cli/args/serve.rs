@@ -1,7 +1,15 @@
 //! `serve`'s flags and its `--help` examples.
 
-use super::*;
+// The two value parsers are the pure files of `serve` (no state, no I/O, no other module of
+// the command line), which the fuzz crate includes by path.
+use super::super::serve::allow::{parse_allow, AllowRule};
+use super::super::serve::request::allow_host_arg;
+use super::{dns_arg, timeout_arg};
 use clap::Args;
+use smtp_doctor::i18n::Lang;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
@@ -58,7 +66,7 @@ pub(crate) struct ServeArgs {
     /// pattern trusts that name's DNS answer. Without it (loopback only) any target is allowed.
     /// An IPv4-mapped or -compatible IPv6 address (::ffff:a.b.c.d, ::a.b.c.d) is matched as
     /// the IPv4 address it reaches.
-    #[arg(long, value_name = "CIDR|HOST:PORT", value_delimiter = ',', value_parser = super::allow::parse_allow)]
+    #[arg(long, value_name = "CIDR|HOST:PORT", value_delimiter = ',', value_parser = parse_allow)]
     pub(crate) allow: Vec<AllowRule>,
     /// At most this many probes at once; one more is answered 503 at once.
     #[arg(long, value_name = "N", default_value = "64", value_parser = clap::value_parser!(u32).range(1..=10000))]
@@ -88,7 +96,7 @@ pub(crate) struct ServeArgs {
     /// On a loopback --listen address, accept this name in the Host header too (besides
     /// localhost, 127.0.0.0/8 and [::1]); repeatable. Other names are refused with 403, so a
     /// web page cannot reach the exporter by pointing its own name at 127.0.0.1.
-    #[arg(long = "allow-host", value_name = "NAME", value_parser = super::request::allow_host_arg)]
+    #[arg(long = "allow-host", value_name = "NAME", value_parser = allow_host_arg)]
     pub(crate) allow_hosts: Vec<String>,
     /// At most this many connections from one client (an address; IPv6: its /64) at once
     /// [default: --concurrency + 8]. At the limit, its oldest idle connection makes way.
@@ -97,11 +105,4 @@ pub(crate) struct ServeArgs {
     /// Language of the messages in `format=json` reports: en or es.
     #[arg(long, value_name = "en|es", default_value = "en")]
     pub(crate) lang: Lang,
-}
-
-fn timeout_arg(s: &str) -> Result<Duration, String> {
-    plan::parse_timeout(s).map_err(|e| e.to_string())
-}
-fn dns_arg(s: &str) -> Result<SocketAddr, String> {
-    plan::parse_dns_server(s).map_err(|e| e.to_string())
 }
