@@ -557,7 +557,7 @@ fn unprotected(lang: Lang, why: Unprotected) -> &'static str {
 }
 
 /// The sentence for `msg` in `lang`.
-pub fn text(lang: Lang, msg: &Msg) -> String {
+pub fn message(lang: Lang, msg: &Msg) -> String {
     use Lang::{En, Es};
     match (msg, lang) {
         (Msg::DnsNxdomain { host }, En) => format!("The name {host} does not exist (NXDOMAIN). Check the host setting for a typo; the provider's documentation gives the exact server name."),
@@ -1638,8 +1638,8 @@ mod tests {
                 port: 587,
                 reason: why,
             };
-            let es = text(Lang::Es, &msg);
-            let en = text(Lang::En, &msg);
+            let es = message(Lang::Es, &msg);
+            let en = message(Lang::En, &msg);
             assert!(es.contains(unprotected(Lang::Es, why)), "{es}");
             assert!(en.contains(unprotected(Lang::En, why)), "{en}");
             assert!(
@@ -1670,7 +1670,7 @@ mod tests {
                 secs: 0.01,
                 how,
             };
-            let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+            let (en, es) = (message(Lang::En, &msg), message(Lang::Es, &msg));
             assert!(
                 en.starts_with("Port 587") && es.starts_with("Puerto 587"),
                 "{en} / {es}"
@@ -1716,7 +1716,7 @@ mod tests {
                     after_tls,
                     failure: failure.clone(),
                 };
-                let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+                let (en, es) = (message(Lang::En, &msg), message(Lang::Es, &msg));
                 assert!(en.contains("EHLO") && es.contains("EHLO"), "{en} / {es}");
                 assert_eq!(en.contains("STARTTLS"), after_tls, "{en}");
                 assert!(es.starts_with("Puerto 465"), "{es}");
@@ -1754,7 +1754,7 @@ mod tests {
                     during,
                     broke: b.clone(),
                 };
-                let (en, es) = (text(Lang::En, &msg), text(Lang::Es, &msg));
+                let (en, es) = (message(Lang::En, &msg), message(Lang::Es, &msg));
                 assert!(en.contains(&broken(Lang::En, b)) && es.contains(&broken(Lang::Es, b)));
                 assert!(
                     !es.contains(&broken(Lang::En, b)),
@@ -1778,7 +1778,7 @@ mod tests {
             TlsFailure::Other,
         ] {
             let msg = Msg::TlsHandshakeFailed { port: 465, kind };
-            let es = text(Lang::Es, &msg);
+            let es = message(Lang::Es, &msg);
             assert!(es.contains(tls_failure(Lang::Es, kind)), "{es}");
             assert!(
                 !es.contains(tls_failure(Lang::En, kind)),

@@ -398,10 +398,10 @@ async fn certificate_names_from_elsewhere_are_never_suggested() {
             let d = smtp_doctor::diagnosis::diagnose(&obs, &opts);
             let report = smtp_doctor::report::Report::new("check", obs.clone(), d, &opts);
             for shown in [
-                smtp_doctor::render::text::render(&report, Default::default()),
-                smtp_doctor::render::text::render(
+                smtp_doctor::render::terminal::render(&report, Default::default()),
+                smtp_doctor::render::terminal::render(
                     &report,
-                    smtp_doctor::render::text::TextOptions {
+                    smtp_doctor::render::terminal::TextOptions {
                         verbose: true,
                         color: false,
                     },

@@ -7,7 +7,7 @@ mod support;
 use smtp_doctor::diagnosis::{diagnose, Options};
 use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::{Observations, Security};
-use smtp_doctor::render::{json, text};
+use smtp_doctor::render::{json, terminal};
 use smtp_doctor::report::{Report, Verdict};
 
 /// (fixture, verdict, cause, first recommendation's port and security)
@@ -148,25 +148,25 @@ fn json_report_has_the_contract_keys() {
 
 #[test]
 fn text_report_snapshots() {
-    let plain = text::TextOptions {
+    let plain = terminal::TextOptions {
         color: false,
         verbose: false,
     };
     insta::assert_snapshot!(
         "incident_en",
-        text::render(&report("incident_gmail_dual_stack", Lang::En), plain)
+        terminal::render(&report("incident_gmail_dual_stack", Lang::En), plain)
     );
     insta::assert_snapshot!(
         "incident_es",
-        text::render(&report("incident_gmail_dual_stack", Lang::Es), plain)
+        terminal::render(&report("incident_gmail_dual_stack", Lang::Es), plain)
     );
     insta::assert_snapshot!(
         "intercepted_en",
-        text::render(&report("antivirus_interception_untrusted", Lang::En), plain)
+        terminal::render(&report("antivirus_interception_untrusted", Lang::En), plain)
     );
     insta::assert_snapshot!(
         "nxdomain_es",
-        text::render(&report("dns_dns_nxdomain", Lang::Es), plain)
+        terminal::render(&report("dns_dns_nxdomain", Lang::Es), plain)
     );
     // Who is in the way, in both languages.
     for (name, fixture) in [
@@ -185,7 +185,7 @@ fn text_report_snapshots() {
         for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
             insta::assert_snapshot!(
                 format!("{name}_{tag}"),
-                text::render(&report(fixture, lang), plain)
+                terminal::render(&report(fixture, lang), plain)
             );
         }
     }
@@ -194,17 +194,17 @@ fn text_report_snapshots() {
 #[test]
 fn colour_only_when_asked() {
     let r = report("incident_gmail_dual_stack", Lang::En);
-    let plain = text::render(
+    let plain = terminal::render(
         &r,
-        text::TextOptions {
+        terminal::TextOptions {
             color: false,
             verbose: true,
         },
     );
     assert!(!plain.contains('\x1b'));
-    let coloured = text::render(
+    let coloured = terminal::render(
         &r,
-        text::TextOptions {
+        terminal::TextOptions {
             color: true,
             verbose: false,
         },
@@ -256,11 +256,11 @@ fn no_debug_form_reaches_a_report() {
         for lang in [Lang::En, Lang::Es] {
             let r = report(&name, lang);
             // Not verbose: the transcript quotes what the probe recorded, as it recorded it.
-            let opts = text::TextOptions {
+            let opts = terminal::TextOptions {
                 color: false,
                 verbose: false,
             };
-            for out in [markdown::render(&r), text::render(&r, opts)] {
+            for out in [markdown::render(&r), terminal::render(&r, opts)] {
                 for debug in ["Some(", "(None", " { ", "detail:", "Verification::"] {
                     assert!(!out.contains(debug), "{name} {lang:?}: {debug:?} in\n{out}");
                 }

@@ -595,9 +595,9 @@ async fn every_format_shows_the_domain() {
         .txt("spf.brevo.test", "v=spf1 ip4:192.0.2.0/24 ~all")
         .txt("_dmarc.shop.test", "v=DMARC1; p=reject");
     let r = run(BREVO, "app@shop.test", zone, &[]).await;
-    let text = smtp_doctor::render::text::render(
+    let text = smtp_doctor::render::terminal::render(
         &r,
-        smtp_doctor::render::text::TextOptions {
+        smtp_doctor::render::terminal::TextOptions {
             color: false,
             verbose: false,
         },

@@ -6,7 +6,7 @@ mod support;
 
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
 use smtp_doctor::plan::{Credentials, Plan, Secret, SecretKind};
-use smtp_doctor::render::{json, markdown, text};
+use smtp_doctor::render::{json, markdown, terminal};
 use smtp_doctor::report::Report;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -152,12 +152,12 @@ async fn probe_plan(plan: Plan) -> Report {
 
 /// The text (verbose), Markdown and JSON renderings.
 fn renderings(r: &Report) -> [(&'static str, String); 3] {
-    let opts = text::TextOptions {
+    let opts = terminal::TextOptions {
         color: false,
         verbose: true,
     };
     [
-        ("text", text::render(r, opts)),
+        ("text", terminal::render(r, opts)),
         ("markdown", markdown::render(r)),
         ("json", json::render(r)),
     ]

@@ -14,7 +14,7 @@ use smtp_doctor::model::{Security, TlsSetting};
 use smtp_doctor::plan::SendPlan;
 use smtp_doctor::plan::{ConnectTo, ResolveOverride};
 use smtp_doctor::plan::{Credentials, Plan, SecretKind};
-use smtp_doctor::render::{json, markdown, text};
+use smtp_doctor::render::{json, markdown, terminal};
 use smtp_doctor::report::{Report, Verdict};
 use smtp_doctor::settings::{self, FlagSettings, Sources};
 use std::net::Ipv4Addr;
@@ -116,9 +116,9 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
 fn assert_no_secret(r: &Report) {
     let outputs = [
         json::render(r),
-        text::render(
+        terminal::render(
             r,
-            text::TextOptions {
+            terminal::TextOptions {
                 color: false,
                 verbose: true,
             },

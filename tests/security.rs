@@ -11,7 +11,7 @@ use smtp_doctor::model::{
     FirewallRule, Observations, ProductKind, ProductState, RuleAction, SecurityObservation,
     SecuritySource, Unread, UnreadReason,
 };
-use smtp_doctor::render::{json, markdown, text};
+use smtp_doctor::render::{json, markdown, terminal};
 use smtp_doctor::report::Report;
 
 fn fixture(name: &str) -> String {
@@ -330,7 +330,7 @@ fn a_windows_rule_for_this_program_is_fix_b_with_its_switch() {
         "{:?}",
         fix_b(&r)
     );
-    let text = text::render(&r, Default::default());
+    let text = terminal::render(&r, Default::default());
     assert!(
         text.contains("who is in the way: rule Block SMTP blocks TCP 587"),
         "{text}"
@@ -414,7 +414,7 @@ fn when_nothing_can_be_read_the_report_says_cannot_tell_never_none() {
         (Lang::Es, "no se puede saber", "nada en"),
     ] {
         let r = report(incident_with(security.clone()), lang);
-        let text = text::render(&r, Default::default());
+        let text = terminal::render(&r, Default::default());
         assert!(text.contains(cannot), "{text}");
         assert!(!text.contains(none), "{text}");
         assert!(
@@ -431,7 +431,7 @@ fn when_nothing_can_be_read_the_report_says_cannot_tell_never_none() {
         ..Default::default()
     };
     let r = report(incident_with(read), Lang::En);
-    let text = text::render(&r, Default::default());
+    let text = terminal::render(&r, Default::default());
     assert!(
         text.contains("nothing in the nftables rules blocks these ports"),
         "{text}"
@@ -492,7 +492,7 @@ fn a_hostile_rule_name_never_reaches_a_command() {
         "{:?}",
         r.recommendations[1]
     );
-    assert!(!text::render(&r, Default::default()).contains('\u{1b}'));
+    assert!(!terminal::render(&r, Default::default()).contains('\u{1b}'));
 }
 
 /// The whole chain through the binary: the demo's dropped 587 makes the engine ask for the
@@ -670,7 +670,7 @@ fn a_scanning_root_in_the_trust_store_names_the_antivirus() {
         let r = report(incident_with(security.clone()), lang);
         let b = fix_b(&r);
         assert!(b[0].contains(words[0]) && b[0].contains(words[1]), "{b:?}");
-        let text = text::render(&r, Default::default());
+        let text = terminal::render(&r, Default::default());
         assert!(
             !text.contains("cannot tell") && !text.contains("no se puede saber"),
             "{text}"

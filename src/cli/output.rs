@@ -5,7 +5,7 @@ use super::usage::usage_error;
 use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::model::Observations;
 use smtp_doctor::plan::Plan;
-use smtp_doctor::render::{json, markdown, text};
+use smtp_doctor::render::{json, markdown, terminal};
 use smtp_doctor::report::Report;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -38,9 +38,9 @@ pub(crate) fn write_report(report: &Report, out: &OutputArgs) -> ExitCode {
     } else if out.format == FormatArg::Markdown {
         markdown::render(report)
     } else {
-        let rendered = text::render(
+        let rendered = terminal::render(
             report,
-            text::TextOptions {
+            terminal::TextOptions {
                 color: colour(out),
                 verbose: out.verbose,
             },
@@ -50,7 +50,7 @@ pub(crate) fn write_report(report: &Report, out: &OutputArgs) -> ExitCode {
             std::env::var_os("SMTP_DOCTOR_ASCII"),
             console::stdout_is_console(),
         ) {
-            text::ascii(&rendered)
+            terminal::ascii(&rendered)
         } else {
             rendered
         }

@@ -2,7 +2,7 @@
 //! right, and what to change in the application's runtime. Pure, like the rest of diagnosis.
 
 use super::{Finding, FindingCode, Options, Recommendation, Severity};
-use crate::i18n::app_client::{self as text, AppMsg};
+use crate::i18n::{self, app_client::AppMsg};
 use crate::model::{
     AppClientKind, AppClientObservation, AppErrorKind, AppOutcome, AppRuntime, ConfiguredPath,
     Observations, Os,
@@ -36,7 +36,7 @@ pub(super) fn assess(
         // its step line says what it left out, as a note.
         (AppOutcome::Ok, false) if app.skipped_steps.is_empty() => {
             let msg = AppMsg::ClientWorks {
-                who: text::who(app),
+                who: i18n::app_client::who(app),
                 verifies: app.verifies_certificates,
             };
             out.push(plain(
@@ -75,7 +75,7 @@ fn plain(
             severity,
             port: Some(path.port),
             addresses: Vec::new(),
-            message: text::text(opts.lang, msg),
+            message: i18n::app_client::message(opts.lang, msg),
             evidence: None,
         },
         recommendations: Vec::new(),
@@ -93,7 +93,7 @@ fn divergence(
     let error = app.error.as_ref();
     let kind = error.map_or(AppErrorKind::Other, |e| e.kind);
     let smtp_code = error.and_then(|e| e.smtp_code);
-    let who = text::who(app);
+    let who = i18n::app_client::who(app);
     let runtime = app.runtime.unwrap_or(AppRuntime::Python);
     let (code, msg, fix, commands) = match super::vocabulary::app_divergence(kind) {
         code @ FindingCode::AppTrustStoreMissingCa => (
@@ -174,7 +174,7 @@ fn divergence(
     assessed.recommendations.push(Recommendation {
         port: None,
         security: None,
-        message: text::text(opts.lang, &fix),
+        message: i18n::app_client::message(opts.lang, &fix),
         said: super::Said::App(Box::new(fix)),
         settings: BTreeMap::new(),
         commands,

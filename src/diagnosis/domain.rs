@@ -2,7 +2,7 @@
 //! the DNS records to publish for this provider. Pure.
 
 use super::{Finding, FindingCode, Recommendation, Severity};
-use crate::i18n::domain::{text, DomainMsg};
+use crate::i18n::domain::{message, DomainMsg};
 use crate::i18n::Lang;
 use crate::knowledge::providers::{self, DkimPublishing, Envelope, SendingProfile};
 use crate::model::{
@@ -80,7 +80,7 @@ impl Assessment<'_> {
             severity,
             port: None,
             addresses: Vec::new(),
-            message: text(self.lang, &msg),
+            message: message(self.lang, &msg),
             evidence,
         });
     }
@@ -98,7 +98,7 @@ impl Assessment<'_> {
         self.recs.push(Recommendation {
             port: None,
             security: None,
-            message: text(self.lang, &msg),
+            message: message(self.lang, &msg),
             settings: BTreeMap::new(),
             commands,
             said,

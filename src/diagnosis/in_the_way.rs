@@ -123,7 +123,7 @@ fn rule_rec(rule: &FirewallRule, lang: Lang) -> Recommendation {
     Recommendation {
         port: rule.ports.first().copied(),
         security: None,
-        message: i18n::text(lang, &msg),
+        message: i18n::message(lang, &msg),
         said: Said::Msg(Box::new(msg)),
         settings: BTreeMap::new(),
         commands,
@@ -186,7 +186,7 @@ pub(crate) fn recommendations(
         recs.push(Recommendation {
             port: Some(port),
             security: None,
-            message: i18n::text(lang, &msg),
+            message: i18n::message(lang, &msg),
             said: Said::Msg(Box::new(msg)),
             settings: BTreeMap::new(),
             commands: Vec::new(),
@@ -211,7 +211,7 @@ pub(crate) fn recommendations(
         recs.push(Recommendation {
             port: Some(port),
             security: None,
-            message: i18n::text(lang, &msg),
+            message: i18n::message(lang, &msg),
             settings: BTreeMap::new(),
             commands: Vec::new(),
             said: Said::Msg(Box::new(msg)),
@@ -230,7 +230,7 @@ pub(crate) fn recommendations(
         recs.push(Recommendation {
             port: None,
             security: None,
-            message: i18n::text(lang, &msg),
+            message: i18n::message(lang, &msg),
             settings: BTreeMap::new(),
             commands: Vec::new(),
             said: Said::Msg(Box::new(msg)),

@@ -107,7 +107,7 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
             severity: Severity::Warning,
             port: None,
             addresses: Vec::new(),
-            message: i18n::text(
+            message: i18n::message(
                 opts.lang,
                 &Msg::AuthCredentialsSuspect { lint: *lint, user },
             ),
@@ -172,7 +172,7 @@ fn smtp_blocked(obs: &Observations, lang: Lang) -> Option<Finding> {
         severity: Severity::Error,
         port: None,
         addresses: vec![control.address],
-        message: i18n::text(lang, &msg),
+        message: i18n::message(lang, &msg),
         evidence: Some(evidence.join("; ")),
     })
 }
@@ -212,7 +212,7 @@ fn dns_failure(obs: &Observations, lang: Lang) -> Option<(Finding, Recommendatio
         severity: Severity::Error,
         port: None,
         addresses: Vec::new(),
-        message: i18n::text(lang, &msg),
+        message: i18n::message(lang, &msg),
         evidence,
     };
     Some((finding, plain_rec(lang, &rec)))
@@ -267,7 +267,7 @@ fn port_findings(
                 severity: Severity::Error,
                 port: Some(port),
                 addresses,
-                message: i18n::text(lang, &Msg::Ipv6Broken { port, works, fails }),
+                message: i18n::message(lang, &Msg::Ipv6Broken { port, works, fails }),
                 evidence: None,
             };
             found.insert(0, broken);
@@ -354,7 +354,7 @@ fn merge(into: &mut Vec<Finding>, f: EndpointFinding, address: IpAddr, port: u16
         severity: f.severity,
         port: Some(port),
         addresses: vec![address],
-        message: i18n::text(lang, &f.msg),
+        message: i18n::message(lang, &f.msg),
         evidence: f.evidence,
     });
 }

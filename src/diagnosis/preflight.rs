@@ -24,7 +24,7 @@ fn finding(
         severity,
         port,
         addresses: Vec::new(),
-        message: i18n::text(opts.lang, msg),
+        message: i18n::message(opts.lang, msg),
         evidence: None,
     }
 }
@@ -173,7 +173,7 @@ fn host_findings(
         recs.push(Recommendation {
             port: None,
             security: None,
-            message: i18n::text(opts.lang, &fix),
+            message: i18n::message(opts.lang, &fix),
             settings: frameworks::host_settings(opts.framework, &path.host.to_string()),
             commands: Vec::new(),
             said: super::Said::Msg(Box::new(fix)),

@@ -13,7 +13,7 @@ pub(super) fn plain_rec(lang: Lang, msg: &Msg) -> Recommendation {
     Recommendation {
         port: None,
         security: None,
-        message: i18n::text(lang, msg),
+        message: i18n::message(lang, msg),
         settings: BTreeMap::new(),
         commands: Vec::new(),
         said: Said::Msg(Box::new(msg.clone())),
@@ -36,7 +36,7 @@ pub(super) fn use_port(
     Recommendation {
         port: Some(port),
         security: Some(security),
-        message: i18n::text(opts.lang, &msg),
+        message: i18n::message(opts.lang, &msg),
         settings: frameworks::port_settings_for(
             opts.framework,
             host,
@@ -312,7 +312,7 @@ fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Re
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
-        message: i18n::text(lang, &msg),
+        message: i18n::message(lang, &msg),
         said: Said::Msg(Box::new(msg)),
         settings: BTreeMap::new(),
         commands,
@@ -346,7 +346,7 @@ fn certificate_name(obs: &Observations, port: u16, lang: Lang, fw: Framework) ->
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
-        message: i18n::text(lang, &msg),
+        message: i18n::message(lang, &msg),
         said: Said::Msg(Box::new(msg)),
         settings: frameworks::host_settings(fw, &name),
         commands: Vec::new(),

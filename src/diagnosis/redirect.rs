@@ -116,7 +116,7 @@ pub(super) fn findings(obs: &Observations, lang: Lang) -> Vec<Finding> {
             severity: Severity::Error,
             port: Some(ep.port),
             addresses: vec![ep.address],
-            message: i18n::text(lang, &msg),
+            message: i18n::message(lang, &msg),
             evidence,
         });
     }

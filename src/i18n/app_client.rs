@@ -131,7 +131,7 @@ fn kind(lang: Lang, kind: AppErrorKind) -> &'static str {
 }
 
 /// The text of `msg`.
-pub fn text(lang: Lang, msg: &AppMsg) -> String {
+pub fn message(lang: Lang, msg: &AppMsg) -> String {
     use AppMsg as M;
     use Lang::{En, Es};
     let roots = |r: &Option<u32>, lang: Lang| match (r, lang) {

@@ -113,7 +113,7 @@ fn reply_es(reject: bool) -> &'static str {
 }
 
 /// The text of `msg` in `lang`.
-pub fn text(lang: Lang, msg: &DomainMsg) -> String {
+pub fn message(lang: Lang, msg: &DomainMsg) -> String {
     use DomainMsg as M;
     use Lang::{En, Es};
     match (msg, lang) {

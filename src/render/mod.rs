@@ -4,4 +4,4 @@ pub mod domain;
 pub mod json;
 pub mod markdown;
 pub mod prometheus;
-pub mod text;
+pub mod terminal;
