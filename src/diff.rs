@@ -88,7 +88,7 @@ impl Differences {
     /// Reports read back from files are untrusted text: what a difference shows is escaped.
     fn compare(&mut self, what: String, a: String, b: String, matters: bool) {
         if a != b {
-            let e = |s: String| crate::text::escape(s.as_bytes());
+            let e = |s: String| crate::printable::escape(s.as_bytes());
             self.0.push(Difference {
                 what: e(what),
                 a: e(a),

@@ -4,7 +4,7 @@
 //!
 //! The text is untrusted: it is classified by `knowledge::errors::classify` (bounded,
 //! pure), a host it names reaches the confirming command only once [`crate::plan::validate_host`]
-//! accepted it, and nothing of the input is echoed except through [`crate::text::escape`].
+//! accepted it, and nothing of the input is echoed except through [`crate::printable::escape`].
 
 use crate::diagnosis::finding::Layer;
 pub use crate::diagnosis::vocabulary::{causes_for, code_for, Cause};
@@ -179,7 +179,7 @@ impl Explanation {
             facts.push(format!(
                 "{}: {}",
                 w(ExplainWord::Server),
-                crate::text::escape(h.as_bytes())
+                crate::printable::escape(h.as_bytes())
             ));
         }
         if let Some(p) = self.port {

@@ -75,7 +75,7 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 fn shown(path: &Path) -> String {
-    crate::text::escape(path.display().to_string().as_bytes())
+    crate::printable::escape(path.display().to_string().as_bytes())
 }
 
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {

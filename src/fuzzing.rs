@@ -10,10 +10,10 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 pub use crate::knowledge::records::{is_dmarc, is_spf, parse_dkim, parse_dmarc, parse_spf};
+pub use crate::printable::escape;
 pub use crate::probe::security::decode;
 pub use crate::probe::wire::{MAX_LINE, MAX_REPLY_LINES, MAX_TOTAL};
 pub use crate::settings::{mask_url, parse_dotenv, parse_email_url, EmailUrl};
-pub use crate::text::escape;
 
 /// The error-text classifier behind `explain`.
 pub fn classify_error(text: &str) -> crate::explain::Classified {

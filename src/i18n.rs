@@ -1179,7 +1179,7 @@ fn shown_command(run: &crate::runner::RunRecord) -> String {
         if a.contains('\n') {
             out.push('…');
         } else {
-            out.push_str(&crate::text::escape(a.as_bytes()));
+            out.push_str(&crate::printable::escape(a.as_bytes()));
         }
     }
     out

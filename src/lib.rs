@@ -21,7 +21,7 @@
 //! Layers, bottom first; each uses only those above it in this list (`tests/layers.rs` holds
 //! it):
 //!
-//! - [`model`], [`text`], [`files`], `runner`: observations as pure data; escaping and dates;
+//! - [`model`], [`printable`], [`files`], `runner`: observations as pure data; escaping and dates;
 //!   reading the user's files within limits; running the application's own programs, bounded
 //! - `knowledge`: tables of providers, TLS-inspecting products, refusals and error texts
 //! - [`plan`]: what to probe, validated ([`Host`], ports, timing, credentials)
@@ -61,13 +61,13 @@ pub(crate) mod knowledge;
 pub mod lab;
 pub mod model;
 pub mod plan;
+pub mod printable;
 mod probe;
 pub mod render;
 pub mod report;
 mod runner;
 pub mod settings;
 pub mod targets;
-pub mod text;
 
 pub use diagnosis::{
     diagnose, Diagnosis, Finding, FindingCode, Options, Recommendation, Severity, Verdict,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Bottom first. Modules in one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["model", "text", "files", "runner"],
+    &["model", "printable", "files", "runner"],
     &["knowledge"],
     &["plan"],
     &["i18n", "frameworks"],
@@ -115,7 +115,7 @@ fn the_layer_list_in_lib_rs_names_every_module_in_its_layer() {
         .filter_map(|l| l.strip_prefix("//!"))
         .skip_while(|l| !l.contains("Layers, bottom first"))
         .collect();
-    // One bullet per layer: "- [`model`], [`text`]: …", carried on over indented lines.
+    // One bullet per layer: "- [`model`], [`printable`]: …", carried on over indented lines.
     let mut bullets: Vec<String> = Vec::new();
     for line in &doc {
         if let Some(b) = line.trim_start().strip_prefix("- ") {

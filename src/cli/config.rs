@@ -93,7 +93,7 @@ pub(crate) fn domain_check(
         if !ok {
             return Err(format!(
                 "invalid --dkim-selector {}: expected a DNS label like s1 or google",
-                smtp_doctor::text::escape(s.as_bytes())
+                smtp_doctor::printable::escape(s.as_bytes())
             ));
         }
     }
@@ -116,7 +116,7 @@ pub(crate) fn login(
     };
     let (secret, kind) = match secret(args, from_settings)? {
         Some(found) => found,
-        None => return Err(format!("a login user ({}) is set but no password: set SMTP_DOCTOR_PASSWORD (or SMTP_DOCTOR_OAUTH_TOKEN), or use --password-stdin", smtp_doctor::text::escape(user.as_bytes()))),
+        None => return Err(format!("a login user ({}) is set but no password: set SMTP_DOCTOR_PASSWORD (or SMTP_DOCTOR_OAUTH_TOKEN), or use --password-stdin", smtp_doctor::printable::escape(user.as_bytes()))),
     };
     Ok(Some(Credentials { user, secret, kind }))
 }

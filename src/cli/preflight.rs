@@ -31,7 +31,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
     let mut host_as_written = None;
     let host = match settings::corrected_host(&app.host).filter(|_| args.host.is_none()) {
         Some(corrected) => {
-            host_as_written = Some(smtp_doctor::text::escape(app.host.as_bytes()));
+            host_as_written = Some(smtp_doctor::printable::escape(app.host.as_bytes()));
             corrected
         }
         None => match plan::validate_host(&app.host) {

@@ -110,7 +110,7 @@ impl Modules {
 /// Reads `path`: the modules, or a one-line reason naming the file (and the line, for TOML).
 /// `extra_roots` are `--ca-file`'s roots, which every module trusts too.
 pub(crate) fn load(path: &Path, extra_roots: &[Vec<u8>]) -> Result<Modules, String> {
-    let shown = smtp_doctor::text::escape(path.display().to_string().as_bytes());
+    let shown = smtp_doctor::printable::escape(path.display().to_string().as_bytes());
     let text = smtp_doctor::files::read_text(path, smtp_doctor::files::FileKind::Settings)
         .map_err(|e| e.to_string())?;
     let form: FileForm = toml::from_str(&text).map_err(|e| {
@@ -121,9 +121,12 @@ pub(crate) fn load(path: &Path, extra_roots: &[Vec<u8>]) -> Result<Modules, Stri
         match line {
             Some(line) => format!(
                 "{shown}:{line}: {}",
-                smtp_doctor::text::escape(first.as_bytes())
+                smtp_doctor::printable::escape(first.as_bytes())
             ),
-            None => format!("{shown}: {}", smtp_doctor::text::escape(first.as_bytes())),
+            None => format!(
+                "{shown}: {}",
+                smtp_doctor::printable::escape(first.as_bytes())
+            ),
         }
     })?;
     let mut modules = Modules::built_in();
@@ -167,7 +170,7 @@ fn module(name: &str, m: ModuleForm, extra_roots: &[Vec<u8>]) -> Result<Module, 
         (Some(var), None) => Some(Secret::new(std::env::var(var).map_err(|_| {
             format!(
                 "password_env names {}, which is not set in the exporter's environment",
-                smtp_doctor::text::escape(var.as_bytes())
+                smtp_doctor::printable::escape(var.as_bytes())
             )
         })?)),
         (None, Some(path)) => {

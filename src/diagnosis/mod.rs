@@ -30,7 +30,7 @@ fn login_user_shown(obs: &Observations) -> String {
         .find_map(|e| {
             e.auth
                 .as_ref()
-                .map(|a| crate::text::escape(a.user.as_bytes()))
+                .map(|a| crate::printable::escape(a.user.as_bytes()))
         })
         .unwrap_or_default()
 }

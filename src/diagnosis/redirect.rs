@@ -88,7 +88,7 @@ pub(super) fn foreign_names(
     } else {
         names.join(", ")
     };
-    (Some(crate::text::escape(names.as_bytes())), proxy)
+    (Some(crate::printable::escape(names.as_bytes())), proxy)
 }
 
 /// One finding per port answered by another server.

@@ -145,9 +145,10 @@ pub(crate) fn double_quoted(s: &str, extra: &[char]) -> String {
 }
 
 /// A character that must not appear raw inside a literal: a control (line ends among them), or
-/// one that `text::escape` shows escaped (bidi, invisible, line separators). All are in the BMP.
+/// one that `printable::escape` shows escaped (bidi, invisible, line separators). All are in the BMP.
 pub(crate) fn needs_unicode_escape(c: char) -> bool {
-    c.is_control() || crate::text::escape(c.encode_utf8(&mut [0; 4]).as_bytes()).starts_with("\\u{")
+    c.is_control()
+        || crate::printable::escape(c.encode_utf8(&mut [0; 4]).as_bytes()).starts_with("\\u{")
 }
 
 /// A value for a `.env` file (phpdotenv, python-dotenv, Node's dotenv): as is when it holds only

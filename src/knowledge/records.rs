@@ -6,7 +6,7 @@ use crate::model::{Alignment, DkimKeyState, DmarcPolicy, DmarcRecord};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fn esc(text: &str) -> String {
-    crate::text::escape(text.as_bytes())
+    crate::printable::escape(text.as_bytes())
 }
 
 /// Most DNS-querying terms RFC 7208 §4.6.4 allows.
@@ -191,7 +191,7 @@ pub fn parse_spf(txt: &str) -> Result<SpfRecord, String> {
     let mut record = SpfRecord::default();
     let mut exp_seen = false;
     for term in txt.split_ascii_whitespace().skip(1) {
-        let printable = crate::text::escape(term.as_bytes());
+        let printable = crate::printable::escape(term.as_bytes());
         // A modifier: name=value, the name starting with a letter.
         if let Some((name, value)) = term.split_once('=') {
             let name_ok = name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -309,7 +309,7 @@ fn tags(txt: &str) -> Result<Vec<(String, String)>, String> {
         let Some((name, value)) = part.split_once('=') else {
             return Err(format!(
                 "\"{}\" is not tag=value",
-                crate::text::escape(part.as_bytes())
+                crate::printable::escape(part.as_bytes())
             ));
         };
         let name = name.trim().to_ascii_lowercase();
@@ -328,7 +328,7 @@ fn policy(value: &str, tag: &str) -> Result<DmarcPolicy, String> {
         "reject" => Ok(DmarcPolicy::Reject),
         _ => Err(format!(
             "{tag}={} is not none, quarantine or reject",
-            crate::text::escape(value.as_bytes())
+            crate::printable::escape(value.as_bytes())
         )),
     }
 }
@@ -339,7 +339,7 @@ fn alignment(value: &str, tag: &str) -> Result<Alignment, String> {
         "s" => Ok(Alignment::Strict),
         _ => Err(format!(
             "{tag}={} is not r or s",
-            crate::text::escape(value.as_bytes())
+            crate::printable::escape(value.as_bytes())
         )),
     }
 }
@@ -380,7 +380,7 @@ pub fn parse_dmarc(txt: &str) -> Result<DmarcRecord, String> {
             _ => {
                 return Err(format!(
                     "pct={} is not a number from 0 to 100",
-                    crate::text::escape(v.as_bytes())
+                    crate::printable::escape(v.as_bytes())
                 ))
             }
         },

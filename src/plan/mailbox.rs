@@ -14,7 +14,7 @@ impl Mailbox {
     /// Checks `text` is one mailbox (no angle brackets, no display name).
     pub fn parse(text: &str) -> Result<Mailbox, PlanError> {
         let bad = |why: &'static str| PlanError::BadMailbox {
-            value: crate::text::escape(text.as_bytes()),
+            value: crate::printable::escape(text.as_bytes()),
             why,
         };
         let at = text.rfind('@').ok_or(bad("it has no @"))?;
@@ -73,7 +73,8 @@ fn atext(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || "!#$%&'*+-/=?^_`{|}~".contains(c)
         || (!c.is_ascii()
-            && crate::text::escape(c.encode_utf8(&mut [0; 4]).as_bytes()).len() == c.len_utf8())
+            && crate::printable::escape(c.encode_utf8(&mut [0; 4]).as_bytes()).len()
+                == c.len_utf8())
 }
 
 /// The inside of a `Quoted-string`: `qtextSMTP` and `quoted-pairSMTP` (printable ASCII and

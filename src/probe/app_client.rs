@@ -282,14 +282,14 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
         let program = plan
             .programs
             .first()
-            .map(|p| crate::text::escape(p.display().to_string().as_bytes()))
+            .map(|p| crate::printable::escape(p.display().to_string().as_bytes()))
             .unwrap_or_default();
         return AppClientObservation::skipped(client, SkipReason::RuntimeMissing { program });
     };
-    let program = crate::text::escape(program.display().to_string().as_bytes());
+    let program = crate::printable::escape(program.display().to_string().as_bytes());
     let mut started_paths = vec![program.clone()];
     if plan.client == AppClientKind::Django {
-        started_paths.push(crate::text::escape(
+        started_paths.push(crate::printable::escape(
             plan.dir.join("manage.py").display().to_string().as_bytes(),
         ));
     }
@@ -512,7 +512,7 @@ fn python_str_repr(s: &str, quote: bool) -> String {
 fn clean(forms: &[String], s: &str) -> String {
     let masked = super::wire::redact(s, forms);
     let cut: String = masked.chars().take(FIELD_CAP).collect();
-    crate::text::escape(cut.as_bytes())
+    crate::printable::escape(cut.as_bytes())
 }
 
 impl Answer {
@@ -725,7 +725,7 @@ mod tests {
                         .unwrap()
                         .into_observation(&p, &[]);
                     let shown = o.error.unwrap().message;
-                    let escaped = crate::text::escape(form.as_bytes());
+                    let escaped = crate::printable::escape(form.as_bytes());
                     for leak in [form.as_str(), escaped.as_str(), &form[..3.min(form.len())]] {
                         assert!(
                             !shown.contains(leak),

@@ -97,7 +97,9 @@ pub async fn mx_hosts(
         let name = mx.exchange.to_string();
         match Host::parse(&name) {
             Ok(host) => answer.hosts.push((mx.preference, host)),
-            Err(_) => answer.unusable.push(crate::text::escape(name.as_bytes())),
+            Err(_) => answer
+                .unusable
+                .push(crate::printable::escape(name.as_bytes())),
         }
     }
     answer.hosts.sort();

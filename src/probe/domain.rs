@@ -198,7 +198,7 @@ fn reverse_name(address: IpAddr) -> String {
 }
 
 fn escape(text: &str) -> String {
-    crate::text::escape(text.as_bytes())
+    crate::printable::escape(text.as_bytes())
 }
 
 /// The domain of a mailbox, lowercase, or `None` for an address literal.

@@ -14,7 +14,7 @@ use crate::model::{
     EndpointObservation, Family, Security, TlsFailure, TranscriptLine, Unprotected,
 };
 use crate::plan::{Plan, PortPlan};
-use crate::text::escape;
+use crate::printable::escape;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -131,7 +131,7 @@ pub fn detect_in(root: &Path, kubernetes: bool) -> Environment {
 
 fn env_evidence(path: &str, value: &str) -> String {
     let value: String = value.chars().take(200).collect();
-    format!("{path}: {}", crate::text::escape(value.as_bytes()))
+    format!("{path}: {}", crate::printable::escape(value.as_bytes()))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub fn rfc5322_date(unix: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let iso = crate::text::rfc3339(unix); // YYYY-MM-DDTHH:MM:SSZ
+    let iso = crate::printable::rfc3339(unix); // YYYY-MM-DDTHH:MM:SSZ
     let (y, m, d) = (&iso[0..4], &iso[5..7], &iso[8..10]);
     let month = MONTHS[m.parse::<usize>().unwrap_or(1).saturating_sub(1)];
     let weekday = DAYS[unix.div_euclid(86_400).rem_euclid(7) as usize];
@@ -50,7 +50,7 @@ pub fn queue_id(text: &str) -> Option<String> {
 pub fn message(plan: &SendPlan, machine: &str, unix: i64, message_id: &str) -> String {
     let date = rfc5322_date(unix);
     // The machine's name comes from a file or the environment: one safe line, whatever it holds.
-    let machine = &crate::text::escape(machine.as_bytes());
+    let machine = &crate::printable::escape(machine.as_bytes());
     let body = [
         "This is a test message from smtp-doctor.".to_string(),
         format!("Sent from the machine \"{machine}\" at {date}."),

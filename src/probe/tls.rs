@@ -493,7 +493,7 @@ pub(crate) fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for name in &san.value.general_names {
             match name {
-                GeneralName::DNSName(d) => names.push(crate::text::escape(d.as_bytes())),
+                GeneralName::DNSName(d) => names.push(crate::printable::escape(d.as_bytes())),
                 GeneralName::IPAddress(b) => match b.len() {
                     4 => names.push(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()),
                     16 => {
@@ -519,11 +519,11 @@ pub(crate) fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     };
     let sha = digest::digest(&digest::SHA256, der.as_ref());
     Some(CertificateInfo {
-        subject: crate::text::escape(cert.subject().to_string().as_bytes()),
-        issuer: crate::text::escape(cert.issuer().to_string().as_bytes()),
+        subject: crate::printable::escape(cert.subject().to_string().as_bytes()),
+        issuer: crate::printable::escape(cert.issuer().to_string().as_bytes()),
         names,
-        not_before: crate::text::rfc3339(cert.validity().not_before.timestamp()),
-        not_after: crate::text::rfc3339(cert.validity().not_after.timestamp()),
+        not_before: crate::printable::rfc3339(cert.validity().not_before.timestamp()),
+        not_after: crate::printable::rfc3339(cert.validity().not_after.timestamp()),
         not_after_unix: cert.validity().not_after.timestamp(),
         key,
         sha256: sha.as_ref().iter().map(|b| format!("{b:02x}")).collect(),

@@ -6,7 +6,7 @@
 
 use super::command::Command;
 use crate::model::{Broken, Direction, Reply, TranscriptLine};
-use crate::text::escape;
+use crate::printable::escape;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};

@@ -105,7 +105,7 @@ fn header(out: &mut String, report: &Report) {
         i18n::md(lang, Md::Title),
         escape_markdown(&report.host)
     );
-    let date = crate::text::rfc3339(report.observed_at_unix)
+    let date = crate::printable::rfc3339(report.observed_at_unix)
         .replace('T', " ")
         .replace('Z', " UTC");
     let (status, severity) = match report.verdict {

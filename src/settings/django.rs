@@ -14,7 +14,7 @@ pub(super) fn project_dir(sources: &Sources) -> Result<Option<PathBuf>, Settings
     if let Some(dir) = &sources.django_dir {
         if !dir.is_dir() {
             return Err(SettingsError::Unreadable {
-                path: crate::text::escape(dir.display().to_string().as_bytes()),
+                path: crate::printable::escape(dir.display().to_string().as_bytes()),
                 why: format!(
                     "--django names no folder ({})",
                     if super::present(dir) {

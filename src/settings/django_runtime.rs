@@ -78,7 +78,7 @@ pub(super) fn effective_settings(dir: &Path, keys: &[&str], limit: Duration) -> 
         job.limit = limit + SESSION_BACKSTOP;
         let started = Instant::now();
         let record = |outcome: &Outcome, answered: bool| RunRecord {
-            program: crate::text::escape(python.display().to_string().as_bytes()),
+            program: crate::printable::escape(python.display().to_string().as_bytes()),
             args: args.clone(),
             outcome: RunStatus::of(outcome, answered),
             ms: started.elapsed().as_secs_f64() * 1000.0,

@@ -15,7 +15,7 @@ pub(super) fn read_env_file(sources: &Sources, layers: &mut Layers) -> Result<()
     };
     if !super::present(&path) {
         return Err(SettingsError::Unreadable {
-            path: crate::text::escape(path.display().to_string().as_bytes()),
+            path: crate::printable::escape(path.display().to_string().as_bytes()),
             why: "no such file".into(),
         });
     }

@@ -107,7 +107,7 @@ pub enum Origin {
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Paths and keys come from the user's folder: shown escaped.
-        let e = |s: &str| crate::text::escape(s.as_bytes());
+        let e = |s: &str| crate::printable::escape(s.as_bytes());
         match self {
             Origin::Flag { flag } => write!(f, "flag {}", e(flag)),
             Origin::Env { var } => write!(f, "environment {}", e(var)),
@@ -121,7 +121,7 @@ impl std::fmt::Display for Origin {
 impl Origin {
     /// The same origin with every text field escaped, for a report.
     fn escaped(&self) -> Origin {
-        let e = |s: &str| crate::text::escape(s.as_bytes());
+        let e = |s: &str| crate::printable::escape(s.as_bytes());
         match self {
             Origin::Flag { flag } => Origin::Flag { flag: e(flag) },
             Origin::Env { var } => Origin::Env { var: e(var) },
@@ -366,9 +366,10 @@ impl Layers {
             },
         );
         if let Some(old) = old.filter(|o| !same_value(&o.value, &value)) {
-            let mask = |v: String| crate::text::escape(if secret { "****" } else { &v }.as_bytes());
+            let mask =
+                |v: String| crate::printable::escape(if secret { "****" } else { &v }.as_bytes());
             self.shadowed.push(Shadowed {
-                name: crate::text::escape(key.as_bytes()),
+                name: crate::printable::escape(key.as_bytes()),
                 value: mask(old.value),
                 origin: old.origin.escaped(),
                 used: mask(value),
@@ -493,8 +494,8 @@ impl<'a> Interpreter<'a> {
         // What the report shows of a file's value is escaped where it is taken in; the value
         // itself (a login user, say) is used as written.
         self.report.push(SettingReport {
-            name: crate::text::escape(name.as_bytes()),
-            value: crate::text::escape(if secret { "****" } else { value }.as_bytes()),
+            name: crate::printable::escape(name.as_bytes()),
+            value: crate::printable::escape(if secret { "****" } else { value }.as_bytes()),
             origin: origin.escaped(),
         });
     }

@@ -72,7 +72,7 @@ pub(crate) fn parse_allow(s: &str) -> Result<AllowRule, String> {
     let bad = || {
         format!(
             "invalid --allow {:?}: expected a CIDR like 10.0.0.0/8 or HOST:PORT like smtp.example.com:587 (PORT may be *)",
-            smtp_doctor::text::escape(s.as_bytes())
+            smtp_doctor::printable::escape(s.as_bytes())
         )
     };
     let s = s.trim();

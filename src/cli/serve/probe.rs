@@ -51,7 +51,7 @@ pub(super) async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         };
         return bad(format!(
             "unknown module {}: the modules are {}",
-            smtp_doctor::text::escape(module_name.as_bytes()),
+            smtp_doctor::printable::escape(module_name.as_bytes()),
             names.join(", ")
         ));
     };

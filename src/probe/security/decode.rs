@@ -23,7 +23,7 @@ pub enum DecodeError {
 /// Text from the OS, escaped and bounded before it enters the model.
 fn clean(s: &str) -> String {
     let s: String = s.chars().take(300).collect();
-    crate::text::escape(s.as_bytes())
+    crate::printable::escape(s.as_bytes())
 }
 
 // ---- ports and addresses, as rules write them ---------------------------------------------

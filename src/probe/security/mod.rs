@@ -68,7 +68,7 @@ pub fn gather(ask: &Ask, limit: Duration) -> SecurityObservation {
     }
     obs.program = std::env::current_exe()
         .ok()
-        .map(|p| crate::text::escape(p.to_string_lossy().as_bytes()));
+        .map(|p| crate::printable::escape(p.to_string_lossy().as_bytes()));
     obs.ms = started.elapsed().as_secs_f64() * 1000.0;
     obs
 }

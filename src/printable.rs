@@ -1,4 +1,4 @@
-//! Text helpers shared by every layer: making untrusted bytes safe to print, and dates.
+//! What can be printed: untrusted bytes made safe for a terminal or a page, and dates.
 
 /// True for characters that can reorder, hide or break the text around them on a terminal or
 /// a web page: bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9), zero-width and invisible
