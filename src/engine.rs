@@ -104,7 +104,7 @@ async fn run_with(
     let probes = probe_ports(&ctx, &plan.ports, &dns.addresses);
     let security = plan
         .machine_security
-        .then(|| MachineSecurity::start(&plan, &dns.addresses));
+        .then(|| MachineSecurity::start(&plan, &dns.addresses, ctx.rtt.clone()));
     // The control connection, beside the probes (a connect only, closed at once). It tells
     // something only when no SMTP port answers, so it waits CONTROL_AFTER first and is not
     // made at all once a port has connected: a healthy check (and each of 10,000 targets)
@@ -221,19 +221,23 @@ async fn run_with(
     }
 }
 
-/// The machine's security queries, beside the probes: started when a connect has been waiting
-/// a while (a healthy machine's probes are done before then and never pay for them), or at once
-/// when the probes end with a port filtered, denied or intercepted; otherwise never.
+/// The machine's security queries, beside the probes: started when a connect has gone
+/// unanswered past its first attempt (250 ms by default: a port being dropped, so the read is
+/// done by the time the port is called filtered), or at once when the probes end with a port
+/// filtered, denied or intercepted; otherwise never. Not on a timer from the run's start: a
+/// target whose connects answered but whose dialogue is slow (a busy server, or 200 targets at
+/// once on a loaded machine) has nothing in the way, and must not start a process to say so.
 struct MachineSecurity {
     now: Arc<tokio::sync::Notify>,
     task: tokio::task::JoinHandle<Option<SecurityObservation>>,
 }
 
-/// How long a connect waits before the queries start beside it.
-const SECURITY_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
-
 impl MachineSecurity {
-    fn start(plan: &Plan, addresses: &[std::net::IpAddr]) -> MachineSecurity {
+    fn start(
+        plan: &Plan,
+        addresses: &[std::net::IpAddr],
+        rtt: Arc<crate::probe::tcp::RttHint>,
+    ) -> MachineSecurity {
         let ask = crate::probe::security::Ask {
             ports: plan
                 .ports
@@ -243,14 +247,22 @@ impl MachineSecurity {
                 .collect(),
             addresses: addresses.to_vec(),
         };
+        Self::start_with(rtt, crate::probe::security::for_run(ask))
+    }
+
+    /// Starts `read` when its time comes (see [`MachineSecurity`]).
+    fn start_with(
+        rtt: Arc<crate::probe::tcp::RttHint>,
+        read: impl std::future::Future<Output = Option<SecurityObservation>> + Send + 'static,
+    ) -> MachineSecurity {
         let now = Arc::new(tokio::sync::Notify::new());
         let signal = now.clone();
         let task = tokio::spawn(async move {
             tokio::select! {
-                _ = tokio::time::sleep(SECURITY_AFTER) => {}
+                _ = rtt.any_unanswered() => {}
                 _ = signal.notified() => {}
             }
-            crate::probe::security::for_run(ask).await
+            read.await
         });
         MachineSecurity { now, task }
     }
@@ -425,5 +437,51 @@ mod tests {
             (1usize, 2)
         });
         let _ = in_order(tasks, 2).await;
+    }
+
+    /// A reader of the machine that counts its reads.
+    fn counted(
+        reads: &Arc<std::sync::atomic::AtomicUsize>,
+    ) -> impl std::future::Future<Output = Option<SecurityObservation>> + Send + 'static {
+        let reads = reads.clone();
+        async move {
+            reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn the_machine_is_not_read_while_every_connect_answers() {
+        // A healthy target on a loaded machine (10,000 targets, 200 at once): its connect
+        // answered at once, its dialogue takes longer than a connect is left unanswered before
+        // the read starts. Nothing is in the way: reading the firewall (a process) and the
+        // trust store for each such target cost 2 ms of CPU and a thread each.
+        let rtt = Arc::new(crate::probe::tcp::RttHint::default());
+        rtt.record(0.1);
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let security = MachineSecurity::start_with(rtt, counted(&reads));
+        // Longer than any connect is left unanswered before the read starts beside it.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert!(security.finish(&[], None).await.is_none());
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn the_machine_is_read_beside_a_connect_left_unanswered() {
+        // The incident: 587 unanswered past its first attempt. The read starts then, beside the
+        // wait, so the verdict does not wait for it afterwards.
+        let rtt = Arc::new(crate::probe::tcp::RttHint::default());
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let _security = MachineSecurity::start_with(rtt.clone(), counted(&reads));
+        rtt.record(0.1); // 465 answered: no reason to read
+        rtt.unanswered(); // 587's first attempt had no answer: its second starts
+                          // Read without waiting for the probes' end (polled, never timed).
+        let mut polls = 0;
+        while reads.load(std::sync::atomic::Ordering::SeqCst) == 0 && polls < 1000 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            polls += 1;
+        }
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -2,6 +2,7 @@
 # scripts/bench.d/serve.sh — goal 4 of scripts/bench (issue 16): `smtp-doctor serve` against
 # Debian's prometheus-blackbox-exporter configured for the same SMTP STARTTLS check, side by
 # side in one run, in the namespace sdb-l (its own loopback):
+#   (the listener is on 2525, a submission port probed like 587: goal 2 keeps 587 busy)
 #   - probes/s at saturation and p50/p99 probe latency (ab, keep-alive off, concurrency 32),
 #     both against the same lab_server STARTTLS listener, certificate verified by both;
 #   - peak RSS with 1,000 probes in flight (1,000 concurrent requests to a port that nftables
@@ -43,7 +44,7 @@ goal_serve() {
     local dir=$WORK/serve ca
     mkdir -p "$dir"
     ca=$dir/ca.pem
-    in_l "$LAB" --ca-out "$ca" --name 127.0.0.1 --listen starttls=127.0.0.1:587 >"$dir/lab.txt" 2>&1 &
+    in_l "$LAB" --ca-out "$ca" --name 127.0.0.1 --listen starttls=127.0.0.1:2525 >"$dir/lab.txt" 2>&1 &
     PIDS+=($!)
     wait_ready "$dir/lab.txt"
     # A port every probe has to wait on: dropped by nftables in the namespace.
@@ -87,8 +88,8 @@ EOF
     # The processes inside `ip netns exec bash -c exec`: their own pids.
     serve_pid=$(pgrep -n -f "serve --listen 127.0.0.1:9925" || echo "$serve_pid")
     bb_pid=$(pgrep -n -f "blackbox-exporter --config.file=$dir" || echo "$bb_pid")
-    local sd_url="http://127.0.0.1:9925/probe?target=127.0.0.1:587"
-    local bb_url="http://127.0.0.1:9115/probe?target=127.0.0.1:587&module=smtp_starttls"
+    local sd_url="http://127.0.0.1:9925/probe?target=127.0.0.1:2525"
+    local bb_url="http://127.0.0.1:9115/probe?target=127.0.0.1:2525&module=smtp_starttls"
     in_l curl -fsS "$sd_url" >"$dir/sd-healthy.txt" 2>&1
     in_l curl -fsS "$bb_url" >"$dir/bb-healthy.txt" 2>&1
     in_l curl -fsS "http://127.0.0.1:9925/probe?target=127.0.0.1:2999" >"$dir/sd-dropped.txt" 2>&1
@@ -107,6 +108,30 @@ EOF
         read -r rps[$name] p50[$name] p99[$name] failed[$name] <<<"$stats"
         cpu[$name]=$(awk -v s="$s" -v e="$e" -v n="$n" 'BEGIN { printf "%.2f\n", (e - s) / n * 1000 }')
     done
+    # serve against check --targets on the same listener, side by side: the same probe (STARTTLS,
+    # certificate verified), the same concurrency, alternating runs so both see the same load.
+    local reps=3 k t0 t1 tfile=$dir/targets-587
+    quick && reps=1
+    for ((k = 0; k < n; k++)); do echo 127.0.0.1:2525; done >"$tfile"
+    local -a side_sd=() side_ct=() cpu_sd=() cpu_ct=()
+    for ((k = 0; k < reps; k++)); do
+        s=$(cpu_of "$serve_pid")
+        in_l ab -q -n "$n" -c "$c" "$sd_url" >"$dir/ab-side-$k.txt" 2>&1
+        e=$(cpu_of "$serve_pid")
+        read -r stats _ <<<"$(ab_stats "$dir/ab-side-$k.txt")"
+        side_sd+=("$stats")
+        cpu_sd+=("$(awk -v s="$s" -v e="$e" -v n="$n" 'BEGIN { printf "%.0f\n", (e - s) / n * 1e6 }')")
+        t0=$EPOCHREALTIME
+        in_l /usr/bin/time -f '%U %S' -o "$dir/targets-$k.time" "$BIN" check --targets "$tfile" --json --concurrency "$c" --ca-file "$ca" >"$dir/targets-$k.jsonl" 2>/dev/null
+        t1=$EPOCHREALTIME
+        side_ct+=("$(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.1f\n", n / (b - a) }')")
+        cpu_ct+=("$(awk -v n="$n" '{ printf "%.0f\n", ($1 + $2) / n * 1e6 }' "$dir/targets-$k.time")")
+    done
+    note "serve probes/s: ${side_sd[*]}; check --targets probes/s: ${side_ct[*]}"
+    local m_sd m_ct ok_ct
+    m_sd=$(median "${side_sd[@]}")
+    m_ct=$(median "${side_ct[@]}")
+    ok_ct=$(jq -r 'select(.verdict == "ok") | 1' "$dir/targets-0.jsonl" 2>/dev/null | wc -l)
     # 1,000 probes in flight at once, each waiting on the dropped port.
     local slow
     for name in smtp-doctor blackbox; do
@@ -130,5 +155,11 @@ EOF
         [ "$name" = blackbox ] && healthy=$dir/bb-healthy.txt dropped=$dir/bb-dropped.txt label="blackbox_exporter (tcp prober)"
         printf '%-34s %10s %7s ms %6s ms %7s %14s %13s MB %8s  %s\n' "$label" "${rps[$name]}" "${p50[$name]}" "${p99[$name]}" "${failed[$name]}" "${cpu[$name]}" "${rss[$name]}" "$(series "$healthy")" "$(names_failure "$dropped")"
     done
+    echo
+    echo "Goal 4b — serve against check --targets, same lab listener 127.0.0.1:2525, same STARTTLS check (verified), $n probes at concurrency $c, $reps alternating runs each (median); target: serve ≥ 0.8× check --targets"
+    printf '%-44s %10s %6s %14s %8s  %s\n' "client" "probes/s" "runs" "CPU µs/probe" "ratio" "runs (probes/s)"
+    printf '%-44s %10.0f %6s %14s %8s  %s\n' "smtp-doctor check --targets (one process)" "$m_ct" "$reps" "$(median "${cpu_ct[@]}" | awk '{ printf "%.0f", $1 }')" "1.00×" "${side_ct[*]} (verdict ok: $ok_ct/$n in run 1)"
+    printf '%-44s %10.0f %6s %14s %8s  %s\n' "smtp-doctor serve (HTTP, ab -c $c)" "$m_sd" "$reps" "$(median "${cpu_sd[@]}" | awk '{ printf "%.0f", $1 }')" "$(awk -v a="$m_sd" -v b="$m_ct" 'BEGIN { printf "%.2f×", a / b }')" "${side_sd[*]}"
+    echo "(serve's CPU is the server process only; ab's own CPU is not counted, check --targets' includes writing its JSON lines)"
     in_l nft delete table inet sdb_serve 2>/dev/null
 }

@@ -50,26 +50,36 @@ pub(crate) async fn run(
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
-    let mut plans = Vec::with_capacity(list.len());
-    for t in list {
-        let ports = t.port.map(|p| vec![p]).unwrap_or_else(|| net.ports.clone());
-        match net.plan(&t.host, &ports) {
-            Ok(mut plan) => {
-                plan.credentials = credentials.clone();
-                plan.domain = domain.clone();
-                plans.push(plan);
-            }
-            // The file's hosts and ports were checked when it was read; this is a bug if
-            // reached, and is still said rather than dropped.
-            Err(e) => return usage_error(format!("{}: {e}", t.host)),
-        }
-    }
     let engine = match Engine::new(&net.extra_roots) {
         Ok(e) => Arc::new(e),
         Err(e) => return usage_error(e),
     };
-    let concurrency = within_open_file_limit(concurrency, &plans);
-    probe_all(plans, skipped, engine, concurrency, out).await
+    // Each target's plan is made when its probe starts: a plan is about a kilobyte, so making
+    // all of them up front cost that much per target for the whole run (10 MB at 10,000).
+    let plan_of = move |t: &Target| -> Result<Plan, String> {
+        let ports = t.port.map(|p| vec![p]).unwrap_or_else(|| net.ports.clone());
+        let mut plan = net
+            .plan(&t.host, &ports)
+            .map_err(|e| format!("{}: {e}", t.host))?;
+        plan.credentials = credentials.clone();
+        plan.domain = domain.clone();
+        Ok(plan)
+    };
+    // The largest plan (most ports) sizes the open-files budget.
+    let widest = match list
+        .iter()
+        .max_by_key(|t| if t.port.is_some() { 1 } else { 2 })
+    {
+        Some(t) => match plan_of(t) {
+            Ok(plan) => plan,
+            Err(e) => return usage_error(e),
+        },
+        None => return usage_error("no targets"),
+    };
+    let concurrency =
+        within_open_file_limit(concurrency, std::slice::from_ref(&widest), list.len());
+    drop(widest);
+    probe_all(list, plan_of, skipped, engine, concurrency, out).await
 }
 
 /// The targets to probe, and those that cannot be (named on stderr as they are found).
@@ -127,7 +137,7 @@ async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skippe
 /// `wanted` targets at once, or fewer when this process may not open enough sockets for them
 /// (each target opens up to (ports × addresses + the control port) × attempts at once): running out would make
 /// probes fail for a reason that is not the network. The soft limit is raised first.
-fn within_open_file_limit(wanted: usize, plans: &[Plan]) -> usize {
+fn within_open_file_limit(wanted: usize, plans: &[Plan], targets: usize) -> usize {
     let Some(limit) = raise_open_file_limit() else {
         return wanted;
     };
@@ -141,7 +151,7 @@ fn within_open_file_limit(wanted: usize, plans: &[Plan]) -> usize {
         .unwrap_or(1) as u64;
     let room = (limit.saturating_sub(48) / per_target).max(1);
     let fits = usize::try_from(room).unwrap_or(usize::MAX);
-    if fits < wanted && fits < plans.len() {
+    if fits < wanted && fits < targets {
         output::note(&format!(
             "smtp-doctor: probing {fits} targets at once (not {wanted}): the open-files limit is {limit} (ulimit -n)\n"
         ));
@@ -199,7 +209,8 @@ impl Tally {
 }
 
 async fn probe_all(
-    plans: Vec<Plan>,
+    list: Vec<Target>,
+    plan_of: impl Fn(&Target) -> Result<Plan, String>,
     skipped: Skipped,
     engine: Arc<Engine>,
     concurrency: usize,
@@ -207,25 +218,35 @@ async fn probe_all(
 ) -> ExitCode {
     let opts = Arc::new(options(out));
     let json = is_json(out);
-    let total = plans.len() + skipped.0.len();
+    let total = list.len() + skipped.0.len();
     let progress = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
     // At most `concurrency` probes exist at a time, each spawned when a slot frees: a probe's
     // future is allocated whole when spawned (several KB), so spawning every target up front
     // and gating them on a semaphore cost that much per target for the whole run.
-    let mut waiting = plans.into_iter();
+    let mut waiting = list.iter();
     let mut tasks = JoinSet::new();
-    let spawn_next = |tasks: &mut JoinSet<Report>, waiting: &mut std::vec::IntoIter<Plan>| {
-        let Some(plan) = waiting.next() else { return };
+    let spawn_next = |tasks: &mut JoinSet<Report>,
+                      waiting: &mut std::slice::Iter<Target>|
+     -> Result<(), ExitCode> {
+        let Some(target) = waiting.next() else {
+            return Ok(());
+        };
+        // The file's hosts and ports were checked when it was read; this is a bug if
+        // reached, and is still said rather than dropped.
+        let plan = plan_of(target).map_err(usage_error)?;
         let (engine, opts) = (engine.clone(), opts.clone());
         tasks.spawn(async move {
             let obs = engine.run(plan).await;
             let d = diagnosis::diagnose(&obs, &opts);
             Report::new("check", obs, d, &opts)
         });
+        Ok(())
     };
     for _ in 0..concurrency.max(1) {
-        spawn_next(&mut tasks, &mut waiting);
+        if let Err(code) = spawn_next(&mut tasks, &mut waiting) {
+            return code;
+        }
     }
     let mut stdout = std::io::stdout().lock();
     // Targets that could not be probed get their line too, first, with the reason.
@@ -246,7 +267,9 @@ async fn probe_all(
             // A probe that panicked is a bug: say it loudly, never drop the target unseen.
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
-        spawn_next(&mut tasks, &mut waiting);
+        if let Err(code) = spawn_next(&mut tasks, &mut waiting) {
+            return code;
+        }
         tally.count(report.verdict);
         if progress {
             output::note("\r\x1b[2K");

@@ -46,6 +46,10 @@ pub struct AppClientPlan {
     pub send: Option<SendPlan>,
     /// How long a connect is waited for inside the child.
     pub connect_wait: Duration,
+    /// The shortest the child's connect wait may get when it ends with the probe's own wait
+    /// instead of running its full length after the runtime's start-up; equal to
+    /// `connect_wait` when the user set the timeout (then the wait is never shortened).
+    pub connect_floor: Duration,
     /// How long each later step is waited for inside the child.
     pub step: Duration,
     /// The whole run's limit, after which the child is killed.

@@ -245,7 +245,14 @@ async function main() {
     return done();
   }
   const security = A.SECURITY || 'plain';
-  const connectMs = Math.round(parseFloat(A.CONNECT || '3') * 1000);
+  // The connect's wait ends when smtp-doctor's probe gives up on the port (CONNECT_BY, wall
+  // clock), so loading Node and nodemailer is not added to it, but never below the floor.
+  let connectMs = Math.round(parseFloat(A.CONNECT || '3') * 1000);
+  const by = parseFloat(A.CONNECT_BY || 'NaN') * 1000;
+  const floor = Math.round(parseFloat(A.CONNECT_FLOOR || 'NaN') * 1000);
+  if (Number.isFinite(by) && Number.isFinite(floor)) {
+    connectMs = Math.min(connectMs, Math.max(floor, Math.round(by - Date.now())));
+  }
   const stepMs = Math.round(parseFloat(A.STEP || '5') * 1000);
   const options = {
     host: A.HOST,

@@ -28,10 +28,22 @@ MODE = ARGS.get("SMTP_DOCTOR_APP_MODE", "smtplib")
 
 
 def inputs():
-    global PASSWORD, CONNECT, STEP
+    global PASSWORD, CONNECT, CONNECT_BY, CONNECT_FLOOR, STEP
     PASSWORD = ARGS.get("SMTP_DOCTOR_APP_PASSWORD")
     CONNECT = float(ARGS.get("SMTP_DOCTOR_APP_CONNECT", "3"))
+    CONNECT_BY = ARGS.get("SMTP_DOCTOR_APP_CONNECT_BY")
+    CONNECT_FLOOR = float(ARGS.get("SMTP_DOCTOR_APP_CONNECT_FLOOR", CONNECT))
     STEP = float(ARGS.get("SMTP_DOCTOR_APP_STEP", "5"))
+
+
+def connect_wait():
+    """The connect's wait: it ends when smtp-doctor's probe gives up on the port (CONNECT_BY, wall
+    clock), so this interpreter's start-up is not added to it, but is never below the floor."""
+    try:
+        left = float(CONNECT_BY) - time.time()
+    except (TypeError, ValueError):
+        return CONNECT
+    return min(CONNECT, max(CONNECT_FLOOR, left))
 
 
 inputs()
@@ -132,7 +144,8 @@ def watch():
 
     def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, *a, **k):
         # Bounded like smtp-doctor's own connect, then each read like its steps.
-        t = CONNECT if timeout in (None, socket._GLOBAL_DEFAULT_TIMEOUT) else min(timeout, CONNECT)
+        wait = connect_wait()
+        t = wait if timeout in (None, socket._GLOBAL_DEFAULT_TIMEOUT) else min(timeout, wait)
         began = time.monotonic()
         try:
             if os.name == "nt" or a or k:

@@ -340,6 +340,22 @@ fn environment(plan: &AppClientPlan) -> Vec<(OsString, OsString)> {
         ),
         ("STEP".into(), format!("{:.3}", plan.step.as_secs_f64())),
     ];
+    // The probe's wait for a dropped port starts now; the child's connect starts only after
+    // its runtime has started (Node 0.1-0.3 s, Django's settings already read). Its wait ends
+    // when the probe's does, as wall-clock time (the child's clock is the same), but is never
+    // shorter than the floor, which outlasts the kernel's first SYN retransmission: a dropped
+    // port costs the client what it costs the probe, not its start-up on top.
+    if plan.connect_floor < plan.connect_wait {
+        let by = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            + plan.connect_wait;
+        env.push(("CONNECT_BY".into(), format!("{:.3}", by.as_secs_f64())));
+        env.push((
+            "CONNECT_FLOOR".into(),
+            format!("{:.3}", plan.connect_floor.as_secs_f64()),
+        ));
+    }
     if plan.client != AppClientKind::Django {
         env.push(("HOST".into(), plan.host.clone()));
         env.push(("PORT".into(), plan.port.to_string()));
@@ -640,6 +656,7 @@ mod tests {
             insecure_auth: false,
             send: None,
             connect_wait: Duration::from_millis(1500),
+            connect_floor: Duration::from_millis(1250),
             step: Duration::from_secs(5),
             limit: Duration::from_secs(10),
             session: None,
@@ -659,6 +676,44 @@ mod tests {
         assert!(has(&django));
         django.password = None;
         assert!(!has(&django));
+    }
+
+    #[test]
+    fn the_childs_connect_wait_ends_with_the_probes_unless_the_user_set_it() {
+        let get = |env: &[(OsString, OsString)], key: &str| {
+            env.iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.to_string_lossy().parse::<f64>().unwrap())
+        };
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs_f64()
+        };
+        for client in [
+            AppClientKind::Smtplib,
+            AppClientKind::Nodemailer,
+            AppClientKind::Django,
+        ] {
+            let before = now();
+            let env = environment(&plan(client));
+            let after = now();
+            // The probe's wait (1.5 s) from now, as wall-clock seconds, and the floor.
+            let by = get(&env, "SMTP_DOCTOR_APP_CONNECT_BY").expect("CONNECT_BY");
+            assert!(
+                by >= before + 1.5 - 0.001 && by <= after + 1.5 + 0.001,
+                "{before} {by} {after}"
+            );
+            assert_eq!(get(&env, "SMTP_DOCTOR_APP_CONNECT_FLOOR"), Some(1.25));
+            assert_eq!(get(&env, "SMTP_DOCTOR_APP_CONNECT"), Some(1.5));
+        }
+        // A user's --timeout is waited in full: no deadline, no floor.
+        let mut fixed = plan(AppClientKind::Smtplib);
+        fixed.connect_floor = fixed.connect_wait;
+        let env = environment(&fixed);
+        assert_eq!(get(&env, "SMTP_DOCTOR_APP_CONNECT_BY"), None);
+        assert_eq!(get(&env, "SMTP_DOCTOR_APP_CONNECT_FLOOR"), None);
     }
 
     #[test]

@@ -163,6 +163,8 @@ const EINPROGRESS: i32 = 10035; // WSAEWOULDBLOCK
 pub struct RttHint {
     fastest_us: std::sync::atomic::AtomicU64,
     connected: tokio::sync::Notify,
+    unanswered: std::sync::atomic::AtomicBool,
+    waiting: tokio::sync::Notify,
 }
 
 impl RttHint {
@@ -183,6 +185,24 @@ impl RttHint {
         // Registered before the check, so a handshake in between is not missed.
         notified.as_mut().enable();
         if self.fastest().is_some() {
+            return;
+        }
+        notified.await;
+    }
+    /// Notes that a connect of the host went unanswered past its first attempt (the next one
+    /// starts): something may be in the way.
+    pub fn unanswered(&self) {
+        self.unanswered
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.waiting.notify_waiters();
+    }
+    /// Returns once a connect of the host has gone unanswered past its first attempt (at once
+    /// if one has).
+    pub async fn any_unanswered(&self) {
+        let notified = self.waiting.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if self.unanswered.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
         notified.await;
@@ -240,6 +260,11 @@ pub async fn connect(
                 break;
             }
             schedule.next();
+            if !started_offsets.is_empty() {
+                // The first attempt had no answer in time: a reason to look at what is in the
+                // way (see the engine's machine security).
+                hint.unanswered();
+            }
             started_offsets.push(started.elapsed());
             pending.spawn(connect_with_room(target, deadline));
         }

@@ -115,6 +115,13 @@ fn run(
         send: request.send.clone(),
         // The probe's own wait: a dropped port costs the client what it costs the probe.
         connect_wait: timing.connect_wait,
+        connect_floor: if timing.adaptive {
+            timing
+                .connect_wait
+                .min(crate::probe::tcp::MIN_ADAPTIVE_WAIT)
+        } else {
+            timing.connect_wait
+        },
         step: timing.step,
         limit,
         session: match client {
