@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# scripts/bench.d/serve.sh — goal 4 of scripts/bench (issue 16): `smtp-doctor serve` against
+# scripts/bench.d/serve.sh — goal 4 of scripts/bench: `smtp-doctor serve` against
 # Debian's prometheus-blackbox-exporter configured for the same SMTP STARTTLS check, side by
 # side in one run, in the namespace sdb-l (its own loopback):
 #   (the listener is on 2525, a submission port probed like 587: goal 2 keeps 587 busy)
