@@ -194,7 +194,7 @@ async fn run_with(
         None => None,
     };
     Observations {
-        host: plan.host.to_string(),
+        host: plan.host.clone(),
         ports,
         dns,
         endpoints,
@@ -210,7 +210,7 @@ async fn run_with(
             .as_ref()
             .map(|c| {
                 crate::knowledge::providers::credential_lints(
-                    &plan.host.to_string(),
+                    &plan.host,
                     &c.user,
                     c.secret.expose(),
                 )

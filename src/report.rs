@@ -37,7 +37,9 @@ pub struct Report {
     pub endpoints: Vec<EndpointObservation>,
     /// What to change, best first.
     pub recommendations: Vec<Recommendation>,
-    /// The host probed.
+    /// The host probed, as the report writes it. Text, not [`crate::model::Host`]: `diff` reads
+    /// reports back from files, untrusted and perhaps edited, and shows a host that is not one
+    /// (escaped) rather than refusing the whole file.
     pub host: String,
     /// The ports asked for.
     pub ports: Vec<u16>,
@@ -228,7 +230,7 @@ impl Report {
             findings: diagnosis.findings,
             endpoints: obs.endpoints,
             recommendations: diagnosis.recommendations,
-            host: obs.host,
+            host: obs.host.to_string(),
             ports: obs.ports,
             dns: obs.dns,
             lang: opts.lang,

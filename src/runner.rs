@@ -154,7 +154,7 @@ pub enum RunStatus {
 
 impl RunStatus {
     /// The status of an outcome, given whether its answer was usable (when it exited 0).
-    pub fn of(outcome: &Outcome, answered: bool) -> RunStatus {
+    pub(crate) fn of(outcome: &Outcome, answered: bool) -> RunStatus {
         match outcome {
             Outcome::Exited {
                 code: Some(0),

@@ -707,7 +707,7 @@ fn a_rule_for_the_applications_runtime_is_named_when_only_the_app_is_blocked() {
         ..Default::default()
     });
     let path = ConfiguredPath {
-        host: obs.host.parse().unwrap(),
+        host: obs.host.clone(),
         port: 587,
         security: TlsSetting::Mode(Security::Starttls),
         timeout: Some(10.0),

@@ -3,7 +3,8 @@
 
 use super::args::ProbeArgs;
 use smtp_doctor::plan::{
-    self, ConnectTo, Credentials, Plan, ResolveOverride, Secret, SecretKind, Timing,
+    self, ConnectTo, Credentials, Host, Plan, PlanError, ResolveOverride, Secret, SecretKind,
+    Timing,
 };
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -43,7 +44,16 @@ impl NetConfig {
 
     /// A plan for `host` on `ports` with this configuration.
     pub(crate) fn plan(&self, host: &str, ports: &[u16]) -> Result<Plan, String> {
-        let mut plan = Plan::new(host, ports).map_err(|e| e.to_string())?;
+        self.configured(Plan::new(host, ports))
+    }
+
+    /// A plan for a host already validated (a request's target), with this configuration.
+    pub(crate) fn plan_for(&self, host: Host, ports: &[u16]) -> Result<Plan, String> {
+        self.configured(Plan::for_host(host, ports))
+    }
+
+    fn configured(&self, plan: Result<Plan, PlanError>) -> Result<Plan, String> {
+        let mut plan = plan.map_err(|e| e.to_string())?;
         plan.timing = Timing::new(self.timeout);
         self.route(&mut plan);
         Ok(plan)

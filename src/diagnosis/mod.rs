@@ -179,7 +179,7 @@ fn smtp_blocked(obs: &Observations, lang: Lang) -> Option<Finding> {
 
 /// The DNS step's finding and fix, when the name did not resolve.
 fn dns_failure(obs: &Observations, lang: Lang) -> Option<(Finding, Recommendation)> {
-    let host = obs.host.clone();
+    let host = obs.host.to_string();
     let resolver_answers = obs.dns.resolver_answers == Some(true);
     let (code, msg, evidence) = match &obs.dns.outcome {
         DnsOutcome::Resolved => return None,
@@ -204,7 +204,7 @@ fn dns_failure(obs: &Observations, lang: Lang) -> Option<(Finding, Recommendatio
     let rec = match code {
         FindingCode::DnsFailed if !resolver_answers => Msg::RecCheckResolver,
         _ => Msg::RecCheckHostName {
-            host: obs.host.clone(),
+            host: obs.host.to_string(),
         },
     };
     let finding = Finding {

@@ -341,13 +341,7 @@ fn recommend(
         None
     };
     if let Some(sec) = same_port {
-        recs.push(use_port(
-            &path.host.to_string(),
-            path.port,
-            sec,
-            path.port,
-            opts,
-        ));
+        recs.push(use_port(&path.host, path.port, sec, path.port, opts));
     }
     for r in base {
         // The same change twice (a port fix found both ways); advice without a port is

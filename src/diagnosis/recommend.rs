@@ -5,7 +5,7 @@ use super::verdict::{cause_for, PortStatus};
 use super::{working_security, Finding, FindingCode, Options, PortHealth, Recommendation, Said};
 use crate::frameworks::{self, Framework};
 use crate::i18n::{self, Lang, Msg};
-use crate::model::{Observations, Os, Security};
+use crate::model::{Host, Observations, Os, Security};
 use std::collections::BTreeMap;
 
 /// A fix that is only words.
@@ -22,7 +22,7 @@ pub(super) fn plain_rec(lang: Lang, msg: &Msg) -> Recommendation {
 
 /// The fix "use `port` with `security`", in the framework's settings.
 pub(super) fn use_port(
-    host: &str,
+    host: &Host,
     port: u16,
     security: Security,
     failing_port: u16,
@@ -39,7 +39,7 @@ pub(super) fn use_port(
         message: i18n::message(opts.lang, &msg),
         settings: frameworks::port_settings_for(
             opts.framework,
-            host,
+            &host.to_string(),
             opts.login_user.as_deref(),
             port,
             security,
@@ -101,7 +101,7 @@ fn for_cause(
     let lang = opts.lang;
     let plain = |msg: Msg| vec![plain_rec(lang, &msg)];
     let every_port_failed = ports.iter().all(|s| s.health == PortHealth::Failed);
-    let host = obs.host.clone();
+    let host = obs.host.to_string();
     match cause {
         C::TcpDenied
             if obs
@@ -337,7 +337,7 @@ fn certificate_name(obs: &Observations, port: u16, lang: Lang, fw: Framework) ->
         return plain_rec(
             lang,
             &Msg::RecCertificateNameUnrelated {
-                host: obs.host.clone(),
+                host: obs.host.to_string(),
                 presented,
             },
         );

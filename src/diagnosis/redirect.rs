@@ -32,9 +32,7 @@ pub(super) fn foreign_names(
     obs: &Observations,
     ep: &EndpointObservation,
 ) -> (Option<String>, Option<&'static str>) {
-    let Ok(target) = Host::parse(&obs.host) else {
-        return (None, None);
-    };
+    let target = &obs.host;
     if crate::knowledge::providers::for_host(&obs.host).is_none() {
         return (None, None);
     }
@@ -52,13 +50,13 @@ pub(super) fn foreign_names(
         .into_iter()
         .flatten()
         .filter_map(leading_name)
-        .filter(|n| foreign(obs, &target, n))
+        .filter(|n| foreign(obs, target, n))
         .collect();
     let cert_names: Vec<Host> = match ep.tls.as_ref().and_then(|t| t.verification.as_ref()) {
         Some(Verification::NameMismatch { presented, .. }) => presented
             .iter()
             .filter_map(|n| Host::parse(n.trim_start_matches("*.")).ok())
-            .filter(|n| foreign(obs, &target, n))
+            .filter(|n| foreign(obs, target, n))
             .collect(),
         _ => Vec::new(),
     };
@@ -107,7 +105,7 @@ pub(super) fn findings(obs: &Observations, lang: Lang) -> Vec<Finding> {
         };
         let msg = Msg::NetSmtpRedirected {
             port: ep.port,
-            host: obs.host.clone(),
+            host: obs.host.to_string(),
             names,
             proxy,
         };

@@ -112,7 +112,7 @@ pub fn product_in(name: &str) -> Option<&'static InspectionProduct> {
 /// public web PKI: a chain for them that only the local trust store accepts was forged on the
 /// way. The providers are those of [`super::providers::PROVIDERS`].
 pub fn is_public_provider(host: &str) -> bool {
-    super::providers::for_host(host).is_some()
+    super::providers::for_name(host).is_some()
 }
 
 #[cfg(test)]

@@ -105,8 +105,17 @@ pub const PROVIDERS: &[Provider] = &[
     },
 ];
 
-/// The provider of `host`, if it is a known one.
-pub fn for_host(host: &str) -> Option<&'static Provider> {
+/// The provider of `host`, if it is a known one (an IP address never is).
+pub fn for_host(host: &crate::model::Host) -> Option<&'static Provider> {
+    match host {
+        crate::model::Host::Name(name) => for_name(name),
+        crate::model::Host::Ip(_) => None,
+    }
+}
+
+/// The provider of a DNS name as some server wrote it (any case, a trailing dot), if it is a
+/// known one.
+pub fn for_name(host: &str) -> Option<&'static Provider> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     PROVIDERS.iter().find(|p| {
         p.suffixes
@@ -130,8 +139,10 @@ const PORT_2525: &[&str] = &[
 ];
 
 /// The extra submission port of the provider of `host`, when it has one.
-pub fn extra_submission_port(host: &str) -> Option<u16> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+pub fn extra_submission_port(host: &crate::model::Host) -> Option<u16> {
+    let crate::model::Host::Name(host) = host else {
+        return None;
+    };
     PORT_2525
         .iter()
         .any(|s| host == *s || host.ends_with(&format!(".{s}")))
@@ -140,7 +151,11 @@ pub fn extra_submission_port(host: &str) -> Option<u16> {
 
 /// The rules of the provider of `host` that these credentials break, from their shape alone
 /// (the secret is looked at for its length and alphabet, never kept).
-pub fn credential_lints(host: &str, user: &str, secret: &str) -> Vec<crate::model::CredentialLint> {
+pub fn credential_lints(
+    host: &crate::model::Host,
+    user: &str,
+    secret: &str,
+) -> Vec<crate::model::CredentialLint> {
     use crate::model::CredentialLint as L;
     let mut lints = Vec::new();
     let Some(provider) = for_host(host) else {
@@ -480,24 +495,39 @@ mod tests {
 
     #[test]
     fn known_hosts() {
-        assert_eq!(for_host("smtp.gmail.com").map(|p| p.name), Some("Gmail"));
+        assert_eq!(for_name("smtp.gmail.com").map(|p| p.name), Some("Gmail"));
         assert_eq!(
-            for_host("smtp.office365.com").map(|p| p.name),
+            for_name("smtp.office365.com").map(|p| p.name),
             Some("Microsoft 365")
         );
         assert_eq!(
-            for_host("smtp-mail.outlook.com").map(|p| p.name),
+            for_name("smtp-mail.outlook.com").map(|p| p.name),
             Some("Outlook.com")
         );
         assert_eq!(
-            for_host("email-smtp.eu-west-1.amazonaws.com").map(|p| p.name),
+            for_name("email-smtp.eu-west-1.amazonaws.com").map(|p| p.name),
             Some("Amazon SES")
         );
         assert_eq!(
-            for_host("smtp.sendgrid.net").map(|p| p.name),
+            for_name("smtp.sendgrid.net").map(|p| p.name),
             Some("SendGrid")
         );
-        assert_eq!(for_host("mail.example.com"), None);
+        assert_eq!(for_name("mail.example.com"), None);
+    }
+
+    #[test]
+    fn a_validated_host_is_matched_as_it_is() {
+        let host = |h: &str| crate::model::Host::parse(h).unwrap();
+        assert_eq!(
+            for_host(&host("SMTP.Gmail.com.")).map(|p| p.name),
+            Some("Gmail")
+        );
+        assert_eq!(for_host(&host("192.0.2.1")), None);
+        assert_eq!(
+            extra_submission_port(&host("SMTP.Mailgun.org.")),
+            Some(2525)
+        );
+        assert_eq!(extra_submission_port(&host("192.0.2.1")), None);
     }
 
     #[test]

@@ -319,7 +319,7 @@ pub struct EndpointObservation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observations {
     /// The host that was asked for.
-    pub host: String,
+    pub host: Host,
     /// The ports that were asked for, in order.
     pub ports: Vec<u16>,
     /// The DNS step.

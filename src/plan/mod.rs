@@ -334,7 +334,7 @@ pub struct Plan {
 
 /// The provider's extra submission port, when the ports are the defaults.
 fn fallback_ports(host: &Host, defaults: bool) -> Vec<PortPlan> {
-    crate::knowledge::providers::extra_submission_port(&host.to_string())
+    crate::knowledge::providers::extra_submission_port(host)
         .filter(|_| defaults)
         .map(|port| PortPlan {
             port,

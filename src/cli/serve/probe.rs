@@ -59,7 +59,7 @@ pub(super) async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         Some(p) => vec![p],
         None => module.ports.clone(),
     };
-    let mut plan = match state.net.plan(&query.host.to_string(), &ports) {
+    let mut plan = match state.net.plan_for(query.host.clone(), &ports) {
         Ok(plan) => plan,
         Err(why) => return bad(why),
     };

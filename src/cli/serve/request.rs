@@ -111,6 +111,11 @@ pub(crate) fn timing_within(budget: Duration) -> Timing {
 /// an address of 127.0.0.0/8 or `[::1]` (an IPv4-mapped form too), with or without a port, or
 /// one of `extra` (`--allow-host`, lower case). A page from another origin that rebinds its
 /// name to 127.0.0.1 still sends its own name here.
+///
+/// This is a guard against DNS rebinding on an HTTP header, not the host a probe tests, so it
+/// deliberately does not go through [`crate::model::Host`]: that type's loopback test accepts
+/// every `*.localhost` name, which another local origin may serve, and knows nothing of the
+/// port and brackets a Host header carries. Only the exact names above pass.
 pub(crate) fn loopback_host(value: &str, extra: &[String]) -> bool {
     let value = value.trim();
     let host = if let Some(rest) = value.strip_prefix('[') {

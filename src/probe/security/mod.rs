@@ -78,13 +78,19 @@ pub fn gather(ask: &Ask, limit: Duration) -> SecurityObservation {
 /// The override is honoured by every build; `ROOT_OVERRIDE` says why that is safe.
 pub async fn for_run(ask: Ask) -> Option<SecurityObservation> {
     match std::env::var_os(super::environment::ROOT_OVERRIDE) {
-        Some(root) => {
-            let path = std::path::Path::new(&root).join("smtp-doctor-security.json");
-            let text = std::fs::read_to_string(path).ok()?;
-            serde_json::from_str(&text).ok()
-        }
+        Some(root) => fixture(std::path::Path::new(&root)),
         None => Some(gather_bounded(ask).await),
     }
+}
+
+/// The fixture `smtp-doctor-security.json` under a test root; `None` when it is absent,
+/// unreadable, not a regular file, too large or not an observation. Read like every other file
+/// (a FIFO would hang an unbounded read, `/dev/zero` would never end); it is a JSON document
+/// the tool writes, so it gets a report's limit.
+fn fixture(root: &std::path::Path) -> Option<SecurityObservation> {
+    let path = root.join("smtp-doctor-security.json");
+    let bytes = crate::files::read_bytes(&path, crate::files::FileKind::Report).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// [`gather`] on a blocking thread, waited for at most [`LIMIT`]: past it, every source of this
@@ -108,5 +114,50 @@ pub async fn gather_bounded(ask: Ask) -> SecurityObservation {
             ms: started.elapsed().as_secs_f64() * 1000.0,
             ..Default::default()
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "smtp-doctor-security-{name}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_fixture_is_read() {
+        let dir = root("ok");
+        let obs = SecurityObservation::default();
+        let json = serde_json::to_string(&obs).unwrap();
+        std::fs::write(dir.join("smtp-doctor-security.json"), json).unwrap();
+        assert_eq!(fixture(&dir), Some(obs));
+    }
+
+    #[test]
+    fn an_over_large_fixture_is_not_read() {
+        let dir = root("large");
+        // A valid observation, padded past the limit: only the size refuses it.
+        let mut json = serde_json::to_vec(&SecurityObservation::default()).unwrap();
+        let limit = crate::files::FileKind::Report.limit() as usize;
+        json.resize(limit + 1, b' ');
+        std::fs::write(dir.join("smtp-doctor-security.json"), json).unwrap();
+        assert_eq!(fixture(&dir), None);
+    }
+
+    // A FIFO with no writer blocks an ordinary open() for ever.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_fixture_is_refused_without_hanging() {
+        let dir = root("fifo");
+        let fifo = dir.join("smtp-doctor-security.json");
+        let _ = std::fs::remove_file(&fifo);
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::RUSR).unwrap();
+        assert_eq!(fixture(&dir), None);
     }
 }
