@@ -592,11 +592,7 @@ async fn after_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
 
 /// This machine's name, for the test message.
 fn machine_name() -> String {
-    let from_file = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string());
-    from_file
-        .filter(|s| !s.is_empty())
+    super::environment::read_small(std::path::Path::new("/etc/hostname"))
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "this machine".to_string())

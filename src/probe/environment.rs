@@ -37,7 +37,17 @@ pub fn detect() -> Environment {
 
 /// The first 4 KiB of a small system file, trimmed; `None` when absent or unreadable.
 fn small(root: &Path, path: &str) -> Option<String> {
-    let file = std::fs::File::open(root.join(path)).ok()?;
+    read_small(&root.join(path))
+}
+
+/// The first 4 KiB of a small system file (`/etc/hostname`, a DMI string), trimmed; `None` when
+/// absent, unreadable, empty or not a regular file: a FIFO with no writer would block `open`
+/// for ever, a device would never end.
+pub(crate) fn read_small(path: &Path) -> Option<String> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
     let mut bytes = Vec::new();
     file.take(4096).read_to_end(&mut bytes).ok()?;
     let text = String::from_utf8_lossy(&bytes).trim().to_string();
@@ -150,6 +160,18 @@ mod tests {
         }
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    // A FIFO with no writer blocks an ordinary open() for ever: one planted where a DMI string
+    // or /proc/version is read must not hold the run up.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_where_a_system_file_is_read_is_skipped_without_hanging() {
+        let dir = fixture(&[("sys/class/dmi/id/product_name", "Google Compute Engine\n")]);
+        let fifo = dir.join("sys/class/dmi/id/sys_vendor");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::RUSR).unwrap();
+        assert_eq!(small(&dir, "sys/class/dmi/id/sys_vendor"), None);
+        assert_eq!(detect_in(&dir, false).hosting, Some(Hosting::GoogleCloud));
     }
 
     #[test]
