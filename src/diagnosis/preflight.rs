@@ -372,18 +372,25 @@ mod tests {
 
     /// The incident replayed as a preflight whose settings turn both TLS modes on and set no
     /// timeout: the conflicting-flags message and the no-timeout one (if any).
-    fn settings_messages(framework: Framework, lang: Lang) -> (String, Option<String>) {
+    /// The origin incident's observations (587 dropped, 465 open) and a Django project that
+    /// configures 587 with STARTTLS.
+    fn incident() -> (Observations, ConfiguredPath) {
         let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
-        let obs: Observations = serde_json::from_str(json).unwrap();
         let path = ConfiguredPath {
             host: Host::parse("smtp.gmail.com").unwrap(),
             port: 587,
-            security: TlsSetting::BothFlags,
+            security: TlsSetting::Mode(Security::Starttls),
             timeout: None,
             login: false,
             send: false,
             host_as_written: None,
         };
+        (serde_json::from_str(json).unwrap(), path)
+    }
+
+    fn settings_messages(framework: Framework, lang: Lang) -> (String, Option<String>) {
+        let (obs, mut path) = incident();
+        path.security = TlsSetting::BothFlags;
         let d = diagnose(
             &obs,
             &path,
@@ -407,17 +414,7 @@ mod tests {
 
     #[test]
     fn fixes_without_a_port_are_told_apart_by_what_they_say_not_by_their_sentence() {
-        let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
-        let obs: Observations = serde_json::from_str(json).unwrap();
-        let path = ConfiguredPath {
-            host: Host::parse("smtp.gmail.com").unwrap(),
-            port: 587,
-            security: TlsSetting::Mode(Security::Starttls),
-            timeout: None,
-            login: false,
-            send: false,
-            host_as_written: None,
-        };
+        let (obs, path) = incident();
         let opts = Options::default();
         let fix = |msg: Msg, sentence: &str| Recommendation {
             message: sentence.into(),
@@ -499,17 +496,7 @@ mod tests {
 
     #[test]
     fn a_hang_without_timeout_gets_one_in_the_first_fix_and_a_working_path_only_a_note() {
-        let json = include_str!("../../tests/fixtures/observations/incident_gmail_dual_stack.json");
-        let obs: Observations = serde_json::from_str(json).unwrap();
-        let mut path = ConfiguredPath {
-            host: Host::parse("smtp.gmail.com").unwrap(),
-            port: 587,
-            security: TlsSetting::Mode(Security::Starttls),
-            timeout: None,
-            login: false,
-            send: false,
-            host_as_written: None,
-        };
+        let (obs, mut path) = incident();
         // 587 drops its packets: the app hangs; the fix moves it to 465 and sets a timeout.
         let opts = Options::default();
         let d = diagnose(&obs, &path, &opts);
