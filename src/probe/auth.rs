@@ -1,7 +1,7 @@
 //! AUTH step (RFC 4954): PLAIN, LOGIN and XOAUTH2, only over TLS whose certificate verified
 //! (unless the user explicitly allows otherwise). Secrets never reach the transcript.
 
-use super::command::Command;
+use super::command::{plain_response, xoauth2_response, Command};
 use super::wire::{ReplyError, Wire};
 use crate::model::{AuthObservation, AuthOutcome, Reply, Unprotected};
 use crate::plan::{Credentials, SecretKind};
@@ -49,9 +49,9 @@ pub fn echo_forms(user: &str, secret: &str) -> Vec<String> {
     }
     let payloads = [
         secret.to_string(),
-        format!("\0{user}\0{secret}"),
+        plain_response(user, secret),
         format!("{user}\0{secret}"),
-        format!("user={user}\x01auth=Bearer {secret}\x01\x01"),
+        xoauth2_response(user, secret),
     ];
     let mut forms = vec![secret.to_string()];
     for p in &payloads {

@@ -68,6 +68,16 @@ impl Command<'_> {
     }
 }
 
+/// AUTH PLAIN's initial response before base64 (RFC 4616): `\0user\0secret`.
+pub(crate) fn plain_response(user: &str, secret: &str) -> String {
+    format!("\0{user}\0{secret}")
+}
+
+/// AUTH XOAUTH2's initial response before base64: the user and the bearer token.
+pub(crate) fn xoauth2_response(user: &str, token: &str) -> String {
+    format!("user={user}\x01auth=Bearer {token}\x01\x01")
+}
+
 fn base64(text: &str) -> String {
     BASE64_STANDARD.encode(text.as_bytes())
 }
@@ -85,16 +95,14 @@ impl fmt::Display for Command<'_> {
             Command::Data => f.write_str("DATA"),
             Command::Message(text) => f.write_str(text),
             Command::AuthPlain { user, secret } => {
-                write!(f, "AUTH PLAIN {}", base64(&format!("\0{user}\0{secret}")))
+                write!(f, "AUTH PLAIN {}", base64(&plain_response(user, secret)))
             }
             Command::AuthLogin => f.write_str("AUTH LOGIN"),
             Command::LoginUser(user) => f.write_str(&base64(user)),
             Command::LoginSecret(secret) => f.write_str(&base64(secret)),
-            Command::AuthXoauth2 { user, token } => write!(
-                f,
-                "AUTH XOAUTH2 {}",
-                base64(&format!("user={user}\x01auth=Bearer {token}\x01\x01"))
-            ),
+            Command::AuthXoauth2 { user, token } => {
+                write!(f, "AUTH XOAUTH2 {}", base64(&xoauth2_response(user, token)))
+            }
             Command::Empty => Ok(()),
         }
     }
