@@ -104,8 +104,8 @@ pub enum Msg {
     NetSmtpBlocked {
         ports: Vec<u16>,
         control_port: u16,
-        /// The machine's cloud provider and its policy, when it blocks one of the ports.
-        hosting: Option<(&'static str, &'static str)>,
+        /// The machine's cloud provider, when its policy blocks one of the ports.
+        hosting: Option<crate::model::Hosting>,
     },
     /// TCP: RST.
     TcpRefused {
@@ -609,16 +609,16 @@ pub fn message(lang: Lang, msg: &Msg) -> String {
         (Msg::NetSmtpBlocked { ports, control_port, hosting }, En) => {
             let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
             let mut s = format!("Every SMTP port tried ({list}) is silently dropped, while port {control_port} of the same address answers: the server is reachable, and this network blocks outbound SMTP.");
-            if let Some((name, policy)) = hosting {
-                s.push_str(&format!(" This machine is a {name} virtual machine. {policy}"));
+            if let Some(p) = hosting.map(crate::knowledge::hosting::policy) {
+                s.push_str(&format!(" This machine is a {} virtual machine. {}", p.name, p.en));
             }
             s
         }
         (Msg::NetSmtpBlocked { ports, control_port, hosting }, Es) => {
             let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
             let mut s = format!("Todos los puertos SMTP probados ({list}) descartan los paquetes en silencio, mientras que el puerto {control_port} de la misma dirección responde: el servidor es alcanzable, y esta red bloquea el SMTP saliente.");
-            if let Some((name, policy)) = hosting {
-                s.push_str(&format!(" Esta máquina es una máquina virtual de {name}. {policy}"));
+            if let Some(p) = hosting.map(crate::knowledge::hosting::policy) {
+                s.push_str(&format!(" Esta máquina es una máquina virtual de {}. {}", p.name, p.es));
             }
             s
         }
@@ -813,6 +813,16 @@ pub fn message(lang: Lang, msg: &Msg) -> String {
         (Msg::RecCannotTell { unread }, En) => format!("smtp-doctor cannot tell which antivirus or firewall rule on this machine is in the way: {}.", unread.iter().map(|(s, r)| format!("{}: {}", security_source(Lang::En, *s), unread_reason(Lang::En, *r))).collect::<Vec<_>>().join("; ")),
         (Msg::RecCannotTell { unread }, Es) => format!("smtp-doctor no puede saber qué antivirus o regla de firewall de esta máquina lo impide: {}.", unread.iter().map(|(s, r)| format!("{}: {}", security_source(Lang::Es, *s), unread_reason(Lang::Es, *r))).collect::<Vec<_>>().join("; ")),
     }
+}
+
+/// A cloud provider's own way out of its SMTP block, in its words, with its page.
+pub fn hosting_way_out(lang: Lang, hosting: crate::model::Hosting) -> String {
+    let policy = crate::knowledge::hosting::policy(hosting);
+    let text = match lang {
+        Lang::En => policy.en,
+        Lang::Es => policy.es,
+    };
+    format!("{text} ({})", policy.source)
 }
 
 /// Words used by the renderers.

@@ -2,7 +2,7 @@
 
 pub use crate::diagnosis::{Recommendation, Verdict};
 
-use crate::diagnosis::{Diagnosis, Finding, FindingCode, Options};
+use crate::diagnosis::{Diagnosis, Finding, FindingCode, Options, Said};
 use crate::frameworks::Framework;
 use crate::i18n::Lang;
 use crate::model::{DnsObservation, EndpointObservation, Observations};
@@ -31,11 +31,11 @@ pub struct Report {
     pub verdict: Verdict,
     /// The root cause's code, or `None` when the verdict is ok.
     pub cause: Option<FindingCode>,
-    /// Every finding, most important first.
+    /// Every finding, most important first, its message in `lang`.
     pub findings: Vec<Finding>,
     /// The endpoints probed.
     pub endpoints: Vec<EndpointObservation>,
-    /// What to change, best first.
+    /// What to change, best first, in `lang`.
     pub recommendations: Vec<Recommendation>,
     /// The host probed, as the report writes it. Text, not [`crate::model::Host`]: `diff` reads
     /// reports back from files, untrusted and perhaps edited, and shows a host that is not one
@@ -219,17 +219,40 @@ impl AppClientReport {
     }
 }
 
+/// What the diagnosis said, as a sentence in `lang`. This is the one place a finding's or a
+/// fix's message becomes words: the diagnosis decides on typed messages, and every output (JSON,
+/// text, Markdown, metrics, `diff` of reports read back) is made from the report, so rendering
+/// it here, once, gives them all the same sentence.
+pub fn sentence(said: &Said, lang: Lang) -> String {
+    match said {
+        Said::Msg(msg) => crate::i18n::message(lang, msg),
+        Said::App(msg) => crate::i18n::app_client::message(lang, msg),
+        Said::Domain(msg) => crate::i18n::domain::message(lang, msg),
+        Said::Hosting(hosting) => crate::i18n::hosting_way_out(lang, *hosting),
+    }
+}
+
 impl Report {
-    /// Builds the report of a `check` (or `demo`) run.
+    /// Builds the report of a `check` (or `demo`) run, in the language of `opts`.
     pub fn new(command: &str, obs: Observations, diagnosis: Diagnosis, opts: &Options) -> Report {
+        let lang = opts.lang;
+        let said = |m: Said| sentence(&m, lang);
         Report {
             schema: SCHEMA,
             command: command.to_string(),
             verdict: diagnosis.verdict,
             cause: diagnosis.cause,
-            findings: diagnosis.findings,
+            findings: diagnosis
+                .findings
+                .into_iter()
+                .map(|f| f.map_message(said))
+                .collect(),
             endpoints: obs.endpoints,
-            recommendations: diagnosis.recommendations,
+            recommendations: diagnosis
+                .recommendations
+                .into_iter()
+                .map(|r| r.map_message(said))
+                .collect(),
             host: obs.host.to_string(),
             ports: obs.ports,
             dns: obs.dns,

@@ -716,6 +716,8 @@ fn a_rule_for_the_applications_runtime_is_named_when_only_the_app_is_blocked() {
         host_as_written: None,
     };
     let d = smtp_doctor::diagnosis::preflight::diagnose(&obs, &path, &Options::default());
+    // The fixes in words: the report's.
+    let d = Report::new("preflight", obs, d, &Options::default());
     assert_eq!(d.cause.map(|c| c.as_str()), Some("app.connection_blocked"));
     let first = &d.recommendations[0];
     assert!(

@@ -1,7 +1,7 @@
 //! The application's own client against smtp-doctor's probe: where they differ, which one is
 //! right, and what to change in the application's runtime. Pure, like the rest of diagnosis.
 
-use super::{Finding, FindingCode, Options, Recommendation, Severity};
+use super::{Finding, FindingCode, Recommendation, Said, Severity};
 use crate::i18n::{self, app_client::AppMsg};
 use crate::model::{
     AppClientKind, AppClientObservation, AppErrorKind, AppOutcome, AppRuntime, ConfiguredPath,
@@ -12,26 +12,21 @@ use std::collections::BTreeMap;
 /// One finding about the application's client, with its fixes.
 #[derive(Debug, Clone)]
 pub(super) struct Assessed {
-    pub(super) finding: Finding,
-    pub(super) recommendations: Vec<Recommendation>,
+    pub(super) finding: Finding<Said>,
+    pub(super) recommendations: Vec<Recommendation<Said>>,
     /// It is what stops the configured path (smtp-doctor's probe works, the app's does not).
     pub(super) blocks: bool,
 }
 
 /// The findings about the application's client, given whether smtp-doctor's own probe of the
 /// configured path works.
-pub(super) fn assess(
-    obs: &Observations,
-    path: &ConfiguredPath,
-    own_works: bool,
-    opts: &Options,
-) -> Vec<Assessed> {
+pub(super) fn assess(obs: &Observations, path: &ConfiguredPath, own_works: bool) -> Vec<Assessed> {
     let Some(app) = &obs.app_client else {
         return Vec::new();
     };
     let mut out = Vec::new();
     match (app.outcome, own_works) {
-        (AppOutcome::Failed, true) => out.push(divergence(obs, app, path, opts)),
+        (AppOutcome::Failed, true) => out.push(divergence(obs, app, path)),
         // A client that did not run every step (its login withheld, say) is not known to work:
         // its step line says what it left out, as a note.
         (AppOutcome::Ok, false) if app.skipped_steps.is_empty() => {
@@ -43,8 +38,7 @@ pub(super) fn assess(
                 FindingCode::AppClientWorks,
                 Severity::Warning,
                 path,
-                &msg,
-                opts,
+                msg,
             ));
         }
         _ => {}
@@ -56,26 +50,20 @@ pub(super) fn assess(
         if !refused && app.outcome != AppOutcome::Skipped && !valid_ehlo_name(name) {
             let msg = AppMsg::EhloNameInvalid { name: name.into() };
             let code = FindingCode::SmtpEhloNameInvalid;
-            out.push(plain(code, Severity::Warning, path, &msg, opts));
+            out.push(plain(code, Severity::Warning, path, msg));
         }
     }
     out
 }
 
-fn plain(
-    code: FindingCode,
-    severity: Severity,
-    path: &ConfiguredPath,
-    msg: &AppMsg,
-    opts: &Options,
-) -> Assessed {
+fn plain(code: FindingCode, severity: Severity, path: &ConfiguredPath, msg: AppMsg) -> Assessed {
     Assessed {
         finding: Finding {
             code,
             severity,
             port: Some(path.port),
             addresses: Vec::new(),
-            message: i18n::app_client::message(opts.lang, msg),
+            message: msg.into(),
             evidence: None,
         },
         recommendations: Vec::new(),
@@ -84,12 +72,7 @@ fn plain(
 }
 
 /// smtp-doctor's probe works and the application's client fails: why, and the fix.
-fn divergence(
-    obs: &Observations,
-    app: &AppClientObservation,
-    path: &ConfiguredPath,
-    opts: &Options,
-) -> Assessed {
+fn divergence(obs: &Observations, app: &AppClientObservation, path: &ConfiguredPath) -> Assessed {
     let error = app.error.as_ref();
     let kind = error.map_or(AppErrorKind::Other, |e| e.kind);
     let smtp_code = error.and_then(|e| e.smtp_code);
@@ -158,7 +141,7 @@ fn divergence(
             Vec::new(),
         ),
     };
-    let mut assessed = plain(code, Severity::Error, path, &msg, opts);
+    let mut assessed = plain(code, Severity::Error, path, msg);
     assessed.finding.evidence = error.map(|e| format!("{}: {}", e.error_type, e.message));
     assessed.blocks = true;
     // A rule or product of this machine that blocks the app's runtime, by name, first.
@@ -168,14 +151,12 @@ fn divergence(
             path.port,
             super::in_the_way::Blocked::App(app.program.as_deref().unwrap_or_default()),
             None,
-            opts.lang,
         );
     }
     assessed.recommendations.push(Recommendation {
         port: None,
         security: None,
-        message: i18n::app_client::message(opts.lang, &fix),
-        said: super::Said::App(Box::new(fix)),
+        message: fix.into(),
         settings: BTreeMap::new(),
         commands,
     });

@@ -1,9 +1,8 @@
 //! The sender's domain, judged: the records read → findings (layer `domain`) and fixes that are
 //! the DNS records to publish for this provider. Pure.
 
-use super::{Finding, FindingCode, Recommendation, Severity};
-use crate::i18n::domain::{message, DomainMsg};
-use crate::i18n::Lang;
+use super::{Finding, FindingCode, Recommendation, Said, Severity};
+use crate::i18n::domain::{DkimUnaligned, DomainMsg, Records, SpfUnaligned};
 use crate::knowledge::providers::{self, DkimPublishing, Envelope, SendingProfile};
 use crate::model::{
     Alignment, DkimKeyState, DkimSelectorObservation, DomainExistence, DomainObservation,
@@ -15,10 +14,9 @@ use std::collections::BTreeMap;
 pub const MIN_DKIM_BITS: u32 = 1024;
 
 /// The findings about the sender's domain and their fixes, the root causes first.
-pub fn assess(obs: &DomainObservation, lang: Lang) -> (Vec<Finding>, Vec<Recommendation>) {
+pub fn assess(obs: &DomainObservation) -> (Vec<Finding<Said>>, Vec<Recommendation<Said>>) {
     let mut a = Assessment {
         obs,
-        lang,
         profile: obs.provider.map(providers::sending),
         findings: Vec::new(),
         recs: Vec::new(),
@@ -29,10 +27,19 @@ pub fn assess(obs: &DomainObservation, lang: Lang) -> (Vec<Finding>, Vec<Recomme
 
 struct Assessment<'a> {
     obs: &'a DomainObservation,
-    lang: Lang,
     profile: Option<&'static SendingProfile>,
-    findings: Vec<Finding>,
-    recs: Vec<Recommendation>,
+    findings: Vec<Finding<Said>>,
+    recs: Vec<Recommendation<Said>>,
+}
+
+/// Whether SPF or DKIM can pass aligned with the From domain, as DNS shows it.
+enum Aligned<Why> {
+    /// It can.
+    Passes,
+    /// DNS cannot show it.
+    Unknown,
+    /// It cannot, and why.
+    Fails(Why),
 }
 
 /// Whether a free-mail domain's owner is the service sending (outlook.com through Microsoft
@@ -54,11 +61,9 @@ fn cname_record(name: &str, target: &str) -> String {
 }
 
 impl Assessment<'_> {
-    fn service(&self) -> &'static str {
-        self.profile.map_or(
-            crate::i18n::domain::word(self.lang, crate::i18n::domain::DomainWord::OwnServer),
-            |p| p.name,
-        )
+    /// The service sending, `None` for your own server.
+    fn service(&self) -> Option<&'static str> {
+        self.profile.map(|p| p.name)
     }
 
     fn envelope(&self) -> Envelope {
@@ -80,28 +85,27 @@ impl Assessment<'_> {
             severity,
             port: None,
             addresses: Vec::new(),
-            message: message(self.lang, &msg),
+            message: msg.into(),
             evidence,
         });
     }
 
     fn rec(&mut self, msg: DomainMsg, commands: Vec<String>) {
-        let said = crate::diagnosis::Said::Domain(Box::new(msg.clone()));
+        let said = Said::from(msg);
         // The same advice twice (two checks that lead to one record): once.
         if self
             .recs
             .iter()
-            .any(|r| r.said == said && r.commands == commands)
+            .any(|r| r.message == said && r.commands == commands)
         {
             return;
         }
         self.recs.push(Recommendation {
             port: None,
             security: None,
-            message: message(self.lang, &msg),
+            message: said,
             settings: BTreeMap::new(),
             commands,
-            said,
         });
     }
 
@@ -217,11 +221,7 @@ impl Assessment<'_> {
 
     fn spf_fix(&mut self) {
         let record = txt_record(&self.obs.domain, &self.merged_spf());
-        let what = "SPF: one record, replacing the ones there".to_string();
-        let what = match self.lang {
-            Lang::En => what,
-            Lang::Es => "SPF: un solo registro, en lugar de los que hay".to_string(),
-        };
+        let what = Records::SpfReplacing;
         self.rec(DomainMsg::RecRecords { what }, vec![record]);
     }
 
@@ -350,53 +350,24 @@ impl Assessment<'_> {
         }
     }
 
-    /// Whether SPF can pass aligned with the From domain: `None` when DNS cannot show it.
-    fn spf_aligned(&self, aspf: Alignment) -> (Option<bool>, String) {
+    /// Whether SPF can pass aligned with the From domain.
+    fn spf_aligned(&self, aspf: Alignment) -> Aligned<SpfUnaligned> {
         let spf = &self.obs.spf;
         let broken = spf.records.len() != 1
             || spf.invalid.is_some()
             || spf.lookups > crate::knowledge::records::SPF_LOOKUP_LIMIT
             || spf.void_lookups > crate::knowledge::records::SPF_VOID_LIMIT;
-        let es = self.lang == Lang::Es;
         match self.envelope() {
-            Envelope::FromDomain if broken => (
-                Some(false),
-                if es {
-                    "el registro falla"
-                } else {
-                    "the record fails"
-                }
-                .into(),
-            ),
-            Envelope::FromDomain if !self.spf_authorises() => (
-                Some(false),
-                if es {
-                    "no autoriza al servicio"
-                } else {
-                    "it does not authorise the service"
-                }
-                .into(),
-            ),
-            Envelope::FromDomain => (Some(true), String::new()),
-            Envelope::ServiceDomain => (
-                Some(false),
-                if es {
-                    "el servicio envía con su propio dominio de sobre"
-                } else {
-                    "the service sends with its own envelope domain"
-                }
-                .into(),
-            ),
-            Envelope::Subdomain(_) | Envelope::ChosenSubdomain if aspf == Alignment::Strict => (
-                Some(false),
-                if es {
-                    "el sobre es un subdominio y aspf=s"
-                } else {
-                    "the envelope is a subdomain and aspf=s"
-                }
-                .into(),
-            ),
-            Envelope::Subdomain(_) | Envelope::ChosenSubdomain => (None, String::new()),
+            Envelope::FromDomain if broken => Aligned::Fails(SpfUnaligned::RecordFails),
+            Envelope::FromDomain if !self.spf_authorises() => {
+                Aligned::Fails(SpfUnaligned::NotAuthorised)
+            }
+            Envelope::FromDomain => Aligned::Passes,
+            Envelope::ServiceDomain => Aligned::Fails(SpfUnaligned::ServiceEnvelope),
+            Envelope::Subdomain(_) | Envelope::ChosenSubdomain if aspf == Alignment::Strict => {
+                Aligned::Fails(SpfUnaligned::SubdomainStrict)
+            }
+            Envelope::Subdomain(_) | Envelope::ChosenSubdomain => Aligned::Unknown,
         }
     }
 
@@ -520,48 +491,39 @@ impl Assessment<'_> {
                 .collect(),
             DkimPublishing::Chosen => Vec::new(),
         };
-        let what = match self.lang {
-            Lang::En => format!("DKIM for {}", p.name),
-            Lang::Es => format!("DKIM para {}", p.name),
-        };
+        let what = Records::Dkim { service: p.name };
         if !commands.is_empty() {
             self.rec(DomainMsg::RecRecords { what }, commands);
         }
-        let console = match self.lang {
-            Lang::En => p.console_en,
-            Lang::Es => p.console_es,
+        let console = DomainMsg::RecConsole {
+            en: p.console_en,
+            es: p.console_es,
         };
-        self.rec(DomainMsg::RecConsole { console }, Vec::new());
+        self.rec(console, Vec::new());
     }
 
     /// Whether DKIM can pass aligned: a usable key at the service's selectors under the From
     /// domain (aligned in both modes), or under its organisational domain (relaxed only).
-    fn dkim_aligned(&self, adkim: Alignment) -> (Option<bool>, String) {
+    fn dkim_aligned(&self, adkim: Alignment) -> Aligned<DkimUnaligned> {
         let obs = self.obs;
-        let es = self.lang == Lang::Es;
         if obs
             .dkim
             .iter()
             .any(|s| s.domain == obs.domain && Self::usable(&s.state))
         {
-            return (Some(true), String::new());
+            return Aligned::Passes;
         }
         if obs.dkim.iter().any(|s| Self::usable(&s.state)) {
             return if adkim == Alignment::Relaxed {
-                (Some(true), String::new())
+                Aligned::Passes
             } else {
-                (
-                    Some(false),
-                    if es {
-                        format!("la clave está en {} y adkim=s", obs.organizational_domain)
-                    } else {
-                        format!("the key is at {} and adkim=s", obs.organizational_domain)
-                    },
-                )
+                Aligned::Fails(DkimUnaligned::KeyAtOrganisationalDomain {
+                    org: obs.organizational_domain.clone(),
+                })
             };
         }
         if obs.dkim.is_empty() {
-            return (None, String::new());
+            return Aligned::Unknown;
         }
         let selectors: Vec<String> = obs
             .dkim
@@ -569,14 +531,9 @@ impl Assessment<'_> {
             .filter(|s| s.domain == obs.domain)
             .map(|s| s.selector.clone())
             .collect();
-        (
-            Some(false),
-            if es {
-                format!("ninguna clave válida en {}", selectors.join(", "))
-            } else {
-                format!("no valid key at {}", selectors.join(", "))
-            },
-        )
+        Aligned::Fails(DkimUnaligned::NoValidKey {
+            selectors: selectors.join(", "),
+        })
     }
 
     fn dmarc(&mut self) {
@@ -590,13 +547,7 @@ impl Assessment<'_> {
             &format!("_dmarc.{org}"),
             &format!("v=DMARC1; p=none; rua=mailto:dmarc-reports@{org}"),
         );
-        let what = match self.lang {
-            Lang::En => "DMARC, a starting record: watch the reports, then move to p=quarantine",
-            Lang::Es => {
-                "DMARC, un registro inicial: revise los informes y pase luego a p=quarantine"
-            }
-        }
-        .to_string();
+        let what = Records::DmarcStart;
         if dmarc.records.is_empty() {
             let msg = DomainMsg::DmarcMissing {
                 domain: obs.domain.clone(),
@@ -630,9 +581,10 @@ impl Assessment<'_> {
         if !crate::knowledge::records::enforcing(dmarc.effective_policy) {
             return;
         }
-        let (spf, spf_why) = self.spf_aligned(parsed.aspf);
-        let (dkim, dkim_why) = self.dkim_aligned(parsed.adkim);
-        if spf == Some(false) && dkim == Some(false) {
+        if let (Aligned::Fails(spf_why), Aligned::Fails(dkim_why)) = (
+            self.spf_aligned(parsed.aspf),
+            self.dkim_aligned(parsed.adkim),
+        ) {
             let msg = DomainMsg::DmarcWillFail {
                 domain: obs.domain.clone(),
                 service: self.service(),
@@ -729,7 +681,7 @@ mod tests {
     }
 
     fn spf_fix(obs: &DomainObservation) -> Vec<String> {
-        assess(obs, Lang::En)
+        assess(obs)
             .1
             .into_iter()
             .flat_map(|r| r.commands)
@@ -767,9 +719,9 @@ mod tests {
     fn a_free_mail_address_through_its_own_service_says_nothing() {
         let mut obs = observed(Some(ProviderId::Microsoft365), &[]);
         obs.domain = "outlook.com".into();
-        assert!(assess(&obs, Lang::En).0.is_empty());
+        assert!(assess(&obs).0.is_empty());
         obs.provider = Some(ProviderId::Sendgrid);
-        let codes: Vec<FindingCode> = assess(&obs, Lang::Es).0.iter().map(|f| f.code).collect();
+        let codes: Vec<FindingCode> = assess(&obs).0.iter().map(|f| f.code).collect();
         assert_eq!(codes, vec![FindingCode::DomainFreemailFrom]);
     }
 }

@@ -217,9 +217,11 @@ pub enum Severity {
     Error,
 }
 
-/// One diagnosed fact with what to do about it.
+/// One diagnosed fact with what to do about it. The diagnosis makes a `Finding<Said>`: what it
+/// says, typed. A report carries a `Finding` (`Finding<String>`): the same, its message rendered
+/// in the report's language (see [`Said`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
+pub struct Finding<M = String> {
     /// Stable code.
     pub code: FindingCode,
     /// How bad it is.
@@ -229,11 +231,25 @@ pub struct Finding {
     /// The addresses concerned, when it is about some of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<IpAddr>,
-    /// Human text in the chosen language: what it means and what to do.
-    pub message: String,
+    /// What it means and what to do: typed ([`Said`]) in the diagnosis, a sentence in a report.
+    pub message: M,
     /// The raw evidence (a reply, an errno, an issuer), escaped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+}
+
+impl<M> Finding<M> {
+    /// The same finding, its message turned into another form (rendered, for a report).
+    pub fn map_message<N>(self, render: impl FnOnce(M) -> N) -> Finding<N> {
+        Finding {
+            code: self.code,
+            severity: self.severity,
+            port: self.port,
+            addresses: self.addresses,
+            message: render(self.message),
+            evidence: self.evidence,
+        }
+    }
 }
 
 /// The overall answer.
@@ -259,14 +275,13 @@ impl Verdict {
     }
 }
 
-/// What a fix says, as the diagnosis chose it. Fixes are told apart by this, never by their
-/// sentences (the catalogue's rendering, in the reader's language). It is not in the report:
-/// a report read back has only the sentence.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What a finding or a fix says, as the diagnosis chose it: a message of the catalogue, typed.
+/// The diagnosis decides and compares with this, never with a sentence (the catalogue's
+/// rendering, in the reader's language). It is rendered once, where a report is built for its
+/// language (`report::sentence`): the report is what every output is made from, and a report
+/// read back from JSON is then the same thing as one just built, a sentence and nothing else.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Said {
-    /// Read back from a report: the sentence is all there is.
-    #[default]
-    ReadBack,
     /// A message of the catalogue.
     Msg(Box<crate::i18n::Msg>),
     /// A message about the application's own client.
@@ -277,34 +292,51 @@ pub enum Said {
     Hosting(crate::model::Hosting),
 }
 
-/// One thing to change, best first.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Recommendation {
+impl From<crate::i18n::Msg> for Said {
+    fn from(msg: crate::i18n::Msg) -> Said {
+        Said::Msg(Box::new(msg))
+    }
+}
+
+impl From<crate::i18n::app_client::AppMsg> for Said {
+    fn from(msg: crate::i18n::app_client::AppMsg) -> Said {
+        Said::App(Box::new(msg))
+    }
+}
+
+impl From<crate::i18n::domain::DomainMsg> for Said {
+    fn from(msg: crate::i18n::domain::DomainMsg) -> Said {
+        Said::Domain(Box::new(msg))
+    }
+}
+
+/// One thing to change, best first. Like [`Finding`]: `Recommendation<Said>` as the diagnosis
+/// makes it, `Recommendation` (its sentence) in a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation<M = String> {
     /// The port to use, when the fix is a port.
     pub port: Option<u16>,
     /// The security mode to use with it.
     pub security: Option<Security>,
-    /// What to do, in words.
-    pub message: String,
+    /// What to do: typed ([`Said`]) in the diagnosis, in words in a report.
+    pub message: M,
     /// The exact settings to change (empty when the fix is not a setting).
     pub settings: crate::frameworks::Settings,
     /// Commands that carry out the fix, where there are some (e.g. a firewall rule).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
-    /// What the message says, typed: how the diagnosis compares two fixes.
-    #[serde(skip)]
-    pub said: Said,
 }
 
-/// Two fixes are the same when the report says the same of them: what the message was made
-/// from is the diagnosis' business (a report read back no longer has it).
-impl PartialEq for Recommendation {
-    fn eq(&self, other: &Self) -> bool {
-        self.port == other.port
-            && self.security == other.security
-            && self.message == other.message
-            && self.settings == other.settings
-            && self.commands == other.commands
+impl<M> Recommendation<M> {
+    /// The same fix, its message turned into another form (rendered, for a report).
+    pub fn map_message<N>(self, render: impl FnOnce(M) -> N) -> Recommendation<N> {
+        Recommendation {
+            port: self.port,
+            security: self.security,
+            message: render(self.message),
+            settings: self.settings,
+            commands: self.commands,
+        }
     }
 }
 
@@ -324,19 +356,18 @@ mod tests {
     }
 
     #[test]
-    fn a_fix_read_back_from_its_report_is_the_same_fix_without_what_it_was_made_from() {
+    fn a_fix_is_written_and_read_back_with_its_sentence_alone() {
         let fix = Recommendation {
             port: Some(465),
             security: Some(Security::ImplicitTls),
-            message: "Use 465.".into(),
+            message: Said::from(crate::i18n::Msg::RecServerAdmin),
             settings: Default::default(),
             commands: vec!["a command".into()],
-            said: Said::Msg(Box::new(crate::i18n::Msg::RecServerAdmin)),
         };
+        let fix = fix.map_message(|_| "Use 465.".to_string());
         let json = serde_json::to_value(&fix).unwrap();
-        assert!(json.get("said").is_none(), "{json}");
+        assert_eq!(json["message"], "Use 465.");
         let back: Recommendation = serde_json::from_value(json).unwrap();
-        assert_eq!(back.said, Said::ReadBack);
         assert_eq!(back, fix);
     }
 

@@ -5,7 +5,7 @@
 //! what could not be read and why ("cannot tell"), never "none". Pure.
 
 use super::{Recommendation, Said};
-use crate::i18n::{self, Lang, Msg};
+use crate::i18n::Msg;
 use crate::knowledge::security_products::{self, MailBehaviour};
 use crate::model::{FirewallRule, Observations, ProductState, SecurityObservation, SecuritySource};
 use crate::probe::security::decode::same_program;
@@ -64,7 +64,7 @@ fn identifier(s: &str) -> bool {
 }
 
 /// The switch for one rule: a message naming it, and the command that removes it.
-fn rule_rec(rule: &FirewallRule, lang: Lang) -> Recommendation {
+fn rule_rec(rule: &FirewallRule) -> Recommendation<Said> {
     let ports = rule
         .ports
         .iter()
@@ -123,8 +123,7 @@ fn rule_rec(rule: &FirewallRule, lang: Lang) -> Recommendation {
     Recommendation {
         port: rule.ports.first().copied(),
         security: None,
-        message: i18n::message(lang, &msg),
-        said: Said::Msg(Box::new(msg)),
+        message: msg.into(),
         settings: BTreeMap::new(),
         commands,
     }
@@ -132,7 +131,7 @@ fn rule_rec(rule: &FirewallRule, lang: Lang) -> Recommendation {
 
 /// Whether a recommendation of [`recommendations`] names a rule or a product (they carry the
 /// port), rather than saying what could not be read (which carries none).
-pub(crate) fn names_something(rec: &Recommendation) -> bool {
+pub(crate) fn names_something(rec: &Recommendation<Said>) -> bool {
     rec.port.is_some()
 }
 
@@ -143,14 +142,13 @@ pub(crate) fn recommendations(
     port: u16,
     blocked: Blocked,
     intercepting: Option<&str>,
-    lang: Lang,
-) -> Vec<Recommendation> {
+) -> Vec<Recommendation<Said>> {
     let Some(security) = obs.security.as_ref() else {
         return Vec::new();
     };
-    let mut recs: Vec<Recommendation> = rules_for(security, port, blocked)
+    let mut recs: Vec<Recommendation<Said>> = rules_for(security, port, blocked)
         .into_iter()
-        .map(|r| rule_rec(r, lang))
+        .map(rule_rec)
         .collect();
     // Products that are on; the one whose root re-signed the certificate first, then those
     // whose mail shield is known to block or intercept, then the rest.
@@ -186,8 +184,7 @@ pub(crate) fn recommendations(
         recs.push(Recommendation {
             port: Some(port),
             security: None,
-            message: i18n::message(lang, &msg),
-            said: Said::Msg(Box::new(msg)),
+            message: msg.into(),
             settings: BTreeMap::new(),
             commands: Vec::new(),
         });
@@ -211,10 +208,9 @@ pub(crate) fn recommendations(
         recs.push(Recommendation {
             port: Some(port),
             security: None,
-            message: i18n::message(lang, &msg),
+            message: msg.into(),
             settings: BTreeMap::new(),
             commands: Vec::new(),
-            said: Said::Msg(Box::new(msg)),
         });
     }
     // No rule and no product named: say what could not be read, so that silence is not read
@@ -230,10 +226,9 @@ pub(crate) fn recommendations(
         recs.push(Recommendation {
             port: None,
             security: None,
-            message: i18n::message(lang, &msg),
+            message: msg.into(),
             settings: BTreeMap::new(),
             commands: Vec::new(),
-            said: Said::Msg(Box::new(msg)),
         });
     }
     recs

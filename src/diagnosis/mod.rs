@@ -15,7 +15,7 @@ pub mod vocabulary;
 pub use finding::{Finding, FindingCode, Recommendation, Said, Severity, Verdict};
 
 use crate::frameworks;
-use crate::i18n::{self, Lang, Msg};
+use crate::i18n::Msg;
 use crate::model::{DnsOutcome, EndpointObservation, Family, Observations, Security, TcpState};
 use crate::model::{GreetingOutcome, SendOutcome};
 use endpoint::{endpoint_findings, EndpointFinding};
@@ -38,11 +38,12 @@ fn login_user_shown(obs: &Observations) -> String {
 /// Certificates expiring within this many days get a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
-/// What the diagnosis needs besides the observations.
+/// What the diagnosis needs besides the observations, and the report's language.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Language of the messages.
-    pub lang: Lang,
+    /// The language the report is written in. The diagnosis does not read it: what it says is
+    /// typed ([`Said`]), and rendered where the report is built.
+    pub lang: crate::i18n::Lang,
     /// Whose setting names the fixes use.
     pub framework: frameworks::Framework,
     /// The login user, for fixes that spell it (an `EMAIL_URL`); never a secret.
@@ -57,9 +58,9 @@ pub struct Diagnosis {
     /// Root cause, `None` when ok.
     pub cause: Option<FindingCode>,
     /// Findings, errors first.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Finding<Said>>,
     /// Fixes, best first.
-    pub recommendations: Vec<Recommendation>,
+    pub recommendations: Vec<Recommendation<Said>>,
 }
 
 /// How well a port did across its addresses.
@@ -73,12 +74,9 @@ enum PortHealth {
 /// Observations → diagnosis. Pure.
 pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
     let ports = port_statuses(obs);
-    let (domain_findings, domain_recs) = obs
-        .domain
-        .as_ref()
-        .map(|d| domain::assess(d, opts.lang))
-        .unwrap_or_default();
-    if let Some((finding, rec)) = dns_failure(obs, opts.lang) {
+    let (domain_findings, domain_recs) =
+        obs.domain.as_ref().map(domain::assess).unwrap_or_default();
+    if let Some((finding, rec)) = dns_failure(obs) {
         let mut findings = vec![finding];
         findings.extend(domain_findings);
         let (verdict, cause) = verdict_and_cause(&findings, &ports, Judged::EveryPort);
@@ -91,12 +89,12 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
             recommendations,
         };
     }
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding<Said>> = Vec::new();
     for status in &ports {
         findings.extend(port_findings(obs, status, &ports, opts));
     }
     // Another server answering for a public provider explains its certificate: said first.
-    for (i, f) in redirect::findings(obs, opts.lang).into_iter().enumerate() {
+    for (i, f) in redirect::findings(obs).into_iter().enumerate() {
         findings.insert(i, f);
     }
     // What the credentials break of the provider's rules: warnings, never the cause.
@@ -107,15 +105,12 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
             severity: Severity::Warning,
             port: None,
             addresses: Vec::new(),
-            message: i18n::message(
-                opts.lang,
-                &Msg::AuthCredentialsSuspect { lint: *lint, user },
-            ),
+            message: Msg::AuthCredentialsSuspect { lint: *lint, user }.into(),
             evidence: None,
         });
     }
     // A blocked network explains its dropped ports: said first.
-    if let Some(blocked) = smtp_blocked(obs, opts.lang) {
+    if let Some(blocked) = smtp_blocked(obs) {
         findings.insert(0, blocked);
     }
     // The sender's domain: after the path's findings, and never their cause.
@@ -140,7 +135,7 @@ pub fn diagnose(obs: &Observations, opts: &Options) -> Diagnosis {
 /// answers: the network blocks outbound SMTP (said with the cloud provider's policy when the
 /// machine is one of its VMs). When the control port is dropped too, nothing is said: the host
 /// may be unreachable altogether.
-fn smtp_blocked(obs: &Observations, lang: Lang) -> Option<Finding> {
+fn smtp_blocked(obs: &Observations) -> Option<Finding<Said>> {
     let control = obs.control.as_ref().filter(|c| c.answered())?;
     let all_dropped = !obs.endpoints.is_empty()
         && obs
@@ -154,7 +149,7 @@ fn smtp_blocked(obs: &Observations, lang: Lang) -> Option<Finding> {
     let msg = Msg::NetSmtpBlocked {
         ports: obs.ports.clone(),
         control_port: control.port,
-        hosting: hosting.map(|p| (p.name, if lang == Lang::Es { p.es } else { p.en })),
+        hosting: hosting.map(|p| p.hosting),
     };
     let mut evidence = vec![format!(
         "port {} on {}: {} in {:.0} ms",
@@ -172,13 +167,13 @@ fn smtp_blocked(obs: &Observations, lang: Lang) -> Option<Finding> {
         severity: Severity::Error,
         port: None,
         addresses: vec![control.address],
-        message: i18n::message(lang, &msg),
+        message: msg.into(),
         evidence: Some(evidence.join("; ")),
     })
 }
 
 /// The DNS step's finding and fix, when the name did not resolve.
-fn dns_failure(obs: &Observations, lang: Lang) -> Option<(Finding, Recommendation)> {
+fn dns_failure(obs: &Observations) -> Option<(Finding<Said>, Recommendation<Said>)> {
     let host = obs.host.to_string();
     let resolver_answers = obs.dns.resolver_answers == Some(true);
     let (code, msg, evidence) = match &obs.dns.outcome {
@@ -212,10 +207,10 @@ fn dns_failure(obs: &Observations, lang: Lang) -> Option<(Finding, Recommendatio
         severity: Severity::Error,
         port: None,
         addresses: Vec::new(),
-        message: i18n::message(lang, &msg),
+        message: msg.into(),
         evidence,
     };
-    Some((finding, plain_rec(lang, &rec)))
+    Some((finding, plain_rec(rec)))
 }
 
 /// Every port asked for, with how it did.
@@ -235,15 +230,15 @@ fn port_findings(
     status: &PortStatus,
     ports: &[PortStatus],
     opts: &Options,
-) -> Vec<Finding> {
-    let (port, lang) = (status.port, opts.lang);
+) -> Vec<Finding<Said>> {
+    let port = status.port;
     let eps: Vec<&EndpointObservation> = obs.on_port(port).collect();
     // Another port that works, to say "the server answers on 465, so it is not down".
     let other_port_works = ports
         .iter()
         .find(|s| s.health == PortHealth::Healthy && s.port != port)
         .map(|s| s.port);
-    let mut found: Vec<Finding> = Vec::new();
+    let mut found: Vec<Finding<Said>> = Vec::new();
     for ep in &eps {
         for f in endpoint_findings(
             ep,
@@ -252,7 +247,7 @@ fn port_findings(
             opts.framework,
             obs.environment.hosting,
         ) {
-            merge(&mut found, f, ep.address, port, lang);
+            merge(&mut found, f, ep.address, port);
         }
     }
     if status.health == PortHealth::Partial {
@@ -267,7 +262,7 @@ fn port_findings(
                 severity: Severity::Error,
                 port: Some(port),
                 addresses,
-                message: i18n::message(lang, &Msg::Ipv6Broken { port, works, fails }),
+                message: Msg::Ipv6Broken { port, works, fails }.into(),
                 evidence: None,
             };
             found.insert(0, broken);
@@ -342,7 +337,7 @@ fn family_split(eps: &[&EndpointObservation]) -> Option<(Family, Family)> {
     }
 }
 
-fn merge(into: &mut Vec<Finding>, f: EndpointFinding, address: IpAddr, port: u16, lang: Lang) {
+fn merge(into: &mut Vec<Finding<Said>>, f: EndpointFinding, address: IpAddr, port: u16) {
     if let Some(existing) = into.iter_mut().find(|e| e.code == f.code) {
         if !existing.addresses.contains(&address) {
             existing.addresses.push(address);
@@ -354,7 +349,7 @@ fn merge(into: &mut Vec<Finding>, f: EndpointFinding, address: IpAddr, port: u16
         severity: f.severity,
         port: Some(port),
         addresses: vec![address],
-        message: i18n::message(lang, &f.msg),
+        message: f.msg.into(),
         evidence: f.evidence,
     });
 }

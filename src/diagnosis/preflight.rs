@@ -7,24 +7,18 @@ use super::recommend::{plain_rec, use_port};
 use super::verdict::{verdict_and_cause, with_domain, Judged};
 use super::{port_statuses, Diagnosis, Options};
 use crate::diagnosis::{self, endpoint_is_healthy};
-use crate::diagnosis::{Finding, FindingCode, Recommendation, Severity};
+use crate::diagnosis::{Finding, FindingCode, Recommendation, Said, Severity};
 use crate::frameworks;
-use crate::i18n::{self, Msg};
+use crate::i18n::Msg;
 use crate::model::{ConfiguredPath, EndpointObservation, Host, Observations, Security, TlsSetting};
 
-fn finding(
-    code: FindingCode,
-    severity: Severity,
-    port: Option<u16>,
-    msg: &Msg,
-    opts: &Options,
-) -> Finding {
+fn finding(code: FindingCode, severity: Severity, port: Option<u16>, msg: Msg) -> Finding<Said> {
     Finding {
         code,
         severity,
         port,
         addresses: Vec::new(),
-        message: i18n::message(opts.lang, msg),
+        message: msg.into(),
         evidence: None,
     }
 }
@@ -62,7 +56,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
     let (mut findings, mode_mismatch) = settings_findings(path, reached, opts);
     // The probes' findings; the port's own "speaks implicit TLS" note is said as a settings
     // finding when it contradicts the settings.
-    let restated = |f: &Finding| {
+    let restated = |f: &Finding<Said>| {
         mode_mismatch
             && f.port == Some(path.port)
             && matches!(
@@ -87,7 +81,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
     // The application's own client: a divergence from the probe is said first, and when it is
     // what stops the configured path it is the cause (the verdict rule's case) and its fix the
     // only one.
-    let app = super::app_client::assess(obs, path, works, opts);
+    let app = super::app_client::assess(obs, path, works);
     let blocking = app.iter().find(|a| a.blocks).cloned();
     // Another path: another port that works, or the same port in the mode it really speaks.
     let judged = Judged::Configured {
@@ -137,7 +131,7 @@ pub fn diagnose(obs: &Observations, path: &ConfiguredPath, opts: &Options) -> Di
     let mut recommendations = recommendations;
     // The sender's domain: its fixes (the DNS records) after the path's.
     if let Some(domain) = &obs.domain {
-        recommendations.extend(super::domain::assess(domain, opts.lang).1);
+        recommendations.extend(super::domain::assess(domain).1);
     }
     Diagnosis {
         verdict,
@@ -154,7 +148,7 @@ fn host_findings(
     obs: &Observations,
     path: &ConfiguredPath,
     opts: &Options,
-) -> (Vec<Finding>, Vec<Recommendation>) {
+) -> (Vec<Finding<Said>>, Vec<Recommendation<Said>>) {
     let setting = opts.framework.names().host;
     let mut findings = Vec::new();
     let mut recs = Vec::new();
@@ -165,7 +159,7 @@ fn host_findings(
             corrected: path.host.to_string(),
         };
         let code = FindingCode::ConfigHostMalformed;
-        findings.push(finding(code, Severity::Error, None, &msg, opts));
+        findings.push(finding(code, Severity::Error, None, msg));
         let fix = Msg::RecSetHost {
             setting,
             host: path.host.to_string(),
@@ -173,10 +167,9 @@ fn host_findings(
         recs.push(Recommendation {
             port: None,
             security: None,
-            message: i18n::message(opts.lang, &fix),
+            message: fix.into(),
             settings: frameworks::host_settings(opts.framework, &path.host.to_string()),
             commands: Vec::new(),
-            said: super::Said::Msg(Box::new(fix)),
         });
     }
     let configured: Vec<&EndpointObservation> = obs.on_port(path.port).collect();
@@ -200,7 +193,7 @@ fn host_findings(
             None
         };
         if let Some((code, msg)) = found {
-            findings.push(finding(code, Severity::Error, None, &msg, opts));
+            findings.push(finding(code, Severity::Error, None, msg));
         }
     }
     let one_label = matches!(&path.host, Host::Name(n) if !n.contains('.')) && !loopback;
@@ -211,7 +204,7 @@ fn host_findings(
             in_container: obs.environment.container.is_some(),
         };
         let code = FindingCode::ConfigServiceNameUnresolved;
-        findings.push(finding(code, Severity::Error, None, &msg, opts));
+        findings.push(finding(code, Severity::Error, None, msg));
     }
     (findings, recs)
 }
@@ -221,7 +214,7 @@ fn settings_findings(
     path: &ConfiguredPath,
     reached: Option<&EndpointObservation>,
     opts: &Options,
-) -> (Vec<Finding>, bool) {
+) -> (Vec<Finding<Said>>, bool) {
     let names = frameworks::tls_and_timeout_names(opts.framework);
     let mut findings = Vec::new();
     if path.security == TlsSetting::BothFlags {
@@ -231,10 +224,10 @@ fn settings_findings(
             implicit_tls: names.implicit_tls,
         };
         let code = FindingCode::ConfigConflictingTlsFlags;
-        findings.push(finding(code, Severity::Error, None, &msg, opts));
+        findings.push(finding(code, Severity::Error, None, msg));
     }
     let mode = match (reached, path.security.mode()) {
-        (Some(ep), Some(sec)) => mode_finding(path, sec, ep.security, opts),
+        (Some(ep), Some(sec)) => mode_finding(path, sec, ep.security),
         _ => None,
     };
     let mode_mismatch = mode.as_ref().is_some_and(|f| {
@@ -254,7 +247,7 @@ fn settings_findings(
             timeout: names.timeout,
         };
         let code = FindingCode::ConfigNoTimeout;
-        findings.push(finding(code, Severity::Warning, None, &msg, opts));
+        findings.push(finding(code, Severity::Warning, None, msg));
     }
     (findings, mode_mismatch)
 }
@@ -264,8 +257,7 @@ fn mode_finding(
     path: &ConfiguredPath,
     configured: Security,
     found: Security,
-    opts: &Options,
-) -> Option<Finding> {
+) -> Option<Finding<Said>> {
     let port = path.port;
     let (code, severity, msg) = match (configured, found) {
         (Security::Starttls | Security::Plain, Security::ImplicitTls) => (
@@ -290,12 +282,12 @@ fn mode_finding(
         ),
         _ => return None,
     };
-    Some(finding(code, severity, Some(port), &msg, opts))
+    Some(finding(code, severity, Some(port), msg))
 }
 
 /// Whether the application, configured so, would hang rather than fail: the port drops its
 /// packets, never greets, or speaks implicit TLS to a client that waits for a greeting.
-fn hung(findings: &[Finding], port: u16) -> bool {
+fn hung(findings: &[Finding<Said>], port: u16) -> bool {
     findings.iter().any(|f| {
         f.port.is_none_or(|p| p == port)
             && matches!(
@@ -309,7 +301,7 @@ fn hung(findings: &[Finding], port: u16) -> bool {
 
 /// The app hung and has no timeout: the first settings fix sets one too, so the next failure
 /// is an error message instead of a hang.
-fn add_timeout(recs: &mut [Recommendation], opts: &Options) {
+fn add_timeout(recs: &mut [Recommendation<Said>], opts: &Options) {
     let names = frameworks::tls_and_timeout_names(opts.framework);
     let frameworks::Timeout::Setting { name, example } = names.timeout else {
         return;
@@ -325,9 +317,9 @@ fn recommend(
     obs: &Observations,
     path: &ConfiguredPath,
     mode_mismatch: bool,
-    base: Vec<Recommendation>,
+    base: Vec<Recommendation<Said>>,
     opts: &Options,
-) -> Vec<Recommendation> {
+) -> Vec<Recommendation<Said>> {
     let mut recs = Vec::new();
     // The same port in the mode it really speaks, when that works: the smallest change. TLS
     // turned off where the port offers STARTTLS is fixed the same way.
@@ -351,14 +343,14 @@ fn recommend(
             x.port == r.port
                 && x.security == r.security
                 && x.settings == r.settings
-                && (r.port.is_some() || x.said == r.said)
+                && (r.port.is_some() || x.message == r.message)
         });
         if !duplicate {
             recs.push(r);
         }
     }
     if recs.is_empty() {
-        recs.push(plain_rec(opts.lang, &Msg::RecServerAdmin));
+        recs.push(plain_rec(Msg::RecServerAdmin));
     }
     recs
 }
@@ -404,7 +396,7 @@ mod tests {
             d.findings
                 .iter()
                 .find(|f| f.code == code)
-                .map(|f| f.message.clone())
+                .map(|f| crate::report::sentence(&f.message, lang))
         };
         (
             message(FindingCode::ConfigConflictingTlsFlags).expect("conflicting flags"),
@@ -413,22 +405,17 @@ mod tests {
     }
 
     #[test]
-    fn fixes_without_a_port_are_told_apart_by_what_they_say_not_by_their_sentence() {
+    fn fixes_without_a_port_are_told_apart_by_what_they_say() {
         let (obs, path) = incident();
         let opts = Options::default();
-        let fix = |msg: Msg, sentence: &str| Recommendation {
-            message: sentence.into(),
-            ..plain_rec(opts.lang, &msg)
-        };
         let base = vec![
-            fix(Msg::RecServerAdmin, "Ask the server's administrator."),
-            // The same fix again, worded otherwise: still the same fix.
-            fix(Msg::RecServerAdmin, "ask the administrator"),
-            // Another fix that happens to read the same: kept.
-            fix(Msg::RecCheckRoute, "Ask the server's administrator."),
+            plain_rec(Msg::RecServerAdmin),
+            // The same fix again: said once.
+            plain_rec(Msg::RecServerAdmin),
+            plain_rec(Msg::RecCheckRoute),
         ];
         let recs = recommend(&obs, &path, false, base, &opts);
-        let said: Vec<&Said> = recs.iter().map(|r| &r.said).collect();
+        let said: Vec<&Said> = recs.iter().map(|r| &r.message).collect();
         assert_eq!(
             said,
             [

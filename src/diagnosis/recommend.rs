@@ -4,19 +4,18 @@ use super::in_the_way::{self, Blocked};
 use super::verdict::{cause_for, PortStatus};
 use super::{working_security, Finding, FindingCode, Options, PortHealth, Recommendation, Said};
 use crate::frameworks::{self, Framework};
-use crate::i18n::{self, Lang, Msg};
+use crate::i18n::Msg;
 use crate::model::{Host, Observations, Os, Security};
 use std::collections::BTreeMap;
 
 /// A fix that is only words.
-pub(super) fn plain_rec(lang: Lang, msg: &Msg) -> Recommendation {
+pub(super) fn plain_rec(msg: Msg) -> Recommendation<Said> {
     Recommendation {
         port: None,
         security: None,
-        message: i18n::message(lang, msg),
+        message: msg.into(),
         settings: BTreeMap::new(),
         commands: Vec::new(),
-        said: Said::Msg(Box::new(msg.clone())),
     }
 }
 
@@ -27,7 +26,7 @@ pub(super) fn use_port(
     security: Security,
     failing_port: u16,
     opts: &Options,
-) -> Recommendation {
+) -> Recommendation<Said> {
     let msg = Msg::RecUsePort {
         port,
         security,
@@ -36,7 +35,7 @@ pub(super) fn use_port(
     Recommendation {
         port: Some(port),
         security: Some(security),
-        message: i18n::message(opts.lang, &msg),
+        message: msg.into(),
         settings: frameworks::port_settings_for(
             opts.framework,
             &host.to_string(),
@@ -45,7 +44,6 @@ pub(super) fn use_port(
             security,
         ),
         commands: Vec::new(),
-        said: Said::Msg(Box::new(msg)),
     }
 }
 
@@ -53,9 +51,9 @@ pub(super) fn use_port(
 pub(super) fn recommend(
     obs: &Observations,
     ports: &[PortStatus],
-    findings: &[Finding],
+    findings: &[Finding<Said>],
     opts: &Options,
-) -> Vec<Recommendation> {
+) -> Vec<Recommendation<Said>> {
     let mut recs = Vec::new();
     let Some(failing) = ports.iter().find(|s| s.health != PortHealth::Healthy) else {
         return recs;
@@ -66,10 +64,7 @@ pub(super) fn recommend(
     let another_port_helps = cause.is_none_or(|c| c.layer() != super::finding::Layer::Send);
     // IPv6 broken: the port itself works over IPv4.
     if failing.health == PortHealth::Partial && cause == Some(FindingCode::NetIpv6Broken) {
-        recs.push(plain_rec(
-            opts.lang,
-            &Msg::RecPreferIpv4 { port: failing.port },
-        ));
+        recs.push(plain_rec(Msg::RecPreferIpv4 { port: failing.port }));
     }
     // A port that works from here, tested end to end: the first fix. Implicit TLS first
     // (RFC 8314 prefers it), then in the order asked.
@@ -92,14 +87,13 @@ pub(super) fn recommend(
 fn for_cause(
     obs: &Observations,
     ports: &[PortStatus],
-    findings: &[Finding],
+    findings: &[Finding<Said>],
     failing_port: u16,
     cause: FindingCode,
     opts: &Options,
-) -> Vec<Recommendation> {
+) -> Vec<Recommendation<Said>> {
     use FindingCode as C;
-    let lang = opts.lang;
-    let plain = |msg: Msg| vec![plain_rec(lang, &msg)];
+    let plain = |msg: Msg| vec![plain_rec(msg)];
     let every_port_failed = ports.iter().all(|s| s.health == PortHealth::Failed);
     let host = obs.host.to_string();
     match cause {
@@ -119,9 +113,9 @@ fn for_cause(
             use crate::knowledge::errors::documented;
             let kind = super::vocabulary::kind_for(cause);
             let provider = crate::knowledge::providers::for_host(&obs.host);
-            let mut recs: Vec<Recommendation> = provider
+            let mut recs: Vec<Recommendation<Said>> = provider
                 .filter(|_| cause == C::AuthWebLoginRequired)
-                .map(|p| plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es }))
+                .map(|p| plain_rec(Msg::RecProvider { en: p.en, es: p.es }))
                 .into_iter()
                 .collect();
             let names = opts.framework.names();
@@ -141,17 +135,14 @@ fn for_cause(
                 C::AuthWebLoginRequired => None,
                 _ => Some(Msg::RecWaitForLimit),
             };
-            recs.extend(generic.map(|m| plain_rec(lang, &m)));
+            recs.extend(generic.map(plain_rec));
             if let Some((name, url)) =
                 provider.and_then(|p| Some((p.name, documented(p.id, kind?)?)))
             {
-                recs.push(plain_rec(
-                    lang,
-                    &Msg::RecProviderDoc {
-                        provider: name,
-                        url,
-                    },
-                ));
+                recs.push(plain_rec(Msg::RecProviderDoc {
+                    provider: name,
+                    url,
+                }));
             }
             recs
         }
@@ -161,12 +152,12 @@ fn for_cause(
         }
         C::NetSmtpBlocked => {
             match crate::knowledge::hosting::blocking_any(obs.environment.hosting, &obs.ports) {
-                Some(p) => vec![hosting_rec(p, lang)],
+                Some(p) => vec![hosting_rec(p)],
                 // A rule or product of this machine may drop them all: named first, when one
                 // is; then the network advice.
                 None => {
                     let named =
-                        in_the_way::recommendations(obs, failing_port, Blocked::Probe, None, lang);
+                        in_the_way::recommendations(obs, failing_port, Blocked::Probe, None);
                     let (found, unread): (Vec<_>, Vec<_>) =
                         named.into_iter().partition(in_the_way::names_something);
                     found
@@ -183,7 +174,7 @@ fn for_cause(
         {
             // A cloud VM's own block: antivirus and firewall advice would be wrong here.
             let policy = crate::knowledge::hosting::blocking(obs.environment.hosting, failing_port);
-            policy.map(|p| hosting_rec(p, lang)).into_iter().collect()
+            policy.map(hosting_rec).into_iter().collect()
         }
         C::TcpFiltered | C::TcpDenied => {
             let blocked = |s: &PortStatus| {
@@ -195,12 +186,12 @@ fn for_cause(
             };
             let mut recs = Vec::new();
             // What this machine runs that is in the way, by name, before the generic advice.
-            let named = in_the_way::recommendations(obs, failing_port, Blocked::Probe, None, lang);
+            let named = in_the_way::recommendations(obs, failing_port, Blocked::Probe, None);
             if ports.iter().all(blocked) && !named.iter().any(in_the_way::names_something) {
-                recs.push(plain_rec(lang, &Msg::RecOutboundBlocked));
+                recs.push(plain_rec(Msg::RecOutboundBlocked));
             }
             recs.extend(named);
-            recs.push(allow_through(obs, failing_port, lang, opts.framework));
+            recs.push(allow_through(obs, failing_port, opts.framework));
             recs
         }
         C::TlsIntercepted => {
@@ -208,18 +199,13 @@ fn for_cause(
                 .endpoints
                 .iter()
                 .find_map(|e| e.tls.as_ref()?.interception.as_ref()?.product.clone());
-            let named = in_the_way::recommendations(
-                obs,
-                failing_port,
-                Blocked::Probe,
-                product.as_deref(),
-                lang,
-            );
+            let named =
+                in_the_way::recommendations(obs, failing_port, Blocked::Probe, product.as_deref());
             let mut recs = named;
-            recs.push(plain_rec(lang, &Msg::RecInterception { product }));
+            recs.push(plain_rec(Msg::RecInterception { product }));
             recs
         }
-        C::TlsCertNameMismatch => vec![certificate_name(obs, failing_port, lang, opts.framework)],
+        C::TlsCertNameMismatch => vec![certificate_name(obs, failing_port, opts.framework)],
         C::AuthAppPasswordRequired
         | C::AuthBasicAuthDisabled
         | C::AuthFailed
@@ -232,12 +218,12 @@ fn for_cause(
                 .filter(|_| cause == C::AuthFailed)
                 .map(|lint| {
                     let user = super::login_user_shown(obs);
-                    plain_rec(lang, &Msg::AuthCredentialsSuspect { lint: *lint, user })
+                    plain_rec(Msg::AuthCredentialsSuspect { lint: *lint, user })
                 });
             confirmed
                 .chain(
                     crate::knowledge::providers::for_host(&obs.host)
-                        .map(|p| plain_rec(lang, &Msg::RecProvider { en: p.en, es: p.es })),
+                        .map(|p| plain_rec(Msg::RecProvider { en: p.en, es: p.es })),
                 )
                 .collect()
         }
@@ -276,19 +262,13 @@ fn redirect_proxy(obs: &Observations) -> Option<&'static str> {
 }
 
 /// The cloud provider's own way out of its SMTP block, with its page.
-fn hosting_rec(policy: &crate::knowledge::hosting::HostingPolicy, lang: Lang) -> Recommendation {
-    let text = if lang == Lang::Es {
-        policy.es
-    } else {
-        policy.en
-    };
+fn hosting_rec(policy: &crate::knowledge::hosting::HostingPolicy) -> Recommendation<Said> {
     Recommendation {
         port: None,
         security: None,
-        message: format!("{text} ({})", policy.source),
+        message: Said::Hosting(policy.hosting),
         settings: BTreeMap::new(),
         commands: Vec::new(),
-        said: Said::Hosting(policy.hosting),
     }
 }
 
@@ -298,7 +278,7 @@ fn security_of(obs: &Observations, port: u16) -> Option<Security> {
 }
 
 /// Keep the port and let the program through the firewall or antivirus.
-fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Recommendation {
+fn allow_through(obs: &Observations, port: u16, fw: Framework) -> Recommendation<Said> {
     // Windows Defender Firewall, from an elevated PowerShell, for the framework's runtime. Other
     // systems have no one firewall to write a rule for: the message says what to allow.
     let commands = match obs.os {
@@ -312,8 +292,7 @@ fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Re
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
-        message: i18n::message(lang, &msg),
-        said: Said::Msg(Box::new(msg)),
+        message: msg.into(),
         settings: BTreeMap::new(),
         commands,
     }
@@ -323,7 +302,7 @@ fn allow_through(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Re
 /// host's registrable domain that resolves to an address that answered (the engine checks it).
 /// Otherwise the certificate names someone else: a proxy or the network answering in the
 /// server's place, whose name is no advice to follow.
-fn certificate_name(obs: &Observations, port: u16, lang: Lang, fw: Framework) -> Recommendation {
+fn certificate_name(obs: &Observations, port: u16, fw: Framework) -> Recommendation<Said> {
     let Some(name) = obs
         .certificate_name
         .as_ref()
@@ -334,20 +313,16 @@ fn certificate_name(obs: &Observations, port: u16, lang: Lang, fw: Framework) ->
             .endpoints
             .iter()
             .find_map(|e| e.tls.as_ref()?.chain.first()?.names.first().cloned());
-        return plain_rec(
-            lang,
-            &Msg::RecCertificateNameUnrelated {
-                host: obs.host.to_string(),
-                presented,
-            },
-        );
+        return plain_rec(Msg::RecCertificateNameUnrelated {
+            host: obs.host.to_string(),
+            presented,
+        });
     };
     let msg = Msg::RecUseCertificateName { name: name.clone() };
     Recommendation {
         port: Some(port),
         security: security_of(obs, port),
-        message: i18n::message(lang, &msg),
-        said: Said::Msg(Box::new(msg)),
+        message: msg.into(),
         settings: frameworks::host_settings(fw, &name),
         commands: Vec::new(),
     }

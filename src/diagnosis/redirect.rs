@@ -4,8 +4,8 @@
 //! when both its SMTP name and its certificate belong to another registrable domain (an
 //! antivirus that inspects TLS re-signs the provider's own name, so it is not taken for this).
 
-use super::{Finding, FindingCode, Severity};
-use crate::i18n::{self, Lang, Msg};
+use super::{Finding, FindingCode, Said, Severity};
+use crate::i18n::Msg;
 use crate::knowledge::hosting::{smtp_proxy, CPANEL_BANNER};
 use crate::model::{EndpointObservation, GreetingOutcome, Observations, Verification};
 use crate::plan::Host;
@@ -90,8 +90,8 @@ pub(super) fn foreign_names(
 }
 
 /// One finding per port answered by another server.
-pub(super) fn findings(obs: &Observations, lang: Lang) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::new();
+pub(super) fn findings(obs: &Observations) -> Vec<Finding<Said>> {
+    let mut out: Vec<Finding<Said>> = Vec::new();
     for ep in &obs.endpoints {
         if out.iter().any(|f| f.port == Some(ep.port)) {
             continue;
@@ -114,7 +114,7 @@ pub(super) fn findings(obs: &Observations, lang: Lang) -> Vec<Finding> {
             severity: Severity::Error,
             port: Some(ep.port),
             addresses: vec![ep.address],
-            message: i18n::message(lang, &msg),
+            message: msg.into(),
             evidence,
         });
     }

@@ -1,7 +1,7 @@
 //! The one rule for the verdict and the root cause, for `check` (every probed port) and for
 //! `preflight` (the configured path).
 
-use super::{Finding, FindingCode, PortHealth, Severity, Verdict};
+use super::{Finding, FindingCode, PortHealth, Said, Severity, Verdict};
 
 /// How one probed port did across its addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub(super) enum Judged {
 /// port for a preflight, the first failing port for a check (and, for a preflight whose own
 /// port says nothing, the first failing port too).
 pub(super) fn verdict_and_cause(
-    findings: &[Finding],
+    findings: &[Finding<Said>],
     ports: &[PortStatus],
     judged: Judged,
 ) -> (Verdict, Option<FindingCode>) {
@@ -66,7 +66,7 @@ pub(super) fn verdict_and_cause(
 /// verdict is degraded and the cause is the first domain error (they come root cause first).
 pub(super) fn with_domain(
     (verdict, cause): (Verdict, Option<FindingCode>),
-    findings: &[Finding],
+    findings: &[Finding<Said>],
 ) -> (Verdict, Option<FindingCode>) {
     if verdict != Verdict::Ok {
         return (verdict, cause);
@@ -111,7 +111,7 @@ fn verdict(ports: &[PortStatus], judged: Judged) -> Verdict {
 
 /// The root cause among the errors about `port` (and about no single port): the earliest
 /// layer, and within a layer the more explanatory code; the first listed on a tie.
-pub(super) fn cause_for(findings: &[Finding], port: Option<u16>) -> Option<FindingCode> {
+pub(super) fn cause_for(findings: &[Finding<Said>], port: Option<u16>) -> Option<FindingCode> {
     findings
         .iter()
         .filter(|f| f.severity == Severity::Error && (f.port.is_none() || f.port == port))
@@ -137,13 +137,14 @@ fn cause_rank(code: FindingCode) -> u8 {
 mod tests {
     use super::*;
 
-    fn error(code: FindingCode, port: Option<u16>) -> Finding {
+    fn error(code: FindingCode, port: Option<u16>) -> Finding<Said> {
         Finding {
             code,
             severity: Severity::Error,
             port,
             addresses: Vec::new(),
-            message: String::new(),
+            // What it says does not count here: any message.
+            message: crate::i18n::Msg::RecServerAdmin.into(),
             evidence: None,
         }
     }
