@@ -371,3 +371,91 @@ fn the_catalogue_defines_no_vocabulary_of_the_diagnosis() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The names of the catalogue's rendering functions: every function of `src/i18n*` that takes
+/// the language (`fn NAME(lang: Lang, …)`), the ones that turn a message into words.
+fn catalogue_renderers() -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.join("i18n.rs")];
+    for entry in std::fs::read_dir(src.join("i18n")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    let mut names = Vec::new();
+    for file in files {
+        let source = std::fs::read_to_string(file).unwrap();
+        for (i, _) in source.match_indices("fn ") {
+            let rest = &source[i + 3..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let params = &rest[name.len()..];
+            let takes_lang = params.starts_with('(')
+                && params[..params.find(')').unwrap_or(params.len())].contains(": Lang");
+            if takes_lang && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// Whether `code` names `word` as a whole identifier.
+fn names_identifier(code: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    code.match_indices(word)
+        .any(|(i, _)| !code[..i].ends_with(ident) && !code[i + word.len()..].starts_with(ident))
+}
+
+/// What the diagnosis says is typed (`Said`): the sentence is rendered once, where the report
+/// is built for a language. So no file of `src/diagnosis` (outside its tests) calls or imports
+/// one of the catalogue's rendering functions, or knows the language at all.
+#[test]
+fn the_diagnosis_renders_no_sentence() {
+    let renderers = catalogue_renderers();
+    assert!(
+        ["message", "word"]
+            .iter()
+            .all(|n| renderers.contains(&n.to_string())),
+        "{renderers:?}"
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/diagnosis");
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        // `Options` carries the report's language to where the report is built; declaring
+        // that field is not reading it.
+        let code = source
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or("")
+            .replace("pub lang: crate::i18n::Lang,", "");
+        let code = code.as_str();
+        let file = path.display();
+        for word in ["Lang", "lang"] {
+            if names_identifier(code, word) {
+                wrong.push(format!("{file}: knows the language ({word})"));
+            }
+        }
+        // Every mention of the catalogue, its path (`i18n::domain::word`) or its import list
+        // (`i18n::domain::{message, DomainMsg};`).
+        for (i, _) in code.match_indices("i18n::") {
+            let rest = &code[i..];
+            let path = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
+            let item = if rest[path..].starts_with('{') {
+                &rest[..rest.find(';').unwrap_or(rest.len())]
+            } else {
+                &rest[..path]
+            };
+            for name in &renderers {
+                if names_identifier(item, name) {
+                    wrong.push(format!("{file}: uses the catalogue's {name}: {item}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
