@@ -316,8 +316,8 @@ fn machine_verifier(
 }
 
 /// Trusts a chain that either verifier fully accepts; neither is weakened. When both refuse,
-/// the more specific refusal is kept (an expired or wrong-name certificate says more than
-/// "unknown issuer"), the primary's on a tie.
+/// the more specific refusal is kept (an expired or wrong-name certificate says more than an
+/// opaque error code, which says more than "unknown issuer"), the primary's on a tie.
 #[cfg(any(windows, test))]
 #[derive(Debug)]
 struct EitherVerifier {
@@ -327,12 +327,31 @@ struct EitherVerifier {
 
 #[cfg(any(windows, test))]
 impl EitherVerifier {
-    /// How much a refusal tells: an unknown issuer is what a verifier without the right root
-    /// says about any chain, so it tells least.
+    /// How much a refusal tells. An unknown issuer is what a verifier without the right root
+    /// says about any chain, so it tells least. A named fact about the certificate (its dates,
+    /// its names, its revocation, its purpose) tells most: the verifier that names it checked
+    /// it, and the report turns it into a precise finding. Between them, an opaque refusal:
+    /// the OS verifier's bare error code (`Other`), a signature or an encoding not accepted.
+    /// So an opaque refusal from one side never hides a named fact from the other. It
+    /// happens: Wine's crypt32 refuses a valid P-256 signature whose r or s is under 32 bytes
+    /// (a leading zero byte: one signature in 128), and the Windows verifier reports that
+    /// TRUST_E_CERT_SIGNATURE as `Other`, ahead of the untrusted root, for a chain the
+    /// --ca-file verifier finds expired or issued for another name.
     fn specificity(err: &rustls::Error) -> u8 {
         match err {
-            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => 0,
-            rustls::Error::InvalidCertificate(_) => 2,
+            rustls::Error::InvalidCertificate(cert) => match cert {
+                CertificateError::UnknownIssuer => 0,
+                CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. }
+                | CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. }
+                | CertificateError::Revoked
+                | CertificateError::InvalidPurpose
+                | CertificateError::InvalidPurposeContext { .. } => 3,
+                _ => 2,
+            },
             _ => 1,
         }
     }
@@ -734,6 +753,95 @@ mod tests {
                     | rustls::Error::InvalidCertificate(CertificateError::Expired)
             ),
             "{expired:?}"
+        );
+    }
+
+    /// Wine's crypt32 refuses a valid P-256 signature whose r or s is under 32 bytes (one
+    /// signature in 128), and the OS verifier then answers with an opaque error code instead
+    /// of "unknown issuer". The primary here is a real verifier that wrongly refuses the
+    /// signature likewise: it holds a root with the vouched root's name and another key. A
+    /// wrong-name or expired certificate under the vouched root must still be refused as such,
+    /// never with the primary's vaguer refusal.
+    #[test]
+    fn either_verifier_keeps_a_named_fact_over_a_primary_that_wrongly_refuses_the_signature() {
+        let vouched = LabCa::new("a --ca-file root", "vouched").unwrap();
+        let impostor = LabCa::new("a --ca-file root", "vouched").unwrap();
+        let v = EitherVerifier {
+            primary: only(&impostor),
+            fallback: only(&vouched),
+        };
+        let host = "mail.lab.test";
+        // The primary's own refusal is a vague one, not "unknown issuer".
+        let vague = verdict(
+            &EitherVerifier {
+                primary: only(&impostor),
+                fallback: only(&impostor),
+            },
+            &vouched,
+            Validity::Current,
+            host,
+        )
+        .unwrap_err();
+        assert!(
+            !matches!(
+                vague,
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+            ),
+            "{vague:?}"
+        );
+        assert!(verdict(&v, &vouched, Validity::Current, host).is_ok());
+        let expired = verdict(&v, &vouched, Validity::Expired, host).unwrap_err();
+        assert!(
+            matches!(
+                expired,
+                rustls::Error::InvalidCertificate(CertificateError::ExpiredContext { .. })
+                    | rustls::Error::InvalidCertificate(CertificateError::Expired)
+            ),
+            "{expired:?}"
+        );
+        let wrong = verdict(&v, &vouched, Validity::Current, "other.lab.test").unwrap_err();
+        assert!(
+            matches!(
+                wrong,
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })
+                    | rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
+            ),
+            "{wrong:?}"
+        );
+    }
+
+    /// The ranking itself, over the refusals the verifiers give: the Windows verifier's opaque
+    /// error code (what it answered under Wine: TRUST_E_CERT_SIGNATURE) tells less than a named
+    /// fact about the certificate, and more than "unknown issuer".
+    #[test]
+    fn a_named_fact_about_the_certificate_outranks_an_opaque_refusal() {
+        use rustls::OtherError;
+        let opaque = rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
+            Arc::new(std::io::Error::from_raw_os_error(0x8009_6004_u32 as i32)),
+        )));
+        let rank = EitherVerifier::specificity;
+        let bad = |e: CertificateError| rank(&rustls::Error::InvalidCertificate(e));
+        for named in [
+            CertificateError::Expired,
+            CertificateError::NotValidYet,
+            CertificateError::NotValidForName,
+            CertificateError::Revoked,
+            CertificateError::InvalidPurpose,
+        ] {
+            let name = format!("{named:?}");
+            assert!(bad(named) > rank(&opaque), "{name}");
+        }
+        for vague in [
+            CertificateError::BadSignature,
+            CertificateError::ApplicationVerificationFailure,
+            CertificateError::BadEncoding,
+        ] {
+            assert_eq!(bad(vague), rank(&opaque));
+        }
+        assert!(rank(&opaque) > rank(&rustls::Error::General("unavailable".into())));
+        assert!(
+            rank(&rustls::Error::General("unavailable".into()))
+                > bad(CertificateError::UnknownIssuer)
         );
     }
 }
