@@ -237,6 +237,28 @@ mod tests {
     }
 
     #[test]
+    fn a_report_whose_host_was_edited_into_no_host_is_still_compared() {
+        // diff reads reports back from files that may have been edited by hand: a host that
+        // is not one is shown, escaped, never a reason to refuse the file.
+        let json = include_str!("../tests/fixtures/observations/incident_gmail_dual_stack.json");
+        let obs: crate::model::Observations = serde_json::from_str(json).unwrap();
+        let opts = crate::diagnosis::Options::default();
+        let d = crate::diagnosis::diagnose(&obs, &opts);
+        let a = Report::new("check", obs, d, &opts);
+        let mut edited = serde_json::to_value(&a).unwrap();
+        edited["host"] = "our relay (old) \u{1b}[2J".into();
+        let b: Report = serde_json::from_value(edited).expect("an edited host still reads");
+        let host = diff(&a, &b)
+            .into_iter()
+            .find(|x| x.what == "host")
+            .expect("compared");
+        assert_eq!(
+            (host.a.as_str(), host.b.as_str()),
+            ("smtp.gmail.com", r"our relay (old) \u{1b}[2J")
+        );
+    }
+
+    #[test]
     fn the_apps_own_client_on_two_machines_is_compared() {
         let json = include_str!("../tests/fixtures/observations/incident_gmail_dual_stack.json");
         let obs: crate::model::Observations = serde_json::from_str(json).unwrap();

@@ -97,7 +97,7 @@ async fn run_with(
             // Three query timeouts in all: sequential includes share them.
             deadline: Instant::now() + plan.timing.dns * 3,
         };
-        let host = plan.host.to_string();
+        let host = plan.host.clone();
         let reached = dns.addresses.first().copied();
         tokio::spawn(crate::probe::domain::check(lookups, check, host, reached))
     });

@@ -426,13 +426,16 @@ pub const SENDING: &[SendingProfile] = &[
     },
 ];
 
-/// The sending service of an SMTP host, if it is a known one.
-pub fn sending_for_host(host: &str) -> Option<&'static SendingProfile> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+/// The sending service of an SMTP host, if it is a known one (an IP address never is). The
+/// host is already in its one spelling (lower case, no trailing dot), so it is matched as it is.
+pub fn sending_for_host(host: &crate::model::Host) -> Option<&'static SendingProfile> {
+    let crate::model::Host::Name(host) = host else {
+        return None;
+    };
     SENDING.iter().find(|p| {
         p.hosts
             .iter()
-            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+            .any(|s| host == s || host.ends_with(&format!(".{s}")))
     })
 }
 
@@ -533,8 +536,10 @@ mod tests {
     #[test]
     fn sending_services_by_identity() {
         use crate::model::ProviderId as P;
-        let id = |h: &str| sending_for_host(h).map(|p| p.id);
+        let id = |h: &str| sending_for_host(&crate::model::Host::parse(h).unwrap()).map(|p| p.id);
         assert_eq!(id("smtp.gmail.com"), Some(P::Google));
+        assert_eq!(id("SMTP.Gmail.com."), Some(P::Google));
+        assert_eq!(id("192.0.2.1"), None);
         assert_eq!(id("smtp-relay.gmail.com"), Some(P::Google));
         assert_eq!(id("smtp.office365.com"), Some(P::Microsoft365));
         assert_eq!(id("email-smtp.eu-west-1.amazonaws.com"), Some(P::AmazonSes));

@@ -181,8 +181,8 @@ pub enum DnsOutcome {
 /// The DNS step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DnsObservation {
-    /// The name looked up.
-    pub host: String,
+    /// The name looked up (an IP literal is not looked up: its source says so).
+    pub host: Host,
     /// Where the answer came from.
     pub source: DnsSource,
     /// The classified answer.

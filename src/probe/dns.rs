@@ -111,7 +111,7 @@ pub async fn mx_hosts(
 /// system resolver or `--dns-server` is asked for A and AAAA in parallel.
 pub async fn resolve(plan: &Plan, cache: &ResolverCache) -> DnsObservation {
     let started = Instant::now();
-    let host = plan.host.to_string();
+    let host = plan.host.clone();
     if let Some(ip) = plan.host.ip() {
         return finish(host, DnsSource::Literal, Ok(vec![ip]), started);
     }
@@ -129,16 +129,18 @@ pub async fn resolve(plan: &Plan, cache: &ResolverCache) -> DnsObservation {
         None => DnsSource::System,
     };
     let mut control = None;
+    // The resolvers take the name as text; the host is already in its one spelling.
+    let name = host.to_string();
     let outcome = match cache.get(plan.dns_server, plan.timing.dns) {
         Ok(resolver) => {
-            let outcome = lookup(&resolver, &host, plan.timing.dns).await;
+            let outcome = lookup(&resolver, &name, plan.timing.dns).await;
             if matches!(outcome, Err(DnsOutcome::Failed { .. })) {
                 control = Some(resolver_answers(&resolver, plan.timing.dns).await);
             }
             outcome
         }
         // No readable system configuration (no resolv.conf): ask the OS resolver instead.
-        Err(_) if plan.dns_server.is_none() => lookup_with_os(&host, plan.timing.dns).await,
+        Err(_) if plan.dns_server.is_none() => lookup_with_os(&name, plan.timing.dns).await,
         Err(reason) => Err(DnsOutcome::Failed { reason }),
     };
     let mut obs = finish(host, source, outcome, started);
@@ -158,7 +160,7 @@ async fn resolver_answers(resolver: &TokioResolver, timeout: Duration) -> bool {
 }
 
 fn finish(
-    host: String,
+    host: Host,
     source: DnsSource,
     outcome: Result<Vec<IpAddr>, DnsOutcome>,
     started: Instant,

@@ -8,7 +8,7 @@ use crate::model::{
     DkimKeyState, DkimSelectorObservation, DmarcObservation, DomainExistence, DomainObservation,
     PtrObservation, SpfObservation, SpfResult,
 };
-use crate::plan::{DomainCheck, Mailbox, ResolveOverride};
+use crate::plan::{DomainCheck, Host, Mailbox, ResolveOverride};
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
 use std::future::Future;
@@ -217,7 +217,7 @@ pub fn organizational_domain(domain: &str) -> String {
 pub(crate) async fn check(
     dns: Dns,
     check: DomainCheck,
-    host: String,
+    host: Host,
     reached: Option<IpAddr>,
 ) -> Option<DomainObservation> {
     let started = Instant::now();

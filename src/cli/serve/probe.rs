@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn a_name_with_many_addresses_is_probed_at_four_of_each_family() {
         let mut dns = DnsObservation {
-            host: "many.test".into(),
+            host: smtp_doctor::model::Host::parse("many.test").unwrap(),
             source: smtp_doctor::model::DnsSource::System,
             outcome: smtp_doctor::model::DnsOutcome::Resolved,
             addresses: (1..=10u8)
