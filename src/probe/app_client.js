@@ -180,6 +180,26 @@ function kindOf(err) {
   }
 }
 
+// The failure's raw facts, which smtp-doctor classifies: nodemailer's code (and the system
+// error's code it replaced), the TLS error's own code, the system error's name, the command
+// and the reply code, whether TCP connected. Codes and names only, never a message, bounded.
+function factsOf(err) {
+  const name = (v) => (typeof v === 'string' && v ? v.slice(0, 80) : undefined);
+  let errno = err.errno;
+  if (typeof errno === 'number') {
+    try { errno = util.getSystemErrorName(errno); } catch (e) { errno = undefined; }
+  }
+  return {
+    code: name(err.code),
+    original_code: name(err.originalCode),
+    tls_code: name(tlsCode),
+    errno: name(errno),
+    command: name(err.command),
+    response_code: Number.isInteger(err.responseCode) ? err.responseCode : undefined,
+    connected,
+  };
+}
+
 // Wraps the login of nodemailer's SMTPConnection: before it, smtp-doctor is asked whether
 // this connection may carry the password (TLS to the very server its probe verified).
 function gate(SMTPConnection) {
@@ -294,11 +314,13 @@ async function main() {
     const cmd = String(err.command || '').toUpperCase();
     if (STAGES[cmd]) out.stage = STAGES[cmd];
     else if (cmd.startsWith('MAIL') || cmd.startsWith('RCPT') || cmd === 'DATA') out.stage = 'send';
+    const facts = factsOf(err);
     out.error = {
       kind: kindOf(err),
       error_type: 'Error' + (err.code ? ' ' + err.code : '') + (tlsCode ? ' (' + tlsCode + ')' : ''),
       message: hide(err.message || err),
       stage: out.stage,
+      facts,
     };
     if (typeof err.responseCode === 'number') out.error.smtp_code = err.responseCode;
   }

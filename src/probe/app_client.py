@@ -354,6 +354,45 @@ def kind_of(e, smtplib):
     return "other"
 
 
+# The modules whose exception classes smtp-doctor knows: a class from elsewhere (Django's
+# backend, a project's own) is classified by the ones of these it derives from.
+KNOWN_MODULES = ("builtins", "smtplib", "ssl", "socket")
+
+
+def facts_of(e):
+    """The failure's raw facts, which smtp-doctor classifies: the exception's class and its
+    bases from KNOWN_MODULES, most specific first, and its codes (the certificate check's
+    verify_code, the ssl reason, the errno's name, the Windows error). Bounded, never its
+    message (which may echo a secret): names and numbers only."""
+    import errno
+
+    try:
+        return _facts_of(e, errno)
+    except Exception:  # noqa: B902 - without its facts the failure is "other", never a crash
+        return {}
+
+
+def _facts_of(e, errno):
+    types = [c.__module__ + "." + c.__qualname__ for c in type(e).__mro__
+             if c is not object and c.__module__ in KNOWN_MODULES]
+    facts = {"types": [t[:80] for t in types[:16]]}
+    code = getattr(e, "verify_code", None)
+    if isinstance(code, int):
+        facts["verify_code"] = code
+    reason = getattr(e, "reason", None)
+    if isinstance(e, ssl.SSLError) and isinstance(reason, str):
+        facts["reason"] = reason[:80]
+    # An ssl error's errno is OpenSSL's error class and a gaierror's the resolver's EAI code,
+    # not the system's errno: only the system's is named.
+    if isinstance(e, OSError) and not isinstance(e, (ssl.SSLError, socket.gaierror)):
+        if isinstance(e.errno, int) and e.errno in errno.errorcode:
+            facts["errno"] = errno.errorcode[e.errno]
+        winerror = getattr(e, "winerror", None)
+        if isinstance(winerror, int):
+            facts["winerror"] = winerror
+    return facts
+
+
 def message():
     return ("Subject: smtp-doctor test\r\nFrom: %s\r\nTo: %s\r\n\r\nA test message sent by smtp-doctor "
             "through the application's own client.\r\n") % (ARGS.get("SMTP_DOCTOR_APP_FROM"),
@@ -447,7 +486,7 @@ def main(client):
         name = t.__qualname__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
         out["outcome"] = "failed"
         out["error"] = {"kind": kind_of(e, smtplib), "error_type": name, "message": hide(e),
-                        "stage": state["stage"]}
+                        "stage": state["stage"], "facts": facts_of(e)}
         code = getattr(e, "smtp_code", None)
         if isinstance(e, smtplib.SMTPRecipientsRefused) and e.recipients:
             code = list(e.recipients.values())[0][0]

@@ -11,6 +11,7 @@
 //! and saw that same certificate (or with `--insecure-auth`); else `stop KIND`, and the login is
 //! a skipped step with its reason. The two stay parallel: only the login waits for the probe.
 
+use super::app_failure;
 use crate::model::{
     AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppStep, AppTimings,
     EndpointObservation, SkipReason, SkippedStep, StepSkip, StepTiming, TimedStep,
@@ -460,6 +461,35 @@ struct AnswerError {
     message: String,
     smtp_code: Option<u16>,
     stage: Option<String>,
+    /// The raw facts of the failure, which [`app_failure`] classifies.
+    facts: serde_json::Value,
+}
+
+/// While the scripts still classify too: records whether their kind (and nodemailer's shown
+/// type) and the one [`app_failure`] gives agree, one line per failure.
+fn compare_kinds(e: &AnswerError, facts: &app_failure::Facts, rust: AppErrorKind) {
+    use std::io::Write;
+    let node_type = match facts {
+        app_failure::Facts::Node(f) => Some(f.error_type()),
+        app_failure::Facts::Python(..) => None,
+    };
+    let agree = e.kind.unwrap_or(AppErrorKind::Other) == rust
+        && node_type.as_ref().is_none_or(|t| *t == e.error_type);
+    let line = format!(
+        "{} script={:?} rust={rust:?} type={:?} rust_type={node_type:?} stage={:?} facts={}\n",
+        if agree { "AGREE" } else { "DISAGREE" },
+        e.kind,
+        e.error_type,
+        e.stage,
+        e.facts
+    );
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open("/tmp/smtp-doctor-appkind.log")
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
 }
 
 /// Every form in which a client sends one of `plan`'s secrets, or a runtime prints it back:
@@ -586,7 +616,15 @@ impl Answer {
         }
         let error = match (outcome, self.error) {
             (AppOutcome::Failed, Some(e)) => Some(AppError {
-                kind: e.kind.unwrap_or(AppErrorKind::Other),
+                kind: {
+                    let facts = app_failure::Facts::read(
+                        plan.client.runtime(),
+                        &e.facts,
+                        e.stage.as_deref(),
+                    );
+                    compare_kinds(&e, &facts, app_failure::classify(&facts));
+                    e.kind.unwrap_or(AppErrorKind::Other)
+                },
                 error_type: clean(&e.error_type),
                 message: clean(&e.message),
                 smtp_code: e.smtp_code,
