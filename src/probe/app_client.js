@@ -254,11 +254,19 @@ async function main() {
       const named = (d) => { try { return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')); } catch (e) { return {}; } };
       out.library_version = named(own).version;
     } catch (e) { /* the version stays unknown */ }
-    try {
-      const SMTPConnection = require(require.resolve(path.join(own, 'lib', 'smtp-connection')));
-      out.ehlo_name = new SMTPConnection({}).name;
-      gate(SMTPConnection);
-    } catch (e) { /* older layouts: the name stays unknown */ }
+    // The SMTPConnection nodemailer's transport uses, whose login is gated: under lib/ up to
+    // some version, under dist/cjs/ since (10.6.1 has it there; its package.json maps lib/ to
+    // it only for a require by package name, which would not be the project's own).
+    for (const layout of [['lib'], ['dist', 'cjs']]) {
+      let where;
+      try { where = require.resolve(path.join(own, ...layout, 'smtp-connection')); } catch (e) { continue; }
+      try {
+        const SMTPConnection = require(where);
+        gate(SMTPConnection);
+        out.ehlo_name = new SMTPConnection({}).name;
+      } catch (e) { /* the name stays unknown */ }
+      break;
+    }
   } catch (e) {
     out.outcome = 'skipped';
     out.missing = 'nodemailer';
