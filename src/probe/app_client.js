@@ -87,9 +87,8 @@ out.proxies = Object.keys(process.env)
   .sort();
 out.verifies_certificates = true;
 
-// The TLS error's own code (nodemailer replaces err.code with its own): observed, not changed.
-// Whether TCP connected tells a connect timeout from a greeting that never came; the TLS
-// error's own code is kept (older nodemailer replaces err.code with its own). Observed only.
+// Facts of a failure, observed only: the TLS error's own code (nodemailer replaces err.code
+// with its own), and whether TCP connected (a connect timeout, or a greeting that never came).
 let tlsCode = null;
 let connected = false;
 const net = require('net');
@@ -125,60 +124,7 @@ tls.connect = function (...args) {
   return socket;
 };
 
-const TLS_KINDS = {
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'cert_untrusted',
-  UNABLE_TO_GET_ISSUER_CERT: 'cert_untrusted',
-  SELF_SIGNED_CERT_IN_CHAIN: 'cert_untrusted',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'cert_untrusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'cert_untrusted',
-  CERT_UNTRUSTED: 'cert_untrusted',
-  CERT_HAS_EXPIRED: 'cert_expired',
-  CERT_NOT_YET_VALID: 'cert_expired',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'cert_name_mismatch',
-  ERR_SSL_WRONG_VERSION_NUMBER: 'wrong_version_number',
-  ERR_SSL_UNSUPPORTED_PROTOCOL: 'tls_version',
-  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'tls_version',
-  ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'tls_version',
-};
-const ERRNO_KINDS = {
-  ECONNREFUSED: 'refused',
-  ETIMEDOUT: 'timeout',
-  EHOSTUNREACH: 'unreachable',
-  ENETUNREACH: 'unreachable',
-  EACCES: 'denied',
-  EPERM: 'denied',
-  ENOTFOUND: 'dns',
-  EAI_AGAIN: 'dns',
-};
 const STAGES = { CONN: 'connect', EHLO: 'ehlo', HELO: 'ehlo', STARTTLS: 'starttls', 'AUTH PLAIN': 'login', 'AUTH LOGIN': 'login', API: 'login' };
-
-function kindOf(err) {
-  if (!tlsCode && err.originalCode && TLS_KINDS[err.originalCode]) tlsCode = err.originalCode;
-  if (tlsCode && TLS_KINDS[tlsCode]) return TLS_KINDS[tlsCode];
-  if (tlsCode && String(tlsCode).startsWith('ERR_SSL')) return 'tls_failed';
-  const sys = typeof err.errno === 'number' ? util.getSystemErrorName(err.errno) : err.errno;
-  if (err.code === 'EDNS' || sys === 'ENOTFOUND' || sys === 'EAI_AGAIN') return 'dns';
-  if (sys && ERRNO_KINDS[sys]) return ERRNO_KINDS[sys];
-  const cmd = String(err.command || '').toUpperCase();
-  switch (err.code) {
-    case 'EAUTH':
-      if (err.responseCode) return 'auth_rejected';
-      // Raised before any command: the transport's own options (missing credentials).
-      return cmd === 'API' ? 'config' : 'not_supported';
-    case 'ETIMEDOUT': return connected ? 'no_greeting' : 'timeout';
-    case 'EENVELOPE':
-      return cmd.startsWith('RCPT') ? 'recipient_rejected' : 'sender_rejected';
-    case 'EMESSAGE': return 'data_rejected';
-    case 'ETLS': return 'not_supported';
-    case 'EPROTOCOL':
-      if (cmd === 'EHLO' || cmd === 'HELO') return 'ehlo_rejected';
-      return 'other';
-    case 'ECONNECTION':
-      if (cmd === 'CONN' && err.responseCode) return 'greeting_rejected';
-      return 'disconnected';
-    default: return 'other';
-  }
-}
 
 // The failure's raw facts, which smtp-doctor classifies: nodemailer's code (and the system
 // error's code it replaced), the TLS error's own code, the system error's name, the command
@@ -322,14 +268,8 @@ async function main() {
     const cmd = String(err.command || '').toUpperCase();
     if (STAGES[cmd]) out.stage = STAGES[cmd];
     else if (cmd.startsWith('MAIL') || cmd.startsWith('RCPT') || cmd === 'DATA') out.stage = 'send';
-    const facts = factsOf(err);
-    out.error = {
-      kind: kindOf(err),
-      error_type: 'Error' + (err.code ? ' ' + err.code : '') + (tlsCode ? ' (' + tlsCode + ')' : ''),
-      message: hide(err.message || err),
-      stage: out.stage,
-      facts,
-    };
+    // Its type as the report shows it is smtp-doctor's to write, from the facts.
+    out.error = { message: hide(err.message || err), stage: out.stage, facts: factsOf(err) };
     if (typeof err.responseCode === 'number') out.error.smtp_code = err.responseCode;
   }
   transporter.close();
@@ -338,4 +278,4 @@ async function main() {
   done();
 }
 
-main().catch((e) => { out.error = { kind: 'other', error_type: 'Error', message: hide(e && e.message) }; done(); });
+main().catch((e) => { out.error = { message: hide(e && e.message) }; done(); });

@@ -502,6 +502,9 @@ mod tests {
             ("made: no such name", r#"{"code": "EDNS", "original_code": "ENOTFOUND", "errno": "ENOTFOUND", "command": "CONN", "connected": false}"#.into(), K::Dns),
             ("made: an older nodemailer's name error", r#"{"code": "ESOCKET", "errno": "ENOTFOUND", "command": "CONN", "connected": false}"#.into(), K::Dns),
             ("closed port", r#"{"code": "ESOCKET", "original_code": "ECONNREFUSED", "errno": "ECONNREFUSED", "command": "CONN", "connected": false}"#.into(), K::Refused),
+            // The e2e lab's refused port (IPv4 and IPv6 tried): no errno, the code replaced
+            // alone says it. Other, as the script's own classifier said.
+            ("refused, every address", r#"{"code": "ESOCKET", "original_code": "ECONNREFUSED", "command": "CONN", "connected": false}"#.into(), K::Other),
             ("unreachable route", r#"{"code": "ESOCKET", "original_code": "EHOSTUNREACH", "errno": "EHOSTUNREACH", "command": "CONN", "connected": false}"#.into(), K::Unreachable),
             ("no route", r#"{"code": "ESOCKET", "original_code": "ENETUNREACH", "errno": "ENETUNREACH", "command": "CONN", "connected": false}"#.into(), K::Unreachable),
             ("prohibited route", r#"{"code": "ESOCKET", "original_code": "EACCES", "errno": "EACCES", "command": "CONN", "connected": false}"#.into(), K::Denied),
