@@ -534,6 +534,55 @@ mod tests {
         }
     }
 
+    /// Each row of each table decides the facts made for it: no row is shadowed by another.
+    #[test]
+    fn every_row_of_every_table_decides_its_own_case() {
+        let py = |facts: serde_json::Value, stage| {
+            classify(&Facts::read(AppRuntime::Python, &facts, Some(stage)))
+        };
+        let js = |facts: serde_json::Value| classify(&Facts::read(AppRuntime::Node, &facts, None));
+        for (class, meaning) in PYTHON {
+            if let PyMeaning::Is(kind) = meaning {
+                assert_eq!(
+                    py(serde_json::json!({"types": [class]}), "connect"),
+                    *kind,
+                    "{class}"
+                );
+            }
+        }
+        for (code, kind) in VERIFY_CODES {
+            let facts =
+                serde_json::json!({"types": ["ssl.SSLCertVerificationError"], "verify_code": code});
+            assert_eq!(py(facts, "starttls"), *kind, "{code}");
+        }
+        for (reason, kind) in SSL_REASONS {
+            let facts = serde_json::json!({"types": ["ssl.SSLError"], "reason": reason});
+            assert_eq!(py(facts, "starttls"), *kind, "{reason}");
+        }
+        for (name, kind) in PYTHON_ERRNO {
+            let facts = serde_json::json!({"types": ["builtins.OSError"], "errno": name});
+            assert_eq!(py(facts, "connect"), *kind, "{name}");
+        }
+        for (winerror, kind) in WINSOCK {
+            let facts = serde_json::json!({"types": ["builtins.OSError"], "winerror": winerror});
+            assert_eq!(py(facts, "connect"), *kind, "{winerror}");
+        }
+        for (code, kind) in NODE_TLS {
+            assert_eq!(
+                js(serde_json::json!({"code": "ESOCKET", "tls_code": code})),
+                *kind,
+                "{code}"
+            );
+        }
+        for (name, kind) in NODE_ERRNO {
+            assert_eq!(
+                js(serde_json::json!({"code": "ESOCKET", "errno": name})),
+                *kind,
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn a_subclass_from_elsewhere_classifies_by_its_bases_and_unknown_facts_are_other() {
         // A class of another module before the ones known (a project's own): its bases decide.
