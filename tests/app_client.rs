@@ -860,19 +860,24 @@ async fn in_a_django_project_the_secrets_are_gone_before_manage_py_runs() {
 
 /// A stand-in for nodemailer in `dir/node_modules` (the real one is in the e2e tier; these
 /// tests may not download it): the same entry points the script uses (`createTransport`,
-/// `verify`, `lib/smtp-connection` whose `prototype.login` the script wraps, `_socket`,
+/// `verify`, `smtp-connection` whose `prototype.login` the script wraps, `_socket`,
 /// `options.host`), a real SMTP dialogue over node's net and tls, STARTTLS when the server
-/// offers it, and nodemailer's own error when a user has no password.
-fn stand_in_nodemailer(dir: &Path) {
+/// offers it, and nodemailer's own error when a user has no password. `layout` is where its
+/// modules are: `lib` (older nodemailer) or `dist/cjs` (nodemailer 10.6.1, the e2e tier's, whose
+/// package.json maps `lib/…` there for a `require` by package name only).
+fn stand_in_nodemailer(dir: &Path, layout: &str) {
     let root = dir.join("node_modules/nodemailer");
-    std::fs::create_dir_all(root.join("lib/smtp-connection")).unwrap();
+    let lib = root.join(layout);
+    std::fs::create_dir_all(lib.join("smtp-connection")).unwrap();
     std::fs::write(
         root.join("package.json"),
-        r#"{"name":"nodemailer","version":"0.0.0-stand-in","main":"lib/nodemailer.js"}"#,
+        format!(
+            r#"{{"name":"nodemailer","version":"0.0.0-stand-in","main":"{layout}/nodemailer.js"}}"#
+        ),
     )
     .unwrap();
     std::fs::write(
-        root.join("lib/smtp-connection/index.js"),
+        lib.join("smtp-connection/index.js"),
         r#"'use strict';
 const net = require('net');
 const tls = require('tls');
@@ -913,7 +918,7 @@ module.exports = SMTPConnection;
     )
     .unwrap();
     std::fs::write(
-        root.join("lib/nodemailer.js"),
+        lib.join("nodemailer.js"),
         r#"'use strict';
 const SMTPConnection = require('./smtp-connection');
 module.exports.createTransport = (options) => ({
@@ -933,6 +938,12 @@ module.exports.createTransport = (options) => ({
 
 #[tokio::test]
 async fn a_node_app_logs_in_with_the_given_password_only_to_the_verified_server() {
+    for layout in ["lib", "dist/cjs"] {
+        node_app_logs_in_only_to_the_verified_server(layout).await;
+    }
+}
+
+async fn node_app_logs_in_only_to_the_verified_server(layout: &str) {
     let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
     let server = server(&ca, PASSWORD).await;
     let dir = flask_env(
@@ -947,13 +958,13 @@ async fn a_node_app_logs_in_with_the_given_password_only_to_the_verified_server(
         r#"{"name":"app","dependencies":{"nodemailer":"*"}}"#,
     )
     .unwrap();
-    stand_in_nodemailer(&dir);
+    stand_in_nodemailer(&dir, layout);
     let ca = ca_file(&dir, &ca);
     let env = [("SMTP_DOCTOR_PASSWORD", PASSWORD)];
     let args = ["preflight", "--json", "--framework", "node"];
     // The probe does not verify the server (no --ca-file): the app's login is withheld.
     let v = json(&run(&dir, &args, &env).await);
-    assert_eq!(auths(&server), 0, "{v}");
+    assert_eq!(auths(&server), 0, "{layout}: {v}");
     assert_eq!(skipped_login(&v), "not_verified");
     assert_not_the_app_failing(&v);
     // It does: both log in, the app with the password the user gave smtp-doctor.

@@ -192,8 +192,8 @@ pub struct SkippedStep {
     pub kind: StepSkip,
 }
 
-/// What kind of error the client raised, as the child classified it from the exception's
-/// type and codes (Python's exception classes, `ssl` verify codes; nodemailer's `code`,
+/// What kind of error the client raised, as smtp-doctor classified it from the facts the
+/// child reported (Python's exception classes, `ssl` verify codes; nodemailer's `code`,
 /// `responseCode` and the TLS error code), never from its message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

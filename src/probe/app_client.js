@@ -87,9 +87,8 @@ out.proxies = Object.keys(process.env)
   .sort();
 out.verifies_certificates = true;
 
-// The TLS error's own code (nodemailer replaces err.code with its own): observed, not changed.
-// Whether TCP connected tells a connect timeout from a greeting that never came; the TLS
-// error's own code is kept (older nodemailer replaces err.code with its own). Observed only.
+// Facts of a failure, observed only: the TLS error's own code (nodemailer replaces err.code
+// with its own), and whether TCP connected (a connect timeout, or a greeting that never came).
 let tlsCode = null;
 let connected = false;
 const net = require('net');
@@ -125,59 +124,26 @@ tls.connect = function (...args) {
   return socket;
 };
 
-const TLS_KINDS = {
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'cert_untrusted',
-  UNABLE_TO_GET_ISSUER_CERT: 'cert_untrusted',
-  SELF_SIGNED_CERT_IN_CHAIN: 'cert_untrusted',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'cert_untrusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'cert_untrusted',
-  CERT_UNTRUSTED: 'cert_untrusted',
-  CERT_HAS_EXPIRED: 'cert_expired',
-  CERT_NOT_YET_VALID: 'cert_expired',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'cert_name_mismatch',
-  ERR_SSL_WRONG_VERSION_NUMBER: 'wrong_version_number',
-  ERR_SSL_UNSUPPORTED_PROTOCOL: 'tls_version',
-  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'tls_version',
-  ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'tls_version',
-};
-const ERRNO_KINDS = {
-  ECONNREFUSED: 'refused',
-  ETIMEDOUT: 'timeout',
-  EHOSTUNREACH: 'unreachable',
-  ENETUNREACH: 'unreachable',
-  EACCES: 'denied',
-  EPERM: 'denied',
-  ENOTFOUND: 'dns',
-  EAI_AGAIN: 'dns',
-};
 const STAGES = { CONN: 'connect', EHLO: 'ehlo', HELO: 'ehlo', STARTTLS: 'starttls', 'AUTH PLAIN': 'login', 'AUTH LOGIN': 'login', API: 'login' };
 
-function kindOf(err) {
-  if (!tlsCode && err.originalCode && TLS_KINDS[err.originalCode]) tlsCode = err.originalCode;
-  if (tlsCode && TLS_KINDS[tlsCode]) return TLS_KINDS[tlsCode];
-  if (tlsCode && String(tlsCode).startsWith('ERR_SSL')) return 'tls_failed';
-  const sys = typeof err.errno === 'number' ? util.getSystemErrorName(err.errno) : err.errno;
-  if (err.code === 'EDNS' || sys === 'ENOTFOUND' || sys === 'EAI_AGAIN') return 'dns';
-  if (sys && ERRNO_KINDS[sys]) return ERRNO_KINDS[sys];
-  const cmd = String(err.command || '').toUpperCase();
-  switch (err.code) {
-    case 'EAUTH':
-      if (err.responseCode) return 'auth_rejected';
-      // Raised before any command: the transport's own options (missing credentials).
-      return cmd === 'API' ? 'config' : 'not_supported';
-    case 'ETIMEDOUT': return connected ? 'no_greeting' : 'timeout';
-    case 'EENVELOPE':
-      return cmd.startsWith('RCPT') ? 'recipient_rejected' : 'sender_rejected';
-    case 'EMESSAGE': return 'data_rejected';
-    case 'ETLS': return 'not_supported';
-    case 'EPROTOCOL':
-      if (cmd === 'EHLO' || cmd === 'HELO') return 'ehlo_rejected';
-      return 'other';
-    case 'ECONNECTION':
-      if (cmd === 'CONN' && err.responseCode) return 'greeting_rejected';
-      return 'disconnected';
-    default: return 'other';
+// The failure's raw facts, which smtp-doctor classifies: nodemailer's code (and the system
+// error's code it replaced), the TLS error's own code, the system error's name, the command
+// and the reply code, whether TCP connected. Codes and names only, never a message, bounded.
+function factsOf(err) {
+  const name = (v) => (typeof v === 'string' && v ? v.slice(0, 80) : undefined);
+  let errno = err.errno;
+  if (typeof errno === 'number') {
+    try { errno = util.getSystemErrorName(errno); } catch (e) { errno = undefined; }
   }
+  return {
+    code: name(err.code),
+    original_code: name(err.originalCode),
+    tls_code: name(tlsCode),
+    errno: name(errno),
+    command: name(err.command),
+    response_code: Number.isInteger(err.responseCode) ? err.responseCode : undefined,
+    connected,
+  };
 }
 
 // Wraps the login of nodemailer's SMTPConnection: before it, smtp-doctor is asked whether
@@ -234,11 +200,19 @@ async function main() {
       const named = (d) => { try { return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')); } catch (e) { return {}; } };
       out.library_version = named(own).version;
     } catch (e) { /* the version stays unknown */ }
-    try {
-      const SMTPConnection = require(require.resolve(path.join(own, 'lib', 'smtp-connection')));
-      out.ehlo_name = new SMTPConnection({}).name;
-      gate(SMTPConnection);
-    } catch (e) { /* older layouts: the name stays unknown */ }
+    // The SMTPConnection nodemailer's transport uses, whose login is gated: under lib/ up to
+    // some version, under dist/cjs/ since (10.6.1 has it there; its package.json maps lib/ to
+    // it only for a require by package name, which would not be the project's own).
+    for (const layout of [['lib'], ['dist', 'cjs']]) {
+      let where;
+      try { where = require.resolve(path.join(own, ...layout, 'smtp-connection')); } catch (e) { continue; }
+      try {
+        const SMTPConnection = require(where);
+        gate(SMTPConnection);
+        out.ehlo_name = new SMTPConnection({}).name;
+      } catch (e) { /* the name stays unknown */ }
+      break;
+    }
   } catch (e) {
     out.outcome = 'skipped';
     out.missing = 'nodemailer';
@@ -294,12 +268,8 @@ async function main() {
     const cmd = String(err.command || '').toUpperCase();
     if (STAGES[cmd]) out.stage = STAGES[cmd];
     else if (cmd.startsWith('MAIL') || cmd.startsWith('RCPT') || cmd === 'DATA') out.stage = 'send';
-    out.error = {
-      kind: kindOf(err),
-      error_type: 'Error' + (err.code ? ' ' + err.code : '') + (tlsCode ? ' (' + tlsCode + ')' : ''),
-      message: hide(err.message || err),
-      stage: out.stage,
-    };
+    // Its type as the report shows it is smtp-doctor's to write, from the facts.
+    out.error = { message: hide(err.message || err), stage: out.stage, facts: factsOf(err) };
     if (typeof err.responseCode === 'number') out.error.smtp_code = err.responseCode;
   }
   transporter.close();
@@ -308,4 +278,4 @@ async function main() {
   done();
 }
 
-main().catch((e) => { out.error = { kind: 'other', error_type: 'Error', message: hide(e && e.message) }; done(); });
+main().catch((e) => { out.error = { message: hide(e && e.message) }; done(); });

@@ -299,59 +299,43 @@ def ran():
     return every[:64]
 
 
-# Windows socket errors that Python leaves without an errno it maps.
-WINSOCK = {10060: "timeout", 10061: "refused", 10051: "unreachable", 10065: "unreachable", 10013: "denied"}
+# The modules whose exception classes smtp-doctor knows: a class from elsewhere (Django's
+# backend, a project's own) is classified by the ones of these it derives from.
+KNOWN_MODULES = ("builtins", "smtplib", "ssl", "socket")
 
 
-def kind_of(e, smtplib):
+def facts_of(e):
+    """The failure's raw facts, which smtp-doctor classifies: the exception's class and its
+    bases from KNOWN_MODULES, most specific first, and its codes (the certificate check's
+    verify_code, the ssl reason, the errno's name, the Windows error). Bounded, never its
+    message (which may echo a secret): names and numbers only."""
     import errno
 
-    if isinstance(e, ssl.SSLCertVerificationError):
-        code = getattr(e, "verify_code", None)
-        if code in (9, 10):
-            return "cert_expired"
-        if code == 62:
-            return "cert_name_mismatch"
-        return "cert_untrusted"
-    if isinstance(e, ssl.CertificateError):
-        return "cert_name_mismatch"
-    if isinstance(e, ssl.SSLError):
-        reason = getattr(e, "reason", None) or ""
-        if reason == "WRONG_VERSION_NUMBER":
-            return "wrong_version_number"
-        if reason in ("UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE",
-                      "VERSION_TOO_LOW", "VERSION_TOO_HIGH"):
-            return "tls_version"
-        return "tls_failed"
-    for cls, kind in ((smtplib.SMTPHeloError, "ehlo_rejected"),
-                      (smtplib.SMTPAuthenticationError, "auth_rejected"),
-                      (smtplib.SMTPNotSupportedError, "not_supported"),
-                      (smtplib.SMTPSenderRefused, "sender_rejected"),
-                      (smtplib.SMTPRecipientsRefused, "recipient_rejected"),
-                      (smtplib.SMTPDataError, "data_rejected"),
-                      (smtplib.SMTPConnectError, "greeting_rejected")):
-        if isinstance(e, cls):
-            return kind
-    if isinstance(e, smtplib.SMTPServerDisconnected):
-        return "no_greeting" if state["stage"] == "greeting" else "disconnected"
-    if isinstance(e, smtplib.SMTPResponseException) and state["stage"] == "ehlo":
-        return "ehlo_rejected"
-    if isinstance(e, socket.gaierror):
-        return "dns"
-    if isinstance(e, (TimeoutError, socket.timeout)):
-        return "timeout" if state["stage"] == "connect" else "no_greeting"
-    if isinstance(e, ConnectionRefusedError):
-        return "refused"
-    if isinstance(e, OSError) and e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-        return "unreachable"
-    if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, getattr(errno, "WSAEACCES", -1)):
-        return "denied"
-    winerror = getattr(e, "winerror", None) if isinstance(e, OSError) else None
-    if winerror in WINSOCK:
-        return WINSOCK[winerror]
-    if isinstance(e, ValueError):
-        return "config"
-    return "other"
+    try:
+        return _facts_of(e, errno)
+    except Exception:  # noqa: B902 - without its facts the failure is "other", never a crash
+        return {}
+
+
+def _facts_of(e, errno):
+    types = [c.__module__ + "." + c.__qualname__ for c in type(e).__mro__
+             if c is not object and c.__module__ in KNOWN_MODULES]
+    facts = {"types": [t[:80] for t in types[:16]]}
+    code = getattr(e, "verify_code", None)
+    if isinstance(code, int):
+        facts["verify_code"] = code
+    reason = getattr(e, "reason", None)
+    if isinstance(e, ssl.SSLError) and isinstance(reason, str):
+        facts["reason"] = reason[:80]
+    # An ssl error's errno is OpenSSL's error class and a gaierror's the resolver's EAI code,
+    # not the system's errno: only the system's is named.
+    if isinstance(e, OSError) and not isinstance(e, (ssl.SSLError, socket.gaierror)):
+        if isinstance(e.errno, int) and e.errno in errno.errorcode:
+            facts["errno"] = errno.errorcode[e.errno]
+        winerror = getattr(e, "winerror", None)
+        if isinstance(winerror, int):
+            facts["winerror"] = winerror
+    return facts
 
 
 def message():
@@ -446,8 +430,7 @@ def main(client):
         t = type(e)
         name = t.__qualname__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
         out["outcome"] = "failed"
-        out["error"] = {"kind": kind_of(e, smtplib), "error_type": name, "message": hide(e),
-                        "stage": state["stage"]}
+        out["error"] = {"error_type": name, "message": hide(e), "stage": state["stage"], "facts": facts_of(e)}
         code = getattr(e, "smtp_code", None)
         if isinstance(e, smtplib.SMTPRecipientsRefused) and e.recipients:
             code = list(e.recipients.values())[0][0]

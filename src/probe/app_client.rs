@@ -11,6 +11,7 @@
 //! and saw that same certificate (or with `--insecure-auth`); else `stop KIND`, and the login is
 //! a skipped step with its reason. The two stay parallel: only the login waits for the probe.
 
+use super::app_failure;
 use crate::model::{
     AppClientKind, AppClientObservation, AppError, AppErrorKind, AppOutcome, AppStep, AppTimings,
     EndpointObservation, SkipReason, SkippedStep, StepSkip, StepTiming, TimedStep,
@@ -455,11 +456,13 @@ fn timed_steps(steps: &[AnswerStep]) -> Vec<StepTiming> {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct AnswerError {
-    kind: Option<AppErrorKind>,
+    /// Python's exception type; nodemailer's is written here, from the facts.
     error_type: String,
     message: String,
     smtp_code: Option<u16>,
     stage: Option<String>,
+    /// The raw facts of the failure, which [`app_failure`] classifies.
+    facts: serde_json::Value,
 }
 
 /// Every form in which a client sends one of `plan`'s secrets, or a runtime prints it back:
@@ -585,13 +588,21 @@ impl Answer {
             });
         }
         let error = match (outcome, self.error) {
-            (AppOutcome::Failed, Some(e)) => Some(AppError {
-                kind: e.kind.unwrap_or(AppErrorKind::Other),
-                error_type: clean(&e.error_type),
-                message: clean(&e.message),
-                smtp_code: e.smtp_code,
-                stage: clean_opt(e.stage),
-            }),
+            (AppOutcome::Failed, Some(e)) => {
+                let facts =
+                    app_failure::Facts::read(plan.client.runtime(), &e.facts, e.stage.as_deref());
+                let error_type = match &facts {
+                    app_failure::Facts::Node(node) => node.error_type(),
+                    app_failure::Facts::Python(..) => e.error_type,
+                };
+                Some(AppError {
+                    kind: app_failure::classify(&facts),
+                    error_type: clean(&error_type),
+                    message: clean(&e.message),
+                    smtp_code: e.smtp_code,
+                    stage: clean_opt(e.stage),
+                })
+            }
             (AppOutcome::Failed, None) => Some(AppError {
                 kind: AppErrorKind::Other,
                 error_type: String::new(),
@@ -719,7 +730,7 @@ mod tests {
     #[test]
     fn what_the_child_says_is_escaped_bounded_and_never_holds_the_password() {
         let line = format!(
-            "noise\n{MARKER}{{\"outcome\":\"failed\",\"ehlo_name\":\"a\\u001b]52;c;x\\u0007b\",\"version\":\"{}\",\"error\":{{\"kind\":\"auth_rejected\",\"error_type\":\"smtplib.SMTPAuthenticationError\",\"message\":\"535 bad hunter2\",\"smtp_code\":535,\"stage\":\"login\"}}}}\n",
+            "noise\n{MARKER}{{\"outcome\":\"failed\",\"ehlo_name\":\"a\\u001b]52;c;x\\u0007b\",\"version\":\"{}\",\"error\":{{\"facts\":{{\"types\":[\"smtplib.SMTPAuthenticationError\"]}},\"error_type\":\"smtplib.SMTPAuthenticationError\",\"message\":\"535 bad hunter2\",\"smtp_code\":535,\"stage\":\"login\"}}}}\n",
             "9".repeat(5000)
         );
         let o = parse(line.as_bytes())
@@ -735,11 +746,37 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_kind_is_other_and_a_missing_library_is_a_skip() {
-        let o = parse(format!("{MARKER}{{\"outcome\":\"failed\",\"error\":{{\"kind\":\"new_thing\",\"error_type\":\"X\",\"message\":\"m\"}}}}").as_bytes())
-            .unwrap()
-            .into_observation(&plan(AppClientKind::Nodemailer), &[]);
-        assert_eq!(o.error.unwrap().kind, AppErrorKind::Other);
+    fn the_kind_is_smtp_doctors_from_the_facts_and_a_missing_library_is_a_skip() {
+        let failed = |client, error: serde_json::Value| {
+            let answer = serde_json::json!({"outcome": "failed", "error": error});
+            parse(format!("{MARKER}{answer}").as_bytes())
+                .unwrap()
+                .into_observation(&plan(client), &[])
+                .error
+                .unwrap()
+        };
+        // A kind the child names is not believed: only its facts are classified.
+        let claimed =
+            serde_json::json!({"kind": "auth_rejected", "error_type": "X", "message": "m"});
+        assert_eq!(
+            failed(AppClientKind::Smtplib, claimed.clone()).kind,
+            AppErrorKind::Other
+        );
+        assert_eq!(
+            failed(AppClientKind::Nodemailer, claimed).kind,
+            AppErrorKind::Other
+        );
+        let python = serde_json::json!({"error_type": "smtplib.SMTPAuthenticationError", "message": "m",
+            "facts": {"types": ["smtplib.SMTPAuthenticationError", "smtplib.SMTPResponseException"]}});
+        let e = failed(AppClientKind::Django, python);
+        assert_eq!(e.kind, AppErrorKind::AuthRejected);
+        assert_eq!(e.error_type, "smtplib.SMTPAuthenticationError");
+        // nodemailer's type is written from its facts, whatever the child says it is.
+        let node = serde_json::json!({"error_type": "Spoofed", "message": "m", "facts":
+            {"code": "ESOCKET", "original_code": "CERT_HAS_EXPIRED", "tls_code": "CERT_HAS_EXPIRED"}});
+        let e = failed(AppClientKind::Nodemailer, node);
+        assert_eq!(e.kind, AppErrorKind::CertExpired);
+        assert_eq!(e.error_type, "Error ESOCKET (CERT_HAS_EXPIRED)");
         let o = parse(
             format!("{MARKER}{{\"outcome\":\"skipped\",\"missing\":\"nodemailer\"}}").as_bytes(),
         )
@@ -774,7 +811,7 @@ mod tests {
                     let message = format!("535 {} you said {form} ok", "x".repeat(pad));
                     let answer = serde_json::json!({
                         "outcome": "failed",
-                        "error": {"kind": "auth_rejected", "error_type": "E", "message": message},
+                        "error": {"error_type": "E", "message": message},
                     });
                     let o = parse(format!("{MARKER}{answer}\n").as_bytes())
                         .unwrap()
@@ -894,7 +931,7 @@ mod tests {
         for printed in ["pa\\tss\\xc3\\xa9'x", "pa\\tss\u{e9}'x"] {
             let answer = serde_json::json!({
                 "outcome": "failed",
-                "error": {"kind": "auth_rejected", "error_type": "E", "message": format!("(535, b\"{printed}\")")},
+                "error": {"error_type": "E", "message": format!("(535, b\"{printed}\")")},
             });
             let o = parse(format!("{MARKER}{answer}\n").as_bytes())
                 .unwrap()

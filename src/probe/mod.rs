@@ -1,6 +1,7 @@
 //! Probes: the steps that touch the network, one module per protocol step.
 
 pub(crate) mod app_client;
+pub(crate) mod app_failure;
 pub(crate) mod auth;
 pub(crate) mod command;
 pub mod dns;
