@@ -20,12 +20,14 @@ pub async fn run(plan: Plan) -> Result<Observations, EngineError> {
     Ok(engine.run(plan).await)
 }
 
-/// What runs share when there are many (`--targets`): the TLS configuration and the
-/// resolvers, each built once.
+/// What runs share when there are many (`--targets`): the TLS configuration, the resolvers
+/// and the read of the machine's security state, each made once.
 #[derive(Debug)]
 pub struct Engine {
     tls: TlsContext,
     resolvers: crate::probe::dns::ResolverCache,
+    machine: MachineReads,
+    greetings: Arc<crate::probe::endpoint::GreetingPace>,
 }
 
 impl Engine {
@@ -34,12 +36,14 @@ impl Engine {
         Ok(Engine {
             tls: TlsContext::new(extra_roots)?,
             resolvers: Default::default(),
+            machine: MachineReads::new(),
+            greetings: Default::default(),
         })
     }
 
     /// Probes everything `plan` names (its `extra_roots` are ignored: the engine's count).
     pub async fn run(&self, plan: Plan) -> Observations {
-        run_with(plan, None, self.tls.clone(), &self.resolvers).await
+        run_with(plan, None, self).await
     }
 
     /// The DNS step of `plan` alone, as [`Engine::run`] would take it.
@@ -51,19 +55,15 @@ impl Engine {
     /// DNS again: what was checked is what is dialled (`serve --allow`), a second answer from a
     /// rebinding name cannot come in between.
     pub async fn run_resolved(&self, plan: Plan, resolved: DnsObservation) -> Observations {
-        run_with(plan, Some(resolved), self.tls.clone(), &self.resolvers).await
+        run_with(plan, Some(resolved), self).await
     }
 }
 
 /// How long the control connection waits for an SMTP port to answer before it is made.
 const CONTROL_AFTER: Duration = Duration::from_millis(100);
 
-async fn run_with(
-    plan: Plan,
-    resolved: Option<DnsObservation>,
-    tls: TlsContext,
-    resolvers: &crate::probe::dns::ResolverCache,
-) -> Observations {
+async fn run_with(plan: Plan, resolved: Option<DnsObservation>, shared: &Engine) -> Observations {
+    let resolvers = &shared.resolvers;
     let started = Instant::now();
     let observed_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -85,8 +85,9 @@ async fn run_with(
     };
     let ctx = ProbeContext {
         plan: plan.clone(),
-        tls,
+        tls: shared.tls.clone(),
         rtt: Default::default(),
+        greetings: shared.greetings.clone(),
     };
     // The sender's domain, beside the probes (DNS only, the plan's resolver).
     let domain = plan.domain.clone().map(|check| {
@@ -101,10 +102,13 @@ async fn run_with(
         let reached = dns.addresses.first().copied();
         tokio::spawn(crate::probe::domain::check(lookups, check, host, reached))
     });
-    let probes = probe_ports(&ctx, &plan.ports, &dns.addresses);
     let security = plan
         .machine_security
-        .then(|| MachineSecurity::start(&plan, &dns.addresses, ctx.rtt.clone()));
+        .then(|| MachineSecurity::new(&plan, &dns.addresses, &shared.machine, ctx.rtt.clone()));
+    let probes = watching(
+        probe_ports(&ctx, &plan.ports, &dns.addresses),
+        security.as_ref(),
+    );
     // The control connection, beside the probes (a connect only, closed at once). It tells
     // something only when no SMTP port answers, so it waits CONTROL_AFTER first and is not
     // made at all once a port has connected: a healthy check (and each of 10,000 targets)
@@ -132,10 +136,14 @@ async fn run_with(
     // The provider's extra submission port (2525), only when no port asked for connects.
     let none_connects = endpoints.iter().all(|e| e.tcp.state != TcpState::Open);
     if none_connects && !plan.fallback_ports.is_empty() && !dns.addresses.is_empty() {
-        endpoints.extend(probe_ports(&ctx, &plan.fallback_ports, &dns.addresses).await);
+        let fallback = probe_ports(&ctx, &plan.fallback_ports, &dns.addresses);
+        endpoints.extend(watching(fallback, security.as_ref()).await);
         ports.extend(plan.fallback_ports.iter().map(|p| p.port));
     }
-    verdict.publish(&plan.host.to_string(), &endpoints);
+    // Read by the application's client only: without one, nothing is published.
+    if app_client.is_some() {
+        verdict.publish(&plan.host.to_string(), &endpoints);
+    }
     // Only a host whose every SMTP port was dropped is judged by the control connection:
     // otherwise it is not waited for (a refused port answers at once; 443 may be dropped).
     let control_matters = endpoints.iter().all(|e| e.tcp.state == TcpState::Filtered);
@@ -221,23 +229,124 @@ async fn run_with(
     }
 }
 
-/// The machine's security queries, beside the probes: started when a connect has gone
-/// unanswered past its first attempt (250 ms by default: a port being dropped, so the read is
-/// done by the time the port is called filtered), or at once when the probes end with a port
-/// filtered, denied or intercepted; otherwise never. Not on a timer from the run's start: a
-/// target whose connects answered but whose dialogue is slow (a busy server, or 200 targets at
-/// once on a loaded machine) has nothing in the way, and must not start a process to say so.
-struct MachineSecurity {
-    now: Arc<tokio::sync::Notify>,
-    task: tokio::task::JoinHandle<Option<SecurityObservation>>,
+/// How long one read of the machine's security state is reused by the runs of an engine after
+/// it started. Long enough that the targets of a run that need it at about the same time (a
+/// thousand at once, each waiting at most its connect wait for a dropped port) share one read;
+/// short enough that a firewall rule added or removed shows in a run started ten seconds later
+/// by the same engine (a library user's, or `serve` should it ever read the machine: it does
+/// not, a monitoring probe says what it saw), rather than a read being served for ever.
+const MACHINE_READ_REUSED: Duration = Duration::from_secs(10);
+
+type Reader = dyn Fn() -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Option<crate::probe::security::Snapshot>> + Send>,
+    > + Send
+    + Sync;
+
+/// The machine's security read, shared by every run of one engine: started by the first run
+/// that needs it, awaited by every run that needs it while it is under way, and reused for
+/// [`MACHINE_READ_REUSED`] from its start. At concurrency 1,000 against a server whose accept
+/// queue overflows, most targets have a connect go unanswered: one read each was a child
+/// process, a blocking thread and the whole trust store per target (45–77 MB).
+pub(crate) struct MachineReads {
+    read: Box<Reader>,
+    reused: Duration,
+    latest: std::sync::Mutex<Option<MachineRead>>,
 }
 
-impl MachineSecurity {
+/// One read, started at `at`: `None` in the channel until it ends.
+struct MachineRead {
+    at: Instant,
+    done: tokio::sync::watch::Receiver<Option<Option<Arc<crate::probe::security::Snapshot>>>>,
+}
+
+impl std::fmt::Debug for MachineReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MachineReads")
+            .field("reused", &self.reused)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MachineReads {
+    /// Reads of this machine (or of the test root's fixture).
+    fn new() -> MachineReads {
+        MachineReads::with(MACHINE_READ_REUSED, || {
+            Box::pin(crate::probe::security::for_run())
+        })
+    }
+
+    /// Reads made by `read`, each reused for `reused`.
+    fn with(
+        reused: Duration,
+        read: impl Fn() -> std::pin::Pin<
+                Box<
+                    dyn std::future::Future<Output = Option<crate::probe::security::Snapshot>>
+                        + Send,
+                >,
+            > + Send
+            + Sync
+            + 'static,
+    ) -> MachineReads {
+        MachineReads {
+            read: Box::new(read),
+            reused,
+            latest: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The read under way or still fresh, or a new one started (on its own task, so a run
+    /// that stops waiting does not stop it for the others).
     fn start(
+        &self,
+    ) -> tokio::sync::watch::Receiver<Option<Option<Arc<crate::probe::security::Snapshot>>>> {
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(read) = latest.as_ref().filter(|r| r.at.elapsed() < self.reused) {
+            return read.done.clone();
+        }
+        let (tell, done) = tokio::sync::watch::channel(None);
+        let read = (self.read)();
+        tokio::spawn(async move {
+            let snapshot = read.await.map(Arc::new);
+            let _ = tell.send(Some(snapshot));
+        });
+        *latest = Some(MachineRead {
+            at: Instant::now(),
+            done: done.clone(),
+        });
+        done
+    }
+
+    /// The read (started now if none is under way or fresh), once it has ended.
+    async fn get(&self) -> Option<Arc<crate::probe::security::Snapshot>> {
+        let mut done = self.start();
+        let ended = done.wait_for(Option::is_some).await.map(|r| r.clone());
+        match ended {
+            Ok(read) => read.flatten(),
+            // The read's task ended without an answer: it panicked (a bug, already printed).
+            Err(_) => panic!("the machine's security read failed"),
+        }
+    }
+}
+
+/// The machine's security state for one run: the shared read started when a connect has gone
+/// unanswered past its first attempt (250 ms by default: a port being dropped, so the read is
+/// done by the time the port is called filtered), or when the probes end with a port filtered,
+/// denied or intercepted; otherwise never. Not on a timer from the run's start: a target whose
+/// connects answered but whose dialogue is slow (a busy server, or 200 targets at once on a
+/// loaded machine) has nothing in the way, and must not start a process to say so.
+struct MachineSecurity<'a> {
+    reads: &'a MachineReads,
+    rtt: Arc<crate::probe::tcp::RttHint>,
+    ask: crate::probe::security::Ask,
+}
+
+impl<'a> MachineSecurity<'a> {
+    fn new(
         plan: &Plan,
         addresses: &[std::net::IpAddr],
+        reads: &'a MachineReads,
         rtt: Arc<crate::probe::tcp::RttHint>,
-    ) -> MachineSecurity {
+    ) -> MachineSecurity<'a> {
         let ask = crate::probe::security::Ask {
             ports: plan
                 .ports
@@ -247,24 +356,7 @@ impl MachineSecurity {
                 .collect(),
             addresses: addresses.to_vec(),
         };
-        Self::start_with(rtt, crate::probe::security::for_run(ask))
-    }
-
-    /// Starts `read` when its time comes (see [`MachineSecurity`]).
-    fn start_with(
-        rtt: Arc<crate::probe::tcp::RttHint>,
-        read: impl std::future::Future<Output = Option<SecurityObservation>> + Send + 'static,
-    ) -> MachineSecurity {
-        let now = Arc::new(tokio::sync::Notify::new());
-        let signal = now.clone();
-        let task = tokio::spawn(async move {
-            tokio::select! {
-                _ = rtt.any_unanswered() => {}
-                _ = signal.notified() => {}
-            }
-            read.await
-        });
-        MachineSecurity { now, task }
+        MachineSecurity { reads, rtt, ask }
     }
 
     /// The observation when a port was filtered, denied or intercepted; `None` otherwise.
@@ -283,16 +375,31 @@ impl MachineSecurity {
                     || e.tls.as_ref().is_some_and(|t| t.interception.is_some())
             });
         if !in_the_way {
-            self.task.abort();
             return None;
         }
-        self.now.notify_one();
-        match self.task.await {
-            Ok(obs) => obs,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => None,
+        Some(self.reads.get().await?.matched(&self.ask))
+    }
+}
+
+/// `probes`, with the machine's read started beside them as soon as one of their connects
+/// goes unanswered past its first attempt (see [`MachineSecurity`]): polled in the same task,
+/// so a run whose connects all answer spawns nothing for it.
+async fn watching<T>(
+    probes: impl std::future::Future<Output = T>,
+    security: Option<&MachineSecurity<'_>>,
+) -> T {
+    let Some(security) = security else {
+        return probes.await;
+    };
+    tokio::pin!(probes);
+    tokio::select! {
+        biased;
+        done = &mut probes => return done,
+        _ = security.rtt.any_unanswered() => {
+            security.reads.start();
         }
     }
+    probes.await
 }
 
 /// How long the application's client is still waited for, beyond its own connect wait from the
@@ -439,15 +546,49 @@ mod tests {
         let _ = in_order(tasks, 2).await;
     }
 
-    /// A reader of the machine that counts its reads.
-    fn counted(
-        reads: &Arc<std::sync::atomic::AtomicUsize>,
-    ) -> impl std::future::Future<Output = Option<SecurityObservation>> + Send + 'static {
+    /// Reads of the machine that count themselves, each reused for `reused`.
+    fn counted(reads: &Arc<std::sync::atomic::AtomicUsize>, reused: Duration) -> MachineReads {
         let reads = reads.clone();
-        async move {
+        MachineReads::with(reused, move || {
             reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            None
+            Box::pin(async { Some(crate::probe::security::Snapshot::default()) })
+        })
+    }
+
+    /// A plan for `host` on 587 that reads the machine.
+    fn plan_for(host: &str) -> Plan {
+        let mut plan = Plan::new(host, &[587]).unwrap();
+        plan.machine_security = true;
+        plan
+    }
+
+    /// A dropped port's endpoint.
+    fn filtered(plan: &Plan) -> EndpointObservation {
+        let address: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        EndpointObservation {
+            port: plan.ports[0].port,
+            address,
+            family: crate::model::Family::of(address),
+            security: plan.ports[0].security,
+            expected_security: plan.ports[0].security,
+            connected_to: None,
+            tcp: crate::model::TcpObservation {
+                state: TcpState::Filtered,
+                ms: 1250.0,
+                attempts: 4,
+                syns: 6,
+                os_error: None,
+            },
+            smtp: None,
+            tls: None,
+            auth: None,
+            send: None,
+            transcript: Vec::new(),
         }
+    }
+
+    fn count(reads: &Arc<std::sync::atomic::AtomicUsize>) -> usize {
+        reads.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     #[tokio::test]
@@ -459,12 +600,15 @@ mod tests {
         let rtt = Arc::new(crate::probe::tcp::RttHint::default());
         rtt.record(0.1);
         let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let security = MachineSecurity::start_with(rtt, counted(&reads));
+        let machine = counted(&reads, MACHINE_READ_REUSED);
+        let plan = plan_for("127.0.0.1");
+        let security = MachineSecurity::new(&plan, &[], &machine, rtt);
         // Longer than any connect is left unanswered before the read starts beside it.
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 0);
+        let slow_dialogue = tokio::time::sleep(Duration::from_millis(800));
+        watching(slow_dialogue, Some(&security)).await;
+        assert_eq!(count(&reads), 0);
         assert!(security.finish(&[], None).await.is_none());
-        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(count(&reads), 0);
     }
 
     #[tokio::test]
@@ -473,15 +617,68 @@ mod tests {
         // wait, so the verdict does not wait for it afterwards.
         let rtt = Arc::new(crate::probe::tcp::RttHint::default());
         let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let _security = MachineSecurity::start_with(rtt.clone(), counted(&reads));
-        rtt.record(0.1); // 465 answered: no reason to read
-        rtt.unanswered(); // 587's first attempt had no answer: its second starts
-                          // Read without waiting for the probes' end (polled, never timed).
-        let mut polls = 0;
-        while reads.load(std::sync::atomic::Ordering::SeqCst) == 0 && polls < 1000 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            polls += 1;
+        let machine = counted(&reads, MACHINE_READ_REUSED);
+        let plan = plan_for("127.0.0.1");
+        let security = MachineSecurity::new(&plan, &[], &machine, rtt.clone());
+        // The probes: 465 answered (no reason to read), then 587's first attempt had no
+        // answer; they end only once the read has started (polled, never timed).
+        let probes = async {
+            rtt.record(0.1);
+            rtt.unanswered();
+            let mut polls = 0;
+            while count(&reads) == 0 && polls < 1000 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                polls += 1;
+            }
+        };
+        watching(probes, Some(&security)).await;
+        assert_eq!(count(&reads), 1);
+        // The verdict uses that read, not a second one.
+        assert!(security.finish(&[filtered(&plan)], None).await.is_some());
+        assert_eq!(count(&reads), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn targets_that_need_the_machine_at_once_share_one_read() {
+        // Concurrency 1,000 against a server whose accept queue overflows: most targets have
+        // a dropped connect. One read serves them all, each matched for its own ports.
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let machine = Arc::new(counted(&reads, MACHINE_READ_REUSED));
+        let mut runs = JoinSet::new();
+        for _ in 0..200 {
+            let machine = machine.clone();
+            runs.spawn(async move {
+                let plan = plan_for("127.0.0.1");
+                let rtt = Arc::new(crate::probe::tcp::RttHint::default());
+                let security = MachineSecurity::new(&plan, &[], &machine, rtt.clone());
+                rtt.unanswered();
+                watching(tokio::task::yield_now(), Some(&security)).await;
+                security.finish(&[filtered(&plan)], None).await
+            });
         }
-        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        while let Some(run) = runs.join_next().await {
+            assert!(run.unwrap().is_some());
+        }
+        assert_eq!(count(&reads), 1);
+    }
+
+    #[tokio::test]
+    async fn a_read_is_not_reused_past_its_time() {
+        // An engine kept for long (a library user's) must not serve one read for ever: past the
+        // reuse window the next run that needs the machine reads it again.
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let plan = plan_for("127.0.0.1");
+        let fresh = counted(&reads, MACHINE_READ_REUSED);
+        for _ in 0..3 {
+            let security = MachineSecurity::new(&plan, &[], &fresh, Default::default());
+            assert!(security.finish(&[filtered(&plan)], None).await.is_some());
+        }
+        assert_eq!(count(&reads), 1, "within the window: one read");
+        let stale = counted(&reads, Duration::ZERO);
+        for _ in 0..3 {
+            let security = MachineSecurity::new(&plan, &[], &stale, Default::default());
+            assert!(security.finish(&[filtered(&plan)], None).await.is_some());
+        }
+        assert_eq!(count(&reads), 4, "past the window: a read each time");
     }
 }

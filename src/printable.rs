@@ -1,5 +1,7 @@
 //! What can be printed: untrusted bytes made safe for a terminal or a page, and dates.
 
+use std::fmt::Write as _;
+
 /// True for characters that can reorder, hide or break the text around them on a terminal or
 /// a web page: bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9), zero-width and invisible
 /// characters (U+200B–D, U+2060–4, U+FEFF, U+180E, soft hyphen) and the Unicode line and
@@ -14,18 +16,38 @@ fn is_deceptive(c: char) -> bool {
 /// line-separator characters, so untrusted text (network, files) is safe to print: each becomes
 /// `\u{hex}`.
 pub fn escape(bytes: &[u8]) -> String {
+    // Printable ASCII, what nearly every reply line is, has nothing to decode or replace:
+    // one copy, no walk through its characters.
+    if printable_ascii(bytes) {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
     let text = String::from_utf8_lossy(bytes);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\t' => out.push(' '),
             c if c.is_control() || is_deceptive(c) => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+                // Writing into a String cannot fail.
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// [`escape`] of a string already owned: given back as it is when it is printable ASCII (a
+/// certificate's names, nearly always), without a copy.
+pub fn escape_owned(text: String) -> String {
+    if printable_ascii(text.as_bytes()) {
+        text
+    } else {
+        escape(text.as_bytes())
+    }
+}
+
+fn printable_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 /// Formats Unix seconds as RFC 3339 UTC (civil-from-days, Howard Hinnant's algorithm).
@@ -41,12 +63,27 @@ pub fn rfc3339(unix: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
+    // Sized once (20 bytes for years 0–9999): format! would grow its buffer several times.
+    let mut out = String::with_capacity(20);
+    let _ = write!(
+        out,
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         secs / 3600,
         secs % 3600 / 60,
         secs % 60
-    )
+    );
+    out
+}
+
+/// `bytes` as lowercase hexadecimal, two digits a byte (a certificate's digest).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -73,6 +110,36 @@ mod tests {
             assert_eq!(escape(s.as_bytes()), format!("a\\u{{{:x}}}b", c as u32));
         }
         assert_eq!(escape("smtp.ñandú.es".as_bytes()), "smtp.ñandú.es");
+    }
+
+    #[test]
+    fn printable_ascii_is_kept_as_it_is_and_the_rest_still_escaped() {
+        // The fast path for printable ASCII must give what the character walk gives.
+        let all: Vec<u8> = (0x20..0x7f).collect();
+        assert_eq!(escape(&all), String::from_utf8(all.clone()).unwrap());
+        assert_eq!(escape(b"a\tb"), "a b");
+        assert_eq!(escape(b"a\x7fb"), "a\\u{7f}b");
+        assert_eq!(escape(b"a\xffb"), "a\u{fffd}b");
+        assert_eq!(escape(b""), "");
+    }
+
+    #[test]
+    fn an_owned_string_is_escaped_as_its_bytes_are() {
+        for text in [
+            "CN=mail.example, O=Example",
+            "CN=caf\u{e9}",
+            "a\tb",
+            "x\u{1b}[31m",
+            "",
+        ] {
+            assert_eq!(escape_owned(text.to_string()), escape(text.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn hex_digests() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex(&[]), "");
     }
 
     #[test]

@@ -256,6 +256,9 @@ async fn probe_all(
             return ExitCode::from(output::CLOSED_PIPE);
         }
     }
+    // Each report is serialised into this one buffer, reused, and written from it: a String
+    // per report grew through several sizes (about 10 KB each) before being copied out.
+    let mut line = Vec::with_capacity(16 << 10);
     let mut tally = Tally {
         failed: skipped.0.len(),
         done: skipped.0.len(),
@@ -274,12 +277,18 @@ async fn probe_all(
         if progress {
             output::note("\r\x1b[2K");
         }
-        let line = if json {
-            serde_json::to_string(&report).unwrap_or_default()
+        line.clear();
+        if json {
+            // Serialising a Report into memory cannot fail; a failure would write an empty
+            // line, as before.
+            if serde_json::to_writer(&mut line, &report).is_err() {
+                line.clear();
+            }
         } else {
-            summary_line(&report)
-        };
-        if writeln!(stdout, "{line}").is_err() {
+            line.extend_from_slice(summary_line(&report).as_bytes());
+        }
+        line.push(b'\n');
+        if stdout.write_all(&line).is_err() {
             return ExitCode::from(output::CLOSED_PIPE); // a closed pipe: stop quietly
         }
         if progress {

@@ -116,12 +116,22 @@ pub fn for_host(host: &crate::model::Host) -> Option<&'static Provider> {
 /// The provider of a DNS name as some server wrote it (any case, a trailing dot), if it is a
 /// known one.
 pub fn for_name(host: &str) -> Option<&'static Provider> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    PROVIDERS.iter().find(|p| {
-        p.suffixes
-            .iter()
-            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
-    })
+    let host = host.trim_end_matches('.');
+    PROVIDERS
+        .iter()
+        .find(|p| p.suffixes.iter().any(|s| in_domain(host, s)))
+}
+
+/// Whether `host` is the domain `suffix` (lowercase, as the tables write it) or a name under
+/// it, in any ASCII case: compared in place, since this runs for every TLS connection of
+/// every target, where a lowercased copy and a `.suffix` string per row cost more than the
+/// lookup.
+fn in_domain(host: &str, suffix: &str) -> bool {
+    let (host, suffix) = (host.as_bytes(), suffix.as_bytes());
+    let Some(start) = host.len().checked_sub(suffix.len()) else {
+        return false;
+    };
+    host[start..].eq_ignore_ascii_case(suffix) && (start == 0 || host[start - 1] == b'.')
 }
 
 /// Providers that also take submissions on port 2525 (with STARTTLS), for networks that block
@@ -143,10 +153,8 @@ pub fn extra_submission_port(host: &crate::model::Host) -> Option<u16> {
     let crate::model::Host::Name(host) = host else {
         return None;
     };
-    PORT_2525
-        .iter()
-        .any(|s| host == *s || host.ends_with(&format!(".{s}")))
-        .then_some(2525)
+    // A Host's name is already lowercase without a trailing dot.
+    PORT_2525.iter().any(|s| in_domain(host, s)).then_some(2525)
 }
 
 /// The rules of the provider of `host` that these credentials break, from their shape alone
@@ -432,11 +440,9 @@ pub fn sending_for_host(host: &crate::model::Host) -> Option<&'static SendingPro
     let crate::model::Host::Name(host) = host else {
         return None;
     };
-    SENDING.iter().find(|p| {
-        p.hosts
-            .iter()
-            .any(|s| host == s || host.ends_with(&format!(".{s}")))
-    })
+    SENDING
+        .iter()
+        .find(|p| p.hosts.iter().any(|s| in_domain(host, s)))
 }
 
 /// A sending service by identity.
@@ -477,6 +483,40 @@ pub fn freemail(domain: &str) -> Option<Option<crate::model::ProviderId>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_matched_in_place_in_any_case() {
+        assert!(in_domain("smtp.gmail.com", "gmail.com"));
+        assert!(in_domain("SMTP.GMail.COM", "gmail.com"));
+        assert!(in_domain("gmail.com", "gmail.com"));
+        assert!(!in_domain("notgmail.com", "gmail.com"));
+        assert!(!in_domain("gmail.com.evil.test", "gmail.com"));
+        assert!(!in_domain("mail.com", "gmail.com"));
+        assert!(!in_domain("smtp.bücher.gmail.co", "gmail.com"));
+        assert_eq!(
+            for_name("smtp.bücher.gmail.com").map(|p| p.name),
+            Some("Gmail")
+        );
+        assert_eq!(
+            sending_for_host("SMTP.Gmail.com.").map(|p| p.id),
+            sending_for_host("gmail.com").map(|p| p.id)
+        );
+        assert!(sending_for_host("SMTP.Gmail.com.").is_some());
+        // The tables are written lowercase, with no dot at either end: comparing in place, in
+        // any case, finds what comparing a lowercased copy found.
+        let suffixes = PROVIDERS
+            .iter()
+            .flat_map(|p| p.suffixes.iter())
+            .chain(SENDING.iter().flat_map(|p| p.hosts.iter()))
+            .chain(PORT_2525.iter());
+        for s in suffixes {
+            assert_eq!(*s, s.to_ascii_lowercase(), "{s}");
+            assert!(
+                !s.starts_with('.') && !s.ends_with('.') && !s.is_empty(),
+                "{s}"
+            );
+        }
+    }
 
     /// The providers' replies are joined to this table by identity: each provider a reply row
     /// names is one of this table's, and its pages are found from it.

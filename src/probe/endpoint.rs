@@ -47,24 +47,107 @@ pub fn tls_probe_after(port: u16) -> Duration {
 const RACE_HEAD_START_MAX: Duration = Duration::from_millis(25);
 
 /// On a port where either is as likely, the plain greeting's head start before the TLS attempt:
-/// twice this connection's own handshake plus 5 ms, at most [`RACE_HEAD_START_MAX`]. A plain
-/// server's greeting is usually in by then (on loopback within a millisecond), so no second
-/// connection and ClientHello is made for nothing (at 10,000 targets on odd ports they were a
-/// third of the client's CPU per probe); an implicit-TLS port stays silent and pays at most
-/// 25 ms.
-fn race_head_start(connect_ms: f64) -> Duration {
+/// twice this connection's own handshake plus 5 ms, or, when longer, the time by which plain
+/// greetings have come in on the engine's earlier probes ([`GreetingPace::wait`]); at most
+/// [`RACE_HEAD_START_MAX`]. A plain server's greeting is usually in by then (on loopback
+/// within a millisecond), so no second connection and ClientHello is made for nothing (at
+/// 10,000 targets on odd ports they were a third of the client's CPU per probe; with 200
+/// targets at once the lab's greetings take 5–30 ms, and a quarter of the targets still made
+/// one); an implicit-TLS port stays silent and pays at most 25 ms.
+fn race_head_start(connect_ms: f64, greetings: Duration) -> Duration {
     let rtt = if connect_ms.is_finite() && connect_ms > 0.0 {
         Duration::from_secs_f64(connect_ms / 1000.0)
     } else {
         Duration::ZERO
     };
-    (rtt * 2 + Duration::from_millis(5)).min(RACE_HEAD_START_MAX)
+    (rtt * 2 + Duration::from_millis(5))
+        .max(greetings)
+        .min(RACE_HEAD_START_MAX)
+}
+
+/// How long plain greetings take to come in after the connect, across an engine's probes,
+/// estimated as TCP estimates its retransmission timeout from round trips (RFC 6298 §2): a
+/// smoothed average and a smoothed deviation, the wait being the average plus four
+/// deviations. A busy server greets later, and less evenly, than two round trips; the next
+/// targets' head start then follows it instead of racing most greetings.
+///
+/// It also keeps the addresses and ports that greeted in plain text (up to
+/// [`GREETED_KEPT`]): a later probe of the same server in the same run (`--targets` with a
+/// server named many times, `serve`'s scrapes) gives its greeting the silence 587 gets
+/// ([`TLS_PROBE_AFTER`]) instead of racing it; a server that turned to implicit TLS since is
+/// still found, 250 ms later.
+#[derive(Debug, Default)]
+pub struct GreetingPace {
+    average_us: std::sync::atomic::AtomicU64,
+    deviation_us: std::sync::atomic::AtomicU64,
+    greeted: std::sync::Mutex<std::collections::HashSet<SocketAddr>>,
+}
+
+/// The most servers [`GreetingPace`] remembers as having greeted (a few hundred KB at most);
+/// past it, new ones are raced as if never seen.
+const GREETED_KEPT: usize = 8192;
+
+impl GreetingPace {
+    /// Notes that `server` greeted in plain text.
+    pub fn greeted(&self, server: SocketAddr) {
+        let mut greeted = self.greeted.lock().unwrap_or_else(|e| e.into_inner());
+        if greeted.len() < GREETED_KEPT {
+            greeted.insert(server);
+        }
+    }
+
+    /// Whether `server` greeted in plain text on an earlier probe.
+    pub fn greeted_before(&self, server: SocketAddr) -> bool {
+        let greeted = self.greeted.lock().unwrap_or_else(|e| e.into_inner());
+        greeted.contains(&server)
+    }
+
+    /// Notes a plain greeting that came in `waited` after the wait began. (Concurrent notes
+    /// may interleave the two updates: the estimate stays an estimate.)
+    pub fn record(&self, waited: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let r = u64::try_from(waited.as_micros())
+            .unwrap_or(u64::MAX / 8)
+            .max(1);
+        let average = self.average_us.load(Relaxed);
+        if average == 0 {
+            self.average_us.store(r, Relaxed);
+            self.deviation_us.store(r / 2, Relaxed);
+            return;
+        }
+        let deviation = self.deviation_us.load(Relaxed);
+        self.deviation_us
+            .store(deviation - deviation / 4 + average.abs_diff(r) / 4, Relaxed);
+        self.average_us
+            .store(average - average / 8 + r / 8, Relaxed);
+    }
+
+    /// By when a plain greeting has almost surely come in: the average plus four deviations;
+    /// zero before any greeting.
+    pub fn wait(&self) -> Duration {
+        use std::sync::atomic::Ordering::Relaxed;
+        let us = self
+            .average_us
+            .load(Relaxed)
+            .saturating_add(self.deviation_us.load(Relaxed).saturating_mul(4));
+        Duration::from_micros(us)
+    }
+}
+
+/// When the TLS attempt starts beside the wait for a greeting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TlsStart {
+    /// At once, after the plain greeting's head start (a port where either is as likely).
+    Raced(Duration),
+    /// After this much silence (587, 2525, or a server seen greeting earlier in the run).
+    AfterSilence(Duration),
 }
 
 /// What answered first on a port expected to greet in plain text.
 enum FirstAnswer<S> {
     Greeting(GreetingOutcome),
-    Tls(TlsObservation, Box<super::tls::TlsOver<S>>),
+    /// The TLS session, and when its attempt had started.
+    Tls(TlsObservation, Box<super::tls::TlsOver<S>>, TlsStart),
     TlsFailed(TlsObservation),
 }
 
@@ -77,6 +160,8 @@ pub struct ProbeContext {
     pub tls: TlsContext,
     /// The host's fastest handshake so far, shared by its endpoints.
     pub rtt: Arc<tcp::RttHint>,
+    /// How long plain greetings take, shared by every run of the engine.
+    pub greetings: Arc<GreetingPace>,
 }
 
 /// What a session does after EHLO, besides QUIT.
@@ -273,8 +358,13 @@ async fn plain_first(
         .await
         {
             FirstAnswer::Greeting(g) => g,
-            FirstAnswer::Tls(obs, stream) => {
-                return implicit_tls_up(ctx, wire, obs, *stream, opened, role, ep).await
+            FirstAnswer::Tls(obs, stream, start) => {
+                let up = TlsUp {
+                    obs,
+                    stream: *stream,
+                    start,
+                };
+                return implicit_tls_up(ctx, wire, up, opened, role, ep).await;
             }
             FirstAnswer::TlsFailed(obs) => return implicit_tls_failed(wire, obs, ep),
         }
@@ -357,10 +447,16 @@ async fn race_greeting_and_tls(
     let host = ctx.plan.host.to_string();
     let greeting_fut = smtp::read_greeting(wire, deadline, waiting_since);
     tokio::pin!(greeting_fut);
+    let start = match tls_probe_after(port) {
+        at_once if at_once.is_zero() && !ctx.greetings.greeted_before(target) => {
+            TlsStart::Raced(race_head_start(connect_ms, ctx.greetings.wait()))
+        }
+        at_once if at_once.is_zero() => TlsStart::AfterSilence(TLS_PROBE_AFTER),
+        after => TlsStart::AfterSilence(after),
+    };
     let tls_fut = async {
-        let after = match tls_probe_after(port) {
-            at_once if at_once.is_zero() => race_head_start(connect_ms),
-            after => after,
+        let after = match start {
+            TlsStart::Raced(after) | TlsStart::AfterSilence(after) => after,
         };
         tokio::time::sleep(after.min(ctx.plan.timing.step)).await;
         let (_, stream2) = tcp::connect(target, &ctx.plan.timing, &ctx.rtt).await;
@@ -377,11 +473,19 @@ async fn race_greeting_and_tls(
     let mut tls_tried = false;
     loop {
         tokio::select! {
-            g = &mut greeting_fut => break FirstAnswer::Greeting(g),
+            g = &mut greeting_fut => {
+                if matches!(g, GreetingOutcome::Ok { .. }) {
+                    ctx.greetings.record(waiting_since.elapsed());
+                    ctx.greetings.greeted(target);
+                }
+                break FirstAnswer::Greeting(g);
+            }
             r = &mut tls_fut, if !tls_tried => {
                 tls_tried = true;
                 match r {
-                    Some((obs, Some(stream), _)) => break FirstAnswer::Tls(obs, Box::new(stream)),
+                    Some((obs, Some(stream), _)) => {
+                        break FirstAnswer::Tls(obs, Box::new(stream), start)
+                    }
                     Some((obs, None, seen)) if looks_like_tls(&seen) => break FirstAnswer::TlsFailed(obs),
                     // Not TLS (a plain greeting answered the ClientHello): keep waiting.
                     _ => {}
@@ -391,28 +495,38 @@ async fn race_greeting_and_tls(
     }
 }
 
+/// The TLS session that answered where a greeting was expected.
+struct TlsUp {
+    obs: TlsObservation,
+    stream: super::tls::TlsOver<TcpStream>,
+    /// When the attempt had started.
+    start: TlsStart,
+}
+
 /// A port expected to greet turned out to speak implicit TLS: the session goes on over the
 /// TLS connection.
 async fn implicit_tls_up(
     ctx: &ProbeContext,
     mut wire: Wire<TcpStream>,
-    tls_obs: TlsObservation,
-    tls_stream: super::tls::TlsOver<TcpStream>,
+    up: TlsUp,
     opened: Instant,
     role: SessionRole,
     ep: &mut EndpointObservation,
 ) {
-    let after = tls_probe_after(ep.port);
-    let when = if after.is_zero() {
-        format!(
+    let TlsUp {
+        obs: tls_obs,
+        stream: tls_stream,
+        start,
+    } = up;
+    let when = match start {
+        TlsStart::Raced(head_start) => format!(
             "no greeting; a TLS attempt on a new connection, started at once on this port (a {:.0} ms head start for a plain greeting), succeeded",
-            race_head_start(ep.tcp.ms).as_secs_f64() * 1000.0
-        )
-    } else {
-        format!(
+            head_start.as_secs_f64() * 1000.0
+        ),
+        TlsStart::AfterSilence(after) => format!(
             "no greeting after {:.0} ms; a TLS attempt on a new connection succeeded",
             after.as_secs_f64() * 1000.0
-        )
+        ),
     };
     wire.note(format!(
         "{when}: this port speaks implicit TLS: {}",
@@ -650,11 +764,57 @@ mod tests {
     fn a_plain_greeting_gets_a_head_start_of_two_round_trips_and_never_more_than_25_ms() {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         // Loopback: a handshake of 0.1 ms leaves 5.2 ms.
-        assert!((ms(race_head_start(0.1)) - 5.2).abs() < 1e-6);
+        let none = Duration::ZERO;
+        assert!((ms(race_head_start(0.1, none)) - 5.2).abs() < 1e-6);
         // A distant server: capped, so implicit TLS there pays at most 25 ms.
-        assert_eq!(race_head_start(40.0), RACE_HEAD_START_MAX);
-        assert_eq!(race_head_start(f64::INFINITY), Duration::from_millis(5));
-        assert_eq!(race_head_start(f64::NAN), Duration::from_millis(5));
-        assert_eq!(race_head_start(-1.0), Duration::from_millis(5));
+        assert_eq!(race_head_start(40.0, none), RACE_HEAD_START_MAX);
+        assert_eq!(
+            race_head_start(f64::INFINITY, none),
+            Duration::from_millis(5)
+        );
+        assert_eq!(race_head_start(f64::NAN, none), Duration::from_millis(5));
+        assert_eq!(race_head_start(-1.0, none), Duration::from_millis(5));
+    }
+
+    #[test]
+    fn greetings_slower_than_the_round_trips_lengthen_the_head_start_within_its_cap() {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let pace = GreetingPace::default();
+        assert_eq!(pace.wait(), Duration::ZERO);
+        // Before any greeting (a single check): two round trips and 5 ms, as before.
+        assert!((ms(race_head_start(0.1, pace.wait())) - 5.2).abs() < 1e-6);
+        // 200 targets at once on loopback: the lab's greetings come 5–30 ms after the
+        // connect. The head start follows them, past two round trips and 5 ms.
+        for waited in [6, 9, 5, 14, 7, 22, 6, 8, 11, 6, 30, 7, 9, 5, 12, 6] {
+            pace.record(Duration::from_millis(waited));
+        }
+        let wait = pace.wait();
+        assert!(ms(wait) > 13.0 && ms(wait) < 40.0, "{wait:?}");
+        assert_eq!(race_head_start(0.1, wait), wait.min(RACE_HEAD_START_MAX));
+        // Steady quick greetings bring it back down to the round trips' head start.
+        for _ in 0..100 {
+            pace.record(Duration::from_micros(400));
+        }
+        assert!(ms(pace.wait()) < 5.2, "{:?}", pace.wait());
+        assert!((ms(race_head_start(0.1, pace.wait())) - 5.2).abs() < 1e-6);
+        // However slow the greetings, implicit TLS still pays at most 25 ms.
+        assert_eq!(
+            race_head_start(0.1, Duration::from_millis(400)),
+            RACE_HEAD_START_MAX
+        );
+    }
+
+    #[test]
+    fn a_server_seen_greeting_is_remembered_up_to_a_bound() {
+        let pace = GreetingPace::default();
+        let server: SocketAddr = "127.0.0.1:2587".parse().unwrap();
+        assert!(!pace.greeted_before(server));
+        pace.greeted(server);
+        assert!(pace.greeted_before(server));
+        assert!(!pace.greeted_before("127.0.0.1:2465".parse().unwrap()));
+        for port in 0..(GREETED_KEPT as u16 + 10) {
+            pace.greeted(SocketAddr::from(([10, 0, 0, 1], port)));
+        }
+        assert_eq!(pace.greeted.lock().unwrap().len(), GREETED_KEPT);
     }
 }

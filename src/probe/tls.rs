@@ -188,13 +188,11 @@ impl TlsContext {
             .negotiated_cipher_suite()
             .map(|c| suite_name(c.suite()))
             .unwrap_or_default();
-        let certs: Vec<CertificateDer<'static>> = conn
-            .peer_certificates()
-            .map(|c| c.iter().map(|d| d.clone().into_owned()).collect())
-            .unwrap_or_default();
+        // Read where the session keeps them: no copy of the chain's bytes.
+        let certs: &[CertificateDer<'static>] = conn.peer_certificates().unwrap_or(&[]);
         let chain: Vec<CertificateInfo> = certs.iter().filter_map(|c| describe(c)).collect();
-        let verification = self.verify(&certs, server_name, host, &chain);
-        let interception = self.interception(&certs, server_name, host, &chain, &verification);
+        let verification = self.verify(certs, server_name, host, &chain);
+        let interception = self.interception(certs, server_name, host, &chain, &verification);
         TlsObservation {
             mode,
             server_name: host.to_string(),
@@ -538,14 +536,14 @@ pub(crate) fn describe(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     };
     let sha = digest::digest(&digest::SHA256, der.as_ref());
     Some(CertificateInfo {
-        subject: crate::printable::escape(cert.subject().to_string().as_bytes()),
-        issuer: crate::printable::escape(cert.issuer().to_string().as_bytes()),
+        subject: crate::printable::escape_owned(cert.subject().to_string()),
+        issuer: crate::printable::escape_owned(cert.issuer().to_string()),
         names,
         not_before: crate::printable::rfc3339(cert.validity().not_before.timestamp()),
         not_after: crate::printable::rfc3339(cert.validity().not_after.timestamp()),
         not_after_unix: cert.validity().not_after.timestamp(),
         key,
-        sha256: sha.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: crate::printable::hex(sha.as_ref()),
     })
 }
 

@@ -8,6 +8,7 @@ use super::command::Command;
 use crate::model::{Broken, Direction, Reply, TranscriptLine};
 use crate::printable::escape;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant as Deadline;
@@ -111,10 +112,16 @@ pub const REDACTED: &str = "****";
 
 /// `text` with every occurrence of each form replaced by [`REDACTED`].
 pub fn redact(text: &str, forms: &[String]) -> String {
-    let mut out = text.to_string();
+    redacted(text, forms).into_owned()
+}
+
+/// [`redact`], borrowing `text` when no form occurs in it (every reply line of a probe
+/// without credentials): the line is then kept without a copy.
+fn redacted<'a>(text: &'a str, forms: &[String]) -> Cow<'a, str> {
+    let mut out = Cow::Borrowed(text);
     for form in forms.iter().filter(|f| !f.is_empty()) {
         if out.contains(form.as_str()) {
-            out = out.replace(form.as_str(), REDACTED);
+            out = Cow::Owned(out.replace(form.as_str(), REDACTED));
         }
     }
     out
@@ -182,19 +189,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         self.redact.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
 
-    /// Reads one line (without CRLF) before `deadline`.
-    pub async fn read_line(&mut self, deadline: Deadline) -> Result<Vec<u8>, ReadError> {
+    /// Waits before `deadline` for one whole line in the buffer: its length without CRLF, and
+    /// the bytes it takes with its line end (to be drained once the line is used). The line
+    /// is read where it lies rather than copied out first.
+    async fn next_line(&mut self, deadline: Deadline) -> Result<(usize, usize), ReadError> {
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
-                let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                if line.len() > MAX_LINE {
+                let len = match pos {
+                    0 => 0,
+                    _ if self.buf[pos - 1] == b'\r' => pos - 1,
+                    _ => pos,
+                };
+                if len > MAX_LINE {
                     return Err(ReadError::LineTooLong);
                 }
-                return Ok(line);
+                return Ok((len, pos + 1));
             }
             if self.buf.len() > MAX_LINE {
                 return Err(ReadError::LineTooLong);
@@ -221,8 +230,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     pub async fn read_reply(&mut self, deadline: Deadline) -> Result<Reply, ReplyError> {
         let mut lines = Vec::new();
         loop {
-            let raw = match self.read_line(deadline).await {
-                Ok(raw) => raw,
+            let (len, used) = match self.next_line(deadline).await {
+                Ok(line) => line,
                 Err(e) => {
                     // What arrived of an unfinished line is evidence too (bounded, escaped).
                     let note = match self.buf.len() {
@@ -238,31 +247,36 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                     return Err(ReplyError::Read(e));
                 }
             };
-            let text = escape(&raw);
+            let text = escape(&self.buf[..len]);
+            self.buf.drain(..used);
             // The code is parsed before redaction, so a secret made of digits cannot turn a
-            // reply into something else; only the text after it is redacted.
-            let parsed = parse_reply_line(&text).map(|(code, more, rest)| {
-                let rest = redact(rest, &self.redact);
-                let sep = match text.as_bytes().get(3) {
-                    Some(&b) => char::from(b).to_string(),
-                    None => String::new(),
-                };
-                (code, more, format!("{}{sep}{rest}", &text[..3]), rest)
-            });
-            let kept = match &parsed {
-                Some((_, _, line, _)) => line.clone(),
-                None => redact(&text, &self.redact),
+            // reply into something else; only the text after it (and its separator, the
+            // fourth byte) is redacted. A line with nothing to redact is kept as it is.
+            let parsed = parse_reply_line(&text).map(|(code, more, _)| (code, more));
+            let from = if parsed.is_some() {
+                text.len().min(4)
+            } else {
+                0
+            };
+            let kept = match redacted(&text[from..], &self.redact) {
+                Cow::Borrowed(_) => text,
+                Cow::Owned(rest) => format!("{}{rest}", &text[..from]),
             };
             let ms = self.elapsed_ms();
+            let Some((code, more)) = parsed else {
+                self.transcript.push(TranscriptLine {
+                    ms,
+                    dir: Direction::Server,
+                    text: kept.clone(),
+                });
+                return Err(ReplyError::NotSmtp(kept));
+            };
+            lines.push(kept[from..].to_string());
             self.transcript.push(TranscriptLine {
                 ms,
                 dir: Direction::Server,
-                text: kept.clone(),
+                text: kept,
             });
-            let Some((code, more, _, rest)) = parsed else {
-                return Err(ReplyError::NotSmtp(kept));
-            };
-            lines.push(rest);
             if !more {
                 return Ok(Reply { code, lines });
             }
@@ -282,10 +296,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             dir: Direction::Client,
             text: cmd.shown().into_owned(),
         });
-        let line = cmd.to_string();
-        let mut data = Vec::with_capacity(line.len() + 2);
-        data.extend_from_slice(line.as_bytes());
-        data.extend_from_slice(b"\r\n");
+        let mut data = Vec::with_capacity(64);
+        // Writing into a Vec cannot fail.
+        let _ = std::io::Write::write_fmt(&mut data, format_args!("{cmd}\r\n"));
         match tokio::time::timeout_at(deadline, async {
             self.stream.write_all(&data).await?;
             self.stream.flush().await

@@ -115,92 +115,114 @@ pub fn nftables_rules(
     ports: &[u16],
     addresses: &[IpAddr],
 ) -> Result<Vec<FirewallRule>, DecodeError> {
-    let root: Value =
-        serde_json::from_str(json).map_err(|e| DecodeError::Shape(format!("json: {e}")))?;
-    let items = root
-        .get("nftables")
-        .and_then(Value::as_array)
-        .ok_or_else(|| DecodeError::Shape("no \"nftables\" array".into()))?;
-    let key = |o: &Value, name_field: &str| -> Option<ChainKey> {
-        Some((
-            o.get("family")?.as_str()?.to_string(),
-            o.get("table")?.as_str()?.to_string(),
-            o.get(name_field)?.as_str()?.to_string(),
-        ))
-    };
-    // Chains hooked where locally sent packets pass, and the jumps between chains.
-    let mut roots = BTreeSet::new();
-    let mut jumps: BTreeMap<ChainKey, Vec<ChainKey>> = BTreeMap::new();
-    for item in items {
-        if let Some(chain) = item.get("chain") {
-            let hook = chain.get("hook").and_then(Value::as_str);
-            let family = chain.get("family").and_then(Value::as_str).unwrap_or("");
-            if matches!(hook, Some("output" | "postrouting"))
-                && matches!(family, "ip" | "ip6" | "inet")
-            {
-                roots.extend(key(chain, "name"));
+    Ok(NftRuleset::parse(json)?.blocking(ports, addresses))
+}
+
+/// An nftables ruleset decoded once (`nft -j list ruleset`): the rules of the chains that
+/// locally sent packets pass, kept to be matched against each target's ports and addresses
+/// (one read of the machine serves every target of a run).
+#[derive(Debug, Clone, Default)]
+pub struct NftRuleset {
+    /// Each rule with its chain, in the ruleset's order.
+    rules: Vec<(ChainKey, Value)>,
+}
+
+impl NftRuleset {
+    /// Decodes `json`; an error when it is not an nftables ruleset.
+    pub fn parse(json: &str) -> Result<NftRuleset, DecodeError> {
+        let root: Value =
+            serde_json::from_str(json).map_err(|e| DecodeError::Shape(format!("json: {e}")))?;
+        let items = root
+            .get("nftables")
+            .and_then(Value::as_array)
+            .ok_or_else(|| DecodeError::Shape("no \"nftables\" array".into()))?;
+        let key = |o: &Value, name_field: &str| -> Option<ChainKey> {
+            Some((
+                o.get("family")?.as_str()?.to_string(),
+                o.get("table")?.as_str()?.to_string(),
+                o.get(name_field)?.as_str()?.to_string(),
+            ))
+        };
+        // Chains hooked where locally sent packets pass, and the jumps between chains.
+        let mut roots = BTreeSet::new();
+        let mut jumps: BTreeMap<ChainKey, Vec<ChainKey>> = BTreeMap::new();
+        for item in items {
+            if let Some(chain) = item.get("chain") {
+                let hook = chain.get("hook").and_then(Value::as_str);
+                let family = chain.get("family").and_then(Value::as_str).unwrap_or("");
+                if matches!(hook, Some("output" | "postrouting"))
+                    && matches!(family, "ip" | "ip6" | "inet")
+                {
+                    roots.extend(key(chain, "name"));
+                }
             }
-        }
-        if let Some(rule) = item.get("rule") {
-            let Some(from) = key(rule, "chain") else {
-                continue;
-            };
-            for e in rule
-                .get("expr")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                for verb in ["jump", "goto"] {
-                    if let Some(target) = e.get(verb).and_then(|j| j.get("target")?.as_str()) {
-                        let to = (from.0.clone(), from.1.clone(), target.to_string());
-                        jumps.entry(from.clone()).or_default().push(to);
+            if let Some(rule) = item.get("rule") {
+                let Some(from) = key(rule, "chain") else {
+                    continue;
+                };
+                for e in rule
+                    .get("expr")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    for verb in ["jump", "goto"] {
+                        if let Some(target) = e.get(verb).and_then(|j| j.get("target")?.as_str()) {
+                            let to = (from.0.clone(), from.1.clone(), target.to_string());
+                            jumps.entry(from.clone()).or_default().push(to);
+                        }
                     }
                 }
             }
         }
-    }
-    let mut reachable = roots.clone();
-    let mut queue: Vec<ChainKey> = roots.into_iter().collect();
-    while let Some(c) = queue.pop() {
-        for next in jumps.get(&c).into_iter().flatten() {
-            if reachable.insert(next.clone()) {
-                queue.push(next.clone());
+        let mut reachable = roots.clone();
+        let mut queue: Vec<ChainKey> = roots.into_iter().collect();
+        while let Some(c) = queue.pop() {
+            for next in jumps.get(&c).into_iter().flatten() {
+                if reachable.insert(next.clone()) {
+                    queue.push(next.clone());
+                }
             }
         }
+        let rules = items
+            .iter()
+            .filter_map(|i| i.get("rule"))
+            .filter_map(|rule| Some((key(rule, "chain")?, rule)))
+            .filter(|(chain, _)| reachable.contains(chain))
+            .map(|(chain, rule)| (chain, rule.clone()))
+            .collect();
+        Ok(NftRuleset { rules })
     }
-    let mut out = Vec::new();
-    for rule in items.iter().filter_map(|i| i.get("rule")) {
-        let Some(chain) = key(rule, "chain") else {
-            continue;
-        };
-        if !reachable.contains(&chain) {
-            continue;
+
+    /// The rules that drop or reject outbound TCP to one of `ports` at one of `addresses`.
+    pub fn blocking(&self, ports: &[u16], addresses: &[IpAddr]) -> Vec<FirewallRule> {
+        let mut out = Vec::new();
+        for (chain, rule) in &self.rules {
+            let exprs = rule.get("expr").and_then(Value::as_array);
+            let Some(m) = nft_rule_match(exprs.map(Vec::as_slice).unwrap_or(&[]), ports, addresses)
+            else {
+                continue;
+            };
+            let handle = rule.get("handle").and_then(Value::as_u64);
+            let table = format!("{} {}", clean(&chain.0), clean(&chain.1));
+            out.push(FirewallRule {
+                source: SecuritySource::Nftables,
+                name: match handle {
+                    Some(h) => format!("{table} {} handle {h}", clean(&chain.2)),
+                    None => format!("{table} {}", clean(&chain.2)),
+                },
+                table: Some(table),
+                chain: Some(clean(&chain.2)),
+                handle,
+                comment: rule.get("comment").and_then(Value::as_str).map(clean),
+                action: m.action,
+                ports: m.ports,
+                remote_ports: m.written,
+                program: None,
+            });
         }
-        let exprs = rule.get("expr").and_then(Value::as_array);
-        let Some(m) = nft_rule_match(exprs.map(Vec::as_slice).unwrap_or(&[]), ports, addresses)
-        else {
-            continue;
-        };
-        let handle = rule.get("handle").and_then(Value::as_u64);
-        let table = format!("{} {}", clean(&chain.0), clean(&chain.1));
-        out.push(FirewallRule {
-            source: SecuritySource::Nftables,
-            name: match handle {
-                Some(h) => format!("{table} {} handle {h}", clean(&chain.2)),
-                None => format!("{table} {}", clean(&chain.2)),
-            },
-            table: Some(table),
-            chain: Some(clean(&chain.2)),
-            handle,
-            comment: rule.get("comment").and_then(Value::as_str).map(clean),
-            action: m.action,
-            ports: m.ports,
-            remote_ports: m.written,
-            program: None,
-        });
+        out
     }
-    Ok(out)
 }
 
 struct RuleMatch {

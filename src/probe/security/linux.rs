@@ -1,7 +1,7 @@
 //! Linux: the nftables ruleset (`nft -j list ruleset`), or `iptables-save` where nft is not
 //! installed, read as root only (both need CAP_NET_ADMIN; smtp-doctor never asks for it).
 
-use super::{decode, Ask};
+use super::{decode, Rules};
 use crate::model::{SecurityObservation, SecuritySource, Unread, UnreadReason};
 use crate::runner::{self, Job, Outcome};
 use std::path::Path;
@@ -55,23 +55,27 @@ fn trust_store(obs: &mut SecurityObservation) {
     obs.read.push(SecuritySource::TrustStore);
 }
 
-pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) {
+/// Reads the trust store and the firewall's ruleset into `obs`; the ruleset is returned, to
+/// be matched against each target's ports and addresses.
+pub(super) fn read(limit: Duration, obs: &mut SecurityObservation) -> Rules {
     trust_store(obs);
     let (nft, iptables) = (program("nft"), program("iptables-save"));
     let (source, path, args): (SecuritySource, String, &[&str]) = match (nft, iptables) {
         (Some(p), _) => (SecuritySource::Nftables, p, &["-j", "list", "ruleset"]),
         (None, Some(p)) => (SecuritySource::Iptables, p, &[]),
         (None, None) => {
-            return unread(
+            unread(
                 obs,
                 SecuritySource::Nftables,
                 UnreadReason::NotAvailable,
                 None,
             );
+            return Rules::None;
         }
     };
     if !rustix::process::geteuid().is_root() {
-        return unread(obs, source, UnreadReason::NeedsAdministrator, None);
+        unread(obs, source, UnreadReason::NeedsAdministrator, None);
+        return Rules::None;
     }
     let mut job = Job::new(path, args, std::env::temp_dir());
     job.limit = limit;
@@ -85,21 +89,16 @@ pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) 
         } => {
             let text = String::from_utf8_lossy(&stdout);
             match source {
-                SecuritySource::Nftables => {
-                    match decode::nftables_rules(&text, &ask.ports, &ask.addresses) {
-                        Ok(rules) => {
-                            obs.rules.extend(rules);
-                            obs.read.push(source);
-                        }
-                        Err(e) => {
-                            unread(obs, source, UnreadReason::Undecodable, Some(e.to_string()))
-                        }
+                SecuritySource::Nftables => match decode::NftRuleset::parse(&text) {
+                    Ok(ruleset) => {
+                        obs.read.push(source);
+                        return Rules::Nftables(ruleset);
                     }
-                }
+                    Err(e) => unread(obs, source, UnreadReason::Undecodable, Some(e.to_string())),
+                },
                 _ => {
-                    obs.rules
-                        .extend(decode::iptables_rules(&text, &ask.ports, &ask.addresses));
                     obs.read.push(source);
+                    return Rules::Iptables(text.into_owned());
                 }
             }
         }
@@ -126,4 +125,5 @@ pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) 
             unread(obs, source, UnreadReason::Failed, Some(format!("{kind:?}")))
         }
     }
+    Rules::None
 }

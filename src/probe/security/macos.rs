@@ -1,7 +1,7 @@
 //! macOS: an application firewall that users install to stop programs from connecting (Little
 //! Snitch, LuLu), recognised by its application bundle. pf needs root and is not read.
 
-use super::Ask;
+use super::Rules;
 use crate::model::{
     ProductKind, ProductState, SecurityObservation, SecurityProduct, SecuritySource,
 };
@@ -12,7 +12,7 @@ const BUNDLES: [(&str, &str); 2] = [
     ("/Applications/LuLu.app", "LuLu"),
 ];
 
-pub(super) fn gather(_ask: &Ask, _limit: Duration, obs: &mut SecurityObservation) {
+pub(super) fn read(_limit: Duration, obs: &mut SecurityObservation) -> Rules {
     for (path, name) in BUNDLES {
         if std::path::Path::new(path).exists() {
             // Installed; whether its rules stop this program is not readable without it.
@@ -26,4 +26,5 @@ pub(super) fn gather(_ask: &Ask, _limit: Duration, obs: &mut SecurityObservation
         }
     }
     obs.read.push(SecuritySource::MacosApplications);
+    Rules::None
 }

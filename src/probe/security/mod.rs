@@ -27,9 +27,69 @@ pub struct Ask {
     /// The ports probed.
     pub ports: Vec<u16>,
     /// The addresses dialled (a rule for other addresses is not in the way).
-    // Read by the Linux sources only: elsewhere no source matches rules by address yet.
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub addresses: Vec<IpAddr>,
+}
+
+/// One read of the machine, before matching: what it found (products, profiles, scanning
+/// roots, which sources were read and which not) and the firewall rules it holds, matched
+/// against each target's ports and addresses by [`Snapshot::matched`]. One read serves every
+/// target that needs it: the read is a child process, a blocking thread and the whole trust
+/// store; matching is a walk over rules already decoded.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Everything but the rules in the way of a target.
+    found: SecurityObservation,
+    rules: Rules,
+}
+
+/// A firewall's rules as read, each OS's own kind.
+#[derive(Debug, Clone, Default)]
+enum Rules {
+    /// None read (not available, not allowed, failed), or all already in the observation.
+    #[default]
+    None,
+    /// nftables' ruleset, decoded.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    Nftables(decode::NftRuleset),
+    /// `iptables-save`'s output, where nft is not installed.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    Iptables(String),
+    /// Windows Defender Firewall's rules.
+    #[cfg_attr(not(windows), allow(dead_code))]
+    Windows(Vec<decode::WindowsRule>),
+}
+
+impl Snapshot {
+    /// The observation for one target: what was found, with the rules that block its ports
+    /// (and, where the rules say, its addresses).
+    pub fn matched(&self, ask: &Ask) -> SecurityObservation {
+        let mut obs = self.found.clone();
+        match &self.rules {
+            Rules::None => {}
+            Rules::Nftables(ruleset) => obs
+                .rules
+                .extend(ruleset.blocking(&ask.ports, &ask.addresses)),
+            Rules::Iptables(save) => {
+                obs.rules
+                    .extend(decode::iptables_rules(save, &ask.ports, &ask.addresses))
+            }
+            Rules::Windows(rules) => obs
+                .rules
+                .extend(decode::windows_blocking(rules, &ask.ports)),
+        }
+        obs
+    }
+}
+
+impl From<SecurityObservation> for Snapshot {
+    /// An observation already matched (a test root's fixture, a timed-out read): given as it
+    /// is to every target.
+    fn from(found: SecurityObservation) -> Snapshot {
+        Snapshot {
+            found,
+            rules: Rules::None,
+        }
+    }
 }
 
 /// The sources this OS has, for saying which timed out.
@@ -46,40 +106,42 @@ fn sources() -> &'static [SecuritySource] {
     }
 }
 
-/// Reads this machine's security state (blocking; each query bounded by `limit`).
-pub fn gather(ask: &Ask, limit: Duration) -> SecurityObservation {
+/// Reads this machine's security state (blocking; each query bounded by `limit`), to be
+/// matched per target.
+pub fn read(limit: Duration) -> Snapshot {
     let started = Instant::now();
     #[allow(unused_mut)]
-    let mut obs = SecurityObservation::default();
+    let mut found = SecurityObservation::default();
     #[cfg(target_os = "linux")]
-    linux::gather(ask, limit, &mut obs);
+    let rules = linux::read(limit, &mut found);
     #[cfg(windows)]
-    windows::gather(ask, limit, &mut obs);
+    let rules = windows::read(limit, &mut found);
     #[cfg(target_os = "macos")]
-    macos::gather(ask, limit, &mut obs);
+    let rules = macos::read(limit, &mut found);
     #[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
-    {
-        let _ = (ask, limit);
-        obs.unread.push(Unread {
+    let rules = {
+        let _ = limit;
+        found.unread.push(Unread {
             source: SecuritySource::Nftables,
             reason: UnreadReason::NotImplemented,
             detail: None,
         });
-    }
-    obs.program = std::env::current_exe()
+        Rules::None
+    };
+    found.program = std::env::current_exe()
         .ok()
         .map(|p| crate::printable::escape(p.to_string_lossy().as_bytes()));
-    obs.ms = started.elapsed().as_secs_f64() * 1000.0;
-    obs
+    found.ms = started.elapsed().as_secs_f64() * 1000.0;
+    Snapshot { found, rules }
 }
 
-/// The observation for one run: the machine's, or under a test root (`SMTP_DOCTOR_TEST_ROOT`,
-/// which stands for the machine) the fixture `smtp-doctor-security.json` there, or nothing.
+/// The read for a run: the machine's, or under a test root (`SMTP_DOCTOR_TEST_ROOT`, which
+/// stands for the machine) the fixture `smtp-doctor-security.json` there, or nothing.
 /// The override is honoured by every build; `ROOT_OVERRIDE` says why that is safe.
-pub async fn for_run(ask: Ask) -> Option<SecurityObservation> {
+pub async fn for_run() -> Option<Snapshot> {
     match std::env::var_os(super::environment::ROOT_OVERRIDE) {
-        Some(root) => fixture(std::path::Path::new(&root)),
-        None => Some(gather_bounded(ask).await),
+        Some(root) => fixture(std::path::Path::new(&root)).map(Snapshot::from),
+        None => Some(read_bounded().await),
     }
 }
 
@@ -93,16 +155,16 @@ fn fixture(root: &std::path::Path) -> Option<SecurityObservation> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// [`gather`] on a blocking thread, waited for at most [`LIMIT`]: past it, every source of this
+/// [`read`] on a blocking thread, waited for at most [`LIMIT`]: past it, every source of this
 /// OS is "timed out" and the thread is left to finish on its own (its child is killed at the
 /// same limit by the runner).
-pub async fn gather_bounded(ask: Ask) -> SecurityObservation {
+pub async fn read_bounded() -> Snapshot {
     let started = Instant::now();
-    let task = tokio::task::spawn_blocking(move || gather(&ask, LIMIT));
+    let task = tokio::task::spawn_blocking(move || read(LIMIT));
     match tokio::time::timeout(LIMIT + Duration::from_millis(50), task).await {
-        Ok(Ok(obs)) => obs,
+        Ok(Ok(snapshot)) => snapshot,
         Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Ok(Err(_)) | Err(_) => SecurityObservation {
+        Ok(Err(_)) | Err(_) => Snapshot::from(SecurityObservation {
             unread: sources()
                 .iter()
                 .map(|s| Unread {
@@ -113,7 +175,7 @@ pub async fn gather_bounded(ask: Ask) -> SecurityObservation {
                 .collect(),
             ms: started.elapsed().as_secs_f64() * 1000.0,
             ..Default::default()
-        },
+        }),
     }
 }
 
@@ -128,6 +190,57 @@ mod tests {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn one_read_is_matched_for_each_target_as_a_read_of_its_own_would_be() {
+        let json = include_str!("../../../tests/fixtures/security/nftables_output_rules.json");
+        let mut found = SecurityObservation::default();
+        found.read.push(SecuritySource::TrustStore);
+        found.read.push(SecuritySource::Nftables);
+        let snapshot = Snapshot {
+            found,
+            rules: Rules::Nftables(decode::NftRuleset::parse(json).unwrap()),
+        };
+        let here: Vec<IpAddr> = vec!["10.0.0.5".parse().unwrap()];
+        let there: Vec<IpAddr> = vec!["192.0.2.7".parse().unwrap()];
+        for (ports, addresses) in [
+            (vec![587], &here),
+            (vec![2525], &there),
+            (vec![2525], &here),
+        ] {
+            let ask = Ask {
+                ports: ports.clone(),
+                addresses: addresses.clone(),
+            };
+            let obs = snapshot.matched(&ask);
+            assert_eq!(
+                obs.rules,
+                decode::nftables_rules(json, &ports, addresses).unwrap()
+            );
+            assert_eq!(
+                obs.read,
+                vec![SecuritySource::TrustStore, SecuritySource::Nftables]
+            );
+        }
+        assert_eq!(snapshot.matched(&Ask::default()).rules, vec![]);
+        assert_eq!(
+            snapshot
+                .matched(&Ask {
+                    ports: vec![587],
+                    addresses: here.clone()
+                })
+                .rules
+                .len(),
+            1
+        );
+        assert!(snapshot
+            .matched(&Ask {
+                ports: vec![2525],
+                addresses: here
+            })
+            .rules
+            .is_empty());
     }
 
     #[test]

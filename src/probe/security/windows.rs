@@ -6,7 +6,7 @@
 //! The COM calls are `unsafe` by the `windows` crate's signatures; each is a plain property
 //! read on an interface the call before returned.
 
-use super::{decode, Ask};
+use super::{decode, Rules};
 use crate::model::{
     FirewallProfile, ProductKind, SecurityObservation, SecuritySource, Unread, UnreadReason,
 };
@@ -100,8 +100,11 @@ fn trust_store(obs: &mut SecurityObservation) {
     obs.read.push(SecuritySource::TrustStore);
 }
 
-pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) {
+/// Reads Security Center, the firewall's profiles and the trust store into `obs`; the
+/// firewall's rules are returned, to be matched against each target's ports.
+pub(super) fn read(limit: Duration, obs: &mut SecurityObservation) -> Rules {
     let deadline = Instant::now() + limit;
+    let mut all = Vec::new();
     trust_store(obs);
     let _com = Com::init();
     let mut products = Vec::new();
@@ -134,7 +137,7 @@ pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) 
         }),
         Ok(Some((profiles, rules))) => {
             obs.profiles = profiles;
-            obs.rules = decode::windows_blocking(&rules, &ask.ports);
+            all = rules;
             obs.read.push(SecuritySource::WindowsFirewall);
         }
         Ok(None) => obs.unread.push(Unread {
@@ -153,6 +156,7 @@ pub(super) fn gather(ask: &Ask, limit: Duration, obs: &mut SecurityObservation) 
             detail: Some("no active profile".into()),
         });
     }
+    Rules::Windows(all)
 }
 
 fn wsc_products(
