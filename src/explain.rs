@@ -10,7 +10,7 @@ use crate::diagnosis::finding::Layer;
 pub use crate::diagnosis::vocabulary::{causes_for, code_for, Cause};
 use crate::diagnosis::FindingCode;
 use crate::i18n::{self, ExplainWord, Lang};
-pub use crate::knowledge::errors::{Classified, ErrorKind, Runtime, MAX_INPUT};
+pub use crate::knowledge::errors::{Classified, ErrorKind, Runtime};
 
 /// What a pasted error text means.
 #[derive(Debug, Clone, PartialEq, Eq)]

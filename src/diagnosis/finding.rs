@@ -291,7 +291,8 @@ pub struct Recommendation {
     /// Commands that carry out the fix, where there are some (e.g. a firewall rule).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
-    /// What the message says, typed: how the diagnosis compares two fixes.
+    /// What the message says, typed: how the diagnosis compares two fixes. Crate-private: a
+    /// fix is made by the diagnosis (or read back from a report), never by hand.
     #[serde(skip)]
     pub said: Said,
 }

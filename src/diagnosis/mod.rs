@@ -12,7 +12,8 @@ mod redirect;
 mod verdict;
 pub mod vocabulary;
 
-pub use finding::{Finding, FindingCode, Recommendation, Said, Severity, Verdict};
+pub(crate) use finding::Said;
+pub use finding::{Finding, FindingCode, Recommendation, Severity, Verdict};
 
 use crate::frameworks;
 use crate::i18n::{self, Lang, Msg};

@@ -195,11 +195,6 @@ pub fn tls_and_timeout_names(fw: Framework) -> TlsAndTimeoutNames {
     fw.spec().tls_and_timeout
 }
 
-/// The settings keys to change to use `port` with `security` on `host`.
-pub fn port_settings(fw: Framework, host: &str, port: u16, security: Security) -> Settings {
-    port_settings_for(fw, host, None, port, security)
-}
-
 /// The same, for the login `user` where the fix spells it (an `EMAIL_URL`).
 pub fn port_settings_for(
     fw: Framework,
@@ -240,6 +235,11 @@ fn port_and_flags(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The settings to use `port` with `security` on `host`, no login user.
+    fn port_settings(fw: Framework, host: &str, port: u16, security: Security) -> Settings {
+        port_settings_for(fw, host, None, port, security)
+    }
 
     #[test]
     fn django_keys_follow_the_contract() {

@@ -178,8 +178,6 @@ pub fn message(lang: Lang, msg: &DomainMsg) -> String {
 pub enum DomainWord {
     /// Section title.
     Title,
-    /// "sender".
-    Sender,
     /// "sending through".
     Through,
     /// "your own server".
@@ -204,8 +202,6 @@ pub fn word(lang: Lang, w: DomainWord) -> &'static str {
     match (w, lang) {
         (W::Title, Lang::En) => "Will it arrive (the sender's domain)",
         (W::Title, Lang::Es) => "¿Llegará? (el dominio del remitente)",
-        (W::Sender, Lang::En) => "sender",
-        (W::Sender, Lang::Es) => "remitente",
         (W::Through, Lang::En) => "through",
         (W::Through, Lang::Es) => "a través de",
         (W::OwnServer, Lang::En) => "your own server",

@@ -67,7 +67,7 @@ impl fmt::Display for EnhancedCode {
 /// `code enhanced text` (e.g. `535 5.7.8 Username and Password not accepted`).
 ///
 /// On the wire (JSON) it is `{"code", "text"}`; the enhanced code is not written again, except
-/// where the report always had it as a key of its own (see [`with_enhanced`]).
+/// where the report always had it as a key of its own (see `with_enhanced`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "CodeText", into = "CodeText")]
 pub struct ReplySummary {
