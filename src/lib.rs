@@ -77,6 +77,9 @@
 // (`probe::security::windows`). SECURITY.md names them; tests/security_promises.rs holds it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// `pub` means exported: an item of a private module that is `pub` but not re-exported here is
+// refused, so nothing becomes public by accident.
+#![warn(unreachable_pub)]
 
 mod diagnosis;
 mod diff;

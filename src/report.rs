@@ -1,6 +1,6 @@
 //! The report: observations plus diagnosis, in the shape of docs/CONTRACT.md (schema 1).
 
-pub use crate::diagnosis::{Recommendation, Verdict};
+pub(crate) use crate::diagnosis::{Recommendation, Verdict};
 
 use crate::diagnosis::{Diagnosis, Finding, FindingCode, Options};
 use crate::frameworks::Framework;

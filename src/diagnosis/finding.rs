@@ -263,7 +263,7 @@ impl Verdict {
 /// sentences (the catalogue's rendering, in the reader's language). It is not in the report:
 /// a report read back has only the sentence.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub enum Said {
+pub(crate) enum Said {
     /// Read back from a report: the sentence is all there is.
     #[default]
     ReadBack,
@@ -294,7 +294,7 @@ pub struct Recommendation {
     /// What the message says, typed: how the diagnosis compares two fixes. Crate-private: a
     /// fix is made by the diagnosis (or read back from a report), never by hand.
     #[serde(skip)]
-    pub said: Said,
+    pub(crate) said: Said,
 }
 
 /// Two fixes are the same when the report says the same of them: what the message was made

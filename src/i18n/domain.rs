@@ -6,7 +6,7 @@ use super::Lang;
 /// A message about the sender's domain.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
-pub enum DomainMsg {
+pub(crate) enum DomainMsg {
     /// The domain does not exist.
     NotFound { domain: String },
     /// The lookups failed.
@@ -113,7 +113,7 @@ fn reply_es(reject: bool) -> &'static str {
 }
 
 /// The text of `msg` in `lang`.
-pub fn message(lang: Lang, msg: &DomainMsg) -> String {
+pub(crate) fn message(lang: Lang, msg: &DomainMsg) -> String {
     use DomainMsg as M;
     use Lang::{En, Es};
     match (msg, lang) {
@@ -175,7 +175,7 @@ pub fn message(lang: Lang, msg: &DomainMsg) -> String {
 
 /// Words of the report's "will it arrive" section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DomainWord {
+pub(crate) enum DomainWord {
     /// Section title.
     Title,
     /// "sending through".
@@ -197,7 +197,7 @@ pub enum DomainWord {
 }
 
 /// A word of the section in `lang`.
-pub fn word(lang: Lang, w: DomainWord) -> &'static str {
+pub(crate) fn word(lang: Lang, w: DomainWord) -> &'static str {
     use DomainWord as W;
     match (w, lang) {
         (W::Title, Lang::En) => "Will it arrive (the sender's domain)",

@@ -26,7 +26,7 @@ use tokio::time::Instant as Deadline;
 /// made on a fresh connection, alongside the wait for the greeting (a STARTTLS client pointed
 /// at an implicit-TLS port waits forever here). Plain servers greet within milliseconds; a
 /// slow one only costs one extra connection.
-pub const TLS_PROBE_AFTER: Duration = Duration::from_millis(250);
+pub(crate) const TLS_PROBE_AFTER: Duration = Duration::from_millis(250);
 
 /// When the TLS attempt starts on a port expected to greet in plain text. On the submission
 /// ports that start in plain text by standard (587, and 2525 where providers offer it) a
@@ -35,7 +35,7 @@ pub const TLS_PROBE_AFTER: Duration = Duration::from_millis(250);
 /// is as likely, and the attempt starts at once beside the wait for the greeting (after the
 /// greeting's short head start, [`race_head_start`]): implicit TLS there is found within 25 ms
 /// of 465's time, and a plain server that greets at once never sees the attempt.
-pub fn tls_probe_after(port: u16) -> Duration {
+pub(crate) fn tls_probe_after(port: u16) -> Duration {
     match port {
         587 | 2525 => TLS_PROBE_AFTER,
         _ => Duration::ZERO,
@@ -70,7 +70,7 @@ enum FirstAnswer<S> {
 
 /// What every endpoint probe of a run shares.
 #[derive(Debug, Clone)]
-pub struct ProbeContext {
+pub(crate) struct ProbeContext {
     /// The plan.
     pub plan: Arc<Plan>,
     /// TLS configuration, built once.
@@ -81,7 +81,7 @@ pub struct ProbeContext {
 
 /// What a session does after EHLO, besides QUIT.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionRole {
+pub(crate) struct SessionRole {
     /// Log in with the plan's credentials.
     pub auth: bool,
     /// Send the plan's test message.
@@ -89,7 +89,7 @@ pub struct SessionRole {
 }
 
 /// Probes one endpoint completely. Never fails: every outcome is an observation.
-pub async fn probe(
+pub(crate) async fn probe(
     ctx: &ProbeContext,
     address: IpAddr,
     port: PortPlan,

@@ -3,12 +3,12 @@
 pub(crate) mod app_client;
 pub(crate) mod auth;
 pub(crate) mod command;
-pub mod dns;
-pub mod domain;
+pub(crate) mod dns;
+pub(crate) mod domain;
 pub(crate) mod endpoint;
-pub mod environment;
+pub(crate) mod environment;
 pub(crate) mod os_error;
-pub mod security;
+pub(crate) mod security;
 pub(crate) mod send;
 pub(crate) mod smtp;
 pub(crate) mod tcp;

@@ -56,7 +56,7 @@ pub enum ReplyError {
 }
 
 /// Parses one reply line: `Some((code, more_lines_follow, text))`.
-pub fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
+pub(crate) fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
     let bytes = line.as_bytes();
     if bytes.len() < 3
         || !bytes[..3].iter().all(u8::is_ascii_digit)
@@ -95,7 +95,7 @@ impl From<ReplyError> for Broken {
 }
 
 /// A connection with a bounded reader and a transcript.
-pub struct Wire<S> {
+pub(crate) struct Wire<S> {
     stream: S,
     buf: Vec<u8>,
     total: usize,
@@ -107,10 +107,10 @@ pub struct Wire<S> {
 }
 
 /// What replaces a secret echoed by the server.
-pub const REDACTED: &str = "****";
+pub(crate) const REDACTED: &str = "****";
 
 /// `text` with every occurrence of each form replaced by [`REDACTED`].
-pub fn redact(text: &str, forms: &[String]) -> String {
+pub(crate) fn redact(text: &str, forms: &[String]) -> String {
     let mut out = text.to_string();
     for form in forms.iter().filter(|f| !f.is_empty()) {
         if out.contains(form.as_str()) {
@@ -122,7 +122,7 @@ pub fn redact(text: &str, forms: &[String]) -> String {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// Wraps a stream; `opened` is when its connection was established.
-    pub fn new(stream: S, opened: Instant) -> Self {
+    pub(crate) fn new(stream: S, opened: Instant) -> Self {
         Wire {
             stream,
             buf: Vec::new(),
@@ -134,12 +134,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Milliseconds since the connection opened.
-    pub fn elapsed_ms(&self) -> f64 {
+    pub(crate) fn elapsed_ms(&self) -> f64 {
         self.opened.elapsed().as_secs_f64() * 1000.0
     }
 
     /// Notes an event (not wire text) in the transcript.
-    pub fn note(&mut self, text: impl Into<String>) {
+    pub(crate) fn note(&mut self, text: impl Into<String>) {
         let ms = self.elapsed_ms();
         self.transcript.push(TranscriptLine {
             ms,
@@ -149,17 +149,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Bytes received but not yet consumed as lines.
-    pub fn buffered(&self) -> &[u8] {
+    pub(crate) fn buffered(&self) -> &[u8] {
         &self.buf
     }
 
     /// Bytes received on this connection so far.
-    pub fn received(&self) -> usize {
+    pub(crate) fn received(&self) -> usize {
         self.total
     }
 
     /// Lines the server sent since the transcript had `since` entries.
-    pub fn server_lines_since(&self, since: usize) -> usize {
+    pub(crate) fn server_lines_since(&self, since: usize) -> usize {
         self.transcript
             .iter()
             .skip(since)
@@ -170,7 +170,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// From now on, every reply is kept with these forms of a secret replaced by
     /// [`REDACTED`] (a server that echoes a password must not get it printed). Longest
     /// first, so a form that contains another is replaced whole.
-    pub fn redact_from_now_on(&mut self, forms: impl IntoIterator<Item = String>) {
+    pub(crate) fn redact_from_now_on(&mut self, forms: impl IntoIterator<Item = String>) {
         for form in forms {
             let escaped = escape(form.as_bytes());
             for f in [form, escaped] {
@@ -183,7 +183,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Reads one line (without CRLF) before `deadline`.
-    pub async fn read_line(&mut self, deadline: Deadline) -> Result<Vec<u8>, ReadError> {
+    pub(crate) async fn read_line(&mut self, deadline: Deadline) -> Result<Vec<u8>, ReadError> {
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
                 let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
@@ -218,7 +218,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Reads one complete (possibly multi-line) reply before `deadline`.
-    pub async fn read_reply(&mut self, deadline: Deadline) -> Result<Reply, ReplyError> {
+    pub(crate) async fn read_reply(&mut self, deadline: Deadline) -> Result<Reply, ReplyError> {
         let mut lines = Vec::new();
         loop {
             let raw = match self.read_line(deadline).await {
@@ -275,7 +275,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Sends one command line (CRLF added); the transcript records its shown form.
-    pub async fn send(&mut self, cmd: &Command<'_>, deadline: Deadline) -> Result<(), ReadError> {
+    pub(crate) async fn send(
+        &mut self,
+        cmd: &Command<'_>,
+        deadline: Deadline,
+    ) -> Result<(), ReadError> {
         let ms = self.elapsed_ms();
         self.transcript.push(TranscriptLine {
             ms,
@@ -299,7 +303,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Sends a command and reads its reply.
-    pub async fn command(
+    pub(crate) async fn command(
         &mut self,
         cmd: &Command<'_>,
         deadline: Deadline,
@@ -309,7 +313,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Gives the stream back (to start TLS on it), with the transcript.
-    pub fn into_parts(self) -> (S, Vec<TranscriptLine>) {
+    pub(crate) fn into_parts(self) -> (S, Vec<TranscriptLine>) {
         (self.stream, self.transcript)
     }
 }

@@ -297,7 +297,7 @@ pub struct Sources {
 }
 
 /// Parses a Django-style boolean.
-pub fn parse_bool(text: &str) -> Option<bool> {
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" | "y" | "t" => Some(true),
         "false" | "0" | "no" | "off" | "n" | "f" | "" | "none" => Some(false),

@@ -19,11 +19,11 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// The longest the machine's security queries may take, counted in the time to verdict.
-pub const LIMIT: Duration = Duration::from_millis(300);
+pub(crate) const LIMIT: Duration = Duration::from_millis(300);
 
 /// What the queries look for.
 #[derive(Debug, Clone, Default)]
-pub struct Ask {
+pub(crate) struct Ask {
     /// The ports probed.
     pub ports: Vec<u16>,
     /// The addresses dialled (a rule for other addresses is not in the way).
@@ -47,7 +47,7 @@ fn sources() -> &'static [SecuritySource] {
 }
 
 /// Reads this machine's security state (blocking; each query bounded by `limit`).
-pub fn gather(ask: &Ask, limit: Duration) -> SecurityObservation {
+pub(crate) fn gather(ask: &Ask, limit: Duration) -> SecurityObservation {
     let started = Instant::now();
     #[allow(unused_mut)]
     let mut obs = SecurityObservation::default();
@@ -76,7 +76,7 @@ pub fn gather(ask: &Ask, limit: Duration) -> SecurityObservation {
 /// The observation for one run: the machine's, or under a test root (`SMTP_DOCTOR_TEST_ROOT`,
 /// which stands for the machine) the fixture `smtp-doctor-security.json` there, or nothing.
 /// The override is honoured by every build; `ROOT_OVERRIDE` says why that is safe.
-pub async fn for_run(ask: Ask) -> Option<SecurityObservation> {
+pub(crate) async fn for_run(ask: Ask) -> Option<SecurityObservation> {
     match std::env::var_os(super::environment::ROOT_OVERRIDE) {
         Some(root) => fixture(std::path::Path::new(&root)),
         None => Some(gather_bounded(ask).await),
@@ -96,7 +96,7 @@ fn fixture(root: &std::path::Path) -> Option<SecurityObservation> {
 /// [`gather`] on a blocking thread, waited for at most [`LIMIT`]: past it, every source of this
 /// OS is "timed out" and the thread is left to finish on its own (its child is killed at the
 /// same limit by the runner).
-pub async fn gather_bounded(ask: Ask) -> SecurityObservation {
+pub(crate) async fn gather_bounded(ask: Ask) -> SecurityObservation {
     let started = Instant::now();
     let task = tokio::task::spawn_blocking(move || gather(&ask, LIMIT));
     match tokio::time::timeout(LIMIT + Duration::from_millis(50), task).await {
