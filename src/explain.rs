@@ -7,10 +7,10 @@
 //! accepted it, and nothing of the input is echoed except through [`crate::printable::escape`].
 
 use crate::diagnosis::finding::Layer;
-pub use crate::diagnosis::vocabulary::{causes_for, code_for, Cause};
+pub(crate) use crate::diagnosis::vocabulary::{causes_for, code_for, Cause};
 use crate::diagnosis::FindingCode;
 use crate::i18n::{self, ExplainWord, Lang};
-pub use crate::knowledge::errors::{Classified, ErrorKind, Runtime, MAX_INPUT};
+pub use crate::knowledge::errors::{Classified, ErrorKind, Runtime};
 
 /// What a pasted error text means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub fn explain(text: &str, host: Option<&str>) -> Result<Explanation, crate::pla
 }
 
 /// The JSON spelling of a layer.
-pub fn layer_str(layer: Layer) -> &'static str {
+pub(crate) fn layer_str(layer: Layer) -> &'static str {
     match layer {
         Layer::Config => "config",
         Layer::Dns => "dns",

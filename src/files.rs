@@ -156,7 +156,7 @@ pub fn read_text(path: &Path, kind: FileKind) -> Result<String, FileError> {
 
 /// Reads a file the way Java reads `.properties` (ISO-8859-1: every byte is one character),
 /// unless it is valid UTF-8 (Spring Boot reads UTF-8 `.properties` too).
-pub fn read_latin1(path: &Path, kind: FileKind) -> Result<String, FileError> {
+pub(crate) fn read_latin1(path: &Path, kind: FileKind) -> Result<String, FileError> {
     let bytes = read_bytes(path, kind)?;
     Ok(match String::from_utf8(bytes) {
         Ok(text) => text,

@@ -1,8 +1,8 @@
 //! The message catalogue: every sentence a person reads, in English and Spanish, in one place.
 //! Codes and JSON keys never change with the language; only this text does.
 
-pub mod app_client;
-pub mod domain;
+pub(crate) mod app_client;
+pub(crate) mod domain;
 
 use crate::frameworks::{Framework, Timeout};
 use crate::knowledge::causes::{Cause, Symptom};
@@ -38,7 +38,7 @@ impl std::str::FromStr for Lang {
 /// Everything that can be said, with what it needs to be said (field names say what they hold).
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
-pub enum Msg {
+pub(crate) enum Msg {
     /// DNS: NXDOMAIN.
     DnsNxdomain { host: String },
     /// DNS: no A/AAAA.
@@ -344,7 +344,7 @@ fn family(f: Family) -> &'static str {
 
 /// How a greeting failed to come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoGreeting {
+pub(crate) enum NoGreeting {
     /// Not a byte before the timeout.
     Silence,
     /// Greeting lines came, the last one never did before the timeout.
@@ -436,7 +436,7 @@ fn ehlo_failed(lang: Lang, port: u16, after_tls: bool, failure: &EhloFailure) ->
 }
 
 /// What became of EHLO, in a few words (table cells).
-pub fn ehlo_failure_short(lang: Lang, failure: &EhloFailure) -> &'static str {
+pub(crate) fn ehlo_failure_short(lang: Lang, failure: &EhloFailure) -> &'static str {
     match (failure, lang) {
         (EhloFailure::LineTooLong { .. }, Lang::En) => "line too long",
         (EhloFailure::LineTooLong { .. }, Lang::Es) => "línea demasiado larga",
@@ -459,7 +459,7 @@ pub fn ehlo_failure_short(lang: Lang, failure: &EhloFailure) -> &'static str {
 
 /// The step of the SMTP dialogue a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialogue {
+pub(crate) enum Dialogue {
     /// The STARTTLS command.
     Starttls,
     /// The login.
@@ -557,7 +557,7 @@ fn unprotected(lang: Lang, why: Unprotected) -> &'static str {
 }
 
 /// The sentence for `msg` in `lang`.
-pub fn message(lang: Lang, msg: &Msg) -> String {
+pub(crate) fn message(lang: Lang, msg: &Msg) -> String {
     use Lang::{En, Es};
     match (msg, lang) {
         (Msg::DnsNxdomain { host }, En) => format!("The name {host} does not exist (NXDOMAIN). Check the host setting for a typo; the provider's documentation gives the exact server name."),
@@ -816,7 +816,7 @@ pub fn message(lang: Lang, msg: &Msg) -> String {
 }
 
 /// A cloud provider's own way out of its SMTP block, in its words, with its page.
-pub fn hosting_way_out(lang: Lang, hosting: crate::model::Hosting) -> String {
+pub(crate) fn hosting_way_out(lang: Lang, hosting: crate::model::Hosting) -> String {
     let policy = crate::knowledge::hosting::policy(hosting);
     let text = match lang {
         Lang::En => policy.en,
@@ -986,7 +986,7 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
 /// Headings and labels of the markdown incident report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
-pub enum Md {
+pub(crate) enum Md {
     Title,
     Date,
     Status,
@@ -1014,7 +1014,7 @@ pub enum Md {
 }
 
 /// A markdown label.
-pub fn md(lang: Lang, m: Md) -> &'static str {
+pub(crate) fn md(lang: Lang, m: Md) -> &'static str {
     use Lang::{En, Es};
     match (m, lang) {
         (Md::Title, En) => "Incident report: sending email over SMTP",
@@ -1070,7 +1070,7 @@ pub fn md(lang: Lang, m: Md) -> &'static str {
 
 /// What an application typically reports for a cause (Python's smtplib wording where it is
 /// the common one), so the reader recognises the error in their own logs.
-pub fn symptom(lang: Lang, symptom: Symptom, port: Option<u16>) -> String {
+pub(crate) fn symptom(lang: Lang, symptom: Symptom, port: Option<u16>) -> String {
     let p = port.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
     let (en, es): (String, String) = match symptom {
         Symptom::ConnectTimeout => (
@@ -1125,7 +1125,7 @@ pub fn symptom(lang: Lang, symptom: Symptom, port: Option<u16>) -> String {
 }
 
 /// A TCP state in words.
-pub fn tcp_state(lang: Lang, s: TcpState) -> &'static str {
+pub(crate) fn tcp_state(lang: Lang, s: TcpState) -> &'static str {
     match (s, lang) {
         (TcpState::Open, Lang::En) => "open",
         (TcpState::Open, Lang::Es) => "abierto",
@@ -1141,7 +1141,7 @@ pub fn tcp_state(lang: Lang, s: TcpState) -> &'static str {
 }
 
 /// The SMTP step's state in words.
-pub fn smtp_state(lang: Lang, s: SmtpState) -> &'static str {
+pub(crate) fn smtp_state(lang: Lang, s: SmtpState) -> &'static str {
     let w = match s {
         SmtpState::Ready => Word::Ready,
         SmtpState::Rejected => Word::Rejected,
@@ -1156,7 +1156,7 @@ pub fn smtp_state(lang: Lang, s: SmtpState) -> &'static str {
 }
 
 /// The TLS step's state in words.
-pub fn tls_state(lang: Lang, s: TlsState) -> &'static str {
+pub(crate) fn tls_state(lang: Lang, s: TlsState) -> &'static str {
     let w = match s {
         TlsState::Verified => Word::Verified,
         TlsState::HandshakeFailed => Word::Failed,
@@ -1170,7 +1170,7 @@ pub fn tls_state(lang: Lang, s: TlsState) -> &'static str {
 }
 
 /// A security mode in words (table column).
-pub fn mode_short(lang: Lang, s: Security) -> &'static str {
+pub(crate) fn mode_short(lang: Lang, s: Security) -> &'static str {
     match (s, lang) {
         (Security::Starttls, _) => "STARTTLS",
         (Security::ImplicitTls, Lang::En) => "implicit TLS",
@@ -1197,7 +1197,7 @@ fn shown_command(run: &crate::runner::RunRecord) -> String {
 
 /// The announcement of a run of the project's own code: what ran, how long, how it ended, and
 /// what was read instead when it did not answer.
-pub fn project_run(lang: Lang, run: &crate::runner::RunRecord) -> String {
+pub(crate) fn project_run(lang: Lang, run: &crate::runner::RunRecord) -> String {
     use crate::runner::RunStatus as S;
     let cmd = shown_command(run);
     let secs = format!("{:.1}", run.ms / 1000.0);
@@ -1261,7 +1261,7 @@ pub fn project_run(lang: Lang, run: &crate::runner::RunRecord) -> String {
 }
 
 /// Running the project's code was turned off.
-pub fn project_code_disabled(lang: Lang) -> &'static str {
+pub(crate) fn project_code_disabled(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Project code not run (--no-project-code): settings read as text",
         Lang::Es => {
@@ -1271,7 +1271,7 @@ pub fn project_code_disabled(lang: Lang) -> &'static str {
 }
 
 /// A value found that the application does not use, because its runtime says otherwise.
-pub fn shadowed(
+pub(crate) fn shadowed(
     lang: Lang,
     name: &str,
     (value, origin): (&str, &str),
@@ -1288,7 +1288,7 @@ pub fn shadowed(
 }
 
 /// A cause in words.
-pub fn cause(lang: Lang, c: Cause) -> &'static str {
+pub(crate) fn cause(lang: Lang, c: Cause) -> &'static str {
     use Cause as C;
     let (en, es) = match c {
         C::FirewallOrAntivirus => ("An antivirus \"mail shield\" or a firewall on this machine or its network silently drops the packets to this port (the origin incident: port 587 dropped, 465 working).", "El \"escudo de correo\" de un antivirus o un firewall de esta máquina o de su red descarta en silencio los paquetes a este puerto (el incidente de origen: puerto 587 bloqueado, 465 funcionando)."),
@@ -1346,7 +1346,10 @@ pub fn cause(lang: Lang, c: Cause) -> &'static str {
 }
 
 /// What failed, in one sentence, for a recognised error.
-pub fn explain_headline(lang: Lang, kind: crate::knowledge::errors::ErrorKind) -> &'static str {
+pub(crate) fn explain_headline(
+    lang: Lang,
+    kind: crate::knowledge::errors::ErrorKind,
+) -> &'static str {
     use crate::knowledge::errors::ErrorKind as K;
     let (en, es) = match kind {
         K::ConflictingTlsFlags => ("The settings ask for STARTTLS and implicit TLS at once.", "La configuración pide STARTTLS y TLS implícito a la vez."),
@@ -1467,7 +1470,7 @@ fn rule_action(lang: Lang, action: RuleAction) -> &'static str {
 }
 
 /// A source of the machine's security state, as a noun.
-pub fn security_source(lang: Lang, source: SecuritySource) -> &'static str {
+pub(crate) fn security_source(lang: Lang, source: SecuritySource) -> &'static str {
     match (source, lang) {
         (SecuritySource::WindowsSecurityCenter, Lang::En) => {
             "Windows Security Center's product list"
@@ -1491,7 +1494,7 @@ pub fn security_source(lang: Lang, source: SecuritySource) -> &'static str {
 }
 
 /// Why a source could not be read, as a predicate.
-pub fn unread_reason(lang: Lang, reason: UnreadReason) -> &'static str {
+pub(crate) fn unread_reason(lang: Lang, reason: UnreadReason) -> &'static str {
     match (reason, lang) {
         (UnreadReason::NeedsAdministrator, Lang::En) => {
             "readable only as root (run smtp-doctor with sudo to name the rule)"
@@ -1542,7 +1545,7 @@ fn product_kind(lang: Lang, kind: ProductKind) -> &'static str {
 
 /// The report's "who is in the way" line: the rules named, the products with their state, and
 /// what could not be read ("cannot tell"), or "none found" only for sources that were read.
-pub fn who_is_in_the_way(lang: Lang, security: &SecurityObservation) -> String {
+pub(crate) fn who_is_in_the_way(lang: Lang, security: &SecurityObservation) -> String {
     let mut parts: Vec<String> = Vec::new();
     for r in &security.rules {
         let ports = r

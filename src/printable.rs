@@ -38,7 +38,7 @@ pub fn escape(bytes: &[u8]) -> String {
 
 /// [`escape`] of a string already owned: given back as it is when it is printable ASCII (a
 /// certificate's names, nearly always), without a copy.
-pub fn escape_owned(text: String) -> String {
+pub(crate) fn escape_owned(text: String) -> String {
     if printable_ascii(text.as_bytes()) {
         text
     } else {
@@ -76,7 +76,7 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// `bytes` as lowercase hexadecimal, two digits a byte (a certificate's digest).
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

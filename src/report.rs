@@ -1,6 +1,6 @@
 //! The report: observations plus diagnosis, in the shape of docs/CONTRACT.md (schema 1).
 
-pub use crate::diagnosis::{Recommendation, Verdict};
+pub(crate) use crate::diagnosis::{Recommendation, Verdict};
 
 use crate::diagnosis::{Diagnosis, Finding, FindingCode, Options, Said};
 use crate::frameworks::Framework;
@@ -224,11 +224,12 @@ impl AppClientReport {
 /// text, Markdown, metrics, `diff` of reports read back) is made from the report, so rendering
 /// it here, once, gives them all the same sentence.
 pub fn sentence(said: &Said, lang: Lang) -> String {
-    match said {
-        Said::Msg(msg) => crate::i18n::message(lang, msg),
-        Said::App(msg) => crate::i18n::app_client::message(lang, msg),
-        Said::Domain(msg) => crate::i18n::domain::message(lang, msg),
-        Said::Hosting(hosting) => crate::i18n::hosting_way_out(lang, *hosting),
+    use crate::diagnosis::Saying;
+    match &said.0 {
+        Saying::Msg(msg) => crate::i18n::message(lang, msg),
+        Saying::App(msg) => crate::i18n::app_client::message(lang, msg),
+        Saying::Domain(msg) => crate::i18n::domain::message(lang, msg),
+        Saying::Hosting(hosting) => crate::i18n::hosting_way_out(lang, *hosting),
     }
 }
 

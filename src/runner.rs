@@ -17,14 +17,14 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Variables never passed to project code: smtp-doctor's own secrets.
-pub const DENIED_ENV: [&str; 2] = ["SMTP_DOCTOR_PASSWORD", "SMTP_DOCTOR_OAUTH_TOKEN"];
+pub(crate) const DENIED_ENV: [&str; 2] = ["SMTP_DOCTOR_PASSWORD", "SMTP_DOCTOR_OAUTH_TOKEN"];
 
 /// The default cap on each of stdout and stderr.
-pub const OUTPUT_CAP: usize = 1 << 20;
+pub(crate) const OUTPUT_CAP: usize = 1 << 20;
 
 /// What to run.
 #[derive(Debug, Clone)]
-pub struct Job {
+pub(crate) struct Job {
     /// The program (a path, or a name looked up in `PATH`).
     pub program: PathBuf,
     /// Its arguments (never through a shell).
@@ -49,11 +49,11 @@ pub struct Job {
 }
 
 /// What answers one line of a child's output: the bytes to write to its stdin, if any.
-pub type AnswerFn = dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync;
+pub(crate) type AnswerFn = dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync;
 
 /// A function answering a child's output lines (see [`Job::answer`]).
 #[derive(Clone)]
-pub struct Answerer(pub Arc<AnswerFn>);
+pub(crate) struct Answerer(pub Arc<AnswerFn>);
 
 impl std::fmt::Debug for Answerer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,7 +63,7 @@ impl std::fmt::Debug for Answerer {
 
 impl Job {
     /// `program args…` in `dir`, with the default limit of 10 s and cap of [`OUTPUT_CAP`].
-    pub fn new(program: impl Into<PathBuf>, args: &[&str], dir: impl Into<PathBuf>) -> Job {
+    pub(crate) fn new(program: impl Into<PathBuf>, args: &[&str], dir: impl Into<PathBuf>) -> Job {
         Job {
             program: program.into(),
             args: args.iter().map(OsString::from).collect(),
@@ -80,7 +80,7 @@ impl Job {
 
 /// How it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// It exited by itself.
     Exited {
         /// Its exit status (`None` when killed by a signal).
@@ -407,7 +407,7 @@ mod reaper {
 }
 
 /// Runs `job` to its end or its time limit.
-pub fn run(job: &Job) -> Outcome {
+pub(crate) fn run(job: &Job) -> Outcome {
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&job.dir)
@@ -624,7 +624,7 @@ impl Drop for Session {
 }
 
 /// How a session started.
-pub enum Started {
+pub(crate) enum Started {
     /// It printed its marked line (given here) and waits for its word.
     Ready(Session, Vec<u8>),
     /// It ended first, or did not print the line within the wait (then it was stopped).
@@ -634,7 +634,7 @@ pub enum Started {
 /// Starts `job` as a [`Session`]: waits at most `wait` for a line of its stdout that starts
 /// with `marker`. The job's own limit is the backstop of the whole session; its answerer and
 /// stop flag are the session's.
-pub fn start_session(mut job: Job, marker: &'static str, wait: Duration) -> Started {
+pub(crate) fn start_session(mut job: Job, marker: &'static str, wait: Duration) -> Started {
     let started = Instant::now();
     let (tx, events) = mpsc::channel::<Event>();
     let (go_tx, go_rx) = mpsc::channel::<Resume>();

@@ -7,7 +7,7 @@ use smtp_doctor::lab::{
     self, DroppingPort, LabCa, LabServer, ServerBehaviour, ServerMode, Validity,
 };
 use smtp_doctor::model::{GreetingOutcome, HandshakeOutcome, Security, TcpState, TlsFailure};
-use smtp_doctor::report::Verdict;
+use smtp_doctor::Verdict;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 use support::*;
@@ -49,7 +49,7 @@ async fn server(mode: ServerMode) -> LabServer {
     LabServer::start(ServerBehaviour::smtp(mode)).await.unwrap()
 }
 
-fn trusting(mut plan: smtp_doctor::plan::Plan, pki: &Pki) -> smtp_doctor::plan::Plan {
+fn trusting(mut plan: smtp_doctor::Plan, pki: &Pki) -> smtp_doctor::Plan {
     plan.extra_roots.push(pki.ca.root_der());
     plan
 }
@@ -338,7 +338,7 @@ async fn wrong_name_certificate() {
     let s = server(ServerMode::ImplicitTls(cfg)).await;
     // other.lab.test is in mail.lab.test's domain and resolves to the server that answered.
     let mut plan = trusting(lab_plan(HOST, &[(465, s.addr)], None), &pki);
-    plan.resolve.push(smtp_doctor::plan::ResolveOverride {
+    plan.resolve.push(smtp_doctor::ResolveOverride {
         host: "other.lab.test".parse().unwrap(),
         address: std::net::Ipv4Addr::LOCALHOST.into(),
     });
@@ -390,13 +390,13 @@ async fn certificate_names_from_elsewhere_are_never_suggested() {
             "{why}: {:?}",
             r.recommendations
         );
-        for fw in smtp_doctor::frameworks::Framework::ALL {
+        for fw in smtp_doctor::Framework::ALL {
             let opts = smtp_doctor::Options {
                 framework: *fw,
                 ..Default::default()
             };
-            let d = smtp_doctor::diagnosis::diagnose(&obs, &opts);
-            let report = smtp_doctor::report::Report::new("check", obs.clone(), d, &opts);
+            let d = smtp_doctor::diagnose(&obs, &opts);
+            let report = smtp_doctor::Report::new("check", obs.clone(), d, &opts);
             for shown in [
                 smtp_doctor::render::terminal::render(&report, Default::default()),
                 smtp_doctor::render::terminal::render(
@@ -464,10 +464,7 @@ async fn antivirus_interception_trusted_is_a_warning() {
     let r = check_recorded("antivirus_interception_trusted_is_a_warning", plan).await;
     assert_eq!(r.verdict, Verdict::Ok);
     assert_eq!(codes(&r), vec!["tls.intercepted"]);
-    assert_eq!(
-        r.findings[0].severity,
-        smtp_doctor::diagnosis::Severity::Warning
-    );
+    assert_eq!(r.findings[0].severity, smtp_doctor::Severity::Warning);
 }
 
 #[tokio::test]
@@ -564,18 +561,18 @@ async fn ipv6_broken_while_ipv4_works() {
     // Listens on 127.0.0.1 only: the same port on ::1 is refused.
     let s = implicit(&pki, Validity::Current).await;
     let port = s.addr.port();
-    let mut plan = smtp_doctor::plan::Plan::new(HOST, &[port]).unwrap();
+    let mut plan = smtp_doctor::Plan::new(HOST, &[port]).unwrap();
     for addr in [
         IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(Ipv6Addr::LOCALHOST),
     ] {
-        plan.resolve.push(smtp_doctor::plan::ResolveOverride {
+        plan.resolve.push(smtp_doctor::ResolveOverride {
             host: HOST.parse().unwrap(),
             address: addr,
         });
     }
     // An unconventional port is tested as STARTTLS first; give the detection time.
-    plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_secs(3)));
+    plan.timing = smtp_doctor::Timing::new(Some(Duration::from_secs(3)));
     plan.extra_roots.push(pki.ca.root_der());
     let r = check_recorded("ipv6_broken_while_ipv4_works", plan).await;
     assert_eq!(r.verdict, Verdict::Degraded, "{:?}", r.findings);
@@ -604,9 +601,9 @@ async fn dns_outcomes_from_a_real_resolver() {
         ("silent.lab.test", Verdict::Failed, Some("dns.failed")),
     ];
     for (host, verdict, want) in cases {
-        let mut plan = smtp_doctor::plan::Plan::new(host, &[closed.port()]).unwrap();
+        let mut plan = smtp_doctor::Plan::new(host, &[closed.port()]).unwrap();
         plan.dns_server = Some(dns.addr);
-        plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_millis(800)));
+        plan.timing = smtp_doctor::Timing::new(Some(Duration::from_millis(800)));
         let r = check_recorded(&format!("dns_{}", want.unwrap().replace('.', "_")), plan).await;
         assert_eq!((r.verdict, cause(&r)), (verdict, want), "{host}");
         assert_eq!(
@@ -616,7 +613,7 @@ async fn dns_outcomes_from_a_real_resolver() {
         assert!(r.endpoints.is_empty());
     }
     // SERVFAIL for one name while the resolver answers others: the name, not the network.
-    let mut plan = smtp_doctor::plan::Plan::new("broken.lab.test", &[closed.port()]).unwrap();
+    let mut plan = smtp_doctor::Plan::new("broken.lab.test", &[closed.port()]).unwrap();
     plan.dns_server = Some(dns.addr);
     let r = check(plan).await;
     assert_eq!(r.dns.resolver_answers, Some(true));
@@ -627,15 +624,15 @@ async fn dns_outcomes_from_a_real_resolver() {
     );
     // A resolver that does not answer at all: this machine's DNS.
     let dead = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let mut plan = smtp_doctor::plan::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
+    let mut plan = smtp_doctor::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
     plan.dns_server = Some(dead.local_addr().unwrap());
-    plan.timing = smtp_doctor::plan::Timing::new(Some(Duration::from_millis(500)));
+    plan.timing = smtp_doctor::Timing::new(Some(Duration::from_millis(500)));
     let r = check_recorded("dns_resolver_unreachable", plan).await;
     assert_eq!(cause(&r), Some("dns.failed"));
     assert_eq!(r.dns.resolver_answers, Some(false));
     assert!(r.recommendations[0].message.contains("--dns-server"));
 
-    let mut plan = smtp_doctor::plan::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
+    let mut plan = smtp_doctor::Plan::new("mail.lab.test", &[closed.port()]).unwrap();
     plan.dns_server = Some(dns.addr);
     let r = check_recorded("dns_resolved_both_families", plan).await;
     assert_eq!(r.dns.addresses.len(), 2, "A and AAAA");
@@ -863,19 +860,19 @@ async fn provider_refusals_are_recorded_with_their_codes() {
             lab_plan(host, &[(587, s.addr)], Some(Duration::from_secs(3))),
             &pki,
         );
-        plan.credentials = Some(smtp_doctor::plan::Credentials {
+        plan.credentials = Some(smtp_doctor::Credentials {
             user: "app@lab.test".into(),
-            secret: smtp_doctor::plan::Secret::new("app-password"),
-            kind: smtp_doctor::plan::SecretKind::Password,
+            secret: smtp_doctor::Secret::new("app-password"),
+            kind: smtp_doctor::SecretKind::Password,
         });
         if code == "send.relay_denied" || code == "auth.required" {
             // Refused to a client that did not log in.
             plan.credentials = None;
         }
         if send {
-            plan.send = Some(smtp_doctor::plan::SendPlan {
-                from: smtp_doctor::plan::Mailbox::parse("app@lab.test").unwrap(),
-                to: smtp_doctor::plan::Mailbox::parse("someone@elsewhere.test").unwrap(),
+            plan.send = Some(smtp_doctor::SendPlan {
+                from: smtp_doctor::Mailbox::parse("app@lab.test").unwrap(),
+                to: smtp_doctor::Mailbox::parse("someone@elsewhere.test").unwrap(),
             });
             plan.send_port = Some(587);
         }

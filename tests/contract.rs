@@ -3,7 +3,7 @@
 //! the README's table of codes: a code cannot be added, renamed or dropped without the page
 //! that users and outside test suites read saying so.
 
-use smtp_doctor::diagnosis::FindingCode;
+use smtp_doctor::FindingCode;
 use std::collections::BTreeSet;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

@@ -4,11 +4,9 @@
 
 mod support;
 
-use smtp_doctor::diagnosis::{diagnose, Options};
-use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::{Observations, Security};
 use smtp_doctor::render::{json, terminal};
-use smtp_doctor::report::{Report, Verdict};
+use smtp_doctor::{diagnose, Lang, Options, Report, Verdict};
 
 /// (fixture, verdict, cause, first recommendation's port and security)
 type Expectation = (
@@ -212,7 +210,7 @@ fn colour_only_when_asked() {
     assert!(coloured.contains("\x1b[31m"));
 }
 
-fn report_with(name: &str, lang: Lang, framework: smtp_doctor::frameworks::Framework) -> Report {
+fn report_with(name: &str, lang: Lang, framework: smtp_doctor::Framework) -> Report {
     let obs = load(name);
     let opts = Options {
         lang,
@@ -225,8 +223,8 @@ fn report_with(name: &str, lang: Lang, framework: smtp_doctor::frameworks::Frame
 
 #[test]
 fn markdown_incident_report_snapshots() {
-    use smtp_doctor::frameworks::Framework;
     use smtp_doctor::render::markdown;
+    use smtp_doctor::Framework;
     insta::assert_snapshot!(
         "incident_md_en",
         markdown::render(&report("incident_gmail_dual_stack", Lang::En))
@@ -273,7 +271,7 @@ fn no_debug_form_reaches_a_report() {
 
 #[test]
 fn every_framework_fix_for_the_incident() {
-    use smtp_doctor::frameworks::{self, Framework};
+    use smtp_doctor::Framework;
     let mut all = String::new();
     for &fw in Framework::ALL {
         let r = report_with("incident_gmail_dual_stack", Lang::En, fw);
@@ -287,7 +285,7 @@ fn every_framework_fix_for_the_incident() {
             "## {} ({})\n{}\n",
             fw.as_str(),
             fw.settings_file(),
-            frameworks::snippet(fw, &first.settings)
+            smtp_doctor::snippet(fw, &first.settings)
         ));
     }
     insta::assert_snapshot!("incident_fix_per_framework", all);
@@ -295,7 +293,7 @@ fn every_framework_fix_for_the_incident() {
 
 #[test]
 fn diff_names_what_changed_between_two_machines() {
-    use smtp_doctor::diff::diff;
+    use smtp_doctor::diff;
     let laptop = report("healthy_starttls_and_implicit_tls", Lang::En);
     let server = report("the_origin_incident_587_dropped_465_working", Lang::En);
     let d = diff(&laptop, &server);
@@ -350,8 +348,8 @@ fn a_failed_login_fails_the_port_on_every_address() {
 
 #[test]
 fn firewall_commands_are_for_the_machines_system_and_the_apps_runtime() {
-    use smtp_doctor::frameworks::Framework;
     use smtp_doctor::model::Os;
+    use smtp_doctor::Framework;
     let commands = |os: Os, framework: Framework| {
         let mut obs = load("incident_gmail_dual_stack");
         obs.os = os;

@@ -6,11 +6,9 @@ mod support;
 #[path = "support/zone.rs"]
 mod zone;
 
-use smtp_doctor::diagnosis::FindingCode;
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
 use smtp_doctor::model::{DmarcPolicy, ProviderId};
-use smtp_doctor::plan::{DomainCheck, Mailbox};
-use smtp_doctor::report::{Report, Verdict};
+use smtp_doctor::{DomainCheck, FindingCode, Mailbox, Report, Verdict};
 use support::*;
 use zone::{Zone, ZoneServer};
 
@@ -102,7 +100,7 @@ fn has(r: &Report, code: FindingCode) -> bool {
 }
 
 /// The finding with `code`; a test that needs it fails naming the codes there are.
-fn finding(r: &Report, code: FindingCode) -> &smtp_doctor::diagnosis::Finding {
+fn finding(r: &Report, code: FindingCode) -> &smtp_doctor::Finding {
     r.findings
         .iter()
         .find(|f| f.code == code)
@@ -582,7 +580,7 @@ async fn messages_exist_in_spanish() {
         sender: Mailbox::parse("app@shop.test").unwrap(),
         dkim_selectors: Vec::new(),
     });
-    let r = check_in(plan, smtp_doctor::i18n::Lang::Es).await;
+    let r = check_in(plan, smtp_doctor::Lang::Es).await;
     let f = finding(&r, FindingCode::DomainDmarcWillFail);
     assert!(f.message.contains("rechazado"), "{}", f.message);
 }
@@ -641,7 +639,7 @@ async fn every_format_shows_the_domain() {
 
 #[test]
 fn receivers_refusals_are_classified_by_explain() {
-    use smtp_doctor::explain::explain;
+    use smtp_doctor::explain;
     let cases: &[(&str, &str)] = &[
         ("550-5.7.26 Unauthenticated email from shop.example is not accepted due to domain's DMARC policy.", "domain.dmarc_will_fail"),
         ("421-4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message.", "domain.spf_provider_not_authorised"),
@@ -691,7 +689,7 @@ async fn a_receivers_refusal_at_send_is_said_for_what_it_is() {
     let server = LabServer::start(behaviour).await.unwrap();
     let mut plan = lab_plan(OWN, &[(587, server.addr)], None);
     plan.extra_roots.push(ca.root_der());
-    plan.send = Some(smtp_doctor::plan::SendPlan {
+    plan.send = Some(smtp_doctor::SendPlan {
         from: Mailbox::parse("app@shop.test").unwrap(),
         to: Mailbox::parse("someone@gmail.test").unwrap(),
     });

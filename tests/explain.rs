@@ -38,7 +38,7 @@ fn every_corpus_row_is_classified_as_expected() {
     let mut wrong = Vec::new();
     for row in corpus() {
         let text = row["text"].as_str().unwrap();
-        let e = smtp_doctor::explain::explain(text, None).unwrap();
+        let e = smtp_doctor::explain(text, None).unwrap();
         let got = e.to_json(smtp_doctor::Lang::En);
         for field in ["recognised", "code", "layer", "runtime", "host", "port"] {
             if got[field] != row[field] {

@@ -5,9 +5,8 @@
 mod support;
 
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
-use smtp_doctor::plan::{Credentials, Plan, Secret, SecretKind};
 use smtp_doctor::render::{json, markdown, terminal};
-use smtp_doctor::report::Report;
+use smtp_doctor::{Credentials, Plan, Report, Secret, SecretKind};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 use support::*;
@@ -216,7 +215,7 @@ fn assert_escaped(r: &Report) {
 }
 
 /// The finding with this code (panics with the findings when absent).
-fn finding<'a>(r: &'a Report, code: &str) -> &'a smtp_doctor::diagnosis::Finding {
+fn finding<'a>(r: &'a Report, code: &str) -> &'a smtp_doctor::Finding {
     r.findings
         .iter()
         .find(|f| f.code.as_str() == code)
@@ -609,7 +608,7 @@ async fn ehlo_failures_are_said_in_spanish() {
     .await;
     let r = check_in(
         lab_plan(HOST, &[(587, fake.addr)], Some(TIMEOUT)),
-        smtp_doctor::i18n::Lang::Es,
+        smtp_doctor::Lang::Es,
     )
     .await;
     assert_diagnosed(
@@ -634,10 +633,7 @@ fn healthy_but_ehlo_after_starttls(after: serde_json::Value) -> Report {
     for (k, v) in after.as_object().unwrap() {
         smtp.insert(k.clone(), v.clone());
     }
-    report_of(
-        serde_json::from_value(obs).unwrap(),
-        smtp_doctor::i18n::Lang::En,
-    )
+    report_of(serde_json::from_value(obs).unwrap(), smtp_doctor::Lang::En)
 }
 
 #[test]
@@ -645,7 +641,7 @@ fn ehlo_after_starttls_that_fails_is_a_finding_not_a_healthy_port() {
     let r = healthy_but_ehlo_after_starttls(serde_json::json!({
         "ehlo_after_tls_failed": {"kind": "timed_out", "secs": 5.0, "lines": 0, "bytes": 0}
     }));
-    assert_eq!(r.verdict, smtp_doctor::report::Verdict::Degraded);
+    assert_eq!(r.verdict, smtp_doctor::Verdict::Degraded);
     assert_diagnosed(
         &r,
         "smtp.ehlo_rejected",
@@ -658,7 +654,7 @@ fn ehlo_after_starttls_that_fails_is_a_finding_not_a_healthy_port() {
                 "smtputf8": false, "pipelining": false, "enhanced_status_codes": false,
                 "chunking": false}}
     }));
-    assert_eq!(r.verdict, smtp_doctor::report::Verdict::Degraded);
+    assert_eq!(r.verdict, smtp_doctor::Verdict::Degraded);
     assert_diagnosed(&r, "smtp.ehlo_rejected", &["554 5.7.1 go away"]);
 }
 

@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["diagnosis"],
     &["settings", "targets", "explain"],
     &["report", "diff", "render"],
-    &["lab", "fuzzing"],
+    &["lab", "testing"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
@@ -105,7 +105,7 @@ fn the_check_sees_a_wrong_use() {
 
 /// The crate's documentation lists its layers: it names every module of `src/lib.rs`, each in
 /// the layer `LAYERS` gives it (a public module as a link, but for `lab`, which exists only with
-/// its feature, and the hidden `fuzzing`).
+/// its feature, and the hidden `testing`).
 #[test]
 fn the_layer_list_in_lib_rs_names_every_module_in_its_layer() {
     let lib =
@@ -143,8 +143,8 @@ fn the_layer_list_in_lib_rs_names_every_module_in_its_layer() {
             wrong.push(format!("{name}: not named in lib.rs's layer list"));
             continue;
         };
-        // fuzzing and lab share the last bullet; the test layers are LAYERS' own.
-        if name != "fuzzing" && layer_of(name) != Some(bullet) {
+        // testing and lab share the last bullet; the test layers are LAYERS' own.
+        if name != "testing" && layer_of(name) != Some(bullet) {
             wrong.push(format!(
                 "{name}: in bullet {bullet} of lib.rs, layer {:?} of LAYERS",
                 layer_of(name)
@@ -370,6 +370,83 @@ fn the_catalogue_defines_no_vocabulary_of_the_diagnosis() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The library's modules that are public: each is a namespace chosen on purpose (the
+/// observations, the formats, the application's settings, the lab and the hidden entry points
+/// for tests). Everything else a library user may rely on is one `pub use` in lib.rs; a `pub`
+/// item of a private module that is not re-exported there fails `unreachable_pub`.
+const PUBLIC_MODULES: &[&str] = &[
+    "lab",
+    "model",
+    "render",
+    "render::json",
+    "render::markdown",
+    "render::prometheus",
+    "render::terminal",
+    "settings",
+    "testing",
+    // The decoders of the machine's security answers: reached only as `testing::decode`.
+    "probe::security::decode",
+];
+
+/// Every `pub mod` of the library under `src`, as its path in the crate (`render::json`).
+fn public_modules(src: &Path) -> Vec<String> {
+    fn walk(dir: &Path, parent: &[String], out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            if parent.is_empty() && ["cli", "main"].contains(&name.as_str()) {
+                continue; // the binary's own modules, not the library's
+            }
+            let mut here = parent.to_vec();
+            if !["lib", "mod"].contains(&name.as_str()) {
+                here.push(name);
+            }
+            if path.is_dir() {
+                walk(&path, &here, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                for line in source.lines() {
+                    let Some(rest) = line.trim().strip_prefix("pub mod ") else {
+                        continue;
+                    };
+                    let module: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    let mut full = here.clone();
+                    full.push(module);
+                    out.push(full.join("::"));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(src, &[], &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn the_library_makes_public_only_its_chosen_modules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = public_modules(&root.join("src"));
+    assert_eq!(
+        found,
+        {
+            let mut chosen = PUBLIC_MODULES.to_vec();
+            chosen.sort();
+            chosen
+        },
+        "make a module private and re-export in lib.rs what users need, or add it here"
+    );
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(
+        lib.lines()
+            .any(|l| l == "#![warn(unreachable_pub)]" || l == "#![deny(unreachable_pub)]"),
+        "lib.rs must refuse `pub` items that are not exported"
+    );
 }
 
 /// The names of the catalogue's rendering functions: every function of `src/i18n*` that takes

@@ -3,23 +3,19 @@
 
 mod support;
 
-use support::{cause, codes};
-
-use smtp_doctor::diagnosis::preflight;
-use smtp_doctor::diagnosis::Options;
-use smtp_doctor::i18n::Lang;
 use smtp_doctor::lab::{self, LabCa, LabServer, ServerBehaviour, ServerMode, Validity};
 use smtp_doctor::model::ConfiguredPath;
 use smtp_doctor::model::{Security, TlsSetting};
-use smtp_doctor::plan::SendPlan;
-use smtp_doctor::plan::{ConnectTo, ResolveOverride};
-use smtp_doctor::plan::{Credentials, Plan, SecretKind};
 use smtp_doctor::render::{json, markdown, terminal};
-use smtp_doctor::report::{Report, Verdict};
 use smtp_doctor::settings::{self, FlagSettings, Sources};
+use smtp_doctor::{
+    ConnectTo, Credentials, Lang, Options, Plan, Report, ResolveOverride, SecretKind, SendPlan,
+    Verdict,
+};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
+use support::{cause, codes};
 
 const PASSWORD: &str = "s3cret-P@ss";
 
@@ -70,7 +66,7 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         framework: None,
     };
     let app = settings::load(&FlagSettings::default(), &sources).unwrap();
-    let host = smtp_doctor::plan::validate_host(&app.host).unwrap();
+    let host = smtp_doctor::validate_host(&app.host).unwrap();
     let path = app.configured_path(host, send.is_some());
     let mut plan = Plan::preflight(&path, Some(Duration::from_secs(3))).unwrap();
     plan.resolve.push(ResolveOverride {
@@ -95,8 +91,8 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         });
     }
     plan.send = send.map(|to| SendPlan {
-        from: smtp_doctor::plan::Mailbox::parse("app@lab.test").unwrap(),
-        to: smtp_doctor::plan::Mailbox::parse(to).unwrap(),
+        from: smtp_doctor::Mailbox::parse("app@lab.test").unwrap(),
+        to: smtp_doctor::Mailbox::parse(to).unwrap(),
     });
     let obs = support::observe(plan).await;
     let opts = Options {
@@ -104,7 +100,7 @@ async fn preflight_run(lab: &Lab, env: &[(&str, &str)], send: Option<&str>, trus
         framework: app.framework,
         login_user: app.user.clone(),
     };
-    let d = preflight::diagnose(&obs, &path, &opts);
+    let d = smtp_doctor::diagnose_preflight(&obs, &path, &opts);
     let mut report = Report::new("preflight", obs, d, &opts);
     report.configured = Some(path);
     report.settings = app.report;
@@ -596,7 +592,7 @@ fn unreachable_configured_port_recommends_a_working_one() {
         send: false,
         host_as_written: None,
     };
-    let d = preflight::diagnose(&obs, &path, &Options::default());
+    let d = smtp_doctor::diagnose_preflight(&obs, &path, &Options::default());
     assert_eq!(d.verdict, Verdict::Degraded);
     assert_eq!(d.cause.map(|c| c.as_str()), Some("tcp.filtered"));
     assert_eq!(d.recommendations[0].port, Some(465));
@@ -757,7 +753,7 @@ async fn credential_lints_are_warnings_confirmed_by_a_refusal() {
         assert_eq!(lints.len(), says.len(), "{host}: {:?}", r.findings);
         assert!(lints
             .iter()
-            .all(|f| f.severity == smtp_doctor::diagnosis::Severity::Warning));
+            .all(|f| f.severity == smtp_doctor::Severity::Warning));
         for s in says {
             assert!(
                 lints.iter().any(|f| f.message.contains(s)),

@@ -4,11 +4,10 @@
 
 mod support;
 
-use smtp_doctor::diagnosis::Severity;
-use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::Observations;
-use smtp_doctor::render::prometheus::{render, step_of, Format};
-use smtp_doctor::report::{Report, Verdict};
+use smtp_doctor::render::prometheus::{render, Format};
+use smtp_doctor::testing::step_of;
+use smtp_doctor::{Lang, Report, Severity, Verdict};
 
 fn fixtures() -> Vec<(String, Report)> {
     let dir = format!("{}/tests/fixtures/observations", env!("CARGO_MANIFEST_DIR"));
@@ -66,7 +65,7 @@ fn closed_set(key: &str, value: &str) -> bool {
         "config", "dns", "connect", "greeting", "ehlo", "starttls", "tls", "auth", "send",
     ];
     match key {
-        "code" => smtp_doctor::diagnosis::FindingCode::ALL
+        "code" => smtp_doctor::FindingCode::ALL
             .iter()
             .any(|c| c.as_str() == value),
         "step" => steps.contains(&value),

@@ -4,8 +4,8 @@
 //! each reader (codes, separators, escapes, quotes, percent signs), mixed with noise.
 
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
-use smtp_doctor::fuzzing;
 use smtp_doctor::settings::Origin;
+use smtp_doctor::testing;
 
 /// Cases per property: enough to find what the fragments can build, few enough for CI.
 const CASES: u64 = 400;
@@ -117,7 +117,7 @@ impl Arbitrary for Hostile {
 #[test]
 fn escape_output_has_no_control_bidi_or_invisible_character() {
     fn prop(input: Hostile) -> bool {
-        safe(&fuzzing::escape(&input.0))
+        safe(&testing::escape(&input.0))
     }
     check(prop as fn(Hostile) -> bool);
 }
@@ -125,8 +125,8 @@ fn escape_output_has_no_control_bidi_or_invisible_character() {
 #[test]
 fn escaping_escaped_text_changes_nothing() {
     fn prop(input: Hostile) -> bool {
-        let once = fuzzing::escape(&input.0);
-        fuzzing::escape(once.as_bytes()) == once
+        let once = testing::escape(&input.0);
+        testing::escape(once.as_bytes()) == once
     }
     check(prop as fn(Hostile) -> bool);
 }
@@ -137,7 +137,7 @@ fn escape_keeps_harmless_text_as_it_is() {
         if text.chars().any(|c| forbidden(c) || c == '\t') {
             return TestResult::discard();
         }
-        TestResult::from_bool(fuzzing::escape(text.as_bytes()) == text)
+        TestResult::from_bool(testing::escape(text.as_bytes()) == text)
     }
     check(prop as fn(String) -> TestResult);
 }
@@ -183,13 +183,13 @@ impl Arbitrary for ServerBytes {
                 bytes.extend_from_slice(glue(g, NASTY).as_bytes());
             }
             if usize::arbitrary_below(g, 40) == 0 {
-                bytes.extend(std::iter::repeat_n(b'a', fuzzing::MAX_LINE + 1));
+                bytes.extend(std::iter::repeat_n(b'a', testing::MAX_LINE + 1));
             }
             bytes.extend_from_slice(g.choose(&ends).unwrap().as_bytes());
         }
         if usize::arbitrary_below(g, 30) == 0 {
             // An endless continuation.
-            for _ in 0..fuzzing::MAX_REPLY_LINES + 1 {
+            for _ in 0..testing::MAX_REPLY_LINES + 1 {
                 bytes.extend_from_slice(b"250-X\r\n");
             }
         }
@@ -211,7 +211,7 @@ impl Arbitrary for ServerBytes {
 #[test]
 fn replies_read_from_any_server_are_bounded_escaped_and_render_back() {
     fn prop(server: ServerBytes) -> TestResult {
-        let dialogue = fuzzing::read_replies(&server.bytes, server.chunk);
+        let dialogue = testing::read_replies(&server.bytes, server.chunk);
         if !safe(&dialogue.end) || !dialogue.transcript.iter().all(|l| safe(&l.text)) {
             return TestResult::failed();
         }
@@ -222,15 +222,15 @@ fn replies_read_from_any_server_are_bounded_escaped_and_render_back() {
             let last = reply.lines.len().saturating_sub(1);
             (200..=599).contains(&reply.code)
                 && !reply.lines.is_empty()
-                && reply.lines.len() <= fuzzing::MAX_REPLY_LINES
+                && reply.lines.len() <= testing::MAX_REPLY_LINES
                 && reply.lines.iter().enumerate().all(|(i, text)| {
                     let sep = if i == last { ' ' } else { '-' };
                     safe(text)
-                        && fuzzing::parse_reply_line(&format!("{}{sep}{text}", reply.code))
+                        && testing::parse_reply_line(&format!("{}{sep}{text}", reply.code))
                             == Some((reply.code, i != last, text.as_str()))
                 })
                 && {
-                    let caps = fuzzing::capabilities(reply);
+                    let caps = testing::capabilities(reply);
                     caps.auth
                         .iter()
                         .all(|m| !m.is_empty() && !m.contains(char::is_whitespace) && safe(m))
@@ -245,9 +245,9 @@ fn replies_read_from_any_server_are_bounded_escaped_and_render_back() {
 fn a_reply_line_parses_back_to_its_parts() {
     fn prop(code: u16, more: bool, text: String) -> bool {
         let code = 200 + code % 400;
-        let text = fuzzing::escape(text.as_bytes());
+        let text = testing::escape(text.as_bytes());
         let sep = if more { '-' } else { ' ' };
-        fuzzing::parse_reply_line(&format!("{code}{sep}{text}")) == Some((code, more, &text))
+        testing::parse_reply_line(&format!("{code}{sep}{text}")) == Some((code, more, &text))
     }
     check(prop as fn(u16, bool, String) -> bool);
 }
@@ -255,7 +255,7 @@ fn a_reply_line_parses_back_to_its_parts() {
 #[test]
 fn anything_else_is_not_a_reply_line() {
     fn prop(text: String) -> bool {
-        match fuzzing::parse_reply_line(&text) {
+        match testing::parse_reply_line(&text) {
             Some((code, _, rest)) => (200..=599).contains(&code) && text.ends_with(rest),
             None => true,
         }
@@ -335,10 +335,10 @@ fn count(hay: &str, needle: &str) -> usize {
 /// The masked form of a URL never shows the password the parser found in it (`None` when
 /// the parser found none).
 fn mask_hides_password(text: &str) -> Option<bool> {
-    let masked = fuzzing::mask_url(text);
-    let url = fuzzing::parse_email_url(text).ok()?;
+    let masked = testing::mask_url(text);
+    let url = testing::parse_email_url(text).ok()?;
     let password = url.password.as_ref().map(|p| p.expose().to_string())?;
-    let read_back = match fuzzing::parse_email_url(&masked) {
+    let read_back = match testing::parse_email_url(&masked) {
         Ok(again) => {
             let shown = again.password.as_ref().map(|p| p.expose().to_string());
             (shown.is_none() || shown.as_deref() == Some("****")) && again.host == url.host
@@ -362,7 +362,7 @@ fn masked_email_url_never_shows_the_password() {
             Some(false) => TestResult::error(format!(
                 "{:?} masks as {:?}",
                 url.text,
-                fuzzing::mask_url(&url.text)
+                testing::mask_url(&url.text)
             )),
             None => TestResult::discard(),
         }
@@ -373,7 +373,7 @@ fn masked_email_url_never_shows_the_password() {
 #[test]
 fn email_url_reader_takes_any_text() {
     fn prop(text: String) -> bool {
-        let _ = fuzzing::parse_email_url(&text);
+        let _ = testing::parse_email_url(&text);
         mask_hides_password(&text) != Some(false)
     }
     check(prop as fn(String) -> bool);
@@ -383,11 +383,11 @@ fn email_url_reader_takes_any_text() {
 fn the_oracle_sees_a_leak() {
     // The property is not vacuous: a mask that kept the URL as it is would fail it.
     let text = "smtp+tls://alice:Sup3rSecret@h.test:587";
-    assert!(fuzzing::parse_email_url(text).is_ok());
+    assert!(testing::parse_email_url(text).is_ok());
     assert_eq!(mask_hides_password(text), Some(true));
-    let url = fuzzing::parse_email_url(text).unwrap();
+    let url = testing::parse_email_url(text).unwrap();
     let password = url.password.unwrap().expose().to_string();
-    assert!(count(text, &password) == 1 && count(&fuzzing::mask_url(text), &password) == 0);
+    assert!(count(text, &password) == 1 && count(&testing::mask_url(text), &password) == 0);
     // Found by the fuzzer: the password's text written in the path (the user info holds it
     // percent-encoded) is not the password showing.
     assert_eq!(mask_hides_password("smtp://:p%32@./:p2@"), Some(true));
@@ -443,10 +443,10 @@ impl Arbitrary for DotenvText {
 fn dotenv_and_properties_readers_take_any_text() {
     fn prop(text: DotenvText) -> bool {
         let lines = text.0.lines().count();
-        let env = fuzzing::parse_dotenv(&text.0, ".env");
+        let env = testing::parse_dotenv(&text.0, ".env");
         // Java's line ends: \n, \r, \r\n; at most one property starts on a line.
         let java_lines = text.0.replace("\r\n", "\n").split(['\n', '\r']).count();
-        let props = fuzzing::parse_properties(&text.0);
+        let props = testing::parse_properties(&text.0);
         props.len() <= java_lines
             && props.iter().all(|(_, _, origin)| {
                 file_line(origin).is_some_and(|l| (1..=java_lines).contains(&l))
@@ -505,7 +505,7 @@ fn yaml_reader_takes_any_text() {
     fn prop(text: YamlText) -> bool {
         // YAML breaks lines at CR LF, LF and a lone CR (YAML 1.2 §5.4), as editors do.
         let lines = text.0.replace("\r\n", "\n").split(['\n', '\r']).count();
-        fuzzing::flatten_yaml(&text.0)
+        testing::flatten_yaml(&text.0)
             .iter()
             .all(|(_, _, origin)| file_line(origin).is_some_and(|l| l >= 1 && l <= lines + 1))
     }
@@ -516,7 +516,7 @@ fn yaml_reader_takes_any_text() {
 fn yaml_lines_count_a_lone_cr() {
     // Found by the fuzzer: saphyr counts a lone CR as a line break (as YAML does), so the
     // origin line is right and the oracle must count lines the same way.
-    let found = fuzzing::flatten_yaml("spring:\r  mail:\r    host: h.test\n");
+    let found = testing::flatten_yaml("spring:\r  mail:\r    host: h.test\n");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(file_line(&found[0].2), Some(3));
 }
@@ -560,7 +560,7 @@ fn settings_py_reader_takes_any_text() {
     fn prop(text: PythonText) -> bool {
         let lines = text.0.lines().count();
         [None, Some("from-env")].iter().all(|env| {
-            let found = fuzzing::parse_python_settings(&text.0, *env);
+            let found = testing::parse_python_settings(&text.0, *env);
             found.len() <= lines
                 && found.iter().all(|(name, _, origin)| {
                     name.starts_with("EMAIL_")
@@ -648,13 +648,13 @@ impl Arbitrary for ReportText {
 #[test]
 fn report_reader_takes_any_json_and_diff_is_symmetric() {
     fn prop(a: ReportText, b: ReportText) -> TestResult {
-        let (Ok(a), Ok(b)) = (fuzzing::read_report(&a.0), fuzzing::read_report(&b.0)) else {
+        let (Ok(a), Ok(b)) = (testing::read_report(&a.0), testing::read_report(&b.0)) else {
             return TestResult::discard();
         };
-        let ab = fuzzing::diff(&a, &b);
-        let ba = fuzzing::diff(&b, &a);
+        let ab = testing::diff(&a, &b);
+        let ba = testing::diff(&b, &a);
         TestResult::from_bool(
-            fuzzing::diff(&a, &a).is_empty()
+            testing::diff(&a, &a).is_empty()
                 && ab.len() == ba.len()
                 && ab
                     .iter()
@@ -668,8 +668,8 @@ fn report_reader_takes_any_json_and_diff_is_symmetric() {
 #[test]
 fn the_fixture_reports_read_back() {
     let json = fixture_report_json("wrong_name_certificate");
-    let report = fuzzing::read_report(&json).expect("a report reads back");
-    assert!(fuzzing::diff(&report, &report).is_empty());
+    let report = testing::read_report(&json).expect("a report reads back");
+    assert!(testing::diff(&report, &report).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -678,7 +678,7 @@ fn the_fixture_reports_read_back() {
 #[test]
 fn certificate_describer_takes_any_bytes() {
     fn prop(der: Vec<u8>) -> bool {
-        fuzzing::describe_certificate(&der).is_none_or(|info| {
+        testing::describe_certificate(&der).is_none_or(|info| {
             safe(&info.subject) && safe(&info.issuer) && info.names.iter().all(|n| safe(n))
         })
     }
@@ -703,7 +703,7 @@ mod lab_certificates {
 
     #[test]
     fn a_real_certificate_is_described_and_escaped() {
-        let info = fuzzing::describe_certificate(&leaf()).expect("a lab certificate parses");
+        let info = testing::describe_certificate(&leaf()).expect("a lab certificate parses");
         assert_eq!(info.names, ["smtp.h.test", "127.0.0.1"]);
         assert!(info.issuer.contains("Fuzz Root"), "{}", info.issuer);
         assert!(safe(&info.issuer), "{}", info.issuer);
@@ -720,7 +720,7 @@ mod lab_certificates {
             if cut {
                 der.truncate(at);
             }
-            fuzzing::describe_certificate(&der).is_none_or(|info| {
+            testing::describe_certificate(&der).is_none_or(|info| {
                 safe(&info.subject) && safe(&info.issuer) && info.names.iter().all(|n| safe(n))
             })
         }
@@ -783,14 +783,14 @@ impl Arbitrary for ErrorText {
 #[test]
 fn explain_takes_any_text_and_keeps_only_host_characters() {
     fn prop(input: ErrorText) -> bool {
-        let c = fuzzing::classify_error(&input.0);
+        let c = testing::classify_error(&input.0);
         let host_ok = c.host.as_ref().is_none_or(|h| {
             !h.is_empty()
                 && h.len() <= 254
                 && h.chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || ".-_:".contains(ch))
         });
-        let e = smtp_doctor::explain::explain(&input.0, None).unwrap();
+        let e = smtp_doctor::explain(&input.0, None).unwrap();
         let next = e.next();
         let next_ok = next
             .chars()
@@ -808,7 +808,7 @@ fn explain_takes_any_text_and_keeps_only_host_characters() {
 #[test]
 fn sender_domain_records_never_panic_and_errors_are_escaped() {
     fn prop(input: Hostile, g: u8) -> bool {
-        use smtp_doctor::fuzzing as records;
+        use smtp_doctor::testing as records;
         let mut gen = Gen::new(16 + usize::from(g));
         let fragments = [
             "v=spf1 ",

@@ -4,15 +4,13 @@
 
 mod support;
 
-use smtp_doctor::diagnosis::{diagnose, Options};
-use smtp_doctor::fuzzing::decode::{self, WindowsRule};
-use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::{
     FirewallRule, Observations, ProductKind, ProductState, RuleAction, SecurityObservation,
     SecuritySource, Unread, UnreadReason,
 };
 use smtp_doctor::render::{json, markdown, terminal};
-use smtp_doctor::report::Report;
+use smtp_doctor::testing::decode::{self, WindowsRule};
+use smtp_doctor::{diagnose, Lang, Options, Report};
 
 fn fixture(name: &str) -> String {
     let path = format!(
@@ -715,7 +713,7 @@ fn a_rule_for_the_applications_runtime_is_named_when_only_the_app_is_blocked() {
         send: false,
         host_as_written: None,
     };
-    let d = smtp_doctor::diagnosis::preflight::diagnose(&obs, &path, &Options::default());
+    let d = smtp_doctor::diagnose_preflight(&obs, &path, &Options::default());
     // The fixes in words: the report's.
     let d = Report::new("preflight", obs, d, &Options::default());
     assert_eq!(d.cause.map(|c| c.as_str()), Some("app.connection_blocked"));

@@ -2,7 +2,7 @@
 //! real certificates).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::describe_certificate;
+use smtp_doctor::testing::describe_certificate;
 #[path = "common.rs"]
 mod common;
 

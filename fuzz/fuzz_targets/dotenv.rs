@@ -1,7 +1,7 @@
 //! The dotenv reader (`.env`, `--env-file`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::parse_dotenv;
+use smtp_doctor::testing::parse_dotenv;
 use smtp_doctor::settings::Origin;
 #[path = "common.rs"]
 mod common;

@@ -2,7 +2,7 @@
 //! the parser found in it.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::{mask_url, parse_email_url};
+use smtp_doctor::testing::{mask_url, parse_email_url};
 #[path = "common.rs"]
 mod common;
 

@@ -2,7 +2,7 @@
 //! hide or reorder text, and escaping it again changes nothing that matters.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::escape;
+use smtp_doctor::testing::escape;
 #[path = "common.rs"]
 mod common;
 

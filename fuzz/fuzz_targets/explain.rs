@@ -4,9 +4,9 @@
 //! terminal or a shell.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::explain::{explain, MAX_INPUT};
-use smtp_doctor::fuzzing::classify_error;
-use smtp_doctor::Lang;
+use smtp_doctor::{explain, Lang};
+use smtp_doctor::testing::MAX_INPUT;
+use smtp_doctor::testing::classify_error;
 #[path = "common.rs"]
 mod common;
 

@@ -1,7 +1,7 @@
 //! The `application.properties` reader (`java.util.Properties.load` rules).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::parse_properties;
+use smtp_doctor::testing::parse_properties;
 
 fuzz_target!(|text: &str| {
     // Java ends a line at \n, \r or \r\n; at most one property starts on a line, and

@@ -1,7 +1,7 @@
 //! The settings.py text reader (literals and environment lookups, no Python run).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::parse_python_settings;
+use smtp_doctor::testing::parse_python_settings;
 
 fuzz_target!(|text: &str| {
     let lines = text.lines().count();

@@ -1,7 +1,7 @@
 //! The report JSON reader of `diff`, and the comparison: two reports split at the first NUL.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::{diff, read_report};
+use smtp_doctor::testing::{diff, read_report};
 
 fuzz_target!(|text: &str| {
     let (a, b) = text.split_once('\0').unwrap_or((text, text));

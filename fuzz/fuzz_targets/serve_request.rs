@@ -3,7 +3,7 @@
 //! parsing is pure functions in the binary's `src/cli/serve/`, included here by path.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::plan::Host;
+use smtp_doctor::Host;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 #[path = "common.rs"]
@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
                 let (k, v) = first.expect("a credential parameter was refused");
                 let _ = v;
                 // The only part of the message that varies is the parameter's name.
-                let shown_key = smtp_doctor::printable::escape(k.as_bytes());
+                let shown_key = smtp_doctor::escape(k.as_bytes());
                 let fixed = why.replacen(&format!("(parameter {shown_key})"), "(parameter)", 1);
                 assert_eq!(
                     fixed,

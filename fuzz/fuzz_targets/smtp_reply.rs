@@ -2,7 +2,7 @@
 //! parser, fed whatever a hostile server sends.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::{capabilities, parse_reply_line, read_replies, MAX_REPLY_LINES};
+use smtp_doctor::testing::{capabilities, parse_reply_line, read_replies, MAX_REPLY_LINES};
 #[path = "common.rs"]
 mod common;
 

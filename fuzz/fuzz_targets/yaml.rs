@@ -1,7 +1,7 @@
 //! The `application.yml` reader: any text, no panic, no hang, keys made of the file's scalars.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smtp_doctor::fuzzing::flatten_yaml;
+use smtp_doctor::testing::flatten_yaml;
 use smtp_doctor::settings::Origin;
 
 fuzz_target!(|text: &str| {

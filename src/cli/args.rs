@@ -1,10 +1,8 @@
 //! The command line's words: subcommands, flags, their help and examples (clap).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use smtp_doctor::frameworks::Framework;
-use smtp_doctor::i18n::Lang;
 use smtp_doctor::model::Security;
-use smtp_doctor::plan::{self, ConnectTo, ResolveOverride};
+use smtp_doctor::{ConnectTo, Framework, Lang, ResolveOverride};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -294,11 +292,11 @@ pub(crate) struct OutputArgs {
 }
 
 fn port_arg(s: &str) -> Result<u16, String> {
-    plan::parse_port(s).map_err(|e| e.to_string())
+    smtp_doctor::parse_port(s).map_err(|e| e.to_string())
 }
 fn timeout_arg(s: &str) -> Result<Duration, String> {
-    plan::parse_timeout(s).map_err(|e| e.to_string())
+    smtp_doctor::parse_timeout(s).map_err(|e| e.to_string())
 }
 fn dns_arg(s: &str) -> Result<std::net::SocketAddr, String> {
-    plan::parse_dns_server(s).map_err(|e| e.to_string())
+    smtp_doctor::parse_dns_server(s).map_err(|e| e.to_string())
 }

@@ -2,9 +2,8 @@
 //! login secret, read once.
 
 use super::args::ProbeArgs;
-use smtp_doctor::plan::{
-    self, ConnectTo, Credentials, Host, Plan, PlanError, ResolveOverride, Secret, SecretKind,
-    Timing,
+use smtp_doctor::{
+    ConnectTo, Credentials, Host, Plan, PlanError, ResolveOverride, Secret, SecretKind, Timing,
 };
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -29,7 +28,7 @@ impl NetConfig {
     pub(crate) fn from_args(args: &ProbeArgs) -> Result<NetConfig, String> {
         let mut extra_roots = Vec::new();
         for path in &args.ca_files {
-            extra_roots.extend(plan::load_ca_file(path).map_err(|e| e.to_string())?);
+            extra_roots.extend(smtp_doctor::load_ca_file(path).map_err(|e| e.to_string())?);
         }
         Ok(NetConfig {
             ports: args.ports.clone(),
@@ -87,14 +86,14 @@ pub(crate) fn domain_check(
     args: &ProbeArgs,
     sender: Option<&str>,
     origin: &str,
-) -> Result<Option<plan::DomainCheck>, String> {
+) -> Result<Option<smtp_doctor::DomainCheck>, String> {
     let Some(sender) = sender else {
         if !args.dkim_selectors.is_empty() {
             return Err("--dkim-selector needs a sender: give --from ADDR".into());
         }
         return Ok(None);
     };
-    let sender = plan::Mailbox::parse(sender).map_err(|e| format!("{origin}: {e}"))?;
+    let sender = smtp_doctor::Mailbox::parse(sender).map_err(|e| format!("{origin}: {e}"))?;
     for s in &args.dkim_selectors {
         let ok = !s.is_empty()
             && s.len() <= 63
@@ -103,11 +102,11 @@ pub(crate) fn domain_check(
         if !ok {
             return Err(format!(
                 "invalid --dkim-selector {}: expected a DNS label like s1 or google",
-                smtp_doctor::printable::escape(s.as_bytes())
+                smtp_doctor::escape(s.as_bytes())
             ));
         }
     }
-    Ok(Some(plan::DomainCheck {
+    Ok(Some(smtp_doctor::DomainCheck {
         sender,
         dkim_selectors: args.dkim_selectors.clone(),
     }))
@@ -126,7 +125,7 @@ pub(crate) fn login(
     };
     let (secret, kind) = match secret(args, from_settings)? {
         Some(found) => found,
-        None => return Err(format!("a login user ({}) is set but no password: set SMTP_DOCTOR_PASSWORD (or SMTP_DOCTOR_OAUTH_TOKEN), or use --password-stdin", smtp_doctor::printable::escape(user.as_bytes()))),
+        None => return Err(format!("a login user ({}) is set but no password: set SMTP_DOCTOR_PASSWORD (or SMTP_DOCTOR_OAUTH_TOKEN), or use --password-stdin", smtp_doctor::escape(user.as_bytes()))),
     };
     Ok(Some(Credentials { user, secret, kind }))
 }
@@ -137,7 +136,7 @@ fn secret(
 ) -> Result<Option<(Secret, SecretKind)>, String> {
     if args.password_stdin {
         // Bounded: `</dev/zero` is an error, not an allocation abort.
-        let pw = smtp_doctor::files::read_first_line(
+        let pw = smtp_doctor::read_first_line(
             &mut std::io::stdin().lock(),
             "--password-stdin (standard input)",
         )

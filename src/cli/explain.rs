@@ -5,8 +5,7 @@ use super::args::{OutputArgs, ProbeArgs};
 use super::check;
 use super::output::{self, is_json};
 use super::usage::usage_error;
-use smtp_doctor::explain::Explanation;
-use smtp_doctor::files::{self, FileKind};
+use smtp_doctor::{Explanation, FileKind};
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
@@ -29,7 +28,7 @@ pub(crate) async fn run(input: Input<'_>, probe: &ProbeArgs, out: &OutputArgs) -
         Ok(text) => text,
         Err(e) => return usage_error(e),
     };
-    let explanation = match smtp_doctor::explain::explain(&text, input.host) {
+    let explanation = match smtp_doctor::explain(&text, input.host) {
         Ok(e) => e,
         Err(e) => return usage_error(e),
     };
@@ -55,7 +54,7 @@ fn read(input: &Input<'_>) -> Result<String, String> {
         return Ok(text.to_string());
     }
     if let Some(path) = input.file {
-        return files::read_text(path, FileKind::ErrorText).map_err(|e| e.to_string());
+        return smtp_doctor::read_text(path, FileKind::ErrorText).map_err(|e| e.to_string());
     }
     if std::io::stdin().is_terminal() {
         super::output::note(
@@ -71,7 +70,7 @@ fn read(input: &Input<'_>) -> Result<String, String> {
     if bytes.len() as u64 > limit {
         return Err(format!(
             "standard input is larger than the limit of {}",
-            files::human_bytes(limit)
+            smtp_doctor::human_bytes(limit)
         ));
     }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -96,8 +95,8 @@ async fn run_check(e: &Explanation, probe: &ProbeArgs, out: &OutputArgs) -> Exit
         Err(code) => return code,
     };
     let opts = output::options(out);
-    let diagnosis = smtp_doctor::diagnosis::diagnose(&observations, &opts);
-    let report = smtp_doctor::report::Report::new("check", observations, diagnosis, &opts);
+    let diagnosis = smtp_doctor::diagnose(&observations, &opts);
+    let report = smtp_doctor::Report::new("check", observations, diagnosis, &opts);
     if is_json(out) {
         let mut value = e.to_json(out.lang);
         let rendered = smtp_doctor::render::json::render(&report);
@@ -108,8 +107,7 @@ async fn run_check(e: &Explanation, probe: &ProbeArgs, out: &OutputArgs) -> Exit
             Err(code) => code,
         };
     }
-    let intro =
-        smtp_doctor::i18n::explain_word(out.lang, smtp_doctor::i18n::ExplainWord::RunningCheck);
+    let intro = smtp_doctor::explain_word(out.lang, smtp_doctor::ExplainWord::RunningCheck);
     if let Err(code) = output::print(&format!("{}\n{intro}\n\n", e.to_text(out.lang))) {
         return code;
     }

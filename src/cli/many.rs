@@ -5,11 +5,7 @@ use super::args::{OutputArgs, ProbeArgs};
 use super::config::{self, NetConfig};
 use super::output::{self, is_json, options};
 use super::usage::usage_error;
-use smtp_doctor::diagnosis;
-use smtp_doctor::plan::{Plan, Timing};
-use smtp_doctor::report::{Report, Verdict};
-use smtp_doctor::targets::{self, Target};
-use smtp_doctor::Engine;
+use smtp_doctor::{Engine, Plan, Report, Target, Timing, Verdict};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,16 +82,17 @@ pub(crate) async fn run(
 async fn gather(source: &Source, net: &NetConfig) -> Result<(Vec<Target>, Skipped), ExitCode> {
     match source {
         Source::File(path) => {
-            let text = smtp_doctor::files::read_text(path, smtp_doctor::files::FileKind::Targets)
+            let text = smtp_doctor::read_text(path, smtp_doctor::FileKind::Targets)
                 .map_err(usage_error)?;
-            let list = targets::parse(&text, &path.display().to_string()).map_err(usage_error)?;
+            let list = smtp_doctor::parse_targets(&text, &path.display().to_string())
+                .map_err(usage_error)?;
             if list.is_empty() {
                 return Err(usage_error(format!("{}: no targets", path.display())));
             }
             Ok((list, Skipped(Vec::new())))
         }
         Source::Mx(domain) => {
-            let domain = smtp_doctor::plan::validate_host(domain)
+            let domain = smtp_doctor::validate_host(domain)
                 .map_err(usage_error)?
                 .to_string();
             let timing = Timing::new(net.timeout);
@@ -238,7 +235,7 @@ async fn probe_all(
         let (engine, opts) = (engine.clone(), opts.clone());
         tasks.spawn(async move {
             let obs = engine.run(plan).await;
-            let d = diagnosis::diagnose(&obs, &opts);
+            let d = smtp_doctor::diagnose(&obs, &opts);
             Report::new("check", obs, d, &opts)
         });
         Ok(())

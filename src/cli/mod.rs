@@ -15,7 +15,7 @@ mod usage;
 use args::{Cli, Command, FormatArg};
 use clap::Parser;
 use output::{emit, is_json, probe_with_progress};
-use smtp_doctor::report::Report;
+use smtp_doctor::Report;
 use std::io::Write;
 use std::process::ExitCode;
 use usage::usage_error;
@@ -115,7 +115,7 @@ async fn demo(out: &args::OutputArgs) -> ExitCode {
         }
     };
     if !is_json(out) && out.format == FormatArg::Text {
-        let intro = smtp_doctor::i18n::word(out.lang, smtp_doctor::i18n::Word::DemoIntro);
+        let intro = smtp_doctor::word(out.lang, smtp_doctor::Word::DemoIntro);
         if let Err(code) = output::print(&format!("{intro}\n")) {
             return code;
         }
@@ -131,8 +131,8 @@ async fn demo(out: &args::OutputArgs) -> ExitCode {
 
 fn diff(a: &std::path::Path, b: &std::path::Path) -> ExitCode {
     let load = |p: &std::path::Path| -> Result<Report, String> {
-        let text = smtp_doctor::files::read_text(p, smtp_doctor::files::FileKind::Report)
-            .map_err(|e| e.to_string())?;
+        let text =
+            smtp_doctor::read_text(p, smtp_doctor::FileKind::Report).map_err(|e| e.to_string())?;
         serde_json::from_str(&text)
             .map_err(|e| format!("{} is not a smtp-doctor JSON report: {e}", p.display()))
     };
@@ -140,7 +140,7 @@ fn diff(a: &std::path::Path, b: &std::path::Path) -> ExitCode {
         (Ok(x), Ok(y)) => (x, y),
         (Err(e), _) | (_, Err(e)) => return usage_error(e),
     };
-    let diffs = smtp_doctor::diff::diff(&ra, &rb);
+    let diffs = smtp_doctor::diff(&ra, &rb);
     let mut out = String::new();
     if diffs.is_empty() {
         out.push_str("no differences\n");

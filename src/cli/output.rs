@@ -2,11 +2,9 @@
 
 use super::args::{FormatArg, OutputArgs};
 use super::usage::usage_error;
-use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::model::Observations;
-use smtp_doctor::plan::Plan;
 use smtp_doctor::render::{json, markdown, terminal};
-use smtp_doctor::report::Report;
+use smtp_doctor::{Options, Plan, Report};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -26,7 +24,7 @@ pub(crate) fn options(out: &OutputArgs) -> Options {
 /// Diagnoses a `check` (or `demo`) run and writes its report.
 pub(crate) fn emit(command: &str, observations: Observations, out: &OutputArgs) -> ExitCode {
     let opts = options(out);
-    let diagnosis = diagnosis::diagnose(&observations, &opts);
+    let diagnosis = smtp_doctor::diagnose(&observations, &opts);
     let report = Report::new(command, observations, diagnosis, &opts);
     write_report(&report, out)
 }

@@ -4,10 +4,8 @@ use super::args::{OutputArgs, PreflightArgs, ProbeArgs};
 use super::config::{self, NetConfig};
 use super::output::{options, probe_with_progress, write_report};
 use super::usage::usage_error;
-use smtp_doctor::diagnosis::{preflight, Options};
-use smtp_doctor::plan::{self, Plan, SendPlan};
-use smtp_doctor::report::Report;
 use smtp_doctor::settings::{self, AppSettings};
+use smtp_doctor::{Options, Plan, Report, SendPlan};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,10 +29,10 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
     let mut host_as_written = None;
     let host = match settings::corrected_host(&app.host).filter(|_| args.host.is_none()) {
         Some(corrected) => {
-            host_as_written = Some(smtp_doctor::printable::escape(app.host.as_bytes()));
+            host_as_written = Some(smtp_doctor::escape(app.host.as_bytes()));
             corrected
         }
-        None => match plan::validate_host(&app.host) {
+        None => match smtp_doctor::validate_host(&app.host) {
             Ok(host) => host,
             Err(e) => return usage_error(e),
         },
@@ -85,7 +83,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
             timing: plan.timing.clone(),
         },
     );
-    if let plan::AppClientStep::Run(client) = &mut step {
+    if let smtp_doctor::AppClientStep::Run(client) = &mut step {
         given_login(client, &plan);
     }
     // Django's Python that read the settings waits for its word: the plan holds it when it
@@ -103,7 +101,7 @@ pub(crate) async fn run(probe: &ProbeArgs, args: &PreflightArgs, out: &OutputArg
         login_user: app.user.clone(),
         ..options(out)
     };
-    let diagnosis = preflight::diagnose(&observations, &path, &opts);
+    let diagnosis = smtp_doctor::diagnose_preflight(&observations, &path, &opts);
     let mut report = Report::new("preflight", observations, diagnosis, &opts);
     report.configured = Some(path);
     report.settings = app.report;
@@ -132,13 +130,13 @@ fn load(
 /// smtp-doctor when the application's settings hold none (it reads its own from a secret store
 /// where it runs), and under the same rule (`--insecure-auth`). Every secret is masked in what
 /// the client reports.
-fn given_login(client: &mut plan::AppClientPlan, plan: &Plan) {
+fn given_login(client: &mut smtp_doctor::AppClientPlan, plan: &Plan) {
     client.insecure_auth = plan.insecure_auth;
     let Some(credentials) = &plan.credentials else {
         return;
     };
     client.mask.push(credentials.secret.clone());
-    if credentials.kind == plan::SecretKind::Password && client.password.is_none() {
+    if credentials.kind == smtp_doctor::SecretKind::Password && client.password.is_none() {
         client.password = Some(credentials.secret.clone());
     }
 }
@@ -174,7 +172,7 @@ fn send_plan(
         return Ok(None);
     };
     let mailbox = |value: &str, origin: &str| {
-        plan::Mailbox::parse(value).map_err(|e| format!("{origin}: {e}"))
+        smtp_doctor::Mailbox::parse(value).map_err(|e| format!("{origin}: {e}"))
     };
     let to = mailbox(to, "--send-to")?;
     let from = if let Some(from) = &probe.from {

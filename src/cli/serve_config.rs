@@ -14,8 +14,7 @@
 
 use serde::Deserialize;
 use smtp_doctor::model::Security;
-use smtp_doctor::plan::{self, Credentials, Secret, SecretKind};
-use smtp_doctor::Engine;
+use smtp_doctor::{Credentials, Engine, Secret, SecretKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,7 +74,7 @@ pub(crate) struct Module {
     /// Log in even over a connection that is not encrypted and verified.
     pub(crate) insecure_auth: bool,
     /// The sender's domain to check with each probe.
-    pub(crate) domain: Option<plan::DomainCheck>,
+    pub(crate) domain: Option<smtp_doctor::DomainCheck>,
 }
 
 impl Module {
@@ -110,23 +109,17 @@ impl Modules {
 /// Reads `path`: the modules, or a one-line reason naming the file (and the line, for TOML).
 /// `extra_roots` are `--ca-file`'s roots, which every module trusts too.
 pub(crate) fn load(path: &Path, extra_roots: &[Vec<u8>]) -> Result<Modules, String> {
-    let shown = smtp_doctor::printable::escape(path.display().to_string().as_bytes());
-    let text = smtp_doctor::files::read_text(path, smtp_doctor::files::FileKind::Settings)
-        .map_err(|e| e.to_string())?;
+    let shown = smtp_doctor::escape(path.display().to_string().as_bytes());
+    let text =
+        smtp_doctor::read_text(path, smtp_doctor::FileKind::Settings).map_err(|e| e.to_string())?;
     let form: FileForm = toml::from_str(&text).map_err(|e| {
         let first = e.message().lines().next().unwrap_or("").to_string();
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
         match line {
-            Some(line) => format!(
-                "{shown}:{line}: {}",
-                smtp_doctor::printable::escape(first.as_bytes())
-            ),
-            None => format!(
-                "{shown}: {}",
-                smtp_doctor::printable::escape(first.as_bytes())
-            ),
+            Some(line) => format!("{shown}:{line}: {}", smtp_doctor::escape(first.as_bytes())),
+            None => format!("{shown}: {}", smtp_doctor::escape(first.as_bytes())),
         }
     })?;
     let mut modules = Modules::built_in();
@@ -158,7 +151,7 @@ fn module(name: &str, m: ModuleForm, extra_roots: &[Vec<u8>]) -> Result<Module, 
     let engine = match &m.ca_file {
         Some(path) => {
             let mut roots = extra_roots.to_vec();
-            roots.extend(plan::load_ca_file(path).map_err(|e| e.to_string())?);
+            roots.extend(smtp_doctor::load_ca_file(path).map_err(|e| e.to_string())?);
             Some(Arc::new(Engine::new(&roots).map_err(|e| e.to_string())?))
         }
         None => None,
@@ -170,15 +163,15 @@ fn module(name: &str, m: ModuleForm, extra_roots: &[Vec<u8>]) -> Result<Module, 
         (Some(var), None) => Some(Secret::new(std::env::var(var).map_err(|_| {
             format!(
                 "password_env names {}, which is not set in the exporter's environment",
-                smtp_doctor::printable::escape(var.as_bytes())
+                smtp_doctor::escape(var.as_bytes())
             )
         })?)),
         (None, Some(path)) => {
             // Bounded, and refused without blocking when not a regular file (a FIFO with no
             // writer would hang the start or a reload).
-            let bytes = smtp_doctor::files::read_bytes(path, smtp_doctor::files::FileKind::Secret)
+            let bytes = smtp_doctor::read_bytes(path, smtp_doctor::FileKind::Secret)
                 .map_err(|e| format!("password_file: {e}"))?;
-            let line = smtp_doctor::files::read_first_line(&mut bytes.as_slice(), "password_file")
+            let line = smtp_doctor::read_first_line(&mut bytes.as_slice(), "password_file")
                 .map_err(|e| e.to_string())?;
             Some(Secret::new(line))
         }
@@ -207,8 +200,8 @@ fn module(name: &str, m: ModuleForm, extra_roots: &[Vec<u8>]) -> Result<Module, 
         credentials,
         insecure_auth: m.insecure_auth,
         domain: match m.from {
-            Some(from) => Some(plan::DomainCheck {
-                sender: plan::Mailbox::parse(&from).map_err(|e| format!("from: {e}"))?,
+            Some(from) => Some(smtp_doctor::DomainCheck {
+                sender: smtp_doctor::Mailbox::parse(&from).map_err(|e| format!("from: {e}"))?,
                 dkim_selectors: m.dkim_selectors,
             }),
             None if m.dkim_selectors.is_empty() => None,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 /// The message may quote what the user's files hold (a path, a value): it is escaped here, the
 /// one door to stderr for usage errors, so no terminal escape or line break gets through.
 pub(crate) fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
-    let line = smtp_doctor::printable::escape(msg.to_string().as_bytes());
+    let line = smtp_doctor::escape(msg.to_string().as_bytes());
     let _ = writeln!(std::io::stderr(), "smtp-doctor: {line}");
     ExitCode::from(2)
 }

@@ -11,10 +11,10 @@ use crate::model::{
 use std::collections::BTreeMap;
 
 /// Gmail treats RSA keys under this many bits as failing.
-pub const MIN_DKIM_BITS: u32 = 1024;
+pub(crate) const MIN_DKIM_BITS: u32 = 1024;
 
 /// The findings about the sender's domain and their fixes, the root causes first.
-pub fn assess(obs: &DomainObservation) -> (Vec<Finding<Said>>, Vec<Recommendation<Said>>) {
+pub(crate) fn assess(obs: &DomainObservation) -> (Vec<Finding<Said>>, Vec<Recommendation<Said>>) {
     let mut a = Assessment {
         obs,
         profile: obs.provider.map(providers::sending),
@@ -642,7 +642,7 @@ impl Assessment<'_> {
 }
 
 /// The JSON-style spelling of an SPF result.
-pub fn spf_result_str(r: SpfResult) -> &'static str {
+pub(crate) fn spf_result_str(r: SpfResult) -> &'static str {
     match r {
         SpfResult::Pass => "pass",
         SpfResult::Fail => "fail",

@@ -280,8 +280,15 @@ impl Verdict {
 /// rendering, in the reader's language). It is rendered once, where a report is built for its
 /// language (`report::sentence`): the report is what every output is made from, and a report
 /// read back from JSON is then the same thing as one just built, a sentence and nothing else.
+///
+/// Opaque to library users: the catalogue's messages are the crate's own business, so what
+/// a user gets of it is its sentence, from the report (`Report::new`) or `sentence`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Said {
+pub struct Said(pub(crate) Saying);
+
+/// The kinds of message a [`Said`] holds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Saying {
     /// A message of the catalogue.
     Msg(Box<crate::i18n::Msg>),
     /// A message about the application's own client.
@@ -294,19 +301,19 @@ pub enum Said {
 
 impl From<crate::i18n::Msg> for Said {
     fn from(msg: crate::i18n::Msg) -> Said {
-        Said::Msg(Box::new(msg))
+        Said(Saying::Msg(Box::new(msg)))
     }
 }
 
 impl From<crate::i18n::app_client::AppMsg> for Said {
     fn from(msg: crate::i18n::app_client::AppMsg) -> Said {
-        Said::App(Box::new(msg))
+        Said(Saying::App(Box::new(msg)))
     }
 }
 
 impl From<crate::i18n::domain::DomainMsg> for Said {
     fn from(msg: crate::i18n::domain::DomainMsg) -> Said {
-        Said::Domain(Box::new(msg))
+        Said(Saying::Domain(Box::new(msg)))
     }
 }
 

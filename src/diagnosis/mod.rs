@@ -2,17 +2,19 @@
 //! No I/O here, so every failure mode is tested on hand-built or recorded observations.
 
 mod app_client;
-pub mod domain;
+pub(crate) mod domain;
 mod endpoint;
-pub mod finding;
+pub(crate) mod finding;
 pub(crate) mod in_the_way;
-pub mod preflight;
+pub(crate) mod preflight;
 mod recommend;
 mod redirect;
 mod verdict;
-pub mod vocabulary;
+pub(crate) mod vocabulary;
 
-pub use finding::{Finding, FindingCode, Recommendation, Said, Severity, Verdict};
+pub use finding::Said;
+pub(crate) use finding::Saying;
+pub use finding::{Finding, FindingCode, Recommendation, Severity, Verdict};
 
 use crate::frameworks;
 use crate::i18n::Msg;
@@ -36,7 +38,7 @@ fn login_user_shown(obs: &Observations) -> String {
 }
 
 /// Certificates expiring within this many days get a warning.
-pub const EXPIRY_WARNING_DAYS: i64 = 14;
+pub(crate) const EXPIRY_WARNING_DAYS: i64 = 14;
 
 /// What the diagnosis needs besides the observations, and the report's language.
 #[derive(Debug, Clone, Default)]
@@ -273,7 +275,7 @@ fn port_findings(
 
 /// An endpoint completes greeting, EHLO and TLS with a verified certificate, and the login
 /// and test message where they were tried on it.
-pub fn endpoint_is_healthy(ep: &EndpointObservation) -> bool {
+pub(crate) fn endpoint_is_healthy(ep: &EndpointObservation) -> bool {
     transport_is_healthy(ep) && session_is_ok(ep)
 }
 
@@ -289,7 +291,7 @@ fn session_is_ok(ep: &EndpointObservation) -> bool {
 
 /// Greeting, EHLO and TLS with a verified certificate: what the network and the server's
 /// set-up decide for each address.
-pub fn transport_is_healthy(ep: &EndpointObservation) -> bool {
+pub(crate) fn transport_is_healthy(ep: &EndpointObservation) -> bool {
     if ep.tcp.state != TcpState::Open {
         return false;
     }
@@ -303,7 +305,7 @@ pub fn transport_is_healthy(ep: &EndpointObservation) -> bool {
 }
 
 /// Some address of `port` completes the whole path (login and message included, where tried).
-pub fn port_works(obs: &Observations, port: u16) -> bool {
+pub(crate) fn port_works(obs: &Observations, port: u16) -> bool {
     port_health(obs, port) != PortHealth::Failed
 }
 
@@ -355,7 +357,7 @@ fn merge(into: &mut Vec<Finding<Said>>, f: EndpointFinding, address: IpAddr, por
 }
 
 /// The security a port was found to speak, when it works (login and message included).
-pub fn working_security(obs: &Observations, port: u16) -> Option<Security> {
+pub(crate) fn working_security(obs: &Observations, port: u16) -> Option<Security> {
     if !port_works(obs, port) {
         return None;
     }

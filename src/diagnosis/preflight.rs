@@ -419,8 +419,8 @@ mod tests {
         assert_eq!(
             said,
             [
-                &Said::Msg(Box::new(Msg::RecServerAdmin)),
-                &Said::Msg(Box::new(Msg::RecCheckRoute))
+                &Said::from(Msg::RecServerAdmin),
+                &Said::from(Msg::RecCheckRoute)
             ]
         );
     }

@@ -266,7 +266,7 @@ fn hosting_rec(policy: &crate::knowledge::hosting::HostingPolicy) -> Recommendat
     Recommendation {
         port: None,
         security: None,
-        message: Said::Hosting(policy.hosting),
+        message: Said(super::finding::Saying::Hosting(policy.hosting)),
         settings: BTreeMap::new(),
         commands: Vec::new(),
     }

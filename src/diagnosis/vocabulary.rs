@@ -7,13 +7,13 @@
 //! The matches are exhaustive: a new kind without a row does not compile.
 
 use super::finding::{FindingCode, Layer};
-pub use crate::knowledge::causes::{Cause, Symptom};
+pub(crate) use crate::knowledge::causes::{Cause, Symptom};
 use crate::knowledge::errors::ErrorKind;
 use crate::model::AppErrorKind;
 
 /// What an error kind means to the diagnosis, on no particular port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Meaning {
+pub(crate) struct Meaning {
     /// The contract's finding code, when the kind says enough for one.
     pub code: Option<FindingCode>,
     /// The likely causes, most likely first.
@@ -21,7 +21,7 @@ pub struct Meaning {
 }
 
 /// The table: one row per kind.
-pub const fn meaning(kind: ErrorKind) -> Meaning {
+pub(crate) const fn meaning(kind: ErrorKind) -> Meaning {
     use Cause as C;
     use ErrorKind as K;
     use FindingCode as F;
@@ -182,7 +182,7 @@ fn greeting_on_implicit_port(kind: ErrorKind, port: Option<u16>) -> Option<bool>
 }
 
 /// The finding code for what a text says, on `port` when the text names one.
-pub fn code_for(kind: ErrorKind, port: Option<u16>) -> Option<FindingCode> {
+pub(crate) fn code_for(kind: ErrorKind, port: Option<u16>) -> Option<FindingCode> {
     match greeting_on_implicit_port(kind, port) {
         Some(true) => Some(FindingCode::ConfigStarttlsOnImplicitPort),
         _ => meaning(kind).code,
@@ -191,7 +191,7 @@ pub fn code_for(kind: ErrorKind, port: Option<u16>) -> Option<FindingCode> {
 
 /// The likely causes of `kind`, most likely first, on `port` when the text names one: a
 /// missing greeting on a port known not to be 465 is an interceptor before the mode mistake.
-pub fn causes_for(kind: ErrorKind, port: Option<u16>) -> Vec<Cause> {
+pub(crate) fn causes_for(kind: ErrorKind, port: Option<u16>) -> Vec<Cause> {
     let mut causes = meaning(kind).causes.to_vec();
     if greeting_on_implicit_port(kind, port) == Some(false) && port.is_some() {
         causes.swap(0, 1);
@@ -201,7 +201,7 @@ pub fn causes_for(kind: ErrorKind, port: Option<u16>) -> Vec<Cause> {
 
 /// The kind a finding code stands for, where a provider's reply is what decided it (so where
 /// the provider documents it can be looked up): the first kind whose row has this code.
-pub fn kind_for(code: FindingCode) -> Option<ErrorKind> {
+pub(crate) fn kind_for(code: FindingCode) -> Option<ErrorKind> {
     ErrorKind::ALL
         .iter()
         .copied()
@@ -210,7 +210,7 @@ pub fn kind_for(code: FindingCode) -> Option<ErrorKind> {
 
 /// What the application's own client failing with `kind` means where smtp-doctor's probe of
 /// the same path works: the finding about the application's runtime.
-pub fn app_divergence(kind: AppErrorKind) -> FindingCode {
+pub(crate) fn app_divergence(kind: AppErrorKind) -> FindingCode {
     use AppErrorKind as A;
     use FindingCode as F;
     match kind {

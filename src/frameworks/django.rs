@@ -6,18 +6,18 @@ use super::{Names, SettingValue, Settings, Spec, ValueKind};
 use crate::model::Security;
 
 /// Every Django email setting starts with this.
-pub const PREFIX: &str = "EMAIL_";
+pub(crate) const PREFIX: &str = "EMAIL_";
 /// STARTTLS (`True` / `False`).
-pub const USE_TLS: &str = "EMAIL_USE_TLS";
+pub(crate) const USE_TLS: &str = "EMAIL_USE_TLS";
 /// Implicit TLS (`True` / `False`).
-pub const USE_SSL: &str = "EMAIL_USE_SSL";
+pub(crate) const USE_SSL: &str = "EMAIL_USE_SSL";
 /// Timeout in seconds; unset means Django waits forever.
-pub const TIMEOUT: &str = "EMAIL_TIMEOUT";
+pub(crate) const TIMEOUT: &str = "EMAIL_TIMEOUT";
 /// The mail backend class.
-pub const BACKEND: &str = "EMAIL_BACKEND";
+pub(crate) const BACKEND: &str = "EMAIL_BACKEND";
 
 /// The names Django reads.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "EMAIL_HOST",
     port: "EMAIL_PORT",
     user: "EMAIL_HOST_USER",

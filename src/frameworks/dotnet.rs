@@ -4,10 +4,10 @@ use super::{Names, SettingValue, Settings, Spec};
 use crate::model::Security;
 
 /// The `SecureSocketOptions` member (`SslOnConnect`, `StartTls`, `None`).
-pub const SECURE_SOCKET_OPTIONS: &str = "SecureSocketOptions";
+pub(crate) const SECURE_SOCKET_OPTIONS: &str = "SecureSocketOptions";
 
 /// The names of `Connect`'s arguments and of the credentials.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "Host",
     port: "Port",
     user: "UserName",

@@ -5,7 +5,7 @@ use super::{SettingValue, Settings, Spec};
 use crate::model::Security;
 
 /// The variable that holds the URL.
-pub const EMAIL_URL: &str = "EMAIL_URL";
+pub(crate) const EMAIL_URL: &str = "EMAIL_URL";
 
 pub(super) const SPEC: Spec = Spec {
     name: "url",
@@ -28,7 +28,7 @@ pub(super) const SPEC: Spec = Spec {
 };
 
 /// The scheme that means `security` (django-environ: only `smtp+ssl` is implicit TLS).
-pub fn scheme(security: Security) -> &'static str {
+pub(crate) fn scheme(security: Security) -> &'static str {
     match security {
         Security::ImplicitTls => "smtp+ssl",
         Security::Starttls => "smtp+tls",
@@ -38,7 +38,7 @@ pub fn scheme(security: Security) -> &'static str {
 
 /// Stands for the password in a URL fix: it is never printed, and a placeholder that looks
 /// like a password would be pasted as one.
-pub const KEEP_PASSWORD: &str = "<current-password>";
+pub(crate) const KEEP_PASSWORD: &str = "<current-password>";
 
 /// The URL to use: the login user's own name (percent-encoded, as the URL needs it) and the
 /// password left as [`KEEP_PASSWORD`] for the user to keep from the current URL.

@@ -4,12 +4,12 @@ use super::{Names, SettingValue, Settings, Spec};
 use crate::model::Security;
 
 /// STARTTLS (`True` / `False`).
-pub const USE_TLS: &str = "MAIL_USE_TLS";
+pub(crate) const USE_TLS: &str = "MAIL_USE_TLS";
 /// Implicit TLS (`True` / `False`).
-pub const USE_SSL: &str = "MAIL_USE_SSL";
+pub(crate) const USE_SSL: &str = "MAIL_USE_SSL";
 
 /// The names Flask-Mail reads.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "MAIL_SERVER",
     port: "MAIL_PORT",
     user: "MAIL_USERNAME",

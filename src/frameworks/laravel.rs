@@ -5,12 +5,12 @@ use super::{Names, SettingValue, Settings, Spec};
 use crate::model::Security;
 
 /// `smtp` or `smtps` (implicit TLS), Laravel 11 and later.
-pub const SCHEME: &str = "MAIL_SCHEME";
+pub(crate) const SCHEME: &str = "MAIL_SCHEME";
 /// `tls`, `ssl` or `null`, before Laravel 11.
-pub const ENCRYPTION: &str = "MAIL_ENCRYPTION";
+pub(crate) const ENCRYPTION: &str = "MAIL_ENCRYPTION";
 
 /// The names Laravel reads.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "MAIL_HOST",
     port: "MAIL_PORT",
     user: "MAIL_USERNAME",

@@ -7,15 +7,15 @@ use crate::model::Security;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub mod django;
-pub mod dotnet;
-pub mod email_url;
-pub mod flask;
-pub mod laravel;
-pub mod node;
-pub mod phpmailer;
-pub mod rails;
-pub mod spring;
+pub(crate) mod django;
+pub(crate) mod dotnet;
+pub(crate) mod email_url;
+pub(crate) mod flask;
+pub(crate) mod laravel;
+pub(crate) mod node;
+pub(crate) mod phpmailer;
+pub(crate) mod rails;
+pub(crate) mod spring;
 mod value;
 
 pub use value::{SettingValue, Settings, ValueKind};
@@ -60,7 +60,7 @@ impl Framework {
     ];
 
     /// The names this framework reads host, port and credentials from.
-    pub fn names(self) -> &'static Names {
+    pub(crate) fn names(self) -> &'static Names {
         &self.spec().names
     }
 
@@ -118,7 +118,7 @@ impl std::str::FromStr for Framework {
 
 /// The names a framework reads the server and the credentials from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Names {
+pub(crate) struct Names {
     /// The server's host name.
     pub host: &'static str,
     /// The port.
@@ -147,18 +147,18 @@ struct Spec {
 }
 
 /// The executable of `fw`'s runtime on Windows (`python.exe`, `node.exe`, …).
-pub fn windows_program(fw: Framework) -> &'static str {
+pub(crate) fn windows_program(fw: Framework) -> &'static str {
     fw.spec().windows_program
 }
 
 /// Where `fw` sets the sender address (MAIL FROM).
-pub fn sender_setting(fw: Framework) -> &'static str {
+pub(crate) fn sender_setting(fw: Framework) -> &'static str {
     fw.spec().sender
 }
 
 /// The names of a framework's TLS-mode and timeout settings, for the findings about them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TlsAndTimeoutNames {
+pub(crate) struct TlsAndTimeoutNames {
     /// What turns STARTTLS on.
     pub starttls: &'static str,
     /// What turns implicit TLS on.
@@ -169,7 +169,7 @@ pub struct TlsAndTimeoutNames {
 
 /// How a framework's mail library behaves when the server stops answering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeout {
+pub(crate) enum Timeout {
     /// It waits forever unless this setting is set; `example` is a sensible value in the
     /// setting's unit (seconds or milliseconds).
     Setting {
@@ -191,17 +191,12 @@ pub enum Timeout {
 }
 
 /// The names of `fw`'s TLS-mode and timeout settings.
-pub fn tls_and_timeout_names(fw: Framework) -> TlsAndTimeoutNames {
+pub(crate) fn tls_and_timeout_names(fw: Framework) -> TlsAndTimeoutNames {
     fw.spec().tls_and_timeout
 }
 
-/// The settings keys to change to use `port` with `security` on `host`.
-pub fn port_settings(fw: Framework, host: &str, port: u16, security: Security) -> Settings {
-    port_settings_for(fw, host, None, port, security)
-}
-
 /// The same, for the login `user` where the fix spells it (an `EMAIL_URL`).
-pub fn port_settings_for(
+pub(crate) fn port_settings_for(
     fw: Framework,
     host: &str,
     user: Option<&str>,
@@ -212,7 +207,7 @@ pub fn port_settings_for(
 }
 
 /// The settings key for the host name.
-pub fn host_settings(fw: Framework, host: &str) -> Settings {
+pub(crate) fn host_settings(fw: Framework, host: &str) -> Settings {
     BTreeMap::from([(fw.spec().host_key.to_string(), SettingValue::str(host))])
 }
 
@@ -240,6 +235,11 @@ fn port_and_flags(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The settings to use `port` with `security` on `host`, no login user.
+    fn port_settings(fw: Framework, host: &str, port: u16, security: Security) -> Settings {
+        port_settings_for(fw, host, None, port, security)
+    }
 
     #[test]
     fn django_keys_follow_the_contract() {

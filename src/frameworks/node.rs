@@ -5,14 +5,14 @@ use super::{Names, SettingValue, Settings, Spec, ValueKind};
 use crate::model::Security;
 
 /// Implicit TLS (`true` / `false`).
-pub const SECURE: &str = "secure";
+pub(crate) const SECURE: &str = "secure";
 /// STARTTLS required (`true` / `false`).
-pub const REQUIRE_TLS: &str = "requireTLS";
+pub(crate) const REQUIRE_TLS: &str = "requireTLS";
 /// Never use STARTTLS, even when offered.
-pub const IGNORE_TLS: &str = "ignoreTLS";
+pub(crate) const IGNORE_TLS: &str = "ignoreTLS";
 
 /// The options of `createTransport`.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "host",
     port: "port",
     user: "auth.user",

@@ -5,10 +5,10 @@ use super::{Names, SettingValue, Settings, Spec, ValueKind};
 use crate::model::Security;
 
 /// The encryption property.
-pub const SMTP_SECURE: &str = "SMTPSecure";
+pub(crate) const SMTP_SECURE: &str = "SMTPSecure";
 
 /// PHPMailer's properties.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "Host",
     port: "Port",
     user: "Username",

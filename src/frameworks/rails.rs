@@ -5,12 +5,12 @@ use super::{Names, SettingValue, Settings, Spec, ValueKind};
 use crate::model::Security;
 
 /// Implicit TLS (`true` / `false`).
-pub const TLS: &str = "tls";
+pub(crate) const TLS: &str = "tls";
 /// STARTTLS when offered (`true` / `false`).
-pub const STARTTLS_AUTO: &str = "enable_starttls_auto";
+pub(crate) const STARTTLS_AUTO: &str = "enable_starttls_auto";
 
 /// The keys of `smtp_settings`.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "address",
     port: "port",
     user: "user_name",

@@ -4,18 +4,18 @@ use super::{Names, SettingValue, Settings, Spec};
 use crate::model::Security;
 
 /// Every Spring mail setting starts with this.
-pub const PREFIX: &str = "spring.mail.";
+pub(crate) const PREFIX: &str = "spring.mail.";
 /// STARTTLS (`true` / `false`).
-pub const STARTTLS_ENABLE: &str = "spring.mail.properties.mail.smtp.starttls.enable";
+pub(crate) const STARTTLS_ENABLE: &str = "spring.mail.properties.mail.smtp.starttls.enable";
 /// STARTTLS or fail (`true` / `false`).
-pub const STARTTLS_REQUIRED: &str = "spring.mail.properties.mail.smtp.starttls.required";
+pub(crate) const STARTTLS_REQUIRED: &str = "spring.mail.properties.mail.smtp.starttls.required";
 /// Implicit TLS (`true` / `false`).
-pub const SSL_ENABLE: &str = "spring.mail.properties.mail.smtp.ssl.enable";
+pub(crate) const SSL_ENABLE: &str = "spring.mail.properties.mail.smtp.ssl.enable";
 /// Read timeout in milliseconds.
-pub const TIMEOUT_MS: &str = "spring.mail.properties.mail.smtp.timeout";
+pub(crate) const TIMEOUT_MS: &str = "spring.mail.properties.mail.smtp.timeout";
 
 /// The names Spring Boot reads.
-pub const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     host: "spring.mail.host",
     port: "spring.mail.port",
     user: "spring.mail.username",

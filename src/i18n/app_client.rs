@@ -9,7 +9,7 @@ use crate::model::{
 
 /// A message about the application's client.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AppMsg {
+pub(crate) enum AppMsg {
     /// Its runtime does not trust the chain smtp-doctor trusts.
     TrustStoreMissingCa {
         /// `Python 3.11.2 (/p/.venv/bin/python)`.
@@ -90,12 +90,16 @@ pub enum AppMsg {
 }
 
 /// `Python 3.11.2 (/p/.venv/bin/python)`, or the runtime's name alone.
-pub fn who(obs: &AppClientObservation) -> String {
+pub(crate) fn who(obs: &AppClientObservation) -> String {
     who_of(obs.runtime, obs.version.as_deref(), obs.program.as_deref())
 }
 
 /// The same, from its parts.
-pub fn who_of(runtime: Option<AppRuntime>, version: Option<&str>, program: Option<&str>) -> String {
+pub(crate) fn who_of(
+    runtime: Option<AppRuntime>,
+    version: Option<&str>,
+    program: Option<&str>,
+) -> String {
     let mut s = match runtime {
         Some(AppRuntime::Python) => "Python",
         Some(AppRuntime::Node) => "Node.js",
@@ -131,7 +135,7 @@ fn kind(lang: Lang, kind: AppErrorKind) -> &'static str {
 }
 
 /// The text of `msg`.
-pub fn message(lang: Lang, msg: &AppMsg) -> String {
+pub(crate) fn message(lang: Lang, msg: &AppMsg) -> String {
     use AppMsg as M;
     use Lang::{En, Es};
     let roots = |r: &Option<u32>, lang: Lang| match (r, lang) {
@@ -180,7 +184,7 @@ pub fn message(lang: Lang, msg: &AppMsg) -> String {
 
 /// What the report's line for the application's client is made of.
 #[derive(Debug, Clone, Copy)]
-pub struct StepLine<'a> {
+pub(crate) struct StepLine<'a> {
     /// The client.
     pub client: Option<AppClientKind>,
     /// Its runtime, as [`who_of`] says it.
@@ -198,7 +202,7 @@ pub struct StepLine<'a> {
 }
 
 /// The report's line for the application's client.
-pub fn step(lang: Lang, line: &StepLine) -> String {
+pub(crate) fn step(lang: Lang, line: &StepLine) -> String {
     use crate::model::AppOutcome;
     let label = match lang {
         Lang::En => "The application's own client",
@@ -239,7 +243,7 @@ pub fn step(lang: Lang, line: &StepLine) -> String {
 }
 
 /// The line of the client's timings (`-v`): start-up, then each step.
-pub fn timings(lang: Lang, t: &crate::model::AppTimings) -> String {
+pub(crate) fn timings(lang: Lang, t: &crate::model::AppTimings) -> String {
     use crate::model::TimedStep as T;
     let mut parts = Vec::new();
     if let Some(ms) = t.startup_ms {
@@ -271,7 +275,7 @@ pub fn timings(lang: Lang, t: &crate::model::AppTimings) -> String {
 }
 
 /// The label before the paths the application's client ran.
-pub fn ran_label(lang: Lang) -> &'static str {
+pub(crate) fn ran_label(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Ran",
         Lang::Es => "Ejecutó",
@@ -279,7 +283,7 @@ pub fn ran_label(lang: Lang) -> &'static str {
 }
 
 /// A step the client did not run, and why, as a clause.
-pub fn skipped_step(lang: Lang, s: &SkippedStep) -> String {
+pub(crate) fn skipped_step(lang: Lang, s: &SkippedStep) -> String {
     use StepSkip as K;
     let step = match (s.step, lang) {
         (AppStep::Login, Lang::En) => "its login was not run",
@@ -307,7 +311,7 @@ pub fn skipped_step(lang: Lang, s: &SkippedStep) -> String {
 }
 
 /// Why the client was not run, as a clause.
-pub fn skipped(lang: Lang, reason: &SkipReason) -> String {
+pub(crate) fn skipped(lang: Lang, reason: &SkipReason) -> String {
     use SkipReason as R;
     match (reason, lang) {
         (R::Disabled, Lang::En) => "--no-app-client was given".into(),

@@ -6,7 +6,7 @@ use super::Lang;
 /// A message about the sender's domain.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
-pub enum DomainMsg {
+pub(crate) enum DomainMsg {
     /// The domain does not exist.
     NotFound { domain: String },
     /// The lookups failed.
@@ -103,7 +103,7 @@ pub enum DomainMsg {
 
 /// Which records a "publish these records" fix gives.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Records {
+pub(crate) enum Records {
     /// One SPF record in place of those published.
     SpfReplacing,
     /// The DKIM records of a service.
@@ -117,7 +117,7 @@ pub enum Records {
 
 /// Why SPF cannot pass aligned with the From domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpfUnaligned {
+pub(crate) enum SpfUnaligned {
     /// The record itself fails (several, invalid, too many lookups).
     RecordFails,
     /// It does not authorise the service.
@@ -130,7 +130,7 @@ pub enum SpfUnaligned {
 
 /// Why DKIM cannot pass aligned with the From domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DkimUnaligned {
+pub(crate) enum DkimUnaligned {
     /// The key is at the organisational domain and `adkim=s`.
     KeyAtOrganisationalDomain {
         /// The organisational domain.
@@ -210,7 +210,7 @@ fn reply_es(reject: bool) -> &'static str {
 }
 
 /// The text of `msg` in `lang`.
-pub fn message(lang: Lang, msg: &DomainMsg) -> String {
+pub(crate) fn message(lang: Lang, msg: &DomainMsg) -> String {
     use DomainMsg as M;
     use Lang::{En, Es};
     match (msg, lang) {
@@ -273,11 +273,9 @@ pub fn message(lang: Lang, msg: &DomainMsg) -> String {
 
 /// Words of the report's "will it arrive" section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DomainWord {
+pub(crate) enum DomainWord {
     /// Section title.
     Title,
-    /// "sender".
-    Sender,
     /// "sending through".
     Through,
     /// "your own server".
@@ -297,13 +295,11 @@ pub enum DomainWord {
 }
 
 /// A word of the section in `lang`.
-pub fn word(lang: Lang, w: DomainWord) -> &'static str {
+pub(crate) fn word(lang: Lang, w: DomainWord) -> &'static str {
     use DomainWord as W;
     match (w, lang) {
         (W::Title, Lang::En) => "Will it arrive (the sender's domain)",
         (W::Title, Lang::Es) => "¿Llegará? (el dominio del remitente)",
-        (W::Sender, Lang::En) => "sender",
-        (W::Sender, Lang::Es) => "remitente",
         (W::Through, Lang::En) => "through",
         (W::Through, Lang::Es) => "a través de",
         (W::OwnServer, Lang::En) => "your own server",

@@ -199,7 +199,7 @@ pub struct Classified {
 }
 
 /// Classifies an error text. Reads at most [`MAX_INPUT`] bytes; any bytes are fine.
-pub fn classify(text: &str) -> Classified {
+pub(crate) fn classify(text: &str) -> Classified {
     let mut end = text.len().min(MAX_INPUT);
     while !text.is_char_boundary(end) {
         end -= 1;
@@ -256,7 +256,7 @@ fn sender_domain(lower: &str) -> Option<String> {
 
 /// One row of [`PROVIDER_REPLIES`]: the provider (`None` for a server software's own wording),
 /// code, enhanced code, reply text, kind, source.
-pub type ProviderReply = (
+pub(crate) type ProviderReply = (
     Option<ProviderId>,
     u16,
     &'static str,
@@ -267,7 +267,7 @@ pub type ProviderReply = (
 
 /// Providers' refusals as they send them, what they mean, and where the provider documents it:
 /// the table [`classify_reply`] is tested on.
-pub const PROVIDER_REPLIES: &[ProviderReply] = &[
+pub(crate) const PROVIDER_REPLIES: &[ProviderReply] = &[
     (Some(ProviderId::Google), 534, "5.7.9", "5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor", ErrorKind::AppPasswordRequired, "https://support.google.com/mail/?p=InvalidSecondFactor"),
     (Some(ProviderId::Google), 534, "5.7.14", "5.7.14 <https://accounts.google.com/signin/continue?...> Please log in via your web browser and then try again.", ErrorKind::WebLoginRequired, "https://support.google.com/mail/answer/7126229"),
     (Some(ProviderId::Google), 535, "5.7.8", "5.7.8 Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials", ErrorKind::AuthFailed, "https://support.google.com/mail/?p=BadCredentials"),
@@ -306,7 +306,7 @@ pub const PROVIDER_REPLIES: &[ProviderReply] = &[
 ];
 
 /// Where `provider` documents a refusal of this kind, from [`PROVIDER_REPLIES`].
-pub fn documented(provider: ProviderId, kind: ErrorKind) -> Option<&'static str> {
+pub(crate) fn documented(provider: ProviderId, kind: ErrorKind) -> Option<&'static str> {
     PROVIDER_REPLIES
         .iter()
         .find(|row| row.0 == Some(provider) && row.4 == kind)
@@ -316,7 +316,7 @@ pub fn documented(provider: ProviderId, kind: ErrorKind) -> Option<&'static str>
 /// What a server's reply means, when it says more than its code: the same vocabulary as
 /// [`classify`], for a reply smtp-doctor's own probe received (AUTH, MAIL FROM, RCPT TO, DATA).
 /// The text is the server's: at most 2 KiB of it is read.
-pub fn classify_reply(code: u16, enhanced: Option<&str>, text: &str) -> Option<ErrorKind> {
+pub(crate) fn classify_reply(code: u16, enhanced: Option<&str>, text: &str) -> Option<ErrorKind> {
     let mut lower: String = text.chars().take(2048).collect::<String>().to_lowercase();
     lower.insert_str(0, &format!("{code} "));
     let found = reply_code(&lower).1;
@@ -324,7 +324,7 @@ pub fn classify_reply(code: u16, enhanced: Option<&str>, text: &str) -> Option<E
 }
 
 /// Microsoft 365's refusal names its security defaults (not the tenant's SMTP AUTH switch).
-pub fn names_security_defaults(text: &str) -> bool {
+pub(crate) fn names_security_defaults(text: &str) -> bool {
     text.to_ascii_lowercase().contains("security defaults")
 }
 

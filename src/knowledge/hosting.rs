@@ -5,7 +5,7 @@ use crate::model::Hosting;
 
 /// A provider's outbound SMTP policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostingPolicy {
+pub(crate) struct HostingPolicy {
     /// The provider.
     pub hosting: Hosting,
     /// Its name as its users know it.
@@ -21,7 +21,7 @@ pub struct HostingPolicy {
 }
 
 /// The table.
-pub const POLICIES: &[HostingPolicy] = &[
+pub(crate) const POLICIES: &[HostingPolicy] = &[
     HostingPolicy {
         hosting: Hosting::AwsEc2,
         name: "Amazon EC2",
@@ -98,7 +98,7 @@ pub const POLICIES: &[HostingPolicy] = &[
 
 /// A shared-hosting company that transparently redirects outbound SMTP to its own servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SmtpProxy {
+pub(crate) struct SmtpProxy {
     /// Its name.
     pub name: &'static str,
     /// Registrable domains its mail servers' names are in.
@@ -107,7 +107,7 @@ pub struct SmtpProxy {
 
 /// Hosting companies known to intercept outbound SMTP (their shared servers answer for any
 /// destination on 25, 465 and 587), by the domains their servers' names and certificates use.
-pub const SMTP_PROXIES: &[SmtpProxy] = &[
+pub(crate) const SMTP_PROXIES: &[SmtpProxy] = &[
     SmtpProxy {
         name: "HostGator",
         domains: &["hostgator.com", "websitewelcome.com"],
@@ -137,29 +137,32 @@ pub const SMTP_PROXIES: &[SmtpProxy] = &[
 /// The phrase of the default Exim banner on cPanel servers, which shared hosts' proxies greet
 /// with (`220-… ESMTP Exim … We do not authorize the use of this system to transport
 /// unsolicited, and/or bulk e-mail.`).
-pub const CPANEL_BANNER: &str = "We do not authorize the use of this system";
+pub(crate) const CPANEL_BANNER: &str = "We do not authorize the use of this system";
 
 /// The hosting company whose servers are in `registrable_domain`.
-pub fn smtp_proxy(registrable_domain: &str) -> Option<&'static SmtpProxy> {
+pub(crate) fn smtp_proxy(registrable_domain: &str) -> Option<&'static SmtpProxy> {
     SMTP_PROXIES
         .iter()
         .find(|p| p.domains.contains(&registrable_domain))
 }
 
 /// The policy of the machine's provider, when it blocks `port`.
-pub fn blocking(hosting: Option<Hosting>, port: u16) -> Option<&'static HostingPolicy> {
+pub(crate) fn blocking(hosting: Option<Hosting>, port: u16) -> Option<&'static HostingPolicy> {
     hosting.map(policy).filter(|p| p.blocked.contains(&port))
 }
 
 /// The policy of the machine's provider, when it blocks one of `ports`.
-pub fn blocking_any(hosting: Option<Hosting>, ports: &[u16]) -> Option<&'static HostingPolicy> {
+pub(crate) fn blocking_any(
+    hosting: Option<Hosting>,
+    ports: &[u16],
+) -> Option<&'static HostingPolicy> {
     hosting
         .map(policy)
         .filter(|p| ports.iter().any(|port| p.blocked.contains(port)))
 }
 
 /// The policy of `hosting`.
-pub fn policy(hosting: Hosting) -> &'static HostingPolicy {
+pub(crate) fn policy(hosting: Hosting) -> &'static HostingPolicy {
     POLICIES
         .iter()
         .find(|p| p.hosting == hosting)

@@ -3,7 +3,7 @@
 
 /// A TLS-inspecting product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InspectionProduct {
+pub(crate) struct InspectionProduct {
     /// The product as users know it.
     pub product: &'static str,
     /// Case-insensitive text that appears in the forged chain's issuer or subject.
@@ -15,7 +15,7 @@ pub struct InspectionProduct {
 }
 
 /// The table. Order matters only for readability: markers do not overlap.
-pub const PRODUCTS: &[InspectionProduct] = &[
+pub(crate) const PRODUCTS: &[InspectionProduct] = &[
     InspectionProduct {
         product: "Avast Mail Shield",
         marker: "avast",
@@ -103,7 +103,7 @@ pub const PRODUCTS: &[InspectionProduct] = &[
 ];
 
 /// The product whose marker appears in `name` (an issuer or subject), if any.
-pub fn product_in(name: &str) -> Option<&'static InspectionProduct> {
+pub(crate) fn product_in(name: &str) -> Option<&'static InspectionProduct> {
     let lower = name.to_ascii_lowercase();
     PRODUCTS.iter().find(|p| lower.contains(p.marker))
 }
@@ -111,7 +111,7 @@ pub fn product_in(name: &str) -> Option<&'static InspectionProduct> {
 /// Whether `host` belongs to a public mail provider, whose certificates always chain to the
 /// public web PKI: a chain for them that only the local trust store accepts was forged on the
 /// way. The providers are those of [`super::providers::PROVIDERS`].
-pub fn is_public_provider(host: &str) -> bool {
+pub(crate) fn is_public_provider(host: &str) -> bool {
     super::providers::for_name(host).is_some()
 }
 

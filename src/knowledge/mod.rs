@@ -3,10 +3,10 @@
 //! applications' error texts say. Pure data and lookups, used by the probes (to name what they
 //! see) and by the diagnosis (to explain it); one home per table.
 
-pub mod causes;
-pub mod errors;
-pub mod hosting;
-pub mod interception;
-pub mod providers;
-pub mod records;
-pub mod security_products;
+pub(crate) mod causes;
+pub(crate) mod errors;
+pub(crate) mod hosting;
+pub(crate) mod interception;
+pub(crate) mod providers;
+pub(crate) mod records;
+pub(crate) mod security_products;

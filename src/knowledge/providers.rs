@@ -4,7 +4,7 @@ use crate::model::ProviderId;
 
 /// A provider's login advice, in both languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Provider {
+pub(crate) struct Provider {
     /// Its identity: what the other tables (the providers' replies) are joined by.
     pub id: ProviderId,
     /// Its name, for people.
@@ -18,7 +18,7 @@ pub struct Provider {
 }
 
 /// The table.
-pub const PROVIDERS: &[Provider] = &[
+pub(crate) const PROVIDERS: &[Provider] = &[
     Provider {
         id: ProviderId::Google,
         name: "Gmail",
@@ -106,7 +106,7 @@ pub const PROVIDERS: &[Provider] = &[
 ];
 
 /// The provider of `host`, if it is a known one (an IP address never is).
-pub fn for_host(host: &crate::model::Host) -> Option<&'static Provider> {
+pub(crate) fn for_host(host: &crate::model::Host) -> Option<&'static Provider> {
     match host {
         crate::model::Host::Name(name) => for_name(name),
         crate::model::Host::Ip(_) => None,
@@ -115,7 +115,7 @@ pub fn for_host(host: &crate::model::Host) -> Option<&'static Provider> {
 
 /// The provider of a DNS name as some server wrote it (any case, a trailing dot), if it is a
 /// known one.
-pub fn for_name(host: &str) -> Option<&'static Provider> {
+pub(crate) fn for_name(host: &str) -> Option<&'static Provider> {
     let host = host.trim_end_matches('.');
     PROVIDERS
         .iter()
@@ -149,7 +149,7 @@ const PORT_2525: &[&str] = &[
 ];
 
 /// The extra submission port of the provider of `host`, when it has one.
-pub fn extra_submission_port(host: &crate::model::Host) -> Option<u16> {
+pub(crate) fn extra_submission_port(host: &crate::model::Host) -> Option<u16> {
     let crate::model::Host::Name(host) = host else {
         return None;
     };
@@ -159,7 +159,7 @@ pub fn extra_submission_port(host: &crate::model::Host) -> Option<u16> {
 
 /// The rules of the provider of `host` that these credentials break, from their shape alone
 /// (the secret is looked at for its length and alphabet, never kept).
-pub fn credential_lints(
+pub(crate) fn credential_lints(
     host: &crate::model::Host,
     user: &str,
     secret: &str,
@@ -195,7 +195,7 @@ pub fn credential_lints(
 
 /// Where a sending service puts the envelope sender (the domain SPF is checked against).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Envelope {
+pub(crate) enum Envelope {
     /// The From domain itself: SPF at the From domain must authorise the service.
     FromDomain,
     /// A subdomain of the From domain that the service's set-up creates (its SPF is the
@@ -209,7 +209,7 @@ pub enum Envelope {
 
 /// How a service's DKIM keys are published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DkimPublishing {
+pub(crate) enum DkimPublishing {
     /// TXT records the console gives, at these selectors.
     Txt(&'static [&'static str]),
     /// CNAMEs to the service's keys, at these selectors (`{sel}._domainkey` → the service).
@@ -220,7 +220,7 @@ pub enum DkimPublishing {
 
 /// What a sending service needs in the sender's DNS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SendingProfile {
+pub(crate) struct SendingProfile {
     /// Its identity.
     pub id: crate::model::ProviderId,
     /// Its name, for people.
@@ -251,7 +251,7 @@ pub struct SendingProfile {
 /// "Domain verification setup"; Postmark "DKIM and Return-Path"; Brevo "Authenticate your
 /// domain"; Zoho "SPF/DKIM configuration"; Mandrill "Authentication and delivery"; Resend
 /// "Domains").
-pub const SENDING: &[SendingProfile] = &[
+pub(crate) const SENDING: &[SendingProfile] = &[
     SendingProfile {
         id: crate::model::ProviderId::Google,
         name: "Google Workspace / Gmail",
@@ -436,7 +436,7 @@ pub const SENDING: &[SendingProfile] = &[
 
 /// The sending service of an SMTP host, if it is a known one (an IP address never is). The
 /// host is already in its one spelling (lower case, no trailing dot), so it is matched as it is.
-pub fn sending_for_host(host: &crate::model::Host) -> Option<&'static SendingProfile> {
+pub(crate) fn sending_for_host(host: &crate::model::Host) -> Option<&'static SendingProfile> {
     let crate::model::Host::Name(host) = host else {
         return None;
     };
@@ -446,7 +446,7 @@ pub fn sending_for_host(host: &crate::model::Host) -> Option<&'static SendingPro
 }
 
 /// A sending service by identity.
-pub fn sending(id: crate::model::ProviderId) -> &'static SendingProfile {
+pub(crate) fn sending(id: crate::model::ProviderId) -> &'static SendingProfile {
     SENDING.iter().find(|p| p.id == id).unwrap_or(&SENDING[0])
 }
 
@@ -469,7 +469,7 @@ const OTHER_FREEMAIL: &[&str] = &[
 
 /// Whether `domain` is a free-mail domain, and whose (`None` inside: a free-mail domain of a
 /// service smtp-doctor does not send through).
-pub fn freemail(domain: &str) -> Option<Option<crate::model::ProviderId>> {
+pub(crate) fn freemail(domain: &str) -> Option<Option<crate::model::ProviderId>> {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
     if let Some(p) = SENDING
         .iter()

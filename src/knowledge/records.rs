@@ -10,12 +10,12 @@ fn esc(text: &str) -> String {
 }
 
 /// Most DNS-querying terms RFC 7208 §4.6.4 allows.
-pub const SPF_LOOKUP_LIMIT: u32 = 10;
+pub(crate) const SPF_LOOKUP_LIMIT: u32 = 10;
 /// Most void lookups RFC 7208 §4.6.4 advises.
-pub const SPF_VOID_LIMIT: u32 = 2;
+pub(crate) const SPF_VOID_LIMIT: u32 = 2;
 
 /// The policy a receiver applies: `p=none` changes nothing.
-pub fn enforcing(policy: Option<DmarcPolicy>) -> bool {
+pub(crate) fn enforcing(policy: Option<DmarcPolicy>) -> bool {
     matches!(policy, Some(DmarcPolicy::Quarantine | DmarcPolicy::Reject))
 }
 
@@ -102,7 +102,7 @@ pub fn is_dmarc(txt: &str) -> bool {
 }
 
 /// Whether a domain-spec uses macros (`%{i}`): it cannot be resolved without a message.
-pub fn has_macro(domain: &str) -> bool {
+pub(crate) fn has_macro(domain: &str) -> bool {
     domain.contains('%')
 }
 
@@ -280,7 +280,7 @@ pub fn parse_spf(txt: &str) -> Result<SpfRecord, String> {
 }
 
 /// Whether `ip` is inside `net`/`len`.
-pub fn in_network(ip: IpAddr, net: IpAddr, len: u8) -> bool {
+pub(crate) fn in_network(ip: IpAddr, net: IpAddr, len: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
             let mask = u32::MAX

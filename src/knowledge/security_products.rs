@@ -5,7 +5,7 @@
 
 /// What a product's mail protection does to an outgoing SMTP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailBehaviour {
+pub(crate) enum MailBehaviour {
     /// It proxies SMTP and re-signs TLS with its own root (the certificate shows its issuer).
     InterceptsTls,
     /// It blocks SMTP from programs it does not know (the connection times out or is refused).
@@ -16,7 +16,7 @@ pub enum MailBehaviour {
 
 /// One product (or product family) with a mail shield.
 #[derive(Debug, Clone, Copy)]
-pub struct MailShield {
+pub(crate) struct MailShield {
     /// The vendor and product, as the report names it.
     pub product: &'static str,
     /// Lower-case words of the name Windows Security Center registers (any one matches).
@@ -37,7 +37,7 @@ pub struct MailShield {
 
 /// The table. Order matters: the first row whose `registered` words match wins (AVG before
 /// Avast: AVG's products do not say "avast", but keep the specific first anyway).
-pub const MAIL_SHIELDS: &[MailShield] = &[
+pub(crate) const MAIL_SHIELDS: &[MailShield] = &[
     MailShield {
         product: "Avast Antivirus",
         registered: &["avast"],
@@ -132,7 +132,7 @@ pub const MAIL_SHIELDS: &[MailShield] = &[
 
 /// The row for a product name as Windows Security Center registers it (or as an
 /// interception issuer names it).
-pub fn for_product(name: &str) -> Option<&'static MailShield> {
+pub(crate) fn for_product(name: &str) -> Option<&'static MailShield> {
     let lower = name.to_lowercase();
     MAIL_SHIELDS
         .iter()

@@ -29,7 +29,8 @@ pub use domain::{
 };
 pub use environment::{Container, ControlObservation, Environment, Hosting};
 pub use host::{BadHost, Host};
-pub use reply::{with_enhanced, Broken, EnhancedCode, Reply, ReplySummary};
+pub(crate) use reply::with_enhanced;
+pub use reply::{Broken, EnhancedCode, Reply, ReplySummary};
 pub use security::{
     FirewallProfile, FirewallRule, ProductKind, ProductState, RuleAction, ScanningRoot,
     SecurityObservation, SecurityProduct, SecuritySource, Unread, UnreadReason,

@@ -67,7 +67,7 @@ impl fmt::Display for EnhancedCode {
 /// `code enhanced text` (e.g. `535 5.7.8 Username and Password not accepted`).
 ///
 /// On the wire (JSON) it is `{"code", "text"}`; the enhanced code is not written again, except
-/// where the report always had it as a key of its own (see [`with_enhanced`]).
+/// where the report always had it as a key of its own (see `with_enhanced`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "CodeText", into = "CodeText")]
 pub struct ReplySummary {
@@ -151,7 +151,7 @@ impl From<ReplySummary> for CodeText {
 /// A reply written with its enhanced code as a key of its own, between code and text
 /// (`{"code", "enhanced", "text"}`): the form of a refused login in the report. Use with
 /// `#[serde(flatten, with = "with_enhanced")]`.
-pub mod with_enhanced {
+pub(crate) mod with_enhanced {
     use super::{EnhancedCode, ReplySummary};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -163,7 +163,7 @@ pub mod with_enhanced {
     }
 
     /// Writes `code`, `enhanced`, `text`.
-    pub fn serialize<S: Serializer>(r: &ReplySummary, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(r: &ReplySummary, s: S) -> Result<S::Ok, S::Error> {
         CodeEnhancedText {
             code: r.code,
             enhanced: r.enhanced.clone(),
@@ -173,7 +173,7 @@ pub mod with_enhanced {
     }
 
     /// Reads `code`, `enhanced`, `text`; the enhanced code as recorded.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ReplySummary, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ReplySummary, D::Error> {
         let w = CodeEnhancedText::deserialize(d)?;
         Ok(ReplySummary {
             code: w.code,

@@ -1,7 +1,7 @@
 //! The plan: what to probe, validated once, before any packet leaves.
 
 mod app_client;
-pub mod credentials;
+pub(crate) mod credentials;
 mod host;
 mod mailbox;
 

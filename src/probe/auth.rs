@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
 
 /// Picks the mechanism for this secret among those offered.
-pub fn choose_mechanism(offered: &[String], kind: SecretKind) -> Option<&'static str> {
+pub(crate) fn choose_mechanism(offered: &[String], kind: SecretKind) -> Option<&'static str> {
     let has = |m: &str| offered.iter().any(|o| o.eq_ignore_ascii_case(m));
     match kind {
         SecretKind::OauthToken => has("XOAUTH2").then_some("XOAUTH2"),
@@ -21,7 +21,11 @@ pub fn choose_mechanism(offered: &[String], kind: SecretKind) -> Option<&'static
 }
 
 /// The observation for credentials withheld from an unverified connection.
-pub fn refused_plaintext(creds: &Credentials, reason: Unprotected, ms: f64) -> AuthObservation {
+pub(crate) fn refused_plaintext(
+    creds: &Credentials,
+    reason: Unprotected,
+    ms: f64,
+) -> AuthObservation {
     AuthObservation {
         user: creds.user.clone(),
         mechanism: None,
@@ -42,7 +46,7 @@ fn outcome_of(result: Result<Reply, ReplyError>) -> AuthOutcome {
 /// without padding, and URL-safe), base64 of each mechanism's whole payload (PLAIN's
 /// `\0user\0secret`, XOAUTH2's string), percent-encoded and hex. The user name alone is not
 /// secret (the transcript shows it).
-pub fn echo_forms(user: &str, secret: &str) -> Vec<String> {
+pub(crate) fn echo_forms(user: &str, secret: &str) -> Vec<String> {
     use base64::prelude::BASE64_URL_SAFE;
     if secret.is_empty() {
         return Vec::new();
@@ -79,7 +83,7 @@ pub fn echo_forms(user: &str, secret: &str) -> Vec<String> {
 }
 
 /// Logs in with the best mechanism offered. The caller has checked the connection qualifies.
-pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
+pub(crate) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
     offered: &[String],
     creds: &Credentials,

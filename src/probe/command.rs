@@ -12,7 +12,7 @@ const HIDDEN: &str = "****";
 
 /// One line the probe sends.
 #[derive(Clone, Copy)]
-pub enum Command<'a> {
+pub(crate) enum Command<'a> {
     /// `EHLO name` (RFC 5321 §4.1.1.1).
     Ehlo(&'a str),
     /// `HELO name`, when EHLO was refused.
@@ -56,7 +56,7 @@ pub enum Command<'a> {
 
 impl Command<'_> {
     /// What the transcript shows of this line: the wire text, with any secret replaced.
-    pub fn shown(&self) -> Cow<'static, str> {
+    pub(crate) fn shown(&self) -> Cow<'static, str> {
         match self {
             Command::AuthPlain { .. } => "AUTH PLAIN ****".into(),
             Command::AuthXoauth2 { .. } => "AUTH XOAUTH2 ****".into(),

@@ -17,7 +17,7 @@ type ResolverKey = (Option<SocketAddr>, Duration);
 /// Resolvers built once and shared by every run of an engine (building one reads the system
 /// configuration), keyed by server and timeout.
 #[derive(Default)]
-pub struct ResolverCache {
+pub(crate) struct ResolverCache {
     built: std::sync::Mutex<Vec<(ResolverKey, TokioResolver)>>,
 }
 
@@ -109,7 +109,7 @@ pub async fn mx_hosts(
 
 /// Resolves the plan's host: an IP literal and `--resolve` overrides skip DNS; otherwise the
 /// system resolver or `--dns-server` is asked for A and AAAA in parallel.
-pub async fn resolve(plan: &Plan, cache: &ResolverCache) -> DnsObservation {
+pub(crate) async fn resolve(plan: &Plan, cache: &ResolverCache) -> DnsObservation {
     let started = Instant::now();
     let host = plan.host.clone();
     if let Some(ip) = plan.host.ip() {

@@ -202,13 +202,13 @@ fn escape(text: &str) -> String {
 }
 
 /// The domain of a mailbox, lowercase, or `None` for an address literal.
-pub fn sender_domain(sender: &Mailbox) -> Option<String> {
+pub(crate) fn sender_domain(sender: &Mailbox) -> Option<String> {
     let domain = sender.as_str().rsplit_once('@')?.1;
     (!domain.starts_with('[')).then(|| domain.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// The organisational domain of `domain` (RFC 7489 §3.2, with the Public Suffix List).
-pub fn organizational_domain(domain: &str) -> String {
+pub(crate) fn organizational_domain(domain: &str) -> String {
     psl::domain_str(domain).unwrap_or(domain).to_string()
 }
 

@@ -26,7 +26,7 @@ use tokio::time::Instant as Deadline;
 /// made on a fresh connection, alongside the wait for the greeting (a STARTTLS client pointed
 /// at an implicit-TLS port waits forever here). Plain servers greet within milliseconds; a
 /// slow one only costs one extra connection.
-pub const TLS_PROBE_AFTER: Duration = Duration::from_millis(250);
+pub(crate) const TLS_PROBE_AFTER: Duration = Duration::from_millis(250);
 
 /// When the TLS attempt starts on a port expected to greet in plain text. On the submission
 /// ports that start in plain text by standard (587, and 2525 where providers offer it) a
@@ -35,7 +35,7 @@ pub const TLS_PROBE_AFTER: Duration = Duration::from_millis(250);
 /// is as likely, and the attempt starts at once beside the wait for the greeting (after the
 /// greeting's short head start, [`race_head_start`]): implicit TLS there is found within 25 ms
 /// of 465's time, and a plain server that greets at once never sees the attempt.
-pub fn tls_probe_after(port: u16) -> Duration {
+pub(crate) fn tls_probe_after(port: u16) -> Duration {
     match port {
         587 | 2525 => TLS_PROBE_AFTER,
         _ => Duration::ZERO,
@@ -77,7 +77,7 @@ fn race_head_start(connect_ms: f64, greetings: Duration) -> Duration {
 /// ([`TLS_PROBE_AFTER`]) instead of racing it; a server that turned to implicit TLS since is
 /// still found, 250 ms later.
 #[derive(Debug, Default)]
-pub struct GreetingPace {
+pub(crate) struct GreetingPace {
     average_us: std::sync::atomic::AtomicU64,
     deviation_us: std::sync::atomic::AtomicU64,
     greeted: std::sync::Mutex<std::collections::HashSet<SocketAddr>>,
@@ -89,7 +89,7 @@ const GREETED_KEPT: usize = 8192;
 
 impl GreetingPace {
     /// Notes that `server` greeted in plain text.
-    pub fn greeted(&self, server: SocketAddr) {
+    pub(crate) fn greeted(&self, server: SocketAddr) {
         let mut greeted = self.greeted.lock().unwrap_or_else(|e| e.into_inner());
         if greeted.len() < GREETED_KEPT {
             greeted.insert(server);
@@ -97,14 +97,14 @@ impl GreetingPace {
     }
 
     /// Whether `server` greeted in plain text on an earlier probe.
-    pub fn greeted_before(&self, server: SocketAddr) -> bool {
+    pub(crate) fn greeted_before(&self, server: SocketAddr) -> bool {
         let greeted = self.greeted.lock().unwrap_or_else(|e| e.into_inner());
         greeted.contains(&server)
     }
 
     /// Notes a plain greeting that came in `waited` after the wait began. (Concurrent notes
     /// may interleave the two updates: the estimate stays an estimate.)
-    pub fn record(&self, waited: Duration) {
+    pub(crate) fn record(&self, waited: Duration) {
         use std::sync::atomic::Ordering::Relaxed;
         let r = u64::try_from(waited.as_micros())
             .unwrap_or(u64::MAX / 8)
@@ -124,7 +124,7 @@ impl GreetingPace {
 
     /// By when a plain greeting has almost surely come in: the average plus four deviations;
     /// zero before any greeting.
-    pub fn wait(&self) -> Duration {
+    pub(crate) fn wait(&self) -> Duration {
         use std::sync::atomic::Ordering::Relaxed;
         let us = self
             .average_us
@@ -153,7 +153,7 @@ enum FirstAnswer<S> {
 
 /// What every endpoint probe of a run shares.
 #[derive(Debug, Clone)]
-pub struct ProbeContext {
+pub(crate) struct ProbeContext {
     /// The plan.
     pub plan: Arc<Plan>,
     /// TLS configuration, built once.
@@ -166,7 +166,7 @@ pub struct ProbeContext {
 
 /// What a session does after EHLO, besides QUIT.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionRole {
+pub(crate) struct SessionRole {
     /// Log in with the plan's credentials.
     pub auth: bool,
     /// Send the plan's test message.
@@ -174,7 +174,7 @@ pub struct SessionRole {
 }
 
 /// Probes one endpoint completely. Never fails: every outcome is an observation.
-pub async fn probe(
+pub(crate) async fn probe(
     ctx: &ProbeContext,
     address: IpAddr,
     port: PortPlan,

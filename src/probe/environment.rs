@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 /// benchmarks run the release binary. It opens no door: whoever sets this process's
 /// environment already chooses what it runs and loads (`PATH`, `LD_PRELOAD`), and the override
 /// only chooses where this machine's description is read from, parsed as untrusted as `/sys`.
-pub const ROOT_OVERRIDE: &str = "SMTP_DOCTOR_TEST_ROOT";
+pub(crate) const ROOT_OVERRIDE: &str = "SMTP_DOCTOR_TEST_ROOT";
 
 /// Azure's fixed chassis asset tag (local Hyper-V VMs share the vendor strings, not this tag).
 const AZURE_ASSET_TAG: &str = "7783-7084-3265-9085-8269-3286-77";
 
 /// The machine this runs on, read once per process: it does not change between the runs of
 /// `--targets` or `serve`'s probes.
-pub fn detect() -> Environment {
+pub(crate) fn detect() -> Environment {
     static MACHINE: std::sync::OnceLock<Environment> = std::sync::OnceLock::new();
     MACHINE
         .get_or_init(|| {
@@ -55,7 +55,7 @@ pub(crate) fn read_small(path: &Path) -> Option<String> {
 }
 
 /// Detection under `root` (`/` outside tests).
-pub fn detect_in(root: &Path, kubernetes: bool) -> Environment {
+pub(crate) fn detect_in(root: &Path, kubernetes: bool) -> Environment {
     let mut env = Environment::default();
     let mut evidence = Vec::new();
     let dmi = |name: &str| small(root, &format!("sys/class/dmi/id/{name}"));

@@ -8,7 +8,7 @@ use std::io;
 
 /// The error-code family of an operating system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
+pub(crate) enum Platform {
     /// Linux errno values.
     Linux,
     /// macOS / BSD errno values.
@@ -19,7 +19,7 @@ pub enum Platform {
 
 impl Platform {
     /// The platform this binary runs on.
-    pub fn current() -> Platform {
+    pub(crate) fn current() -> Platform {
         if cfg!(windows) {
             Platform::Windows
         } else if cfg!(any(
@@ -99,7 +99,7 @@ fn local_resource(platform: Platform, code: Option<i32>) -> Option<&'static str>
 }
 
 /// True when `err` means this machine ran out of descriptors or buffers.
-pub fn is_local_resource(platform: Platform, err: &io::Error) -> bool {
+pub(crate) fn is_local_resource(platform: Platform, err: &io::Error) -> bool {
     local_resource(platform, err.raw_os_error()).is_some()
         || err.kind() == io::ErrorKind::OutOfMemory
 }
@@ -115,7 +115,11 @@ fn table(platform: Platform) -> &'static [(i32, &'static str, TcpState)] {
 /// Classifies a failed connect by its raw OS code on `platform`, falling back to the portable
 /// `io::ErrorKind` when the code is unknown. `None` means the error says nothing about the
 /// network path (e.g. out of file descriptors) and must be reported as it is.
-pub fn classify(platform: Platform, raw: Option<i32>, kind: io::ErrorKind) -> Option<TcpState> {
+pub(crate) fn classify(
+    platform: Platform,
+    raw: Option<i32>,
+    kind: io::ErrorKind,
+) -> Option<TcpState> {
     if let Some(code) = raw {
         if let Some(&(_, _, state)) = table(platform).iter().find(|(c, _, _)| *c == code) {
             return Some(state);
@@ -136,7 +140,7 @@ pub fn classify(platform: Platform, raw: Option<i32>, kind: io::ErrorKind) -> Op
 }
 
 /// The evidence to keep for an OS error on `platform`.
-pub fn evidence(platform: Platform, err: &io::Error) -> OsErrorEvidence {
+pub(crate) fn evidence(platform: Platform, err: &io::Error) -> OsErrorEvidence {
     let code = err.raw_os_error();
     let name = code.and_then(|c| {
         table(platform)

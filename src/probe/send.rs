@@ -9,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as Deadline;
 
 /// Formats a Unix time as an RFC 5322 date (UTC).
-pub fn rfc5322_date(unix: i64) -> String {
+pub(crate) fn rfc5322_date(unix: i64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -26,7 +26,7 @@ pub fn rfc5322_date(unix: i64) -> String {
 }
 
 /// The queue id in a final 250 reply (`queued as X`, or the last word).
-pub fn queue_id(text: &str) -> Option<String> {
+pub(crate) fn queue_id(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     if let Some(pos) = lower.find("queued as ") {
         return text[pos + 10..]
@@ -47,7 +47,7 @@ pub fn queue_id(text: &str) -> Option<String> {
 }
 
 /// Builds the test message (CRLF lines, dot-stuffed, ending with `.`).
-pub fn message(plan: &SendPlan, machine: &str, unix: i64, message_id: &str) -> String {
+pub(crate) fn message(plan: &SendPlan, machine: &str, unix: i64, message_id: &str) -> String {
     let date = rfc5322_date(unix);
     // The machine's name comes from a file or the environment: one safe line, whatever it holds.
     let machine = &crate::printable::escape(machine.as_bytes());
@@ -84,7 +84,7 @@ pub fn message(plan: &SendPlan, machine: &str, unix: i64, message_id: &str) -> S
 }
 
 /// Sends the test message on an authenticated (or open) session.
-pub async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+pub(crate) async fn send<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
     plan: &SendPlan,
     machine: &str,

@@ -42,7 +42,7 @@ impl Mark {
 }
 
 /// Reads the greeting before `deadline`.
-pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
+pub(crate) async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
     deadline: Deadline,
     started_waiting: Deadline,
@@ -77,7 +77,7 @@ pub async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
 
 /// Sends EHLO (falling back to HELO when refused with 5xx) before `deadline`. A complete
 /// reply, whatever its code, is an outcome; no usable reply is a failure saying what came.
-pub async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
+pub(crate) async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
     name: &str,
     deadline: Deadline,
@@ -136,7 +136,7 @@ async fn command<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Sends STARTTLS and reads the go-ahead.
-pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
+pub(crate) async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
     wire: &mut Wire<S>,
     deadline: Deadline,
 ) -> StarttlsOutcome {
@@ -150,7 +150,7 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Says goodbye politely, without waiting long: the verdict does not depend on it.
-pub async fn quit<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>) {
+pub(crate) async fn quit<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>) {
     let deadline = Deadline::now() + Duration::from_millis(300);
     let _ = wire.command(&Command::Quit, deadline).await;
 }

@@ -160,7 +160,7 @@ const EINPROGRESS: i32 = 10035; // WSAEWOULDBLOCK
 /// The fastest TCP handshake seen so far with one host in this run: once any port answered,
 /// the round-trip time is known, and an unanswered port need not be waited for as long.
 #[derive(Debug, Default)]
-pub struct RttHint {
+pub(crate) struct RttHint {
     fastest_us: std::sync::atomic::AtomicU64,
     connected: tokio::sync::Notify,
     unanswered: std::sync::atomic::AtomicBool,
@@ -169,7 +169,7 @@ pub struct RttHint {
 
 impl RttHint {
     /// Notes a completed handshake.
-    pub fn record(&self, ms: f64) {
+    pub(crate) fn record(&self, ms: f64) {
         use std::sync::atomic::Ordering::Relaxed;
         let us = ((ms * 1000.0) as u64).max(1);
         // 0 means "none yet"; otherwise keep the smaller.
@@ -179,7 +179,7 @@ impl RttHint {
         self.connected.notify_waiters();
     }
     /// Returns once any port of the host has completed a handshake (at once if one has).
-    pub async fn any_connected(&self) {
+    pub(crate) async fn any_connected(&self) {
         let notified = self.connected.notified();
         tokio::pin!(notified);
         // Registered before the check, so a handshake in between is not missed.
@@ -191,14 +191,14 @@ impl RttHint {
     }
     /// Notes that a connect of the host went unanswered past its first attempt (the next one
     /// starts): something may be in the way.
-    pub fn unanswered(&self) {
+    pub(crate) fn unanswered(&self) {
         self.unanswered
             .store(true, std::sync::atomic::Ordering::Release);
         self.waiting.notify_waiters();
     }
     /// Returns once a connect of the host has gone unanswered past its first attempt (at once
     /// if one has).
-    pub async fn any_unanswered(&self) {
+    pub(crate) async fn any_unanswered(&self) {
         let notified = self.waiting.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
@@ -208,7 +208,7 @@ impl RttHint {
         notified.await;
     }
     /// The fastest handshake, if any.
-    pub fn fastest(&self) -> Option<Duration> {
+    pub(crate) fn fastest(&self) -> Option<Duration> {
         match self.fastest_us.load(std::sync::atomic::Ordering::Relaxed) {
             0 => None,
             us => Some(Duration::from_micros(us)),
@@ -220,10 +220,10 @@ impl RttHint {
 /// round trip, and so has the kernel's first retransmission (1 s on Linux and macOS): a
 /// firewall that drops the first SYN of every new connection (anti-spoofing "SYN
 /// authentication") lets that retransmission through, so the wait must outlast it.
-pub const MIN_ADAPTIVE_WAIT: Duration = Duration::from_millis(1250);
+pub(crate) const MIN_ADAPTIVE_WAIT: Duration = Duration::from_millis(1250);
 
 /// How long to wait for an unanswered port, given the host's fastest handshake so far.
-pub fn adaptive_wait(timing: &Timing, fastest: Option<Duration>) -> Duration {
+pub(crate) fn adaptive_wait(timing: &Timing, fastest: Option<Duration>) -> Duration {
     match fastest {
         // Never past the plan's own wait, even when that is below the floor (a short scrape).
         Some(rtt) if timing.adaptive => (Duration::from_millis(1050) + rtt * 8)
@@ -235,7 +235,7 @@ pub fn adaptive_wait(timing: &Timing, fastest: Option<Duration>) -> Duration {
 
 /// Connects to `target` following `timing`; returns what happened and, when open, the stream.
 /// `hint` shortens the wait (see [`adaptive_wait`]) when another port of the host answered.
-pub async fn connect(
+pub(crate) async fn connect(
     target: SocketAddr,
     timing: &Timing,
     hint: &RttHint,

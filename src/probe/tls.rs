@@ -27,7 +27,7 @@ use x509_parser::prelude::*;
 
 /// TLS configuration shared by every probe of a run: built once.
 #[derive(Clone)]
-pub struct TlsContext {
+pub(crate) struct TlsContext {
     config: Arc<ClientConfig>,
     /// The machine's trust store plus the extra roots.
     trusted: Arc<dyn ServerCertVerifier>,
@@ -50,7 +50,7 @@ pub struct TlsSetupError(String);
 
 impl TlsContext {
     /// Builds the context: OS trust store plus `extra_roots` (DER).
-    pub fn new(extra_roots: &[Vec<u8>]) -> Result<TlsContext, TlsSetupError> {
+    pub(crate) fn new(extra_roots: &[Vec<u8>]) -> Result<TlsContext, TlsSetupError> {
         let mut provider = rustls::crypto::ring::default_provider();
         // SHA-256 suites first: SHA-384 has no hardware help on many CPUs, and it was 6 % of
         // client CPU in `check --targets` profiles (BENCHMARKS.md). Both are strong.
@@ -105,7 +105,7 @@ impl TlsContext {
     /// Runs a handshake on `stream` for `host`; returns the observation and, when TLS is up,
     /// the TLS stream. `recorded` holds the first bytes the server sent, to tell a plain-text
     /// greeting from a TLS failure.
-    pub async fn handshake<S>(
+    pub(crate) async fn handshake<S>(
         &self,
         stream: S,
         host: &str,
@@ -602,11 +602,11 @@ impl ServerCertVerifier for RecordOnlyVerifier {
 }
 
 /// A TLS stream over a recorded stream.
-pub type TlsOver<S> = tokio_rustls::client::TlsStream<Recorder<S>>;
+pub(crate) type TlsOver<S> = tokio_rustls::client::TlsStream<Recorder<S>>;
 
 /// A stream that keeps the first bytes the peer sent, to recognise a plain-text greeting that
 /// arrives where a TLS ServerHello was expected.
-pub struct Recorder<S> {
+pub(crate) struct Recorder<S> {
     inner: S,
     first_bytes: Arc<Mutex<Vec<u8>>>,
     /// Bytes recorded so far: once at the limit, reads no longer take the lock.

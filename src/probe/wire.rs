@@ -57,7 +57,7 @@ pub enum ReplyError {
 }
 
 /// Parses one reply line: `Some((code, more_lines_follow, text))`.
-pub fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
+pub(crate) fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
     let bytes = line.as_bytes();
     if bytes.len() < 3
         || !bytes[..3].iter().all(u8::is_ascii_digit)
@@ -96,7 +96,7 @@ impl From<ReplyError> for Broken {
 }
 
 /// A connection with a bounded reader and a transcript.
-pub struct Wire<S> {
+pub(crate) struct Wire<S> {
     stream: S,
     buf: Vec<u8>,
     total: usize,
@@ -108,10 +108,10 @@ pub struct Wire<S> {
 }
 
 /// What replaces a secret echoed by the server.
-pub const REDACTED: &str = "****";
+pub(crate) const REDACTED: &str = "****";
 
 /// `text` with every occurrence of each form replaced by [`REDACTED`].
-pub fn redact(text: &str, forms: &[String]) -> String {
+pub(crate) fn redact(text: &str, forms: &[String]) -> String {
     redacted(text, forms).into_owned()
 }
 
@@ -129,7 +129,7 @@ fn redacted<'a>(text: &'a str, forms: &[String]) -> Cow<'a, str> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// Wraps a stream; `opened` is when its connection was established.
-    pub fn new(stream: S, opened: Instant) -> Self {
+    pub(crate) fn new(stream: S, opened: Instant) -> Self {
         Wire {
             stream,
             buf: Vec::new(),
@@ -141,12 +141,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Milliseconds since the connection opened.
-    pub fn elapsed_ms(&self) -> f64 {
+    pub(crate) fn elapsed_ms(&self) -> f64 {
         self.opened.elapsed().as_secs_f64() * 1000.0
     }
 
     /// Notes an event (not wire text) in the transcript.
-    pub fn note(&mut self, text: impl Into<String>) {
+    pub(crate) fn note(&mut self, text: impl Into<String>) {
         let ms = self.elapsed_ms();
         self.transcript.push(TranscriptLine {
             ms,
@@ -156,17 +156,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Bytes received but not yet consumed as lines.
-    pub fn buffered(&self) -> &[u8] {
+    pub(crate) fn buffered(&self) -> &[u8] {
         &self.buf
     }
 
     /// Bytes received on this connection so far.
-    pub fn received(&self) -> usize {
+    pub(crate) fn received(&self) -> usize {
         self.total
     }
 
     /// Lines the server sent since the transcript had `since` entries.
-    pub fn server_lines_since(&self, since: usize) -> usize {
+    pub(crate) fn server_lines_since(&self, since: usize) -> usize {
         self.transcript
             .iter()
             .skip(since)
@@ -177,7 +177,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// From now on, every reply is kept with these forms of a secret replaced by
     /// [`REDACTED`] (a server that echoes a password must not get it printed). Longest
     /// first, so a form that contains another is replaced whole.
-    pub fn redact_from_now_on(&mut self, forms: impl IntoIterator<Item = String>) {
+    pub(crate) fn redact_from_now_on(&mut self, forms: impl IntoIterator<Item = String>) {
         for form in forms {
             let escaped = escape(form.as_bytes());
             for f in [form, escaped] {
@@ -227,7 +227,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Reads one complete (possibly multi-line) reply before `deadline`.
-    pub async fn read_reply(&mut self, deadline: Deadline) -> Result<Reply, ReplyError> {
+    pub(crate) async fn read_reply(&mut self, deadline: Deadline) -> Result<Reply, ReplyError> {
         let mut lines = Vec::new();
         loop {
             let (len, used) = match self.next_line(deadline).await {
@@ -289,7 +289,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Sends one command line (CRLF added); the transcript records its shown form.
-    pub async fn send(&mut self, cmd: &Command<'_>, deadline: Deadline) -> Result<(), ReadError> {
+    pub(crate) async fn send(
+        &mut self,
+        cmd: &Command<'_>,
+        deadline: Deadline,
+    ) -> Result<(), ReadError> {
         let ms = self.elapsed_ms();
         self.transcript.push(TranscriptLine {
             ms,
@@ -312,7 +316,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Sends a command and reads its reply.
-    pub async fn command(
+    pub(crate) async fn command(
         &mut self,
         cmd: &Command<'_>,
         deadline: Deadline,
@@ -322,7 +326,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     /// Gives the stream back (to start TLS on it), with the transcript.
-    pub fn into_parts(self) -> (S, Vec<TranscriptLine>) {
+    pub(crate) fn into_parts(self) -> (S, Vec<TranscriptLine>) {
         (self.stream, self.transcript)
     }
 }

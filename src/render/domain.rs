@@ -6,7 +6,7 @@ use crate::model::{DkimKeyState, DomainExistence, DomainObservation};
 use crate::report::Report;
 
 /// The section: its heading line and its rows (label, value).
-pub struct Section {
+pub(super) struct Section {
     /// "Will it arrive …: sender through service".
     pub heading: String,
     /// SPF, DKIM (one row per selector), DMARC, PTR.
@@ -24,7 +24,7 @@ fn policy(p: crate::model::DmarcPolicy) -> &'static str {
 }
 
 /// The section of `report`, when it checked a sender.
-pub fn section(report: &Report) -> Option<Section> {
+pub(super) fn section(report: &Report) -> Option<Section> {
     let d: &DomainObservation = report.domain.as_ref()?;
     let lang = report.lang;
     let service = d

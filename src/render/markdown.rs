@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 /// punctuation that could start emphasis, code, a link, an image, a table cell, strikethrough
 /// or math is backslash-escaped; the `://` and `www.` of bare URLs are broken so renderers
 /// that turn them into links (GitHub's autolinks) do not; line breaks become spaces.
-pub fn escape_markdown(s: &str) -> String {
+pub(crate) fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     let mut prev: Vec<char> = Vec::with_capacity(3);
     let chars: Vec<char> = s.chars().collect();

@@ -1,6 +1,6 @@
 //! Renderers: they format a [`crate::report::Report`] and decide nothing.
 
-pub mod domain;
+mod domain;
 pub mod json;
 pub mod markdown;
 pub mod prometheus;

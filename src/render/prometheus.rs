@@ -74,7 +74,7 @@ pub(crate) struct Exposition {
 
 impl Exposition {
     /// An empty exposition.
-    pub fn new(format: Format) -> Exposition {
+    pub(crate) fn new(format: Format) -> Exposition {
         Exposition {
             format,
             out: String::new(),
@@ -84,7 +84,7 @@ impl Exposition {
 
     /// Starts a family: its `# HELP` and `# TYPE` lines. `name` is the base name (without
     /// `_total` or `_info`); `help` is a fixed English sentence.
-    pub fn family(&mut self, name: &str, kind: Kind, help: &str) {
+    pub(crate) fn family(&mut self, name: &str, kind: Kind, help: &str) {
         let sample = sample_name(name, kind);
         let (typed, type_word) = match (self.format, kind) {
             (Format::OpenMetrics, Kind::Counter) => (name.to_string(), "counter"),
@@ -99,7 +99,7 @@ impl Exposition {
     }
 
     /// One sample of the current family.
-    pub fn sample(&mut self, labels: &[(&str, &str)], value: f64) {
+    pub(crate) fn sample(&mut self, labels: &[(&str, &str)], value: f64) {
         let Some((name, kind)) = &self.family else {
             return;
         };
@@ -120,7 +120,7 @@ impl Exposition {
     }
 
     /// The text; OpenMetrics ends with `# EOF`.
-    pub fn finish(mut self) -> String {
+    pub(crate) fn finish(mut self) -> String {
         if self.format == Format::OpenMetrics {
             self.out.push_str("# EOF\n");
         }
@@ -137,7 +137,7 @@ fn sample_name(name: &str, kind: Kind) -> String {
 }
 
 /// A label value as both formats write it: `\`, `"` and line feeds escaped.
-pub fn escape_label(v: &str) -> String {
+pub(crate) fn escape_label(v: &str) -> String {
     let mut s = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -169,7 +169,7 @@ fn number(v: f64) -> String {
 
 /// The step a finding code belongs to, for `smtp_doctor_failure_info{step}`: from the code's
 /// layer, the SMTP layer split by where in the dialogue it fails.
-pub fn step_of(code: FindingCode) -> &'static str {
+pub(crate) fn step_of(code: FindingCode) -> &'static str {
     match code.layer() {
         Layer::Config => "config",
         Layer::Dns => "dns",

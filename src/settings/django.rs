@@ -115,7 +115,7 @@ pub(super) fn read_tls(
 
 /// Reads literal assignments and environment lookups of `EMAIL_*` in a Django settings file,
 /// resolving lookups against `env` (the environment and env file already read).
-pub fn parse_django_settings(
+pub(crate) fn parse_django_settings(
     text: &str,
     path: &str,
     env: &dyn Fn(&str) -> Option<String>,

@@ -5,7 +5,7 @@
 //!
 //! One file per source; this one holds the shared types, the layering (an earlier layer wins)
 //! and the interpretation into one [`AppSettings`]. The names each framework reads come from
-//! [`crate::frameworks`].
+//! the crate's `frameworks` module (for each [`Framework`]).
 
 use crate::frameworks::{Framework, Names};
 use crate::model::{ConfiguredPath, Host, Security, TlsSetting, SUBMISSIONS_PORT};
@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 mod app_client;
 mod django;
 mod django_runtime;
-mod dotenv;
-mod email_url;
+pub(crate) mod dotenv;
+pub(crate) mod email_url;
 mod env;
 mod flask;
 mod laravel;
@@ -27,11 +27,10 @@ mod properties;
 mod spring;
 
 pub use app_client::{app_client_step, AppClientRequest};
-pub use django::parse_django_settings;
-pub use dotenv::parse_dotenv;
-pub use email_url::{mask_url, parse_email_url, EmailUrl};
-pub use properties::parse_properties;
-pub use spring::flatten_yaml;
+// The readers of each source: the fuzz targets reach them through the hidden `testing`.
+pub(crate) use django::parse_django_settings;
+pub(crate) use properties::parse_properties;
+pub(crate) use spring::flatten_yaml;
 
 /// Settings that cannot be read at all: exit status 2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -298,7 +297,7 @@ pub struct Sources {
 }
 
 /// Parses a Django-style boolean.
-pub fn parse_bool(text: &str) -> Option<bool> {
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" | "y" | "t" => Some(true),
         "false" | "0" | "no" | "off" | "n" | "f" | "" | "none" => Some(false),

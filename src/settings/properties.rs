@@ -6,7 +6,10 @@ use super::Origin;
 
 /// One `key`, `value`, `origin` per property, in file order (a later one wins, as in Java).
 /// A malformed `\uXXXX` is an error naming its line: Java refuses the file too.
-pub fn parse_properties(text: &str, path: &str) -> Result<Vec<(String, String, Origin)>, String> {
+pub(crate) fn parse_properties(
+    text: &str,
+    path: &str,
+) -> Result<Vec<(String, String, Origin)>, String> {
     let mut out = Vec::new();
     // Java ends a line at `\n`, `\r` or `\r\n`.
     let mut lines = text.split('\n').flat_map(|l| {

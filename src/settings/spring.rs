@@ -85,7 +85,10 @@ enum Pending {
 /// dotted keys, with the line of each key. Sequences, aliases and null values are left out.
 /// A syntax error is an error naming its line: the settings after it cannot be known, and the
 /// application (Spring) would not start with that file either.
-pub fn flatten_yaml(text: &str, path: &str) -> Result<Vec<(String, String, Origin)>, String> {
+pub(crate) fn flatten_yaml(
+    text: &str,
+    path: &str,
+) -> Result<Vec<(String, String, Origin)>, String> {
     let mut out = Vec::new();
     // One entry per open mapping; `keys` holds the dotted path to the innermost one.
     let mut maps: Vec<Pending> = Vec::new();

@@ -4,10 +4,7 @@
 
 pub mod binary;
 
-use smtp_doctor::diagnosis::{self, Options};
-use smtp_doctor::i18n::Lang;
-use smtp_doctor::plan::{ConnectTo, Plan, ResolveOverride, Timing};
-use smtp_doctor::report::Report;
+use smtp_doctor::{ConnectTo, Lang, Options, Plan, Report, ResolveOverride, Timing};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -31,7 +28,7 @@ pub fn report_of(obs: smtp_doctor::model::Observations, lang: Lang) -> Report {
         lang,
         ..Default::default()
     };
-    let diagnosis = diagnosis::diagnose(&obs, &opts);
+    let diagnosis = smtp_doctor::diagnose(&obs, &opts);
     Report::new("check", obs, diagnosis, &opts)
 }
 

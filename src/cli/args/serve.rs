@@ -6,7 +6,7 @@ use super::super::serve::allow::{parse_allow, AllowRule};
 use super::super::serve::request::allow_host_arg;
 use super::{dns_arg, timeout_arg};
 use clap::Args;
-use smtp_doctor::i18n::Lang;
+use smtp_doctor::Lang;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;

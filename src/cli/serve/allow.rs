@@ -7,7 +7,7 @@
 //!
 //! Pure (no I/O, only the library, `ipnet` and `std`): the fuzz crate includes this file.
 
-use smtp_doctor::plan::{self, Host};
+use smtp_doctor::Host;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One `--allow` entry.
@@ -72,7 +72,7 @@ pub(crate) fn parse_allow(s: &str) -> Result<AllowRule, String> {
     let bad = || {
         format!(
             "invalid --allow {:?}: expected a CIDR like 10.0.0.0/8 or HOST:PORT like smtp.example.com:587 (PORT may be *)",
-            smtp_doctor::printable::escape(s.as_bytes())
+            smtp_doctor::escape(s.as_bytes())
         )
     };
     let s = s.trim();
@@ -85,7 +85,7 @@ pub(crate) fn parse_allow(s: &str) -> Result<AllowRule, String> {
     let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
     let port = match port {
         "*" => None,
-        p => Some(plan::parse_port(p).map_err(|_| bad())?),
+        p => Some(smtp_doctor::parse_port(p).map_err(|_| bad())?),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let pattern = if let Ok(ip) = host.parse::<IpAddr>() {

@@ -66,7 +66,7 @@ pub(super) fn index(state: &State) -> String {
             .finish();
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td><a href=\"/probe?{}\">JSON</a></td></tr>\n",
-            html(&smtp_doctor::printable::rfc3339(p.at_unix)),
+            html(&smtp_doctor::rfc3339(p.at_unix)),
             html(&p.target),
             html(&p.module),
             p.verdict,

@@ -2,11 +2,9 @@
 //! the check run within its budget, and its report rendered.
 
 use super::*;
-use smtp_doctor::diagnosis::{self, Options};
 use smtp_doctor::model::DnsObservation;
-use smtp_doctor::plan::{Plan, Timing};
 use smtp_doctor::render::prometheus;
-use smtp_doctor::report::{Report, Verdict};
+use smtp_doctor::{Options, Plan, Report, Timing, Verdict};
 
 /// The most addresses of one target probed (per family): a name with many A records must not
 /// take a probe past its share of the open-files limit.
@@ -51,7 +49,7 @@ pub(super) async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         };
         return bad(format!(
             "unknown module {}: the modules are {}",
-            smtp_doctor::printable::escape(module_name.as_bytes()),
+            smtp_doctor::escape(module_name.as_bytes()),
             names.join(", ")
         ));
     };
@@ -164,7 +162,7 @@ pub(super) async fn probe(state: &State, req: &Request<Incoming>) -> Answer {
         lang: state.lang,
         ..Default::default()
     };
-    let diagnosis = diagnosis::diagnose(&observations, &opts);
+    let diagnosis = smtp_doctor::diagnose(&observations, &opts);
     let report = Report::new("check", observations, diagnosis, &opts);
     let counter = if report.verdict == Verdict::Ok {
         &state.counters.success

@@ -2,7 +2,7 @@
 //! timeout header and the Host header. Pure (no I/O, only the library, `url` and `std`): the
 //! fuzz crate includes this file, and each function answers any input without panicking.
 
-use smtp_doctor::plan::{Host, Timing};
+use smtp_doctor::{Host, Timing};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -38,12 +38,12 @@ pub(crate) fn parse_query(query: &str) -> Result<Query, String> {
     let mut module = None;
     let mut json = false;
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        let quoted = || smtp_doctor::printable::escape(value.as_bytes());
+        let quoted = || smtp_doctor::escape(value.as_bytes());
         match key.as_ref() {
             k if CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str()) => {
                 return Err(format!(
                     "credentials are never taken from the URL (parameter {}); they come from the environment or a file of a --config module",
-                    smtp_doctor::printable::escape(k.as_bytes())
+                    smtp_doctor::escape(k.as_bytes())
                 ));
             }
             "target" if target.is_some() => return Err("target= is given twice".into()),
@@ -56,14 +56,14 @@ pub(crate) fn parse_query(query: &str) -> Result<Query, String> {
             other => {
                 return Err(format!(
                     "unknown parameter {}: target, module and format are understood",
-                    smtp_doctor::printable::escape(other.as_bytes())
+                    smtp_doctor::escape(other.as_bytes())
                 ))
             }
         }
     }
     let target = target.ok_or("target= is missing: /probe?target=HOST[:PORT]")?;
     let (host, port) = Host::parse_with_port(target.trim())
-        .map_err(|e| smtp_doctor::printable::escape(e.to_string().as_bytes()))?;
+        .map_err(|e| smtp_doctor::escape(e.to_string().as_bytes()))?;
     Ok(Query {
         host,
         port,
@@ -156,7 +156,7 @@ pub(crate) fn allow_host_arg(s: &str) -> Result<String, String> {
         Ok(Host::Name(n)) => Ok(n.to_ascii_lowercase()),
         _ => Err(format!(
             "invalid --allow-host {:?}: expected a name like exporter.example.com (addresses of 127.0.0.0/8 and [::1] are always accepted)",
-            smtp_doctor::printable::escape(s.as_bytes())
+            smtp_doctor::escape(s.as_bytes())
         )),
     }
 }

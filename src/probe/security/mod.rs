@@ -19,11 +19,11 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// The longest the machine's security queries may take, counted in the time to verdict.
-pub const LIMIT: Duration = Duration::from_millis(300);
+pub(crate) const LIMIT: Duration = Duration::from_millis(300);
 
 /// What the queries look for.
 #[derive(Debug, Clone, Default)]
-pub struct Ask {
+pub(crate) struct Ask {
     /// The ports probed.
     pub ports: Vec<u16>,
     /// The addresses dialled (a rule for other addresses is not in the way).
@@ -36,7 +36,7 @@ pub struct Ask {
 /// target that needs it: the read is a child process, a blocking thread and the whole trust
 /// store; matching is a walk over rules already decoded.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Everything but the rules in the way of a target.
     found: SecurityObservation,
     rules: Rules,
@@ -62,7 +62,7 @@ enum Rules {
 impl Snapshot {
     /// The observation for one target: what was found, with the rules that block its ports
     /// (and, where the rules say, its addresses).
-    pub fn matched(&self, ask: &Ask) -> SecurityObservation {
+    pub(crate) fn matched(&self, ask: &Ask) -> SecurityObservation {
         let mut obs = self.found.clone();
         match &self.rules {
             Rules::None => {}
@@ -108,7 +108,7 @@ fn sources() -> &'static [SecuritySource] {
 
 /// Reads this machine's security state (blocking; each query bounded by `limit`), to be
 /// matched per target.
-pub fn read(limit: Duration) -> Snapshot {
+pub(crate) fn read(limit: Duration) -> Snapshot {
     let started = Instant::now();
     #[allow(unused_mut)]
     let mut found = SecurityObservation::default();
@@ -138,7 +138,7 @@ pub fn read(limit: Duration) -> Snapshot {
 /// The read for a run: the machine's, or under a test root (`SMTP_DOCTOR_TEST_ROOT`, which
 /// stands for the machine) the fixture `smtp-doctor-security.json` there, or nothing.
 /// The override is honoured by every build; `ROOT_OVERRIDE` says why that is safe.
-pub async fn for_run() -> Option<Snapshot> {
+pub(crate) async fn for_run() -> Option<Snapshot> {
     match std::env::var_os(super::environment::ROOT_OVERRIDE) {
         Some(root) => fixture(std::path::Path::new(&root)).map(Snapshot::from),
         None => Some(read_bounded().await),
@@ -158,7 +158,7 @@ fn fixture(root: &std::path::Path) -> Option<SecurityObservation> {
 /// [`read`] on a blocking thread, waited for at most [`LIMIT`]: past it, every source of this
 /// OS is "timed out" and the thread is left to finish on its own (its child is killed at the
 /// same limit by the runner).
-pub async fn read_bounded() -> Snapshot {
+pub(crate) async fn read_bounded() -> Snapshot {
     let started = Instant::now();
     let task = tokio::task::spawn_blocking(move || read(LIMIT));
     match tokio::time::timeout(LIMIT + Duration::from_millis(50), task).await {

@@ -9,15 +9,23 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+pub use crate::knowledge::errors::MAX_INPUT;
 pub use crate::knowledge::records::{is_dmarc, is_spf, parse_dkim, parse_dmarc, parse_spf};
+pub use crate::knowledge::records::{Directive, Mechanism, Qualifier, SpfRecord};
 pub use crate::printable::escape;
 pub use crate::probe::security::decode;
 pub use crate::probe::wire::{MAX_LINE, MAX_REPLY_LINES, MAX_TOTAL};
-pub use crate::settings::{mask_url, parse_dotenv, parse_email_url, EmailUrl};
+pub use crate::settings::dotenv::parse_dotenv;
+pub use crate::settings::email_url::{mask_url, parse_email_url, EmailUrl};
 
 /// The error-text classifier behind `explain`.
 pub fn classify_error(text: &str) -> crate::explain::Classified {
     crate::knowledge::errors::classify(text)
+}
+
+/// The `step` label the exposition gives a finding's code.
+pub fn step_of(code: crate::diagnosis::FindingCode) -> &'static str {
+    crate::render::prometheus::step_of(code)
 }
 
 /// One SMTP reply line: `Some((code, more_lines_follow, text))`.
