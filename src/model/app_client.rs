@@ -182,7 +182,8 @@ pub enum StepSkip {
     /// The login before it was not run.
     LoginSkipped,
     /// smtp-doctor could not put its check before the client's login in place (the library's
-    /// files are where it does not know them), so the client was never given the password.
+    /// files are not where it looks, or its login cannot be wrapped), so the client was never
+    /// given the password.
     NotGated,
 }
 
