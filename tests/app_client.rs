@@ -864,11 +864,12 @@ async fn in_a_django_project_the_secrets_are_gone_before_manage_py_runs() {
 /// `options.host`), a real SMTP dialogue over node's net and tls, STARTTLS when the server
 /// offers it, and nodemailer's own error when a user has no password. `layout` is where its
 /// modules are: `lib` (older nodemailer) or `dist/cjs` (nodemailer 10.6.1, the e2e tier's, whose
-/// package.json maps `lib/…` there for a `require` by package name only).
-fn stand_in_nodemailer(dir: &Path, layout: &str) {
+/// package.json maps `lib/…` there for a `require` by package name only), or any other folder; `module`
+/// is the connection module's name (`smtp-connection` in every nodemailer so far).
+fn stand_in_nodemailer(dir: &Path, layout: &str, module: &str) {
     let root = dir.join("node_modules/nodemailer");
     let lib = root.join(layout);
-    std::fs::create_dir_all(lib.join("smtp-connection")).unwrap();
+    std::fs::create_dir_all(lib.join(module)).unwrap();
     std::fs::write(
         root.join("package.json"),
         format!(
@@ -877,7 +878,7 @@ fn stand_in_nodemailer(dir: &Path, layout: &str) {
     )
     .unwrap();
     std::fs::write(
-        lib.join("smtp-connection/index.js"),
+        lib.join(module).join("index.js"),
         r#"'use strict';
 const net = require('net');
 const tls = require('tls');
@@ -920,7 +921,7 @@ module.exports = SMTPConnection;
     std::fs::write(
         lib.join("nodemailer.js"),
         r#"'use strict';
-const SMTPConnection = require('./smtp-connection');
+const SMTPConnection = require('./MODULE');
 module.exports.createTransport = (options) => ({
   verify: () => new Promise((resolve, reject) => {
     const c = new SMTPConnection(options);
@@ -931,14 +932,16 @@ module.exports.createTransport = (options) => ({
   }),
   close: () => {},
 });
-"#,
+"#
+        .replace("MODULE", module),
     )
     .unwrap();
 }
 
 #[tokio::test]
 async fn a_node_app_logs_in_with_the_given_password_only_to_the_verified_server() {
-    for layout in ["lib", "dist/cjs"] {
+    // The last is a layout no nodemailer has had: the gate is found where nodemailer loaded it.
+    for layout in ["lib", "dist/cjs", "build/node/transports"] {
         node_app_logs_in_only_to_the_verified_server(layout).await;
     }
 }
@@ -958,7 +961,7 @@ async fn node_app_logs_in_only_to_the_verified_server(layout: &str) {
         r#"{"name":"app","dependencies":{"nodemailer":"*"}}"#,
     )
     .unwrap();
-    stand_in_nodemailer(&dir, layout);
+    stand_in_nodemailer(&dir, layout, "smtp-connection");
     let ca = ca_file(&dir, &ca);
     let env = [("SMTP_DOCTOR_PASSWORD", PASSWORD)];
     let args = ["preflight", "--json", "--framework", "node"];
@@ -976,5 +979,68 @@ async fn node_app_logs_in_only_to_the_verified_server(layout: &str) {
     assert_eq!(auths(&server), 2, "{v}");
     let ran = v["app_client"]["ran"].to_string();
     assert!(ran.contains("node_modules/nodemailer"), "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_nodemailer_whose_login_smtp_doctor_cannot_gate_never_gets_the_password() {
+    // The connection module under a name and in a folder smtp-doctor does not know.
+    node_app_without_the_gate("dist/bundle", "transport-core", false).await;
+    // Where it knows it, but a frozen class whose login cannot be wrapped.
+    node_app_without_the_gate("lib", "smtp-connection", true).await;
+}
+
+async fn node_app_without_the_gate(layout: &str, module: &str, frozen: bool) {
+    let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
+    let server = server(&ca, PASSWORD).await;
+    let dir = flask_env(
+        "node-ungated",
+        &format!(
+            "SMTP_HOST=127.0.0.1\nSMTP_PORT={}\nSMTP_USER=app@example.com\n",
+            server.addr.port()
+        ),
+    );
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name":"app","dependencies":{"nodemailer":"*"}}"#,
+    )
+    .unwrap();
+    stand_in_nodemailer(&dir, layout, module);
+    if frozen {
+        let class = dir
+            .join("node_modules/nodemailer")
+            .join(layout)
+            .join(module)
+            .join("index.js");
+        let code = std::fs::read_to_string(&class).unwrap();
+        std::fs::write(&class, code + "Object.freeze(SMTPConnection.prototype);\n").unwrap();
+    }
+    let ca = ca_file(&dir, &ca);
+    let env = [("SMTP_DOCTOR_PASSWORD", PASSWORD)];
+    // Even to the server the probe verified, the login would go out unchecked: it does not.
+    let args = [
+        "preflight",
+        "--json",
+        "--framework",
+        "node",
+        "--ca-file",
+        &ca,
+    ];
+    let v = json(&run(&dir, &args, &env).await);
+    assert_eq!(skipped_login(&v), "not_gated", "{layout}: {v}");
+    assert_not_the_app_failing(&v);
+    assert_eq!(v["app_client"]["outcome"], "ok", "{v}");
+    // The probe logged in once; the app's client never did.
+    assert_eq!(auths(&server), 1, "{layout}: {v}");
+    // Said in words too, never with the password.
+    let words = ["preflight", "--framework", "node", "--ca-file", &ca];
+    let text = run(&dir, &words, &env).await;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&text.stdout),
+        String::from_utf8_lossy(&text.stderr)
+    );
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert_eq!(auths(&server), 2, "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -160,6 +160,9 @@ scenario_app_client_healthy() {
         expect_rc 0
         expect_app_client_healthy
         expect .app_client.runtime "$([ "$cl" = node ] && echo node || echo python)"
+        # The login ran, gated: a client whose gate is not in place withholds it (not_gated).
+        expect_true '.app_client.skipped_steps | length == 0' \
+            "the app's login was withheld although the probe verified the server: $(jqv '.app_client.skipped_steps')"
         [ ${#REASONS[@]} -eq 0 ] || { fail "(with $cl)"; return; }
     done
     client_preflight django "$WORK/apps/app-healthy-django" --no-app-client

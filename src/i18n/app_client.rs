@@ -306,6 +306,8 @@ pub(crate) fn skipped_step(lang: Lang, s: &SkippedStep) -> String {
         (K::NoPassword, Lang::Es) => "no hay contraseña: los ajustes de la aplicación no tienen ninguna (la lee donde se ejecuta) y no se le dio ninguna a smtp-doctor (SMTP_DOCTOR_PASSWORD o --password-stdin)",
         (K::LoginSkipped, Lang::En) => "the login before it was not run",
         (K::LoginSkipped, Lang::Es) => "el inicio de sesión previo no se ejecutó",
+        (K::NotGated, Lang::En) => "smtp-doctor could not put its check before the login in place in the application's mail library (its files are not where smtp-doctor looks for them, or its login cannot be wrapped), so the client was never given the password",
+        (K::NotGated, Lang::Es) => "smtp-doctor no pudo poner su comprobación previa al inicio de sesión en la biblioteca de correo de la aplicación (sus archivos no están donde smtp-doctor los busca, o su inicio de sesión no se puede envolver), así que el cliente nunca recibió la contraseña",
     };
     format!("{step}: {why}")
 }

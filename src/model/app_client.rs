@@ -181,6 +181,10 @@ pub enum StepSkip {
     NoPassword,
     /// The login before it was not run.
     LoginSkipped,
+    /// smtp-doctor could not put its check before the client's login in place (the library's
+    /// files are not where it looks, or its login cannot be wrapped), so the client was never
+    /// given the password.
+    NotGated,
 }
 
 /// A step not run, and why.

@@ -146,11 +146,18 @@ function factsOf(err) {
   };
 }
 
+// Whether the login of the SMTPConnection nodemailer uses is gated: without it, the password is
+// never handed to nodemailer (failing closed, whatever its files' layout).
+let gated = false;
+// The wrappers in place: a class found twice, or one inheriting a gated login, is gated once.
+const guards = new WeakSet();
 // Wraps the login of nodemailer's SMTPConnection: before it, smtp-doctor is asked whether
 // this connection may carry the password (TLS to the very server its probe verified).
 function gate(SMTPConnection) {
   const login = SMTPConnection.prototype.login;
-  SMTPConnection.prototype.login = function (authData, callback) {
+  if (guards.has(login)) return;
+  if (typeof login !== 'function') throw new Error('no login to gate');
+  const guarded = function (authData, callback) {
     const socket = this._socket;
     const encrypted = !!(socket && socket.encrypted);
     let sha256 = null;
@@ -173,6 +180,24 @@ function gate(SMTPConnection) {
       return callback(err);
     });
   };
+  SMTPConnection.prototype.login = guarded;
+  // Only a wrapper that is really in place counts (a frozen prototype ignores the assignment).
+  if (SMTPConnection.prototype.login !== guarded) throw new Error('login not replaced');
+  guards.add(guarded);
+}
+
+// Every SMTPConnection loaded from the package folder `root`, wherever its layout puts it: a
+// module whose path has a `smtp-connection` part and which exports a class with a login.
+function connections(root) {
+  const found = [];
+  for (const [file, mod] of Object.entries(require.cache)) {
+    if (!file.startsWith(root + path.sep)) continue;
+    const parts = file.slice(root.length + 1).split(path.sep);
+    if (!parts.some((p) => p === 'smtp-connection' || p === 'smtp-connection.js')) continue;
+    const C = mod && mod.exports;
+    if (typeof C === 'function' && C.prototype && typeof C.prototype.login === 'function') found.push(C);
+  }
+  return found;
 }
 
 // The package roots of every module loaded from outside Node.js itself, by path.
@@ -202,17 +227,17 @@ async function main() {
     } catch (e) { /* the version stays unknown */ }
     // The SMTPConnection nodemailer's transport uses, whose login is gated: under lib/ up to
     // some version, under dist/cjs/ since (10.6.1 has it there; its package.json maps lib/ to
-    // it only for a require by package name, which would not be the project's own).
+    // it only for a require by package name, which would not be the project's own). Loading
+    // nodemailer loads it too, so every one loaded from the package is gated, wherever it is.
     for (const layout of [['lib'], ['dist', 'cjs']]) {
-      let where;
-      try { where = require.resolve(path.join(own, ...layout, 'smtp-connection')); } catch (e) { continue; }
-      try {
-        const SMTPConnection = require(where);
-        gate(SMTPConnection);
-        out.ehlo_name = new SMTPConnection({}).name;
-      } catch (e) { /* the name stays unknown */ }
-      break;
+      try { require(path.join(own, ...layout, 'smtp-connection')); } catch (e) { /* not this layout */ }
     }
+    try {
+      const found = connections(fs.realpathSync(own));
+      for (const SMTPConnection of found) gate(SMTPConnection);
+      gated = found.length > 0;
+      if (gated) out.ehlo_name = new found[0]({}).name;
+    } catch (e) { /* a gate not in place is no gate: the login is withheld below */ }
   } catch (e) {
     out.outcome = 'skipped';
     out.missing = 'nodemailer';
@@ -238,8 +263,13 @@ async function main() {
     socketTimeout: stepMs,
   };
   let to = A.TO;
-  if (A.USER && PASSWORD) options.auth = { user: A.USER, pass: PASSWORD };
-  else if (A.USER) {
+  if (A.USER && PASSWORD && gated) options.auth = { user: A.USER, pass: PASSWORD };
+  else if (A.USER && PASSWORD) {
+    // Without smtp-doctor's gate in place the password would go out unchecked: nodemailer
+    // never gets it, and the login (and a message that needs it) is a step not run.
+    out.skipped.push('login_not_gated');
+    to = null;
+  } else if (A.USER) {
     // Without the password the app has where it runs, the login (and a message that needs
     // it) is a step not run, not a failure.
     out.skipped.push('login');

@@ -208,9 +208,10 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // The probe's verdict is waited for at most until shortly before the child's own limit.
     let until = started + plan.limit.saturating_sub(Duration::from_millis(1500));
-    let stops: Arc<Mutex<Vec<StepSkip>>> = Arc::default();
+    // Every answer smtp-doctor gave to a login question: go, or a stop and why.
+    let answers: Arc<Mutex<Vec<Result<(), StepSkip>>>> = Arc::default();
     let answerer = {
-        let (plan, stops, verdict) = (plan.clone(), stops.clone(), verdict.clone());
+        let (plan, answers, verdict) = (plan.clone(), answers.clone(), verdict.clone());
         Answerer(Arc::new(move |line: &[u8]| {
             let line = String::from_utf8_lossy(line);
             if line == CONNECTED {
@@ -219,10 +220,14 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
             }
             let q = line.strip_prefix(ASK)?;
             let q: LoginQuestion = serde_json::from_str(q).unwrap_or_default();
-            Some(match decide(&q, &plan, &verdict, until) {
+            let decided = decide(&q, &plan, &verdict, until);
+            answers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(decided);
+            Some(match decided {
                 Ok(()) => b"go\n".to_vec(),
                 Err(kind) => {
-                    stops.lock().unwrap_or_else(|e| e.into_inner()).push(kind);
                     let word = serde_json::to_string(&kind).unwrap_or_default();
                     format!("stop {}\n", word.trim_matches('"')).into_bytes()
                 }
@@ -310,9 +315,9 @@ fn run_plan(plan: &AppClientPlan, verdict: Arc<ProbeVerdict>) -> AppClientObserv
         o.ms = ms;
         return o;
     };
-    let stops = stops.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let answers = answers.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let client_ms = answer.ms;
-    let mut o = answer.into_observation(plan, &stops);
+    let mut o = answer.into_observation(plan, &answers);
     o.program = o.program.or(Some(program));
     if o.ran.is_empty() {
         o.ran = started_paths;
@@ -535,7 +540,12 @@ fn clean(forms: &[String], s: &str) -> String {
 }
 
 impl Answer {
-    fn into_observation(self, plan: &AppClientPlan, stops: &[StepSkip]) -> AppClientObservation {
+    /// `answers`: what smtp-doctor answered to each login question the child asked.
+    fn into_observation(
+        self,
+        plan: &AppClientPlan,
+        answers: &[Result<(), StepSkip>],
+    ) -> AppClientObservation {
         let client = Some(plan.client);
         let forms = secret_forms(plan);
         let clean = |s: &str| clean(&forms, s);
@@ -550,7 +560,7 @@ impl Answer {
             _ => None,
         };
         // A stop is what smtp-doctor answered, never what the child claims.
-        let stopped = stops.first().copied();
+        let stopped = answers.iter().find_map(|a| a.err());
         let outcome = match (self.outcome.as_deref(), &reason, stopped) {
             (_, Some(_), _) => AppOutcome::Skipped,
             (Some("stopped"), None, Some(_)) => AppOutcome::Ok,
@@ -566,13 +576,19 @@ impl Answer {
                 kind,
             });
         }
-        if outcome == AppOutcome::Ok {
-            // What the child says it left out: only the reasons that are its to give.
+        // What the child says it left out: only the reasons that are its to give, and only when
+        // no login question reached smtp-doctor (a question means a gated login was under way,
+        // which no claim of the child's may hide).
+        if outcome == AppOutcome::Ok && answers.is_empty() {
             for s in &self.skipped {
                 let step = match s.as_str() {
                     "login" => SkippedStep {
                         step: AppStep::Login,
                         kind: StepSkip::NoPassword,
+                    },
+                    "login_not_gated" => SkippedStep {
+                        step: AppStep::Login,
+                        kind: StepSkip::NotGated,
                     },
                     _ => continue,
                 };
@@ -905,7 +921,7 @@ mod tests {
         });
         let o = parse(stopped.as_bytes())
             .unwrap()
-            .into_observation(&with_send, &[StepSkip::NotVerified]);
+            .into_observation(&with_send, &[Err(StepSkip::NotVerified)]);
         assert_eq!(o.outcome, AppOutcome::Ok);
         assert_eq!(
             o.skipped_steps,
@@ -920,6 +936,39 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn a_login_withheld_for_want_of_a_gate_never_hides_a_gated_login() {
+        let mut p = plan(AppClientKind::Nodemailer);
+        p.send = Some(crate::plan::SendPlan {
+            from: crate::plan::Mailbox::parse("a@example.com").unwrap(),
+            to: crate::plan::Mailbox::parse("b@example.com").unwrap(),
+        });
+        let claim = format!("{MARKER}{{\"outcome\":\"ok\",\"skipped\":[\"login_not_gated\"]}}\n");
+        let o = parse(claim.as_bytes()).unwrap().into_observation(&p, &[]);
+        assert_eq!(
+            o.skipped_steps,
+            vec![
+                SkippedStep {
+                    step: AppStep::Login,
+                    kind: StepSkip::NotGated
+                },
+                SkippedStep {
+                    step: AppStep::Send,
+                    kind: StepSkip::LoginSkipped
+                }
+            ]
+        );
+        // smtp-doctor answered a login question: a login went on, whatever the child says.
+        for claim in ["login_not_gated", "login"] {
+            let line = format!("{MARKER}{{\"outcome\":\"ok\",\"skipped\":[\"{claim}\"]}}\n");
+            let o = parse(line.as_bytes())
+                .unwrap()
+                .into_observation(&p, &[Ok(())]);
+            assert_eq!(o.outcome, AppOutcome::Ok);
+            assert!(o.skipped_steps.is_empty(), "{claim}: {:?}", o.skipped_steps);
+        }
     }
 
     #[test]
