@@ -75,7 +75,8 @@ pub fn rfc3339(unix: i64) -> String {
     out
 }
 
-/// `bytes` as lowercase hexadecimal, two digits a byte (a certificate's digest).
+/// `bytes` as lowercase hexadecimal, two digits a byte (a certificate's digest, a nonce, the
+/// hex form of a secret that is masked).
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);

@@ -64,7 +64,7 @@ pub(crate) fn echo_forms(user: &str, secret: &str) -> Vec<String> {
             forms.push(b64);
         }
     }
-    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::printable::hex(secret.as_bytes());
     forms.push(hex.to_ascii_uppercase());
     forms.push(hex);
     let percent = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)

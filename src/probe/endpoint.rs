@@ -688,7 +688,7 @@ async fn after_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
         let machine = machine_name();
         let mut nonce = [0u8; 6];
         let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce);
-        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let nonce = crate::printable::hex(&nonce);
         let message_id = format!("<{now}.{nonce}@smtp-doctor.invalid>");
         ep.send = Some(
             send::send(
