@@ -237,10 +237,17 @@ async fn run_with(plan: Plan, resolved: Option<DnsObservation>, shared: &Engine)
 /// not, a monitoring probe says what it saw), rather than a read being served for ever.
 const MACHINE_READ_REUSED: Duration = Duration::from_secs(10);
 
-type Reader = dyn Fn() -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Option<crate::probe::security::Snapshot>> + Send>,
-    > + Send
-    + Sync;
+/// One read of the machine under way: `None` when there is nothing to read (a test root
+/// without a fixture).
+type ReadFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Option<crate::probe::security::Snapshot>> + Send>,
+>;
+
+/// What starts a read.
+type Reader = dyn Fn() -> ReadFuture + Send + Sync;
+
+/// A read's end as the runs waiting for it see it: `None` until it ends, then its answer.
+type ReadDone = tokio::sync::watch::Receiver<Option<Option<Arc<crate::probe::security::Snapshot>>>>;
 
 /// The machine's security read, shared by every run of one engine: started by the first run
 /// that needs it, awaited by every run that needs it while it is under way, and reused for
@@ -256,7 +263,7 @@ pub(crate) struct MachineReads {
 /// One read, started at `at`: `None` in the channel until it ends.
 struct MachineRead {
     at: Instant,
-    done: tokio::sync::watch::Receiver<Option<Option<Arc<crate::probe::security::Snapshot>>>>,
+    done: ReadDone,
 }
 
 impl std::fmt::Debug for MachineReads {
@@ -278,14 +285,7 @@ impl MachineReads {
     /// Reads made by `read`, each reused for `reused`.
     fn with(
         reused: Duration,
-        read: impl Fn() -> std::pin::Pin<
-                Box<
-                    dyn std::future::Future<Output = Option<crate::probe::security::Snapshot>>
-                        + Send,
-                >,
-            > + Send
-            + Sync
-            + 'static,
+        read: impl Fn() -> ReadFuture + Send + Sync + 'static,
     ) -> MachineReads {
         MachineReads {
             read: Box::new(read),
@@ -296,9 +296,7 @@ impl MachineReads {
 
     /// The read under way or still fresh, or a new one started (on its own task, so a run
     /// that stops waiting does not stop it for the others).
-    fn start(
-        &self,
-    ) -> tokio::sync::watch::Receiver<Option<Option<Arc<crate::probe::security::Snapshot>>>> {
+    fn start(&self) -> ReadDone {
         let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(read) = latest.as_ref().filter(|r| r.at.elapsed() < self.reused) {
             return read.done.clone();
