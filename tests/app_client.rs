@@ -946,11 +946,14 @@ async fn a_node_app_logs_in_with_the_given_password_only_to_the_verified_server(
     }
 }
 
-async fn node_app_logs_in_only_to_the_verified_server(layout: &str) {
+/// A Node project (`name`) whose settings name a lab server that takes `PASSWORD`, with the
+/// stand-in nodemailer's connection module at `layout/module`; the lab's root is in a file for
+/// `--ca-file`, whose path is returned beside the server and the folder.
+async fn node_project(name: &str, layout: &str, module: &str) -> (LabServer, PathBuf, String) {
     let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
     let server = server(&ca, PASSWORD).await;
     let dir = flask_env(
-        "node",
+        name,
         &format!(
             "SMTP_HOST=127.0.0.1\nSMTP_PORT={}\nSMTP_USER=app@example.com\n",
             server.addr.port()
@@ -961,8 +964,13 @@ async fn node_app_logs_in_only_to_the_verified_server(layout: &str) {
         r#"{"name":"app","dependencies":{"nodemailer":"*"}}"#,
     )
     .unwrap();
-    stand_in_nodemailer(&dir, layout, "smtp-connection");
+    stand_in_nodemailer(&dir, layout, module);
     let ca = ca_file(&dir, &ca);
+    (server, dir, ca)
+}
+
+async fn node_app_logs_in_only_to_the_verified_server(layout: &str) {
+    let (server, dir, ca) = node_project("node", layout, "smtp-connection").await;
     let env = [("SMTP_DOCTOR_PASSWORD", PASSWORD)];
     let args = ["preflight", "--json", "--framework", "node"];
     // The probe does not verify the server (no --ca-file): the app's login is withheld.
@@ -991,21 +999,7 @@ async fn a_nodemailer_whose_login_smtp_doctor_cannot_gate_never_gets_the_passwor
 }
 
 async fn node_app_without_the_gate(layout: &str, module: &str, frozen: bool) {
-    let ca = LabCa::new("App Lab Root", "smtp-doctor tests").unwrap();
-    let server = server(&ca, PASSWORD).await;
-    let dir = flask_env(
-        "node-ungated",
-        &format!(
-            "SMTP_HOST=127.0.0.1\nSMTP_PORT={}\nSMTP_USER=app@example.com\n",
-            server.addr.port()
-        ),
-    );
-    std::fs::write(
-        dir.join("package.json"),
-        r#"{"name":"app","dependencies":{"nodemailer":"*"}}"#,
-    )
-    .unwrap();
-    stand_in_nodemailer(&dir, layout, module);
+    let (server, dir, ca) = node_project("node-ungated", layout, module).await;
     if frozen {
         let class = dir
             .join("node_modules/nodemailer")
@@ -1015,7 +1009,6 @@ async fn node_app_without_the_gate(layout: &str, module: &str, frozen: bool) {
         let code = std::fs::read_to_string(&class).unwrap();
         std::fs::write(&class, code + "Object.freeze(SMTPConnection.prototype);\n").unwrap();
     }
-    let ca = ca_file(&dir, &ca);
     let env = [("SMTP_DOCTOR_PASSWORD", PASSWORD)];
     // Even to the server the probe verified, the login would go out unchecked: it does not.
     let args = [
